@@ -1,0 +1,64 @@
+import { z } from 'zod';
+
+/** Building blocks shared by the services' schemas; each reads one environment variable. */
+
+export const port = (fallback: number) =>
+  z.coerce
+    .number({ error: 'must be a TCP port' })
+    .int('must be a whole number')
+    .min(0, 'must be 0-65535')
+    .max(65_535, 'must be 0-65535')
+    .default(fallback);
+
+export const positiveInt = (fallback: number) =>
+  z.coerce
+    .number({ error: 'must be a number' })
+    .int('must be a whole number')
+    .positive('must be > 0')
+    .default(fallback);
+
+export const kafkaBrokers = z
+  .string()
+  .default('127.0.0.1:9092')
+  .transform((value) =>
+    value
+      .split(',')
+      .map((broker) => broker.trim())
+      .filter(Boolean),
+  )
+  .pipe(
+    z
+      .array(z.string().regex(/^[^\s:]+:\d{1,5}$/, 'each broker must be host:port'))
+      .min(1, 'needs at least one host:port'),
+  );
+
+export const redisUrl = z
+  .string()
+  .default('redis://127.0.0.1:6379')
+  .refine(
+    (value) => /^rediss?:\/\//.test(value) && URL.canParse(value),
+    'must be a redis:// or rediss:// URL',
+  );
+
+export const logLevel = z
+  .enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'])
+  .default('info');
+
+export const nodeEnv = z.enum(['development', 'test', 'production']).default('development');
+
+export const httpUrl = z
+  .string()
+  .refine(
+    (value) => /^https?:\/\//.test(value) && URL.canParse(value),
+    'must be an http:// or https:// URL',
+  )
+  .transform((value) => value.replace(/\/+$/, ''));
+
+/** What both services read. */
+export const commonSchema = z.object({
+  NODE_ENV: nodeEnv,
+  LOG_LEVEL: logLevel,
+  KAFKA_BROKERS: kafkaBrokers,
+  REDIS_URL: redisUrl,
+  KAFKA_TOPIC_PARTITIONS: positiveInt(8),
+});

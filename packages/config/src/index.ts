@@ -1,0 +1,11 @@
+export {
+  type ConsumerConfig,
+  consumerConfigSchema,
+  loadConsumerConfig,
+} from './consumer-config.ts';
+export { ConfigError, loadConfig } from './load-config.ts';
+export {
+  loadProducerConfig,
+  type ProducerConfig,
+  producerConfigSchema,
+} from './producer-config.ts';

@@ -1,0 +1,62 @@
+// `pnpm stack:up | stack:down [--clean] | stack:status`: the local Kafka + Redis, in the background.
+import { rmSync } from 'node:fs';
+import { StackError } from './errors.ts';
+import { type ComponentState, stackDown, stackSettings, stackStatus, stackUp } from './stack.ts';
+
+const USAGE = 'usage: stack up | down [--clean] | status';
+
+const describe = (state: ComponentState): string =>
+  state.state === 'running'
+    ? `running (pid ${state.pid})`
+    : state.state === 'external'
+      ? 'running (not started by this stack)'
+      : 'stopped';
+
+async function main(argv: string[]): Promise<number> {
+  const [command, ...flags] = argv;
+  const log = (line: string) => console.error(`[stack] ${line}`);
+  switch (command) {
+    case 'up': {
+      const started = Date.now();
+      const stack = await stackUp({ log });
+      log(`ready in ${((Date.now() - started) / 1000).toFixed(1)} s`);
+      console.log(`KAFKA_BROKERS=${stack.kafkaBrokers}\nREDIS_URL=${stack.redisUrl}`);
+      return 0;
+    }
+    case 'down': {
+      const settings = stackSettings();
+      const stopped = await stackDown({ settings });
+      log(
+        `kafka: ${stopped.kafka ? 'stopped' : 'was not running'}; redis: ${stopped.redis ? 'stopped' : 'was not running'}`,
+      );
+      if (flags.includes('--clean')) {
+        rmSync(settings.dir, { recursive: true, force: true });
+        log(`removed ${settings.dir}`);
+      }
+      return 0;
+    }
+    case 'status': {
+      const status = await stackStatus();
+      console.log(`kafka  ${status.kafkaBrokers.padEnd(24)} ${describe(status.kafka)}`);
+      console.log(`redis  ${status.redisUrl.padEnd(24)} ${describe(status.redis)}`);
+      return 0;
+    }
+    default:
+      console.error(USAGE);
+      return 2;
+  }
+}
+
+main(process.argv.slice(2)).then(
+  (code) => {
+    process.exitCode = code;
+  },
+  (error: unknown) => {
+    if (error instanceof StackError) {
+      console.error(`[stack] error: ${error.message}`);
+    } else {
+      console.error('[stack] unexpected error:', error);
+    }
+    process.exitCode = 1;
+  },
+);

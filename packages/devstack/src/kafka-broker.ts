@@ -1,0 +1,194 @@
+import { spawnSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { Kafka, logLevel } from 'kafkajs';
+import { StackError } from './errors.ts';
+import { isAlive, ownedPid, spawnDetached, stopProcess, tail } from './processes.ts';
+
+export interface KafkaBrokerOptions {
+  /** Folder for this broker's config, data, log and PID file. */
+  dir: string;
+  classpath: string;
+  host: string;
+  port: number;
+  controllerPort: number;
+  /** A broker that is not RUNNING and answering metadata by then is stopped and reported. */
+  readyTimeoutMs: number;
+}
+
+const paths = (dir: string) => ({
+  config: join(dir, 'server.properties'),
+  log4j: join(dir, 'log4j.properties'),
+  data: join(dir, 'data'),
+  log: join(dir, 'kafka.log'),
+  pid: join(dir, 'kafka.pid'),
+});
+
+/** The PID of the broker this folder started, if it still runs. */
+export function runningBrokerPid(dir: string): number | undefined {
+  return ownedPid(paths(dir).pid, dir);
+}
+
+/**
+ * Starts a single-node KRaft broker (broker and controller in one JVM) and resolves once it is
+ * ready. Settings are the ones a single-node dev/test broker needs: replication factor 1 for
+ * internal topics, no initial rebalance delay, and no auto-created topics (a typo in a topic name
+ * should fail, not silently create a one-partition topic).
+ */
+export async function startKafkaBroker(options: KafkaBrokerOptions): Promise<number> {
+  const file = paths(options.dir);
+  mkdirSync(options.dir, { recursive: true });
+  writeFileSync(file.config, serverProperties(options, file.data));
+  writeFileSync(file.log4j, LOG4J_PROPERTIES);
+  if (!existsSync(join(file.data, 'meta.properties'))) formatStorage(options, file);
+  // Readiness is read from the log, so each start begins a fresh one (the last is kept).
+  if (existsSync(file.log)) renameSync(file.log, `${file.log}.1`);
+
+  const pid = spawnDetached('java', [...jvmArgs(options, file.log4j), 'kafka.Kafka', file.config], {
+    cwd: options.dir,
+    logFile: file.log,
+    pidFile: file.pid,
+  });
+  try {
+    await waitUntilReady(options, pid, file.log);
+  } catch (error) {
+    await stopProcess(pid, 5_000);
+    throw error;
+  }
+  return pid;
+}
+
+export async function stopKafkaBroker(dir: string): Promise<boolean> {
+  const pid = runningBrokerPid(dir);
+  if (pid === undefined) return false;
+  // A controlled shutdown moves leadership and flushes logs; 30 s is plenty for a dev broker.
+  await stopProcess(pid, 30_000);
+  return true;
+}
+
+/** True when a Kafka broker answers a metadata request at host:port. */
+export async function brokerAnswers(brokers: string[], timeoutMs = 3_000): Promise<boolean> {
+  const admin = new Kafka({
+    brokers,
+    clientId: 'devstack-probe',
+    connectionTimeout: timeoutMs,
+    requestTimeout: timeoutMs,
+    retry: { retries: 0 },
+    logLevel: logLevel.NOTHING,
+  }).admin();
+  try {
+    await admin.connect();
+    await admin.describeCluster();
+    return true;
+  } catch {
+    return false;
+  } finally {
+    await admin.disconnect().catch(() => {});
+  }
+}
+
+function serverProperties(options: KafkaBrokerOptions, dataDir: string): string {
+  const { host, port, controllerPort } = options;
+  return `${[
+    'process.roles=broker,controller',
+    'node.id=1',
+    `controller.quorum.voters=1@${host}:${controllerPort}`,
+    `listeners=PLAINTEXT://${host}:${port},CONTROLLER://${host}:${controllerPort}`,
+    `advertised.listeners=PLAINTEXT://${host}:${port}`,
+    'controller.listener.names=CONTROLLER',
+    'inter.broker.listener.name=PLAINTEXT',
+    'listener.security.protocol.map=CONTROLLER:PLAINTEXT,PLAINTEXT:PLAINTEXT',
+    `log.dirs=${dataDir}`,
+    'num.partitions=8',
+    'offsets.topic.replication.factor=1',
+    // Fewer partitions than the default 50 make the first consumer group join seconds faster.
+    'offsets.topic.num.partitions=8',
+    'transaction.state.log.replication.factor=1',
+    'transaction.state.log.min.isr=1',
+    'group.initial.rebalance.delay.ms=0',
+    'auto.create.topics.enable=false',
+    'delete.topic.enable=true',
+  ].join('\n')}\n`;
+}
+
+// The broker logs to stdout, which the stack appends to kafka.log; request and state-change
+// logs are noise for a dev broker.
+const LOG4J_PROPERTIES = `log4j.rootLogger=INFO, stdout
+log4j.appender.stdout=org.apache.log4j.ConsoleAppender
+log4j.appender.stdout.layout=org.apache.log4j.PatternLayout
+log4j.appender.stdout.layout.ConversionPattern=[%d] %p %m (%c)%n
+log4j.logger.kafka.request.logger=WARN
+log4j.logger.state.change.logger=WARN
+log4j.logger.kafka.controller=INFO
+log4j.logger.org.apache.kafka.clients=WARN
+`;
+
+function jvmArgs(options: KafkaBrokerOptions, log4j: string): string[] {
+  return [
+    '-Xms256m',
+    '-Xmx768m',
+    '-XX:+UseG1GC',
+    '-XX:MaxGCPauseMillis=20',
+    '-Djava.awt.headless=true',
+    `-Dlog4j.configuration=file:${log4j}`,
+    '-cp',
+    options.classpath,
+  ];
+}
+
+function formatStorage(options: KafkaBrokerOptions, file: ReturnType<typeof paths>): void {
+  // A KRaft cluster id is 16 random bytes in URL-safe base64, as `kafka-storage random-uuid` makes.
+  const clusterId = randomBytes(16).toString('base64url');
+  const result = spawnSync(
+    'java',
+    [
+      ...jvmArgs(options, file.log4j),
+      'kafka.tools.StorageTool',
+      'format',
+      '-t',
+      clusterId,
+      '-c',
+      file.config,
+      '--ignore-formatted',
+    ],
+    { encoding: 'utf8', timeout: 60_000 },
+  );
+  if (result.status !== 0) {
+    throw new StackError(
+      `formatting Kafka's storage failed: ${(result.stderr || result.stdout || String(result.error)).trim()}`,
+    );
+  }
+}
+
+async function waitUntilReady(
+  options: KafkaBrokerOptions,
+  pid: number,
+  log: string,
+): Promise<void> {
+  const deadline = Date.now() + options.readyTimeoutMs;
+  const brokers = [`${options.host}:${options.port}`];
+  while (Date.now() < deadline) {
+    if (!isAlive(pid)) {
+      throw new StackError(
+        `the Kafka broker exited while starting; last lines of ${log}:\n${tail(log)}`,
+      );
+    }
+    if (/Transitioning from \w+ to RUNNING/.test(readLog(log)) && (await brokerAnswers(brokers))) {
+      return;
+    }
+    await sleep(250);
+  }
+  throw new StackError(
+    `the Kafka broker did not become ready within ${options.readyTimeoutMs / 1000} s; last lines of ${log}:\n${tail(log)}`,
+  );
+}
+
+function readLog(log: string): string {
+  try {
+    return readFileSync(log, 'utf8');
+  } catch {
+    return '';
+  }
+}

@@ -1,0 +1,92 @@
+import { spawn } from 'node:child_process';
+import { openSync, readFileSync, readlinkSync, rmSync, writeFileSync } from 'node:fs';
+import { createConnection } from 'node:net';
+import { setTimeout as sleep } from 'node:timers/promises';
+
+/** True when a process with this PID exists (and we may signal it). */
+export function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/**
+ * The PID recorded in `pidFile`, if that process still runs inside `dir` (its working folder,
+ * where spawnDetached started it). The check keeps a recycled PID from being mistaken for ours,
+ * so `stack:down` never signals a stranger. (Not the command line: redis-server rewrites it.)
+ */
+export function ownedPid(pidFile: string, dir: string): number | undefined {
+  let pid: number;
+  try {
+    pid = Number.parseInt(readFileSync(pidFile, 'utf8'), 10);
+  } catch {
+    return undefined;
+  }
+  if (!Number.isInteger(pid) || pid <= 0 || !isAlive(pid)) return undefined;
+  try {
+    return readlinkSync(`/proc/${pid}/cwd`).startsWith(dir) ? pid : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Starts a long-running process detached from ours, its output appended to `logFile`. */
+export function spawnDetached(
+  command: string,
+  args: string[],
+  options: { logFile: string; pidFile: string; cwd: string; env?: NodeJS.ProcessEnv },
+): number {
+  const out = openSync(options.logFile, 'a');
+  const child = spawn(command, args, {
+    cwd: options.cwd,
+    env: options.env ?? process.env,
+    detached: true,
+    stdio: ['ignore', out, out],
+  });
+  if (child.pid === undefined) throw new Error(`could not start ${command}`);
+  child.unref();
+  writeFileSync(options.pidFile, String(child.pid));
+  return child.pid;
+}
+
+/** SIGTERM, then SIGKILL if the process has not exited within `graceMs`. */
+export async function stopProcess(pid: number, graceMs: number): Promise<void> {
+  if (!isAlive(pid)) return;
+  process.kill(pid, 'SIGTERM');
+  const deadline = Date.now() + graceMs;
+  while (isAlive(pid) && Date.now() < deadline) await sleep(100);
+  if (isAlive(pid)) {
+    process.kill(pid, 'SIGKILL');
+    while (isAlive(pid)) await sleep(50);
+  }
+}
+
+export function removePidFile(pidFile: string): void {
+  rmSync(pidFile, { force: true });
+}
+
+/** True when something accepts TCP connections on host:port. */
+export function isListening(host: string, port: number, timeoutMs = 1_000): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = createConnection({ host, port });
+    const done = (result: boolean) => {
+      socket.destroy();
+      resolve(result);
+    };
+    socket.setTimeout(timeoutMs, () => done(false));
+    socket.once('connect', () => done(true));
+    socket.once('error', () => done(false));
+  });
+}
+
+/** The last `lines` lines of a log file, for error messages. */
+export function tail(file: string, lines = 15): string {
+  try {
+    return readFileSync(file, 'utf8').trimEnd().split('\n').slice(-lines).join('\n');
+  } catch {
+    return '(no log)';
+  }
+}

@@ -1,0 +1,7 @@
+export {
+  DEFAULT_PARTITIONS,
+  EVENT_TOPICS,
+  TOPIC_CONFIG,
+  type TopicName,
+  Topics,
+} from './topics.ts';

@@ -1,0 +1,4 @@
+export { testInfrastructure } from './infrastructure.ts';
+export { type ServiceProcess, startServiceProcess } from './service-process.ts';
+export { uniqueName } from './unique-name.ts';
+export { type WaitForOptions, waitFor } from './wait-for.ts';

