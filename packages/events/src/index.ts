@@ -1,4 +1,23 @@
 export {
+  createEvent,
+  type DomainEvent,
+  decodeEvent,
+  type DecodeFailure,
+  EventDecodeError,
+  type EventType,
+  encodeEvent,
+  type IssuedTokenEvent,
+  type NewUserCreatedEvent,
+  topicOf,
+} from './codec.ts';
+export { type Envelope, type EventDefinition, envelopeSchema } from './envelope.ts';
+export { IssuedTokenV1, type IssuedTokenV1Data, issuedTokenV1Data } from './issued-token.v1.ts';
+export {
+  NewUserCreatedV1,
+  type NewUserCreatedV1Data,
+  newUserCreatedV1Data,
+} from './new-user-created.v1.ts';
+export {
   DEFAULT_PARTITIONS,
   EVENT_TOPICS,
   TOPIC_CONFIG,

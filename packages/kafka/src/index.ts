@@ -1,1 +1,2 @@
-export {};
+export { createKafkaClient, type KafkaClientOptions } from './client.ts';
+export type { Logger } from './logger.ts';

@@ -1,0 +1,118 @@
+import { randomUUID } from 'node:crypto';
+import { type EventDefinition, type EventOf, envelopeSchema } from './envelope.ts';
+import { IssuedTokenV1, type IssuedTokenV1Data } from './issued-token.v1.ts';
+import { NewUserCreatedV1, type NewUserCreatedV1Data } from './new-user-created.v1.ts';
+
+export type NewUserCreatedEvent = EventOf<'new-user-created', NewUserCreatedV1Data>;
+export type IssuedTokenEvent = EventOf<'issued-token', IssuedTokenV1Data>;
+/** Every event the system knows, discriminated by `type`. */
+export type DomainEvent = NewUserCreatedEvent | IssuedTokenEvent;
+export type EventType = DomainEvent['type'];
+
+/** The schemas by `type@version`; adding a version means adding a file and a line here. */
+const DEFINITIONS = new Map<string, EventDefinition<string, unknown>>(
+  [NewUserCreatedV1, IssuedTokenV1].map((definition) => [
+    `${definition.type}@${definition.version}`,
+    definition as EventDefinition<string, unknown>,
+  ]),
+);
+
+/**
+ * Why a record could not be decoded. Never worth retrying: the same bytes fail the same way,
+ * so the consumer sends such a record to the dead-letter queue at once (`non-retryable`).
+ */
+export class EventDecodeError extends Error {
+  override name = 'EventDecodeError';
+  readonly retriable = false;
+  readonly reason: DecodeFailure;
+  constructor(message: string, reason: DecodeFailure) {
+    super(message);
+    this.reason = reason;
+  }
+}
+
+export type DecodeFailure = 'malformed-json' | 'invalid-envelope' | 'unknown-type' | 'invalid-data';
+
+/** Builds a new event of a known type, validating its data. */
+export function createEvent<Type extends EventType>(
+  type: Type,
+  data: Extract<DomainEvent, { type: Type }>['data'],
+  options: { id?: string; occurredAt?: Date } = {},
+): Extract<DomainEvent, { type: Type }> {
+  const definition = latestDefinition(type);
+  const event = {
+    id: options.id ?? randomUUID(),
+    type,
+    version: definition.version,
+    occurredAt: (options.occurredAt ?? new Date()).toISOString(),
+    data: definition.data.parse(data),
+  };
+  return event as Extract<DomainEvent, { type: Type }>;
+}
+
+/** The topic an event type is published to. */
+export function topicOf(type: EventType): string {
+  return latestDefinition(type).topic;
+}
+
+export function encodeEvent(event: DomainEvent): Buffer {
+  return Buffer.from(JSON.stringify(event), 'utf8');
+}
+
+/**
+ * Decodes and validates a record's value: UTF-8 JSON, the envelope, a known type and version,
+ * and that version's data schema. Throws EventDecodeError saying which step failed.
+ */
+export function decodeEvent(value: Buffer | string | null | undefined): DomainEvent {
+  if (value === null || value === undefined) {
+    throw new EventDecodeError('record has no value', 'malformed-json');
+  }
+  let json: unknown;
+  try {
+    const text =
+      typeof value === 'string' ? value : new TextDecoder('utf-8', { fatal: true }).decode(value);
+    json = JSON.parse(text);
+  } catch (error) {
+    throw new EventDecodeError(
+      `value is not UTF-8 JSON: ${(error as Error).message}`,
+      'malformed-json',
+    );
+  }
+  const envelope = envelopeSchema.safeParse(json);
+  if (!envelope.success) {
+    throw new EventDecodeError(
+      `invalid envelope: ${summarize(envelope.error.issues)}`,
+      'invalid-envelope',
+    );
+  }
+  const { type, version } = envelope.data;
+  const definition = DEFINITIONS.get(`${type}@${version}`);
+  if (!definition) {
+    throw new EventDecodeError(`unknown event type ${type} version ${version}`, 'unknown-type');
+  }
+  const data = definition.data.safeParse(envelope.data.data);
+  if (!data.success) {
+    throw new EventDecodeError(
+      `invalid ${type} v${version} data: ${summarize(data.error.issues)}`,
+      'invalid-data',
+    );
+  }
+  return { ...envelope.data, data: data.data } as DomainEvent;
+}
+
+function latestDefinition(type: string): EventDefinition<string, unknown> {
+  let latest: EventDefinition<string, unknown> | undefined;
+  for (const definition of DEFINITIONS.values()) {
+    if (definition.type === type && (!latest || definition.version > latest.version))
+      latest = definition;
+  }
+  if (!latest) throw new Error(`unknown event type ${type}`);
+  return latest;
+}
+
+function summarize(issues: { path: PropertyKey[]; message: string }[]): string {
+  return issues
+    .slice(0, 5)
+    .map((issue) => `${issue.path.map(String).join('.') || '(root)'}: ${issue.message}`)
+    .join('; ');
+}

@@ -1,0 +1,38 @@
+import { Kafka, type LogEntry, logLevel } from 'kafkajs';
+import type { Logger } from './logger.ts';
+
+export interface KafkaClientOptions {
+  brokers: string[];
+  clientId: string;
+  logger: Logger;
+  /** Bound on opening one broker connection. @defaultValue 3_000 */
+  connectionTimeoutMs?: number;
+  /** Bound on one request to a broker. @defaultValue 10_000 */
+  requestTimeoutMs?: number;
+}
+
+/**
+ * The kafkajs client, with its logs routed into the service's structured logger. Internal to
+ * this package: services use the create* factories, never kafkajs types, so replacing the client
+ * library touches this package only.
+ */
+export function createKafkaClient(options: KafkaClientOptions): Kafka {
+  const { logger } = options;
+  return new Kafka({
+    brokers: options.brokers,
+    clientId: options.clientId,
+    connectionTimeout: options.connectionTimeoutMs ?? 3_000,
+    requestTimeout: options.requestTimeoutMs ?? 10_000,
+    logLevel: logLevel.WARN,
+    logCreator:
+      () =>
+      ({ level, log }: LogEntry) => {
+        const { message, ...rest } = log;
+        const entry = { kafka: rest };
+        if (level === logLevel.ERROR) logger.error(entry, message);
+        else if (level === logLevel.WARN) logger.warn(entry, message);
+        else if (level === logLevel.INFO) logger.info(entry, message);
+        else logger.debug(entry, message);
+      },
+  });
+}
