@@ -1,0 +1,58 @@
+import type { FastifyInstance } from 'fastify';
+import type { Registry } from 'prom-client';
+
+/** A dependency the service needs to do its work; `check` resolves true when it is usable. */
+export interface ReadinessCheck {
+  name: string;
+  check: () => Promise<boolean> | boolean;
+}
+
+const CHECK_TIMEOUT_MS = 1_000;
+
+/**
+ * Liveness at `basePath` (the process serves HTTP), readiness at `basePath/ready` (200 when every
+ * check passes, else 503 naming what is down), and Prometheus text at `basePath/metrics`.
+ * Each readiness check is bounded, so a hung dependency turns the probe red instead of hanging it.
+ */
+export function registerHealthRoutes(
+  app: FastifyInstance,
+  options: { basePath: string; service: string; checks: ReadinessCheck[]; registry: Registry },
+): void {
+  const base = options.basePath.replace(/\/$/, '');
+  app.get(base || '/', async () => ({ status: 'ok', service: options.service }));
+
+  app.get(`${base}/ready`, async (_request, reply) => {
+    const results = await Promise.all(
+      options.checks.map(async ({ name, check }) => ({ name, up: await bounded(check) })),
+    );
+    const down = results.filter((result) => !result.up).map((result) => result.name);
+    const checks = Object.fromEntries(
+      results.map((result) => [result.name, result.up ? 'up' : 'down']),
+    );
+    if (down.length > 0) {
+      return reply.code(503).send({ status: 'unavailable', down, checks });
+    }
+    return { status: 'ready', checks };
+  });
+
+  app.get(`${base}/metrics`, async (_request, reply) => {
+    reply.type(options.registry.contentType);
+    return options.registry.metrics();
+  });
+}
+
+async function bounded(check: ReadinessCheck['check']): Promise<boolean> {
+  let timer: NodeJS.Timeout | undefined;
+  try {
+    return await Promise.race([
+      Promise.resolve().then(check),
+      new Promise<boolean>((resolve) => {
+        timer = setTimeout(() => resolve(false), CHECK_TIMEOUT_MS);
+      }),
+    ]);
+  } catch {
+    return false;
+  } finally {
+    clearTimeout(timer);
+  }
+}

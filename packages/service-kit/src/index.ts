@@ -1,0 +1,3 @@
+export { type ReadinessCheck, registerHealthRoutes } from './health-routes.ts';
+export { createLogger, type Logger } from './logger.ts';
+export { onShutdownSignal, type ShutdownStep } from './shutdown.ts';

@@ -1,0 +1,52 @@
+import type { Logger } from 'pino';
+
+export interface ShutdownStep {
+  name: string;
+  run: () => Promise<unknown> | unknown;
+}
+
+/**
+ * Runs the steps in order (the reverse of start: stop accepting HTTP, drain, flush, disconnect)
+ * once, on the first SIGTERM or SIGINT. A step that fails is logged and the next one still runs.
+ * If everything has not finished within `deadlineMs`, the process exits 1 rather than linger
+ * past the orchestrator's kill timeout (ECS waits 30 s by default).
+ */
+export function onShutdownSignal(options: {
+  logger: Logger;
+  steps: ShutdownStep[];
+  deadlineMs?: number;
+  exit?: (code: number) => void;
+}): () => Promise<void> {
+  const { logger, steps, deadlineMs = 10_000, exit = (code) => process.exit(code) } = options;
+  let running: Promise<void> | undefined;
+  const shutdown = () => {
+    running ??= (async () => {
+      const deadline = setTimeout(() => {
+        logger.error({ deadlineMs }, 'shutdown did not finish in time; exiting');
+        exit(1);
+      }, deadlineMs);
+      deadline.unref();
+      let failed = false;
+      for (const step of steps) {
+        try {
+          await step.run();
+          logger.debug({ step: step.name }, 'shutdown step done');
+        } catch (error) {
+          failed = true;
+          logger.error({ err: error, step: step.name }, 'shutdown step failed');
+        }
+      }
+      clearTimeout(deadline);
+      logger.info('stopped');
+      exit(failed ? 1 : 0);
+    })();
+    return running;
+  };
+  for (const signal of ['SIGTERM', 'SIGINT'] as const) {
+    process.once(signal, () => {
+      logger.info({ signal }, 'shutting down');
+      void shutdown();
+    });
+  }
+  return shutdown;
+}
