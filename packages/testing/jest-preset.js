@@ -2,6 +2,9 @@
 // uses import.meta), transformed from TypeScript by SWC, which is much faster than ts-jest.
 // Workspace packages resolve to their TypeScript sources through the `kafka-ecs-source` export
 // condition, so tests never depend on a stale build.
+import { fileURLToPath } from 'node:url';
+
+const resultsReporter = fileURLToPath(new URL('./results-reporter.js', import.meta.url));
 
 /**
  * @param {{ stack?: boolean }} [options] stack: bring the local Kafka + Redis up before the run
@@ -19,12 +22,10 @@ export function jestPreset(options = {}) {
         { jsc: { parser: { syntax: 'typescript' }, target: 'es2024' }, sourceMaps: 'inline' },
       ],
     },
+    reporters: ['default', resultsReporter],
     testMatch: ['<rootDir>/src/**/*.test.ts', '<rootDir>/test/**/*.test.ts'],
     ...(options.stack ? { globalSetup: '@kafka-ecs/devstack/jest-global-setup' } : {}),
     // Real infrastructure is slower than a mock; every wait inside a test has its own bound.
     testTimeout: 30_000,
-    // Leaked handles are bugs; say so instead of hanging the run.
-    detectOpenHandles: false,
-    forceExit: false,
   };
 }
