@@ -38,6 +38,7 @@ export function runningBrokerPid(dir: string): number | undefined {
  * should fail, not silently create a one-partition topic).
  */
 export async function startKafkaBroker(options: KafkaBrokerOptions): Promise<number> {
+  assertJava17();
   const file = paths(options.dir);
   mkdirSync(options.dir, { recursive: true });
   writeFileSync(file.config, serverProperties(options, file.data));
@@ -86,6 +87,25 @@ export async function brokerAnswers(brokers: string[], timeoutMs = 3_000): Promi
     return false;
   } finally {
     await admin.disconnect().catch(() => {});
+  }
+}
+
+/** Kafka 3.9's broker runs on Java 11+, its tools on 17+; we ask for 17 to keep one rule. */
+function assertJava17(): void {
+  const probe = spawnSync('java', ['-XshowSettings:properties', '-version'], {
+    encoding: 'utf8',
+    timeout: 30_000,
+  });
+  if (probe.error) {
+    throw new StackError(
+      'Java is not installed (the Kafka broker runs on it): sudo apt-get install openjdk-17-jre-headless',
+    );
+  }
+  const major = Number(/java\.specification\.version = (\d+)/.exec(probe.stderr)?.[1] ?? 0);
+  if (major < 17) {
+    throw new StackError(
+      `Java ${major} found; the Kafka broker here needs Java 17+: sudo apt-get install openjdk-17-jre-headless`,
+    );
   }
 }
 

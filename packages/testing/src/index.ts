@@ -1,3 +1,4 @@
+export { freePort } from './free-port.ts';
 export { testInfrastructure } from './infrastructure.ts';
 export { type ServiceProcess, startServiceProcess } from './service-process.ts';
 export { uniqueName } from './unique-name.ts';

@@ -1,0 +1,118 @@
+import { spawn } from 'node:child_process';
+import {
+  copyFileSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+} from 'node:fs';
+import { createServer, type Server } from 'node:net';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { freePort } from '@kafka-ecs/testing';
+import { StackError, stackSettings, stackUp } from '../src/index.ts';
+import { isAlive } from '../src/processes.ts';
+
+const cli = join(import.meta.dirname, '..', 'src', 'cli.ts');
+
+/** Runs `stack up` as a user would, with the environment given; resolves with its exit and stderr. */
+function runStackUp(
+  env: NodeJS.ProcessEnv,
+  timeoutMs = 60_000,
+): Promise<{ code: number | null; stderr: string }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, ['--conditions=kafka-ecs-source', cli, 'up'], {
+      env: { ...env, NODE_OPTIONS: '' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let stderr = '';
+    child.stderr.on('data', (chunk: Buffer) => {
+      stderr += chunk.toString();
+    });
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL');
+      reject(new Error(`stack up did not finish within ${timeoutMs} ms: ${stderr}`));
+    }, timeoutMs);
+    child.once('exit', (code) => {
+      clearTimeout(timer);
+      resolve({ code, stderr });
+    });
+  });
+}
+
+describe('stack up, when something is wrong', () => {
+  let dir: string;
+  beforeEach(() => {
+    dir = mkdtempSync(join(tmpdir(), 'stack-'));
+  });
+  afterEach(() => rmSync(dir, { recursive: true, force: true }));
+
+  it('when the Kafka port is taken by something that is not Kafka, then it fails naming the port', async () => {
+    const server: Server = createServer((socket) => socket.destroy());
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const takenPort = (server.address() as { port: number }).port;
+    try {
+      const settings = {
+        ...stackSettings(),
+        dir,
+        kafkaPort: takenPort,
+        kafkaControllerPort: await freePort(),
+      };
+      await expect(stackUp({ settings, log: () => {} })).rejects.toThrow(
+        new StackError(
+          `port ${takenPort} is taken by a process that is not this stack's Kafka: stop it, or set KAFKA_PORT / KAFKA_CONTROLLER_PORT to free ports`,
+        ),
+      );
+    } finally {
+      server.close();
+    }
+  });
+
+  it('when Maven is missing, then the command exits 1 with one line saying how to install it', async () => {
+    const { code, stderr } = await runStackUp({
+      PATH: dirname(process.execPath),
+      STACK_DIR: dir,
+      KAFKA_PORT: String(await freePort()),
+      KAFKA_CONTROLLER_PORT: String(await freePort()),
+    });
+    expect(code).toBe(1);
+    expect(stderr.trim().split('\n').at(-1)).toBe(
+      '[stack] error: Maven (mvn) is not installed: sudo apt-get install maven',
+    );
+  });
+
+  it('when Java is missing, then the command exits 1 with one line saying how to install it', async () => {
+    // Reuse the real stack's resolved classpath so Maven is not needed and Java is next.
+    const cache = join(stackSettings().dir, 'kafka', 'classpath.txt');
+    mkdirSync(join(dir, 'kafka'), { recursive: true });
+    copyFileSync(cache, join(dir, 'kafka', 'classpath.txt'));
+    const { code, stderr } = await runStackUp({
+      PATH: dirname(process.execPath),
+      STACK_DIR: dir,
+      KAFKA_PORT: String(await freePort()),
+      KAFKA_CONTROLLER_PORT: String(await freePort()),
+    });
+    expect(code).toBe(1);
+    expect(stderr.trim().split('\n').at(-1)).toMatch(
+      /^\[stack\] error: Java is not installed .*apt-get install/,
+    );
+  });
+
+  it('when the broker does not become ready in time, then it fails with its log and leaves no process behind', async () => {
+    const settings = {
+      ...stackSettings(),
+      dir,
+      kafkaPort: await freePort(),
+      kafkaControllerPort: await freePort(),
+    };
+    await expect(stackUp({ settings, log: () => {}, readyTimeoutMs: 300 })).rejects.toThrow(
+      /the Kafka broker did not become ready within 0.3 s/,
+    );
+    const pidFile = join(dir, 'kafka', 'kafka.pid');
+    expect(existsSync(pidFile)).toBe(true);
+    expect(isAlive(Number(readFileSync(pidFile, 'utf8')))).toBe(false);
+    expect(readdirSync(join(dir, 'kafka'))).toContain('kafka.log');
+  });
+});
