@@ -1,16 +1,51 @@
 import { z } from 'zod';
-import { commonSchema, port, positiveInt } from './fields.ts';
+import { commonSchema, httpUrl, port, positiveInt } from './fields.ts';
 import { loadConfig } from './load-config.ts';
 
 /** The consumer's environment (see shared/contract.md and docs/operations.md). */
-export const consumerConfigSchema = commonSchema.extend({
-  /** HTTP port. @defaultValue 9000 */
-  PORT: port(9000),
-  /** @defaultValue consumer-svc */
-  CONSUMER_GROUP_ID: z.string().min(1).default('consumer-svc'),
-  /** Bound on one /ping call to the producer. @defaultValue 2000 */
-  PING_TIMEOUT_MS: positiveInt(2000),
-});
+export const consumerConfigSchema = commonSchema
+  .extend({
+    /** HTTP port. @defaultValue 9000 */
+    PORT: port(9000),
+    /** The consumer group that builds the view. @defaultValue consumer-svc */
+    CONSUMER_GROUP_ID: z.string().min(1).default('consumer-svc'),
+    /** Bound on one /ping call to the producer. @defaultValue 2000 */
+    PING_TIMEOUT_MS: positiveInt(2000),
+    /**
+     * The producer's base URL (with its `/producer-svc` base path). When unset, derived from
+     * Copilot's service discovery, else `http://127.0.0.1:{PRODUCER_SVC_PORT}/producer-svc`.
+     * @defaultValue derived
+     */
+    PRODUCER_SVC_ENDPOINT: httpUrl.optional(),
+    /**
+     * Set by Copilot on ECS (e.g. `test.my-app.local`); services are reachable as
+     * `<service>.<endpoint>`. @defaultValue none
+     */
+    COPILOT_SERVICE_DISCOVERY_ENDPOINT: z
+      .string()
+      .regex(/^[a-zA-Z0-9.-]+$/, 'must be a DNS name such as test.my-app.local')
+      .optional(),
+    /** The producer's Copilot service name, used for the derived endpoint. @defaultValue producer */
+    PRODUCER_SVC_NAME: z
+      .string()
+      .regex(/^[a-z0-9-]+$/, 'must be a Copilot service name ([a-z0-9-])')
+      .default('producer'),
+    /** The producer's port, used for the derived endpoint. @defaultValue 9001 */
+    PRODUCER_SVC_PORT: port(9001),
+    /**
+     * Bearer token for operator mutations; unset in production means they are refused.
+     * @defaultValue none
+     */
+    ADMIN_TOKEN: z.string().min(16, 'must be at least 16 characters').optional(),
+  })
+  .transform(({ COPILOT_SERVICE_DISCOVERY_ENDPOINT: discovery, ...config }) => ({
+    ...config,
+    COPILOT_SERVICE_DISCOVERY_ENDPOINT: discovery,
+    // An explicit endpoint wins; on ECS the producer is found through Copilot's private DNS.
+    PRODUCER_SVC_ENDPOINT:
+      config.PRODUCER_SVC_ENDPOINT ??
+      `http://${discovery ? `${config.PRODUCER_SVC_NAME}.${discovery}` : '127.0.0.1'}:${config.PRODUCER_SVC_PORT}/producer-svc`,
+  }));
 
 export type ConsumerConfig = Readonly<z.output<typeof consumerConfigSchema>>;
 
