@@ -1,0 +1,182 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { Consumer, EachBatchPayload, Kafka, KafkaMessage } from 'kafkajs';
+import { createGroupAdmin, type PartitionLag } from './group-admin.ts';
+import type { Logger } from './logger.ts';
+
+/** One record as the service sees it, with no kafkajs types. */
+export interface ConsumedRecord {
+  topic: string;
+  partition: number;
+  offset: string;
+  key: Buffer | null;
+  value: Buffer | null;
+  headers: Record<string, string>;
+  /** Broker or producer timestamp, epoch milliseconds as a string. */
+  timestamp: string;
+}
+
+/** Consecutive records of one partition, in offset order. */
+export interface RecordBatch {
+  topic: string;
+  partition: number;
+  records: ConsumedRecord[];
+}
+
+/**
+ * Processes a batch. Resolving means every record is durably handled (applied, or handed to the
+ * failure path); only then are the offsets committed. Rejecting means "nothing may be committed
+ * yet": the same batch is offered again after a backoff, so an outage pauses the partition
+ * instead of dropping records.
+ */
+export type BatchHandler = (batch: RecordBatch) => Promise<void>;
+
+export interface BatchConsumerOptions {
+  /** From createKafkaClient. */
+  client: Kafka;
+  groupId: string;
+  topics: string[];
+  handleBatch: BatchHandler;
+  logger: Logger;
+  /** Where a group with no committed offset starts. @defaultValue false (the end) */
+  fromBeginning?: boolean;
+  /** Partitions processed at once; each one stays strictly in order. @defaultValue 4 */
+  partitionsConsumedConcurrently?: number;
+  /** First pause after a failed batch; doubles up to `maxBackoffMs`. @defaultValue 200 */
+  initialBackoffMs?: number;
+  /** @defaultValue 5_000 */
+  maxBackoffMs?: number;
+  /** @defaultValue 30_000 */
+  sessionTimeoutMs?: number;
+  /** @defaultValue 3_000 */
+  heartbeatIntervalMs?: number;
+  /** Called when a batch fails and will be offered again (for metrics). */
+  onBatchFailed?: (batch: RecordBatch, error: unknown, attempt: number) => void;
+}
+
+export interface BatchConsumer {
+  /** Connects, subscribes and starts consuming; resolves once the run loop is started. */
+  start(): Promise<void>;
+  /** Finishes the in-flight batches, commits what they handled and leaves the group. */
+  stop(): Promise<void>;
+  /** True while the consumer is a member of its group with an assignment. */
+  isJoined(): boolean;
+  /** The partitions this member owns, by topic. */
+  assignment(): Record<string, number[]>;
+  lag(): Promise<PartitionLag[]>;
+}
+
+/**
+ * A consumer group member that hands whole batches to `handleBatch` and commits a batch's
+ * offsets only after it resolved: at-least-once delivery, so the handler must be idempotent.
+ * A failing batch is retried in place with a growing pause (heartbeating meanwhile), which holds
+ * the partition without committing until the dependency is back.
+ */
+export function createBatchConsumer(options: BatchConsumerOptions): BatchConsumer {
+  const { client, groupId, topics, handleBatch, logger } = options;
+  const initialBackoffMs = options.initialBackoffMs ?? 200;
+  const maxBackoffMs = options.maxBackoffMs ?? 5_000;
+  const consumer: Consumer = client.consumer({
+    groupId,
+    sessionTimeout: options.sessionTimeoutMs ?? 30_000,
+    heartbeatInterval: options.heartbeatIntervalMs ?? 3_000,
+    // Leaving the group on stop makes the broker rebalance at once instead of after the session.
+    rebalanceTimeout: 30_000,
+  });
+  const admin = createGroupAdmin(client);
+  const stopping = new AbortController();
+  let joined = false;
+  let assignment: Record<string, number[]> = {};
+
+  consumer.on(consumer.events.GROUP_JOIN, ({ payload }) => {
+    joined = true;
+    assignment = payload.memberAssignment;
+    logger.info({ groupId, assignment }, 'joined consumer group');
+  });
+  for (const event of [consumer.events.STOP, consumer.events.DISCONNECT]) {
+    consumer.on(event, () => {
+      joined = false;
+    });
+  }
+  consumer.on(consumer.events.CRASH, ({ payload }) => {
+    joined = false;
+    logger.error(
+      { groupId, err: payload.error, restart: payload.restart },
+      'consumer crashed; kafkajs restarts it when the error is retriable',
+    );
+  });
+
+  const eachBatch = async (payload: EachBatchPayload) => {
+    const { batch } = payload;
+    if (batch.isEmpty()) return;
+    const records: RecordBatch = {
+      topic: batch.topic,
+      partition: batch.partition,
+      records: batch.messages.map((message) => toRecord(batch.topic, batch.partition, message)),
+    };
+    for (let attempt = 1; ; attempt++) {
+      // Stopping or revoked: leave the offsets unresolved, whoever owns the partition next
+      // starts from the last commit.
+      if (!payload.isRunning() || payload.isStale()) return;
+      try {
+        await handleBatch(records);
+        break;
+      } catch (error) {
+        options.onBatchFailed?.(records, error, attempt);
+        const pauseMs = Math.min(maxBackoffMs, initialBackoffMs * 2 ** (attempt - 1));
+        logger.warn(
+          { err: error, topic: batch.topic, partition: batch.partition, attempt, pauseMs },
+          'batch failed; holding the partition and retrying without committing',
+        );
+        await sleep(pauseMs, undefined, { signal: stopping.signal }).catch(() => {});
+        await payload.heartbeat();
+      }
+    }
+    payload.resolveOffset(batch.lastOffset());
+    await payload.commitOffsetsIfNecessary();
+    await payload.heartbeat();
+  };
+
+  return {
+    async start() {
+      await consumer.connect();
+      await consumer.subscribe({ topics, fromBeginning: options.fromBeginning ?? false });
+      await consumer.run({
+        // Offsets are resolved only after handleBatch resolved; a threshold of 1 makes
+        // commitOffsetsIfNecessary commit them right away (and kafkajs commits resolved offsets
+        // before a rebalance), so nothing unhandled is ever committed.
+        autoCommit: true,
+        autoCommitThreshold: 1,
+        eachBatchAutoResolve: false,
+        partitionsConsumedConcurrently: options.partitionsConsumedConcurrently ?? 4,
+        eachBatch,
+      });
+    },
+    async stop() {
+      stopping.abort();
+      // disconnect waits for the running batches, commits resolved offsets and leaves the group.
+      await consumer.disconnect();
+      await admin.disconnect();
+      joined = false;
+    },
+    isJoined: () => joined,
+    assignment: () => assignment,
+    lag: () => admin.lag(groupId, topics),
+  };
+}
+
+function toRecord(topic: string, partition: number, message: KafkaMessage): ConsumedRecord {
+  const headers: Record<string, string> = {};
+  for (const [name, value] of Object.entries(message.headers ?? {})) {
+    if (value !== undefined)
+      headers[name] = Array.isArray(value) ? String(value[0]) : String(value);
+  }
+  return {
+    topic,
+    partition,
+    offset: message.offset,
+    key: message.key,
+    value: message.value,
+    headers,
+    timestamp: message.timestamp,
+  };
+}

@@ -1,0 +1,81 @@
+import type { Kafka } from 'kafkajs';
+
+/** Where one partition of a consumer group stands. */
+export interface PartitionLag {
+  topic: string;
+  partition: number;
+  /** The group's committed offset (the next record it will read), or null before its first commit. */
+  committed: string | null;
+  /** The partition's high watermark: the offset the next record will get. */
+  end: string;
+  /** Records written but not yet committed by the group. */
+  lag: number;
+}
+
+export interface GroupAdmin {
+  /** Per partition, the offset the next record will get. */
+  endOffsets(topics: string[]): Promise<Map<string, string>>;
+  /** Committed offsets and lag of `groupId` on every partition of `topics`. */
+  lag(groupId: string, topics: string[]): Promise<PartitionLag[]>;
+  deleteGroup(groupId: string): Promise<void>;
+  disconnect(): Promise<void>;
+}
+
+/** `topic/partition`, the key of the maps this module returns. */
+export const partitionKey = (topic: string, partition: number): string => `${topic}/${partition}`;
+
+/**
+ * Offsets and consumer-group questions, answered by one lazily connected admin client. Used for
+ * lag metrics and by the view replay to know when it has caught up.
+ */
+export function createGroupAdmin(client: Kafka): GroupAdmin {
+  const admin = client.admin();
+  let connected: Promise<void> | undefined;
+  const ready = () => {
+    connected ??= admin.connect().catch((error: unknown) => {
+      connected = undefined;
+      throw error;
+    });
+    return connected;
+  };
+
+  const endOffsets = async (topics: string[]) => {
+    await ready();
+    const ends = new Map<string, string>();
+    for (const topic of topics) {
+      for (const { partition, high } of await admin.fetchTopicOffsets(topic)) {
+        ends.set(partitionKey(topic, partition), high);
+      }
+    }
+    return ends;
+  };
+
+  return {
+    endOffsets,
+    async lag(groupId, topics) {
+      await ready();
+      const [ends, committed] = await Promise.all([
+        endOffsets(topics),
+        admin.fetchOffsets({ groupId, topics }),
+      ]);
+      return committed.flatMap(({ topic, partitions }) =>
+        partitions.map(({ partition, offset }) => {
+          const end = ends.get(partitionKey(topic, partition)) ?? '0';
+          const position = offset === '-1' ? null : offset;
+          // Before the first commit the group starts at the log start; counting from 0 overstates
+          // lag only for partitions whose oldest records were deleted by retention.
+          const lag = Math.max(0, Number(BigInt(end) - BigInt(position ?? '0')));
+          return { topic, partition, committed: position, end, lag };
+        }),
+      );
+    },
+    async deleteGroup(groupId) {
+      await ready();
+      await admin.deleteGroups([groupId]);
+    },
+    async disconnect() {
+      if (connected) await admin.disconnect();
+      connected = undefined;
+    },
+  };
+}
