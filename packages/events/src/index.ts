@@ -1,8 +1,8 @@
 export {
   createEvent,
+  type DecodeFailure,
   type DomainEvent,
   decodeEvent,
-  type DecodeFailure,
   EventDecodeError,
   type EventType,
   encodeEvent,
