@@ -9,6 +9,12 @@ export interface KafkaClientOptions {
   connectionTimeoutMs?: number;
   /** Bound on one request to a broker. @defaultValue 10_000 */
   requestTimeoutMs?: number;
+  /**
+   * Retries of connecting and of metadata requests. Bounded callers (a publish that must answer
+   * within seconds) pass a short schedule so nothing keeps retrying after they gave up.
+   * @defaultValue kafkajs' (5 retries, 300 ms initial, 30 s max)
+   */
+  retry?: { retries: number; initialRetryTime?: number; maxRetryTime?: number };
 }
 
 /**
@@ -23,6 +29,7 @@ export function createKafkaClient(options: KafkaClientOptions): Kafka {
     clientId: options.clientId,
     connectionTimeout: options.connectionTimeoutMs ?? 3_000,
     requestTimeout: options.requestTimeoutMs ?? 10_000,
+    ...(options.retry ? { retry: options.retry } : {}),
     logLevel: logLevel.WARN,
     logCreator:
       () =>

@@ -6,6 +6,7 @@ export {
   createBatchConsumer,
   type RecordBatch,
 } from './batch-consumer.ts';
+export { type Batcher, type BatchingOptions, createBatcher } from './batching-publisher.ts';
 export { createKafkaClient, type KafkaClientOptions } from './client.ts';
 export {
   createGroupAdmin,
@@ -14,3 +15,12 @@ export {
   partitionKey,
 } from './group-admin.ts';
 export type { Logger } from './logger.ts';
+export {
+  type BatchReport,
+  createPublisher,
+  type OutgoingRecord,
+  PublishError,
+  type Publisher,
+  type PublisherOptions,
+} from './publisher.ts';
+export { ensureTopics, type TopicSpec } from './topic-admin.ts';

@@ -1,0 +1,51 @@
+import { createBatcher } from './batching-publisher.ts';
+
+describe('createBatcher', () => {
+  it('when many items are added in one tick, then they go out in one send and all resolve', async () => {
+    const sends: number[][] = [];
+    const batcher = createBatcher<number>(async (items) => {
+      sends.push(items);
+    });
+    await Promise.all(Array.from({ length: 50 }, (_, i) => batcher.add(i)));
+    expect(sends).toHaveLength(1);
+    expect(sends[0]).toHaveLength(50);
+  });
+
+  it('when items arrive while a batch is in flight, then they wait and share the next send', async () => {
+    const sends: number[][] = [];
+    let release: () => void = () => {};
+    const batcher = createBatcher<number>(async (items) => {
+      sends.push(items);
+      if (sends.length === 1) await new Promise<void>((resolve) => (release = resolve));
+    });
+    const first = batcher.add(0);
+    await new Promise((resolve) => setImmediate(resolve));
+    const later = [1, 2, 3].map((i) => batcher.add(i));
+    expect(batcher.pending()).toBe(4);
+    release();
+    await Promise.all([first, ...later]);
+    expect(sends).toEqual([[0], [1, 2, 3]]);
+  });
+
+  it('when a batch is larger than the maximum, then it is split', async () => {
+    const sends: number[][] = [];
+    const batcher = createBatcher<number>(async (items) => void sends.push(items), {
+      maxBatchSize: 10,
+    });
+    await Promise.all(Array.from({ length: 25 }, (_, i) => batcher.add(i)));
+    expect(sends.map((items) => items.length)).toEqual([10, 10, 5]);
+  });
+
+  it('when a send fails, then every caller of that batch gets the error and later batches still go', async () => {
+    let fail = true;
+    const batcher = createBatcher<number>(async () => {
+      if (fail) throw new Error('broker down');
+    });
+    const results = await Promise.allSettled([batcher.add(1), batcher.add(2)]);
+    expect(results.map((result) => result.status)).toEqual(['rejected', 'rejected']);
+    fail = false;
+    await expect(batcher.add(3)).resolves.toBeUndefined();
+    await batcher.flush();
+    expect(batcher.pending()).toBe(0);
+  });
+});

@@ -1,0 +1,108 @@
+export interface BatchingOptions {
+  /**
+   * How long the first record of a batch waits for company before the batch is sent. 0 sends
+   * at the next turn of the event loop, which already gathers every publish started in the
+   * same tick; records that arrive while a batch is in flight wait for it and go out together.
+   * @defaultValue 0
+   */
+  lingerMs?: number;
+  /** Most records in one batch; a full batch is sent at once. @defaultValue 500 */
+  maxBatchSize?: number;
+}
+
+export interface Batcher<Item> {
+  /** Resolves once the batch holding `item` has been sent, rejects with that batch's error. */
+  add(item: Item): Promise<void>;
+  /** Resolves when nothing is queued or in flight (used at shutdown). */
+  flush(): Promise<void>;
+  /** Records queued or in flight right now. */
+  pending(): number;
+}
+
+interface Waiting<Item> {
+  item: Item;
+  resolve: () => void;
+  reject: (error: unknown) => void;
+}
+
+/**
+ * Turns many concurrent `add` calls into few `send` calls. At most one batch is in flight, so
+ * the idempotent producer keeps per-partition order, and batches grow with load: under
+ * concurrency every round trip to the broker carries everything that arrived during the last
+ * one, which is why throughput scales with the number of callers instead of paying one round
+ * trip each.
+ */
+export function createBatcher<Item>(
+  send: (items: Item[]) => Promise<void>,
+  options: BatchingOptions = {},
+): Batcher<Item> {
+  const lingerMs = options.lingerMs ?? 0;
+  const maxBatchSize = options.maxBatchSize ?? 500;
+  let queue: Waiting<Item>[] = [];
+  let inFlight: Promise<void> | undefined;
+  let inFlightSize = 0;
+  let scheduled: NodeJS.Timeout | NodeJS.Immediate | undefined;
+  let idle: (() => void)[] = [];
+
+  const cancelSchedule = () => {
+    if (scheduled === undefined) return;
+    if (lingerMs > 0) clearTimeout(scheduled as NodeJS.Timeout);
+    else clearImmediate(scheduled as NodeJS.Immediate);
+    scheduled = undefined;
+  };
+
+  const schedule = () => {
+    if (inFlight || queue.length === 0) return;
+    if (queue.length >= maxBatchSize) {
+      sendNext();
+      return;
+    }
+    scheduled ??= lingerMs > 0 ? setTimeout(sendNext, lingerMs) : setImmediate(sendNext);
+  };
+
+  const sendNext = () => {
+    cancelSchedule();
+    if (inFlight || queue.length === 0) return;
+    const batch = queue.slice(0, maxBatchSize);
+    queue = queue.slice(maxBatchSize);
+    inFlightSize = batch.length;
+    inFlight = Promise.resolve()
+      .then(() => send(batch.map((waiting) => waiting.item)))
+      .then(
+        () => {
+          for (const waiting of batch) waiting.resolve();
+        },
+        (error: unknown) => {
+          for (const waiting of batch) waiting.reject(error);
+        },
+      )
+      .finally(() => {
+        inFlight = undefined;
+        inFlightSize = 0;
+        // What arrived during the round trip has waited long enough: send it right away.
+        if (queue.length > 0) sendNext();
+        else {
+          const waiters = idle;
+          idle = [];
+          for (const resolve of waiters) resolve();
+        }
+      });
+  };
+
+  return {
+    add(item) {
+      return new Promise<void>((resolve, reject) => {
+        queue.push({ item, resolve, reject });
+        schedule();
+      });
+    },
+    flush() {
+      if (!inFlight && queue.length === 0) return Promise.resolve();
+      sendNext();
+      return new Promise<void>((resolve) => idle.push(resolve));
+    },
+    pending() {
+      return queue.length + inFlightSize;
+    },
+  };
+}

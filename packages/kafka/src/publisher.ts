@@ -1,0 +1,187 @@
+import type { Admin, Message, Producer } from 'kafkajs';
+import { type BatchingOptions, createBatcher } from './batching-publisher.ts';
+import { createKafkaClient } from './client.ts';
+import type { Logger } from './logger.ts';
+
+/** One record to publish. The key decides the partition (Kafka's default murmur2 partitioner). */
+export interface OutgoingRecord {
+  topic: string;
+  key: string;
+  value: Buffer | string;
+  headers?: Record<string, string>;
+}
+
+/** What one `send` call to the broker carried, for metrics. */
+export interface BatchReport {
+  records: number;
+  durationMs: number;
+  error?: unknown;
+}
+
+export interface PublisherOptions extends BatchingOptions {
+  brokers: string[];
+  clientId: string;
+  logger: Logger;
+  /**
+   * Bound on one batch, connecting included: past it every caller of the batch is rejected, so
+   * a mutation never hangs on a missing broker. kafkajs' own retries are sized to finish first.
+   * @defaultValue 5_000
+   */
+  sendTimeoutMs?: number;
+  /** Called after every batch, with its size, duration and error if any. */
+  onBatch?: (report: BatchReport) => void;
+}
+
+export interface Publisher {
+  /**
+   * Publishes one record and resolves when every in-sync replica has it (acks=-1). Records
+   * published concurrently share one `send` call. Rejects with PublishError when the broker
+   * did not acknowledge within the bound.
+   */
+  publish(record: OutgoingRecord): Promise<void>;
+  /** Connects (in the background is fine: publish connects on demand). Never throws. */
+  start(): Promise<void>;
+  /** True when a broker answers a metadata request now; bounded, never throws. */
+  isReady(): Promise<boolean>;
+  /** Sends what is queued, waits for it, then disconnects. */
+  stop(): Promise<void>;
+}
+
+/** Kafka did not acknowledge a record. Worth retrying later: the broker may be back by then. */
+export class PublishError extends Error {
+  override name = 'PublishError';
+  readonly retriable = true;
+}
+
+const PROBE_TIMEOUT_MS = 900;
+// About 1.5 s of retries in all: short enough to finish inside the send bound, long enough to
+// ride over a leader election.
+const SEND_RETRY = { retries: 3, initialRetryTime: 100, maxRetryTime: 1_000 };
+
+/**
+ * The idempotent producer (acks=-1, retries that keep the broker's sequence numbers) behind a
+ * batcher. Kafka being down turns into a fast PublishError, never a hang, and the next publish
+ * reconnects by itself when the broker is back.
+ */
+export function createPublisher(options: PublisherOptions): Publisher {
+  const { logger } = options;
+  const sendTimeoutMs = options.sendTimeoutMs ?? 5_000;
+  const kafka = createKafkaClient({
+    brokers: options.brokers,
+    clientId: options.clientId,
+    logger,
+    connectionTimeoutMs: 1_000,
+    requestTimeoutMs: Math.max(1_000, Math.floor(sendTimeoutMs / 2)),
+    retry: SEND_RETRY,
+  });
+  const producer: Producer = kafka.producer({
+    idempotent: true,
+    // kafkajs' idempotent default is to retry forever; a bounded send is what lets a mutation
+    // answer SERVICE_UNAVAILABLE. Retries within the bound still reuse the sequence numbers.
+    retry: SEND_RETRY,
+    // Topics are created with their partition count by the stack or ensureTopics, never by a
+    // first publish with the broker's default of one partition.
+    allowAutoTopicCreation: false,
+  });
+  const admin: Admin = kafka.admin({ retry: { retries: 0 } });
+
+  let connected = false;
+  let connecting: Promise<void> | undefined;
+  producer.on(producer.events.CONNECT, () => {
+    connected = true;
+  });
+  producer.on(producer.events.DISCONNECT, () => {
+    connected = false;
+  });
+
+  const connect = () => {
+    connecting ??= producer.connect().finally(() => {
+      connecting = undefined;
+    });
+    return connecting;
+  };
+
+  const send = async (records: OutgoingRecord[]) => {
+    const started = performance.now();
+    let error: unknown;
+    try {
+      await withTimeout(
+        (async () => {
+          if (!connected) await connect();
+          await producer.sendBatch({ acks: -1, topicMessages: groupByTopic(records) });
+        })(),
+        sendTimeoutMs,
+      );
+    } catch (cause) {
+      error = cause;
+      throw new PublishError(`Kafka did not acknowledge: ${(cause as Error).message}`, { cause });
+    } finally {
+      options.onBatch?.({
+        records: records.length,
+        durationMs: performance.now() - started,
+        error,
+      });
+    }
+  };
+  const batcher = createBatcher(send, options);
+
+  let probing: Promise<boolean> | undefined;
+  const probe = async () => {
+    try {
+      await admin.connect();
+      await admin.describeCluster();
+      return true;
+    } catch (error) {
+      logger.debug({ err: error }, 'kafka readiness probe failed');
+      await admin.disconnect().catch(() => {});
+      return false;
+    }
+  };
+
+  return {
+    publish: (record) => batcher.add(record),
+    async start() {
+      try {
+        await connect();
+      } catch (error) {
+        logger.warn({ err: error }, 'kafka producer could not connect yet; will retry on demand');
+      }
+    },
+    isReady() {
+      probing ??= withTimeout(probe(), PROBE_TIMEOUT_MS)
+        .catch(() => false)
+        .then((up) => {
+          // A reachable broker with a producer not yet connected: connect now rather than make
+          // the first mutation pay for it.
+          if (up && !connected) connect().catch(() => {});
+          return up;
+        })
+        .finally(() => {
+          probing = undefined;
+        });
+      return probing;
+    },
+    async stop() {
+      await batcher.flush();
+      await Promise.allSettled([producer.disconnect(), admin.disconnect()]);
+    },
+  };
+}
+
+function groupByTopic(records: OutgoingRecord[]): { topic: string; messages: Message[] }[] {
+  const byTopic = new Map<string, Message[]>();
+  for (const record of records) {
+    const messages = byTopic.get(record.topic) ?? [];
+    messages.push({ key: record.key, value: record.value, headers: record.headers });
+    byTopic.set(record.topic, messages);
+  }
+  return [...byTopic].map(([topic, messages]) => ({ topic, messages }));
+}
+
+function withTimeout<T>(work: Promise<T>, timeoutMs: number): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`timed out after ${timeoutMs} ms`)), timeoutMs);
+  });
+  return Promise.race([work, timeout]).finally(() => clearTimeout(timer));
+}

@@ -1,0 +1,78 @@
+import { createServer } from 'node:net';
+import { testInfrastructure, uniqueName, waitFor } from '@kafka-ecs/testing';
+import { Kafka, logLevel } from 'kafkajs';
+import { type BatchReport, createPublisher, ensureTopics, PublishError } from '../src/index.ts';
+
+const { kafkaBrokers } = testInfrastructure();
+/** A local port nothing listens on: connecting is refused at once. */
+async function closedPort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as { port: number };
+  await new Promise((resolve) => server.close(resolve));
+  return port;
+}
+
+const silent = { debug() {}, info() {}, warn() {}, error() {} };
+
+describe('createPublisher', () => {
+  const stops: (() => Promise<void>)[] = [];
+  afterEach(async () => {
+    await Promise.all(stops.splice(0).map((stop) => stop()));
+  });
+
+  it('when 300 records are published concurrently, then they share few sends and are all on the broker', async () => {
+    const topic = uniqueName('publisher');
+    await ensureTopics({
+      brokers: kafkaBrokers,
+      clientId: 'test',
+      logger: silent,
+      topics: [{ topic, partitions: 8 }],
+    });
+    const batches: BatchReport[] = [];
+    const publisher = createPublisher({
+      brokers: kafkaBrokers,
+      clientId: uniqueName('publisher'),
+      logger: silent,
+      onBatch: (report) => batches.push(report),
+    });
+    stops.push(() => publisher.stop());
+    await publisher.start();
+    await Promise.all(
+      Array.from({ length: 300 }, (_, i) =>
+        publisher.publish({ topic, key: `k-${i}`, value: JSON.stringify({ i }) }),
+      ),
+    );
+    expect(batches.reduce((sum, batch) => sum + batch.records, 0)).toBe(300);
+    expect(batches.length).toBeLessThan(10);
+    expect(await publisher.isReady()).toBe(true);
+
+    const kafka = new Kafka({ brokers: kafkaBrokers, logLevel: logLevel.NOTHING });
+    const admin = kafka.admin();
+    await admin.connect();
+    stops.push(() => admin.disconnect());
+    const offsets = await waitFor(async () => {
+      const partitions = await admin.fetchTopicOffsets(topic);
+      const total = partitions.reduce((sum, p) => sum + Number(p.high) - Number(p.low), 0);
+      return total === 300 && partitions;
+    });
+    // 300 distinct keys over 8 partitions: the default partitioner spreads them over all.
+    expect(offsets.filter((partition) => Number(partition.high) > 0)).toHaveLength(8);
+  });
+
+  it('when no broker answers, then publish fails with PublishError within the bound and readiness is false', async () => {
+    const publisher = createPublisher({
+      brokers: [`127.0.0.1:${await closedPort()}`],
+      clientId: uniqueName('publisher'),
+      logger: silent,
+      sendTimeoutMs: 2_000,
+    });
+    stops.push(() => publisher.stop());
+    const started = Date.now();
+    await expect(
+      publisher.publish({ topic: 'nowhere', key: 'k', value: 'v' }),
+    ).rejects.toBeInstanceOf(PublishError);
+    expect(Date.now() - started).toBeLessThan(3_000);
+    expect(await publisher.isReady()).toBe(false);
+  });
+});
