@@ -8,6 +8,9 @@ describe('consumer configuration', () => {
       PING_TIMEOUT_MS: 2000,
       KAFKA_TOPIC_PARTITIONS: 8,
       PRODUCER_SVC_ENDPOINT: 'http://127.0.0.1:9001/producer-svc',
+      CONSUMER_TOPICS: ['new-user-created', 'issued-token'],
+      CONSUMER_SESSION_TIMEOUT_MS: 30_000,
+      VIEW_KEY_PREFIX: 'consumer-view',
     });
     expect(loadConsumerConfig({}).ADMIN_TOKEN).toBeUndefined();
   });
@@ -42,6 +45,7 @@ describe('consumer configuration', () => {
       /COPILOT_SERVICE_DISCOVERY_ENDPOINT/,
     );
     expect(() => loadConsumerConfig({ ADMIN_TOKEN: 'short' })).toThrow(/ADMIN_TOKEN/);
+    expect(() => loadConsumerConfig({ CONSUMER_TOPICS: 'a, b c' })).toThrow(/CONSUMER_TOPICS/);
     expect(() => loadConsumerConfig({ KAFKA_TOPIC_PARTITIONS: '0' })).toThrow(
       /KAFKA_TOPIC_PARTITIONS/,
     );

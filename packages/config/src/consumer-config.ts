@@ -9,6 +9,37 @@ export const consumerConfigSchema = commonSchema
     PORT: port(9000),
     /** The consumer group that builds the view. @defaultValue consumer-svc */
     CONSUMER_GROUP_ID: z.string().min(1).default('consumer-svc'),
+    /**
+     * The topics the group reads. Override only to isolate a test or staging run.
+     * @defaultValue new-user-created,issued-token
+     */
+    CONSUMER_TOPICS: z
+      .string()
+      .default('new-user-created,issued-token')
+      .transform((value) =>
+        value
+          .split(',')
+          .map((topic) => topic.trim())
+          .filter(Boolean),
+      )
+      .pipe(
+        z
+          .array(z.string().regex(/^[a-zA-Z0-9._-]+$/, 'each topic must be a Kafka topic name'))
+          .min(1, 'needs at least one topic'),
+      ),
+    /**
+     * How long the broker waits for a silent member (a crashed task) before handing its
+     * partitions to the others. @defaultValue 30000
+     */
+    CONSUMER_SESSION_TIMEOUT_MS: positiveInt(30_000),
+    /**
+     * Prefix of every Redis key of the view, so several deployments can share one Redis.
+     * @defaultValue consumer-view
+     */
+    VIEW_KEY_PREFIX: z
+      .string()
+      .regex(/^[a-zA-Z0-9._:-]+$/, 'must be letters, digits, . _ : -')
+      .default('consumer-view'),
     /** Bound on one /ping call to the producer. @defaultValue 2000 */
     PING_TIMEOUT_MS: positiveInt(2000),
     /**
