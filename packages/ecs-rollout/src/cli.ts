@@ -1,0 +1,155 @@
+import { parseArgs } from 'node:util';
+import type { ECSClient } from '@aws-sdk/client-ecs';
+import type { Clock } from './clock.ts';
+import { deploy, rollback } from './deploy.ts';
+import { ExitCode, type ExitCodeValue, RolloutCliError } from './errors.ts';
+import { collectStatus, formatStatus } from './status.ts';
+
+export const USAGE = `ecs-rollout: deploy and inspect Copilot-created ECS services without the Copilot CLI
+
+usage:
+  ecs-rollout status --app A --env E [--service S] [--events N]
+  ecs-rollout deploy --app A --env E --service S --image IMAGE [--container C]
+                     [--timeout SECONDS] [--poll SECONDS] [--no-wait]
+  ecs-rollout deploy --app A --env E --service S --rollback [--to-revision N]
+
+Services are found by Copilot's tags (copilot-application, copilot-environment, copilot-service);
+credentials and region come from the usual AWS settings (AWS_PROFILE, AWS_REGION, OIDC role, …).
+
+exit codes: 0 ok · 1 rollout failed or rolled back · 2 usage · 3 not found · 4 timed out · 5 AWS error`;
+
+export interface CliDeps {
+  ecs: Pick<ECSClient, 'send'>;
+  clock: Clock;
+  out: (line: string) => void;
+  err: (line: string) => void;
+}
+
+function positiveNumber(name: string, value: string | undefined): number | undefined {
+  if (value === undefined) return undefined;
+  const number = Number(value);
+  if (!Number.isFinite(number) || number <= 0) {
+    throw new RolloutCliError(
+      `--${name} must be a positive number, got "${value}"`,
+      ExitCode.usage,
+    );
+  }
+  return number;
+}
+
+function required(values: Record<string, unknown>, names: string[]): void {
+  const missing = names.filter((name) => typeof values[name] !== 'string' || values[name] === '');
+  if (missing.length > 0) {
+    throw new RolloutCliError(
+      `missing ${missing.map((name) => `--${name}`).join(', ')} (see ecs-rollout --help)`,
+      ExitCode.usage,
+    );
+  }
+}
+
+async function run(argv: string[], deps: CliDeps): Promise<ExitCodeValue> {
+  let parsed: ReturnType<typeof parse>;
+  try {
+    parsed = parse(argv);
+  } catch (error) {
+    throw new RolloutCliError(
+      error instanceof Error ? error.message : String(error),
+      ExitCode.usage,
+    );
+  }
+  const { values, positionals } = parsed;
+  const [command, ...extra] = positionals;
+  if (values.help || command === 'help') {
+    deps.out(USAGE);
+    return ExitCode.ok;
+  }
+  if (extra.length > 0) {
+    throw new RolloutCliError(`unexpected argument: ${extra.join(' ')}`, ExitCode.usage);
+  }
+  const log = deps.out;
+  if (command === 'status') {
+    required(values, ['app', 'env']);
+    const status = await collectStatus(deps, {
+      app: values.app as string,
+      env: values.env as string,
+      service: values.service,
+      events: positiveNumber('events', values.events),
+    });
+    deps.out(formatStatus(status));
+    if (values.service !== undefined && status.services.length === 0) {
+      throw new RolloutCliError(
+        `no service ${values.service} in ${values.app}/${values.env}`,
+        ExitCode.notFound,
+      );
+    }
+    return ExitCode.ok;
+  }
+  if (command === 'deploy') {
+    const target = {
+      app: values.app as string,
+      env: values.env as string,
+      service: values.service as string,
+      wait: !values['no-wait'],
+      timeoutMs: (positiveNumber('timeout', values.timeout) ?? 600) * 1000,
+      pollIntervalMs: (positiveNumber('poll', values.poll) ?? 10) * 1000,
+    };
+    if (values.rollback) {
+      required(values, ['app', 'env', 'service']);
+      if (values.image !== undefined) {
+        throw new RolloutCliError('--rollback and --image do not go together', ExitCode.usage);
+      }
+      const toRevision = positiveNumber('to-revision', values['to-revision']);
+      const result = await rollback({ ...deps, log }, { ...target, toRevision });
+      return result.exitCode;
+    }
+    required(values, ['app', 'env', 'service', 'image']);
+    const result = await deploy(
+      { ...deps, log },
+      { ...target, image: values.image as string, container: values.container },
+    );
+    return result.exitCode;
+  }
+  throw new RolloutCliError(
+    command === undefined ? 'missing command: status or deploy' : `unknown command: ${command}`,
+    ExitCode.usage,
+  );
+}
+
+function parse(argv: string[]) {
+  return parseArgs({
+    args: argv,
+    allowPositionals: true,
+    strict: true,
+    options: {
+      app: { type: 'string' },
+      env: { type: 'string' },
+      service: { type: 'string' },
+      image: { type: 'string' },
+      container: { type: 'string' },
+      timeout: { type: 'string' },
+      poll: { type: 'string' },
+      events: { type: 'string' },
+      rollback: { type: 'boolean' },
+      'to-revision': { type: 'string' },
+      'no-wait': { type: 'boolean' },
+      help: { type: 'boolean', short: 'h' },
+    },
+  });
+}
+
+/** Runs one command line and returns the exit code; expected failures are one `error:` line. */
+export async function runCli(argv: string[], deps: CliDeps): Promise<ExitCodeValue> {
+  try {
+    return await run(argv, deps);
+  } catch (error) {
+    if (error instanceof RolloutCliError) {
+      deps.err(`error: ${error.message}`);
+      if (error.exitCode === ExitCode.usage) deps.err('run ecs-rollout --help for usage');
+      return error.exitCode;
+    }
+    deps.err(
+      `error: unexpected failure: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`,
+    );
+    return ExitCode.awsError;
+  }
+}

@@ -1,0 +1,187 @@
+import {
+  DescribeTaskDefinitionCommand,
+  ListTaskDefinitionsCommand,
+  RegisterTaskDefinitionCommand,
+  UpdateServiceCommand,
+} from '@aws-sdk/client-ecs';
+import { awsCall } from './aws-call.ts';
+import { findCopilotService } from './copilot-lookup.ts';
+import { ExitCode, type ExitCodeValue, RolloutCliError } from './errors.ts';
+import { formatStoppedTask } from './stopped-tasks.ts';
+import { revisionOf, revisionWithImage, shortTaskDefinition } from './task-definition.ts';
+import { type RolloutOutcome, type WaitDeps, waitForRollout } from './wait-for-rollout.ts';
+
+interface TargetOptions {
+  app: string;
+  env: string;
+  service: string;
+  /** Skip the wait (the rollout goes on in ECS). @defaultValue true */
+  wait?: boolean;
+  timeoutMs?: number;
+  pollIntervalMs?: number;
+}
+
+export interface DeployOptions extends TargetOptions {
+  image: string;
+  /** The container whose image changes. @defaultValue the Copilot service name */
+  container?: string;
+}
+
+export interface RollbackOptions extends TargetOptions {
+  /** Roll back to this revision of the family instead of the one before the current. */
+  toRevision?: number;
+}
+
+export interface DeployResult {
+  exitCode: ExitCodeValue;
+  taskDefinitionArn: string;
+  outcome?: RolloutOutcome;
+}
+
+async function updateAndWait(
+  deps: WaitDeps,
+  target: { cluster: string; serviceName: string; taskDefinitionArn: string },
+  options: TargetOptions,
+): Promise<DeployResult> {
+  const { ecs, clock, log } = deps;
+  await awsCall(
+    'ecs:UpdateService',
+    () =>
+      ecs.send(
+        new UpdateServiceCommand({
+          cluster: target.cluster,
+          service: target.serviceName,
+          taskDefinition: target.taskDefinitionArn,
+        }),
+      ),
+    clock,
+  );
+  const revision = shortTaskDefinition(target.taskDefinitionArn);
+  log(`updated ${options.service} in ${options.app}/${options.env} to ${revision}`);
+  if (options.wait === false) {
+    log('not waiting for the rollout (--no-wait); follow it with: ecs-rollout status');
+    return { exitCode: ExitCode.ok, taskDefinitionArn: target.taskDefinitionArn };
+  }
+  log(`waiting for the rollout of ${revision}`);
+  const outcome = await waitForRollout(deps, {
+    ...target,
+    timeoutMs: options.timeoutMs,
+    pollIntervalMs: options.pollIntervalMs,
+  });
+  if (outcome.result === 'completed') {
+    log(`rollout of ${revision} completed: every running task uses it`);
+    return { exitCode: ExitCode.ok, taskDefinitionArn: target.taskDefinitionArn, outcome };
+  }
+  log(`rollout ${outcome.result}: ${outcome.reason}`);
+  if (outcome.stoppedTasks.length === 0) log('no stopped tasks of this revision were found');
+  for (const task of outcome.stoppedTasks.slice(0, 10)) log(`  ${formatStoppedTask(task)}`);
+  return {
+    exitCode: outcome.result === 'timed-out' ? ExitCode.timedOut : ExitCode.rolloutFailed,
+    taskDefinitionArn: target.taskDefinitionArn,
+    outcome,
+  };
+}
+
+/**
+ * Registers a revision of the service's task definition with `image`, points the service at it
+ * and waits until the rollout is confirmed (see waitForRollout).
+ */
+export async function deploy(deps: WaitDeps, options: DeployOptions): Promise<DeployResult> {
+  const { ecs, clock, log } = deps;
+  const { environment, service } = await findCopilotService(deps, options);
+  const currentArn = service.service.taskDefinition;
+  if (!currentArn) {
+    throw new RolloutCliError(
+      `service ${service.ecsName} has no task definition`,
+      ExitCode.notFound,
+    );
+  }
+  const current = await awsCall(
+    'ecs:DescribeTaskDefinition',
+    () =>
+      ecs.send(
+        new DescribeTaskDefinitionCommand({ taskDefinition: currentArn, include: ['TAGS'] }),
+      ),
+    clock,
+  );
+  if (!current.taskDefinition) {
+    throw new RolloutCliError(`task definition ${currentArn} not found`, ExitCode.notFound);
+  }
+  const input = revisionWithImage(current.taskDefinition, current.tags, {
+    containerName: options.container ?? options.service,
+    image: options.image,
+  });
+  const registered = await awsCall(
+    'ecs:RegisterTaskDefinition',
+    () => ecs.send(new RegisterTaskDefinitionCommand(input)),
+    clock,
+  );
+  const newArn = registered.taskDefinition?.taskDefinitionArn;
+  if (!newArn)
+    throw new RolloutCliError('RegisterTaskDefinition returned no ARN', ExitCode.awsError);
+  log(
+    `registered ${shortTaskDefinition(newArn)} (from ${shortTaskDefinition(currentArn)}) with image ${options.image}`,
+  );
+  return updateAndWait(
+    deps,
+    { cluster: environment.clusterArn, serviceName: service.ecsName, taskDefinitionArn: newArn },
+    options,
+  );
+}
+
+/** Points the service back at the previous revision of its family (or --to-revision) and waits. */
+export async function rollback(deps: WaitDeps, options: RollbackOptions): Promise<DeployResult> {
+  const { ecs, clock, log } = deps;
+  const { environment, service } = await findCopilotService(deps, options);
+  const currentArn = service.service.taskDefinition;
+  if (!currentArn) {
+    throw new RolloutCliError(
+      `service ${service.ecsName} has no task definition`,
+      ExitCode.notFound,
+    );
+  }
+  const family = shortTaskDefinition(currentArn).replace(/:\d+$/, '');
+  const currentRevision = revisionOf(currentArn);
+  const arns: string[] = [];
+  let nextToken: string | undefined;
+  do {
+    const page = await awsCall(
+      'ecs:ListTaskDefinitions',
+      () =>
+        ecs.send(
+          new ListTaskDefinitionsCommand({
+            familyPrefix: family,
+            status: 'ACTIVE',
+            sort: 'DESC',
+            nextToken,
+          }),
+        ),
+      clock,
+    );
+    arns.push(...(page.taskDefinitionArns ?? []));
+    nextToken = page.nextToken;
+  } while (nextToken);
+  const candidates = arns
+    .filter((arn) => shortTaskDefinition(arn).replace(/:\d+$/, '') === family)
+    .sort((a, b) => revisionOf(b) - revisionOf(a));
+  const previous =
+    options.toRevision === undefined
+      ? candidates.find((arn) => revisionOf(arn) < currentRevision)
+      : candidates.find((arn) => revisionOf(arn) === options.toRevision);
+  if (!previous) {
+    const wanted =
+      options.toRevision === undefined
+        ? `no ACTIVE revision of ${family} older than ${currentRevision}`
+        : `revision ${options.toRevision} of ${family} is not ACTIVE`;
+    const active = candidates.map(shortTaskDefinition).join(', ') || 'none';
+    throw new RolloutCliError(`${wanted} to roll back to (active: ${active})`, ExitCode.notFound);
+  }
+  log(
+    `rolling ${options.service} back from ${shortTaskDefinition(currentArn)} to ${shortTaskDefinition(previous)}`,
+  );
+  return updateAndWait(
+    deps,
+    { cluster: environment.clusterArn, serviceName: service.ecsName, taskDefinitionArn: previous },
+    options,
+  );
+}

@@ -1,0 +1,25 @@
+export { type CliDeps, runCli, USAGE } from './cli.ts';
+export { type Clock, systemClock } from './clock.ts';
+export {
+  type CopilotEnvironment,
+  type CopilotService,
+  CopilotTag,
+  findCopilotEnvironment,
+  findCopilotService,
+} from './copilot-lookup.ts';
+export {
+  type DeployOptions,
+  type DeployResult,
+  deploy,
+  type RollbackOptions,
+  rollback,
+} from './deploy.ts';
+export { ExitCode, type ExitCodeValue, RolloutCliError } from './errors.ts';
+export {
+  collectStatus,
+  type EnvironmentStatus,
+  formatStatus,
+  type ServiceStatus,
+} from './status.ts';
+export { revisionWithImage } from './task-definition.ts';
+export { type RolloutOutcome, waitForRollout } from './wait-for-rollout.ts';
