@@ -1,12 +1,89 @@
-import type { z } from 'zod';
-import { commonSchema, port } from './fields.ts';
+import { z } from 'zod';
+import { commonSchema, port, positiveInt } from './fields.ts';
 import { loadConfig } from './load-config.ts';
 
+/** A secret good enough for a laptop and a test run, and refused in production. */
+const DEV_TOKEN_SECRET = 'dev-only-token-secret-change-me-in-production';
+
+/** `true`/`false`/`1`/`0`/`yes`/`no`; unset means "the environment's default". */
+const flag = z.stringbool({ error: 'must be true or false' }).optional();
+
 /** The producer's environment (see shared/contract.md and docs/operations.md). */
-export const producerConfigSchema = commonSchema.extend({
-  /** HTTP port. @defaultValue 9001 */
-  PORT: port(9001),
-});
+export const producerConfigSchema = commonSchema
+  .extend({
+    /** HTTP port. @defaultValue 9001 */
+    PORT: port(9001),
+    /**
+     * HS256 key the login tokens are signed with, at least 32 characters. Required when
+     * NODE_ENV=production; elsewhere a fixed development secret is used.
+     * @defaultValue (development secret, refused in production)
+     */
+    TOKEN_SECRET: z.string().min(32, 'must be at least 32 characters').optional(),
+    /** Lifetime of a login token in seconds. @defaultValue 3600 */
+    TOKEN_TTL_SECONDS: positiveInt(3600),
+    /**
+     * Serve the GraphQL IDE to browsers at GET /producer-svc/graphql.
+     * @defaultValue true, except false when NODE_ENV=production
+     */
+    GRAPHQL_IDE: flag,
+    /** Answer introspection queries. @defaultValue true, except false when NODE_ENV=production */
+    GRAPHQL_INTROSPECTION: flag,
+    /** Deepest selection a GraphQL operation may nest. @defaultValue 8 */
+    GRAPHQL_MAX_DEPTH: positiveInt(8),
+    /** Most lexical tokens in one GraphQL document (bounds parsing work). @defaultValue 1000 */
+    GRAPHQL_MAX_TOKENS: positiveInt(1000),
+    /** Largest HTTP request body in bytes. @defaultValue 65536 */
+    HTTP_BODY_LIMIT_BYTES: positiveInt(65_536),
+    /**
+     * Bound on Kafka acknowledging one publish; past it the mutation answers
+     * SERVICE_UNAVAILABLE. @defaultValue 5000
+     */
+    PUBLISH_TIMEOUT_MS: positiveInt(5_000),
+    /** Extra wait to fill a publish batch; 0 = the next event-loop turn. @defaultValue 0 */
+    PUBLISH_LINGER_MS: z.coerce.number().int().min(0, 'must be >= 0').default(0),
+    /** Most events in one Kafka send. @defaultValue 500 */
+    PUBLISH_MAX_BATCH: positiveInt(500),
+    /**
+     * How long a username stays reserved while its user's event is being published. Must
+     * exceed PUBLISH_TIMEOUT_MS several times over. @defaultValue 60000
+     */
+    USERNAME_RESERVATION_TTL_MS: positiveInt(60_000),
+    /** Prefix of every Redis key the producer writes. @defaultValue producer: */
+    REDIS_KEY_PREFIX: z.string().min(1).default('producer:'),
+    /**
+     * scrypt cost N (a power of two); memory per hash is 128 × N × 8 bytes (32 MiB at 2^15).
+     * @defaultValue 32768
+     */
+    SCRYPT_COST: positiveInt(32_768).refine(
+      (value) => (value & (value - 1)) === 0 && value >= 1024,
+      'must be a power of two >= 1024',
+    ),
+  })
+  .superRefine((config, context) => {
+    if (config.NODE_ENV === 'production' && config.TOKEN_SECRET === undefined) {
+      context.addIssue({
+        code: 'custom',
+        path: ['TOKEN_SECRET'],
+        message: 'is required when NODE_ENV=production',
+      });
+    }
+    if (config.USERNAME_RESERVATION_TTL_MS < config.PUBLISH_TIMEOUT_MS * 3) {
+      context.addIssue({
+        code: 'custom',
+        path: ['USERNAME_RESERVATION_TTL_MS'],
+        message: 'must be at least 3 × PUBLISH_TIMEOUT_MS',
+      });
+    }
+  })
+  .transform((config) => {
+    const production = config.NODE_ENV === 'production';
+    return {
+      ...config,
+      TOKEN_SECRET: config.TOKEN_SECRET ?? DEV_TOKEN_SECRET,
+      GRAPHQL_IDE: config.GRAPHQL_IDE ?? !production,
+      GRAPHQL_INTROSPECTION: config.GRAPHQL_INTROSPECTION ?? !production,
+    };
+  });
 
 export type ProducerConfig = Readonly<z.output<typeof producerConfigSchema>>;
 
