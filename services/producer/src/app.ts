@@ -1,16 +1,93 @@
+import { randomUUID } from 'node:crypto';
+import { fastifyApolloHandler } from '@as-integrations/fastify';
+import { type ReadinessCheck, registerHealthRoutes } from '@kafka-ecs/service-kit';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import type { Logger } from 'pino';
+import type { Registry } from 'prom-client';
+import { createApolloServer, type GraphqlSettings } from './entry-points/graphql/apollo-server.ts';
+import type { UseCases } from './entry-points/graphql/resolvers.ts';
+import { createGraphqlIdePage, wantsHtml } from './entry-points/http/graphql-ide.ts';
 
 export const BASE_PATH = '/producer-svc';
+export const GRAPHQL_PATH = `${BASE_PATH}/graphql`;
 
-export interface ProducerAppDeps {
-  logger: FastifyBaseLogger;
+export interface ProducerAppSettings extends GraphqlSettings {
+  /** Serve the GraphQL IDE to browsers. */
+  ide: boolean;
+  bodyLimitBytes: number;
 }
 
-/** Builds the producer's HTTP app without listening, so tests can inject requests in process. */
+export interface ProducerAppDeps {
+  logger: Logger;
+  useCases: UseCases;
+  readiness: ReadinessCheck[];
+  registry: Registry;
+  settings: ProducerAppSettings;
+}
+
+// A caller's request id is kept when it looks like one, so a trace crosses services.
+const REQUEST_ID = /^[\w.:-]{1,128}$/;
+
+/**
+ * Builds the producer's HTTP app without listening, so tests can run it on port 0 or inject
+ * requests. Closing the app drains Apollo after the in-flight requests finished.
+ */
 export async function buildProducerApp(deps: ProducerAppDeps): Promise<FastifyInstance> {
-  const app = Fastify({ loggerInstance: deps.logger, disableRequestLogging: true });
-  // The load balancer's health check: answers while the process can serve HTTP at all.
-  app.get(BASE_PATH, async () => ({ status: 'ok', service: 'producer' }));
+  const app = Fastify({
+    // pino's Logger is a FastifyBaseLogger; the cast keeps the app typed with the base one.
+    loggerInstance: deps.logger as FastifyBaseLogger,
+    disableRequestLogging: true,
+    bodyLimit: deps.settings.bodyLimitBytes,
+    genReqId: (request) => {
+      const given = request.headers['x-request-id'];
+      return typeof given === 'string' && REQUEST_ID.test(given) ? given : randomUUID();
+    },
+  });
+  app.addHook('onRequest', async (request, reply) => {
+    reply.header('x-request-id', request.id);
+  });
+  app.addHook('onResponse', async (request, reply) => {
+    // The path only: a query string may carry a GraphQL document and its variables.
+    request.log.info(
+      {
+        method: request.method,
+        path: request.url.split('?')[0],
+        status: reply.statusCode,
+        ms: Math.round(reply.elapsedTime),
+      },
+      'request',
+    );
+  });
+
+  registerHealthRoutes(app, {
+    basePath: BASE_PATH,
+    service: 'producer',
+    checks: deps.readiness,
+    registry: deps.registry,
+  });
   app.get(`${BASE_PATH}/ping-what`, async () => ({ ok: 'Pong!' }));
+
+  const apollo = createApolloServer({
+    useCases: deps.useCases,
+    logger: deps.logger,
+    settings: deps.settings,
+  });
+  await apollo.start();
+  app.addHook('onClose', async () => {
+    await apollo.stop();
+  });
+  const graphql = fastifyApolloHandler(apollo);
+  const idePage = createGraphqlIdePage({ endpoint: GRAPHQL_PATH });
+  app.route<{ Reply: string }>({
+    method: ['GET', 'POST', 'OPTIONS'],
+    url: GRAPHQL_PATH,
+    async handler(request, reply) {
+      if (request.method === 'GET' && deps.settings.ide && wantsHtml(request.headers.accept)) {
+        reply.type('text/html; charset=utf-8');
+        return idePage();
+      }
+      return graphql.call(this, request, reply);
+    },
+  });
   return app;
 }

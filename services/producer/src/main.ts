@@ -1,29 +1,99 @@
 // Composition root: the only module that reads the environment, creates clients and listens.
 import { ConfigError, loadProducerConfig } from '@kafka-ecs/config';
-import { pino } from 'pino';
-import { buildProducerApp } from './app.ts';
-
-const SHUTDOWN_DEADLINE_MS = 10_000;
+import { EVENT_TOPICS, TOPIC_CONFIG } from '@kafka-ecs/events';
+import { createPublisher, ensureTopics } from '@kafka-ecs/kafka';
+import { createLogger, onShutdownSignal } from '@kafka-ecs/service-kit';
+import { Redis } from 'ioredis';
+import { collectDefaultMetrics, Registry } from 'prom-client';
+import { composeProducer } from './compose.ts';
+import { createProducerMetrics } from './infra/metrics.ts';
 
 async function main(): Promise<void> {
   const config = loadProducerConfig(process.env);
-  const logger = pino({ level: config.LOG_LEVEL, base: { service: 'producer' } });
-  const app = await buildProducerApp({ logger });
+  const logger = createLogger({ service: 'producer', level: config.LOG_LEVEL });
+  const registry = new Registry();
+  collectDefaultMetrics({ register: registry });
+  const metrics = createProducerMetrics(registry);
+
+  const redis = new Redis(config.REDIS_URL, {
+    // Fail a command at once while disconnected instead of queueing it: a mutation answers
+    // SERVICE_UNAVAILABLE in bounded time, and the client keeps reconnecting in the background.
+    enableOfflineQueue: false,
+    maxRetriesPerRequest: 1,
+    commandTimeout: 2_000,
+    connectTimeout: 2_000,
+    retryStrategy: (attempt) => Math.min(attempt * 200, 2_000),
+  });
+  let redisUp = false;
+  redis.on('ready', () => {
+    redisUp = true;
+    logger.info('redis connected');
+  });
+  redis.on('error', (error) => {
+    if (redisUp) logger.warn({ err: error }, 'redis connection lost; reconnecting');
+    redisUp = false;
+  });
+
+  const publisher = createPublisher({
+    brokers: config.KAFKA_BROKERS,
+    clientId: 'producer-svc',
+    logger,
+    sendTimeoutMs: config.PUBLISH_TIMEOUT_MS,
+    lingerMs: config.PUBLISH_LINGER_MS,
+    maxBatchSize: config.PUBLISH_MAX_BATCH,
+    onBatch: ({ records, durationMs, error }) => {
+      metrics.batchSize.observe(records);
+      metrics.batchSeconds.observe({ outcome: error ? 'failed' : 'ok' }, durationMs / 1000);
+    },
+  });
+  // Neither blocks the start: /ready reports Kafka until it answers, publishes connect on demand.
+  void ensureTopics({
+    brokers: config.KAFKA_BROKERS,
+    clientId: 'producer-svc-admin',
+    logger,
+    topics: EVENT_TOPICS.map((topic) => ({
+      topic,
+      partitions: config.KAFKA_TOPIC_PARTITIONS,
+      config: TOPIC_CONFIG[topic],
+    })),
+  }).catch((error: unknown) => logger.warn({ err: error }, 'could not ensure topics yet'));
+  void publisher.start();
+
+  const app = await composeProducer({
+    logger,
+    redis,
+    publisher,
+    registry,
+    metrics,
+    settings: {
+      production: config.NODE_ENV === 'production',
+      ide: config.GRAPHQL_IDE,
+      introspection: config.GRAPHQL_INTROSPECTION,
+      maxDepth: config.GRAPHQL_MAX_DEPTH,
+      maxTokens: config.GRAPHQL_MAX_TOKENS,
+      bodyLimitBytes: config.HTTP_BODY_LIMIT_BYTES,
+      redisKeyPrefix: config.REDIS_KEY_PREFIX,
+      reservationTtlMs: config.USERNAME_RESERVATION_TTL_MS,
+      tokenSecret: config.TOKEN_SECRET,
+      tokenTtlSeconds: config.TOKEN_TTL_SECONDS,
+      scryptCost: config.SCRYPT_COST,
+    },
+  });
+
+  // Reverse order of start: stop accepting and finish in-flight requests (closing the app also
+  // drains Apollo), send what the publisher still holds, then disconnect.
+  onShutdownSignal({
+    logger,
+    deadlineMs: 10_000,
+    steps: [
+      { name: 'http', run: () => app.close() },
+      { name: 'kafka', run: () => publisher.stop() },
+      { name: 'redis', run: () => redis.quit().catch(() => redis.disconnect()) },
+    ],
+  });
+
   const url = await app.listen({ host: '0.0.0.0', port: config.PORT });
   logger.info({ url }, 'listening');
-
-  const shutdown = async (signal: string) => {
-    logger.info({ signal }, 'shutting down');
-    const deadline = setTimeout(() => {
-      logger.error('shutdown took longer than 10 s; exiting');
-      process.exit(1);
-    }, SHUTDOWN_DEADLINE_MS).unref();
-    await app.close();
-    clearTimeout(deadline);
-    logger.info('stopped');
-  };
-  process.once('SIGTERM', () => void shutdown('SIGTERM'));
-  process.once('SIGINT', () => void shutdown('SIGINT'));
 }
 
 main().catch((error: unknown) => {

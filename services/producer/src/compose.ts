@@ -1,0 +1,80 @@
+import type { EventType } from '@kafka-ecs/events';
+import type { Publisher } from '@kafka-ecs/kafka';
+import type { Redis } from 'ioredis';
+import type { Logger } from 'pino';
+import type { Registry } from 'prom-client';
+import { buildProducerApp, type ProducerAppSettings } from './app.ts';
+import { createUserUseCase } from './domain/create-user.use-case.ts';
+import { loginUseCase } from './domain/login.use-case.ts';
+import type { Clock } from './domain/ports.ts';
+import { createJwtTokenIssuer } from './infra/jwt-token-issuer.ts';
+import { createKafkaEventPublisher } from './infra/kafka-event-publisher.ts';
+import { createProducerMetrics, type ProducerMetrics } from './infra/metrics.ts';
+import { createRedisUserStore } from './infra/redis-user-store.ts';
+import { createScryptPasswordHasher } from './infra/scrypt-password-hasher.ts';
+
+export interface ProducerComponents {
+  logger: Logger;
+  redis: Redis;
+  publisher: Publisher;
+  registry: Registry;
+  metrics?: ProducerMetrics;
+  settings: ProducerAppSettings & {
+    redisKeyPrefix: string;
+    reservationTtlMs: number;
+    tokenSecret: string;
+    tokenTtlSeconds: number;
+    scryptCost: number;
+  };
+  clock?: Clock;
+  /** Tests publish to their own topics; production uses the contract's. */
+  topicFor?: (type: EventType) => string;
+}
+
+/**
+ * Wires the use cases to their adapters and builds the app. Receives the clients (created and
+ * closed by main.ts or a test), so it does no I/O of its own.
+ */
+export function composeProducer(components: ProducerComponents) {
+  const { logger, redis, settings } = components;
+  const clock = components.clock ?? { now: () => new Date() };
+  const metrics = components.metrics ?? createProducerMetrics(components.registry);
+  const store = createRedisUserStore(redis, { keyPrefix: settings.redisKeyPrefix });
+  const publisher = createKafkaEventPublisher({
+    publisher: components.publisher,
+    metrics,
+    topicFor: components.topicFor,
+  });
+  const hasher = createScryptPasswordHasher({ cost: settings.scryptCost });
+  const useCases = {
+    createUser: createUserUseCase({
+      store,
+      publisher,
+      hasher,
+      clock,
+      logger,
+      reservationTtlMs: settings.reservationTtlMs,
+    }),
+    login: loginUseCase({
+      store,
+      publisher,
+      hasher,
+      clock,
+      tokens: createJwtTokenIssuer({ secret: settings.tokenSecret }),
+      tokenTtlSeconds: settings.tokenTtlSeconds,
+    }),
+  };
+  return buildProducerApp({
+    logger,
+    useCases,
+    registry: components.registry,
+    settings,
+    readiness: [
+      { name: 'kafka-producer', check: () => components.publisher.isReady() },
+      {
+        name: 'redis',
+        check: async () => redis.status === 'ready' && (await redis.ping()) === 'PONG',
+      },
+    ],
+  });
+}

@@ -1,0 +1,84 @@
+import { randomUUID } from 'node:crypto';
+import { createEvent } from '@kafka-ecs/events';
+import type { Logger } from 'pino';
+import { UsernameTakenError } from './errors.ts';
+import type {
+  Clock,
+  EventPublisher,
+  PasswordHasher,
+  PublicUser,
+  StoredUser,
+  UserStore,
+} from './ports.ts';
+import { type CreateUserInput, parseCreateUserInput } from './user-input.ts';
+
+export interface CreateUserDeps {
+  store: UserStore;
+  publisher: EventPublisher;
+  hasher: PasswordHasher;
+  clock: Clock;
+  logger: Logger;
+  /** How long the username stays reserved while the event is published. */
+  reservationTtlMs: number;
+}
+
+const COMMIT_ATTEMPTS = 5;
+
+/**
+ * Creates a user and answers only once Kafka acknowledged its `new-user-created` event, without
+ * ever leaving half a user behind (docs/architecture.md, "Consistency"):
+ * 1. reserve the username with the complete pending record, under a TTL (SET NX);
+ * 2. publish the event; if Kafka fails, release the reservation: no user, no event;
+ * 3. commit (make the record permanent). The reservation outlives the publish bound many
+ *    times over, so the commit finds it; a Redis blip here is retried.
+ */
+export function createUserUseCase(deps: CreateUserDeps) {
+  return async function createUser(input: CreateUserInput): Promise<PublicUser> {
+    const valid = parseCreateUserInput(input);
+    const user: StoredUser = {
+      id: randomUUID(),
+      username: valid.username,
+      email: valid.email,
+      firstName: valid.firstName || null,
+      lastName: valid.lastName || null,
+      createdAt: deps.clock.now().toISOString(),
+      passwordHash: await deps.hasher.hash(valid.password),
+    };
+    const { passwordHash, ...publicUser } = user;
+    // Built (and validated against the event schema) before anything is written.
+    const event = createEvent('new-user-created', publicUser, { occurredAt: deps.clock.now() });
+
+    if (!(await deps.store.reserve(user, deps.reservationTtlMs))) throw new UsernameTakenError();
+    try {
+      await deps.publisher.publish(event, user.id);
+    } catch (error) {
+      await deps.store.release(user).catch((releaseError: unknown) => {
+        // The reservation expires by itself; until then the username merely looks taken.
+        deps.logger.warn({ err: releaseError, userId: user.id }, 'could not release reservation');
+      });
+      throw error;
+    }
+    await commitWithRetry(deps, user, event.id);
+    return publicUser;
+  };
+}
+
+async function commitWithRetry(deps: CreateUserDeps, user: StoredUser, eventId: string) {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      if (await deps.store.commit(user)) return;
+      // Only possible if the publish outlasted the reservation, which the config forbids.
+      deps.logger.error({ userId: user.id, eventId }, 'reservation lost before commit');
+      throw new Error('reservation lost before commit');
+    } catch (error) {
+      if (attempt >= COMMIT_ATTEMPTS) {
+        deps.logger.error(
+          { err: error, userId: user.id, eventId },
+          'event published but user not committed; the pending record expires with its TTL',
+        );
+        throw error;
+      }
+      await new Promise((resolve) => setTimeout(resolve, 100 * 2 ** attempt));
+    }
+  }
+}

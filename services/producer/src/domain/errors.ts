@@ -1,0 +1,40 @@
+/**
+ * The failures a use case can report on purpose. Entry points map them to error codes by class;
+ * anything else is unexpected, logged and masked.
+ */
+
+/** The caller sent something invalid; `field` names it. */
+export class InvalidInputError extends Error {
+  override name = 'InvalidInputError';
+  readonly field: string;
+  constructor(field: string, message: string) {
+    super(message);
+    this.field = field;
+  }
+}
+
+export class UsernameTakenError extends Error {
+  override name = 'UsernameTakenError';
+  constructor() {
+    super('username is already taken');
+  }
+}
+
+/** Same message whether the user does not exist or the password is wrong. */
+export class InvalidCredentialsError extends Error {
+  override name = 'InvalidCredentialsError';
+  constructor() {
+    super('invalid username or password');
+  }
+}
+
+/** Kafka or Redis could not do its part in time; trying again later may work. */
+export class DependencyUnavailableError extends Error {
+  override name = 'DependencyUnavailableError';
+  readonly retriable = true;
+  readonly dependency: 'kafka' | 'redis';
+  constructor(dependency: 'kafka' | 'redis', options?: { cause?: unknown }) {
+    super(`${dependency} is unavailable, try again later`, options);
+    this.dependency = dependency;
+  }
+}

@@ -1,0 +1,54 @@
+import type { DomainEvent } from '@kafka-ecs/events';
+
+/** A user as the producer stores it. Only `passwordHash` is secret; it never leaves the store. */
+export interface StoredUser {
+  id: string;
+  username: string;
+  email: string;
+  firstName: string | null;
+  lastName: string | null;
+  createdAt: string;
+  passwordHash: string;
+}
+
+/** What the outside may see of a user. */
+export type PublicUser = Omit<StoredUser, 'passwordHash'>;
+
+/**
+ * Users in Redis, created in two steps around the publish (see docs/architecture.md):
+ * `reserve` holds the username and the pending record for a while, `commit` makes them
+ * permanent, `release` gives them up. Failures throw DependencyUnavailableError('redis').
+ */
+export interface UserStore {
+  /** false when the username is taken (committed or reserved by another request). */
+  reserve(user: StoredUser, ttlMs: number): Promise<boolean>;
+  /** false when the reservation was lost (expired and taken over); never the case in time. */
+  commit(user: StoredUser): Promise<boolean>;
+  release(user: StoredUser): Promise<void>;
+  /** Committed users only: a reservation is not a user yet. */
+  findByUsername(username: string): Promise<StoredUser | undefined>;
+}
+
+/** Publishes an event keyed by `key` and resolves once Kafka acknowledged it. */
+export interface EventPublisher {
+  publish(event: DomainEvent, key: string): Promise<void>;
+}
+
+export interface PasswordHasher {
+  hash(password: string): Promise<string>;
+  /** Timing-safe; false for a wrong password or a hash it cannot read. */
+  verify(password: string, hash: string): Promise<boolean>;
+}
+
+export interface TokenIssuer {
+  issue(claims: {
+    userId: string;
+    tokenId: string;
+    issuedAt: Date;
+    expiresAt: Date;
+  }): Promise<string>;
+}
+
+export interface Clock {
+  now(): Date;
+}

@@ -1,0 +1,49 @@
+import { ApolloServer } from '@apollo/server';
+import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
+import armorMaxDepth from '@escape.tech/graphql-armor-max-depth';
+import type { Logger } from 'pino';
+import { createErrorFormatter } from './errors.ts';
+import { createResolvers, type UseCases } from './resolvers.ts';
+import { typeDefs } from './schema.ts';
+
+export interface GraphqlSettings {
+  production: boolean;
+  introspection: boolean;
+  maxDepth: number;
+  maxTokens: number;
+}
+
+/**
+ * Apollo Server with the limits a public endpoint needs: nesting depth (validation rule),
+ * document size in tokens (checked while parsing, before any work), no batched requests, and
+ * errors masked in production. Apollo's own landing page is off: the IDE is served by the
+ * service itself (entry-points/http/graphql-ide.ts).
+ */
+export function createApolloServer(options: {
+  useCases: UseCases;
+  logger: Logger;
+  settings: GraphqlSettings;
+}): ApolloServer {
+  const { settings } = options;
+  return new ApolloServer({
+    typeDefs,
+    resolvers: createResolvers(options.useCases),
+    introspection: settings.introspection,
+    includeStacktraceInErrorResponses: !settings.production,
+    hideSchemaDetailsFromClientErrors: settings.production,
+    allowBatchedHttpRequests: false,
+    parseOptions: { maxTokens: settings.maxTokens },
+    validationRules: [
+      armorMaxDepth.maxDepthRule({
+        n: settings.maxDepth,
+        ignoreIntrospection: true,
+        exposeLimits: !settings.production,
+      }),
+    ],
+    formatError: createErrorFormatter({
+      logger: options.logger,
+      production: settings.production,
+    }),
+    plugins: [ApolloServerPluginLandingPageDisabled()],
+  });
+}
