@@ -1,7 +1,7 @@
 import { parseArgs } from 'node:util';
 import type { ECSClient } from '@aws-sdk/client-ecs';
 import type { Clock } from './clock.ts';
-import { deploy, rollback } from './deploy.ts';
+import { confirmRollout, deploy, rollback } from './deploy.ts';
 import { ExitCode, type ExitCodeValue, RolloutCliError } from './errors.ts';
 import { collectStatus, formatStatus } from './status.ts';
 
@@ -12,6 +12,14 @@ usage:
   ecs-rollout deploy --app A --env E --service S --image IMAGE [--container C]
                      [--timeout SECONDS] [--poll SECONDS] [--no-wait]
   ecs-rollout deploy --app A --env E --service S --rollback [--to-revision N]
+  ecs-rollout wait   --app A --env E --service S [--image-tag TAG] [--container C]
+                     [--timeout SECONDS] [--poll SECONDS]
+
+deploy, rollback and wait succeed only once the PRIMARY deployment is COMPLETED on the expected
+task definition and every running task uses it (after a circuit-breaker rollback the service is
+stable again, on the old revision: that is a failure here). wait confirms what the service runs
+now, e.g. after \`copilot svc deploy --tag TAG\`; with --image-tag it also checks that the
+service's container runs an image with that tag.
 
 Services are found by Copilot's tags (copilot-application, copilot-environment, copilot-service);
 credentials and region come from the usual AWS settings (AWS_PROFILE, AWS_REGION, OIDC role, …).
@@ -84,7 +92,7 @@ async function run(argv: string[], deps: CliDeps): Promise<ExitCodeValue> {
     }
     return ExitCode.ok;
   }
-  if (command === 'deploy') {
+  if (command === 'deploy' || command === 'wait') {
     const target = {
       app: values.app as string,
       env: values.env as string,
@@ -93,6 +101,11 @@ async function run(argv: string[], deps: CliDeps): Promise<ExitCodeValue> {
       timeoutMs: (positiveNumber('timeout', values.timeout) ?? 600) * 1000,
       pollIntervalMs: (positiveNumber('poll', values.poll) ?? 10) * 1000,
     };
+    if (command === 'wait') {
+      required(values, ['app', 'env', 'service']);
+      const confirm = { ...target, imageTag: values['image-tag'], container: values.container };
+      return (await confirmRollout({ ...deps, log }, confirm)).exitCode;
+    }
     if (values.rollback) {
       required(values, ['app', 'env', 'service']);
       if (values.image !== undefined) {
@@ -110,7 +123,9 @@ async function run(argv: string[], deps: CliDeps): Promise<ExitCodeValue> {
     return result.exitCode;
   }
   throw new RolloutCliError(
-    command === undefined ? 'missing command: status or deploy' : `unknown command: ${command}`,
+    command === undefined
+      ? 'missing command: status, deploy or wait'
+      : `unknown command: ${command}`,
     ExitCode.usage,
   );
 }
@@ -132,6 +147,7 @@ function parse(argv: string[]) {
       rollback: { type: 'boolean' },
       'to-revision': { type: 'string' },
       'no-wait': { type: 'boolean' },
+      'image-tag': { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
   });

@@ -68,16 +68,25 @@ async function updateAndWait(
     timeoutMs: options.timeoutMs,
     pollIntervalMs: options.pollIntervalMs,
   });
+  return reportOutcome(log, target.taskDefinitionArn, outcome);
+}
+
+function reportOutcome(
+  log: (line: string) => void,
+  taskDefinitionArn: string,
+  outcome: RolloutOutcome,
+): DeployResult {
+  const revision = shortTaskDefinition(taskDefinitionArn);
   if (outcome.result === 'completed') {
     log(`rollout of ${revision} completed: every running task uses it`);
-    return { exitCode: ExitCode.ok, taskDefinitionArn: target.taskDefinitionArn, outcome };
+    return { exitCode: ExitCode.ok, taskDefinitionArn, outcome };
   }
   log(`rollout ${outcome.result}: ${outcome.reason}`);
   if (outcome.stoppedTasks.length === 0) log('no stopped tasks of this revision were found');
   for (const task of outcome.stoppedTasks.slice(0, 10)) log(`  ${formatStoppedTask(task)}`);
   return {
     exitCode: outcome.result === 'timed-out' ? ExitCode.timedOut : ExitCode.rolloutFailed,
-    taskDefinitionArn: target.taskDefinitionArn,
+    taskDefinitionArn,
     outcome,
   };
 }
@@ -184,4 +193,53 @@ export async function rollback(deps: WaitDeps, options: RollbackOptions): Promis
     { cluster: environment.clusterArn, serviceName: service.ecsName, taskDefinitionArn: previous },
     options,
   );
+}
+
+/**
+ * Confirms the rollout of whatever the service runs now (after `copilot svc deploy`, which
+ * changed it through CloudFormation): waits as `deploy` does, without changing anything.
+ */
+export async function confirmRollout(
+  deps: WaitDeps,
+  options: TargetOptions & { container?: string; imageTag?: string },
+): Promise<DeployResult> {
+  const { ecs, clock, log } = deps;
+  const { environment, service } = await findCopilotService(deps, options);
+  const taskDefinitionArn = service.service.taskDefinition;
+  if (!taskDefinitionArn) {
+    throw new RolloutCliError(
+      `service ${service.ecsName} has no task definition`,
+      ExitCode.notFound,
+    );
+  }
+  if (options.imageTag !== undefined) {
+    // After a circuit-breaker rollback the service is stable on the old revision: only the image
+    // tells whether it runs what was just deployed.
+    const described = await awsCall(
+      'ecs:DescribeTaskDefinition',
+      () => ecs.send(new DescribeTaskDefinitionCommand({ taskDefinition: taskDefinitionArn })),
+      clock,
+    );
+    const containerName = options.container ?? options.service;
+    const image = described.taskDefinition?.containerDefinitions?.find(
+      (container) => container.name === containerName,
+    )?.image;
+    if (!image?.includes(`:${options.imageTag}`)) {
+      log(
+        `rollout failed: ${options.service} runs ${shortTaskDefinition(taskDefinitionArn)} with image ${image ?? 'none'}, not tag ${options.imageTag} (rolled back?)`,
+      );
+      return { exitCode: ExitCode.rolloutFailed, taskDefinitionArn };
+    }
+  }
+  log(
+    `confirming the rollout of ${shortTaskDefinition(taskDefinitionArn)} for ${options.service} in ${options.app}/${options.env}`,
+  );
+  const outcome = await waitForRollout(deps, {
+    cluster: environment.clusterArn,
+    serviceName: service.ecsName,
+    taskDefinitionArn,
+    timeoutMs: options.timeoutMs,
+    pollIntervalMs: options.pollIntervalMs,
+  });
+  return reportOutcome(log, taskDefinitionArn, outcome);
 }

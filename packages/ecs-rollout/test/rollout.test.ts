@@ -352,3 +352,57 @@ describe('command line', () => {
     expect(out).toContain('ecs-rollout deploy --app A --env E --service S --rollback');
   });
 });
+
+describe('wait: confirming what copilot svc deploy rolled out', () => {
+  const WAIT = [
+    'wait',
+    '--app',
+    'shop',
+    '--env',
+    'test',
+    '--service',
+    'producer',
+    '--image-tag',
+    'abc123',
+  ];
+
+  function givenCopilotDeployed(image: string) {
+    givenService({ rollout: [] });
+    const completed = deployment({ rolloutState: 'COMPLETED', runningCount: 2, pendingCount: 0 });
+    ecsMock.on(DescribeServicesCommand).resolves({
+      services: [
+        {
+          serviceArn: SERVICE,
+          serviceName: 'shop-test-producer-Service-XyZ',
+          tags: TAGS,
+          taskDefinition: TD_NEW,
+          deployments: [completed],
+        },
+      ],
+    });
+    ecsMock.on(DescribeTaskDefinitionCommand).resolves({
+      taskDefinition: {
+        taskDefinitionArn: TD_NEW,
+        containerDefinitions: [{ name: 'producer', image }],
+      },
+    });
+  }
+
+  it('when the service runs the tagged image and the rollout completed, then it exits 0', async () => {
+    givenCopilotDeployed('123456789012.dkr.ecr.eu-west-1.amazonaws.com/shop/producer:abc123');
+
+    const { exitCode, out } = await runCliForTest(ecsMock as unknown as ECSClient, WAIT);
+
+    expect(exitCode).toBe(ExitCode.ok);
+    expect(out).toContain('rollout of shop-test-producer:4 completed');
+  });
+
+  it('when the service is stable on another image (rolled back), then it exits 1 and says so', async () => {
+    givenCopilotDeployed('123456789012.dkr.ecr.eu-west-1.amazonaws.com/shop/producer:old999');
+
+    const { exitCode, out } = await runCliForTest(ecsMock as unknown as ECSClient, WAIT);
+
+    expect(exitCode).toBe(ExitCode.rolloutFailed);
+    expect(out).toContain('not tag abc123 (rolled back?)');
+  });
+});
