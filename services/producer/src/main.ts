@@ -3,10 +3,10 @@ import { ConfigError, loadProducerConfig } from '@kafka-ecs/config';
 import { EVENT_TOPICS, TOPIC_CONFIG } from '@kafka-ecs/events';
 import { createPublisher, ensureTopics } from '@kafka-ecs/kafka';
 import { createLogger, onShutdownSignal } from '@kafka-ecs/service-kit';
-import { Redis } from 'ioredis';
 import { collectDefaultMetrics, Registry } from 'prom-client';
 import { composeProducer } from './compose.ts';
 import { createProducerMetrics } from './infra/metrics.ts';
+import { createRedisClient } from './infra/redis-client.ts';
 
 async function main(): Promise<void> {
   const config = loadProducerConfig(process.env);
@@ -15,15 +15,7 @@ async function main(): Promise<void> {
   collectDefaultMetrics({ register: registry });
   const metrics = createProducerMetrics(registry);
 
-  const redis = new Redis(config.REDIS_URL, {
-    // Fail a command at once while disconnected instead of queueing it: a mutation answers
-    // SERVICE_UNAVAILABLE in bounded time, and the client keeps reconnecting in the background.
-    enableOfflineQueue: false,
-    maxRetriesPerRequest: 1,
-    commandTimeout: 2_000,
-    connectTimeout: 2_000,
-    retryStrategy: (attempt) => Math.min(attempt * 200, 2_000),
-  });
+  const redis = createRedisClient(config.REDIS_URL);
   let redisUp = false;
   redis.on('ready', () => {
     redisUp = true;

@@ -1,0 +1,141 @@
+import { createPublisher, ensureTopics, type Publisher } from '@kafka-ecs/kafka';
+import { testInfrastructure, uniqueName, waitFor } from '@kafka-ecs/testing';
+import type { FastifyInstance } from 'fastify';
+import type { Redis } from 'ioredis';
+import { pino } from 'pino';
+import { Registry } from 'prom-client';
+import type { ProducerAppSettings } from '../../src/app.ts';
+import { composeProducer, type ProducerComponents } from '../../src/compose.ts';
+import { createRedisClient } from '../../src/infra/redis-client.ts';
+
+export interface TestProducer {
+  url: string;
+  app: FastifyInstance;
+  redis: Redis;
+  publisher: Publisher;
+  topics: { 'new-user-created': string; 'issued-token': string };
+  keyPrefix: string;
+  /** POSTs a GraphQL operation; returns the parsed body and the status. */
+  graphql(
+    query: string,
+    variables?: Record<string, unknown>,
+  ): Promise<{ status: number; body: GraphqlBody }>;
+  close(): Promise<void>;
+}
+
+export interface GraphqlBody {
+  // biome-ignore lint/suspicious/noExplicitAny: test responses are checked field by field
+  data?: any;
+  errors?: { message: string; extensions?: Record<string, unknown> }[];
+}
+
+export const PARTITIONS = 8;
+
+/**
+ * The producer in process on port 0, wired as main.ts wires it, against the real broker and
+ * Redis, publishing to topics of its own (8 partitions) under a Redis prefix of its own.
+ */
+export async function startTestProducer(
+  options: {
+    kafkaBrokers?: string[];
+    redisUrl?: string;
+    settings?: Partial<ProducerComponents['settings']>;
+    publishTimeoutMs?: number;
+  } = {},
+): Promise<TestProducer> {
+  const infrastructure = testInfrastructure();
+  const kafkaBrokers = options.kafkaBrokers ?? infrastructure.kafkaBrokers;
+  const topics = {
+    'new-user-created': uniqueName('new-user-created'),
+    'issued-token': uniqueName('issued-token'),
+  };
+  if (!options.kafkaBrokers) {
+    await ensureTopics({
+      brokers: kafkaBrokers,
+      clientId: 'producer-test',
+      logger: pino({ level: 'silent' }),
+      topics: Object.values(topics).map((topic) => ({ topic, partitions: PARTITIONS })),
+    });
+  }
+  const logger = pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' });
+  const keyPrefix = `${uniqueName('producer')}:`;
+  const redis = createRedisClient(options.redisUrl ?? infrastructure.redisUrl);
+  redis.on('error', () => {});
+  if (!options.redisUrl) {
+    // Commands are refused until the client is connected (no offline queue), by design.
+    await waitFor(() => redis.status === 'ready', { timeoutMs: 5_000, description: 'redis' });
+  }
+  const publisher = createPublisher({
+    brokers: kafkaBrokers,
+    clientId: uniqueName('producer-test'),
+    logger,
+    sendTimeoutMs: options.publishTimeoutMs ?? 3_000,
+  });
+  const settings: ProducerComponents['settings'] & ProducerAppSettings = {
+    production: false,
+    ide: true,
+    introspection: true,
+    maxDepth: 8,
+    maxTokens: 1000,
+    bodyLimitBytes: 65_536,
+    redisKeyPrefix: keyPrefix,
+    reservationTtlMs: 60_000,
+    tokenSecret: 'test-secret-that-is-at-least-32-characters',
+    tokenTtlSeconds: 3600,
+    // The cheapest cost scrypt allows here: tests create users by the thousand.
+    scryptCost: 1024,
+    ...options.settings,
+  };
+  const app = await composeProducer({
+    logger,
+    redis,
+    publisher,
+    registry: new Registry(),
+    settings,
+    topicFor: (type) => topics[type],
+  });
+  const address = await app.listen({ host: '127.0.0.1', port: 0 });
+  const url = `${address}/producer-svc`;
+  return {
+    url,
+    app,
+    redis,
+    publisher,
+    topics,
+    keyPrefix,
+    async graphql(query, variables) {
+      const response = await fetch(`${url}/graphql`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ query, variables }),
+      });
+      return { status: response.status, body: (await response.json()) as GraphqlBody };
+    },
+    async close() {
+      await app.close();
+      await publisher.stop();
+      const keys = await redis.keys(`${keyPrefix}*`).catch(() => []);
+      if (keys.length > 0) await redis.del(...keys).catch(() => {});
+      redis.disconnect();
+    },
+  };
+}
+
+export const CREATE_USER = /* GraphQL */ `
+  mutation ($input: CreateUserInput!) {
+    createUser(input: $input) { id username email firstName lastName createdAt }
+  }
+`;
+
+export const LOGIN = /* GraphQL */ `
+  mutation ($username: String!, $password: String!) {
+    login(username: $username, password: $password) { token expiresAt user { id username } }
+  }
+`;
+
+export const newUser = (overrides: Record<string, unknown> = {}) => ({
+  username: uniqueName('user').toLowerCase().slice(0, 64),
+  email: 'someone@example.com',
+  password: 'correct horse battery',
+  ...overrides,
+});
