@@ -1,0 +1,57 @@
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { listFiles, ROOT, TOOLS } from './repo.ts';
+
+// AWS's CloudFormation linter, from PyPI in .tools/venv (scripts/install-deploy-tools.sh).
+describe('CloudFormation addons', () => {
+  const templates = [
+    ...listFiles('copilot/environments/addons', '.yml'),
+    ...['producer', 'consumer'].flatMap((service) => {
+      try {
+        return listFiles(`copilot/${service}/addons`, '.yml');
+      } catch {
+        return [];
+      }
+    }),
+  ].filter((path) => !path.endsWith('addons.parameters.yml'));
+
+  it('when the addons are linted, then there is at least the Redis and Kafka template', () => {
+    expect(templates).toEqual(
+      expect.arrayContaining([
+        'copilot/environments/addons/redis.yml',
+        'copilot/environments/addons/kafka.yml',
+      ]),
+    );
+  });
+
+  it.each(templates)('when cfn-lint checks %s, then it reports nothing', (template) => {
+    const result = spawnSync(`${TOOLS}/venv/bin/cfn-lint`, ['--format', 'parseable', template], {
+      cwd: ROOT,
+      encoding: 'utf8',
+      timeout: 120_000,
+    });
+    expect(result.error).toBeUndefined();
+    expect(result.stdout + result.stderr).toBe('');
+    expect(result.status).toBe(0);
+  });
+
+  it('when a template is broken, then cfn-lint does fail (the check is real)', () => {
+    const dir = mkdtempSync(`${tmpdir()}/cfn-lint-`);
+    try {
+      const template = `${dir}/broken.yml`;
+      writeFileSync(
+        template,
+        'Resources:\n  Queue:\n    Type: AWS::SQS::Queue\n    Properties:\n      NoSuchProperty: 1\n',
+      );
+      const result = spawnSync(`${TOOLS}/venv/bin/cfn-lint`, ['--format', 'parseable', template], {
+        encoding: 'utf8',
+        timeout: 120_000,
+      });
+      expect(result.status).not.toBe(0);
+      expect(result.stdout).toContain('NoSuchProperty');
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});

@@ -1,0 +1,171 @@
+import { existsSync } from 'node:fs';
+import { listFiles, ROOT, readText, readYaml } from './repo.ts';
+
+// There is no official schema for Copilot manifests: these checks pin down what the services
+// need from theirs.
+interface ServiceManifest {
+  name: string;
+  type: string;
+  http: { path: string; healthcheck: { path: string } | string };
+  image: { build: { dockerfile: string; context: string }; port: number };
+  exec: boolean;
+  count: unknown;
+  network?: { vpc?: { placement?: string } };
+  deployment?: { rollback_alarms?: Record<string, unknown> };
+  variables: Record<string, unknown>;
+  secrets: Record<string, unknown>;
+}
+
+const producer = readYaml<ServiceManifest>('copilot/producer/manifest.yml');
+const consumer = readYaml<ServiceManifest>('copilot/consumer/manifest.yml');
+
+describe('Copilot workspace and environments', () => {
+  it('when Copilot reads the workspace, then it names the application', () => {
+    expect(readText('copilot/.workspace')).toMatch(/^application: kafka-ecs$/m);
+  });
+
+  it.each(['test', 'prod'])(
+    'when the %s environment is deployed, then its manifest is an Environment of that name',
+    (env) => {
+      const manifest = readYaml<{ name: string; type: string }>(
+        `copilot/environments/${env}/manifest.yml`,
+      );
+      expect(manifest).toMatchObject({ name: env, type: 'Environment' });
+    },
+  );
+});
+
+describe.each([
+  {
+    manifest: producer,
+    name: 'producer',
+    path: 'producer-svc',
+    health: '/producer-svc',
+    port: 9001,
+  },
+  { manifest: consumer, name: 'consumer', path: '/', health: '/', port: 9000 },
+])('the $name service manifest', ({ manifest, name, path, health, port }) => {
+  it('when deployed, then it is a Load Balanced Web Service on its path, port and health check', () => {
+    expect(manifest.name).toBe(name);
+    expect(manifest.type).toBe('Load Balanced Web Service');
+    expect(manifest.http.path).toBe(path);
+    const healthcheck = manifest.http.healthcheck;
+    expect(typeof healthcheck === 'string' ? healthcheck : healthcheck.path).toBe(health);
+    expect(manifest.image.port).toBe(port);
+  });
+
+  it('when built, then the image comes from the service Dockerfile with the repository as context', () => {
+    expect(manifest.image.build).toEqual({
+      dockerfile: `services/${name}/Dockerfile`,
+      context: '.',
+    });
+    expect(existsSync(`${ROOT}/${manifest.image.build.dockerfile}`)).toBe(true);
+  });
+
+  it('when operating it, then ECS Exec is on, tasks run in private subnets and bad deploys roll back', () => {
+    expect(manifest.exec).toBe(true);
+    expect(manifest.network?.vpc?.placement).toBe('private');
+    expect(Object.keys(manifest.deployment?.rollback_alarms ?? {})).not.toHaveLength(0);
+  });
+
+  it('when started, then Kafka and Redis come from the environment addons outputs', () => {
+    for (const [variable, output] of [
+      ['KAFKA_BROKERS', 'KafkaBrokers'],
+      ['REDIS_URL', 'RedisUrl'],
+    ]) {
+      expect(manifest.variables[variable as string]).toEqual({
+        from_cfn: `\${COPILOT_APPLICATION_NAME}-\${COPILOT_ENVIRONMENT_NAME}-${output}`,
+      });
+    }
+    expect(manifest.variables.NODE_ENV).toBe('production');
+  });
+});
+
+describe('secrets', () => {
+  it('when the producer starts, then its token-signing secret comes from Secrets Manager', () => {
+    expect(producer.secrets.TOKEN_SECRET).toEqual({
+      secretsmanager: `\${COPILOT_APPLICATION_NAME}/\${COPILOT_ENVIRONMENT_NAME}/token-secret`,
+    });
+  });
+
+  it('when the consumer starts, then ADMIN_TOKEN comes from SSM Parameter Store under Copilot path', () => {
+    expect(consumer.secrets.ADMIN_TOKEN).toBe(
+      `/copilot/\${COPILOT_APPLICATION_NAME}/\${COPILOT_ENVIRONMENT_NAME}/secrets/ADMIN_TOKEN`,
+    );
+  });
+
+  it('when a manifest sets variables, then none of them looks like a secret value', () => {
+    for (const manifest of [producer, consumer]) {
+      expect(
+        Object.keys(manifest.variables).filter((key) => /TOKEN|SECRET|PASSWORD/.test(key)),
+      ).toEqual([]);
+    }
+  });
+});
+
+describe('the consumer', () => {
+  it('when it scales, then it never runs more members than the 8 partitions', () => {
+    expect(consumer.count).toMatchObject({ range: { max: 8 } });
+    expect(consumer.variables.KAFKA_TOPIC_PARTITIONS).toBe(8);
+    const overrides = (readYaml(`copilot/consumer/manifest.yml`).environments ?? {}) as Record<
+      string,
+      { count?: { range?: { max?: number } } }
+    >;
+    for (const override of Object.values(overrides)) {
+      expect(override.count?.range?.max ?? 8).toBeLessThanOrEqual(8);
+    }
+  });
+
+  it('when it calls the producer, then it finds it through Copilot service discovery as producer:9001', () => {
+    expect(consumer.variables).toMatchObject({
+      PRODUCER_SVC_NAME: producer.name,
+      PRODUCER_SVC_PORT: producer.image.port,
+    });
+    expect(consumer.variables.PRODUCER_SVC_ENDPOINT).toBeUndefined();
+  });
+});
+
+describe('environment addons', () => {
+  const templates = listFiles('copilot/environments/addons', '.yml').filter(
+    (path) => !path.endsWith('addons.parameters.yml'),
+  );
+  const outputs = templates.map(
+    (path) => readYaml<{ Outputs?: Record<string, { Export?: unknown }> }>(path).Outputs ?? {},
+  );
+
+  it('when the services import KafkaBrokers and RedisUrl, then an addon exports each', () => {
+    const exported = outputs.flatMap((output) =>
+      Object.entries(output)
+        .filter(([, value]) => value.Export)
+        .map(([key]) => key),
+    );
+    expect(exported).toEqual(expect.arrayContaining(['KafkaBrokers', 'RedisUrl']));
+    for (const path of templates) {
+      for (const match of readText(path).matchAll(
+        /Export:\s*\n\s*Name: !Sub \$\{App\}-\$\{Env\}-(\w+)/g,
+      )) {
+        expect(['KafkaBrokers', 'RedisUrl']).toContain(match[1]);
+      }
+    }
+  });
+
+  it('when Redis holds BullMQ queues, then its parameter group never evicts keys', () => {
+    const redis = readYaml<{
+      Resources: Record<string, { Type: string; Properties: Record<string, unknown> }>;
+    }>('copilot/environments/addons/redis.yml');
+    const groups = Object.values(redis.Resources).filter(
+      (resource) => resource.Type === 'AWS::ElastiCache::ParameterGroup',
+    );
+    expect(groups.map((group) => group.Properties.Properties)).toEqual([
+      { 'maxmemory-policy': 'noeviction' },
+    ]);
+  });
+
+  it('when an addon grants IAM permissions, then they are scoped to named actions (no wildcards)', () => {
+    for (const path of templates) {
+      const text = readText(path);
+      expect(text).not.toMatch(/Action:\s*['"]?\*|Action:\s*\[?\s*['"]?[a-z0-9-]+:\*/);
+      expect(text).not.toMatch(/Resource:\s*['"]\*['"]/);
+    }
+  });
+});
