@@ -38,6 +38,9 @@ export function createApolloServer(options: {
         n: settings.maxDepth,
         ignoreIntrospection: true,
         exposeLimits: !settings.production,
+        // Report as a validation error (400) rather than throw, which Apollo would answer 500.
+        propagateOnRejection: false,
+        onReject: [(context, error) => context?.reportError(error)],
       }),
     ],
     formatError: createErrorFormatter({

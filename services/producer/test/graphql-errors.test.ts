@@ -1,0 +1,202 @@
+import { pino } from 'pino';
+import { Registry } from 'prom-client';
+import { buildProducerApp } from '../src/app.ts';
+import {
+  CREATE_USER,
+  LOGIN,
+  newUser,
+  startTestProducer,
+  type TestProducer,
+} from './support/harness.ts';
+
+const codeOf = (body: { errors?: { extensions?: Record<string, unknown> }[] }) =>
+  body.errors?.[0]?.extensions?.code;
+const fieldOf = (body: { errors?: { extensions?: Record<string, unknown> }[] }) =>
+  body.errors?.[0]?.extensions?.field;
+
+describe('GraphQL errors', () => {
+  let producer: TestProducer;
+  beforeAll(async () => {
+    producer = await startTestProducer();
+  });
+  afterAll(async () => {
+    await producer.close();
+  });
+
+  it.each([
+    ['username', { username: 'ab' }],
+    ['username', { username: 'UPPER' }],
+    ['username', { username: 'x'.repeat(65) }],
+    ['username', { username: 'has space' }],
+    ['email', { email: 'not-an-email' }],
+    ['password', { password: 'short' }],
+    ['bogus', { bogus: 'unknown field' }],
+  ])('when %s is invalid (%j), then BAD_USER_INPUT names it', async (field, overrides) => {
+    const { body } = await producer.graphql(CREATE_USER, { input: newUser(overrides) });
+    expect(codeOf(body)).toBe('BAD_USER_INPUT');
+    expect(fieldOf(body)).toBe(field);
+    expect(JSON.stringify(body)).not.toContain('correct horse');
+  });
+
+  it('when an unknown field is written inline, then BAD_USER_INPUT names it too', async () => {
+    const { body } = await producer.graphql(
+      'mutation { createUser(input: { username: "abc", email: "a@b.co", password: "12345678", admin: true }) { id } }',
+    );
+    expect(codeOf(body)).toBe('BAD_USER_INPUT');
+    expect(fieldOf(body)).toBe('admin');
+  });
+
+  it('when a username is taken, then CONFLICT; when two requests race for one, then exactly one wins', async () => {
+    const input = newUser();
+    expect((await producer.graphql(CREATE_USER, { input })).body.errors).toBeUndefined();
+    const again = await producer.graphql(CREATE_USER, { input: { ...input, email: 'b@c.de' } });
+    expect(codeOf(again.body)).toBe('CONFLICT');
+
+    const racer = newUser();
+    const results = await Promise.all(
+      Array.from({ length: 5 }, () => producer.graphql(CREATE_USER, { input: racer })),
+    );
+    expect(results.filter((result) => !result.body.errors)).toHaveLength(1);
+    expect(results.filter((result) => codeOf(result.body) === 'CONFLICT')).toHaveLength(4);
+  });
+
+  it('when the credentials are wrong, then UNAUTHENTICATED with one message and similar timing whether the user exists or not', async () => {
+    const input = newUser();
+    await producer.graphql(CREATE_USER, { input });
+    const time = async (username: string, password: string) => {
+      const started = performance.now();
+      const { body } = await producer.graphql(LOGIN, { username, password });
+      return { body, ms: performance.now() - started };
+    };
+    await time('warm-up-user', 'whatever1');
+    const wrongPassword = await time(input.username, 'wrong password');
+    const unknownUser = await time('nobody-here', 'wrong password');
+    expect(codeOf(wrongPassword.body)).toBe('UNAUTHENTICATED');
+    expect(codeOf(unknownUser.body)).toBe('UNAUTHENTICATED');
+    expect(unknownUser.body.errors?.[0]?.message).toBe(wrongPassword.body.errors?.[0]?.message);
+
+    // Medians of several tries: both paths pay one scrypt, so they differ by far less than one.
+    const median = async (username: string) => {
+      const samples: number[] = [];
+      for (let i = 0; i < 7; i++) samples.push((await time(username, 'wrong password')).ms);
+      return samples.sort((a, b) => a - b)[3] ?? 0;
+    };
+    const [known, unknown] = [await median(input.username), await median('nobody-here')];
+    expect(Math.abs(known - unknown)).toBeLessThan(Math.max(known, unknown) * 0.75 + 5);
+  });
+
+  it('when the right password is given, then login answers a token that expires after the TTL', async () => {
+    const input = newUser();
+    await producer.graphql(CREATE_USER, { input });
+    const { body } = await producer.graphql(LOGIN, {
+      username: input.username,
+      password: input.password,
+    });
+    expect(body.errors).toBeUndefined();
+    const lifetime = Date.parse(body.data.login.expiresAt) - Date.now();
+    expect(lifetime).toBeGreaterThan(3500_000);
+    expect(lifetime).toBeLessThanOrEqual(3600_000);
+  });
+
+  it('when a document has more tokens than the limit, then it is refused before parsing ends', async () => {
+    const tokens = await producer.graphql(`{ ${'ping '.repeat(2_000)} }`);
+    expect(tokens.status).toBe(400);
+    expect(tokens.body.errors?.[0]?.message).toMatch(/more that 1000 tokens/);
+  });
+
+  it('when the body is larger than the limit, then 413', async () => {
+    const response = await fetch(`${producer.url}/graphql`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ query: `{ ping } # ${'x'.repeat(70_000)}` }),
+    });
+    expect(response.status).toBe(413);
+  });
+
+  it('when a query is sent with GET, then it is answered; a browser GET gets the IDE page', async () => {
+    const query = await fetch(`${producer.url}/graphql?query=${encodeURIComponent('{ ping }')}`, {
+      headers: { 'apollo-require-preflight': 'true' },
+    });
+    expect(await query.json()).toEqual({ data: { ping: 'Pong!' } });
+    const page = await fetch(`${producer.url}/graphql`, { headers: { accept: 'text/html' } });
+    expect(page.headers.get('content-type')).toMatch(/^text\/html/);
+    const html = await page.text();
+    expect(html).toContain('renderYogaGraphiQL');
+    expect(html).not.toMatch(/<script[^>]+src=["']https?:/);
+    expect(html).not.toMatch(/<link[^>]+href=["']https?:/);
+  });
+
+  it('then each response carries a request id, a given one is kept', async () => {
+    const response = await fetch(`${producer.url}/ping-what`, {
+      headers: { 'x-request-id': 'trace-123' },
+    });
+    expect(response.headers.get('x-request-id')).toBe('trace-123');
+    expect(await response.json()).toEqual({ ok: 'Pong!' });
+  });
+});
+
+describe('GraphQL in production', () => {
+  it('when a resolver fails unexpectedly, then the answer is masked and the error logged; introspection and the IDE are off', async () => {
+    const logged: string[] = [];
+    const logger = pino({ level: 'error' }, { write: (line: string) => void logged.push(line) });
+    const app = await buildProducerApp({
+      logger,
+      registry: new Registry(),
+      readiness: [],
+      useCases: {
+        createUser: async () => {
+          throw new Error('ECONNRESET 10.0.3.7:6379 secret internals');
+        },
+        login: async () => {
+          throw new Error('unused');
+        },
+      },
+      settings: {
+        production: true,
+        ide: false,
+        introspection: false,
+        maxDepth: 2,
+        maxTokens: 1000,
+        bodyLimitBytes: 65_536,
+      },
+    });
+    try {
+      const failed = await app.inject({
+        method: 'POST',
+        url: '/producer-svc/graphql',
+        payload: { query: CREATE_USER, variables: { input: newUser() } },
+      });
+      expect(failed.json()).toEqual({
+        data: null,
+        errors: [
+          { message: 'Internal server error', extensions: { code: 'INTERNAL_SERVER_ERROR' } },
+        ],
+      });
+      expect(logged.join('\n')).toContain('secret internals');
+
+      const introspection = await app.inject({
+        method: 'POST',
+        url: '/producer-svc/graphql',
+        payload: { query: '{ __schema { types { name } } }' },
+      });
+      expect(introspection.body).toMatch(/introspection is not allowed/i);
+      expect(introspection.body).not.toMatch(/stacktrace/);
+
+      const deep = await app.inject({
+        method: 'POST',
+        url: '/producer-svc/graphql',
+        payload: { query: 'mutation { login(username: "a", password: "b") { user { id } } }' },
+      });
+      expect(deep.statusCode).toBe(400);
+      expect(deep.json().errors[0].extensions.code).toBe('GRAPHQL_VALIDATION_FAILED');
+
+      const page = await app.inject({
+        url: '/producer-svc/graphql',
+        headers: { accept: 'text/html' },
+      });
+      expect(page.headers['content-type']).not.toMatch(/text\/html/);
+    } finally {
+      await app.close();
+    }
+  });
+});
