@@ -47,8 +47,10 @@ export interface BatchConsumerOptions {
   maxBackoffMs?: number;
   /** @defaultValue 30_000 */
   sessionTimeoutMs?: number;
-  /** @defaultValue 3_000 */
+  /** @defaultValue a third of the session timeout, at most 3_000 */
   heartbeatIntervalMs?: number;
+  /** Longest a fetch waits for new records; also bounds how long stop waits. @defaultValue 1_000 */
+  maxWaitTimeMs?: number;
   /** Called when a batch fails and will be offered again (for metrics). */
   onBatchFailed?: (batch: RecordBatch, error: unknown, attempt: number) => void;
 }
@@ -75,10 +77,13 @@ export function createBatchConsumer(options: BatchConsumerOptions): BatchConsume
   const { client, groupId, topics, handleBatch, logger } = options;
   const initialBackoffMs = options.initialBackoffMs ?? 200;
   const maxBackoffMs = options.maxBackoffMs ?? 5_000;
+  const sessionTimeout = options.sessionTimeoutMs ?? 30_000;
   const consumer: Consumer = client.consumer({
     groupId,
-    sessionTimeout: options.sessionTimeoutMs ?? 30_000,
-    heartbeatInterval: options.heartbeatIntervalMs ?? 3_000,
+    sessionTimeout,
+    heartbeatInterval:
+      options.heartbeatIntervalMs ?? Math.min(3_000, Math.floor(sessionTimeout / 3)),
+    maxWaitTimeInMs: options.maxWaitTimeMs ?? 1_000,
     // Leaving the group on stop makes the broker rebalance at once instead of after the session.
     rebalanceTimeout: 30_000,
   });

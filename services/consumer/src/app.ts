@@ -1,12 +1,29 @@
+import { type ReadinessCheck, registerHealthRoutes } from '@kafka-ecs/service-kit';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import type { GraphQLSchema } from 'graphql';
+import type { Registry } from 'prom-client';
+import { mountGraphql } from './entry-points/graphql/graphql-server.ts';
+import { registerPingRoute } from './entry-points/http/ping.route.ts';
+import type { ProducerClient } from './infra/producer-client.ts';
 
 export interface ConsumerAppDeps {
   logger: FastifyBaseLogger;
+  registry: Registry;
+  checks: ReadinessCheck[];
+  producer: ProducerClient;
+  schema: GraphQLSchema;
 }
 
 /** Builds the consumer's HTTP app without listening, so tests can inject requests in process. */
 export async function buildConsumerApp(deps: ConsumerAppDeps): Promise<FastifyInstance> {
   const app = Fastify({ loggerInstance: deps.logger, disableRequestLogging: true });
-  app.get('/', async () => ({ status: 'ok', service: 'consumer' }));
+  registerHealthRoutes(app, {
+    basePath: '/',
+    service: 'consumer',
+    checks: deps.checks,
+    registry: deps.registry,
+  });
+  registerPingRoute(app, { producer: deps.producer });
+  await mountGraphql(app, { schema: deps.schema, logger: deps.logger });
   return app;
 }

@@ -1,29 +1,55 @@
 // Composition root: the only module that reads the environment, creates clients and listens.
 import { ConfigError, loadConsumerConfig } from '@kafka-ecs/config';
-import { pino } from 'pino';
-import { buildConsumerApp } from './app.ts';
-
-const SHUTDOWN_DEADLINE_MS = 10_000;
+import { createKafkaClient } from '@kafka-ecs/kafka';
+import { createLogger, onShutdownSignal } from '@kafka-ecs/service-kit';
+import { Redis } from 'ioredis';
+import { startConsumerService } from './service.ts';
 
 async function main(): Promise<void> {
   const config = loadConsumerConfig(process.env);
-  const logger = pino({ level: config.LOG_LEVEL, base: { service: 'consumer' } });
-  const app = await buildConsumerApp({ logger });
-  const url = await app.listen({ host: '0.0.0.0', port: config.PORT });
-  logger.info({ url }, 'listening');
-
-  const shutdown = async (signal: string) => {
-    logger.info({ signal }, 'shutting down');
-    const deadline = setTimeout(() => {
-      logger.error('shutdown took longer than 10 s; exiting');
-      process.exit(1);
-    }, SHUTDOWN_DEADLINE_MS).unref();
-    await app.close();
-    clearTimeout(deadline);
-    logger.info('stopped');
+  const logger = createLogger({ service: 'consumer', level: config.LOG_LEVEL });
+  const kafka = createKafkaClient({
+    brokers: config.KAFKA_BROKERS,
+    clientId: 'consumer-svc',
+    logger,
+  });
+  const redisOptions = {
+    // Fail a command quickly during an outage: the consumer then holds its batch and retries,
+    // and a GraphQL read answers with an error instead of hanging.
+    maxRetriesPerRequest: 1,
+    commandTimeout: 5_000,
   };
-  process.once('SIGTERM', () => void shutdown('SIGTERM'));
-  process.once('SIGINT', () => void shutdown('SIGINT'));
+  const redis = new Redis(config.REDIS_URL, redisOptions);
+  const subscriber = new Redis(config.REDIS_URL, redisOptions);
+  for (const [name, client] of [
+    ['redis', redis],
+    ['redis subscriber', subscriber],
+  ] as const) {
+    client.on('error', (error) => logger.warn({ err: error, client: name }, 'redis error'));
+  }
+
+  const service = await startConsumerService({
+    logger,
+    kafka,
+    redis,
+    subscriber,
+    groupId: config.CONSUMER_GROUP_ID,
+    topics: config.CONSUMER_TOPICS,
+    viewPrefix: config.VIEW_KEY_PREFIX,
+    producerEndpoint: config.PRODUCER_SVC_ENDPOINT,
+    pingTimeoutMs: config.PING_TIMEOUT_MS,
+    port: config.PORT,
+    consumerOptions: { sessionTimeoutMs: config.CONSUMER_SESSION_TIMEOUT_MS },
+  });
+  logger.info({ url: service.url, groupId: config.CONSUMER_GROUP_ID }, 'listening');
+
+  onShutdownSignal({
+    logger,
+    steps: [
+      ...service.shutdownSteps,
+      { name: 'redis', run: () => Promise.all([redis.quit(), subscriber.quit()]) },
+    ],
+  });
 }
 
 main().catch((error: unknown) => {

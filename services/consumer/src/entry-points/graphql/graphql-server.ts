@@ -1,0 +1,63 @@
+import { ApolloServer } from '@apollo/server';
+import fastifyApollo from '@as-integrations/fastify';
+import type { FastifyBaseLogger, FastifyInstance } from 'fastify';
+import type { GraphQLFormattedError, GraphQLSchema } from 'graphql';
+import { useServer } from 'graphql-ws/use/ws';
+import { WebSocketServer } from 'ws';
+
+/** Codes we raise on purpose; anything else is masked and logged. */
+const EXPOSED_CODES = new Set([
+  'BAD_USER_INPUT',
+  'GRAPHQL_PARSE_FAILED',
+  'GRAPHQL_VALIDATION_FAILED',
+  'BAD_REQUEST',
+  'PERSISTED_QUERY_NOT_FOUND',
+  'PERSISTED_QUERY_NOT_SUPPORTED',
+  'OPERATION_RESOLUTION_FAILURE',
+  'UNAUTHENTICATED',
+  'FORBIDDEN',
+]);
+
+/**
+ * GraphQL on `path`: queries over HTTP through Apollo Server, subscriptions over WebSocket
+ * (graphql-ws protocol) on the same path. Closing the app closes the sockets first (before the
+ * HTTP server waits for its connections), then stops Apollo, so shutdown never waits on a
+ * subscriber.
+ */
+export async function mountGraphql(
+  app: FastifyInstance,
+  options: { schema: GraphQLSchema; logger: FastifyBaseLogger; path?: string },
+): Promise<void> {
+  const path = options.path ?? '/graphql';
+  const { logger } = options;
+  const formatError = (formatted: GraphQLFormattedError, error: unknown): GraphQLFormattedError => {
+    const code = formatted.extensions?.code;
+    if (typeof code === 'string' && EXPOSED_CODES.has(code)) return formatted;
+    logger.error({ err: error }, 'graphql operation failed');
+    return { message: 'internal error', extensions: { code: 'INTERNAL_SERVER_ERROR' } };
+  };
+
+  const sockets = new WebSocketServer({ server: app.server, path });
+  const subscriptions = useServer(
+    {
+      schema: options.schema,
+      onError: (_ctx, _id, _payload, errors) => {
+        logger.warn({ errors }, 'graphql subscription error');
+      },
+    },
+    sockets,
+  );
+  app.addHook('preClose', async () => {
+    await subscriptions.dispose();
+    await new Promise<void>((resolve) => sockets.close(() => resolve()));
+  });
+
+  const apollo = new ApolloServer({ schema: options.schema, formatError });
+  await apollo.start();
+  // Fastify's close already stops accepting and waits for in-flight requests; Apollo's drain
+  // plugin would call fastify.close() itself, which deadlocks when close is what stops Apollo.
+  app.addHook('onClose', async () => {
+    await apollo.stop();
+  });
+  await app.register(fastifyApollo(apollo), { path });
+}

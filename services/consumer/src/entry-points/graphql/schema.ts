@@ -1,0 +1,89 @@
+import { makeExecutableSchema } from '@graphql-tools/schema';
+import { GraphQLError, type GraphQLSchema } from 'graphql';
+import type { UserView } from '../../domain/user-view.ts';
+import { decodeUsersCursor, toUserView, type ViewStore } from '../../infra/redis-view-store.ts';
+
+const typeDefs = /* GraphQL */ `
+  "One user as the read side knows it, built from new-user-created and issued-token events."
+  type UserView {
+    id: ID!
+    username: String!
+    email: String!
+    firstName: String
+    lastName: String
+    "ISO 8601, UTC."
+    createdAt: String!
+    tokensIssued: Int!
+    lastTokenIssuedAt: String
+  }
+
+  type PageInfo {
+    "Pass as \`after\` to get the next page."
+    endCursor: String
+    hasNextPage: Boolean!
+  }
+
+  type UserConnection {
+    totalCount: Int!
+    nodes: [UserView!]!
+    pageInfo: PageInfo!
+  }
+
+  type Query {
+    user(id: ID!): UserView
+    "Users ordered by creation time, then id. \`first\`: 1-${100}."
+    users(first: Int = 20, after: String): UserConnection!
+  }
+
+  type Subscription {
+    "Fires when any consumer instance applies a new-user-created or issued-token event."
+    userNotification: UserView!
+  }
+`;
+
+export const MAX_PAGE_SIZE = 100;
+
+/** Where the resolvers read from: the store, the registry's active view, the notification stream. */
+export interface GraphqlDeps {
+  store: ViewStore;
+  activeView: () => Promise<string>;
+  /** Every notification published by any instance, as the raw user hash the script sends. */
+  notifications: () => AsyncIterable<Record<string, string>>;
+}
+
+const badInput = (message: string, argumentName: string) =>
+  new GraphQLError(message, { extensions: { code: 'BAD_USER_INPUT', argumentName } });
+
+export function createGraphqlSchema(deps: GraphqlDeps): GraphQLSchema {
+  return makeExecutableSchema({
+    typeDefs,
+    resolvers: {
+      Query: {
+        user: async (_parent: unknown, args: { id: string }) =>
+          deps.store.user(await deps.activeView(), args.id),
+        users: async (_parent: unknown, args: { first?: number | null; after?: string | null }) => {
+          const first = args.first ?? 20;
+          if (!Number.isInteger(first) || first < 1 || first > MAX_PAGE_SIZE) {
+            throw badInput(`first must be between 1 and ${MAX_PAGE_SIZE}`, 'first');
+          }
+          const after = args.after == null ? null : decodeUsersCursor(args.after);
+          if (args.after != null && after === null) {
+            throw badInput('after is not a cursor returned by users', 'after');
+          }
+          const page = await deps.store.users(await deps.activeView(), { first, after });
+          return {
+            totalCount: page.totalCount,
+            nodes: page.nodes,
+            pageInfo: { endCursor: page.endCursor, hasNextPage: page.hasNextPage },
+          };
+        },
+      },
+      Subscription: {
+        userNotification: {
+          subscribe: () => deps.notifications(),
+          resolve: (payload: Record<string, string>): UserView | null => toUserView(payload),
+        },
+      },
+    },
+  });
+}

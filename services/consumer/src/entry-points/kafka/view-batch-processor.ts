@@ -1,0 +1,56 @@
+import { decodeEvent } from '@kafka-ecs/events';
+import type { BatchHandler } from '@kafka-ecs/kafka';
+import type { EventChange } from '../../domain/view-change.ts';
+import type { ConsumerMetrics } from '../../infra/metrics.ts';
+import type { ViewStore, WriteTarget } from '../../infra/redis-view-store.ts';
+import { type EventHandlers, handleEvent } from './handlers/index.ts';
+import {
+  type RecordFailure,
+  type RecordFailureHandler,
+  toRecordFailure,
+} from './record-failure.ts';
+
+/**
+ * The hot path: decode every record of the batch, turn each event into its view change through
+ * the handler map, write all changes in one Redis round trip, then hand the records that failed
+ * to the failure seam. Resolves only when all of that is durable, so the batch may be committed.
+ */
+export function createViewBatchProcessor(deps: {
+  handlers: EventHandlers;
+  store: ViewStore;
+  /** Asked once per batch: the live consumer follows the registry, a replay writes one view. */
+  target: () => Promise<WriteTarget>;
+  onRecordFailure: RecordFailureHandler;
+  metrics: ConsumerMetrics;
+}): BatchHandler {
+  const { metrics } = deps;
+  return async (batch) => {
+    const stopTimer = metrics.batchDuration.startTimer({ topic: batch.topic });
+    const changes: EventChange[] = [];
+    const sources: RecordFailure['record'][] = [];
+    const failures: RecordFailure[] = [];
+    for (const record of batch.records) {
+      try {
+        const event = decodeEvent(record.value);
+        changes.push({
+          eventId: event.id,
+          eventType: event.type,
+          change: handleEvent(deps.handlers, event),
+        });
+        sources.push(record);
+      } catch (error) {
+        failures.push(toRecordFailure(record, error));
+      }
+    }
+    const outcomes = await deps.store.apply(changes, await deps.target());
+    outcomes.forEach((outcome, index) => {
+      const { eventType } = changes[index] as EventChange;
+      if (outcome === 'applied') metrics.eventsApplied.inc({ type: eventType });
+      else if (outcome === 'duplicate') metrics.eventsDuplicate.inc({ type: eventType });
+      else failures.push(toRecordFailure(sources[index] as RecordFailure['record'], outcome));
+    });
+    if (failures.length > 0) await deps.onRecordFailure(failures);
+    metrics.batchSize.observe(batch.records.length);
+    stopTimer();
+  };
+}

@@ -1,0 +1,81 @@
+import type { Redis } from 'ioredis';
+import { viewKeys } from './view-keys.ts';
+
+/** Which views exist for readers and for the live consumer. */
+export interface ViewTargets {
+  /** The view readers see and notifications come from. */
+  active: string;
+  /** The views every applied event is written to (includes `active`). */
+  writing: string[];
+}
+
+export interface ViewRegistry {
+  /** Creates the first view (`v1`) unless one exists; safe to run on every start. */
+  initialize(): Promise<ViewTargets>;
+  targets(): Promise<ViewTargets>;
+  active(): Promise<string>;
+  /** Allocates a fresh view and has the live consumer write to it from now on. */
+  beginRebuild(): Promise<string>;
+  /** Readers switch to `view`; the live consumer stops writing to the previous one. */
+  activate(view: string): Promise<{ previous: string }>;
+  /** Gives up a rebuild: the live consumer stops writing to `view`. */
+  abandon(view: string): Promise<void>;
+}
+
+export class RebuildInProgressError extends Error {
+  override name = 'RebuildInProgressError';
+}
+
+// Atomic so two instances starting at once agree on the first view.
+const INITIALIZE = `
+local active = redis.call('GET', KEYS[1])
+if not active then
+  active = 'v' .. redis.call('INCR', KEYS[3])
+  redis.call('SET', KEYS[1], active)
+end
+if redis.call('SCARD', KEYS[2]) == 0 then redis.call('SADD', KEYS[2], active) end
+return active`;
+
+export function createViewRegistry(deps: { redis: Redis; prefix: string }): ViewRegistry {
+  const { redis } = deps;
+  const keys = viewKeys(deps.prefix);
+
+  const targets = async (): Promise<ViewTargets> => {
+    const [active, writing] = await Promise.all([
+      redis.get(keys.active),
+      redis.smembers(keys.writing),
+    ]);
+    if (!active) throw new Error(`view registry under ${deps.prefix} is not initialized`);
+    return { active, writing: writing.length > 0 ? writing.sort() : [active] };
+  };
+
+  return {
+    async initialize() {
+      await redis.eval(INITIALIZE, 3, keys.active, keys.writing, keys.sequence);
+      return targets();
+    },
+    targets,
+    async active() {
+      return (await targets()).active;
+    },
+    async beginRebuild() {
+      const current = await targets();
+      if (current.writing.length > 1) {
+        throw new RebuildInProgressError(
+          `a rebuild is already writing to ${current.writing.filter((v) => v !== current.active).join(', ')}`,
+        );
+      }
+      const view = `v${await redis.incr(keys.sequence)}`;
+      await redis.sadd(keys.writing, view);
+      return view;
+    },
+    async activate(view) {
+      const previous = await redis.get(keys.active);
+      await redis.multi().set(keys.active, view).del(keys.writing).sadd(keys.writing, view).exec();
+      return { previous: previous ?? view };
+    },
+    async abandon(view) {
+      await redis.srem(keys.writing, view);
+    },
+  };
+}

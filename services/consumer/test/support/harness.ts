@@ -1,0 +1,155 @@
+import { createEvent, type DomainEvent, encodeEvent } from '@kafka-ecs/events';
+import { createKafkaClient } from '@kafka-ecs/kafka';
+import { testInfrastructure, uniqueName } from '@kafka-ecs/testing';
+import { Redis } from 'ioredis';
+import { Kafka, logLevel, type Producer } from 'kafkajs';
+import { pino } from 'pino';
+import {
+  type ConsumerService,
+  type ConsumerServiceOptions,
+  startConsumerService,
+} from '../../src/service.ts';
+
+export const logger = pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' });
+
+/** Topics, group and key prefix no other test uses. */
+export function isolation() {
+  return {
+    userTopic: uniqueName('new-user-created'),
+    tokenTopic: uniqueName('issued-token'),
+    groupId: uniqueName('consumer-group'),
+    viewPrefix: uniqueName('view'),
+  };
+}
+export type Isolation = ReturnType<typeof isolation>;
+
+export const rawKafka = () =>
+  new Kafka({
+    brokers: testInfrastructure().kafkaBrokers,
+    clientId: 'consumer-test',
+    logLevel: logLevel.NOTHING,
+  });
+
+export async function createTopics(topics: string[], partitions = 8): Promise<void> {
+  const admin = rawKafka().admin();
+  await admin.connect();
+  try {
+    await admin.createTopics({
+      waitForLeaders: true,
+      topics: topics.map((topic) => ({ topic, numPartitions: partitions, replicationFactor: 1 })),
+    });
+  } finally {
+    await admin.disconnect();
+  }
+}
+
+export const newRedis = (url = testInfrastructure().redisUrl) =>
+  new Redis(url, { maxRetriesPerRequest: 1, commandTimeout: 5_000 });
+
+/** A consumer service in process on port 0, with clients of its own; `close` releases all. */
+export async function startTestConsumer(
+  iso: Isolation,
+  overrides: Partial<ConsumerServiceOptions> & { redisUrl?: string } = {},
+): Promise<ConsumerService & { close(): Promise<void>; redis: Redis }> {
+  const redis = newRedis(overrides.redisUrl);
+  const subscriber = newRedis(overrides.redisUrl);
+  for (const client of [redis, subscriber]) client.on('error', () => {});
+  const kafka = createKafkaClient({
+    brokers: testInfrastructure().kafkaBrokers,
+    clientId: uniqueName('consumer'),
+    logger,
+  });
+  const service = await startConsumerService({
+    logger,
+    kafka,
+    redis,
+    subscriber,
+    groupId: iso.groupId,
+    topics: [iso.userTopic, iso.tokenTopic],
+    viewPrefix: iso.viewPrefix,
+    producerEndpoint: 'http://127.0.0.1:1/producer-svc',
+    pingTimeoutMs: 500,
+    port: 0,
+    host: '127.0.0.1',
+    consumerOptions: { sessionTimeoutMs: 6_000, maxBackoffMs: 500 },
+    ...overrides,
+  });
+  return {
+    ...service,
+    redis,
+    async close() {
+      await service.stop();
+      redis.disconnect();
+      subscriber.disconnect();
+    },
+  };
+}
+
+export async function connectProducer(): Promise<Producer> {
+  const producer = rawKafka().producer({ allowAutoTopicCreation: false });
+  await producer.connect();
+  return producer;
+}
+
+/** Publishes events the way the producer does: key = user id, value = the encoded envelope. */
+export async function publish(
+  producer: Producer,
+  iso: Isolation,
+  events: DomainEvent[],
+): Promise<void> {
+  const byTopic = new Map<string, { key: string; value: Buffer }[]>();
+  for (const event of events) {
+    const topic = event.type === 'new-user-created' ? iso.userTopic : iso.tokenTopic;
+    const key = event.type === 'new-user-created' ? event.data.id : event.data.userId;
+    const list = byTopic.get(topic) ?? [];
+    list.push({ key, value: encodeEvent(event) });
+    byTopic.set(topic, list);
+  }
+  await producer.sendBatch({
+    acks: -1,
+    topicMessages: [...byTopic].map(([topic, messages]) => ({ topic, messages })),
+  });
+}
+
+let counter = 0;
+export function userCreated(
+  overrides: Partial<Extract<DomainEvent, { type: 'new-user-created' }>['data']> = {},
+) {
+  counter += 1;
+  const id = overrides.id ?? uniqueName('user');
+  return createEvent('new-user-created', {
+    id,
+    username: `user.${counter}.${id.slice(-8)}`.toLowerCase(),
+    email: `${id}@example.com`,
+    firstName: 'Ada',
+    lastName: null,
+    createdAt: new Date(Date.UTC(2026, 0, 1) + counter * 1000).toISOString(),
+    ...overrides,
+  });
+}
+
+export function tokenIssued(userId: string, issuedAt: Date = new Date()) {
+  return createEvent('issued-token', {
+    userId,
+    tokenId: uniqueName('token'),
+    issuedAt: issuedAt.toISOString(),
+    expiresAt: new Date(issuedAt.getTime() + 3_600_000).toISOString(),
+  });
+}
+
+/** POSTs a GraphQL operation over real HTTP. */
+export async function graphql<T = Record<string, unknown>>(
+  url: string,
+  query: string,
+  variables: Record<string, unknown> = {},
+): Promise<{ data?: T; errors?: { message: string; extensions?: { code?: string } }[] }> {
+  const response = await fetch(`${url}/graphql`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ query, variables }),
+  });
+  return (await response.json()) as never;
+}
+
+export const USER_FIELDS =
+  'id username email firstName lastName createdAt tokensIssued lastTokenIssuedAt';
