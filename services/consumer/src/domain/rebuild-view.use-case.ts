@@ -1,0 +1,86 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { BatchConsumer, BatchHandler, GroupAdmin } from '@kafka-ecs/kafka';
+import { partitionKey } from '@kafka-ecs/kafka';
+import type { ViewRegistry } from '../infra/view-registry.ts';
+
+export interface RebuildProgress {
+  view: string;
+  /** Records still to read up to the offsets captured at start. */
+  remaining: number;
+  total: number;
+}
+
+export interface RebuildResult {
+  view: string;
+  previous: string;
+  records: number;
+  durationMs: number;
+  droppedKeys: number;
+}
+
+/**
+ * Rebuilds the view from the beginning of the topics into a fresh view, then switches readers
+ * to it, while the live consumer keeps running:
+ *
+ * 1. allocate view `vN` and have the live consumer write every new event to it as well;
+ * 2. capture the topics' end offsets: everything before them is replayed by a consumer group of
+ *    its own from the beginning, everything after reaches `vN` through the live consumer (a live
+ *    batch that still wrote only the old view was fetched before step 1, so it lies before the
+ *    captured ends); overlap is harmless, events apply once per id;
+ * 3. when the replay group has committed the captured ends, point readers at `vN` and stop
+ *    writing the old view (dropped when asked).
+ */
+export async function rebuildView(deps: {
+  registry: ViewRegistry;
+  admin: GroupAdmin;
+  topics: string[];
+  /** Builds the replay consumer (its own group, from the beginning) around the batch handler. */
+  createReplayConsumer: (groupId: string, handleBatch: BatchHandler) => BatchConsumer;
+  /** The batch handler that writes into one view, without notifications. */
+  viewWriter: (view: string) => BatchHandler;
+  groupIdPrefix: string;
+  dropView: (view: string) => Promise<number>;
+  dropPrevious?: boolean;
+  timeoutMs?: number;
+  onProgress?: (progress: RebuildProgress) => void;
+}): Promise<RebuildResult> {
+  const started = Date.now();
+  const view = await deps.registry.beginRebuild();
+  const groupId = `${deps.groupIdPrefix}.rebuild-${view}-${started}`;
+  let consumer: BatchConsumer | undefined;
+  try {
+    const ends = await deps.admin.endOffsets(deps.topics);
+    const total = [...ends.values()].reduce((sum, end) => sum + Number(end), 0);
+    consumer = deps.createReplayConsumer(groupId, deps.viewWriter(view));
+    await consumer.start();
+    const deadline = started + (deps.timeoutMs ?? 60 * 60 * 1000);
+    for (;;) {
+      const positions = new Map(
+        (await deps.admin.lag(groupId, deps.topics)).map((p) => [
+          partitionKey(p.topic, p.partition),
+          p.committed,
+        ]),
+      );
+      let remaining = 0;
+      for (const [key, end] of ends) {
+        remaining += Math.max(0, Number(end) - Number(positions.get(key) ?? 0));
+      }
+      deps.onProgress?.({ view, remaining, total });
+      if (remaining === 0) break;
+      if (Date.now() > deadline) throw new Error(`rebuild of ${view} did not catch up in time`);
+      await sleep(250);
+    }
+    await consumer.stop();
+    consumer = undefined;
+    const { previous } = await deps.registry.activate(view);
+    await deps.admin.deleteGroup(groupId).catch(() => {});
+    const droppedKeys = deps.dropPrevious && previous !== view ? await deps.dropView(previous) : 0;
+    return { view, previous, records: total, durationMs: Date.now() - started, droppedKeys };
+  } catch (error) {
+    await consumer?.stop().catch(() => {});
+    await deps.registry.abandon(view);
+    await deps.dropView(view).catch(() => {});
+    await deps.admin.deleteGroup(groupId).catch(() => {});
+    throw error;
+  }
+}

@@ -1,0 +1,73 @@
+import { type BatchConsumerOptions, createBatchConsumer, createGroupAdmin } from '@kafka-ecs/kafka';
+import type { Redis } from 'ioredis';
+import type { Logger } from 'pino';
+import {
+  type RebuildProgress,
+  type RebuildResult,
+  rebuildView,
+} from './domain/rebuild-view.use-case.ts';
+import { eventHandlers } from './entry-points/kafka/handlers/index.ts';
+import { createLoggingFailureHandler } from './entry-points/kafka/record-failure.ts';
+import { createViewBatchProcessor } from './entry-points/kafka/view-batch-processor.ts';
+import { createConsumerMetrics } from './infra/metrics.ts';
+import { createRedisViewStore } from './infra/redis-view-store.ts';
+import { createViewRegistry } from './infra/view-registry.ts';
+
+/**
+ * Wires the view rebuild from clients the caller created (the replay command, or a test):
+ * same handlers and store as the live consumer, a replay group of its own, no notifications.
+ */
+export async function runRebuild(options: {
+  logger: Logger;
+  kafka: BatchConsumerOptions['client'];
+  redis: Redis;
+  groupId: string;
+  topics: string[];
+  viewPrefix: string;
+  dropPrevious?: boolean;
+  timeoutMs?: number;
+  onProgress?: (progress: RebuildProgress) => void;
+}): Promise<RebuildResult> {
+  const { logger, redis } = options;
+  const store = createRedisViewStore({ redis, prefix: options.viewPrefix });
+  const registry = createViewRegistry({ redis, prefix: options.viewPrefix });
+  const metrics = createConsumerMetrics({ defaultMetrics: false });
+  // Bad records were already handed to the failure path by the live consumer; here they are
+  // only logged, never published a second time.
+  const onRecordFailure = createLoggingFailureHandler({ logger, metrics });
+  const admin = createGroupAdmin(options.kafka);
+  await registry.initialize();
+  try {
+    return await rebuildView({
+      registry,
+      admin,
+      topics: options.topics,
+      groupIdPrefix: options.groupId,
+      dropView: (view) => store.dropView(view),
+      dropPrevious: options.dropPrevious,
+      timeoutMs: options.timeoutMs,
+      onProgress: options.onProgress,
+      viewWriter: (view) =>
+        createViewBatchProcessor({
+          handlers: eventHandlers,
+          store,
+          metrics,
+          onRecordFailure,
+          target: async () => ({ views: [view], notifyView: null }),
+        }),
+      createReplayConsumer: (groupId, handleBatch) =>
+        createBatchConsumer({
+          client: options.kafka,
+          groupId,
+          topics: options.topics,
+          fromBeginning: true,
+          // Order only matters per partition, so read them all at once.
+          partitionsConsumedConcurrently: 16,
+          logger,
+          handleBatch,
+        }),
+    });
+  } finally {
+    await admin.disconnect();
+  }
+}

@@ -1,0 +1,72 @@
+// Operator command: rebuild the view from the topics and switch readers to it (see
+// docs/operations.md). A composition root like main.ts: reads the environment, creates clients.
+import { parseArgs } from 'node:util';
+import { ConfigError, loadConsumerConfig } from '@kafka-ecs/config';
+import { createKafkaClient } from '@kafka-ecs/kafka';
+import { createLogger } from '@kafka-ecs/service-kit';
+import { Redis } from 'ioredis';
+import { runRebuild } from './rebuild.ts';
+
+const USAGE = `usage: replay [--drop-previous] [--timeout-minutes N]
+
+Rebuilds the consumer's Redis view from the beginning of its topics into a fresh view, while the
+live consumer keeps running, then switches readers to it.
+  --drop-previous      delete the keys of the view that was active before (default: keep it)
+  --timeout-minutes N  give up (and discard the new view) after N minutes (default: 60)`;
+
+async function main(): Promise<number> {
+  const { values } = parseArgs({
+    options: {
+      'drop-previous': { type: 'boolean', default: false },
+      'timeout-minutes': { type: 'string', default: '60' },
+      help: { type: 'boolean', short: 'h', default: false },
+    },
+  });
+  if (values.help) {
+    console.log(USAGE);
+    return 0;
+  }
+  const timeoutMinutes = Number(values['timeout-minutes']);
+  if (!Number.isFinite(timeoutMinutes) || timeoutMinutes <= 0) {
+    console.error(`--timeout-minutes must be a positive number\n\n${USAGE}`);
+    return 2;
+  }
+  const config = loadConsumerConfig(process.env);
+  const logger = createLogger({ service: 'consumer-replay', level: config.LOG_LEVEL });
+  const kafka = createKafkaClient({
+    brokers: config.KAFKA_BROKERS,
+    clientId: 'consumer-replay',
+    logger,
+  });
+  const redis = new Redis(config.REDIS_URL, { maxRetriesPerRequest: 3 });
+  let lastReport = 0;
+  try {
+    const result = await runRebuild({
+      logger,
+      kafka,
+      redis,
+      groupId: config.CONSUMER_GROUP_ID,
+      topics: config.CONSUMER_TOPICS,
+      viewPrefix: config.VIEW_KEY_PREFIX,
+      dropPrevious: values['drop-previous'],
+      timeoutMs: timeoutMinutes * 60_000,
+      onProgress: ({ view, remaining, total }) => {
+        if (Date.now() - lastReport < 2_000 && remaining > 0) return;
+        lastReport = Date.now();
+        logger.info({ view, remaining, total }, 'rebuilding view');
+      },
+    });
+    logger.info(result, `view ${result.view} is live (was ${result.previous})`);
+    return 0;
+  } finally {
+    redis.disconnect();
+  }
+}
+
+main().then(
+  (code) => process.exit(code),
+  (error: unknown) => {
+    console.error(error instanceof ConfigError ? error.message : `replay failed: ${String(error)}`);
+    process.exit(1);
+  },
+);

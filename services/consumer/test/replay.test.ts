@@ -1,0 +1,89 @@
+import { createKafkaClient } from '@kafka-ecs/kafka';
+import { testInfrastructure, uniqueName, waitFor } from '@kafka-ecs/testing';
+import { runRebuild } from '../src/rebuild.ts';
+import {
+  connectProducer,
+  createTopics,
+  graphql,
+  isolation,
+  logger,
+  newRedis,
+  publish,
+  startTestConsumer,
+  tokenIssued,
+  USER_FIELDS,
+  userCreated,
+} from './support/harness.ts';
+
+describe('view replay', () => {
+  it('when the view is rebuilt while the live consumer runs, then readers switch to an identical view that keeps up', async () => {
+    const iso = isolation();
+    await createTopics([iso.userTopic, iso.tokenTopic]);
+    const service = await startTestConsumer(iso);
+    const producer = await connectProducer();
+    const redis = newRedis();
+    const kafka = createKafkaClient({
+      brokers: testInfrastructure().kafkaBrokers,
+      clientId: uniqueName('replay'),
+      logger,
+    });
+    const allUsers = async () =>
+      (
+        await graphql<{ users: { totalCount: number; nodes: Record<string, unknown>[] } }>(
+          service.url,
+          `{ users(first: 100) { totalCount nodes { ${USER_FIELDS} } } }`,
+        )
+      ).data?.users;
+    try {
+      const users = Array.from({ length: 30 }, () => userCreated());
+      const tokens = users.flatMap((user, i) =>
+        Array.from({ length: i % 4 }, () => tokenIssued(user.data.id)),
+      );
+      // Duplicates in the log must not count twice in the rebuilt view either.
+      await publish(producer, iso, [...users, ...tokens, ...tokens.slice(0, 5)]);
+      await waitFor(async () => {
+        const page = await allUsers();
+        const count = page?.nodes.reduce((sum, node) => sum + Number(node.tokensIssued), 0);
+        return page?.totalCount === users.length && count === tokens.length;
+      });
+      const before = await allUsers();
+
+      // Events that arrive during the rebuild reach the new view through the live consumer.
+      const late = userCreated();
+      let publishedLate = false;
+      const result = await runRebuild({
+        logger,
+        kafka,
+        redis,
+        groupId: iso.groupId,
+        topics: [iso.userTopic, iso.tokenTopic],
+        viewPrefix: iso.viewPrefix,
+        dropPrevious: true,
+        onProgress: () => {
+          if (publishedLate) return;
+          publishedLate = true;
+          void publish(producer, iso, [late]);
+        },
+      });
+      expect(result).toMatchObject({ view: 'v2', previous: 'v1' });
+      expect(result.droppedKeys).toBeGreaterThan(0);
+      expect(await redis.exists(`${iso.viewPrefix}:v1:users`)).toBe(0);
+
+      await waitFor(async () => (await allUsers())?.totalCount === users.length + 1, {
+        description: 'the late user in the rebuilt view',
+      });
+      const after = await allUsers();
+      expect(after?.nodes.filter((node) => node.id !== late.data.id)).toEqual(before?.nodes);
+
+      // And the live consumer now writes only the new view.
+      const next = userCreated();
+      await publish(producer, iso, [next]);
+      await waitFor(async () => (await allUsers())?.totalCount === users.length + 2);
+      expect(await redis.smembers(`${iso.viewPrefix}:view:writing`)).toEqual(['v2']);
+    } finally {
+      await producer.disconnect();
+      await service.close();
+      redis.disconnect();
+    }
+  }, 60_000);
+});
