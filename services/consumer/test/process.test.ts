@@ -1,14 +1,30 @@
-import { startServiceProcess } from '@kafka-ecs/testing';
+import { startServiceProcess, waitFor } from '@kafka-ecs/testing';
+import { createTopics, isolation } from './support/harness.ts';
 
 describe('consumer process', () => {
-  it('when started, then it answers its liveness route and exits 0 on SIGTERM', async () => {
-    const service = await startServiceProcess({ cwd: `${import.meta.dirname}/..` });
+  it('when started, then it answers its liveness route, gets ready, and exits 0 on SIGTERM within 10 s', async () => {
+    const iso = isolation();
+    await createTopics([iso.userTopic, iso.tokenTopic]);
+    const service = await startServiceProcess({
+      cwd: `${import.meta.dirname}/..`,
+      env: {
+        CONSUMER_TOPICS: `${iso.userTopic},${iso.tokenTopic}`,
+        CONSUMER_GROUP_ID: iso.groupId,
+        VIEW_KEY_PREFIX: iso.viewPrefix,
+      },
+    });
     try {
       const live = await fetch(`${service.url}/`);
       expect(live.status).toBe(200);
       expect(await live.json()).toMatchObject({ status: 'ok' });
+      await waitFor(async () => (await fetch(`${service.url}/ready`)).status === 200, {
+        timeoutMs: 20_000,
+        description: 'ready (group joined, Redis up)',
+      });
     } finally {
+      const stopping = Date.now();
       expect(await service.stop()).toBe(0);
+      expect(Date.now() - stopping).toBeLessThan(10_000);
     }
   });
 });

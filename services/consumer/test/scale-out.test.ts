@@ -1,0 +1,87 @@
+import { type ServiceProcess, startServiceProcess, waitFor } from '@kafka-ecs/testing';
+import {
+  connectProducer,
+  createTopics,
+  isolation,
+  newRedis,
+  publish,
+  tokenIssued,
+  userCreated,
+} from './support/harness.ts';
+
+/** The partitions an instance owns, from its latest `joined consumer group` log line. */
+const latestAssignment = (instance: ServiceProcess): number => {
+  const joins = instance.output.filter((line) => line.includes('joined consumer group'));
+  const last = joins.at(-1);
+  if (!last) return 0;
+  const assignment = JSON.parse(last).assignment as Record<string, number[]>;
+  return Object.values(assignment).reduce((sum, partitions) => sum + partitions.length, 0);
+};
+
+describe('consumer scale-out', () => {
+  it('when three instances share 8 partitions and one is killed mid-stream, then nothing is lost and nothing applied twice', async () => {
+    const iso = isolation();
+    await createTopics([iso.userTopic, iso.tokenTopic]);
+    const env = {
+      CONSUMER_TOPICS: `${iso.userTopic},${iso.tokenTopic}`,
+      CONSUMER_GROUP_ID: iso.groupId,
+      VIEW_KEY_PREFIX: iso.viewPrefix,
+      CONSUMER_SESSION_TIMEOUT_MS: '6000',
+    };
+    const cwd = `${import.meta.dirname}/..`;
+    const instances = await Promise.all(
+      [1, 2, 3].map(() => startServiceProcess({ cwd, env, startTimeoutMs: 30_000 })),
+    );
+    const producer = await connectProducer();
+    const redis = newRedis();
+    try {
+      await waitFor(
+        () =>
+          instances.every((instance) => latestAssignment(instance) > 0) &&
+          instances.reduce((sum, instance) => sum + latestAssignment(instance), 0) === 16,
+        {
+          timeoutMs: 30_000,
+          description: 'every instance owning partitions',
+        },
+      );
+
+      const users = Array.from({ length: 80 }, () => userCreated());
+      await publish(producer, iso, users);
+      const tokensPerUser = 6;
+      const killed = instances[0] as ServiceProcess;
+      for (let wave = 0; wave < tokensPerUser; wave++) {
+        await publish(
+          producer,
+          iso,
+          users.map((user) => tokenIssued(user.data.id)),
+        );
+        if (wave === 2) killed.child.kill('SIGKILL');
+      }
+
+      const tokensOf = async () =>
+        Promise.all(
+          users.map((user) =>
+            redis.hget(`${iso.viewPrefix}:v1:user:${user.data.id}`, 'tokensIssued'),
+          ),
+        );
+      await waitFor(
+        async () => (await tokensOf()).every((count) => count === String(tokensPerUser)),
+        {
+          timeoutMs: 45_000,
+          description: 'every token applied by the survivors',
+        },
+      );
+      expect(await redis.zcard(`${iso.viewPrefix}:v1:users`)).toBe(users.length);
+      // The survivors took over the dead member's partitions.
+      await waitFor(
+        () =>
+          instances.slice(1).reduce((sum, instance) => sum + latestAssignment(instance), 0) === 16,
+      );
+    } finally {
+      await producer.disconnect();
+      redis.disconnect();
+      const codes = await Promise.all(instances.map((instance) => instance.stop()));
+      expect(codes.slice(1)).toEqual([0, 0]);
+    }
+  }, 120_000);
+});
