@@ -1,0 +1,77 @@
+import { EVENT_TOPICS } from '@kafka-ecs/events';
+import { startServiceProcess, uniqueName, waitFor } from '@kafka-ecs/testing';
+import { graphql, isolation, rawKafka, startTestConsumer, USER_FIELDS } from './support/harness.ts';
+
+describe('producer to consumer', () => {
+  it('when a user is created and logs in through the producer, then the consumer view shows them', async () => {
+    // The producer publishes to the contract topics, shared with other runs: start this test's
+    // group at their current end instead of reading their whole history.
+    const iso = { ...isolation(), userTopic: EVENT_TOPICS[0], tokenTopic: EVENT_TOPICS[1] };
+    const admin = rawKafka().admin();
+    await admin.connect();
+    try {
+      for (const topic of EVENT_TOPICS) {
+        const partitions = (await admin.fetchTopicOffsets(topic)).map(({ partition, high }) => ({
+          partition,
+          offset: high,
+        }));
+        await admin.setOffsets({ groupId: iso.groupId, topic, partitions });
+      }
+    } finally {
+      await admin.disconnect();
+    }
+    const producer = await startServiceProcess({
+      cwd: `${import.meta.dirname}/../../producer`,
+      env: { REDIS_KEY_PREFIX: `${uniqueName('producer')}:`, SCRYPT_COST: '1024' },
+    });
+    const consumer = await startTestConsumer(iso);
+    try {
+      const username = uniqueName('ada').toLowerCase().slice(0, 40);
+      const created = await graphql<{ createUser: { id: string } }>(
+        `${producer.url}/producer-svc`,
+        `mutation($input: CreateUserInput!) { createUser(input: $input) { id } }`,
+        {
+          input: {
+            username,
+            email: `${username}@example.com`,
+            password: 'correct horse battery staple',
+            firstName: 'Ada',
+          },
+        },
+      );
+      expect(created.errors).toBeUndefined();
+      const id = created.data?.createUser.id as string;
+      const login = await graphql(
+        `${producer.url}/producer-svc`,
+        `mutation($u: String!, $p: String!) { login(username: $u, password: $p) { expiresAt } }`,
+        {
+          u: username,
+          p: 'correct horse battery staple',
+        },
+      );
+      expect(login.errors).toBeUndefined();
+
+      const user = await waitFor(
+        async () => {
+          const { data } = await graphql<{ user: Record<string, unknown> | null }>(
+            consumer.url,
+            `query($id: ID!) { user(id: $id) { ${USER_FIELDS} } }`,
+            { id },
+          );
+          return data?.user?.tokensIssued === 1 ? data.user : undefined;
+        },
+        { timeoutMs: 15_000, description: 'the user and their token in the view' },
+      );
+      expect(user).toMatchObject({
+        id,
+        username,
+        firstName: 'Ada',
+        lastName: null,
+        tokensIssued: 1,
+      });
+    } finally {
+      await consumer.close();
+      await producer.stop();
+    }
+  }, 60_000);
+});
