@@ -94,7 +94,9 @@ export function createPublisher(options: PublisherOptions): Publisher {
     connected = false;
   });
 
+  let stopped = false;
   const connect = () => {
+    if (stopped) return Promise.reject(new PublishError('publisher is stopped'));
     connecting ??= producer.connect().finally(() => {
       connecting = undefined;
     });
@@ -163,6 +165,9 @@ export function createPublisher(options: PublisherOptions): Publisher {
     },
     async stop() {
       await batcher.flush();
+      stopped = true;
+      // A connect still under way would reopen connections after the disconnect below.
+      await Promise.allSettled([connecting, probing]);
       await Promise.allSettled([producer.disconnect(), admin.disconnect()]);
     },
   };

@@ -49,14 +49,14 @@ export async function startTestProducer(
     'new-user-created': uniqueName('new-user-created'),
     'issued-token': uniqueName('issued-token'),
   };
-  if (!options.kafkaBrokers) {
-    await ensureTopics({
-      brokers: kafkaBrokers,
-      clientId: 'producer-test',
-      logger: pino({ level: 'silent' }),
-      topics: Object.values(topics).map((topic) => ({ topic, partitions: PARTITIONS })),
-    });
-  }
+  // Created on the real broker even when the service is pointed elsewhere (a proxy that
+  // comes up later), so a recovered service publishes to its own topics.
+  await ensureTopics({
+    brokers: infrastructure.kafkaBrokers,
+    clientId: 'producer-test',
+    logger: pino({ level: 'silent' }),
+    topics: Object.values(topics).map((topic) => ({ topic, partitions: PARTITIONS })),
+  });
   const logger = pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' });
   const keyPrefix = `${uniqueName('producer')}:`;
   const redis = createRedisClient(options.redisUrl ?? infrastructure.redisUrl);

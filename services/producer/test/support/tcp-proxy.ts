@@ -1,0 +1,41 @@
+import { createConnection, createServer, type Server, type Socket } from 'node:net';
+
+/** A local port nothing listens on: connecting is refused at once. */
+export async function closedPort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as { port: number };
+  await new Promise((resolve) => server.close(resolve));
+  return port;
+}
+
+/**
+ * A TCP forwarder on a fixed local port in front of a real service, started and stopped by the
+ * test: a dependency that goes away and comes back, without touching the shared broker or Redis.
+ */
+export function createTcpProxy(options: { port: number; target: { host: string; port: number } }) {
+  let server: Server | undefined;
+  const sockets = new Set<Socket>();
+  return {
+    async start() {
+      server = createServer((client) => {
+        const upstream = createConnection(options.target);
+        for (const socket of [client, upstream]) {
+          sockets.add(socket);
+          socket.on('close', () => sockets.delete(socket));
+          socket.on('error', () => {
+            client.destroy();
+            upstream.destroy();
+          });
+        }
+        client.pipe(upstream).pipe(client);
+      });
+      await new Promise<void>((resolve) => server?.listen(options.port, '127.0.0.1', resolve));
+    },
+    async stop() {
+      for (const socket of sockets) socket.destroy();
+      await new Promise((resolve) => (server ? server.close(resolve) : resolve(undefined)));
+      server = undefined;
+    },
+  };
+}
