@@ -12,6 +12,7 @@ export {
 } from './codec.ts';
 export { type Envelope, type EventDefinition, envelopeSchema } from './envelope.ts';
 export { IssuedTokenV1, type IssuedTokenV1Data, issuedTokenV1Data } from './issued-token.v1.ts';
+export { eventJsonSchemas } from './json-schema.ts';
 export {
   NewUserCreatedV1,
   type NewUserCreatedV1Data,
