@@ -38,8 +38,9 @@ describe('docs/asyncapi.yaml', () => {
 
   it('then its envelope and payload schemas say what the code validates', async () => {
     const { document } = await new Parser().parse(readFileSync(DOCUMENT, 'utf8'));
-    const schemas = (document?.json() as { components: { schemas: Record<string, unknown> } })
-      .components.schemas;
+    if (!document) throw new Error('docs/asyncapi.yaml did not parse');
+    const { schemas } = (document.json() as { components: { schemas: Record<string, unknown> } })
+      .components;
     const code = eventJsonSchemas();
     expect(normalize(schemas.Envelope)).toEqual(normalize(code.envelope));
     expect(normalize(schemas.NewUserCreatedV1Data)).toEqual(normalize(code['new-user-created@1']));
