@@ -45,6 +45,16 @@ export async function buildProducerApp(deps: ProducerAppDeps): Promise<FastifyIn
   });
   app.addHook('onRequest', async (request, reply) => {
     reply.header('x-request-id', request.id);
+    request.log.debug({ method: request.method, path: request.url.split('?')[0] }, 'received');
+  });
+  // Requests in flight when closing starts still get their answer, on a connection that then
+  // closes: otherwise a keep-alive client holds the server open past the shutdown deadline.
+  let closing = false;
+  app.addHook('preClose', async () => {
+    closing = true;
+  });
+  app.addHook('onSend', async (_request, reply) => {
+    if (closing) reply.header('connection', 'close');
   });
   app.addHook('onResponse', async (request, reply) => {
     // The path only: a query string may carry a GraphQL document and its variables.

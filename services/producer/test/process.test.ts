@@ -1,4 +1,4 @@
-import { startServiceProcess } from '@kafka-ecs/testing';
+import { startServiceProcess, uniqueName, waitFor } from '@kafka-ecs/testing';
 
 describe('producer process', () => {
   it('when started, then it answers its liveness routes and exits 0 on SIGTERM', async () => {
@@ -12,6 +12,45 @@ describe('producer process', () => {
     } finally {
       expect(await service.stop()).toBe(0);
     }
+  });
+
+  it('when SIGTERM arrives during a mutation in production mode, then the mutation completes and the process exits 0 in order', async () => {
+    const service = await startServiceProcess({
+      cwd: `${import.meta.dirname}/..`,
+      // Not `test`: Apollo's own signal handling is on outside tests and must not cut in.
+      env: {
+        NODE_ENV: 'production',
+        TOKEN_SECRET: 'a-production-like-secret-of-32-characters',
+        REDIS_KEY_PREFIX: `${uniqueName('producer-process')}:`,
+        LOG_LEVEL: 'debug',
+      },
+    });
+    let exit: number | NodeJS.Signals | undefined;
+    try {
+      await fetch(`${service.url}/producer-svc/ready`);
+      const username = uniqueName('proc').toLowerCase();
+      const inFlight = fetch(`${service.url}/producer-svc/graphql`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({
+          query: `mutation { createUser(input: { username: "${username}", email: "p@example.com", password: "12345678" }) { username } }`,
+        }),
+      });
+      // SIGTERM once the server has the request (and is hashing its password, tens of ms).
+      await waitFor(() =>
+        service.output.some((line) => line.includes('"received"') && line.includes('/graphql')),
+      );
+      const stopped = service.stop();
+      const body = (await (await inFlight).json()) as { data?: { createUser?: unknown } };
+      expect(body.data?.createUser).toEqual({ username });
+      exit = await stopped;
+    } finally {
+      exit ??= await service.stop();
+    }
+    if (exit !== 0) console.log(service.output.slice(-12).join('\n'));
+    expect(exit).toBe(0);
+    const steps = service.output.filter((line) => line.includes('shutdown step done'));
+    expect(steps.map((line) => JSON.parse(line).step)).toEqual(['http', 'kafka', 'redis']);
   });
 
   it('when the configuration is invalid, then it exits 1 with one line naming the variable', async () => {

@@ -32,6 +32,9 @@ export function createApolloServer(options: {
     includeStacktraceInErrorResponses: !settings.production,
     hideSchemaDetailsFromClientErrors: settings.production,
     allowBatchedHttpRequests: false,
+    // Apollo would stop itself on SIGTERM and re-raise the signal, killing the process before
+    // main.ts's ordered shutdown flushes the publisher; closing the app drains it instead.
+    stopOnTerminationSignals: false,
     parseOptions: { maxTokens: settings.maxTokens },
     validationRules: [
       armorMaxDepth.maxDepthRule({
