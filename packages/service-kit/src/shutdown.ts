@@ -38,6 +38,8 @@ export function onShutdownSignal(options: {
       }
       clearTimeout(deadline);
       logger.info('stopped');
+      // pino writes asynchronously; flush so the last lines are not lost to process.exit.
+      await new Promise<void>((resolve) => logger.flush(() => resolve()));
       exit(failed ? 1 : 0);
     })();
     return running;

@@ -44,18 +44,22 @@ export async function startServiceProcess(options: {
   const exited = new Promise<number | NodeJS.Signals>((resolve) => {
     child.once('exit', (code, signal) => resolve(signal ?? code ?? 0));
   });
+  // 'close' fires once the output streams are drained, so the failure carries every line.
+  const closedEarly = new Promise<never>((_resolve, reject) => {
+    child.once('close', (code, signal) => {
+      if (url === undefined)
+        reject(new Error(`exited with ${signal ?? code}: ${output.join('\n')}`));
+    });
+  });
+  closedEarly.catch(() => {});
   try {
-    await waitFor(
-      () => {
-        if (child.exitCode !== null)
-          throw new Error(`exited with ${child.exitCode}: ${output.join('\n')}`);
-        return url;
-      },
-      {
+    await Promise.race([
+      waitFor(() => url, {
         timeoutMs: options.startTimeoutMs ?? 20_000,
         description: `service in ${options.cwd} listening`,
-      },
-    );
+      }),
+      closedEarly,
+    ]);
   } catch (error) {
     child.kill('SIGKILL');
     throw error;

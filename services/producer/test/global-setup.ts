@@ -1,0 +1,15 @@
+import { execFileSync } from 'node:child_process';
+import { repoRoot } from '@kafka-ecs/devstack';
+import stackUp from '@kafka-ecs/devstack/jest-global-setup';
+
+/**
+ * The local stack, plus Debian's Chromium for the IDE test, installed by the project's own
+ * script so the test runs (never skips) on a fresh machine.
+ */
+export default async function globalSetup(): Promise<void> {
+  await stackUp();
+  execFileSync('bash', [`${repoRoot()}/scripts/install-test-browser.sh`], {
+    stdio: ['ignore', 'inherit', 'inherit'],
+    timeout: 660_000,
+  });
+}
