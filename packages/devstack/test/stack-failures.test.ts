@@ -1,18 +1,12 @@
 import { spawn } from 'node:child_process';
-import {
-  copyFileSync,
-  existsSync,
-  mkdirSync,
-  mkdtempSync,
-  readdirSync,
-  readFileSync,
-  rmSync,
-} from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { createServer, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { freePort } from '@kafka-ecs/testing';
 import { StackError, stackSettings, stackUp } from '../src/index.ts';
+import { kafkaClasspath } from '../src/kafka-classpath.ts';
+import { kafkaPom } from '../src/paths.ts';
 import { isAlive } from '../src/processes.ts';
 
 const cli = join(import.meta.dirname, '..', 'src', 'cli.ts');
@@ -84,10 +78,8 @@ describe('stack up, when something is wrong', () => {
   });
 
   it('when Java is missing, then the command exits 1 with one line saying how to install it', async () => {
-    // Reuse the real stack's resolved classpath so Maven is not needed and Java is next.
-    const cache = join(stackSettings().dir, 'kafka', 'classpath.txt');
-    mkdirSync(join(dir, 'kafka'), { recursive: true });
-    copyFileSync(cache, join(dir, 'kafka', 'classpath.txt'));
+    // Resolve the classpath beforehand (Maven has the jars cached) so Java is the next need.
+    await kafkaClasspath(kafkaPom(), join(dir, 'kafka', 'classpath.txt'));
     const { code, stderr } = await runStackUp({
       PATH: dirname(process.execPath),
       STACK_DIR: dir,

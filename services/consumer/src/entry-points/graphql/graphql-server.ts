@@ -52,7 +52,14 @@ export async function mountGraphql(
     await new Promise<void>((resolve) => sockets.close(() => resolve()));
   });
 
-  const apollo = new ApolloServer({ schema: options.schema, formatError });
+  const apollo = new ApolloServer({
+    schema: options.schema,
+    formatError,
+    // Shutdown is ordered by main.ts (HTTP, consumer, Redis). Apollo's own handler (on outside
+    // NODE_ENV=test) would stop the server early and re-raise SIGTERM, killing the process
+    // before the in-flight batch is committed.
+    stopOnTerminationSignals: false,
+  });
   await apollo.start();
   // Fastify's close already stops accepting and waits for in-flight requests; Apollo's drain
   // plugin would call fastify.close() itself, which deadlocks when close is what stops Apollo.
