@@ -1,9 +1,8 @@
-import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { createInterface } from 'node:readline';
-import { uniqueName, waitFor } from '@kafka-ecs/testing';
+import { startServiceProcess, uniqueName } from '@kafka-ecs/testing';
 import { ROOT } from './repo.ts';
 
 // The images' content without a Docker engine: the same steps as the Dockerfiles' build stage
@@ -24,59 +23,16 @@ function pnpm(args: string[]): void {
   execFileSync('pnpm', args, { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'], timeout: 170_000 });
 }
 
-/** Starts `node dist/main.js` in `cwd` on a free port and waits for its "listening" log line. */
-async function startBundle(cwd: string, env: Record<string, string>) {
-  const child: ChildProcess = spawn(process.execPath, ['--enable-source-maps', 'dist/main.js'], {
+/** Starts `node dist/main.js` in `cwd`, from a bare environment, as the image's CMD would. */
+function startBundle(cwd: string, env: Record<string, string>) {
+  return startServiceProcess({
     cwd,
-    env: {
-      PATH: process.env.PATH,
-      HOME: process.env.HOME,
-      NODE_ENV: 'production',
-      PORT: '0',
-      ...env,
-    },
-    stdio: ['ignore', 'pipe', 'pipe'],
+    entry: 'dist/main.js',
+    nodeArgs: ['--enable-source-maps'],
+    inheritEnv: false,
+    env: { NODE_ENV: 'production', ...env },
+    startTimeoutMs: 30_000,
   });
-  const output: string[] = [];
-  let url: string | undefined;
-  for (const stream of [child.stdout, child.stderr]) {
-    if (!stream) continue;
-    createInterface({ input: stream }).on('line', (line) => {
-      output.push(line);
-      if (url === undefined && line.includes('"listening"')) {
-        url = (JSON.parse(line) as { url?: string }).url?.replace('0.0.0.0', '127.0.0.1');
-      }
-    });
-  }
-  const exited = new Promise<number | string>((resolve) =>
-    child.once('exit', (code, signal) => resolve(signal ?? code ?? 0)),
-  );
-  try {
-    await waitFor(
-      () => {
-        if (child.exitCode !== null)
-          throw new Error(`exited with ${child.exitCode}: ${output.join('\n')}`);
-        return url;
-      },
-      { timeoutMs: 30_000, description: `${cwd}/dist/main.js listening` },
-    );
-  } catch (error) {
-    child.kill('SIGKILL');
-    throw error;
-  }
-  return {
-    url: url as string,
-    output,
-    async stop(): Promise<number | string> {
-      child.kill('SIGTERM');
-      const timer = setTimeout(() => child.kill('SIGKILL'), 25_000);
-      try {
-        return await exited;
-      } finally {
-        clearTimeout(timer);
-      }
-    },
-  };
 }
 
 interface BundleCase {

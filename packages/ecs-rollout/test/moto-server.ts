@@ -1,7 +1,6 @@
 import { type ChildProcess, spawn } from 'node:child_process';
-import { createServer } from 'node:net';
 import { ECSClient } from '@aws-sdk/client-ecs';
-import { waitFor } from '@kafka-ecs/testing';
+import { freePort, waitFor } from '@kafka-ecs/testing';
 
 const MOTO_SERVER = `${import.meta.dirname}/../../../.tools/venv/bin/moto_server`;
 
@@ -10,20 +9,6 @@ export interface MotoServer {
   /** An ECS client pointed at this server with dummy credentials. */
   ecsClient(): ECSClient;
   stop(): Promise<void>;
-}
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() => {
-        if (address && typeof address === 'object') resolve(address.port);
-        else reject(new Error('no port'));
-      });
-    });
-  });
 }
 
 /**

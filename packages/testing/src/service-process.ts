@@ -19,15 +19,22 @@ export interface ServiceProcess {
 export async function startServiceProcess(options: {
   cwd: string;
   env?: Record<string, string>;
+  /** @defaultValue 'src/main.ts' (with the source condition); a bundle passes 'dist/main.js'. */
   entry?: string;
+  /** Node's flags. @defaultValue ['--conditions=kafka-ecs-source'] */
+  nodeArgs?: string[];
+  /** Start from the test's environment (else from PATH and HOME only). @defaultValue true */
+  inheritEnv?: boolean;
   startTimeoutMs?: number;
 }): Promise<ServiceProcess> {
+  const base =
+    (options.inheritEnv ?? true) ? process.env : { PATH: process.env.PATH, HOME: process.env.HOME };
   const child = spawn(
     process.execPath,
-    ['--conditions=kafka-ecs-source', options.entry ?? 'src/main.ts'],
+    [...(options.nodeArgs ?? ['--conditions=kafka-ecs-source']), options.entry ?? 'src/main.ts'],
     {
       cwd: options.cwd,
-      env: { ...process.env, PORT: '0', LOG_LEVEL: 'info', NODE_OPTIONS: '', ...options.env },
+      env: { ...base, PORT: '0', LOG_LEVEL: 'info', NODE_OPTIONS: '', ...options.env },
       stdio: ['ignore', 'pipe', 'pipe'],
     },
   );
