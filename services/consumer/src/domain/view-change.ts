@@ -1,3 +1,5 @@
+import type { UserView } from './user-view.ts';
+
 /**
  * What applying one event does to the view, decided by the event's handler and written by the
  * view store. Both kinds commute with each other, so a user's `issued-token` events (another
@@ -9,14 +11,7 @@ export type ViewChange = ProfileChange | TokenIssuedChange;
 export interface ProfileChange {
   kind: 'profile';
   userId: string;
-  profile: {
-    id: string;
-    username: string;
-    email: string;
-    firstName: string | null;
-    lastName: string | null;
-    createdAt: string;
-  };
+  profile: Omit<UserView, 'tokensIssued' | 'lastTokenIssuedAt'>;
 }
 
 /** One more token for the user; `lastTokenIssuedAt` keeps the latest `issuedAt` seen. */
