@@ -4,6 +4,9 @@ import type { EventChange } from '../domain/view-change.ts';
 import { APPLY_CHANGE_SCRIPT } from './apply-change.script.ts';
 import { viewKeys } from './view-keys.ts';
 
+/** Redis error replies that describe the server's state, not the record: hold and retry. */
+const TRANSIENT_REPLY = /^(OOM|READONLY|MISCONF|BUSY|LOADING|MASTERDOWN|CLUSTERDOWN|TRYAGAIN)\b/;
+
 /** Where one batch is written: every view in `views`; only `notifyView` publishes notifications. */
 export interface WriteTarget {
   views: string[];
@@ -72,8 +75,10 @@ export function createRedisViewStore(deps: { redis: Redis; prefix: string }): Vi
         for (let v = 0; v < target.views.length; v++) {
           const [error, result] = replies[v * changes.length + index] ?? [new Error('no reply')];
           if (error) {
-            // Anything but an answer from Redis (connection lost, timeout) is an outage.
-            if (error.name !== 'ReplyError') throw error;
+            // No answer (connection lost, timeout) or a refusal of the server's state (out of
+            // memory, read-only replica, loading…) is an outage: throw, so the batch is held.
+            // Only the script's own verdict on this record is a per-record outcome.
+            if (error.name !== 'ReplyError' || TRANSIENT_REPLY.test(error.message)) throw error;
             outcome ??= error;
           } else if (v === primary && outcome === undefined) {
             outcome = result === 1 ? 'applied' : 'duplicate';

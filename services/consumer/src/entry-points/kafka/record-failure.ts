@@ -24,8 +24,10 @@ export interface RecordFailure {
 export type RecordFailureHandler = (failures: RecordFailure[]) => Promise<void>;
 
 /**
- * Until the retry side-topic exists: count and log each failure and move on, so a bad record
- * never blocks its partition.
+ * Until the retry side-topic exists (issue 5): a record that can never succeed (malformed, schema
+ * violation, unknown type) is counted, logged and skipped, so it never blocks its partition; a
+ * retriable failure holds the batch uncommitted (the batch consumer retries it in place with a
+ * growing pause), because skipping it would lose an event that could still be applied.
  */
 export function createLoggingFailureHandler(deps: {
   logger: Logger;
@@ -44,7 +46,16 @@ export function createLoggingFailureHandler(deps: {
           retriable,
           reason,
         },
-        'record skipped: could not be applied (no retry topic yet)',
+        retriable
+          ? 'record failed: holding its batch until it applies (no retry topic yet)'
+          : 'record skipped: it can never be applied (no dead-letter queue yet)',
+      );
+    }
+    const retriable = failures.filter((failure) => failure.retriable);
+    if (retriable.length > 0) {
+      throw new Error(
+        `${retriable.length} record(s) failed retriably; holding the batch uncommitted`,
+        { cause: retriable[0]?.error },
       );
     }
   };

@@ -1,0 +1,45 @@
+import { pino } from 'pino';
+import { createConsumerMetrics } from '../../infra/metrics.ts';
+import { createLoggingFailureHandler, type RecordFailure } from './record-failure.ts';
+
+const failure = (retriable: boolean, reason: string): RecordFailure => ({
+  record: {
+    topic: 'new-user-created',
+    partition: 3,
+    offset: '42',
+    key: Buffer.from('u-1'),
+    value: Buffer.from('{}'),
+    headers: {},
+    timestamp: '0',
+  },
+  error: new Error(reason),
+  retriable,
+  reason,
+});
+
+describe('the interim failure handler (before the retry topic exists)', () => {
+  const setup = () => {
+    const metrics = createConsumerMetrics({ defaultMetrics: false });
+    const handler = createLoggingFailureHandler({ logger: pino({ level: 'silent' }), metrics });
+    return { metrics, handler };
+  };
+
+  it('when every failure can never succeed, then they are counted and the batch may be committed', async () => {
+    const { metrics, handler } = setup();
+    await expect(
+      handler([failure(false, 'malformed-json'), failure(false, 'unknown-type')]),
+    ).resolves.toBeUndefined();
+    const counted = await metrics.recordFailures.get();
+    expect(counted.values.map((v) => [v.labels.reason, v.value]).sort()).toEqual([
+      ['malformed-json', 1],
+      ['unknown-type', 1],
+    ]);
+  });
+
+  it('when a failure is retriable, then the handler rejects so the batch is held, not skipped', async () => {
+    const { handler } = setup();
+    await expect(handler([failure(false, 'invalid-data'), failure(true, 'Error')])).rejects.toThrow(
+      '1 record(s) failed retriably; holding the batch uncommitted',
+    );
+  });
+});
