@@ -48,4 +48,35 @@ describe('createBatcher', () => {
     await batcher.flush();
     expect(batcher.pending()).toBe(0);
   });
+
+  it('when a send outlives the bound, then its callers are rejected at the bound, the send is told, and the next send waits for it', async () => {
+    const sends: number[][] = [];
+    const signals: AbortSignal[] = [];
+    let release: () => void = () => {};
+    let inFlight = 0;
+    let maxInFlight = 0;
+    const batcher = createBatcher<number>(
+      async (items, signal) => {
+        sends.push(items);
+        signals.push(signal);
+        inFlight += 1;
+        maxInFlight = Math.max(maxInFlight, inFlight);
+        if (sends.length === 1) await new Promise<void>((resolve) => (release = resolve));
+        inFlight -= 1;
+      },
+      { timeoutMs: 20, timeoutError: (ms) => new Error(`late after ${ms}`) },
+    );
+    const first = batcher.add(0);
+    await expect(first).rejects.toThrow('late after 20');
+    expect(signals[0]?.aborted).toBe(true);
+
+    const second = batcher.add(1);
+    await new Promise((resolve) => setImmediate(resolve));
+    // The timed-out send has not settled: the next one has not started.
+    expect(sends).toEqual([[0]]);
+    release();
+    await second;
+    expect(sends).toEqual([[0], [1]]);
+    expect(maxInFlight).toBe(1);
+  });
 });

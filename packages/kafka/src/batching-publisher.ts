@@ -8,6 +8,14 @@ export interface BatchingOptions {
   lingerMs?: number;
   /** Most records in one batch; a full batch is sent at once. @defaultValue 500 */
   maxBatchSize?: number;
+  /**
+   * Callers of a batch whose send has not settled by then are rejected with `timeoutError()`.
+   * The send itself is not abandoned: the next batch still waits for it, so two sends never
+   * overlap (overlapping idempotent sends can reuse sequence numbers and lose a record).
+   * @defaultValue no bound
+   */
+  timeoutMs?: number;
+  timeoutError?: (timeoutMs: number) => Error;
 }
 
 export interface Batcher<Item> {
@@ -33,7 +41,8 @@ interface Waiting<Item> {
  * trip each.
  */
 export function createBatcher<Item>(
-  send: (items: Item[]) => Promise<void>,
+  /** `signal` aborts when the callers were rejected for taking too long: do not start work then. */
+  send: (items: Item[], signal: AbortSignal) => Promise<void>,
   options: BatchingOptions = {},
 ): Batcher<Item> {
   const lingerMs = options.lingerMs ?? 0;
@@ -66,15 +75,32 @@ export function createBatcher<Item>(
     const batch = queue.slice(0, maxBatchSize);
     queue = queue.slice(maxBatchSize);
     inFlightSize = batch.length;
+    let settled = false;
+    const abort = new AbortController();
+    const settle = (outcome: (waiting: Waiting<Item>) => void) => {
+      if (settled) return;
+      settled = true;
+      clearTimeout(timer);
+      for (const waiting of batch) outcome(waiting);
+    };
+    const timer =
+      options.timeoutMs === undefined
+        ? undefined
+        : setTimeout(() => {
+            const error = (options.timeoutError ?? defaultTimeoutError)(options.timeoutMs ?? 0);
+            settle((waiting) => waiting.reject(error));
+            abort.abort(error);
+          }, options.timeoutMs);
     inFlight = Promise.resolve()
-      .then(() => send(batch.map((waiting) => waiting.item)))
+      .then(() =>
+        send(
+          batch.map((waiting) => waiting.item),
+          abort.signal,
+        ),
+      )
       .then(
-        () => {
-          for (const waiting of batch) waiting.resolve();
-        },
-        (error: unknown) => {
-          for (const waiting of batch) waiting.reject(error);
-        },
+        () => settle((waiting) => waiting.resolve()),
+        (error: unknown) => settle((waiting) => waiting.reject(error)),
       )
       .finally(() => {
         inFlight = undefined;
@@ -106,3 +132,6 @@ export function createBatcher<Item>(
     },
   };
 }
+
+const defaultTimeoutError = (timeoutMs: number) =>
+  new Error(`send timed out after ${timeoutMs} ms`);

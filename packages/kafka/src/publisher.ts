@@ -54,9 +54,9 @@ export class PublishError extends Error {
 }
 
 const PROBE_TIMEOUT_MS = 900;
-// About 1.5 s of retries in all: short enough to finish inside the send bound, long enough to
-// ride over a leader election.
-const SEND_RETRY = { retries: 3, initialRetryTime: 100, maxRetryTime: 1_000 };
+const CONNECTION_TIMEOUT_MS = 1_000;
+// Three attempts with short pauses (~0.3 s in all): enough to ride over a leader election.
+const SEND_RETRY = { retries: 2, initialRetryTime: 100, maxRetryTime: 500 };
 
 /**
  * The idempotent producer (acks=-1, retries that keep the broker's sequence numbers) behind a
@@ -70,8 +70,14 @@ export function createPublisher(options: PublisherOptions): Publisher {
     brokers: options.brokers,
     clientId: options.clientId,
     logger,
-    connectionTimeoutMs: 1_000,
-    requestTimeoutMs: Math.max(1_000, Math.floor(sendTimeoutMs / 2)),
+    connectionTimeoutMs: CONNECTION_TIMEOUT_MS,
+    // Sized so kafkajs gives up (connect + every attempt + pauses) before the send bound: a send
+    // that outlived its callers' timeout and then succeeded would publish an event the caller
+    // was told had failed.
+    requestTimeoutMs: Math.max(
+      500,
+      Math.floor((sendTimeoutMs - CONNECTION_TIMEOUT_MS - 500) / (SEND_RETRY.retries + 1)),
+    ),
     retry: SEND_RETRY,
   });
   const producer: Producer = kafka.producer({
@@ -103,17 +109,15 @@ export function createPublisher(options: PublisherOptions): Publisher {
     return connecting;
   };
 
-  const send = async (records: OutgoingRecord[]) => {
+  const send = async (records: OutgoingRecord[], signal: AbortSignal) => {
     const started = performance.now();
     let error: unknown;
     try {
-      await withTimeout(
-        (async () => {
-          if (!connected) await connect();
-          await producer.sendBatch({ acks: -1, topicMessages: groupByTopic(records) });
-        })(),
-        sendTimeoutMs,
-      );
+      if (!connected) await connect();
+      // Connecting may have outlasted the callers' bound: they were told the publish failed, so
+      // it must not happen now.
+      signal.throwIfAborted();
+      await producer.sendBatch({ acks: -1, topicMessages: groupByTopic(records) });
     } catch (cause) {
       error = cause;
       throw new PublishError(`Kafka did not acknowledge: ${(cause as Error).message}`, { cause });
@@ -125,7 +129,13 @@ export function createPublisher(options: PublisherOptions): Publisher {
       });
     }
   };
-  const batcher = createBatcher(send, options);
+  // The batcher bounds what callers wait (sendTimeoutMs) without starting the next send before
+  // this one settled.
+  const batcher = createBatcher(send, {
+    ...options,
+    timeoutMs: sendTimeoutMs,
+    timeoutError: (ms) => new PublishError(`Kafka did not acknowledge within ${ms} ms`),
+  });
 
   let probing: Promise<boolean> | undefined;
   const probe = async () => {
