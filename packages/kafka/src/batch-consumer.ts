@@ -53,6 +53,11 @@ export interface BatchConsumerOptions {
   maxWaitTimeMs?: number;
   /** Called when a batch fails and will be offered again (for metrics). */
   onBatchFailed?: (batch: RecordBatch, error: unknown, attempt: number) => void;
+  /**
+   * Called when the consumer crashed and kafkajs will not restart it (a non-retriable error):
+   * the process can no longer do its job and should exit so the orchestrator replaces it.
+   */
+  onFatal?: (error: unknown) => void;
 }
 
 export interface BatchConsumer {
@@ -108,6 +113,7 @@ export function createBatchConsumer(options: BatchConsumerOptions): BatchConsume
       { groupId, err: payload.error, restart: payload.restart },
       'consumer crashed; kafkajs restarts it when the error is retriable',
     );
+    if (!payload.restart) options.onFatal?.(payload.error);
   });
 
   const eachBatch = async (payload: EachBatchPayload) => {

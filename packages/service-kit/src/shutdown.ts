@@ -16,10 +16,11 @@ export function onShutdownSignal(options: {
   steps: ShutdownStep[];
   deadlineMs?: number;
   exit?: (code: number) => void;
-}): () => Promise<void> {
+}): (exitCode?: number) => Promise<void> {
   const { logger, steps, deadlineMs = 10_000, exit = (code) => process.exit(code) } = options;
   let running: Promise<void> | undefined;
-  const shutdown = () => {
+  /** Runs the steps (once) and exits with `exitCode`, or 1 if a step failed. */
+  const shutdown = (exitCode = 0) => {
     running ??= (async () => {
       const deadline = setTimeout(() => {
         logger.error({ deadlineMs }, 'shutdown did not finish in time; exiting');
@@ -36,11 +37,12 @@ export function onShutdownSignal(options: {
           logger.error({ err: error, step: step.name }, 'shutdown step failed');
         }
       }
-      clearTimeout(deadline);
       logger.info('stopped');
-      // pino writes asynchronously; flush so the last lines are not lost to process.exit.
+      // pino writes asynchronously; flush so the last lines are not lost to process.exit. Still
+      // under the deadline: a blocked stdout must not keep the process alive.
       await new Promise<void>((resolve) => logger.flush(() => resolve()));
-      exit(failed ? 1 : 0);
+      clearTimeout(deadline);
+      exit(failed ? 1 : exitCode);
     })();
     return running;
   };

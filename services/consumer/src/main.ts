@@ -28,6 +28,8 @@ async function main(): Promise<void> {
     client.on('error', (error) => logger.warn({ err: error, client: name }, 'redis error'));
   }
 
+  // Replaced by the ordered shutdown once everything has started; before that, just exit.
+  let shutdown = async (exitCode = 1): Promise<void> => process.exit(exitCode);
   const service = await startConsumerService({
     logger,
     kafka,
@@ -39,11 +41,19 @@ async function main(): Promise<void> {
     producerEndpoint: config.PRODUCER_SVC_ENDPOINT,
     pingTimeoutMs: config.PING_TIMEOUT_MS,
     port: config.PORT,
-    consumerOptions: { sessionTimeoutMs: config.CONSUMER_SESSION_TIMEOUT_MS },
+    consumerOptions: {
+      sessionTimeoutMs: config.CONSUMER_SESSION_TIMEOUT_MS,
+      // A consumer kafkajs will not restart leaves a process that only looks healthy: exit 1 so
+      // ECS replaces the task.
+      onFatal: (error) => {
+        logger.fatal({ err: error }, 'the Kafka consumer stopped for good; shutting down');
+        void shutdown(1);
+      },
+    },
   });
   logger.info({ url: service.url, groupId: config.CONSUMER_GROUP_ID }, 'listening');
 
-  onShutdownSignal({
+  shutdown = onShutdownSignal({
     logger,
     steps: [
       ...service.shutdownSteps,

@@ -43,7 +43,11 @@ export interface ConsumerServiceOptions {
   /** Consumer tuning (tests shorten the session). */
   consumerOptions?: Pick<
     BatchConsumerOptions,
-    'partitionsConsumedConcurrently' | 'sessionTimeoutMs' | 'heartbeatIntervalMs' | 'maxBackoffMs'
+    | 'partitionsConsumedConcurrently'
+    | 'sessionTimeoutMs'
+    | 'heartbeatIntervalMs'
+    | 'maxBackoffMs'
+    | 'onFatal'
   >;
 }
 
