@@ -12,4 +12,10 @@ describe('topics', () => {
       7 * 24 * hour,
     );
   });
+
+  it('then the event topics, the source of truth for rebuilds, keep every record', () => {
+    for (const topic of [Topics.newUserCreated, Topics.issuedToken]) {
+      expect(TOPIC_CONFIG[topic]).toMatchObject({ 'retention.ms': '-1', 'retention.bytes': '-1' });
+    }
+  });
 });

@@ -16,13 +16,16 @@ export const DEFAULT_PARTITIONS = 8;
 const DAY_MS = 24 * 60 * 60 * 1000;
 
 /**
- * Per-topic configuration the services and the local stack create topics with. The retry and
+ * Per-topic configuration the services and the local stack create topics with. Event topics are
+ * kept forever (a rebuild of the view reads them from the beginning; compaction is no option, as
+ * a user's later events must not replace its first). The retry and
  * dead-letter topics keep records far longer than the longest retry delay (1 h by default), so
  * no pending retry or uninspected dead letter is ever deleted by retention.
  */
 export const TOPIC_CONFIG: Record<TopicName, Record<string, string>> = {
-  [Topics.newUserCreated]: {},
-  [Topics.issuedToken]: {},
+  // The source of truth: the consumer's view is rebuilt from these, so they keep every event.
+  [Topics.newUserCreated]: { 'retention.ms': '-1', 'retention.bytes': '-1' },
+  [Topics.issuedToken]: { 'retention.ms': '-1', 'retention.bytes': '-1' },
   [Topics.retry]: { 'retention.ms': String(7 * DAY_MS) },
   [Topics.deadLetter]: { 'retention.ms': String(30 * DAY_MS) },
 };
