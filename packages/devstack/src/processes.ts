@@ -2,14 +2,21 @@ import { spawn } from 'node:child_process';
 import { openSync, readFileSync, readlinkSync, rmSync, writeFileSync } from 'node:fs';
 import { createConnection } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { StackError } from './errors.ts';
 
-/** True when a process with this PID exists (and we may signal it). */
+/** True when a process with this PID runs (a zombie, exited but not yet reaped, does not). */
 export function isAlive(pid: number): boolean {
   try {
     process.kill(pid, 0);
-    return true;
   } catch (error) {
     return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
+  try {
+    // Field 3 of /proc/<pid>/stat is the state; the command name before it is in parentheses.
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3) !== 'Z';
+  } catch {
+    return true;
   }
 }
 
@@ -60,7 +67,15 @@ export async function stopProcess(pid: number, graceMs: number): Promise<void> {
   while (isAlive(pid) && Date.now() < deadline) await sleep(100);
   if (isAlive(pid)) {
     process.kill(pid, 'SIGKILL');
-    while (isAlive(pid)) await sleep(50);
+    const killDeadline = Date.now() + 5_000;
+    while (isAlive(pid)) {
+      if (Date.now() > killDeadline) {
+        throw new StackError(
+          `process ${pid} survived SIGKILL for 5 s (stuck in uninterruptible I/O?)`,
+        );
+      }
+      await sleep(50);
+    }
   }
 }
 

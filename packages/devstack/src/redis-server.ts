@@ -83,6 +83,7 @@ export async function redisAnswers(url: string, timeoutMs = 1_000): Promise<bool
   const client = new Redis(url, {
     lazyConnect: true,
     connectTimeout: timeoutMs,
+    commandTimeout: timeoutMs,
     maxRetriesPerRequest: 0,
     retryStrategy: () => null,
     enableOfflineQueue: false,
@@ -102,6 +103,8 @@ export async function redisAnswers(url: string, timeoutMs = 1_000): Promise<bool
 export async function redisEvictionPolicy(url: string): Promise<string | undefined> {
   const client = new Redis(url, {
     lazyConnect: true,
+    connectTimeout: 1_000,
+    commandTimeout: 1_000,
     maxRetriesPerRequest: 0,
     retryStrategy: () => null,
   });

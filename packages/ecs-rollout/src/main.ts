@@ -6,7 +6,12 @@ import { ECSClient } from '@aws-sdk/client-ecs';
 import { runCli } from './cli.ts';
 import { systemClock } from './clock.ts';
 
-const ecs = new ECSClient({ maxAttempts: 5 });
+// The SDK's HTTP handler waits forever by default; a stalled call must not outlive the
+// rollout's own deadline, which is only checked between calls.
+const ecs = new ECSClient({
+  maxAttempts: 5,
+  requestHandler: { connectionTimeout: 3_000, requestTimeout: 10_000 },
+});
 const exitCode = await runCli(process.argv.slice(2), {
   ecs,
   clock: systemClock,
