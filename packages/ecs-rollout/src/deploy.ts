@@ -91,20 +91,30 @@ function reportOutcome(
   };
 }
 
+/** The Copilot service and the task definition it runs now (an error when it has none). */
+async function findRunningService(deps: WaitDeps, options: TargetOptions) {
+  const { environment, service } = await findCopilotService(deps, options);
+  const taskDefinitionArn = service.service.taskDefinition;
+  if (!taskDefinitionArn) {
+    throw new RolloutCliError(
+      `service ${service.ecsName} has no task definition`,
+      ExitCode.notFound,
+    );
+  }
+  return { environment, service, taskDefinitionArn };
+}
+
 /**
  * Registers a revision of the service's task definition with `image`, points the service at it
  * and waits until the rollout is confirmed (see waitForRollout).
  */
 export async function deploy(deps: WaitDeps, options: DeployOptions): Promise<DeployResult> {
   const { ecs, clock, log } = deps;
-  const { environment, service } = await findCopilotService(deps, options);
-  const currentArn = service.service.taskDefinition;
-  if (!currentArn) {
-    throw new RolloutCliError(
-      `service ${service.ecsName} has no task definition`,
-      ExitCode.notFound,
-    );
-  }
+  const {
+    environment,
+    service,
+    taskDefinitionArn: currentArn,
+  } = await findRunningService(deps, options);
   const current = await awsCall(
     'ecs:DescribeTaskDefinition',
     () =>
@@ -141,14 +151,11 @@ export async function deploy(deps: WaitDeps, options: DeployOptions): Promise<De
 /** Points the service back at the previous revision of its family (or --to-revision) and waits. */
 export async function rollback(deps: WaitDeps, options: RollbackOptions): Promise<DeployResult> {
   const { ecs, clock, log } = deps;
-  const { environment, service } = await findCopilotService(deps, options);
-  const currentArn = service.service.taskDefinition;
-  if (!currentArn) {
-    throw new RolloutCliError(
-      `service ${service.ecsName} has no task definition`,
-      ExitCode.notFound,
-    );
-  }
+  const {
+    environment,
+    service,
+    taskDefinitionArn: currentArn,
+  } = await findRunningService(deps, options);
   const family = shortTaskDefinition(currentArn).replace(/:\d+$/, '');
   const currentRevision = revisionOf(currentArn);
   const arns: string[] = [];
@@ -204,14 +211,7 @@ export async function confirmRollout(
   options: TargetOptions & { container?: string; imageTag?: string },
 ): Promise<DeployResult> {
   const { ecs, clock, log } = deps;
-  const { environment, service } = await findCopilotService(deps, options);
-  const taskDefinitionArn = service.service.taskDefinition;
-  if (!taskDefinitionArn) {
-    throw new RolloutCliError(
-      `service ${service.ecsName} has no task definition`,
-      ExitCode.notFound,
-    );
-  }
+  const { environment, service, taskDefinitionArn } = await findRunningService(deps, options);
   if (options.imageTag !== undefined) {
     // After a circuit-breaker rollback the service is stable on the old revision: only the image
     // tells whether it runs what was just deployed.
