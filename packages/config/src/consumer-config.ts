@@ -1,5 +1,6 @@
+import { EVENT_TOPICS } from '@kafka-ecs/events';
 import { z } from 'zod';
-import { commonSchema, httpUrl, port, positiveInt } from './fields.ts';
+import { commaList, commonSchema, httpUrl, port, positiveInt } from './fields.ts';
 import { loadConfig } from './load-config.ts';
 
 /** The consumer's environment (see shared/contract.md and docs/operations.md). */
@@ -13,20 +14,11 @@ export const consumerConfigSchema = commonSchema
      * The topics the group reads. Override only to isolate a test or staging run.
      * @defaultValue new-user-created,issued-token
      */
-    CONSUMER_TOPICS: z
-      .string()
-      .default('new-user-created,issued-token')
-      .transform((value) =>
-        value
-          .split(',')
-          .map((topic) => topic.trim())
-          .filter(Boolean),
-      )
-      .pipe(
-        z
-          .array(z.string().regex(/^[a-zA-Z0-9._-]+$/, 'each topic must be a Kafka topic name'))
-          .min(1, 'needs at least one topic'),
-      ),
+    CONSUMER_TOPICS: commaList(
+      EVENT_TOPICS.join(','),
+      z.string().regex(/^[a-zA-Z0-9._-]+$/, 'each topic must be a Kafka topic name'),
+      'needs at least one topic',
+    ),
     /**
      * How long the broker waits for a silent member (a crashed task) before handing its
      * partitions to the others. @defaultValue 30000

@@ -17,20 +17,24 @@ export const positiveInt = (fallback: number) =>
     .positive('must be > 0')
     .default(fallback);
 
-export const kafkaBrokers = z
-  .string()
-  .default('127.0.0.1:9092')
-  .transform((value) =>
-    value
-      .split(',')
-      .map((broker) => broker.trim())
-      .filter(Boolean),
-  )
-  .pipe(
-    z
-      .array(z.string().regex(/^[^\s:]+:\d{1,5}$/, 'each broker must be host:port'))
-      .min(1, 'needs at least one host:port'),
-  );
+/** A comma-separated list (blanks trimmed, empties dropped), each item checked by `item`. */
+export const commaList = (fallback: string, item: z.ZodString, emptyMessage: string) =>
+  z
+    .string()
+    .default(fallback)
+    .transform((value) =>
+      value
+        .split(',')
+        .map((entry) => entry.trim())
+        .filter(Boolean),
+    )
+    .pipe(z.array(item).min(1, emptyMessage));
+
+export const kafkaBrokers = commaList(
+  '127.0.0.1:9092',
+  z.string().regex(/^[^\s:]+:\d{1,5}$/, 'each broker must be host:port'),
+  'needs at least one host:port',
+);
 
 export const redisUrl = z
   .string()
