@@ -38,7 +38,8 @@ async function main(): Promise<number> {
     clientId: 'consumer-replay',
     logger,
   });
-  const redis = new Redis(config.REDIS_URL, { maxRetriesPerRequest: 3 });
+  // Bounded: an operator command must end with an error, not hang, if Redis stops answering.
+  const redis = new Redis(config.REDIS_URL, { maxRetriesPerRequest: 3, commandTimeout: 10_000 });
   let lastReport = 0;
   try {
     const result = await runRebuild({
