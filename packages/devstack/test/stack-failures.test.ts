@@ -36,6 +36,16 @@ function runStackUp(
   });
 }
 
+/** A PATH with only Node on it, a fresh stack folder and free Kafka ports. */
+async function withoutJavaOrMaven(dir: string): Promise<NodeJS.ProcessEnv> {
+  return {
+    PATH: dirname(process.execPath),
+    STACK_DIR: dir,
+    KAFKA_PORT: String(await freePort()),
+    KAFKA_CONTROLLER_PORT: String(await freePort()),
+  };
+}
+
 describe('stack up, when something is wrong', () => {
   let dir: string;
   beforeEach(() => {
@@ -65,12 +75,7 @@ describe('stack up, when something is wrong', () => {
   });
 
   it('when Maven is missing, then the command exits 1 with one line saying how to install it', async () => {
-    const { code, stderr } = await runStackUp({
-      PATH: dirname(process.execPath),
-      STACK_DIR: dir,
-      KAFKA_PORT: String(await freePort()),
-      KAFKA_CONTROLLER_PORT: String(await freePort()),
-    });
+    const { code, stderr } = await runStackUp(await withoutJavaOrMaven(dir));
     expect(code).toBe(1);
     expect(stderr.trim().split('\n').at(-1)).toBe(
       '[stack] error: Maven (mvn) is not installed: sudo apt-get install maven',
@@ -78,19 +83,15 @@ describe('stack up, when something is wrong', () => {
   });
 
   it('when Java is missing, then the command exits 1 with one line saying how to install it', async () => {
-    // Resolve the classpath beforehand (Maven has the jars cached) so Java is the next need.
+    // Resolve the classpath beforehand (Maven has the jars cached) so Java is the next need;
+    // that Maven run takes ~10 s on a quiet machine, hence the longer bound of this test.
     await kafkaClasspath(kafkaPom(), join(dir, 'kafka', 'classpath.txt'));
-    const { code, stderr } = await runStackUp({
-      PATH: dirname(process.execPath),
-      STACK_DIR: dir,
-      KAFKA_PORT: String(await freePort()),
-      KAFKA_CONTROLLER_PORT: String(await freePort()),
-    });
+    const { code, stderr } = await runStackUp(await withoutJavaOrMaven(dir));
     expect(code).toBe(1);
     expect(stderr.trim().split('\n').at(-1)).toMatch(
       /^\[stack\] error: Java is not installed .*apt-get install/,
     );
-  });
+  }, 90_000);
 
   it('when the broker does not become ready in time, then it fails with its log and leaves no process behind', async () => {
     const settings = {
