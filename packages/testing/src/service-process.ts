@@ -48,10 +48,11 @@ export async function startServiceProcess(options: {
       }
     });
   }
+  // 'close', not 'exit': it fires once the output streams are drained too, so a test that reads
+  // `output` after `stop()` sees the last lines.
   const exited = new Promise<number | NodeJS.Signals>((resolve) => {
-    child.once('exit', (code, signal) => resolve(signal ?? code ?? 0));
+    child.once('close', (code, signal) => resolve(signal ?? code ?? 0));
   });
-  // 'close' fires once the output streams are drained, so the failure carries every line.
   const closedEarly = new Promise<never>((_resolve, reject) => {
     child.once('close', (code, signal) => {
       if (url === undefined)
