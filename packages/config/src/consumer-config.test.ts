@@ -50,4 +50,68 @@ describe('consumer configuration', () => {
       /KAFKA_TOPIC_PARTITIONS/,
     );
   });
+
+  it('when nothing about retries is set, then the contract schedule applies and fault injection is off', () => {
+    expect(loadConsumerConfig({})).toMatchObject({
+      RETRY_MAX_ATTEMPTS: 5,
+      RETRY_BACKOFF_MS: 60_000,
+      RETRY_BACKOFF_FACTOR: 5,
+      RETRY_BACKOFF_MAX_MS: 3_600_000,
+      RETRY_TOPIC: 'side-topic-for-retry',
+      DEAD_LETTER_TOPIC: 'dead-letter-queue',
+      TOPIC_CHECK: 'warn',
+      FAULT_INJECT_USERNAME_PATTERN: undefined,
+      FAULT_INJECT_FAILURES: 'always',
+      FAULT_INJECT_CRASH_AT: [],
+      DEAD_LETTER_READS_NEED_TOKEN: false,
+    });
+  });
+
+  it('when fault injection is configured outside production, then it is kept, parsed', () => {
+    expect(
+      loadConsumerConfig({
+        FAULT_INJECT_USERNAME_PATTERN: '^flaky-',
+        FAULT_INJECT_FAILURES: '2',
+        FAULT_INJECT_CRASH_AT: 'retry-scheduled, during-retry',
+      }),
+    ).toMatchObject({
+      FAULT_INJECT_USERNAME_PATTERN: '^flaky-',
+      FAULT_INJECT_FAILURES: 2,
+      FAULT_INJECT_CRASH_AT: ['retry-scheduled', 'during-retry'],
+    });
+  });
+
+  it('when fault injection is configured in production, then it is ignored and dead-letter reads need the token', () => {
+    expect(
+      loadConsumerConfig({
+        NODE_ENV: 'production',
+        FAULT_INJECT_USERNAME_PATTERN: '.*',
+        FAULT_INJECT_CRASH_AT: 'during-retry',
+      }),
+    ).toMatchObject({
+      FAULT_INJECT_USERNAME_PATTERN: undefined,
+      FAULT_INJECT_CRASH_AT: [],
+      DEAD_LETTER_READS_NEED_TOKEN: true,
+    });
+  });
+
+  it('when a retry or fault variable is invalid, then the error names it', () => {
+    expect(() => loadConsumerConfig({ RETRY_MAX_ATTEMPTS: '0' })).toThrow(/RETRY_MAX_ATTEMPTS/);
+    expect(() => loadConsumerConfig({ RETRY_BACKOFF_FACTOR: '0.5' })).toThrow(
+      /RETRY_BACKOFF_FACTOR: must be >= 1/,
+    );
+    expect(() =>
+      loadConsumerConfig({ RETRY_BACKOFF_MS: '5000', RETRY_BACKOFF_MAX_MS: '1000' }),
+    ).toThrow(/RETRY_BACKOFF_MAX_MS: must be >= RETRY_BACKOFF_MS/);
+    expect(() => loadConsumerConfig({ FAULT_INJECT_USERNAME_PATTERN: '(' })).toThrow(
+      /FAULT_INJECT_USERNAME_PATTERN: must be a valid regular expression/,
+    );
+    expect(() => loadConsumerConfig({ FAULT_INJECT_FAILURES: 'sometimes' })).toThrow(
+      /FAULT_INJECT_FAILURES/,
+    );
+    expect(() => loadConsumerConfig({ FAULT_INJECT_CRASH_AT: 'nowhere' })).toThrow(
+      /FAULT_INJECT_CRASH_AT.*one of before-side-write/,
+    );
+    expect(() => loadConsumerConfig({ TOPIC_CHECK: 'maybe' })).toThrow(/TOPIC_CHECK/);
+  });
 });

@@ -1,7 +1,29 @@
-import { EVENT_TOPICS } from '@kafka-ecs/events';
+import { EVENT_TOPICS, Topics } from '@kafka-ecs/events';
 import { z } from 'zod';
-import { commaList, commonSchema, httpUrl, port, positiveInt } from './fields.ts';
+import { commaList, commonSchema, flag, httpUrl, port, positiveInt } from './fields.ts';
 import { loadConfig } from './load-config.ts';
+
+const topicName = z.string().regex(/^[a-zA-Z0-9._-]+$/, 'must be a Kafka topic name');
+
+/** Where the failure path can be made to crash (FAULT_INJECT_CRASH_AT); see docs/retries.md. */
+export const CRASH_POINTS = [
+  'before-side-write',
+  'side-write-uncommitted',
+  'retry-scheduled',
+  'during-retry',
+  'after-retry-publish',
+  'dead-letter-uncommitted',
+] as const;
+export type CrashPoint = (typeof CRASH_POINTS)[number];
+
+function isRegExp(source: string): boolean {
+  try {
+    new RegExp(source);
+    return true;
+  } catch {
+    return false;
+  }
+}
 
 /** The consumer's environment (see shared/contract.md and docs/operations.md). */
 export const consumerConfigSchema = commonSchema
@@ -14,11 +36,7 @@ export const consumerConfigSchema = commonSchema
      * The topics the group reads. Override only to isolate a test or staging run.
      * @defaultValue new-user-created,issued-token
      */
-    CONSUMER_TOPICS: commaList(
-      EVENT_TOPICS.join(','),
-      z.string().regex(/^[a-zA-Z0-9._-]+$/, 'each topic must be a Kafka topic name'),
-      'needs at least one topic',
-    ),
+    CONSUMER_TOPICS: commaList(EVENT_TOPICS.join(','), topicName, 'needs at least one topic'),
     /**
      * How long the broker waits for a silent member (a crashed task) before handing its
      * partitions to the others. @defaultValue 30000
@@ -60,10 +78,81 @@ export const consumerConfigSchema = commonSchema
      * @defaultValue none
      */
     ADMIN_TOKEN: z.string().min(16, 'must be at least 16 characters').optional(),
+    /**
+     * Dead-letter queries (payloads carry personal data) need the admin token too.
+     * @defaultValue true when NODE_ENV=production, else false
+     */
+    DEAD_LETTER_READS_NEED_TOKEN: flag,
+    /** Failed attempts (the first run included) before the dead-letter queue. @defaultValue 5 */
+    RETRY_MAX_ATTEMPTS: positiveInt(5),
+    /** Delay before the first retry. @defaultValue 60000 */
+    RETRY_BACKOFF_MS: positiveInt(60_000),
+    /** Delay of retry n = RETRY_BACKOFF_MS × FACTOR^(n-1), capped. @defaultValue 5 */
+    RETRY_BACKOFF_FACTOR: z.coerce
+      .number({ error: 'must be a number' })
+      .min(1, 'must be >= 1')
+      .max(100, 'must be <= 100')
+      .default(5),
+    /** Cap on one retry delay. @defaultValue 3600000 */
+    RETRY_BACKOFF_MAX_MS: positiveInt(3_600_000),
+    /** Retry jobs run at once by one instance. @defaultValue 16 */
+    RETRY_CONCURRENCY: positiveInt(16),
+    /** The retry side-topic; override only to isolate a test. @defaultValue side-topic-for-retry */
+    RETRY_TOPIC: topicName.default(Topics.retry),
+    /** The dead-letter topic; override only to isolate a test. @defaultValue dead-letter-queue */
+    DEAD_LETTER_TOPIC: topicName.default(Topics.deadLetter),
+    /**
+     * What a failed startup check of the topics (missing, partition counts, retention shorter
+     * than the retry schedule) does: log a warning, or refuse to start. @defaultValue warn
+     */
+    TOPIC_CHECK: z.enum(['warn', 'refuse'], { error: 'must be warn or refuse' }).default('warn'),
+    /**
+     * Test and staging only (ignored when NODE_ENV=production): the handler fails for users
+     * whose username matches this regular expression. @defaultValue none
+     */
+    FAULT_INJECT_USERNAME_PATTERN: z
+      .string()
+      .refine(isRegExp, 'must be a valid regular expression')
+      .optional(),
+    /** With the pattern: `always`, or N = fail the first N attempts. @defaultValue always */
+    FAULT_INJECT_FAILURES: z
+      .union([z.literal('always'), z.coerce.number().int().positive()], {
+        error: 'must be always or a whole number > 0',
+      })
+      .default('always'),
+    /**
+     * Test only (ignored when NODE_ENV=production): comma-separated steps of the failure path at
+     * which the process kills itself with SIGKILL, to prove a crash there loses nothing.
+     * @defaultValue none
+     */
+    FAULT_INJECT_CRASH_AT: z
+      .string()
+      .default('')
+      .transform((value) =>
+        value
+          .split(',')
+          .map((step) => step.trim())
+          .filter(Boolean),
+      )
+      .pipe(
+        z.array(
+          z.enum(CRASH_POINTS, { error: `each step must be one of ${CRASH_POINTS.join(', ')}` }),
+        ),
+      ),
+  })
+  .refine((config) => config.RETRY_BACKOFF_MAX_MS >= config.RETRY_BACKOFF_MS, {
+    path: ['RETRY_BACKOFF_MAX_MS'],
+    message: 'must be >= RETRY_BACKOFF_MS',
   })
   .transform(({ COPILOT_SERVICE_DISCOVERY_ENDPOINT: discovery, ...config }) => ({
     ...config,
     COPILOT_SERVICE_DISCOVERY_ENDPOINT: discovery,
+    DEAD_LETTER_READS_NEED_TOKEN:
+      config.DEAD_LETTER_READS_NEED_TOKEN ?? config.NODE_ENV === 'production',
+    // Fault injection never reaches production, whatever the task definition says.
+    FAULT_INJECT_USERNAME_PATTERN:
+      config.NODE_ENV === 'production' ? undefined : config.FAULT_INJECT_USERNAME_PATTERN,
+    FAULT_INJECT_CRASH_AT: config.NODE_ENV === 'production' ? [] : config.FAULT_INJECT_CRASH_AT,
     // An explicit endpoint wins; on ECS the producer is found through Copilot's private DNS.
     PRODUCER_SVC_ENDPOINT:
       config.PRODUCER_SVC_ENDPOINT ??

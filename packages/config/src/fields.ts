@@ -17,6 +17,9 @@ export const positiveInt = (fallback: number) =>
     .positive('must be > 0')
     .default(fallback);
 
+/** `true`/`false`/`1`/`0`/`yes`/`no`; unset means "the environment's default". */
+export const flag = z.stringbool({ error: 'must be true or false' }).optional();
+
 /** A comma-separated list (blanks trimmed, empties dropped), each item checked by `item`. */
 export const commaList = (fallback: string, item: z.ZodString, emptyMessage: string) =>
   z

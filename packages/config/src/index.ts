@@ -1,5 +1,7 @@
 export {
   type ConsumerConfig,
+  CRASH_POINTS,
+  type CrashPoint,
   consumerConfigSchema,
   loadConsumerConfig,
 } from './consumer-config.ts';

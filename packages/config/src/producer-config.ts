@@ -1,12 +1,9 @@
 import { z } from 'zod';
-import { commonSchema, port, positiveInt } from './fields.ts';
+import { commonSchema, flag, port, positiveInt } from './fields.ts';
 import { loadConfig } from './load-config.ts';
 
 /** A secret good enough for a laptop and a test run, and refused in production. */
 const DEV_TOKEN_SECRET = 'dev-only-token-secret-change-me-in-production';
-
-/** `true`/`false`/`1`/`0`/`yes`/`no`; unset means "the environment's default". */
-const flag = z.stringbool({ error: 'must be true or false' }).optional();
 
 /** The producer's environment (see shared/contract.md and docs/operations.md). */
 export const producerConfigSchema = commonSchema

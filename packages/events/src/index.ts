@@ -11,6 +11,12 @@ export {
   topicOf,
 } from './codec.ts';
 export { type Envelope, type EventDefinition, envelopeSchema } from './envelope.ts';
+export {
+  DEAD_LETTER_REASONS,
+  type DeadLetterReason,
+  FailureHeaders,
+  isFailureHeader,
+} from './failure-headers.ts';
 export { IssuedTokenV1, type IssuedTokenV1Data, issuedTokenV1Data } from './issued-token.v1.ts';
 export { eventJsonSchemas } from './json-schema.ts';
 export {

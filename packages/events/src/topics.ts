@@ -14,6 +14,7 @@ export const EVENT_TOPICS = [Topics.newUserCreated, Topics.issuedToken] as const
 export const DEFAULT_PARTITIONS = 8;
 
 const DAY_MS = 24 * 60 * 60 * 1000;
+const MAX_RECORD_BYTES = 10 * 1024 * 1024;
 
 /**
  * Per-topic configuration the services and the local stack create topics with. Event topics are
@@ -26,6 +27,14 @@ export const TOPIC_CONFIG: Record<TopicName, Record<string, string>> = {
   // The source of truth: the consumer's view is rebuilt from these, so they keep every event.
   [Topics.newUserCreated]: { 'retention.ms': '-1', 'retention.bytes': '-1' },
   [Topics.issuedToken]: { 'retention.ms': '-1', 'retention.bytes': '-1' },
-  [Topics.retry]: { 'retention.ms': String(7 * DAY_MS) },
-  [Topics.deadLetter]: { 'retention.ms': String(30 * DAY_MS) },
+  // Up to 10 MiB per record: whatever an event topic accepted must fit on its way to the
+  // dead-letter queue, or one oversized record would hold its partition forever.
+  [Topics.retry]: {
+    'retention.ms': String(7 * DAY_MS),
+    'max.message.bytes': String(MAX_RECORD_BYTES),
+  },
+  [Topics.deadLetter]: {
+    'retention.ms': String(30 * DAY_MS),
+    'max.message.bytes': String(MAX_RECORD_BYTES),
+  },
 };
