@@ -1,0 +1,100 @@
+import { renderChartSvg } from './chart.ts';
+import { type BenchResult, metric } from './result-schema.ts';
+
+const result = (scenarios: BenchResult['scenarios']): BenchResult => ({
+  schemaVersion: 1,
+  startedAt: '2026-01-01T00:00:00.000Z',
+  finishedAt: '2026-01-01T00:01:00.000Z',
+  mode: 'quick',
+  machine: {
+    cpuModel: 'Test <CPU>',
+    cpus: 2,
+    memoryGiB: 24,
+    os: 'linux',
+    node: 'v24',
+    loadAverage: { start: 0, end: 0 },
+  },
+  settings: {},
+  scenarios,
+});
+
+const barWidths = (svg: string) =>
+  [...svg.matchAll(/<rect x="\d+" y="[\d.]+" width="([\d.]+)"/g)].map((match) => Number(match[1]));
+
+describe('renderChartSvg', () => {
+  it('when figures share a unit, then their bars share a scale (the largest fills the area)', () => {
+    const svg = renderChartSvg(
+      result([
+        {
+          id: 'publish',
+          title: 'Publish path',
+          status: 'ok',
+          notes: [],
+          metrics: [
+            metric('project', 'records/s', [100]),
+            metric('ProducerPerformance', 'records/s', [400]),
+          ],
+          checks: [],
+          durationMs: 1,
+        },
+      ]),
+    );
+    expect(svg.startsWith('<svg xmlns="http://www.w3.org/2000/svg"')).toBe(true);
+    expect(barWidths(svg)).toEqual([120, 480]);
+  });
+
+  it('when figures have different units, then each unit has its own scale', () => {
+    const svg = renderChartSvg(
+      result([
+        {
+          id: 'ping',
+          title: '/ping',
+          status: 'ok',
+          notes: [],
+          metrics: [metric('rate', 'req/s', [10_000]), metric('p99', 'ms', [5])],
+          checks: [],
+          durationMs: 1,
+        },
+      ]),
+    );
+    expect(barWidths(svg)).toEqual([480, 480]);
+  });
+
+  it('when a figure varies between runs, then a min–max whisker is drawn', () => {
+    const svg = renderChartSvg(
+      result([
+        {
+          id: 'ping',
+          title: '/ping',
+          status: 'ok',
+          notes: [],
+          metrics: [metric('rate', 'req/s', [5, 10, 20])],
+          checks: [],
+          durationMs: 1,
+        },
+      ]),
+    );
+    expect(svg).toContain('class="whisker"');
+    expect(svg).toContain('10.0 (5.00–20.0)');
+  });
+
+  it('when text holds markup characters, then it is escaped; a skipped scenario shows its note', () => {
+    const svg = renderChartSvg(
+      result([
+        {
+          id: 'retry',
+          title: 'Retry <path>',
+          status: 'skipped',
+          notes: ['needs issue #5 & its env'],
+          metrics: [],
+          checks: [],
+          durationMs: 0,
+        },
+      ]),
+    );
+    expect(svg).toContain('Retry &lt;path&gt; (skipped)');
+    expect(svg).toContain('needs issue #5 &amp; its env');
+    expect(svg).toContain('Test &lt;CPU&gt;');
+    expect(svg).not.toContain('<path>');
+  });
+});
