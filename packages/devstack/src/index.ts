@@ -1,5 +1,7 @@
 export { StackError } from './errors.ts';
-export { repoRoot, stackDir } from './paths.ts';
+// The benchmark runs Kafka's own perf tools (kafka-tools) from the same resolved classpath.
+export { kafkaClasspath } from './kafka-classpath.ts';
+export { kafkaPom, repoRoot, stackDir } from './paths.ts';
 export {
   type ComponentState,
   type StackInfo,
