@@ -2,6 +2,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type { Consumer, EachBatchPayload, Kafka, KafkaMessage } from 'kafkajs';
 import { createGroupAdmin, type PartitionLag } from './group-admin.ts';
 import type { Logger } from './logger.ts';
+import type { RawRecord, TransactionalProducer } from './transactional-producer.ts';
 
 /** One record as the service sees it, with no kafkajs types. */
 export interface ConsumedRecord {
@@ -22,13 +23,19 @@ export interface RecordBatch {
   records: ConsumedRecord[];
 }
 
+/** What a batch leaves to write: records to produce atomically with the batch's commit. */
+export interface BatchResult {
+  produce: RawRecord[];
+}
+
 /**
- * Processes a batch. Resolving means every record is durably handled (applied, or handed to the
- * failure path); only then are the offsets committed. Rejecting means "nothing may be committed
- * yet": the same batch is offered again after a backoff, so an outage pauses the partition
- * instead of dropping records.
+ * Processes a batch. Resolving means every record is durably handled (applied, or returned in
+ * `produce` for the failure path); only then are the offsets committed, in one transaction with
+ * those records when there are any. Rejecting means "nothing may be committed yet": the same
+ * batch is offered again after a backoff, so an outage pauses the partition instead of dropping
+ * records.
  */
-export type BatchHandler = (batch: RecordBatch) => Promise<void>;
+export type BatchHandler = (batch: RecordBatch) => Promise<BatchResult | undefined>;
 
 export interface BatchConsumerOptions {
   /** From createKafkaClient. */
@@ -37,6 +44,10 @@ export interface BatchConsumerOptions {
   topics: string[];
   handleBatch: BatchHandler;
   logger: Logger;
+  /** Writes a batch's `produce` records with its offset commit; required if any are returned. */
+  transactions?: TransactionalProducer;
+  /** Read records of aborted transactions too. @defaultValue false (read committed) */
+  readUncommitted?: boolean;
   /** Where a group with no committed offset starts. @defaultValue false (the end) */
   fromBeginning?: boolean;
   /** Partitions processed at once; each one stays strictly in order. @defaultValue 4 */
@@ -91,6 +102,7 @@ export function createBatchConsumer(options: BatchConsumerOptions): BatchConsume
     maxWaitTimeInMs: options.maxWaitTimeMs ?? 1_000,
     // Leaving the group on stop makes the broker rebalance at once instead of after the session.
     rebalanceTimeout: 30_000,
+    readUncommitted: options.readUncommitted ?? false,
   });
   const admin = createGroupAdmin(client);
   const stopping = new AbortController();
@@ -129,7 +141,19 @@ export function createBatchConsumer(options: BatchConsumerOptions): BatchConsume
       // starts from the last commit.
       if (!payload.isRunning() || payload.isStale()) return;
       try {
-        await handleBatch(records);
+        const result = await handleBatch(records);
+        if (result && result.produce.length > 0) {
+          if (!options.transactions) throw new Error('handleBatch returned records to produce');
+          // Revoked meanwhile: the new owner handles the batch; a transactional commit now
+          // would not be fenced (kafkajs sends no generation with it) and could move its offset.
+          if (!payload.isRunning() || payload.isStale()) return;
+          await options.transactions.send(result.produce, {
+            groupId,
+            topic: batch.topic,
+            partition: batch.partition,
+            offset: (BigInt(batch.lastOffset()) + 1n).toString(),
+          });
+        }
         break;
       } catch (error) {
         options.onBatchFailed?.(records, error, attempt);

@@ -2,6 +2,7 @@ export {
   type BatchConsumer,
   type BatchConsumerOptions,
   type BatchHandler,
+  type BatchResult,
   type ConsumedRecord,
   createBatchConsumer,
   type RecordBatch,
@@ -24,3 +25,9 @@ export {
   type PublisherOptions,
 } from './publisher.ts';
 export { ensureTopics, type TopicSpec } from './topic-admin.ts';
+export {
+  createTransactionalProducer,
+  type OffsetCommit,
+  type RawRecord,
+  type TransactionalProducer,
+} from './transactional-producer.ts';

@@ -1,0 +1,110 @@
+import { testInfrastructure, uniqueName, waitFor } from '@kafka-ecs/testing';
+import { Kafka, logLevel } from 'kafkajs';
+import { createKafkaClient, createTransactionalProducer, ensureTopics } from '../src/index.ts';
+
+const { kafkaBrokers } = testInfrastructure();
+const silent = { debug() {}, info() {}, warn() {}, error() {} };
+const kafka = new Kafka({ brokers: kafkaBrokers, logLevel: logLevel.NOTHING });
+
+async function readAll(topic: string, expected: number, readUncommitted: boolean) {
+  const consumer = kafka.consumer({ groupId: uniqueName('reader'), readUncommitted });
+  const values: string[] = [];
+  await consumer.connect();
+  await consumer.subscribe({ topic, fromBeginning: true });
+  await consumer.run({
+    eachMessage: async ({ message }) => {
+      values.push(message.value?.toString() ?? 'null');
+    },
+  });
+  try {
+    await waitFor(() => values.length >= expected, { timeoutMs: 15_000 });
+  } finally {
+    await consumer.disconnect();
+  }
+  return values;
+}
+
+describe('createTransactionalProducer', () => {
+  it('when records are sent with an offset, then both become visible together and concurrent sends share transactions', async () => {
+    const topic = uniqueName('txn-out');
+    const input = uniqueName('txn-in');
+    const groupId = uniqueName('txn-group');
+    await ensureTopics({
+      brokers: kafkaBrokers,
+      clientId: 'test',
+      logger: silent,
+      topics: [
+        { topic, partitions: 2 },
+        { topic: input, partitions: 2 },
+      ],
+    });
+    const producer = createTransactionalProducer({
+      client: createKafkaClient({ brokers: kafkaBrokers, clientId: 'txn-test', logger: silent }),
+      idPrefix: uniqueName('txn'),
+      logger: silent,
+    });
+    try {
+      await producer.start();
+      await Promise.all(
+        Array.from({ length: 20 }, (_, i) =>
+          producer.send(
+            [{ topic, key: Buffer.from(`k${i}`), value: Buffer.from(`v${i}`), headers: {} }],
+            { groupId, topic: input, partition: i % 2, offset: String(100 + i) },
+          ),
+        ),
+      );
+    } finally {
+      await producer.stop();
+    }
+    const values = await readAll(topic, 20, false);
+    expect(values.sort()).toEqual(Array.from({ length: 20 }, (_, i) => `v${i}`).sort());
+
+    const admin = kafka.admin();
+    await admin.connect();
+    try {
+      const [offsets] = await admin.fetchOffsets({ groupId, topics: [input] });
+      // The highest offset per partition wins when two commits share a transaction.
+      expect(
+        offsets?.partitions.sort((a, b) => a.partition - b.partition).map((p) => p.offset),
+      ).toEqual(['118', '119']);
+    } finally {
+      await admin.disconnect();
+    }
+  });
+
+  it('when a send fails inside the transaction, then the caller is rejected and nothing of it is visible', async () => {
+    const topic = uniqueName('txn-out');
+    const small = uniqueName('txn-small');
+    await ensureTopics({
+      brokers: kafkaBrokers,
+      clientId: 'test',
+      logger: silent,
+      topics: [
+        { topic, partitions: 1 },
+        { topic: small, partitions: 1, config: { 'max.message.bytes': '1000' } },
+      ],
+    });
+    const producer = createTransactionalProducer({
+      client: createKafkaClient({ brokers: kafkaBrokers, clientId: 'txn-test', logger: silent }),
+      idPrefix: uniqueName('txn'),
+      logger: silent,
+    });
+    try {
+      await producer.start();
+      const record = (value: string | Buffer, to = topic) => ({
+        topic: to,
+        key: null,
+        value: Buffer.from(value),
+        headers: {},
+      });
+      // One record is too large for its topic: the whole transaction aborts.
+      await expect(
+        producer.send([record('aborted'), record(Buffer.alloc(4_000), small)]),
+      ).rejects.toThrow();
+      await producer.send([record('committed')]);
+    } finally {
+      await producer.stop();
+    }
+    expect(await readAll(topic, 1, false)).toEqual(['committed']);
+  });
+});
