@@ -1,9 +1,13 @@
 // `pnpm stack:up | stack:down [--clean] | stack:status`: the local Kafka + Redis, in the background.
+// With `--cluster`, the same commands act on a separate three-broker Kafka cluster instead.
 import { rmSync } from 'node:fs';
 import { StackError } from './errors.ts';
+import { kafkaClusterStatus } from './kafka-cluster.ts';
 import { type ComponentState, stackDown, stackSettings, stackStatus, stackUp } from './stack.ts';
+import { clusterDir, stackClusterDown, stackClusterUp } from './stack-cluster.ts';
 
-const USAGE = 'usage: stack up | down [--clean] | status';
+const USAGE =
+  'usage: stack up | down [--clean] | status, each with --cluster for the 3-broker cluster';
 
 const describe = (state: ComponentState): string =>
   state.state === 'running'
@@ -15,6 +19,7 @@ const describe = (state: ComponentState): string =>
 async function main(argv: string[]): Promise<number> {
   const [command, ...flags] = argv;
   const log = (line: string) => console.error(`[stack] ${line}`);
+  if (flags.includes('--cluster') && command !== undefined) return cluster(command, flags, log);
   switch (command) {
     case 'up': {
       const started = Date.now();
@@ -39,6 +44,43 @@ async function main(argv: string[]): Promise<number> {
       const status = await stackStatus();
       console.log(`kafka  ${status.kafkaBrokers.padEnd(24)} ${describe(status.kafka)}`);
       console.log(`redis  ${status.redisUrl.padEnd(24)} ${describe(status.redis)}`);
+      return 0;
+    }
+    default:
+      console.error(USAGE);
+      return 2;
+  }
+}
+
+async function cluster(
+  command: string,
+  flags: string[],
+  log: (line: string) => void,
+): Promise<number> {
+  const settings = stackSettings();
+  switch (command) {
+    case 'up': {
+      const started = Date.now();
+      const { kafkaBrokers } = await stackClusterUp({ settings, log });
+      log(`cluster ready in ${((Date.now() - started) / 1000).toFixed(1)} s`);
+      console.log(`KAFKA_BROKERS=${kafkaBrokers}`);
+      return 0;
+    }
+    case 'down': {
+      log(`cluster: ${(await stackClusterDown({ settings })) ? 'stopped' : 'was not running'}`);
+      if (flags.includes('--clean')) {
+        rmSync(clusterDir(settings), { recursive: true, force: true });
+        log(`removed ${clusterDir(settings)}`);
+      }
+      return 0;
+    }
+    case 'status': {
+      const nodes = kafkaClusterStatus(clusterDir(settings));
+      if (nodes.length === 0) console.log('cluster  not created');
+      for (const node of nodes) {
+        const state = node.pid === undefined ? 'stopped' : `running (pid ${node.pid})`;
+        console.log(`kafka-${node.nodeId}  ${node.address.padEnd(22)} ${state}`);
+      }
       return 0;
     }
     default:

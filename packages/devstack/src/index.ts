@@ -1,13 +1,31 @@
 export { StackError } from './errors.ts';
-// The benchmark runs Kafka's own perf tools (kafka-tools) from the same resolved classpath.
+export { brokerAnswers, type KafkaVoter } from './kafka-broker.ts';
 export { kafkaClasspath } from './kafka-classpath.ts';
+export {
+  type KafkaCluster,
+  type KafkaClusterOptions,
+  type KafkaNode,
+  kafkaClusterStatus,
+  startKafkaCluster,
+  stopKafkaCluster,
+} from './kafka-cluster.ts';
 export { kafkaPom, repoRoot, stackDir } from './paths.ts';
+export { freeTcpPort, isAlive, stopProcess } from './processes.ts';
+export {
+  type RedisServerOptions,
+  redisAnswers,
+  runningRedisPid,
+  startRedisServer,
+  stopRedisServer,
+} from './redis-server.ts';
 export {
   type ComponentState,
   type StackInfo,
   type StackSettings,
+  stackClasspath,
   stackDown,
   stackSettings,
   stackStatus,
   stackUp,
 } from './stack.ts';
+export { ensureTopics } from './topics.ts';

@@ -16,6 +16,29 @@ export interface KafkaBrokerOptions {
   controllerPort: number;
   /** A broker that is not RUNNING and answering metadata by then is stopped and reported. */
   readyTimeoutMs: number;
+  /** This node's id in the KRaft quorum. @defaultValue 1 */
+  nodeId?: number;
+  /**
+   * The cluster's static controller quorum, this node included. Every node of a cluster gets the
+   * same list. @defaultValue this node alone (a single-node cluster)
+   */
+  voters?: KafkaVoter[];
+  /** Shared by every node of one cluster when formatting storage. @defaultValue a random id */
+  clusterId?: string;
+  /**
+   * Replicas of new topics and of the internal ones (offsets, transactions); more than 1 only
+   * in a cluster of at least that many nodes. @defaultValue 1
+   */
+  replicationFactor?: number;
+  /** `min.insync.replicas` for every topic and the transaction log. @defaultValue 1 */
+  minInsyncReplicas?: number;
+}
+
+/** One controller of a KRaft quorum (`controller.quorum.voters` entry). */
+export interface KafkaVoter {
+  nodeId: number;
+  host: string;
+  controllerPort: number;
 }
 
 const paths = (dir: string) => ({
@@ -61,11 +84,19 @@ export async function startKafkaBroker(options: KafkaBrokerOptions): Promise<num
   return pid;
 }
 
-export async function stopKafkaBroker(dir: string): Promise<boolean> {
+/** A random KRaft cluster id: 16 bytes in URL-safe base64, as `kafka-storage random-uuid` makes. */
+export function newClusterId(): string {
+  return randomBytes(16).toString('base64url');
+}
+
+/**
+ * SIGTERM (a controlled shutdown moves leadership and flushes logs; 30 s is plenty for a dev
+ * broker), then SIGKILL past `graceMs`.
+ */
+export async function stopKafkaBroker(dir: string, graceMs = 30_000): Promise<boolean> {
   const pid = runningBrokerPid(dir);
   if (pid === undefined) return false;
-  // A controlled shutdown moves leadership and flushes logs; 30 s is plenty for a dev broker.
-  await stopProcess(pid, 30_000);
+  await stopProcess(pid, graceMs);
   return true;
 }
 
@@ -111,10 +142,14 @@ function assertJava17(): void {
 
 function serverProperties(options: KafkaBrokerOptions, dataDir: string): string {
   const { host, port, controllerPort } = options;
+  const nodeId = options.nodeId ?? 1;
+  const voters = options.voters ?? [{ nodeId, host, controllerPort }];
+  const replicas = options.replicationFactor ?? 1;
+  const minIsr = options.minInsyncReplicas ?? 1;
   return `${[
     'process.roles=broker,controller',
-    'node.id=1',
-    `controller.quorum.voters=1@${host}:${controllerPort}`,
+    `node.id=${nodeId}`,
+    `controller.quorum.voters=${voters.map((v) => `${v.nodeId}@${v.host}:${v.controllerPort}`).join(',')}`,
     `listeners=PLAINTEXT://${host}:${port},CONTROLLER://${host}:${controllerPort}`,
     `advertised.listeners=PLAINTEXT://${host}:${port}`,
     'controller.listener.names=CONTROLLER',
@@ -122,14 +157,18 @@ function serverProperties(options: KafkaBrokerOptions, dataDir: string): string 
     'listener.security.protocol.map=CONTROLLER:PLAINTEXT,PLAINTEXT:PLAINTEXT',
     `log.dirs=${dataDir}`,
     'num.partitions=8',
-    'offsets.topic.replication.factor=1',
+    `offsets.topic.replication.factor=${replicas}`,
     // Fewer partitions than the default 50 make the first consumer group join seconds faster.
     'offsets.topic.num.partitions=8',
-    'transaction.state.log.replication.factor=1',
-    'transaction.state.log.min.isr=1',
+    `transaction.state.log.replication.factor=${replicas}`,
+    `transaction.state.log.min.isr=${minIsr}`,
     'group.initial.rebalance.delay.ms=0',
     'auto.create.topics.enable=false',
     'delete.topic.enable=true',
+    // A cluster's topics default to its replication; a single node keeps Kafka's defaults.
+    ...(replicas > 1
+      ? [`default.replication.factor=${replicas}`, `min.insync.replicas=${minIsr}`]
+      : []),
   ].join('\n')}\n`;
 }
 
@@ -159,8 +198,7 @@ function jvmArgs(options: KafkaBrokerOptions, log4j: string): string[] {
 }
 
 function formatStorage(options: KafkaBrokerOptions, file: ReturnType<typeof paths>): void {
-  // A KRaft cluster id is 16 random bytes in URL-safe base64, as `kafka-storage random-uuid` makes.
-  const clusterId = randomBytes(16).toString('base64url');
+  const clusterId = options.clusterId ?? newClusterId();
   const result = spawnSync(
     'java',
     [

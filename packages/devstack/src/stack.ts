@@ -26,6 +26,8 @@ export interface StackSettings {
   kafkaPort: number;
   kafkaControllerPort: number;
   redisPort: number;
+  /** First client port of the CLI's three-broker cluster (`stack up --cluster`). */
+  kafkaClusterPort: number;
 }
 
 /** How each part of the stack is running: started by us, found already there, or not at all. */
@@ -50,6 +52,7 @@ export function stackSettings(env: NodeJS.ProcessEnv = process.env): StackSettin
     kafkaPort: port(env, 'KAFKA_PORT', 9092),
     kafkaControllerPort: port(env, 'KAFKA_CONTROLLER_PORT', 9093),
     redisPort: port(env, 'REDIS_PORT', 6379),
+    kafkaClusterPort: port(env, 'KAFKA_CLUSTER_PORT', 19092),
   };
 }
 
@@ -140,7 +143,7 @@ export async function stackUp(options: StackUpOptions = {}): Promise<StackInfo> 
         );
       }
       log('resolving the Kafka 3.9 jars with Maven (slow only the first time)');
-      const classpath = await kafkaClasspath(kafkaPom(), join(kafkaDir, 'classpath.txt'));
+      const classpath = await stackClasspath(settings);
       log(`starting the Kafka broker (KRaft) on ${kafkaBrokers}`);
       const newPid = await startKafkaBroker({
         dir: kafkaDir,
@@ -154,6 +157,14 @@ export async function stackUp(options: StackUpOptions = {}): Promise<StackInfo> 
       return { state: 'running', pid: newPid };
     }
   });
+}
+
+/**
+ * The Kafka broker's Java classpath, resolved by Maven once and cached in the stack folder
+ * (shared by the dev broker, clusters and tests that start brokers of their own).
+ */
+export function stackClasspath(settings: StackSettings = stackSettings()): Promise<string> {
+  return kafkaClasspath(kafkaPom(), join(settings.dir, 'kafka', 'classpath.txt'));
 }
 
 /** Stops what the stack started (by its recorded PIDs) and nothing else. */

@@ -1,5 +1,9 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import { DEFAULT_PARTITIONS, TOPIC_CONFIG, type TopicName } from '@kafka-ecs/events';
-import { Kafka, logLevel } from 'kafkajs';
+import { type Admin, Kafka, logLevel } from 'kafkajs';
+import { StackError } from './errors.ts';
+
+const LEADERS_TIMEOUT_MS = 30_000;
 
 // Not @kafka-ecs/kafka's ensureTopics: that package's own tests need this stack, so the stack
 // sits below it in the dependency graph. Both read the topics' settings from TOPIC_CONFIG.
@@ -7,10 +11,12 @@ import { Kafka, logLevel } from 'kafkajs';
 /**
  * Creates the contract's four topics when missing (existing ones are left as they are; the
  * services' startup checks report a partition mismatch). Returns the names it created.
+ * A cluster passes its replication factor (its `min.insync.replicas` applies by default).
  */
 export async function ensureTopics(
   brokers: string[],
   partitions = DEFAULT_PARTITIONS,
+  replicationFactor = 1,
 ): Promise<string[]> {
   const admin = new Kafka({
     brokers,
@@ -27,20 +33,62 @@ export async function ensureTopics(
     );
     if (missing.length > 0) {
       await admin.createTopics({
-        waitForLeaders: true,
+        // kafkajs' own wait asks one broker, which in a cluster may not know the topic yet
+        // (UNKNOWN_TOPIC_OR_PARTITION ends it); the loop below asks every broker instead.
+        waitForLeaders: false,
         topics: missing.map((topic) => ({
           topic,
           numPartitions: partitions,
-          replicationFactor: 1,
+          replicationFactor,
           configEntries: Object.entries(TOPIC_CONFIG[topic]).map(([name, value]) => ({
             name,
             value,
           })),
         })),
       });
+      await waitForLeaders(brokers, missing);
     }
     return missing;
   } finally {
     await admin.disconnect();
+  }
+}
+
+/** Until every broker's metadata names a leader for each partition of `topics` (bounded). */
+async function waitForLeaders(brokers: string[], topics: string[]): Promise<void> {
+  const deadline = Date.now() + LEADERS_TIMEOUT_MS;
+  for (const broker of brokers) {
+    const admin = new Kafka({
+      brokers: [broker],
+      clientId: 'devstack',
+      connectionTimeout: 3_000,
+      requestTimeout: 10_000,
+      logLevel: logLevel.NOTHING,
+    }).admin();
+    try {
+      await admin.connect();
+      while (!(await knowsLeaders(admin, topics))) {
+        if (Date.now() > deadline) {
+          throw new StackError(
+            `${broker} knows no leaders for ${topics.join(', ')} ${LEADERS_TIMEOUT_MS / 1000} s after their creation`,
+          );
+        }
+        await sleep(100);
+      }
+    } finally {
+      await admin.disconnect();
+    }
+  }
+}
+
+async function knowsLeaders(admin: Admin, topics: string[]): Promise<boolean> {
+  try {
+    const { topics: metadata } = await admin.fetchTopicMetadata({ topics });
+    return (
+      metadata.length === topics.length &&
+      metadata.every((t) => t.partitions.length > 0 && t.partitions.every((p) => p.leader >= 0))
+    );
+  } catch {
+    return false; // this broker does not know the topics yet
   }
 }

@@ -1,0 +1,151 @@
+import { spawn } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { freePort, uniqueName, waitFor } from '@kafka-ecs/testing';
+import { Kafka, logLevel } from 'kafkajs';
+import {
+  ensureTopics,
+  isAlive,
+  type KafkaCluster,
+  kafkaClusterStatus,
+  stackClasspath,
+  startKafkaCluster,
+  stopKafkaCluster,
+} from '../src/index.ts';
+import { isListening } from '../src/processes.ts';
+
+const cli = join(import.meta.dirname, '..', 'src', 'cli.ts');
+
+describe('a local three-broker cluster', () => {
+  let dir: string;
+  let cluster: KafkaCluster | undefined;
+  beforeEach(() => {
+    dir = mkdtempSync(join(tmpdir(), 'cluster-'));
+  });
+  afterEach(async () => {
+    await cluster?.stop();
+    cluster = undefined;
+    // What the CLI test started, should it have failed before `down`.
+    await stopKafkaCluster(join(dir, 'cluster'));
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('when one broker is killed, then acks=all writes go on; when it restarts, then it rejoins every ISR; stop leaves no process', async () => {
+    cluster = await startKafkaCluster({ dir, classpath: await stackClasspath() });
+    const kafka = new Kafka({
+      brokers: cluster.brokers,
+      clientId: 'cluster-test',
+      logLevel: logLevel.NOTHING,
+      retry: { retries: 5, initialRetryTime: 100, maxRetryTime: 1_000 },
+    });
+    const admin = kafka.admin();
+    const producer = kafka.producer({ idempotent: true, allowAutoTopicCreation: false });
+    const topic = 'new-user-created';
+    const replicas = async () =>
+      (await admin.fetchTopicMetadata({ topics: [topic] })).topics[0]?.partitions ?? [];
+    try {
+      await admin.connect();
+      expect((await admin.describeCluster()).brokers.map((b) => b.nodeId).sort()).toEqual([
+        1, 2, 3,
+      ]);
+      await ensureTopics(cluster.brokers, 8, cluster.replicationFactor);
+      const partitions = await replicas();
+      expect(partitions).toHaveLength(8);
+      for (const partition of partitions) {
+        expect(partition.replicas).toHaveLength(3);
+        expect(partition.isr).toHaveLength(3);
+      }
+      const config = await admin.describeConfigs({
+        includeSynonyms: false,
+        resources: [{ type: 2, name: topic, configNames: ['min.insync.replicas'] }],
+      });
+      expect(config.resources[0]?.configEntries[0]?.configValue).toBe('2');
+
+      await producer.connect();
+      const send = (n: number) =>
+        producer.send({
+          topic,
+          acks: -1,
+          messages: Array.from({ length: n }, (_, i) => ({ key: `k-${i}`, value: uniqueName() })),
+        });
+      await send(50);
+      const victim = cluster.nodes[0]?.nodeId ?? 1;
+      await cluster.kill(victim);
+      expect(cluster.nodes[0]?.pid()).toBeUndefined();
+      await waitFor(
+        async () => {
+          await send(50);
+          return true;
+        },
+        { timeoutMs: 30_000, description: 'acks=all writes with one broker down' },
+      );
+
+      await cluster.restart(victim);
+      await waitFor(async () => (await replicas()).every((p) => p.isr.includes(victim)), {
+        timeoutMs: 30_000,
+        description: 'the restarted broker back in every ISR',
+      });
+    } finally {
+      await producer.disconnect();
+      await admin.disconnect();
+    }
+    const pids = cluster.nodes.map((node) => node.pid()).filter((pid) => pid !== undefined);
+    expect(pids).toHaveLength(3);
+    await cluster.stop();
+    expect(pids.filter((pid) => isAlive(pid))).toEqual([]);
+  }, 120_000);
+
+  it('when started with `stack up --cluster`, then it prints the three brokers, and `down --cluster` stops them', async () => {
+    const base = await waitFor(
+      async () => {
+        const port = await freePort();
+        const taken = await Promise.all(
+          [1, 2, 3, 4, 5].map((offset) => isListening('127.0.0.1', port + offset, 200)),
+        );
+        return port < 65_000 && !taken.some(Boolean) ? port : undefined;
+      },
+      { description: 'six free ports in a row' },
+    );
+    const env = { ...process.env, STACK_DIR: dir, KAFKA_CLUSTER_PORT: String(base) };
+    const up = await run(['up', '--cluster'], env);
+    expect(up.code).toBe(0);
+    expect(up.stdout.trim()).toBe(
+      `KAFKA_BROKERS=127.0.0.1:${base},127.0.0.1:${base + 2},127.0.0.1:${base + 4}`,
+    );
+    const nodes = kafkaClusterStatus(join(dir, 'cluster'));
+    expect(nodes.every((node) => node.pid !== undefined)).toBe(true);
+
+    const down = await run(['down', '--cluster'], env);
+    expect(down.code).toBe(0);
+    expect(nodes.filter((node) => node.pid !== undefined && isAlive(node.pid))).toEqual([]);
+  }, 120_000);
+});
+
+function run(
+  args: string[],
+  env: NodeJS.ProcessEnv,
+): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, ['--conditions=kafka-ecs-source', cli, ...args], {
+      env: { ...env, NODE_OPTIONS: '' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (chunk: Buffer) => {
+      stdout += chunk.toString();
+    });
+    child.stderr.on('data', (chunk: Buffer) => {
+      stderr += chunk.toString();
+    });
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL');
+      reject(new Error(`stack ${args.join(' ')} did not finish within 100 s: ${stderr}`));
+    }, 100_000);
+    child.once('exit', (code) => {
+      clearTimeout(timer);
+      resolve({ code, stdout, stderr });
+    });
+  });
+}
