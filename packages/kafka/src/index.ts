@@ -24,7 +24,12 @@ export {
   type Publisher,
   type PublisherOptions,
 } from './publisher.ts';
-export { ensureTopics, type TopicSpec } from './topic-admin.ts';
+export {
+  describeTopics,
+  ensureTopics,
+  type TopicDescription,
+  type TopicSpec,
+} from './topic-admin.ts';
 export {
   createTransactionalProducer,
   type OffsetCommit,

@@ -55,6 +55,8 @@ export function createTransactionalProducer(options: {
   logger: Logger;
   /** @defaultValue 10_000 */
   transactionTimeoutMs?: number;
+  /** Called with a transaction's records just before it commits (a fault-injection seam). */
+  beforeCommit?: (records: RawRecord[]) => void;
 }): TransactionalProducer {
   const { logger } = options;
   // A producer whose transaction failed is replaced, not reused: kafkajs rolls back its
@@ -110,6 +112,7 @@ export function createTransactionalProducer(options: {
       for (const [groupId, topics] of offsetsByGroup(entries)) {
         await transaction.sendOffsets({ consumerGroupId: groupId, topics });
       }
+      options.beforeCommit?.(entries.flatMap((entry) => entry.records));
       await transaction.commit();
     } catch (error) {
       await transaction.abort().catch((abortError: unknown) => {

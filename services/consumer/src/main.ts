@@ -1,8 +1,12 @@
 // Composition root: the only module that reads the environment, creates clients and listens.
 import { ConfigError, loadConsumerConfig } from '@kafka-ecs/config';
 import { createKafkaClient } from '@kafka-ecs/kafka';
+import { type RetryPolicy, type RetryStep, retryChainMs } from '@kafka-ecs/retry';
 import { createLogger, onShutdownSignal } from '@kafka-ecs/service-kit';
 import { Redis } from 'ioredis';
+import { withFaultInjection } from './entry-points/kafka/handlers/fault-injection.ts';
+import { eventHandlers } from './entry-points/kafka/handlers/index.ts';
+import { prepareTopics } from './infra/topic-check.ts';
 import { startConsumerService } from './service.ts';
 
 async function main(): Promise<void> {
@@ -21,12 +25,51 @@ async function main(): Promise<void> {
   };
   const redis = new Redis(config.REDIS_URL, redisOptions);
   const subscriber = new Redis(config.REDIS_URL, redisOptions);
+  // BullMQ's worker blocks on Redis by design: it must retry commands forever, not fail them.
+  const workerConnection = new Redis(config.REDIS_URL, { maxRetriesPerRequest: null });
   for (const [name, client] of [
     ['redis', redis],
     ['redis subscriber', subscriber],
+    ['redis retry worker', workerConnection],
   ] as const) {
     client.on('error', (error) => logger.warn({ err: error, client: name }, 'redis error'));
   }
+
+  const policy: RetryPolicy = {
+    maxAttempts: config.RETRY_MAX_ATTEMPTS,
+    backoffMs: config.RETRY_BACKOFF_MS,
+    factor: config.RETRY_BACKOFF_FACTOR,
+    maxBackoffMs: config.RETRY_BACKOFF_MAX_MS,
+  };
+  await prepareTopics({
+    brokers: config.KAFKA_BROKERS,
+    logger,
+    mode: config.TOPIC_CHECK,
+    expected: {
+      eventTopics: config.CONSUMER_TOPICS,
+      retryTopic: config.RETRY_TOPIC,
+      deadLetterTopic: config.DEAD_LETTER_TOPIC,
+      partitions: config.KAFKA_TOPIC_PARTITIONS,
+      retryChainMs: retryChainMs(policy),
+    },
+  });
+
+  const pattern = config.FAULT_INJECT_USERNAME_PATTERN;
+  if (pattern) {
+    logger.warn({ pattern, failures: config.FAULT_INJECT_FAILURES }, 'fault injection is on');
+  }
+  const handlers = pattern
+    ? withFaultInjection(eventHandlers, {
+        usernamePattern: new RegExp(pattern),
+        failures: config.FAULT_INJECT_FAILURES,
+      })
+    : eventHandlers;
+  const crashAt = new Set<string>(config.FAULT_INJECT_CRASH_AT);
+  const onStep = (step: RetryStep) => {
+    if (!crashAt.has(step)) return;
+    logger.fatal({ step }, 'FAULT_INJECT_CRASH_AT: killing the process here');
+    process.kill(process.pid, 'SIGKILL');
+  };
 
   // Replaced by the ordered shutdown once everything has started; before that, just exit.
   let shutdown = async (exitCode = 1): Promise<void> => process.exit(exitCode);
@@ -41,6 +84,19 @@ async function main(): Promise<void> {
     producerEndpoint: config.PRODUCER_SVC_ENDPOINT,
     pingTimeoutMs: config.PING_TIMEOUT_MS,
     port: config.PORT,
+    handlers,
+    retry: {
+      workerConnection,
+      policy,
+      topics: { retry: config.RETRY_TOPIC, deadLetter: config.DEAD_LETTER_TOPIC },
+      concurrency: config.RETRY_CONCURRENCY,
+      onStep: crashAt.size > 0 ? onStep : undefined,
+    },
+    operatorAuth: {
+      adminToken: config.ADMIN_TOKEN,
+      production: config.NODE_ENV === 'production',
+      readsNeedToken: config.DEAD_LETTER_READS_NEED_TOKEN,
+    },
     consumerOptions: {
       sessionTimeoutMs: config.CONSUMER_SESSION_TIMEOUT_MS,
       // A consumer kafkajs will not restart leaves a process that only looks healthy: exit 1 so
@@ -57,7 +113,10 @@ async function main(): Promise<void> {
     logger,
     steps: [
       ...service.shutdownSteps,
-      { name: 'redis', run: () => Promise.all([redis.quit(), subscriber.quit()]) },
+      {
+        name: 'redis',
+        run: () => Promise.all([redis.quit(), subscriber.quit(), workerConnection.quit()]),
+      },
     ],
   });
 }

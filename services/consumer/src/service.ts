@@ -2,19 +2,28 @@ import { createRedisEventTarget } from '@graphql-yoga/redis-event-target';
 import { createPubSub } from '@graphql-yoga/subscription';
 import type { BatchConsumer, BatchConsumerOptions } from '@kafka-ecs/kafka';
 import { createBatchConsumer } from '@kafka-ecs/kafka';
+import {
+  createRetrySystem,
+  type RetryPolicy,
+  type RetrySystem,
+  type RouterTopics,
+  type StepHook,
+} from '@kafka-ecs/retry';
 import type { ShutdownStep } from '@kafka-ecs/service-kit';
 import type { FastifyInstance } from 'fastify';
 import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import { buildConsumerApp } from './app.ts';
-import { createGraphqlSchema } from './entry-points/graphql/schema.ts';
-import { eventHandlers } from './entry-points/kafka/handlers/index.ts';
 import {
-  createLoggingFailureHandler,
-  type RecordFailureHandler,
-} from './entry-points/kafka/record-failure.ts';
+  createOperatorGuard,
+  type OperatorAuthSettings,
+} from './entry-points/graphql/operator-auth.ts';
+import { createGraphqlSchema } from './entry-points/graphql/schema.ts';
+import { type EventHandlers, eventHandlers } from './entry-points/kafka/handlers/index.ts';
+import { createRoutingFailureHandler } from './entry-points/kafka/record-failure.ts';
 import { createViewBatchProcessor } from './entry-points/kafka/view-batch-processor.ts';
-import { type ConsumerMetrics, createConsumerMetrics } from './infra/metrics.ts';
+import { createRecordRunner } from './entry-points/retry/record-runner.ts';
+import { type ConsumerMetrics, createConsumerMetrics, retryMetricsOf } from './infra/metrics.ts';
 import { createProducerClient } from './infra/producer-client.ts';
 import { createRedisViewStore, type ViewStore } from './infra/redis-view-store.ts';
 import { viewKeys } from './infra/view-keys.ts';
@@ -35,11 +44,20 @@ export interface ConsumerServiceOptions {
   pingTimeoutMs: number;
   port: number;
   host?: string;
-  /** The failure seam; the default counts, logs and moves on. */
-  createFailureHandler?: (deps: {
-    logger: Logger;
-    metrics: ConsumerMetrics;
-  }) => RecordFailureHandler;
+  /** One handler per event type. @defaultValue eventHandlers (main.ts adds fault injection) */
+  handlers?: EventHandlers;
+  /** The failure path: retry side-topic, delayed retries, dead-letter queue. */
+  retry: {
+    /** BullMQ's worker connection: a client of its own with `maxRetriesPerRequest: null`. */
+    workerConnection: Redis;
+    policy: RetryPolicy;
+    topics: RouterTopics;
+    concurrency: number;
+    /** Called at each step of the failure path (fault injection). */
+    onStep?: StepHook;
+  };
+  /** Who may read dead letters and replay them. */
+  operatorAuth: OperatorAuthSettings;
   /** Consumer tuning (tests shorten the session). */
   consumerOptions?: Pick<
     BatchConsumerOptions,
@@ -55,6 +73,7 @@ export interface ConsumerService {
   url: string;
   app: FastifyInstance;
   consumer: BatchConsumer;
+  retry: RetrySystem;
   metrics: ConsumerMetrics;
   store: ViewStore;
   registry: ViewRegistry;
@@ -65,23 +84,46 @@ export interface ConsumerService {
 
 /**
  * Wires the read side from clients the caller created (main.ts, or a test), starts consuming
- * and listens. Start order: view registry (Redis) → consumer group → HTTP.
+ * and listens. Start order: view registry (Redis) → failure path (its producer, side-topic and
+ * dead-letter consumers, retry worker) → main consumer group → HTTP.
  */
 export async function startConsumerService(
   options: ConsumerServiceOptions,
 ): Promise<ConsumerService> {
   const { logger, redis } = options;
   const keys = viewKeys(options.viewPrefix);
+  const handlers = options.handlers ?? eventHandlers;
   const registry = createViewRegistry({ redis, prefix: options.viewPrefix });
   const store = createRedisViewStore({ redis, prefix: options.viewPrefix });
+  const target = async () => {
+    const { active, writing } = await registry.targets();
+    return { views: writing, notifyView: active };
+  };
   let consumer: BatchConsumer | undefined;
-  const metrics = createConsumerMetrics({ readLag: () => consumer?.lag() ?? Promise.resolve([]) });
-  const onRecordFailure = (options.createFailureHandler ?? createLoggingFailureHandler)({
-    logger,
-    metrics,
+  let retry: RetrySystem | undefined;
+  const metrics = createConsumerMetrics({
+    readLag: () => consumer?.lag() ?? Promise.resolve([]),
+    readRetryLag: () => retry?.lag() ?? Promise.resolve([]),
   });
+  retry = createRetrySystem({
+    kafka: options.kafka,
+    redis,
+    workerConnection: options.retry.workerConnection,
+    groupId: options.groupId,
+    topics: options.retry.topics,
+    policy: options.retry.policy,
+    concurrency: options.retry.concurrency,
+    run: createRecordRunner({ handlers, store, target, metrics }),
+    logger,
+    metrics: retryMetricsOf(metrics),
+    onStep: options.retry.onStep,
+    consumerOptions: options.consumerOptions,
+  });
+  const failurePath = retry;
 
   await registry.initialize();
+  // The failure path first: the main consumer's first failed batch needs its producer.
+  await failurePath.start();
   consumer = createBatchConsumer({
     client: options.kafka,
     groupId: options.groupId,
@@ -90,15 +132,17 @@ export async function startConsumerService(
     // A new group reads the topics from the start: Kafka is the source of truth for the view.
     fromBeginning: true,
     ...options.consumerOptions,
+    transactions: failurePath.transactions,
     handleBatch: createViewBatchProcessor({
-      handlers: eventHandlers,
+      handlers,
       store,
       metrics,
-      onRecordFailure,
-      target: async () => {
-        const { active, writing } = await registry.targets();
-        return { views: writing, notifyView: active };
-      },
+      onRecordFailure: createRoutingFailureHandler({
+        logger,
+        metrics,
+        route: (failures) => failurePath.routeFailures(failures),
+      }),
+      target,
     }),
     onBatchFailed: (batch) => metrics.batchFailures.inc({ topic: batch.topic }),
   });
@@ -120,13 +164,19 @@ export async function startConsumerService(
     registry: metrics.registry,
     producer,
     checks: [
-      { name: 'kafka', check: () => running.isJoined() },
+      { name: 'kafka', check: () => running.isJoined() && failurePath.isJoined() },
       { name: 'redis', check: async () => (await redis.ping()) === 'PONG' },
     ],
     schema: createGraphqlSchema({
       store,
       activeView: () => registry.active(),
       notifications: () => pubSub.subscribe(keys.notifications),
+      operator: {
+        deadLetters: failurePath.deadLetters,
+        replay: (id) => failurePath.replay(id),
+        stats: () => failurePath.stats(),
+        authorize: createOperatorGuard(options.operatorAuth),
+      },
     }),
   });
   const url = await app.listen({ host: options.host ?? '0.0.0.0', port: options.port });
@@ -134,12 +184,15 @@ export async function startConsumerService(
   const shutdownSteps: ShutdownStep[] = [
     { name: 'http', run: () => app.close() },
     { name: 'kafka consumer', run: () => running.stop() },
+    // After the main consumer: its last batch may still write through the failure path.
+    { name: 'retry system', run: () => failurePath.stop() },
     { name: 'producer client', run: () => producer.close() },
   ];
   return {
     url,
     app,
     consumer: running,
+    retry: failurePath,
     metrics,
     store,
     registry,

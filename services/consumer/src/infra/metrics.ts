@@ -1,3 +1,4 @@
+import type { RetryMetrics } from '@kafka-ecs/retry';
 import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
 
 export type ConsumerMetrics = ReturnType<typeof createConsumerMetrics>;
@@ -8,11 +9,15 @@ export type ConsumerMetrics = ReturnType<typeof createConsumerMetrics>;
  */
 export function createConsumerMetrics(options: {
   readLag?: () => Promise<{ topic: string; partition: number; lag: number }[]>;
+  /** The side-topic and dead-letter consumers' lag, by group. */
+  readRetryLag?: () => Promise<
+    { groupId: string; topic: string; partition: number; lag: number }[]
+  >;
   defaultMetrics?: boolean;
 }) {
   const registry = new Registry();
   if (options.defaultMetrics ?? true) collectDefaultMetrics({ register: registry });
-  const readLag = options.readLag;
+  const { readLag, readRetryLag } = options;
   return {
     registry,
     eventsApplied: new Counter({
@@ -52,6 +57,57 @@ export function createConsumerMetrics(options: {
       buckets: [1, 10, 50, 100, 250, 500, 1000, 5000],
       registers: [registry],
     }),
+    retriesScheduled: new Counter({
+      name: 'consumer_retries_scheduled_total',
+      help: 'Retries scheduled as BullMQ delayed jobs',
+      registers: [registry],
+    }),
+    retriesRun: new Counter({
+      name: 'consumer_retries_total',
+      help: 'Retry jobs that re-ran a handler, by outcome (succeeded, failed)',
+      labelNames: ['outcome'],
+      registers: [registry],
+    }),
+    retryDuplicates: new Counter({
+      name: 'consumer_retry_duplicates_total',
+      help: 'Retry records skipped because their failure was already counted',
+      registers: [registry],
+    }),
+    deadLettered: new Counter({
+      name: 'consumer_dead_lettered_total',
+      help: 'Records sent to the dead-letter queue, by reason (exhausted, non-retryable)',
+      labelNames: ['reason'],
+      registers: [registry],
+    }),
+    replayed: new Counter({
+      name: 'consumer_dead_letter_replays_total',
+      help: 'Operator replays of dead letters, by outcome (replayed, failed)',
+      labelNames: ['outcome'],
+      registers: [registry],
+    }),
+    retryInfrastructureFailures: new Counter({
+      name: 'consumer_retry_infrastructure_failures_total',
+      help: 'Redis, BullMQ or Kafka failures under the retry machinery (the work is retried)',
+      labelNames: ['component'],
+      registers: [registry],
+    }),
+    retryLag: new Gauge({
+      name: 'consumer_retry_lag',
+      help: 'Records of the side topic and the dead-letter queue not yet handled, by group',
+      labelNames: ['group', 'topic', 'partition'],
+      registers: [registry],
+      async collect() {
+        if (!readRetryLag) return;
+        this.reset();
+        try {
+          for (const { groupId, topic, partition, lag } of await readRetryLag()) {
+            this.set({ group: groupId, topic, partition: String(partition) }, lag);
+          }
+        } catch {
+          // As for consumer_lag: a scrape during an outage reports nothing rather than fail.
+        }
+      },
+    }),
     lag: new Gauge({
       name: 'consumer_lag',
       help: 'Records written to a partition and not yet committed by the consumer group',
@@ -69,5 +125,17 @@ export function createConsumerMetrics(options: {
         }
       },
     }),
+  };
+}
+
+/** The retry system's reports, as the consumer's metrics. */
+export function retryMetricsOf(metrics: ConsumerMetrics): RetryMetrics {
+  return {
+    scheduled: (count) => metrics.retriesScheduled.inc(count),
+    duplicate: () => metrics.retryDuplicates.inc(),
+    retried: (outcome) => metrics.retriesRun.inc({ outcome }),
+    deadLettered: (reason) => metrics.deadLettered.inc({ reason }),
+    replayed: (outcome) => metrics.replayed.inc({ outcome }),
+    infrastructureFailure: (component) => metrics.retryInfrastructureFailures.inc({ component }),
   };
 }

@@ -1,5 +1,6 @@
 import { createEvent, type DomainEvent, encodeEvent } from '@kafka-ecs/events';
 import { createKafkaClient } from '@kafka-ecs/kafka';
+import type { RetryPolicy } from '@kafka-ecs/retry';
 import { testInfrastructure, uniqueName } from '@kafka-ecs/testing';
 import { Redis } from 'ioredis';
 import { Kafka, logLevel, type Producer } from 'kafkajs';
@@ -19,6 +20,8 @@ export function isolation() {
     tokenTopic: uniqueName('issued-token'),
     groupId: uniqueName('consumer-group'),
     viewPrefix: uniqueName('view'),
+    retryTopic: uniqueName('retry'),
+    deadLetterTopic: uniqueName('dead-letters'),
   };
 }
 export type Isolation = ReturnType<typeof isolation>;
@@ -46,14 +49,25 @@ export async function createTopics(topics: string[], partitions = 8): Promise<vo
 export const newRedis = (url = testInfrastructure().redisUrl) =>
   new Redis(url, { maxRetriesPerRequest: 1, commandTimeout: 5_000 });
 
+/** Retries in milliseconds: 100, 200, 400 ms, dead letter after the 4th failed attempt. */
+export const FAST_RETRIES = { maxAttempts: 4, backoffMs: 100, factor: 2, maxBackoffMs: 1_000 };
+export const ADMIN_TOKEN = 'test-admin-token-0123456789';
+
 /** A consumer service in process on port 0, with clients of its own; `close` releases all. */
 export async function startTestConsumer(
   iso: Isolation,
-  overrides: Partial<ConsumerServiceOptions> & { redisUrl?: string } = {},
+  overrides: Partial<ConsumerServiceOptions> & {
+    redisUrl?: string;
+    retryPolicy?: RetryPolicy;
+  } = {},
 ): Promise<ConsumerService & { close(): Promise<void>; redis: Redis }> {
   const redis = newRedis(overrides.redisUrl);
   const subscriber = newRedis(overrides.redisUrl);
-  for (const client of [redis, subscriber]) client.on('error', () => {});
+  const workerConnection = new Redis(overrides.redisUrl ?? testInfrastructure().redisUrl, {
+    maxRetriesPerRequest: null,
+  });
+  for (const client of [redis, subscriber, workerConnection]) client.on('error', () => {});
+  await createTopics([iso.retryTopic, iso.deadLetterTopic]);
   const kafka = createKafkaClient({
     brokers: testInfrastructure().kafkaBrokers,
     clientId: uniqueName('consumer'),
@@ -72,6 +86,13 @@ export async function startTestConsumer(
     port: 0,
     host: '127.0.0.1',
     consumerOptions: { sessionTimeoutMs: 6_000, maxBackoffMs: 500 },
+    retry: {
+      workerConnection,
+      policy: overrides.retryPolicy ?? FAST_RETRIES,
+      topics: { retry: iso.retryTopic, deadLetter: iso.deadLetterTopic },
+      concurrency: 8,
+    },
+    operatorAuth: { adminToken: ADMIN_TOKEN, production: false, readsNeedToken: false },
     ...overrides,
   });
   return {
@@ -81,6 +102,7 @@ export async function startTestConsumer(
       await service.stop();
       redis.disconnect();
       subscriber.disconnect();
+      workerConnection.disconnect();
     },
   };
 }

@@ -4,6 +4,7 @@ import type { FastifyBaseLogger, FastifyInstance } from 'fastify';
 import type { GraphQLFormattedError, GraphQLSchema } from 'graphql';
 import { useServer } from 'graphql-ws/use/ws';
 import { WebSocketServer } from 'ws';
+import type { GraphqlContext } from './operator-auth.ts';
 
 /** Codes we raise on purpose; anything else is masked and logged. */
 const EXPOSED_CODES = new Set([
@@ -16,6 +17,7 @@ const EXPOSED_CODES = new Set([
   'OPERATION_RESOLUTION_FAILURE',
   'UNAUTHENTICATED',
   'FORBIDDEN',
+  'NOT_FOUND',
 ]);
 
 /**
@@ -52,7 +54,7 @@ export async function mountGraphql(
     await new Promise<void>((resolve) => sockets.close(() => resolve()));
   });
 
-  const apollo = new ApolloServer({
+  const apollo = new ApolloServer<GraphqlContext>({
     schema: options.schema,
     formatError,
     // Shutdown is ordered by main.ts (HTTP, consumer, Redis). Apollo's own handler (on outside
@@ -66,5 +68,8 @@ export async function mountGraphql(
   app.addHook('onClose', async () => {
     await apollo.stop();
   });
-  await app.register(fastifyApollo(apollo), { path });
+  await app.register(fastifyApollo(apollo), {
+    path,
+    context: async (request) => ({ authorization: request.headers.authorization }),
+  });
 }

@@ -2,6 +2,11 @@ import { makeExecutableSchema } from '@graphql-tools/schema';
 import { GraphQLError, type GraphQLSchema } from 'graphql';
 import type { UserView } from '../../domain/user-view.ts';
 import { decodeUsersCursor, toUserView, type ViewStore } from '../../infra/redis-view-store.ts';
+import {
+  type DeadLetterDeps,
+  deadLetterResolvers,
+  deadLetterTypeDefs,
+} from './dead-letter.schema.ts';
 
 const typeDefs = /* GraphQL */ `
   "One user as the read side knows it, built from new-user-created and issued-token events."
@@ -49,16 +54,22 @@ export interface GraphqlDeps {
   activeView: () => Promise<string>;
   /** Every notification published by any instance, as the raw user hash the script sends. */
   notifications: () => AsyncIterable<Record<string, string>>;
+  /** The dead-letter operations (queries, replay, stats). */
+  operator: DeadLetterDeps;
 }
 
 const badInput = (message: string, argumentName: string) =>
   new GraphQLError(message, { extensions: { code: 'BAD_USER_INPUT', argumentName } });
 
 export function createGraphqlSchema(deps: GraphqlDeps): GraphQLSchema {
+  const operator = deadLetterResolvers(deps.operator);
   return makeExecutableSchema({
-    typeDefs,
+    typeDefs: [typeDefs, deadLetterTypeDefs],
     resolvers: {
+      DeadLetter: operator.DeadLetter,
+      Mutation: operator.Mutation,
       Query: {
+        ...operator.Query,
         user: async (_parent: unknown, args: { id: string }) =>
           deps.store.user(await deps.activeView(), args.id),
         users: async (_parent: unknown, args: { first?: number | null; after?: string | null }) => {

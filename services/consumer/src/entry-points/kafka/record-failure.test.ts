@@ -17,7 +17,7 @@ const failure = (retriable: boolean, reason: string): RecordFailure => ({
   reason,
 });
 
-describe('the interim failure handler (before the retry topic exists)', () => {
+describe('the rebuild failure handler', () => {
   const setup = () => {
     const metrics = createConsumerMetrics({ defaultMetrics: false });
     const handler = createLoggingFailureHandler({ logger: pino({ level: 'silent' }), metrics });
@@ -28,7 +28,7 @@ describe('the interim failure handler (before the retry topic exists)', () => {
     const { metrics, handler } = setup();
     await expect(
       handler([failure(false, 'malformed-json'), failure(false, 'unknown-type')]),
-    ).resolves.toBeUndefined();
+    ).resolves.toEqual([]);
     const counted = await metrics.recordFailures.get();
     expect(counted.values.map((v) => [v.labels.reason, v.value]).sort()).toEqual([
       ['malformed-json', 1],

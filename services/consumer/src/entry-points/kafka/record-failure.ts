@@ -1,4 +1,4 @@
-import type { ConsumedRecord } from '@kafka-ecs/kafka';
+import type { ConsumedRecord, RawRecord } from '@kafka-ecs/kafka';
 import type { Logger } from 'pino';
 import type { ConsumerMetrics } from '../../infra/metrics.ts';
 
@@ -16,41 +16,55 @@ export interface RecordFailure {
 }
 
 /**
- * The failure seam. Called with a batch's failed records before its offsets are committed;
- * resolving means each record is safely somewhere (the retry side-topic, the dead-letter queue),
- * rejecting holds the batch uncommitted and it is offered again. The retry work (issue 5) plugs
- * its side-topic / dead-letter publisher in here.
+ * The failure seam. Called with a batch's failed records; resolves with the records to write
+ * (retry records, dead letters), which the batch consumer commits in one transaction with the
+ * batch's offsets. Rejecting holds the batch uncommitted and it is offered again.
  */
-export type RecordFailureHandler = (failures: RecordFailure[]) => Promise<void>;
+export type RecordFailureHandler = (failures: RecordFailure[]) => Promise<RawRecord[]>;
+
+const logFailures = (logger: Logger, metrics: ConsumerMetrics, failures: RecordFailure[]) => {
+  for (const { record, error, retriable, reason } of failures) {
+    metrics.recordFailures.inc({ topic: record.topic, reason });
+    logger.warn(
+      {
+        err: error,
+        topic: record.topic,
+        partition: record.partition,
+        offset: record.offset,
+        key: record.key?.toString('utf8'),
+        retriable,
+        reason,
+      },
+      retriable
+        ? 'record failed; sending it to the retry topic'
+        : 'record can never apply; dead-lettering it',
+    );
+  }
+};
+
+/** The live consumer's: every failure is logged, counted and routed by the retry system. */
+export function createRoutingFailureHandler(deps: {
+  logger: Logger;
+  metrics: ConsumerMetrics;
+  route: (failures: RecordFailure[]) => RawRecord[];
+}): RecordFailureHandler {
+  return async (failures) => {
+    logFailures(deps.logger, deps.metrics, failures);
+    return deps.route(failures);
+  };
+}
 
 /**
- * Until the retry side-topic exists (issue 5): a record that can never succeed (malformed, schema
- * violation, unknown type) is counted, logged and skipped, so it never blocks its partition; a
- * retriable failure holds the batch uncommitted (the batch consumer retries it in place with a
- * growing pause), because skipping it would lose an event that could still be applied.
+ * For a rebuild of the view, whose bad records the live consumer already sent down the failure
+ * path: a record that can never succeed is counted, logged and skipped; a retriable failure
+ * holds the batch (retried in place), because skipping it would leave the new view short.
  */
 export function createLoggingFailureHandler(deps: {
   logger: Logger;
   metrics: ConsumerMetrics;
 }): RecordFailureHandler {
   return async (failures) => {
-    for (const { record, error, retriable, reason } of failures) {
-      deps.metrics.recordFailures.inc({ topic: record.topic, reason });
-      deps.logger.error(
-        {
-          err: error,
-          topic: record.topic,
-          partition: record.partition,
-          offset: record.offset,
-          key: record.key?.toString('utf8'),
-          retriable,
-          reason,
-        },
-        retriable
-          ? 'record failed: holding its batch until it applies (no retry topic yet)'
-          : 'record skipped: it can never be applied (no dead-letter queue yet)',
-      );
-    }
+    logFailures(deps.logger, deps.metrics, failures);
     const retriable = failures.filter((failure) => failure.retriable);
     if (retriable.length > 0) {
       throw new Error(
@@ -58,17 +72,22 @@ export function createLoggingFailureHandler(deps: {
         { cause: retriable[0]?.error },
       );
     }
+    return [];
   };
 }
 
 /** Classifies an error thrown while decoding or handling a record. */
-export function toRecordFailure(record: ConsumedRecord, thrown: unknown): RecordFailure {
+export function classifyError(thrown: unknown): Omit<RecordFailure, 'record'> {
   const error = thrown instanceof Error ? thrown : new Error(String(thrown));
   const marked = error as Error & { retriable?: unknown; reason?: unknown };
   return {
-    record,
     error,
     retriable: marked.retriable !== false,
     reason: typeof marked.reason === 'string' ? marked.reason : error.name,
   };
 }
+
+export const toRecordFailure = (record: ConsumedRecord, thrown: unknown): RecordFailure => ({
+  record,
+  ...classifyError(thrown),
+});

@@ -10,10 +10,13 @@ import {
   toRecordFailure,
 } from './record-failure.ts';
 
+const FIRST_RUN = { attempt: 1 };
+
 /**
  * The hot path: decode every record of the batch, turn each event into its view change through
  * the handler map, write all changes in one Redis round trip, then hand the records that failed
- * to the failure seam. Resolves only when all of that is durable, so the batch may be committed.
+ * to the failure seam. Resolves once the view writes are durable, with the failure path's records
+ * for the batch consumer to write in one transaction with the batch's commit.
  */
 export function createViewBatchProcessor(deps: {
   handlers: EventHandlers;
@@ -35,7 +38,7 @@ export function createViewBatchProcessor(deps: {
         changes.push({
           eventId: event.id,
           eventType: event.type,
-          change: handleEvent(deps.handlers, event),
+          change: handleEvent(deps.handlers, event, FIRST_RUN),
         });
         sources.push(record);
       } catch (error) {
@@ -49,8 +52,9 @@ export function createViewBatchProcessor(deps: {
       else if (outcome === 'duplicate') metrics.eventsDuplicate.inc({ type: eventType });
       else failures.push(toRecordFailure(sources[index] as RecordFailure['record'], outcome));
     });
-    if (failures.length > 0) await deps.onRecordFailure(failures);
+    const produce = failures.length > 0 ? await deps.onRecordFailure(failures) : [];
     metrics.batchSize.observe(batch.records.length);
     stopTimer();
+    return { produce };
   };
 }

@@ -3,8 +3,19 @@ import type { ViewChange } from '../../../domain/view-change.ts';
 import { tokenIssuedHandler } from './token-issued.handler.ts';
 import { userCreatedHandler } from './user-created.handler.ts';
 
-/** Turns one event into its change to the view; throws when the event cannot be applied. */
-export type EventHandler<Event extends DomainEvent = DomainEvent> = (event: Event) => ViewChange;
+/** Which run this is: 1 for the first delivery, n + 1 for the n-th retry or replay. */
+export interface HandlerContext {
+  attempt: number;
+}
+
+/**
+ * Turns one event into its change to the view; throws when the event cannot be applied (an
+ * error with `retriable: false` goes to the dead-letter queue at once, any other is retried).
+ */
+export type EventHandler<Event extends DomainEvent = DomainEvent> = (
+  event: Event,
+  context: HandlerContext,
+) => ViewChange;
 
 /** One handler per event type; the type system insists every known type has one. */
 export type EventHandlers = {
@@ -17,8 +28,12 @@ export const eventHandlers: EventHandlers = {
 };
 
 /** Runs the handler registered for the event's type. */
-export function handleEvent(handlers: EventHandlers, event: DomainEvent): ViewChange {
+export function handleEvent(
+  handlers: EventHandlers,
+  event: DomainEvent,
+  context: HandlerContext,
+): ViewChange {
   // The map is keyed by the same union the event is discriminated by.
   const handler = handlers[event.type] as EventHandler;
-  return handler(event);
+  return handler(event, context);
 }

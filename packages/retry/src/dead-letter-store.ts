@@ -1,0 +1,277 @@
+import type { DeadLetterReason } from '@kafka-ecs/events';
+import type { Redis } from 'ioredis';
+
+export interface DeadLetterHistoryEntry {
+  at: string;
+  action: 'dead-lettered' | 'replay-failed' | 'replayed';
+  attempt: number;
+  reason?: DeadLetterReason;
+  errorName?: string;
+  errorMessage?: string;
+}
+
+/** One dead letter as operators see it: where it came from, why it failed, what was done. */
+export interface DeadLetter {
+  /** `<original topic>:<partition>:<offset>`: one dead letter per original record. */
+  id: string;
+  topic: string;
+  partition: number;
+  offset: string;
+  key: Buffer | null;
+  value: Buffer | null;
+  /** The original record's own headers. */
+  headers: Record<string, string>;
+  /** Failed attempts, replays included. */
+  attempts: number;
+  reason: DeadLetterReason;
+  errorName: string;
+  errorMessage: string;
+  firstFailureAt: string;
+  /** When it was dead-lettered. */
+  failedAt: string;
+  consumerGroup: string;
+  /** Where the dead letter itself sits on the dead-letter topic. */
+  deadLetterPartition: number;
+  deadLetterOffset: string;
+  status: 'dead' | 'replayed';
+  history: DeadLetterHistoryEntry[];
+}
+
+export interface DeadLetterFilter {
+  topic?: string;
+  reason?: DeadLetterReason;
+  /** Case-insensitive substring of the error name or message. */
+  errorContains?: string;
+  since?: Date;
+  until?: Date;
+}
+
+export interface DeadLetterPage {
+  totalCount: number;
+  nodes: DeadLetter[];
+  endCursor: string | null;
+  hasNextPage: boolean;
+}
+
+export interface DeadLetterStore {
+  /** Indexes a dead letter read from the topic; false when that record was indexed before. */
+  index(deadLetter: DeadLetter): Promise<boolean>;
+  get(id: string): Promise<DeadLetter | null>;
+  /** Newest first. Rejects a cursor it did not issue with InvalidCursorError. */
+  list(
+    filter: DeadLetterFilter,
+    page: { first: number; after?: string | null },
+  ): Promise<DeadLetterPage>;
+  /** Replay succeeded: off the list, kept (with its history) for `keepReplayedMs`. */
+  markReplayed(id: string, entry: DeadLetterHistoryEntry): Promise<void>;
+  /** Replay failed: stays listed, with one more attempt and the error in its history. */
+  recordReplayFailure(id: string, entry: DeadLetterHistoryEntry): Promise<void>;
+}
+
+export class InvalidCursorError extends Error {
+  override name = 'InvalidCursorError';
+}
+
+/** Most entries one listing reads when filtering by error text: bounds the work of a request. */
+const MAX_SCAN = 20_000;
+const SCAN_CHUNK = 500;
+const KEEP_REPLAYED_MS = 30 * 24 * 3600 * 1000;
+
+/**
+ * The dead letters of one consumer group, indexed in Redis as they arrive on the dead-letter
+ * topic: one JSON document per dead letter, and sorted sets by failure time (all, per original
+ * topic, per reason) for newest-first listings with stable cursors.
+ */
+export function createDeadLetterStore(deps: { redis: Redis; prefix: string }): DeadLetterStore {
+  const { redis, prefix } = deps;
+  const keys = {
+    item: (id: string) => `${prefix}:item:${id}`,
+    all: `${prefix}:index:all`,
+    topic: (topic: string) => `${prefix}:index:topic:${topic}`,
+    reason: (reason: string) => `${prefix}:index:reason:${reason}`,
+  };
+  const indexesOf = (letter: DeadLetter) => [
+    keys.all,
+    keys.topic(letter.topic),
+    keys.reason(letter.reason),
+  ];
+
+  const get = async (id: string) => {
+    const json = await redis.get(keys.item(id));
+    return json === null ? null : parse(json);
+  };
+  const save = (letter: DeadLetter) => redis.set(keys.item(letter.id), serialize(letter));
+
+  return {
+    async index(letter) {
+      const existing = await get(letter.id);
+      // The same dead-letter record delivered again (the indexer restarted before committing).
+      if (
+        existing &&
+        existing.deadLetterPartition === letter.deadLetterPartition &&
+        existing.deadLetterOffset === letter.deadLetterOffset
+      ) {
+        return false;
+      }
+      const merged: DeadLetter = {
+        ...letter,
+        history: [...(existing?.history ?? []), ...letter.history],
+      };
+      const score = Date.parse(letter.failedAt);
+      const multi = redis
+        .multi()
+        .set(keys.item(letter.id), serialize(merged))
+        .persist(keys.item(letter.id));
+      for (const index of indexesOf(merged)) multi.zadd(index, score, letter.id);
+      await multi.exec();
+      return true;
+    },
+
+    get,
+
+    async list(filter, { first, after }) {
+      const cursor = after ? decodeCursor(after) : null;
+      const source = filter.topic
+        ? keys.topic(filter.topic)
+        : filter.reason
+          ? keys.reason(filter.reason)
+          : keys.all;
+      const max = filter.until ? String(filter.until.getTime()) : '+inf';
+      const min = filter.since ? String(filter.since.getTime()) : '-inf';
+      const needle = filter.errorContains?.toLowerCase();
+      const secondary = (letter: DeadLetter) =>
+        (!filter.reason || letter.reason === filter.reason) &&
+        (!needle ||
+          letter.errorName.toLowerCase().includes(needle) ||
+          letter.errorMessage.toLowerCase().includes(needle));
+      const filtered = Boolean(needle) || Boolean(filter.topic && filter.reason);
+
+      const nodes: DeadLetter[] = [];
+      let hasNextPage = false;
+      // Walk newest first from the cursor, in chunks, until the page is full (plus one, to know
+      // whether there is a next page).
+      let upper = cursor ? String(cursor.score) : max;
+      let skipUntil = cursor;
+      let scanned = 0;
+      while (scanned < MAX_SCAN) {
+        const chunk = await redis.zrevrangebyscore(
+          source,
+          upper,
+          min,
+          'WITHSCORES',
+          'LIMIT',
+          0,
+          SCAN_CHUNK,
+        );
+        if (chunk.length === 0) break;
+        const entries: { id: string; score: number }[] = [];
+        for (let i = 0; i < chunk.length; i += 2) {
+          entries.push({ id: chunk[i] as string, score: Number(chunk[i + 1]) });
+        }
+        // Members of equal score come in reverse lexical order; resume after the cursor's.
+        const fresh = entries.filter(
+          (entry) =>
+            !skipUntil ||
+            entry.score < skipUntil.score ||
+            (entry.score === skipUntil.score && entry.id < skipUntil.id),
+        );
+        scanned += entries.length;
+        const letters = await Promise.all(fresh.map((entry) => get(entry.id)));
+        for (const letter of letters) {
+          if (!letter || !secondary(letter)) continue;
+          if (nodes.length === first) {
+            hasNextPage = true;
+            break;
+          }
+          nodes.push(letter);
+        }
+        if (hasNextPage || entries.length < SCAN_CHUNK) break;
+        const last = entries.at(-1) as { id: string; score: number };
+        upper = String(last.score);
+        skipUntil = last;
+      }
+      const totalCount = filtered
+        ? await countMatching(source, min, max, secondary)
+        : await redis.zcount(source, min, max);
+      const last = nodes.at(-1);
+      return {
+        totalCount,
+        nodes,
+        endCursor: last ? encodeCursor({ score: Date.parse(last.failedAt), id: last.id }) : null,
+        hasNextPage,
+      };
+    },
+
+    async markReplayed(id, entry) {
+      const letter = await get(id);
+      if (!letter) return;
+      const updated: DeadLetter = {
+        ...letter,
+        status: 'replayed',
+        history: [...letter.history, entry],
+      };
+      const multi = redis.multi().set(keys.item(id), serialize(updated), 'PX', KEEP_REPLAYED_MS);
+      for (const index of indexesOf(letter)) multi.zrem(index, id);
+      await multi.exec();
+    },
+
+    async recordReplayFailure(id, entry) {
+      const letter = await get(id);
+      if (!letter) return;
+      await save({
+        ...letter,
+        attempts: entry.attempt,
+        errorName: entry.errorName ?? letter.errorName,
+        errorMessage: entry.errorMessage ?? letter.errorMessage,
+        history: [...letter.history, entry],
+      });
+    },
+  };
+
+  async function countMatching(
+    source: string,
+    min: string,
+    max: string,
+    matches: (letter: DeadLetter) => boolean,
+  ): Promise<number> {
+    const ids = await redis.zrevrangebyscore(source, max, min, 'LIMIT', 0, MAX_SCAN);
+    let count = 0;
+    for (let i = 0; i < ids.length; i += SCAN_CHUNK) {
+      const letters = await Promise.all(ids.slice(i, i + SCAN_CHUNK).map((id) => get(id)));
+      count += letters.filter((letter) => letter && matches(letter)).length;
+    }
+    return count;
+  }
+}
+
+function serialize(letter: DeadLetter): string {
+  return JSON.stringify({
+    ...letter,
+    key: letter.key?.toString('base64') ?? null,
+    value: letter.value?.toString('base64') ?? null,
+  });
+}
+
+function parse(json: string): DeadLetter {
+  const stored = JSON.parse(json) as Omit<DeadLetter, 'key' | 'value'> & {
+    key: string | null;
+    value: string | null;
+  };
+  return {
+    ...stored,
+    key: stored.key === null ? null : Buffer.from(stored.key, 'base64'),
+    value: stored.value === null ? null : Buffer.from(stored.value, 'base64'),
+  };
+}
+
+const encodeCursor = (position: { score: number; id: string }) =>
+  Buffer.from(`${position.score}|${position.id}`, 'utf8').toString('base64url');
+
+function decodeCursor(cursor: string): { score: number; id: string } {
+  const text = /^[A-Za-z0-9_-]+$/.test(cursor)
+    ? Buffer.from(cursor, 'base64url').toString('utf8')
+    : '';
+  const match = /^(\d+)\|(.+)$/.exec(text);
+  if (!match) throw new InvalidCursorError('after is not a cursor returned by deadLetters');
+  return { score: Number(match[1]), id: match[2] as string };
+}

@@ -1,0 +1,93 @@
+import { createHash } from 'node:crypto';
+import type { Redis } from 'ioredis';
+
+/**
+ * Advances a chain's attempt count once per failure, whatever is delivered twice.
+ *
+ * KEYS: 1 the chain's state hash
+ * ARGV: 1 failed attempts the record reports, 2 the record's own coordinates, 3 expiry in ms
+ * Returns 1 when this record advances the chain (or is the same record again after a crash,
+ * whose step must be redone), 0 when it is a duplicate of a failure already counted.
+ */
+const CLAIM_SCRIPT = `
+local attempts = tonumber(redis.call('HGET', KEYS[1], 'attempts') or '0')
+local owner = redis.call('HGET', KEYS[1], 'owner')
+local attempt = tonumber(ARGV[1])
+if attempt < attempts or (attempt == attempts and owner ~= ARGV[2]) then return 0 end
+redis.call('HSET', KEYS[1], 'attempts', attempt, 'owner', ARGV[2])
+redis.call('PEXPIRE', KEYS[1], ARGV[3])
+return 1
+`;
+
+export interface RetryStats {
+  /** Retries scheduled as delayed jobs. */
+  scheduled: number;
+  /** Retry jobs run (whatever their outcome). */
+  retried: number;
+  /** Retries that applied the record. */
+  succeeded: number;
+  deadLettered: number;
+  replayed: number;
+}
+
+const STAT_FIELDS = ['scheduled', 'retried', 'succeeded', 'deadLettered', 'replayed'] as const;
+
+export interface RetryState {
+  /** The state key of a chain: a hash of (original topic, value bytes), never the key. */
+  keyOf(originalTopic: string, value: Buffer | null): string;
+  /**
+   * Records that `attempt` failed attempts happened, reported by the record at `ref`. False
+   * when that failure was already counted through another record (a duplicate to skip).
+   */
+  claim(key: string, attempt: number, ref: string, expireMs: number): Promise<boolean>;
+  /** The chain ended in success: its count is cleared. */
+  clear(key: string): Promise<void>;
+  /** The attempts recorded for a chain (0 when none). */
+  attempts(key: string): Promise<number>;
+  count(stat: (typeof STAT_FIELDS)[number], by?: number): Promise<void>;
+  stats(): Promise<RetryStats>;
+}
+
+type StateRedis = Redis & {
+  claimRetryAttempt(key: string, attempt: number, ref: string, expireMs: number): Promise<number>;
+};
+
+/**
+ * Attempt counts in Redis, one small hash per failure chain. A count expires on its own once no
+ * retry of it can still be pending (the next delay plus a margin), so nothing needs pruning; a
+ * retry that outlives its count (a consumer down for hours) still knows its attempt from the
+ * record's `x-attempt` header.
+ */
+export function createRetryState(deps: { redis: Redis; prefix: string }): RetryState {
+  const redis = deps.redis as StateRedis;
+  redis.defineCommand('claimRetryAttempt', { numberOfKeys: 1, lua: CLAIM_SCRIPT });
+  const statsKey = `${deps.prefix}:stats`;
+  return {
+    keyOf(originalTopic, value) {
+      const hash = createHash('sha256')
+        .update(originalTopic)
+        .update('\0')
+        .update(value ?? Buffer.alloc(0))
+        .digest('hex');
+      return `${deps.prefix}:attempts:${hash}`;
+    },
+    async claim(key, attempt, ref, expireMs) {
+      return (await redis.claimRetryAttempt(key, attempt, ref, Math.ceil(expireMs))) === 1;
+    },
+    async clear(key) {
+      await redis.del(key);
+    },
+    async attempts(key) {
+      return Number((await redis.hget(key, 'attempts')) ?? 0);
+    },
+    async count(stat, by = 1) {
+      await redis.hincrby(statsKey, stat, by);
+    },
+    async stats() {
+      const values = await redis.hmget(statsKey, ...STAT_FIELDS);
+      return Object.fromEntries(
+        STAT_FIELDS.map((field, index) => [field, Number(values[index] ?? 0)]),
+      ) as unknown as RetryStats;
+    },
+  };
+}

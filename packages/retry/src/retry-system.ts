@@ -1,0 +1,176 @@
+import {
+  type BatchConsumer,
+  type BatchConsumerOptions,
+  createBatchConsumer,
+  createGroupAdmin,
+  createTransactionalProducer,
+  type PartitionLag,
+  type RawRecord,
+  type TransactionalProducer,
+} from '@kafka-ecs/kafka';
+import type { Redis } from 'ioredis';
+import { createDeadLetterIndexer } from './dead-letter-indexer.ts';
+import { createDeadLetterStore, type DeadLetterStore } from './dead-letter-store.ts';
+import { createFailureRouter, type RecordFailure, type RouterTopics } from './failure-router.ts';
+import type { Logger } from './logger.ts';
+import type { RetryMetrics } from './metrics.ts';
+import { type ReplayResult, replayDeadLetter } from './replay.ts';
+import { createRetryJobProcessor, type RecordRunner } from './retry-job.ts';
+import type { RetryPolicy } from './retry-policy.ts';
+import { createRetryQueue, type RetryWorker, startRetryWorker } from './retry-queue.ts';
+import { createRetryState, type RetryStats } from './retry-state.ts';
+import { createRetryTopicProcessor } from './retry-topic-processor.ts';
+import type { StepHook } from './steps.ts';
+
+export interface RetrySystemOptions {
+  /** From createKafkaClient. */
+  kafka: BatchConsumerOptions['client'];
+  /** Commands: attempt counts, the dead-letter index, BullMQ's queue. */
+  redis: Redis;
+  /** BullMQ's worker: a client of its own with `maxRetriesPerRequest: null`. */
+  workerConnection: Redis;
+  /** The group whose failures this retries (the main consumer's). */
+  groupId: string;
+  topics: RouterTopics;
+  policy: RetryPolicy;
+  /** Retry jobs one instance runs at once. */
+  concurrency: number;
+  /** Re-runs the original handler. */
+  run: RecordRunner;
+  logger: Logger;
+  metrics?: RetryMetrics;
+  onStep?: StepHook;
+  consumerOptions?: Pick<
+    BatchConsumerOptions,
+    'sessionTimeoutMs' | 'heartbeatIntervalMs' | 'maxBackoffMs' | 'onFatal'
+  >;
+}
+
+export interface RetrySystem {
+  /** Writes the main consumer's failures with its offset commits (pass to its batch consumer). */
+  transactions: TransactionalProducer;
+  /** The main consumer's failed records → retry records and dead letters to write. */
+  routeFailures(failures: RecordFailure[]): RawRecord[];
+  deadLetters: DeadLetterStore;
+  replay(id: string): Promise<ReplayResult>;
+  stats(): Promise<RetryStats & { pending: number }>;
+  /** Lag of the side-topic and dead-letter consumers. */
+  lag(): Promise<(PartitionLag & { groupId: string })[]>;
+  /** Both of its consumers are in their groups. */
+  isJoined(): boolean;
+  start(): Promise<void>;
+  /** Stops taking work (consumers, then the worker, which finishes its jobs), then the producer. */
+  stop(): Promise<void>;
+}
+
+/** The consumer groups of the failure path, derived from the main group's id. */
+export const retryGroupIds = (groupId: string) => ({
+  retry: `${groupId}.retry`,
+  deadLetters: `${groupId}.dead-letters`,
+});
+
+/**
+ * The whole failure path of one consumer group, wired from clients the caller owns: a
+ * transactional producer, the side-topic consumer, the BullMQ queue and worker, and the
+ * dead-letter indexer. See docs/retries.md for the flow and its guarantees.
+ */
+export function createRetrySystem(options: RetrySystemOptions): RetrySystem {
+  const { groupId, topics, logger, metrics, onStep } = options;
+  const groups = retryGroupIds(groupId);
+  const state = createRetryState({ redis: options.redis, prefix: `retry:${groupId}` });
+  const deadLetters = createDeadLetterStore({
+    redis: options.redis,
+    prefix: `dead-letters:${groupId}`,
+  });
+  // BullMQ queue names may not contain ':'; group ids may.
+  const queueName = `retry-${groupId.replace(/[^a-zA-Z0-9._-]/g, '_')}`;
+  const queue = createRetryQueue({ connection: options.redis, name: queueName });
+  const transactions = createTransactionalProducer({
+    client: options.kafka,
+    idPrefix: groupId,
+    logger,
+    beforeCommit: (records) => {
+      if (records.some((record) => record.topic === topics.retry))
+        onStep?.('side-write-uncommitted');
+      if (records.some((record) => record.topic === topics.deadLetter)) {
+        onStep?.('dead-letter-uncommitted');
+      }
+    },
+  });
+  const consumerDefaults = { client: options.kafka, logger, fromBeginning: true, transactions };
+  const retryConsumer: BatchConsumer = createBatchConsumer({
+    ...consumerDefaults,
+    ...options.consumerOptions,
+    groupId: groups.retry,
+    topics: [topics.retry],
+    handleBatch: createRetryTopicProcessor({
+      groupId,
+      topics,
+      policy: options.policy,
+      state,
+      queue,
+      logger,
+      metrics,
+      onStep,
+    }),
+    onBatchFailed: () => metrics?.infrastructureFailure('redis'),
+  });
+  const indexer: BatchConsumer = createBatchConsumer({
+    ...consumerDefaults,
+    ...options.consumerOptions,
+    groupId: groups.deadLetters,
+    topics: [topics.deadLetter],
+    handleBatch: createDeadLetterIndexer({ groupId, store: deadLetters, state, logger }),
+    onBatchFailed: () => metrics?.infrastructureFailure('redis'),
+  });
+  const admin = createGroupAdmin(options.kafka);
+  let worker: RetryWorker | undefined;
+
+  return {
+    transactions,
+    routeFailures: createFailureRouter({ topics, groupId, onStep }),
+    deadLetters,
+    replay: (id) => replayDeadLetter({ store: deadLetters, run: options.run, state, metrics }, id),
+    async stats() {
+      const [stats, pending] = await Promise.all([state.stats(), queue.pending()]);
+      return { ...stats, pending };
+    },
+    async lag() {
+      const [retry, dead] = await Promise.all([
+        admin.lag(groups.retry, [topics.retry]),
+        admin.lag(groups.deadLetters, [topics.deadLetter]),
+      ]);
+      return [
+        ...retry.map((entry) => ({ ...entry, groupId: groups.retry })),
+        ...dead.map((entry) => ({ ...entry, groupId: groups.deadLetters })),
+      ];
+    },
+    isJoined: () => retryConsumer.isJoined() && indexer.isJoined(),
+    async start() {
+      await transactions.start();
+      await Promise.all([retryConsumer.start(), indexer.start()]);
+      worker = startRetryWorker({
+        connection: options.workerConnection,
+        name: queueName,
+        concurrency: options.concurrency,
+        logger,
+        process: createRetryJobProcessor({
+          run: options.run,
+          state,
+          producer: transactions,
+          topics,
+          metrics,
+          onStep,
+        }),
+        onJobFailed: () => metrics?.infrastructureFailure('bullmq'),
+      });
+    },
+    async stop() {
+      await Promise.all([retryConsumer.stop(), indexer.stop()]);
+      await worker?.close();
+      await queue.close();
+      await transactions.stop();
+      await admin.disconnect();
+    },
+  };
+}

@@ -1,0 +1,222 @@
+import { DEAD_LETTER_REASONS, type DeadLetterReason } from '@kafka-ecs/events';
+import {
+  type DeadLetter,
+  type DeadLetterStore,
+  InvalidCursorError,
+  type ReplayResult,
+  type RetryStats,
+} from '@kafka-ecs/retry';
+import { GraphQLError } from 'graphql';
+import type { GraphqlContext, OperatorAction } from './operator-auth.ts';
+
+export const deadLetterTypeDefs = /* GraphQL */ `
+  type Header {
+    name: String!
+    value: String!
+  }
+
+  type DeadLetterHistoryEntry {
+    "ISO 8601, UTC."
+    at: String!
+    "dead-lettered, replay-failed or replayed."
+    action: String!
+    attempt: Int!
+    reason: String
+    errorName: String
+    errorMessage: String
+  }
+
+  "A record that ended in the dead-letter queue, as the operators' index knows it."
+  type DeadLetter {
+    "<original topic>:<partition>:<offset>"
+    id: ID!
+    topic: String!
+    partition: Int!
+    offset: String!
+    "The record key as UTF-8 (null when absent or not text)."
+    key: String
+    "Failed attempts, replays included."
+    attempts: Int!
+    "exhausted or non-retryable."
+    reason: String!
+    errorName: String!
+    errorMessage: String!
+    firstFailedAt: String!
+    "When it was dead-lettered."
+    failedAt: String!
+    consumerGroup: String!
+    "dead, or replayed (then it is no longer listed)."
+    status: String!
+    "The value as UTF-8 text (null when absent or not text; see payloadBase64)."
+    payload: String
+    payloadBase64: String
+    "The original record's headers."
+    headers: [Header!]!
+    history: [DeadLetterHistoryEntry!]!
+  }
+
+  type DeadLetterConnection {
+    totalCount: Int!
+    nodes: [DeadLetter!]!
+    pageInfo: PageInfo!
+  }
+
+  "Counts over the group's lifetime, from all instances."
+  type RetryStats {
+    scheduled: Int!
+    retried: Int!
+    succeeded: Int!
+    deadLettered: Int!
+    replayed: Int!
+    "Retries waiting for their delay or running now."
+    pending: Int!
+  }
+
+  enum ReplayOutcome {
+    "Applied: the dead letter left the list."
+    REPLAYED
+    "Failed again: still listed, one attempt and one history entry richer."
+    FAILED
+    "Replayed before; nothing was done."
+    ALREADY_REPLAYED
+  }
+
+  type ReplayResult {
+    id: ID!
+    outcome: ReplayOutcome!
+    errorName: String
+    errorMessage: String
+    deadLetter: DeadLetter
+  }
+
+  extend type Query {
+    """
+    Dead letters, newest first. \`reason\`: exhausted or non-retryable. \`errorContains\`: in the
+    error name or message. \`since\`/\`until\`: ISO 8601. \`first\`: 1-100.
+    """
+    deadLetters(
+      topic: String
+      reason: String
+      errorContains: String
+      since: String
+      until: String
+      first: Int = 20
+      after: String
+    ): DeadLetterConnection!
+    deadLetter(id: ID!): DeadLetter
+    retryStats: RetryStats!
+  }
+
+  type Mutation {
+    "Re-runs the dead letter's handler now (needs Authorization: Bearer <ADMIN_TOKEN>)."
+    replayDeadLetter(id: ID!): ReplayResult!
+  }
+`;
+
+export interface DeadLetterDeps {
+  deadLetters: DeadLetterStore;
+  replay: (id: string) => Promise<ReplayResult>;
+  stats: () => Promise<RetryStats & { pending: number }>;
+  authorize: (context: GraphqlContext, action: OperatorAction) => void;
+}
+
+const MAX_PAGE_SIZE = 100;
+const badInput = (message: string, argumentName: string) =>
+  new GraphQLError(message, { extensions: { code: 'BAD_USER_INPUT', argumentName } });
+
+function parseInstant(value: string | null | undefined, name: string): Date | undefined {
+  if (value == null) return undefined;
+  const time = Date.parse(value);
+  if (Number.isNaN(time)) throw badInput(`${name} must be an ISO 8601 date-time`, name);
+  return new Date(time);
+}
+
+const text = (bytes: Buffer | null): string | null => {
+  if (bytes === null) return null;
+  try {
+    return new TextDecoder('utf-8', { fatal: true }).decode(bytes);
+  } catch {
+    return null;
+  }
+};
+
+interface DeadLetterListArgs {
+  topic?: string | null;
+  reason?: string | null;
+  errorContains?: string | null;
+  since?: string | null;
+  until?: string | null;
+  first?: number | null;
+  after?: string | null;
+}
+
+export function deadLetterResolvers(deps: DeadLetterDeps) {
+  return {
+    DeadLetter: {
+      key: (letter: DeadLetter) => text(letter.key),
+      payload: (letter: DeadLetter) => text(letter.value),
+      payloadBase64: (letter: DeadLetter) => letter.value?.toString('base64') ?? null,
+      firstFailedAt: (letter: DeadLetter) => letter.firstFailureAt,
+      headers: (letter: DeadLetter) =>
+        Object.entries(letter.headers).map(([name, value]) => ({ name, value })),
+    },
+    Query: {
+      deadLetters: async (_parent: unknown, args: DeadLetterListArgs, context: GraphqlContext) => {
+        deps.authorize(context, 'read');
+        const first = args.first ?? 20;
+        if (!Number.isInteger(first) || first < 1 || first > MAX_PAGE_SIZE) {
+          throw badInput(`first must be between 1 and ${MAX_PAGE_SIZE}`, 'first');
+        }
+        if (args.reason != null && !DEAD_LETTER_REASONS.includes(args.reason as DeadLetterReason)) {
+          throw badInput(`reason must be one of ${DEAD_LETTER_REASONS.join(', ')}`, 'reason');
+        }
+        try {
+          const page = await deps.deadLetters.list(
+            {
+              topic: args.topic ?? undefined,
+              reason: (args.reason as DeadLetterReason | null) ?? undefined,
+              errorContains: args.errorContains ?? undefined,
+              since: parseInstant(args.since, 'since'),
+              until: parseInstant(args.until, 'until'),
+            },
+            { first, after: args.after },
+          );
+          return {
+            totalCount: page.totalCount,
+            nodes: page.nodes,
+            pageInfo: { endCursor: page.endCursor, hasNextPage: page.hasNextPage },
+          };
+        } catch (error) {
+          if (error instanceof InvalidCursorError) throw badInput(error.message, 'after');
+          throw error;
+        }
+      },
+      deadLetter: async (_parent: unknown, args: { id: string }, context: GraphqlContext) => {
+        deps.authorize(context, 'read');
+        return deps.deadLetters.get(args.id);
+      },
+      retryStats: async (_parent: unknown, _args: unknown, context: GraphqlContext) => {
+        deps.authorize(context, 'read');
+        return deps.stats();
+      },
+    },
+    Mutation: {
+      replayDeadLetter: async (_parent: unknown, args: { id: string }, context: GraphqlContext) => {
+        deps.authorize(context, 'write');
+        const result = await deps.replay(args.id);
+        if (result.outcome === 'not-found') {
+          throw new GraphQLError(`no dead letter with id ${args.id}`, {
+            extensions: { code: 'NOT_FOUND' },
+          });
+        }
+        return {
+          id: args.id,
+          outcome: result.outcome.toUpperCase().replace('-', '_'),
+          errorName: result.outcome === 'failed' ? result.errorName : null,
+          errorMessage: result.outcome === 'failed' ? result.errorMessage : null,
+          deadLetter: result.deadLetter,
+        };
+      },
+    },
+  };
+}

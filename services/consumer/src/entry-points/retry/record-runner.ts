@@ -1,0 +1,38 @@
+import { decodeEvent } from '@kafka-ecs/events';
+import type { RecordRunner } from '@kafka-ecs/retry';
+import type { EventChange } from '../../domain/view-change.ts';
+import type { ConsumerMetrics } from '../../infra/metrics.ts';
+import type { ViewStore, WriteTarget } from '../../infra/redis-view-store.ts';
+import { type EventHandlers, handleEvent } from '../kafka/handlers/index.ts';
+import { classifyError } from '../kafka/record-failure.ts';
+
+/**
+ * A retry's or a replay's run of one record: the same decode → handler → view write as the live
+ * path, for one record, as attempt `attempt`. A view write Redis could not take rejects (an
+ * outage: the caller tries again later); the handler's own failures are returned.
+ */
+export function createRecordRunner(deps: {
+  handlers: EventHandlers;
+  store: ViewStore;
+  target: () => Promise<WriteTarget>;
+  metrics: ConsumerMetrics;
+}): RecordRunner {
+  return async (record, attempt) => {
+    let change: EventChange;
+    try {
+      const event = decodeEvent(record.value);
+      change = {
+        eventId: event.id,
+        eventType: event.type,
+        change: handleEvent(deps.handlers, event, { attempt }),
+      };
+    } catch (error) {
+      return { ok: false, failure: classifyError(error) };
+    }
+    const [outcome] = await deps.store.apply([change], await deps.target());
+    if (outcome instanceof Error) return { ok: false, failure: classifyError(outcome) };
+    if (outcome === 'applied') deps.metrics.eventsApplied.inc({ type: change.eventType });
+    else deps.metrics.eventsDuplicate.inc({ type: change.eventType });
+    return { ok: true };
+  };
+}

@@ -1,0 +1,91 @@
+import { TOPIC_CONFIG, Topics } from '@kafka-ecs/events';
+import { describeTopics, ensureTopics, type TopicDescription } from '@kafka-ecs/kafka';
+import type { Logger } from 'pino';
+
+export interface TopicExpectations {
+  eventTopics: string[];
+  retryTopic: string;
+  deadLetterTopic: string;
+  partitions: number;
+  /** The longest a failure chain can take (every retry delay added up). */
+  retryChainMs: number;
+}
+
+/**
+ * What is wrong with the topics for this consumer, one sentence each (empty when nothing is):
+ * a missing topic; a partition count other than configured (per-user order and the retry
+ * topic's spread both assume it); a retry or dead-letter topic whose retention could delete a
+ * record before its retries are over.
+ */
+export function findTopicProblems(
+  described: Map<string, TopicDescription | null>,
+  expected: TopicExpectations,
+): string[] {
+  const problems: string[] = [];
+  const all = [...expected.eventTopics, expected.retryTopic, expected.deadLetterTopic];
+  for (const topic of all) {
+    const description = described.get(topic);
+    if (!description) {
+      problems.push(`topic ${topic} does not exist`);
+      continue;
+    }
+    if (description.partitions !== expected.partitions) {
+      problems.push(
+        `topic ${topic} has ${description.partitions} partitions, KAFKA_TOPIC_PARTITIONS is ${expected.partitions}`,
+      );
+    }
+  }
+  for (const topic of [expected.retryTopic, expected.deadLetterTopic]) {
+    const retention = Number(described.get(topic)?.config['retention.ms'] ?? -1);
+    if (retention >= 0 && retention <= expected.retryChainMs) {
+      problems.push(
+        `topic ${topic} keeps records for ${retention} ms, not longer than the retry schedule (${expected.retryChainMs} ms): records could be deleted before they are retried or inspected`,
+      );
+    }
+  }
+  return problems;
+}
+
+/**
+ * Creates the topics that are missing (with the contract's settings), then checks them. With
+ * `refuse`, a problem stops the start; with `warn` it is logged and the consumer runs.
+ */
+export async function prepareTopics(options: {
+  brokers: string[];
+  logger: Logger;
+  expected: TopicExpectations;
+  mode: 'warn' | 'refuse';
+}): Promise<void> {
+  const { expected, logger } = options;
+  const common = { brokers: options.brokers, clientId: 'consumer-svc-admin', logger };
+  await ensureTopics({
+    ...common,
+    topics: [
+      ...expected.eventTopics.map((topic) => ({
+        topic,
+        partitions: expected.partitions,
+        config: TOPIC_CONFIG[Topics.newUserCreated],
+      })),
+      {
+        topic: expected.retryTopic,
+        partitions: expected.partitions,
+        config: TOPIC_CONFIG[Topics.retry],
+      },
+      {
+        topic: expected.deadLetterTopic,
+        partitions: expected.partitions,
+        config: TOPIC_CONFIG[Topics.deadLetter],
+      },
+    ],
+  });
+  const described = await describeTopics({
+    ...common,
+    topics: [...expected.eventTopics, expected.retryTopic, expected.deadLetterTopic],
+    configNames: ['retention.ms'],
+  });
+  const problems = findTopicProblems(described, expected);
+  for (const problem of problems) logger.warn({ topicCheck: options.mode }, problem);
+  if (problems.length > 0 && options.mode === 'refuse') {
+    throw new Error(`topic check failed (TOPIC_CHECK=refuse): ${problems.join('; ')}`);
+  }
+}

@@ -1,0 +1,300 @@
+import { encodeEvent, FailureHeaders as H } from '@kafka-ecs/events';
+import { waitFor } from '@kafka-ecs/testing';
+import type { Producer } from 'kafkajs';
+import { withFaultInjection } from '../src/entry-points/kafka/handlers/fault-injection.ts';
+import { eventHandlers } from '../src/entry-points/kafka/handlers/index.ts';
+import {
+  ADMIN_TOKEN,
+  connectProducer,
+  createTopics,
+  FAST_RETRIES,
+  graphql,
+  type Isolation,
+  isolation,
+  startTestConsumer,
+  userCreated,
+} from './support/harness.ts';
+import { followTopic } from './support/topic-reader.ts';
+
+type Service = Awaited<ReturnType<typeof startTestConsumer>>;
+const failing = (failures: number | 'always') =>
+  withFaultInjection(eventHandlers, { usernamePattern: /^doomed/, failures });
+
+describe('retries and dead letters', () => {
+  let iso: Isolation;
+  let service: Service | undefined;
+  let producer: Producer;
+  const stops: (() => Promise<void>)[] = [];
+
+  beforeEach(async () => {
+    iso = isolation();
+    await createTopics([iso.userTopic, iso.tokenTopic]);
+    producer = await connectProducer();
+  });
+
+  afterEach(async () => {
+    await Promise.all(stops.splice(0).map((stop) => stop()));
+    await producer.disconnect();
+    await service?.close();
+    service = undefined;
+  });
+
+  /** Publishes one new-user-created event; returns where it landed. */
+  async function publishUser(username: string, value?: Buffer | string) {
+    const event = userCreated({ username });
+    const [meta] = await producer.send({
+      topic: iso.userTopic,
+      acks: -1,
+      messages: [
+        {
+          key: event.data.id,
+          value: value ?? encodeEvent(event),
+          // As the producer sends them: the failure path must carry them along.
+          headers: { 'event-type': event.type, 'event-id': event.id },
+        },
+      ],
+    });
+    return { event, partition: meta?.partition as number, offset: meta?.baseOffset as string };
+  }
+
+  const userById = async (id: string) =>
+    (
+      await graphql<{ user: { username: string } | null }>(
+        (service as Service).url,
+        'query($id: ID!) { user(id: $id) { username } }',
+        { id },
+      )
+    ).data?.user;
+
+  it('when a handler always fails, then the record is dead-lettered after exactly RETRY_MAX_ATTEMPTS attempts, each on schedule, with the contract headers', async () => {
+    const policy = { maxAttempts: 4, backoffMs: 300, factor: 2, maxBackoffMs: 5_000 };
+    service = await startTestConsumer(iso, {
+      handlers: failing('always'),
+      retryPolicy: policy,
+    });
+    const [retries, deadLetters] = await Promise.all([
+      followTopic(iso.retryTopic),
+      followTopic(iso.deadLetterTopic),
+    ]);
+    stops.push(retries.stop, deadLetters.stop);
+    const original = await publishUser('doomed-ada');
+
+    await waitFor(() => deadLetters.records.length >= 1, {
+      timeoutMs: 30_000,
+      description: 'the dead letter',
+    });
+    // Every failure goes through the side topic (the last one too: its consumer decides on the
+    // dead letter); the dead letter carries the 4th.
+    expect(retries.records.map((record) => record.headers[H.attempt])).toEqual([
+      '1',
+      '2',
+      '3',
+      '4',
+    ]);
+    const [dead] = deadLetters.records;
+    expect(dead?.key).toBe(original.event.data.id);
+    expect(dead?.value?.equals(encodeEvent(original.event))).toBe(true);
+    expect(dead?.headers).toMatchObject({
+      [H.originalTopic]: iso.userTopic,
+      [H.originalPartition]: String(original.partition),
+      [H.originalOffset]: original.offset,
+      [H.attempt]: '4',
+      [H.errorName]: 'InjectedFaultError',
+      [H.deadLetterReason]: 'exhausted',
+      [H.consumerGroup]: iso.groupId,
+      'event-type': 'new-user-created',
+    });
+    expect(dead?.headers[H.errorMessage]).toMatch(/injected failure for doomed-ada \(attempt 4/);
+
+    // Attempt n+1 failed no earlier than the delay after attempt n (and not far later).
+    const failedAt = retries.records.map((record) =>
+      Date.parse(record.headers[H.lastFailureAt] as string),
+    );
+    const gaps = failedAt.slice(1).map((at, index) => at - (failedAt[index] as number));
+    [300, 600, 1_200].forEach((delay, index) => {
+      expect(gaps[index]).toBeGreaterThanOrEqual(delay);
+      expect(gaps[index]).toBeLessThan(delay + 3_000);
+    });
+    expect(dead?.headers[H.firstFailureAt]).toBe(retries.records[0]?.headers[H.lastFailureAt]);
+
+    // The operators' index has it, once, and the counts agree.
+    const id = `${iso.userTopic}:${original.partition}:${original.offset}`;
+    await waitFor(async () => (await listDeadLetters()).totalCount === 1);
+    const listed = await listDeadLetters();
+    expect(listed.nodes[0]).toMatchObject({
+      id,
+      topic: iso.userTopic,
+      attempts: 4,
+      reason: 'exhausted',
+      errorName: 'InjectedFaultError',
+      key: original.event.data.id,
+    });
+    expect(JSON.parse(listed.nodes[0]?.payload as string)).toMatchObject({
+      id: original.event.id,
+      type: 'new-user-created',
+    });
+    const stats = await graphql<{ retryStats: Record<string, number> }>(
+      (service as Service).url,
+      '{ retryStats { scheduled retried succeeded deadLettered pending } }',
+    );
+    expect(stats.data?.retryStats).toEqual({
+      scheduled: 3,
+      retried: 3,
+      succeeded: 0,
+      deadLettered: 1,
+      pending: 0,
+    });
+    expect(deadLetters.records).toHaveLength(1);
+  });
+
+  it('when a handler fails fewer times than the limit, then the event ends in the view and never in the dead-letter queue', async () => {
+    service = await startTestConsumer(iso, { handlers: failing(2) });
+    const deadLetters = await followTopic(iso.deadLetterTopic);
+    stops.push(deadLetters.stop);
+    const { event } = await publishUser('doomed-bob');
+    await waitFor(() => userById(event.data.id), { description: 'the user after two retries' });
+    const stats = await graphql<{ retryStats: Record<string, number> }>(
+      (service as Service).url,
+      '{ retryStats { scheduled retried succeeded deadLettered } }',
+    );
+    expect(stats.data?.retryStats).toEqual({
+      scheduled: 2,
+      retried: 2,
+      succeeded: 1,
+      deadLettered: 0,
+    });
+    expect(deadLetters.records).toHaveLength(0);
+  });
+
+  it('when a record is malformed JSON, then it is dead-lettered at once as non-retryable and never retried', async () => {
+    service = await startTestConsumer(iso);
+    const [retries, deadLetters] = await Promise.all([
+      followTopic(iso.retryTopic),
+      followTopic(iso.deadLetterTopic),
+    ]);
+    stops.push(retries.stop, deadLetters.stop);
+    const bad = await publishUser('malformed', '{"id": "not closed');
+    const good = await publishUser('after-the-bad-one');
+    await waitFor(
+      async () => deadLetters.records.length === 1 && (await userById(good.event.data.id)),
+    );
+    expect(deadLetters.records[0]?.value?.toString()).toBe('{"id": "not closed');
+    expect(deadLetters.records[0]?.headers).toMatchObject({
+      [H.originalOffset]: bad.offset,
+      [H.attempt]: '1',
+      [H.deadLetterReason]: 'non-retryable',
+      [H.errorName]: 'EventDecodeError',
+    });
+    expect(retries.records).toHaveLength(0);
+  });
+
+  it('when a record waits for its retry, then the records behind it on the same partition are applied meanwhile', async () => {
+    const slow = { maxAttempts: 3, backoffMs: 60_000, factor: 1, maxBackoffMs: 60_000 };
+    service = await startTestConsumer(iso, {
+      handlers: failing('always'),
+      retryPolicy: slow,
+    });
+    const doomed = await publishUser('doomed-cy');
+    // Same key, so the same partition, right behind the failing record.
+    const behind = Array.from({ length: 20 }, () => userCreated({ id: doomed.event.data.id }));
+    await producer.send({
+      topic: iso.userTopic,
+      acks: -1,
+      messages: behind.map((event, index) => ({
+        key: doomed.event.data.id,
+        value: encodeEvent({ ...event, data: { ...event.data, username: `steady-${index}` } }),
+      })),
+    });
+    await waitFor(async () => (await userById(doomed.event.data.id))?.username === 'steady-19', {
+      description: 'the last record behind the failing one',
+    });
+    const stats = await graphql<{ retryStats: { pending: number; scheduled: number } }>(
+      (service as Service).url,
+      '{ retryStats { pending scheduled } }',
+    );
+    expect(stats.data?.retryStats).toEqual({ pending: 1, scheduled: 1 });
+  });
+
+  it('when an operator replays a dead letter, then a wrong or missing token is refused, and with the token it applies and leaves the list', async () => {
+    // Fails 4 times (the limit), then succeeds: the replay is attempt 5.
+    service = await startTestConsumer(iso, { handlers: failing(FAST_RETRIES.maxAttempts) });
+    const { event, partition, offset } = await publishUser('doomed-dee');
+    const id = `${iso.userTopic}:${partition}:${offset}`;
+    await waitFor(async () => (await listDeadLetters()).totalCount === 1, { timeoutMs: 20_000 });
+
+    const replay = (token?: string) =>
+      graphqlAs(token, 'mutation($id: ID!) { replayDeadLetter(id: $id) { id outcome } }', { id });
+    for (const token of [undefined, 'wrong-token-0123456789']) {
+      const refused = await replay(token);
+      expect(refused.errors?.[0]?.extensions?.code).toBe('UNAUTHENTICATED');
+    }
+    expect(await userById(event.data.id)).toBeNull();
+    expect((await replay(ADMIN_TOKEN)).data).toEqual({
+      replayDeadLetter: { id, outcome: 'REPLAYED' },
+    });
+    expect(await userById(event.data.id)).toMatchObject({ username: 'doomed-dee' });
+    expect((await listDeadLetters()).totalCount).toBe(0);
+    expect((await replay(ADMIN_TOKEN)).data).toEqual({
+      replayDeadLetter: { id, outcome: 'ALREADY_REPLAYED' },
+    });
+    const missing = await graphqlAs(
+      ADMIN_TOKEN,
+      'mutation { replayDeadLetter(id: "no-such-topic:0:0") { outcome } }',
+    );
+    expect(missing.errors?.[0]?.extensions?.code).toBe('NOT_FOUND');
+  });
+
+  it('when a replayed dead letter fails again, then it stays listed with its history', async () => {
+    service = await startTestConsumer(iso, { handlers: failing('always') });
+    const { partition, offset } = await publishUser('doomed-eve');
+    const id = `${iso.userTopic}:${partition}:${offset}`;
+    await waitFor(async () => (await listDeadLetters()).totalCount === 1, { timeoutMs: 20_000 });
+    const result = await graphqlAs(
+      ADMIN_TOKEN,
+      'mutation($id: ID!) { replayDeadLetter(id: $id) { outcome errorName deadLetter { attempts history { action attempt } } } }',
+      { id },
+    );
+    expect(result.data).toEqual({
+      replayDeadLetter: {
+        outcome: 'FAILED',
+        errorName: 'InjectedFaultError',
+        deadLetter: {
+          attempts: 5,
+          history: [
+            { action: 'dead-lettered', attempt: 4 },
+            { action: 'replay-failed', attempt: 5 },
+          ],
+        },
+      },
+    });
+    expect((await listDeadLetters()).totalCount).toBe(1);
+  });
+
+  async function listDeadLetters() {
+    const result = await graphql<{
+      deadLetters: { totalCount: number; nodes: Record<string, unknown>[] };
+    }>(
+      (service as Service).url,
+      `query($topic: String) { deadLetters(topic: $topic) { totalCount nodes {
+        id topic partition offset key attempts reason errorName errorMessage failedAt payload } } }`,
+      { topic: iso.userTopic },
+    );
+    if (!result.data) throw new Error(JSON.stringify(result.errors));
+    return result.data.deadLetters;
+  }
+
+  async function graphqlAs(token: string | undefined, query: string, variables = {}) {
+    const response = await fetch(`${(service as Service).url}/graphql`, {
+      method: 'POST',
+      headers: {
+        'content-type': 'application/json',
+        ...(token ? { authorization: `Bearer ${token}` } : {}),
+      },
+      body: JSON.stringify({ query, variables }),
+    });
+    return (await response.json()) as {
+      data?: Record<string, unknown>;
+      errors?: { message: string; extensions?: { code?: string } }[];
+    };
+  }
+});
