@@ -1,0 +1,46 @@
+import type { Redis } from 'ioredis';
+import type { BenchKafka } from './infra/bench-kafka.ts';
+import type { BenchService } from './infra/services.ts';
+import type { BenchOptions } from './options.ts';
+import type { Check, Metric } from './result-schema.ts';
+
+/** What every scenario gets: clients, names, and the places to register what it must clean up. */
+export interface BenchContext {
+  options: BenchOptions;
+  brokers: string[];
+  redisUrl: string;
+  kafka: BenchKafka;
+  redis: Redis;
+  /** Short and unique to this run: every topic, group and key prefix carries it. */
+  tag: string;
+  /** The retry and dead-letter topics the run's consumers use (made by the run, empty). */
+  failureTopics: { retry: string; deadLetter: string };
+  /** Where profiles go when `--profile` is on. */
+  profileDir?: string;
+  log(line: string): void;
+  /** Registered as they are made; deleted at the end of the run (even a failed one). */
+  cleanup: {
+    topics: string[];
+    groups: string[];
+    redisPrefixes: string[];
+    services: Set<BenchService>;
+    files: string[];
+  };
+  /** Peak RSS (MiB) of every service process the run started, by service. */
+  peakRss: { producer: number[]; consumer: number[] };
+  /** A topic filled with `new-user-created` events by the publish scenario, for the consumer. */
+  filled?: { topic: string; records: number };
+}
+
+/** What a scenario hands back; the runner adds its id, title, status and duration. */
+export interface ScenarioOutcome {
+  metrics: Metric[];
+  checks: Check[];
+  notes: string[];
+}
+
+export interface Scenario {
+  id: string;
+  title: string;
+  run(context: BenchContext): Promise<ScenarioOutcome>;
+}

@@ -1,0 +1,87 @@
+import autocannon from 'autocannon';
+
+export interface LoadOptions {
+  url: string;
+  method?: 'GET' | 'POST';
+  headers?: Record<string, string>;
+  connections: number;
+  /** Stop after this many requests (all answered), or after `durationS`. */
+  amount?: number;
+  durationS?: number;
+  /** Requests per second over all connections (open loop); unlimited when absent. */
+  overallRate?: number;
+  /** Body of each request (called once per request). */
+  body?: () => string;
+  /** Each answer, as it arrives. */
+  onResponse?: (status: number, body: string) => void;
+  /** A 2xx answer whose body fails this counts as a mismatch. */
+  verifyBody?: (body: string) => boolean;
+  /** Hard bound on the whole run: autocannon is stopped then. */
+  maxMs: number;
+}
+
+export interface LoadResult {
+  /** Answers received. */
+  responses: number;
+  ok2xx: number;
+  non2xx: number;
+  errors: number;
+  timeouts: number;
+  mismatches: number;
+  durationS: number;
+  requestsPerSecond: number;
+  p50Ms: number;
+  p99Ms: number;
+  stoppedByBound: boolean;
+}
+
+/** One autocannon run (HTTP/1.1 keep-alive, no pipelining), summarized. */
+export async function runLoad(options: LoadOptions): Promise<LoadResult> {
+  const request: autocannon.Request = { method: options.method ?? 'GET' };
+  if (options.body) {
+    const makeBody = options.body;
+    request.setupRequest = (req) => ({ ...req, body: makeBody() });
+  }
+  if (options.onResponse) {
+    const onResponse = options.onResponse;
+    request.onResponse = (status, body) => onResponse(status, body);
+  }
+  const instance = autocannon({
+    url: options.url,
+    method: options.method ?? 'GET',
+    headers: { 'content-type': 'application/json', ...options.headers },
+    connections: options.connections,
+    pipelining: 1,
+    timeout: 10,
+    ...(options.amount !== undefined ? { amount: options.amount } : {}),
+    ...(options.durationS !== undefined ? { duration: options.durationS } : {}),
+    ...(options.overallRate !== undefined ? { overallRate: options.overallRate } : {}),
+    ...(options.verifyBody ? { verifyBody: options.verifyBody } : {}),
+    requests: [request],
+  } as autocannon.Options);
+  let stoppedByBound = false;
+  const bound = setTimeout(() => {
+    stoppedByBound = true;
+    (instance as unknown as { stop(): void }).stop();
+  }, options.maxMs);
+  try {
+    const result = await instance;
+    const responses = result['2xx'] + result.non2xx;
+    const extra = result as unknown as { mismatches?: number };
+    return {
+      responses,
+      ok2xx: result['2xx'],
+      non2xx: result.non2xx,
+      errors: result.errors,
+      timeouts: result.timeouts,
+      mismatches: extra.mismatches ?? 0,
+      durationS: result.duration,
+      requestsPerSecond: responses / result.duration,
+      p50Ms: result.latency.p50,
+      p99Ms: result.latency.p99,
+      stoppedByBound,
+    };
+  } finally {
+    clearTimeout(bound);
+  }
+}

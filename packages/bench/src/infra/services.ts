@@ -1,0 +1,54 @@
+import { join } from 'node:path';
+import { repoRoot } from '@kafka-ecs/devstack';
+import { type ServiceProcess, startServiceProcess } from '@kafka-ecs/testing';
+import { type ProcessMemory, processMemory } from '../process-memory.ts';
+
+export interface BenchService extends ServiceProcess {
+  name: 'producer' | 'consumer';
+  /** Memory now and the peak so far (Linux), read before stopping. */
+  memory(): ProcessMemory | undefined;
+}
+
+/** Log lines kept per service (older ones dropped): a load run logs a line per request. */
+const KEEP_LINES = 5_000;
+
+/**
+ * Starts a built service the way production does (`node --enable-source-maps dist/main.js`),
+ * from an explicit environment, on a free port; with `profileDir`, under `--cpu-prof`.
+ */
+export async function startBenchService(
+  name: 'producer' | 'consumer',
+  env: Record<string, string>,
+  options: { profileDir?: string } = {},
+): Promise<BenchService> {
+  const nodeArgs = ['--enable-source-maps'];
+  if (options.profileDir) {
+    nodeArgs.push('--cpu-prof', `--cpu-prof-dir=${join(options.profileDir, name)}`);
+  }
+  const service = await startServiceProcess({
+    cwd: join(repoRoot(), 'services', name),
+    entry: 'dist/main.js',
+    nodeArgs,
+    inheritEnv: false,
+    env: { NODE_ENV: 'production', LOG_LEVEL: 'info', ...env },
+    startTimeoutMs: 30_000,
+  });
+  const trim = setInterval(() => {
+    if (service.output.length > KEEP_LINES * 2)
+      service.output.splice(0, service.output.length - KEEP_LINES);
+  }, 1_000);
+  trim.unref();
+  const stop = service.stop.bind(service);
+  return {
+    ...service,
+    name,
+    memory: () => processMemory(service.child.pid),
+    async stop(stopOptions) {
+      clearInterval(trim);
+      return stop(stopOptions);
+    },
+  };
+}
+
+/** A token secret for a production-mode producer that lives for one bench run. */
+export const benchTokenSecret = (): string => `bench-${crypto.randomUUID()}-${crypto.randomUUID()}`;

@@ -1,0 +1,120 @@
+/**
+ * Kafka's own perf tools (org.apache.kafka.tools in the kafka-tools artifact): their command
+ * lines and the figures read from their output. Pure, so the parsing is unit-tested.
+ */
+
+export const PRODUCER_PERFORMANCE = 'org.apache.kafka.tools.ProducerPerformance';
+export const CONSUMER_PERFORMANCE = 'org.apache.kafka.tools.ConsumerPerformance';
+
+/** ProducerPerformance at full speed with acks from all in-sync replicas (as the publisher). */
+export function producerPerformanceArgs(options: {
+  bootstrap: string;
+  topic: string;
+  records: number;
+  payloadFile: string;
+}): string[] {
+  return [
+    '--topic',
+    options.topic,
+    '--num-records',
+    String(options.records),
+    '--throughput',
+    '-1',
+    '--payload-file',
+    options.payloadFile,
+    // In 3.9 the broker address goes into the producer's own properties.
+    '--producer-props',
+    `bootstrap.servers=${options.bootstrap}`,
+    'acks=all',
+  ];
+}
+
+export function consumerPerformanceArgs(options: {
+  bootstrap: string;
+  topic: string;
+  records: number;
+  group: string;
+  timeoutMs: number;
+}): string[] {
+  return [
+    '--bootstrap-server',
+    options.bootstrap,
+    '--topic',
+    options.topic,
+    '--messages',
+    String(options.records),
+    '--group',
+    options.group,
+    '--timeout',
+    String(options.timeoutMs),
+  ];
+}
+
+export interface ProducerPerformanceResult {
+  records: number;
+  recordsPerSecond: number;
+  avgLatencyMs: number;
+  p50Ms: number;
+  p99Ms: number;
+}
+
+/**
+ * The summary line, e.g. `300000 records sent, 146555.9 records/sec (41.93 MB/sec), 279.85 ms
+ * avg latency, 537.00 ms max latency, 322 ms 50th, 498 ms 95th, 513 ms 99th, 530 ms 99.9th.`
+ * (the progress lines before it have no percentiles).
+ */
+export function parseProducerPerformance(output: string): ProducerPerformanceResult {
+  const line = output
+    .split('\n')
+    .reverse()
+    .find((candidate) => /records sent,.*50th/.test(candidate));
+  const match = line?.match(
+    /(\d+) records sent, ([\d.]+) records\/sec .*?, ([\d.]+) ms avg latency.*?([\d.]+) ms 50th.*?([\d.]+) ms 99th,/,
+  );
+  if (!match) throw new Error(`no ProducerPerformance summary in its output:\n${tail(output)}`);
+  const [, records, rate, avg, p50, p99] = match.map(Number);
+  return {
+    records: records as number,
+    recordsPerSecond: rate as number,
+    avgLatencyMs: avg as number,
+    p50Ms: p50 as number,
+    p99Ms: p99 as number,
+  };
+}
+
+export interface ConsumerPerformanceResult {
+  records: number;
+  /** Over the whole run, group join included. */
+  recordsPerSecond: number;
+  rebalanceMs: number;
+  fetchMs: number;
+  /** Over the fetch time only (the group join excluded): the figure the bench compares with. */
+  fetchRecordsPerSecond: number;
+}
+
+/** The header line names the columns; the next line holds the values (comma-separated). */
+export function parseConsumerPerformance(output: string): ConsumerPerformanceResult {
+  const lines = output.split('\n').map((line) => line.trim());
+  const headerIndex = lines.findIndex((line) => line.startsWith('start.time,'));
+  const header = lines[headerIndex]?.split(',').map((cell) => cell.trim());
+  const values = lines[headerIndex + 1]?.split(',').map((cell) => cell.trim());
+  if (headerIndex < 0 || !header || !values || values.length !== header.length) {
+    throw new Error(`no ConsumerPerformance figures in its output:\n${tail(output)}`);
+  }
+  const column = (name: string) => {
+    const value = Number(values[header.indexOf(name)]);
+    if (!header.includes(name) || !Number.isFinite(value)) {
+      throw new Error(`ConsumerPerformance output has no number for ${name}:\n${tail(output)}`);
+    }
+    return value;
+  };
+  return {
+    records: column('data.consumed.in.nMsg'),
+    recordsPerSecond: column('nMsg.sec'),
+    rebalanceMs: column('rebalance.time.ms'),
+    fetchMs: column('fetch.time.ms'),
+    fetchRecordsPerSecond: column('fetch.nMsg.sec'),
+  };
+}
+
+const tail = (output: string) => output.trim().split('\n').slice(-10).join('\n');

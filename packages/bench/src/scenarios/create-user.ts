@@ -1,0 +1,146 @@
+import { randomBytes } from 'node:crypto';
+import type { BenchContext, Scenario } from '../context.ts';
+import { createdUserId, createUserBody } from '../fixtures.ts';
+import { type LoadResult, runLoad } from '../infra/load.ts';
+import type { BenchService } from '../infra/services.ts';
+import { type Check, type Metric, metric } from '../result-schema.ts';
+import { sharedProducer } from './http-services.ts';
+import { launch, producerEnv, shutdown } from './launch.ts';
+
+const TOPIC = 'new-user-created';
+
+/**
+ * 3. createUser over HTTP (autocannon, 50 connections, a fixed number of requests so every
+ * answer is counted): requests/s, p50/p99, and the events that reached Kafka, which must equal
+ * the successful answers. Once at the bench's lowered scrypt cost and once at the production
+ * cost, whose hash (32 MiB, tens of ms of one core) bounds throughput on 2 cores.
+ */
+export const createUserScenario: Scenario = {
+  id: 'create-user',
+  title: '3. GraphQL createUser',
+  async run(context) {
+    const { options } = context;
+    const metrics: Metric[] = [];
+    const checks: Check[] = [];
+    const lowered = await measure(
+      context,
+      `N=${options.benchScryptCost}`,
+      await sharedProducer(context),
+      options.createUserRequests,
+      options.runs,
+      checks,
+    );
+    metrics.push(...figures(`N=${options.benchScryptCost}`, lowered));
+
+    const prefix = `bench-${context.tag}-producer-prodcost:`;
+    context.cleanup.redisPrefixes.push(prefix);
+    const production = await launch(
+      context,
+      'producer',
+      producerEnv(context, { REDIS_KEY_PREFIX: prefix }),
+    );
+    try {
+      const runs = await measure(
+        context,
+        `N=${options.productionScryptCost}`,
+        production,
+        options.createUserRequestsProductionCost,
+        Math.min(options.runs, 3),
+        checks,
+      );
+      metrics.push(...figures(`N=${options.productionScryptCost} (production)`, runs));
+    } finally {
+      await shutdown(context, production);
+    }
+    return {
+      metrics,
+      checks,
+      notes: [
+        `SCRYPT_COST lowered to ${options.benchScryptCost} for the first set of figures (the production default is ${options.productionScryptCost}); both are reported`,
+        `${options.connections} connections; ${options.createUserRequests} requests per run at the lowered cost, ${options.createUserRequestsProductionCost} at the production cost, after a warm-up; events are counted on the contract topic ${TOPIC} by this run's usernames`,
+      ],
+    };
+  },
+};
+
+function figures(label: string, runs: LoadResult[]): Metric[] {
+  return [
+    metric(
+      `requests/s, scrypt ${label}`,
+      'req/s',
+      runs.map((r) => r.requestsPerSecond),
+      {
+        comparison: 'atLeast',
+        value: 4_000,
+      },
+    ),
+    metric(
+      `p50, scrypt ${label}`,
+      'ms',
+      runs.map((r) => r.p50Ms),
+    ),
+    metric(
+      `p99, scrypt ${label}`,
+      'ms',
+      runs.map((r) => r.p99Ms),
+      {
+        comparison: 'atMost',
+        value: 30,
+      },
+    ),
+  ];
+}
+
+async function measure(
+  context: BenchContext,
+  label: string,
+  producer: BenchService,
+  requests: number,
+  runs: number,
+  checks: Check[],
+): Promise<LoadResult[]> {
+  const url = `${producer.url}/producer-svc/graphql`;
+  const results: LoadResult[] = [];
+  // Warm-up: JIT, connections, the Redis and Kafka clients.
+  await createUsers(context, url, Math.max(50, Math.floor(requests / 5)));
+  for (let run = 0; run < runs; run++) {
+    const { load, events, usernamePrefix } = await createUsers(context, url, requests);
+    const succeeded = load.ok2xx - load.mismatches;
+    checks.push({
+      name: `${label} run ${run + 1}: events in Kafka = successful answers`,
+      ok: events === succeeded && load.responses === requests && succeeded === requests,
+      detail: `${events} events with prefix ${usernamePrefix}, ${succeeded} successful of ${load.responses} answers (${load.non2xx} non-2xx, ${load.mismatches} GraphQL errors, ${load.errors} errors)`,
+    });
+    context.log(
+      `  run ${run + 1}: ${Math.round(load.requestsPerSecond)} req/s, p50 ${load.p50Ms} ms, p99 ${load.p99Ms} ms, ${events} events`,
+    );
+    results.push(load);
+  }
+  return results;
+}
+
+async function createUsers(context: BenchContext, url: string, amount: number) {
+  const usernamePrefix = `cu-${context.tag}-${randomBytes(3).toString('hex')}-`;
+  let n = 0;
+  const before = await context.kafka.endOffsets(TOPIC);
+  const load = await runLoad({
+    url,
+    method: 'POST',
+    connections: context.options.connections,
+    amount,
+    body: () => createUserBody(`${usernamePrefix}${n++}`),
+    verifyBody: (body) => createdUserId(body) !== undefined,
+    maxMs: 600_000,
+  });
+  const after = await context.kafka.endOffsets(TOPIC);
+  const records = await context.kafka.readRange(TOPIC, after, { from: before, timeoutMs: 120_000 });
+  const events = records.filter((record) => {
+    try {
+      const event = JSON.parse(record.value?.toString() ?? '') as { data?: { username?: string } };
+      return event.data?.username?.startsWith(usernamePrefix) ?? false;
+    } catch {
+      return false;
+    }
+  }).length;
+  return { load, events, usernamePrefix };
+}

@@ -1,0 +1,114 @@
+import { Redis } from 'ioredis';
+import type { Scenario } from '../context.ts';
+import { createdUserId, createUserBody } from '../fixtures.ts';
+import { runLoad } from '../infra/load.ts';
+import { waitForCount } from '../infra/progress.ts';
+import { metric } from '../result-schema.ts';
+import { latencySummary } from '../stats.ts';
+import { sharedConsumer, sharedProducer } from './http-services.ts';
+
+/**
+ * 5. createUser at a fixed rate; for each user, the time from the mutation's answer reaching the
+ * client to the change being visible in the consumer's view. "Visible" is the view's own
+ * notification: the consumer's apply script publishes it from inside the write, on the Redis
+ * channel `userNotification` is fed from. Both instants are taken by this process's clock.
+ * A change already visible when the answer arrives counts as 0.
+ */
+export const endToEndScenario: Scenario = {
+  id: 'end-to-end',
+  title: '5. End to end (createUser → view)',
+  async run(context) {
+    const { options } = context;
+    const producer = await sharedProducer(context);
+    const { viewPrefix } = await sharedConsumer(context);
+    const subscriber = new Redis(context.redisUrl, { maxRetriesPerRequest: 1 });
+    const visibleAt = new Map<string, number>();
+    subscriber.on('message', (_channel, message: string) => {
+      const now = performance.now();
+      try {
+        const id = (JSON.parse(message) as { id?: string }).id;
+        if (id && !visibleAt.has(id)) visibleAt.set(id, now);
+      } catch {
+        // Not a view notification.
+      }
+    });
+    await subscriber.subscribe(`${viewPrefix}:user-notifications`);
+    const p50: number[] = [];
+    const p99: number[] = [];
+    const max: number[] = [];
+    const rate: number[] = [];
+    let missing = 0;
+    let answered = 0;
+    let failed = 0;
+    let early = 0;
+    try {
+      for (let run = 0; run < options.runs; run++) {
+        const answeredAt = new Map<string, number>();
+        let n = 0;
+        const usernamePrefix = `e2e-${context.tag}-${run}-`;
+        const amount = options.endToEndRate * options.endToEndSeconds;
+        const load = await runLoad({
+          url: `${producer.url}/producer-svc/graphql`,
+          method: 'POST',
+          connections: options.connections,
+          overallRate: options.endToEndRate,
+          amount,
+          body: () => createUserBody(`${usernamePrefix}${n++}`),
+          onResponse: (_status, body) => {
+            const id = createdUserId(body);
+            if (id) answeredAt.set(id, performance.now());
+          },
+          maxMs: options.endToEndSeconds * 1_000 + 60_000,
+        });
+        failed += amount - answeredAt.size;
+        answered += answeredAt.size;
+        const ids = [...answeredAt.keys()];
+        const seen = () => Promise.resolve(ids.filter((id) => visibleAt.has(id)).length);
+        await waitForCount(seen, ids.length, {
+          stallMs: 20_000,
+          maxMs: 120_000,
+          description: 'every created user visible in the view',
+        }).catch((error: unknown) => context.log(`  ${(error as Error).message}`));
+        const latencies: number[] = [];
+        for (const [id, at] of answeredAt) {
+          const visible = visibleAt.get(id);
+          if (visible === undefined) {
+            missing++;
+            continue;
+          }
+          if (visible < at) early++;
+          latencies.push(Math.max(0, visible - at));
+        }
+        const summary = latencySummary(latencies);
+        p50.push(summary.p50);
+        p99.push(summary.p99);
+        max.push(summary.max);
+        rate.push(load.requestsPerSecond);
+        context.log(
+          `  run ${run + 1}: ${Math.round(load.requestsPerSecond)} mutations/s, visible after p50 ${summary.p50.toFixed(1)} ms, p99 ${summary.p99.toFixed(1)} ms, max ${summary.max.toFixed(1)} ms`,
+        );
+        visibleAt.clear();
+      }
+    } finally {
+      subscriber.disconnect();
+    }
+    return {
+      metrics: [
+        metric('mutations/s achieved', 'req/s', rate),
+        metric('answer → visible p50', 'ms', p50),
+        metric('answer → visible p99', 'ms', p99, { comparison: 'atMost', value: 50 }),
+        metric('answer → visible max', 'ms', max),
+      ],
+      checks: [
+        {
+          name: 'every successful mutation became visible',
+          ok: missing === 0 && failed === 0,
+          detail: `${answered - missing} of ${answered} visible, ${failed} mutations failed, ${early} visible before their answer arrived`,
+        },
+      ],
+      notes: [
+        `${options.endToEndRate} mutations/s for ${options.endToEndSeconds} s per run (autocannon overallRate, ${options.connections} connections), scrypt N=${options.benchScryptCost}; consumer on the contract topic new-user-created with its group started at the end`,
+      ],
+    };
+  },
+};

@@ -1,0 +1,106 @@
+import { writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { Scenario } from '../context.ts';
+import { userCreatedRecord } from '../fixtures.ts';
+import { runKafkaTool } from '../infra/java-tool.ts';
+import { runPublishWorker } from '../infra/publish-process.ts';
+import {
+  PRODUCER_PERFORMANCE,
+  parseProducerPerformance,
+  producerPerformanceArgs,
+} from '../kafka-tools.ts';
+import { metric } from '../result-schema.ts';
+import { ratio } from '../stats.ts';
+
+/** The producer's defaults (PUBLISH_MAX_BATCH, PUBLISH_LINGER_MS, PUBLISH_TIMEOUT_MS). */
+const PRODUCER_DEFAULTS = { maxBatchSize: 500, lingerMs: 0, sendTimeoutMs: 5_000 };
+
+/**
+ * 1. The project's publisher (createPublisher, as the producer configures it) at full speed vs
+ * ProducerPerformance, each run on a fresh 8-partition topic, ~300-byte JSON events, acks=all.
+ * Runs alternate between the two so drift in the machine's load hits both alike.
+ */
+export const publishScenario: Scenario = {
+  id: 'publish',
+  title: '1. Publish path',
+  async run(context) {
+    const { options, tag } = context;
+    const payloadFile = join(tmpdir(), `bench-${tag}-payloads.txt`);
+    context.cleanup.files.push(payloadFile);
+    writeFileSync(
+      payloadFile,
+      `${Array.from({ length: 1_000 }, (_, i) => userCreatedRecord(`pp-${tag}-`, i).value.toString()).join('\n')}\n`,
+    );
+    const project: number[] = [];
+    const reference: number[] = [];
+    let failed = 0;
+    let batchSizes = 0;
+    for (let run = 0; run < options.runs; run++) {
+      const topic = `bench-publish-${tag}-${run}`;
+      const referenceTopic = `bench-producer-perf-${tag}-${run}`;
+      context.cleanup.topics.push(topic, referenceTopic);
+      await context.kafka.createTopics([topic, referenceTopic]);
+
+      const report = await runPublishWorker(
+        {
+          brokers: context.brokers,
+          topic,
+          records: options.publishRecords,
+          warmup: options.publishWarmup,
+          concurrency: options.publishConcurrency,
+          usernamePrefix: `pub-${tag}-`,
+          ...PRODUCER_DEFAULTS,
+        },
+        { timeoutMs: 300_000, profileDir: context.profileDir },
+      );
+      failed += report.failed;
+      batchSizes += report.records / Math.max(1, report.batches);
+      project.push(report.recordsPerSecond);
+      if (!context.filled) {
+        context.filled = { topic, records: await context.kafka.recordCount(topic) };
+      }
+
+      const output = await runKafkaTool(
+        PRODUCER_PERFORMANCE,
+        producerPerformanceArgs({
+          bootstrap: context.brokers.join(','),
+          topic: referenceTopic,
+          records: options.referenceRecords,
+          payloadFile,
+        }),
+        { timeoutMs: 300_000 },
+      );
+      reference.push(parseProducerPerformance(output).recordsPerSecond);
+      context.log(
+        `  run ${run + 1}: publisher ${Math.round(project.at(-1) ?? 0)}/s (${Math.round(report.records / Math.max(1, report.batches))} per send), ProducerPerformance ${Math.round(reference.at(-1) ?? 0)}/s`,
+      );
+      // Keep the first run's topic for the consume scenario; the others go now.
+      if (context.filled.topic !== topic) {
+        await context.kafka.deleteTopics([topic]);
+        context.cleanup.topics.splice(context.cleanup.topics.indexOf(topic), 1);
+      }
+      await context.kafka.deleteTopics([referenceTopic]);
+      context.cleanup.topics.splice(context.cleanup.topics.indexOf(referenceTopic), 1);
+    }
+    const ratios = project.map((value, index) => ratio(value, reference[index] ?? Number.NaN));
+    return {
+      metrics: [
+        metric('project publisher', 'records/s', project),
+        metric('ProducerPerformance', 'records/s', reference),
+        metric('ratio project / Kafka', '×', ratios, { comparison: 'atLeast', value: 0.3 }),
+      ],
+      checks: [
+        {
+          name: 'every publish acknowledged',
+          ok: failed === 0,
+          detail: `${failed} failed of ${options.publishRecords * options.runs}`,
+        },
+      ],
+      notes: [
+        `publisher: ${options.publishRecords} records per run after ${options.publishWarmup} warm-up, ${options.publishConcurrency} publishes in flight, producer defaults (batch ≤ ${PRODUCER_DEFAULTS.maxBatchSize}, linger 0), ~${Math.round(batchSizes / options.runs)} records per send`,
+        `ProducerPerformance: ${options.referenceRecords} records per run, its default producer settings, acks=all, the same kind of payloads (--payload-file)`,
+      ],
+    };
+  },
+};

@@ -1,0 +1,82 @@
+// The publish path in a process of its own (so it can run under --cpu-prof and its memory is
+// its own): the project's createPublisher, as the producer configures it, at full speed.
+// Input: one JSON argument (PublishJob). Output: one JSON line (PublishReport) on stdout.
+import { createPublisher } from '@kafka-ecs/kafka';
+import { type FixtureRecord, userCreatedRecord } from '../fixtures.ts';
+
+export interface PublishJob {
+  brokers: string[];
+  topic: string;
+  records: number;
+  warmup: number;
+  /** Publishes kept in flight at once. */
+  concurrency: number;
+  /** The producer's PUBLISH_MAX_BATCH, PUBLISH_LINGER_MS and PUBLISH_TIMEOUT_MS. */
+  maxBatchSize: number;
+  lingerMs: number;
+  sendTimeoutMs: number;
+  usernamePrefix: string;
+}
+
+export interface PublishReport {
+  records: number;
+  failed: number;
+  elapsedMs: number;
+  recordsPerSecond: number;
+  batches: number;
+}
+
+const job = JSON.parse(process.argv[2] ?? '{}') as PublishJob;
+const quiet = () => {};
+const logger = { debug: quiet, info: quiet, warn: quiet, error: console.error };
+let batches = 0;
+const publisher = createPublisher({
+  brokers: job.brokers,
+  clientId: 'bench-publisher',
+  logger,
+  maxBatchSize: job.maxBatchSize,
+  lingerMs: job.lingerMs,
+  sendTimeoutMs: job.sendTimeoutMs,
+  onBatch: () => {
+    batches++;
+  },
+});
+
+// Events are made before the clock starts: building and validating them is the use case's
+// work, not the publisher's.
+const make = (count: number, offset: number) =>
+  Array.from({ length: count }, (_, i) => userCreatedRecord(job.usernamePrefix, offset + i));
+
+async function publishAll(records: FixtureRecord[]): Promise<number> {
+  let next = 0;
+  let failed = 0;
+  const lane = async () => {
+    while (next < records.length) {
+      const record = records[next++] as FixtureRecord;
+      try {
+        await publisher.publish({ topic: job.topic, ...record });
+      } catch {
+        failed++;
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(job.concurrency, records.length) }, lane));
+  return failed;
+}
+
+await publisher.start();
+if (job.warmup > 0) await publishAll(make(job.warmup, 0));
+const records = make(job.records, job.warmup);
+batches = 0;
+const started = performance.now();
+const failed = await publishAll(records);
+const elapsedMs = performance.now() - started;
+await publisher.stop();
+const report: PublishReport = {
+  records: records.length,
+  failed,
+  elapsedMs,
+  recordsPerSecond: ((records.length - failed) / elapsedMs) * 1000,
+  batches,
+};
+process.stdout.write(`${JSON.stringify(report)}\n`);
