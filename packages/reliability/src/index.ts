@@ -1,0 +1,51 @@
+export {
+  committedOffsets,
+  publishedRecords,
+  readTopics,
+  readView,
+  type TopicAudit,
+  type ViewAudit,
+  waitForCatchUp,
+} from './audit.ts';
+export {
+  computeFigures,
+  type Figures,
+  formatFigures,
+  reportFigures,
+} from './figures.ts';
+export { type GraphqlResult, graphql, outcomeOf } from './graphql.ts';
+export {
+  type PrivateKafka,
+  type PrivateRedis,
+  type PrivateStack,
+  startPrivateKafka,
+  startPrivateRedis,
+} from './infrastructure.ts';
+export {
+  type Ledger,
+  type Load,
+  type LoadOptions,
+  type MutationRecord,
+  startLoad,
+  tokenClaims,
+} from './load.ts';
+export { cleanAbandonedRuns, cleanRunDir, createRunDir, runDir } from './run-dir.ts';
+export {
+  failuresByOutcome,
+  finishScenario,
+  type ScenarioOptions,
+  type ScenarioSystem,
+  scrapeCounter,
+  startSystem,
+} from './scenario.ts';
+export { createScope, type Scope } from './scope.ts';
+export {
+  assignment,
+  consumerEnv,
+  probe,
+  producerEnv,
+  type ServiceHandle,
+  startService,
+  waitForAssignment,
+} from './services.ts';
+export { startTcpProxy, type TcpProxy } from './tcp-proxy.ts';

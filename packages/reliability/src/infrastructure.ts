@@ -1,0 +1,105 @@
+import { rmSync } from 'node:fs';
+import {
+  ensureTopics,
+  freeTcpPort,
+  type KafkaCluster,
+  runningRedisPid,
+  stackClasspath,
+  startKafkaCluster,
+  startRedisServer,
+  stopProcess,
+  stopRedisServer,
+} from '@kafka-ecs/devstack';
+import { DEFAULT_PARTITIONS } from '@kafka-ecs/events';
+import { componentDir } from './run-dir.ts';
+
+/** A Kafka of the scenario's own (one node, or a three-node cluster), with the contract's topics. */
+export interface PrivateKafka {
+  /** Bootstrap list, as `KAFKA_BROKERS` wants it. */
+  brokersEnv: string;
+  brokers: string[];
+  cluster: KafkaCluster;
+  /** Stops every node and deletes the data. */
+  close(): Promise<void>;
+}
+
+/**
+ * Starts a Kafka that only this scenario uses, in the run's folder on free ports: the services
+ * publish to the contract's fixed topic names, so a scenario that counts events (or kills the
+ * broker) needs a broker of its own rather than the shared dev stack.
+ */
+export async function startPrivateKafka(
+  options: { nodes?: number; partitions?: number } = {},
+): Promise<PrivateKafka> {
+  const dir = componentDir('kafka');
+  const cluster = await startKafkaCluster({
+    dir,
+    classpath: await stackClasspath(),
+    size: options.nodes ?? 1,
+    readyTimeoutMs: 90_000,
+  });
+  try {
+    await ensureTopics(
+      cluster.brokers,
+      options.partitions ?? DEFAULT_PARTITIONS,
+      cluster.replicationFactor,
+    );
+  } catch (error) {
+    await cluster.stop();
+    throw error;
+  }
+  return {
+    brokersEnv: cluster.brokers.join(','),
+    brokers: cluster.brokers,
+    cluster,
+    async close() {
+      await cluster.stop();
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** A redis-server of the scenario's own, which it may stop, kill and start again. */
+export interface PrivateRedis {
+  url: string;
+  /** Graceful stop (SIGTERM: Redis writes its append-only file and exits). */
+  stop(): Promise<void>;
+  /** SIGKILL: no chance to flush what the last second wrote. */
+  kill(): Promise<void>;
+  /** Starts it again on the same port and data; resolves once it answers PING. */
+  start(): Promise<void>;
+  close(): Promise<void>;
+}
+
+export async function startPrivateRedis(): Promise<PrivateRedis> {
+  const dir = componentDir('redis');
+  const port = await freeTcpPort();
+  const start = async () => {
+    await startRedisServer({ dir, host: '127.0.0.1', port, readyTimeoutMs: 15_000 });
+  };
+  await start();
+  return {
+    url: `redis://127.0.0.1:${port}`,
+    async stop() {
+      await stopRedisServer(dir);
+    },
+    async kill() {
+      const pid = runningRedisPid(dir);
+      if (pid !== undefined) {
+        process.kill(pid, 'SIGKILL');
+        await stopProcess(pid, 5_000);
+      }
+    },
+    start,
+    async close() {
+      await stopRedisServer(dir);
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** Kafka and Redis of the scenario's own. */
+export interface PrivateStack {
+  kafka: PrivateKafka;
+  redis: PrivateRedis;
+}

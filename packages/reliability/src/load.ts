@@ -1,0 +1,179 @@
+import { randomBytes } from 'node:crypto';
+import { waitFor } from '@kafka-ecs/testing';
+import { type GraphqlResult, graphql, outcomeOf } from './graphql.ts';
+
+/** One mutation the load sent, and how it ended. */
+export interface MutationRecord {
+  kind: 'createUser' | 'login';
+  /** ms since the load started. */
+  startedAt: number;
+  ms: number;
+  /** `acknowledged`, or why not: a GraphQL error code, a network failure, TIMEOUT. */
+  outcome: string;
+  userId?: string;
+}
+
+/**
+ * What the clients know: every mutation sent, and for the acknowledged ones the ids of the
+ * events they stand for (the user id of a createUser, the token id (`jti`) of a login).
+ */
+export interface Ledger {
+  records: MutationRecord[];
+  /** Acknowledged users, by id. */
+  users: Map<string, { username: string; password: string; logins: number }>;
+  /** Acknowledged logins: token id → user id. */
+  tokens: Map<string, string>;
+}
+
+export interface LoadOptions {
+  /** The producer's base URL (asked before every mutation, so it may move). */
+  producerUrl: () => string;
+  /** Mutations started per second. @defaultValue 40 */
+  ratePerSecond?: number;
+  /** Most mutations in flight at once. @defaultValue 8 */
+  concurrency?: number;
+  /** The load stops by itself after this many. @defaultValue 3000 */
+  maxMutations?: number;
+  /** Logins per created user before a new user is created. @defaultValue 4 */
+  loginsPerUser?: number;
+  /** Client bound on one mutation. @defaultValue 10_000 */
+  timeoutMs?: number;
+}
+
+export interface Load {
+  ledger: Ledger;
+  acknowledged(): number;
+  sent(): number;
+  /** Waits until `count` more mutations were acknowledged than when called. */
+  waitForMoreAcks(count: number, timeoutMs?: number): Promise<void>;
+  /** Stops starting mutations and waits for those in flight. */
+  pause(): Promise<void>;
+  resume(): void;
+  /** Stops for good and waits for those in flight; resolves with the ledger. */
+  stop(): Promise<Ledger>;
+}
+
+const CREATE_USER = `mutation ($input: CreateUserInput!) { createUser(input: $input) { id } }`;
+const LOGIN = `mutation ($username: String!, $password: String!) {
+  login(username: $username, password: $password) { token user { id } }
+}`;
+
+/** The token id (`jti`) and user id (`sub`) of a login token, read from its payload. */
+export function tokenClaims(token: string): { tokenId: string; userId: string } {
+  const payload = JSON.parse(Buffer.from(token.split('.')[1] ?? '', 'base64url').toString()) as {
+    jti: string;
+    sub: string;
+  };
+  return { tokenId: payload.jti, userId: payload.sub };
+}
+
+/**
+ * A steady stream of mutations, the way users would send them: new users, then logins of users
+ * the producer acknowledged. Bounded in rate, concurrency and volume, and every outcome is
+ * written to the ledger.
+ */
+export function startLoad(options: LoadOptions): Load {
+  const rate = options.ratePerSecond ?? 40;
+  const concurrency = options.concurrency ?? 8;
+  const maxMutations = options.maxMutations ?? 3_000;
+  const loginsPerUser = options.loginsPerUser ?? 4;
+  const timeoutMs = options.timeoutMs ?? 10_000;
+  const ledger: Ledger = { records: [], users: new Map(), tokens: new Map() };
+  const origin = performance.now();
+  const inFlight = new Set<Promise<void>>();
+  let acknowledged = 0;
+  let paused = false;
+  let stopped = false;
+  let runSeq = 0;
+  const runTag = randomBytes(3).toString('hex');
+
+  const pickLogin = () => {
+    for (const [userId, user] of ledger.users) {
+      if (user.logins < loginsPerUser) return { userId, user };
+    }
+    return undefined;
+  };
+
+  const send = async () => {
+    const startedAt = performance.now() - origin;
+    const candidate = Math.random() < 0.8 ? pickLogin() : undefined;
+    let result: GraphqlResult<Record<string, unknown>>;
+    const record: MutationRecord = { kind: 'createUser', startedAt, ms: 0, outcome: '' };
+    if (candidate) {
+      record.kind = 'login';
+      record.userId = candidate.userId;
+      // Counted when sent, so concurrent logins of one user stay within the bound.
+      candidate.user.logins += 1;
+      result = await graphql(
+        `${options.producerUrl()}/producer-svc/graphql`,
+        LOGIN,
+        { username: candidate.user.username, password: candidate.user.password },
+        { timeoutMs },
+      );
+      const token = (result.data?.login as { token?: string } | undefined)?.token;
+      if (token && !result.errors) ledger.tokens.set(tokenClaims(token).tokenId, candidate.userId);
+    } else {
+      runSeq += 1;
+      const username = `r${runTag}-${runSeq}`;
+      const password = randomBytes(6).toString('hex');
+      result = await graphql(
+        `${options.producerUrl()}/producer-svc/graphql`,
+        CREATE_USER,
+        { input: { username, email: `${username}@example.com`, password } },
+        { timeoutMs },
+      );
+      const id = (result.data?.createUser as { id?: string } | undefined)?.id;
+      if (id && !result.errors) {
+        record.userId = id;
+        ledger.users.set(id, { username, password, logins: 0 });
+      }
+    }
+    const ok = outcomeOf(result) === 'OK';
+    record.ms = result.ms;
+    record.outcome = ok ? 'acknowledged' : outcomeOf(result);
+    if (ok) acknowledged += 1;
+    ledger.records.push(record);
+  };
+
+  const intervalMs = 1000 / rate;
+  let started = 0;
+  const timer = setInterval(() => {
+    if (paused || stopped || inFlight.size >= concurrency || started >= maxMutations) return;
+    started += 1;
+    const task = send().finally(() => inFlight.delete(task));
+    inFlight.add(task);
+  }, intervalMs);
+
+  const drain = async () => {
+    while (inFlight.size > 0) await Promise.allSettled([...inFlight]);
+  };
+  return {
+    ledger,
+    acknowledged: () => acknowledged,
+    sent: () => started,
+    async waitForMoreAcks(count, waitMs = 30_000) {
+      const target = acknowledged + count;
+      await waitFor(() => acknowledged >= target || started >= maxMutations, {
+        timeoutMs: waitMs,
+        intervalMs: 50,
+        description: `${count} more acknowledged mutations (at ${acknowledged} of ${target})`,
+      });
+      if (acknowledged < target) {
+        throw new Error(`the load reached its bound of ${maxMutations} mutations first`);
+      }
+    },
+    async pause() {
+      paused = true;
+      await drain();
+    },
+    resume() {
+      paused = false;
+    },
+    async stop() {
+      stopped = true;
+      clearInterval(timer);
+      await drain();
+      return ledger;
+    },
+  };
+}

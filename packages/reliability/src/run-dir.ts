@@ -1,0 +1,69 @@
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { isAlive, stopKafkaCluster, stopRedisServer } from '@kafka-ecs/devstack';
+
+const ROOT = join(tmpdir(), 'kafka-ecs-reliability');
+const OWNER = 'owner.pid';
+
+/**
+ * The folder of this run, under which every broker and Redis of the suite keeps its data, so
+ * the run's teardown (and the next run, if this one was killed) can find and stop them all.
+ * Set by the global setup in RELIABILITY_RUN_DIR.
+ */
+export function runDir(): string {
+  const dir = process.env.RELIABILITY_RUN_DIR;
+  if (dir) return dir;
+  // A scenario run without the global setup (one file from an editor): a folder of its own.
+  process.env.RELIABILITY_RUN_DIR = createRunDir();
+  return process.env.RELIABILITY_RUN_DIR;
+}
+
+export function createRunDir(): string {
+  mkdirSync(ROOT, { recursive: true });
+  const dir = mkdtempSync(join(ROOT, 'run-'));
+  writeFileSync(join(dir, OWNER), String(process.pid));
+  return dir;
+}
+
+/** A fresh folder for one broker, cluster or Redis of this run. */
+export function componentDir(kind: 'kafka' | 'redis'): string {
+  return mkdtempSync(join(runDir(), `${kind}-`));
+}
+
+/** Stops whatever still runs from the run in `dir` and deletes it. */
+export async function cleanRunDir(dir: string): Promise<void> {
+  let entries: string[] = [];
+  try {
+    entries = readdirSync(dir);
+  } catch {
+    return;
+  }
+  for (const entry of entries) {
+    const path = join(dir, entry);
+    if (entry.startsWith('kafka-')) await stopKafkaCluster(path);
+    if (entry.startsWith('redis-')) await stopRedisServer(path);
+  }
+  rmSync(dir, { recursive: true, force: true });
+}
+
+/** Cleans the folders of earlier runs whose process is gone (a run killed before its teardown). */
+export async function cleanAbandonedRuns(): Promise<void> {
+  let runs: string[] = [];
+  try {
+    runs = readdirSync(ROOT);
+  } catch {
+    return;
+  }
+  for (const run of runs) {
+    const dir = join(ROOT, run);
+    let owner = 0;
+    try {
+      owner = Number.parseInt(readFileSync(join(dir, OWNER), 'utf8'), 10);
+    } catch {
+      // No owner file: not ours to judge unless it is old; leave it.
+      continue;
+    }
+    if (!Number.isInteger(owner) || owner <= 0 || !isAlive(owner)) await cleanRunDir(dir);
+  }
+}

@@ -1,0 +1,125 @@
+import { readTopics, readView, waitForCatchUp } from './audit.ts';
+import { computeFigures, type Figures, reportFigures } from './figures.ts';
+import {
+  type PrivateKafka,
+  type PrivateRedis,
+  startPrivateKafka,
+  startPrivateRedis,
+} from './infrastructure.ts';
+import type { Load } from './load.ts';
+import type { Scope } from './scope.ts';
+import { consumerEnv, producerEnv, type ServiceHandle, startService } from './services.ts';
+
+/** A scenario's own system: Kafka, Redis, a producer and consumer instances of one group. */
+export interface ScenarioSystem {
+  kafka: PrivateKafka;
+  redis: PrivateRedis;
+  producer: ServiceHandle;
+  consumers: ServiceHandle[];
+  groupId: string;
+  /** Starts one more consumer instance of the group (stopped with the scope). */
+  addConsumer(envOverrides?: Record<string, string>): Promise<ServiceHandle>;
+}
+
+export interface ScenarioOptions {
+  /** Kafka nodes: 1, or 3 for a cluster (replication 3, min.insync.replicas 2). @defaultValue 1 */
+  brokers?: number;
+  /** Consumer instances. @defaultValue 1 */
+  consumers?: number;
+  producerEnv?: Record<string, string>;
+  consumerEnv?: Record<string, string>;
+}
+
+/**
+ * Starts everything a scenario needs, each piece registered in `scope` so it is stopped however
+ * the scenario ends: Kafka and Redis of its own, the producer, then the consumers (pointed at
+ * the producer, so /ping works).
+ */
+export async function startSystem(
+  scope: Scope,
+  options: ScenarioOptions = {},
+): Promise<ScenarioSystem> {
+  const [kafka, redis] = await Promise.all([
+    startPrivateKafka({ nodes: options.brokers ?? 1 }),
+    startPrivateRedis(),
+  ]);
+  scope.add(kafka, (k) => k.close());
+  scope.add(redis, (r) => r.close());
+  const stack = { kafkaBrokers: kafka.brokersEnv, redisUrl: redis.url };
+  const producer = await startService({
+    name: 'producer',
+    service: 'producer',
+    env: { ...producerEnv(stack), ...options.producerEnv },
+  });
+  scope.add(producer, (p) => p.stop());
+  const env = { ...consumerEnv({ ...stack, producerUrl: producer.url }), ...options.consumerEnv };
+  const consumers: ServiceHandle[] = [];
+  const addConsumer = async (envOverrides: Record<string, string> = {}) => {
+    const consumer = await startService({
+      name: `consumer-${consumers.length + 1}`,
+      service: 'consumer',
+      env: { ...env, ...envOverrides },
+    });
+    consumers.push(consumer);
+    scope.add(consumer, (c) => c.stop());
+    return consumer;
+  };
+  await Promise.all(Array.from({ length: options.consumers ?? 1 }, () => addConsumer()));
+  return {
+    kafka,
+    redis,
+    producer,
+    consumers,
+    groupId: env.CONSUMER_GROUP_ID ?? '',
+    addConsumer,
+  };
+}
+
+/**
+ * Ends a scenario the same way every time: stop the load, wait (bounded) until the group has
+ * committed everything on the topics, read the topics and the view, print the figures line.
+ */
+export async function finishScenario(
+  name: string,
+  system: ScenarioSystem,
+  load: Load,
+  extra: Record<string, string | number> = {},
+): Promise<Figures> {
+  const ledger = await load.stop();
+  const caughtUp = await waitForCatchUp(system.kafka.brokers, system.groupId, 60_000);
+  const topics = await readTopics(system.kafka.brokers);
+  const reader = system.consumers.find((consumer) => consumer.alive());
+  if (!reader) throw new Error('no consumer instance left running to read the view from');
+  const view = await readView(reader.url, topics.userEvents.keys());
+  const figures = computeFigures(name, ledger, topics, view, {
+    ...extra,
+    ...(caughtUp ? {} : { caughtUp: 'no' }),
+    ...(topics.undecodable > 0 ? { undecodable: topics.undecodable } : {}),
+  });
+  reportFigures(figures);
+  return figures;
+}
+
+/** How the ledger's failures split by outcome, e.g. `SERVICE_UNAVAILABLE:12,ECONNREFUSED:3`. */
+export function failuresByOutcome(load: Load): string {
+  const counts = new Map<string, number>();
+  for (const record of load.ledger.records) {
+    if (record.outcome !== 'acknowledged') {
+      counts.set(record.outcome, (counts.get(record.outcome) ?? 0) + 1);
+    }
+  }
+  return [...counts].map(([outcome, count]) => `${outcome}:${count}`).join(',') || 'none';
+}
+
+/** The sum of a Prometheus counter over its labels, scraped from a running instance. */
+export async function scrapeCounter(metricsUrl: string, name: string): Promise<number> {
+  const response = await fetch(metricsUrl, { signal: AbortSignal.timeout(3_000) });
+  const text = await response.text();
+  let total = 0;
+  for (const line of text.split('\n')) {
+    if (line.startsWith(`${name}{`) || line.startsWith(`${name} `)) {
+      total += Number(line.slice(line.lastIndexOf(' ') + 1)) || 0;
+    }
+  }
+  return total;
+}
