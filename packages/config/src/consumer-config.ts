@@ -97,6 +97,11 @@ export const consumerConfigSchema = commonSchema
     RETRY_BACKOFF_MAX_MS: positiveInt(3_600_000),
     /** Retry jobs run at once by one instance. @defaultValue 16 */
     RETRY_CONCURRENCY: positiveInt(16),
+    /**
+     * How long a running retry job stays claimed: a job whose instance crashed is run again by
+     * another after this. @defaultValue 30000
+     */
+    RETRY_JOB_LOCK_MS: positiveInt(30_000),
     /** The retry side-topic; override only to isolate a test. @defaultValue side-topic-for-retry */
     RETRY_TOPIC: topicName.default(Topics.retry),
     /** The dead-letter topic; override only to isolate a test. @defaultValue dead-letter-queue */

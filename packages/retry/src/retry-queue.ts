@@ -81,6 +81,8 @@ export function startRetryWorker(deps: {
   connection: Redis;
   name: string;
   concurrency: number;
+  /** How long a job stays claimed; a crashed worker's job runs again after it. */
+  lockMs: number;
   logger: Logger;
   process: (data: RetryJobData) => Promise<void>;
   /** A job failed because of infrastructure and will be run again (for metrics). */
@@ -90,6 +92,9 @@ export function startRetryWorker(deps: {
   const worker = new Worker<RetryJobData>(deps.name, (job) => deps.process(job.data), {
     connection: deps.connection,
     concurrency: deps.concurrency,
+    lockDuration: deps.lockMs,
+    // Stalled jobs (their worker died) are looked for as often as a lock can expire.
+    stalledInterval: deps.lockMs,
     settings: {
       backoffStrategy: (attemptsMade: number) =>
         Math.min(JOB_BACKOFF_CAP_MS, 500 * 2 ** Math.min(attemptsMade, 16)),

@@ -35,6 +35,8 @@ export interface RetrySystemOptions {
   policy: RetryPolicy;
   /** Retry jobs one instance runs at once. */
   concurrency: number;
+  /** How long a running job stays claimed by its worker. @defaultValue 30_000 */
+  jobLockMs?: number;
   /** Re-runs the original handler. */
   run: RecordRunner;
   logger: Logger;
@@ -153,6 +155,7 @@ export function createRetrySystem(options: RetrySystemOptions): RetrySystem {
         connection: options.workerConnection,
         name: queueName,
         concurrency: options.concurrency,
+        lockMs: options.jobLockMs ?? 30_000,
         logger,
         process: createRetryJobProcessor({
           run: options.run,

@@ -90,6 +90,7 @@ async function main(): Promise<void> {
       policy,
       topics: { retry: config.RETRY_TOPIC, deadLetter: config.DEAD_LETTER_TOPIC },
       concurrency: config.RETRY_CONCURRENCY,
+      jobLockMs: config.RETRY_JOB_LOCK_MS,
       onStep: crashAt.size > 0 ? onStep : undefined,
     },
     operatorAuth: {

@@ -53,6 +53,7 @@ export interface ConsumerServiceOptions {
     policy: RetryPolicy;
     topics: RouterTopics;
     concurrency: number;
+    jobLockMs?: number;
     /** Called at each step of the failure path (fault injection). */
     onStep?: StepHook;
   };
@@ -113,6 +114,7 @@ export async function startConsumerService(
     topics: options.retry.topics,
     policy: options.retry.policy,
     concurrency: options.retry.concurrency,
+    jobLockMs: options.retry.jobLockMs,
     run: createRecordRunner({ handlers, store, target, metrics }),
     logger,
     metrics: retryMetricsOf(metrics),

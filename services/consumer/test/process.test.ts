@@ -1,5 +1,5 @@
 import { startServiceProcess, waitFor } from '@kafka-ecs/testing';
-import { createTopics, isolation } from './support/harness.ts';
+import { createTopics, isolation, processEnv } from './support/harness.ts';
 
 describe('consumer process', () => {
   it('when started, then it answers its liveness route, gets ready, and exits 0 on SIGTERM within 10 s', async () => {
@@ -7,11 +7,7 @@ describe('consumer process', () => {
     await createTopics([iso.userTopic, iso.tokenTopic]);
     const service = await startServiceProcess({
       cwd: `${import.meta.dirname}/..`,
-      env: {
-        CONSUMER_TOPICS: `${iso.userTopic},${iso.tokenTopic}`,
-        CONSUMER_GROUP_ID: iso.groupId,
-        VIEW_KEY_PREFIX: iso.viewPrefix,
-      },
+      env: processEnv(iso),
     });
     try {
       const live = await fetch(`${service.url}/`);

@@ -26,6 +26,15 @@ export function isolation() {
 }
 export type Isolation = ReturnType<typeof isolation>;
 
+/** The environment that points a consumer process (main.ts) at one test's topics and keys. */
+export const processEnv = (iso: Isolation): Record<string, string> => ({
+  CONSUMER_TOPICS: `${iso.userTopic},${iso.tokenTopic}`,
+  CONSUMER_GROUP_ID: iso.groupId,
+  VIEW_KEY_PREFIX: iso.viewPrefix,
+  RETRY_TOPIC: iso.retryTopic,
+  DEAD_LETTER_TOPIC: iso.deadLetterTopic,
+});
+
 export const rawKafka = () =>
   new Kafka({
     brokers: testInfrastructure().kafkaBrokers,
