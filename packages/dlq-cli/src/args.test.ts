@@ -1,0 +1,82 @@
+import { parseCommand } from './args.ts';
+import { CliError, ExitCode } from './errors.ts';
+
+const now = new Date('2026-11-21T12:00:00.000Z');
+const parse = (argv: string, env: Record<string, string> = {}) =>
+  parseCommand(argv.split(' ').filter(Boolean), env, now);
+const usageError = (argv: string) => {
+  try {
+    parse(argv);
+  } catch (error) {
+    expect(error).toBeInstanceOf(CliError);
+    expect((error as CliError).code).toBe(ExitCode.usage);
+    return (error as CliError).message;
+  }
+  throw new Error(`${argv} was accepted`);
+};
+
+describe('dlq command line', () => {
+  it('when list has filters with ages, then they become ISO times and the defaults apply', () => {
+    expect(
+      parse('list --topic new-user-created --reason exhausted --error timeout --since 6h'),
+    ).toEqual({
+      command: {
+        name: 'list',
+        filters: {
+          topic: 'new-user-created',
+          reason: 'exhausted',
+          errorContains: 'timeout',
+          since: '2026-11-21T06:00:00.000Z',
+          until: undefined,
+        },
+        limit: 50,
+        json: false,
+      },
+      settings: { url: 'http://127.0.0.1:9000/graphql', token: undefined },
+    });
+  });
+
+  it('when replay has ids, then it is a dry run at 5/s unless --yes, and the token comes from the environment', () => {
+    const { command, settings } = parse('replay a:0:1 b:2:3 --rate 20', {
+      ADMIN_TOKEN: 'secret-token-0123456789',
+      DLQ_URL: 'https://consumer.example/graphql',
+    });
+    expect(command).toMatchObject({
+      name: 'replay',
+      ids: ['a:0:1', 'b:2:3'],
+      all: false,
+      yes: false,
+      rate: 20,
+    });
+    expect(settings).toEqual({
+      url: 'https://consumer.example/graphql',
+      token: 'secret-token-0123456789',
+    });
+    expect(parse('replay --all --reason non-retryable --yes').command).toMatchObject({
+      all: true,
+      yes: true,
+      filters: { reason: 'non-retryable' },
+    });
+  });
+
+  it('when the command line is wrong, then the error names the problem and the exit code is 2', () => {
+    expect(usageError('list --reason bored')).toBe(
+      '--reason must be one of exhausted, non-retryable',
+    );
+    expect(usageError('list --since yesterday')).toMatch(/--since must be an ISO 8601 time/);
+    expect(usageError('replay')).toBe('replay takes ids, or --all with filters (not both)');
+    expect(usageError('replay x:0:1 --all')).toBe(
+      'replay takes ids, or --all with filters (not both)',
+    );
+    expect(usageError('show')).toBe('show takes exactly one id');
+    expect(usageError('list --limit 0')).toBe('--limit must be a number > 0');
+    expect(usageError('purge')).toBe('unknown command purge (see --help)');
+    expect(usageError('list --token abc')).toMatch(/Unknown option '--token'/);
+    expect(usageError('list --url ftp://x')).toMatch(/--url must be an http\(s\) URL/);
+  });
+
+  it('when asked for help or given nothing, then it is help', () => {
+    expect(parse('').command).toEqual({ name: 'help' });
+    expect(parse('list --help').command).toEqual({ name: 'help' });
+  });
+});

@@ -1,0 +1,184 @@
+import { parseArgs } from 'node:util';
+import { DEAD_LETTER_REASONS, type DeadLetterReason } from '@kafka-ecs/events';
+import { CliError, ExitCode } from './errors.ts';
+
+export const USAGE = `usage: pnpm dlq <command> [options]
+
+Inspect and replay the consumer's dead letters through its GraphQL API.
+
+commands:
+  list                 dead letters, newest first
+  show <id>            one dead letter: headers, history and the payload
+  replay <id>...       re-run dead letters through their handler (a dry run without --yes)
+  replay --all         every dead letter matching the filters (a dry run without --yes)
+  export               matching dead letters as JSON lines (stdout, or --out FILE)
+  stats                retry and dead-letter counts
+
+filters (list, replay --all, export):
+  --topic NAME         original topic
+  --reason REASON      exhausted | non-retryable
+  --error TEXT         text in the error name or message
+  --since WHEN         ISO 8601 time, or an age such as 30m, 6h, 2d
+  --until WHEN         same forms
+  --limit N            at most N (list default 50; replay and export default: all)
+
+options:
+  --yes                replay for real
+  --rate N             replays per second (default 5)
+  --json               machine-readable output (list, show, stats)
+  --out FILE           export to FILE instead of stdout
+  --url URL            the consumer's GraphQL endpoint (default $DLQ_URL or
+                       http://127.0.0.1:9000/graphql)
+  the admin token is read from $ADMIN_TOKEN (never from the command line: it would show in ps)
+
+exit codes: 0 ok, 1 some replays failed again, 2 usage, 3 unauthorized, 4 consumer unavailable,
+5 not found`;
+
+export interface Filters {
+  topic?: string;
+  reason?: DeadLetterReason;
+  errorContains?: string;
+  since?: string;
+  until?: string;
+}
+
+export type Command =
+  | { name: 'help' }
+  | { name: 'list'; filters: Filters; limit: number; json: boolean }
+  | { name: 'show'; id: string; json: boolean }
+  | {
+      name: 'replay';
+      ids: string[];
+      all: boolean;
+      filters: Filters;
+      limit?: number;
+      yes: boolean;
+      rate: number;
+    }
+  | { name: 'export'; filters: Filters; limit?: number; out?: string }
+  | { name: 'stats'; json: boolean };
+
+export interface Settings {
+  url: string;
+  token?: string;
+}
+
+const AGE = /^(\d+)(s|m|h|d)$/;
+const UNIT_MS = { s: 1_000, m: 60_000, h: 3_600_000, d: 86_400_000 } as const;
+
+/** An ISO time or an age (`6h`) as an ISO time; `now` for ages. */
+export function parseWhen(value: string, flag: string, now: Date): string {
+  const age = AGE.exec(value);
+  if (age) {
+    const ms = Number(age[1]) * UNIT_MS[age[2] as keyof typeof UNIT_MS];
+    return new Date(now.getTime() - ms).toISOString();
+  }
+  const time = Date.parse(value);
+  if (Number.isNaN(time)) {
+    throw new CliError(
+      `${flag} must be an ISO 8601 time or an age like 30m, 6h, 2d`,
+      ExitCode.usage,
+    );
+  }
+  return new Date(time).toISOString();
+}
+
+function positive(value: string | undefined, flag: string): number | undefined {
+  if (value === undefined) return undefined;
+  const number = Number(value);
+  if (!Number.isFinite(number) || number <= 0) {
+    throw new CliError(`${flag} must be a number > 0`, ExitCode.usage);
+  }
+  return number;
+}
+
+/** The command line as a command, or a CliError (exit code 2) naming what is wrong. */
+export function parseCommand(
+  argv: string[],
+  env: Record<string, string | undefined>,
+  now = new Date(),
+): { command: Command; settings: Settings } {
+  let parsed: ReturnType<typeof parse>;
+  try {
+    parsed = parse(argv);
+  } catch (error) {
+    throw new CliError((error as Error).message, ExitCode.usage);
+  }
+  const { values, positionals } = parsed;
+  const url = values.url ?? env.DLQ_URL ?? 'http://127.0.0.1:9000/graphql';
+  if (!URL.canParse(url) || !/^https?:/.test(url)) {
+    throw new CliError(`--url must be an http(s) URL (got ${url})`, ExitCode.usage);
+  }
+  const settings = { url, token: env.ADMIN_TOKEN || undefined };
+  const [name, ...rest] = positionals;
+  if (values.help || name === undefined || name === 'help') {
+    return { command: { name: 'help' }, settings };
+  }
+  if (values.reason !== undefined && !DEAD_LETTER_REASONS.includes(values.reason as never)) {
+    throw new CliError(`--reason must be one of ${DEAD_LETTER_REASONS.join(', ')}`, ExitCode.usage);
+  }
+  const filters: Filters = {
+    topic: values.topic,
+    reason: values.reason as DeadLetterReason | undefined,
+    errorContains: values.error,
+    since: values.since === undefined ? undefined : parseWhen(values.since, '--since', now),
+    until: values.until === undefined ? undefined : parseWhen(values.until, '--until', now),
+  };
+  const limit = positive(values.limit, '--limit');
+  const json = values.json ?? false;
+  switch (name) {
+    case 'list':
+      return { command: { name, filters, limit: limit ?? 50, json }, settings };
+    case 'show': {
+      if (rest.length !== 1) throw new CliError('show takes exactly one id', ExitCode.usage);
+      return { command: { name, id: rest[0] as string, json }, settings };
+    }
+    case 'replay': {
+      const all = values.all ?? false;
+      if (all === rest.length > 0) {
+        throw new CliError('replay takes ids, or --all with filters (not both)', ExitCode.usage);
+      }
+      return {
+        command: {
+          name,
+          ids: rest,
+          all,
+          filters,
+          limit,
+          yes: values.yes ?? false,
+          rate: positive(values.rate, '--rate') ?? 5,
+        },
+        settings,
+      };
+    }
+    case 'export':
+      return { command: { name, filters, limit, out: values.out }, settings };
+    case 'stats':
+      return { command: { name, json }, settings };
+    default:
+      throw new CliError(`unknown command ${name} (see --help)`, ExitCode.usage);
+  }
+}
+
+function parse(argv: string[]) {
+  return parseArgs({
+    args: argv,
+    allowPositionals: true,
+    strict: true,
+    options: {
+      topic: { type: 'string' },
+      reason: { type: 'string' },
+      error: { type: 'string' },
+      since: { type: 'string' },
+      until: { type: 'string' },
+      limit: { type: 'string' },
+      all: { type: 'boolean' },
+      yes: { type: 'boolean' },
+      rate: { type: 'string' },
+      json: { type: 'boolean' },
+      out: { type: 'string' },
+      url: { type: 'string' },
+      help: { type: 'boolean', short: 'h' },
+    },
+  });
+}

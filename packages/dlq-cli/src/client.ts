@@ -1,0 +1,166 @@
+import type { Filters } from './args.ts';
+import { CliError, ExitCode } from './errors.ts';
+
+export interface DeadLetterSummary {
+  id: string;
+  topic: string;
+  partition: number;
+  offset: string;
+  key: string | null;
+  attempts: number;
+  reason: string;
+  errorName: string;
+  errorMessage: string;
+  firstFailedAt: string;
+  failedAt: string;
+}
+
+export interface DeadLetterDetail extends DeadLetterSummary {
+  consumerGroup: string;
+  status: string;
+  payload: string | null;
+  payloadBase64: string | null;
+  headers: { name: string; value: string }[];
+  history: {
+    at: string;
+    action: string;
+    attempt: number;
+    reason: string | null;
+    errorName: string | null;
+    errorMessage: string | null;
+  }[];
+}
+
+const SUMMARY =
+  'id topic partition offset key attempts reason errorName errorMessage firstFailedAt failedAt';
+const DETAIL = `${SUMMARY} consumerGroup status payload payloadBase64 headers { name value }
+  history { at action attempt reason errorName errorMessage }`;
+
+/** Bound on one request: a replay runs the handler once, which takes milliseconds. */
+const REQUEST_TIMEOUT_MS = 15_000;
+
+/** The consumer's operator API, with its failures turned into exit codes. */
+export function createDeadLetterClient(settings: { url: string; token?: string }) {
+  async function request<T>(query: string, variables: Record<string, unknown> = {}): Promise<T> {
+    let response: Response;
+    try {
+      response = await fetch(settings.url, {
+        method: 'POST',
+        headers: {
+          'content-type': 'application/json',
+          ...(settings.token ? { authorization: `Bearer ${settings.token}` } : {}),
+        },
+        body: JSON.stringify({ query, variables }),
+        signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS),
+      });
+    } catch (error) {
+      throw new CliError(
+        `cannot reach the consumer at ${settings.url}: ${(error as Error).message}`,
+        ExitCode.unavailable,
+      );
+    }
+    let body: { data?: T; errors?: { message: string; extensions?: { code?: string } }[] };
+    try {
+      body = (await response.json()) as typeof body;
+    } catch {
+      throw new CliError(
+        `the consumer at ${settings.url} answered ${response.status} without a GraphQL body`,
+        ExitCode.unavailable,
+      );
+    }
+    const [error] = body.errors ?? [];
+    if (error) {
+      const code = error.extensions?.code;
+      if (code === 'UNAUTHENTICATED' || code === 'FORBIDDEN') {
+        const hint = settings.token ? '' : ' (set ADMIN_TOKEN)';
+        throw new CliError(`${error.message}${hint}`, ExitCode.unauthorized);
+      }
+      if (code === 'NOT_FOUND') throw new CliError(error.message, ExitCode.notFound);
+      if (code === 'BAD_USER_INPUT') throw new CliError(error.message, ExitCode.usage);
+      throw new CliError(`the consumer answered: ${error.message}`, ExitCode.unavailable);
+    }
+    if (!body.data) throw new CliError('the consumer answered no data', ExitCode.unavailable);
+    return body.data;
+  }
+
+  return {
+    async page(
+      filters: Filters,
+      first: number,
+      after: string | null,
+    ): Promise<{
+      totalCount: number;
+      nodes: DeadLetterSummary[];
+      endCursor: string | null;
+      hasNextPage: boolean;
+    }> {
+      const data = await request<{
+        deadLetters: {
+          totalCount: number;
+          nodes: DeadLetterSummary[];
+          pageInfo: { endCursor: string | null; hasNextPage: boolean };
+        };
+      }>(
+        `query($topic: String, $reason: String, $errorContains: String, $since: String,
+               $until: String, $first: Int, $after: String) {
+          deadLetters(topic: $topic, reason: $reason, errorContains: $errorContains,
+                      since: $since, until: $until, first: $first, after: $after) {
+            totalCount nodes { ${SUMMARY} } pageInfo { endCursor hasNextPage } } }`,
+        { ...filters, first, after },
+      );
+      return { ...data.deadLetters, ...data.deadLetters.pageInfo };
+    },
+    async get(id: string): Promise<DeadLetterDetail> {
+      const data = await request<{ deadLetter: DeadLetterDetail | null }>(
+        `query($id: ID!) { deadLetter(id: $id) { ${DETAIL} } }`,
+        { id },
+      );
+      if (!data.deadLetter) throw new CliError(`no dead letter with id ${id}`, ExitCode.notFound);
+      return data.deadLetter;
+    },
+    async getFull(ids: string[]): Promise<DeadLetterDetail[]> {
+      return Promise.all(ids.map((id) => this.get(id)));
+    },
+    async replay(
+      id: string,
+    ): Promise<{ outcome: string; errorName: string | null; errorMessage: string | null }> {
+      const data = await request<{
+        replayDeadLetter: {
+          outcome: string;
+          errorName: string | null;
+          errorMessage: string | null;
+        };
+      }>('mutation($id: ID!) { replayDeadLetter(id: $id) { outcome errorName errorMessage } }', {
+        id,
+      });
+      return data.replayDeadLetter;
+    },
+    async stats(): Promise<Record<string, number>> {
+      const data = await request<{ retryStats: Record<string, number> }>(
+        '{ retryStats { scheduled retried succeeded deadLettered replayed pending } }',
+      );
+      return data.retryStats;
+    },
+  };
+}
+
+export type DeadLetterClient = ReturnType<typeof createDeadLetterClient>;
+
+/** Every dead letter matching the filters, page by page, up to `limit`. */
+export async function* allMatching(
+  client: DeadLetterClient,
+  filters: Filters,
+  limit = Number.POSITIVE_INFINITY,
+): AsyncGenerator<DeadLetterSummary> {
+  let after: string | null = null;
+  let yielded = 0;
+  while (yielded < limit) {
+    const page = await client.page(filters, Math.min(100, limit - yielded), after);
+    for (const node of page.nodes) {
+      yield node;
+      yielded += 1;
+    }
+    if (!page.hasNextPage || page.endCursor === null) return;
+    after = page.endCursor;
+  }
+}

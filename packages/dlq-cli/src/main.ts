@@ -1,0 +1,123 @@
+#!/usr/bin/env node
+// The operators' command line for the dead-letter queue (docs/runbooks/dead-letter.md). A
+// composition root: reads argv and the environment, talks to the consumer over HTTP.
+import { createWriteStream } from 'node:fs';
+import { resolve } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { type Command, parseCommand, USAGE } from './args.ts';
+import { allMatching, createDeadLetterClient, type DeadLetterClient } from './client.ts';
+import { CliError, ExitCode, type ExitCodeValue } from './errors.ts';
+import { formatDetail, formatTable, progressBar } from './format.ts';
+
+async function run(command: Command, client: DeadLetterClient): Promise<ExitCodeValue> {
+  switch (command.name) {
+    case 'help':
+      console.log(USAGE);
+      return ExitCode.ok;
+    case 'list': {
+      const page = await client.page(command.filters, Math.min(100, command.limit), null);
+      if (command.json) {
+        console.log(JSON.stringify(page, null, 2));
+      } else {
+        console.log(formatTable(page.nodes, process.stdout.columns ?? 120));
+        console.log(
+          `\n${page.nodes.length} shown of ${page.totalCount}${page.hasNextPage ? ' (use --limit or filters for more)' : ''}`,
+        );
+      }
+      return ExitCode.ok;
+    }
+    case 'show': {
+      const letter = await client.get(command.id);
+      console.log(command.json ? JSON.stringify(letter, null, 2) : formatDetail(letter));
+      return ExitCode.ok;
+    }
+    case 'stats': {
+      const stats = await client.stats();
+      if (command.json) console.log(JSON.stringify(stats));
+      else
+        for (const [name, value] of Object.entries(stats))
+          console.log(`${name.padEnd(14)}${value}`);
+      return ExitCode.ok;
+    }
+    case 'export': {
+      // Relative to where the operator ran `pnpm dlq`, not to this package.
+      const out: NodeJS.WritableStream = command.out
+        ? createWriteStream(resolve(process.env.INIT_CWD ?? process.cwd(), command.out))
+        : process.stdout;
+      let count = 0;
+      for await (const summary of allMatching(client, command.filters, command.limit)) {
+        const letter = await client.get(summary.id);
+        const line = `${JSON.stringify(letter)}\n`;
+        if (!out.write(line)) await new Promise<void>((done) => out.once('drain', () => done()));
+        count += 1;
+      }
+      if (out !== process.stdout) await new Promise<void>((done) => out.end(() => done()));
+      console.error(`exported ${count} dead letter(s)${command.out ? ` to ${command.out}` : ''}`);
+      return ExitCode.ok;
+    }
+    case 'replay':
+      return replay(command, client);
+  }
+}
+
+async function replay(
+  command: Extract<Command, { name: 'replay' }>,
+  client: DeadLetterClient,
+): Promise<ExitCodeValue> {
+  // The ids first: replayed dead letters leave the list, which would move a cursor under us.
+  const targets = command.all
+    ? await collect(allMatching(client, command.filters, command.limit))
+    : await client.getFull(command.ids);
+  if (targets.length === 0) {
+    console.log('no dead letters match; nothing to replay');
+    return ExitCode.ok;
+  }
+  if (!command.yes) {
+    console.log(formatTable(targets, process.stdout.columns ?? 120));
+    console.log(
+      `\ndry run: ${targets.length} dead letter(s) would be replayed at ${command.rate}/s; add --yes to replay them`,
+    );
+    return ExitCode.ok;
+  }
+  const tty = process.stderr.isTTY;
+  const failures: string[] = [];
+  const interval = 1_000 / command.rate;
+  let next = Date.now();
+  for (const [index, target] of targets.entries()) {
+    // A fixed pace: the handler's downstream (Redis, the view) sees at most --rate per second.
+    await sleep(Math.max(0, next - Date.now()));
+    next += interval;
+    const result = await client.replay(target.id);
+    if (result.outcome === 'FAILED') {
+      failures.push(`${target.id}: ${result.errorName}: ${result.errorMessage}`);
+    }
+    const line = progressBar(index + 1, targets.length, failures.length);
+    if (tty) process.stderr.write(`\r${line}`);
+    else if ((index + 1) % 10 === 0 || index + 1 === targets.length) console.error(line);
+  }
+  if (tty) process.stderr.write('\n');
+  const replayed = targets.length - failures.length;
+  console.log(`replayed ${replayed}, failed again ${failures.length} (still listed)`);
+  for (const failure of failures) console.log(`  ${failure}`);
+  return failures.length > 0 ? ExitCode.replayFailed : ExitCode.ok;
+}
+
+async function collect<T>(items: AsyncIterable<T>): Promise<T[]> {
+  const all: T[] = [];
+  for await (const item of items) all.push(item);
+  return all;
+}
+
+async function main(): Promise<ExitCodeValue> {
+  try {
+    const { command, settings } = parseCommand(process.argv.slice(2), process.env);
+    return await run(command, createDeadLetterClient(settings));
+  } catch (error) {
+    if (!(error instanceof CliError)) throw error;
+    console.error(`dlq: ${error.message}`);
+    if (error.code === ExitCode.usage) console.error('run `pnpm dlq --help` for usage');
+    return error.code;
+  }
+}
+
+process.exitCode = await main();

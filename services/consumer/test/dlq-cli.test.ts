@@ -1,0 +1,145 @@
+import { execFile } from 'node:child_process';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { waitFor } from '@kafka-ecs/testing';
+import type { Producer } from 'kafkajs';
+import { withFaultInjection } from '../src/entry-points/kafka/handlers/fault-injection.ts';
+import { eventHandlers } from '../src/entry-points/kafka/handlers/index.ts';
+import {
+  ADMIN_TOKEN,
+  connectProducer,
+  createTopics,
+  FAST_RETRIES,
+  graphql,
+  isolation,
+  publish,
+  startTestConsumer,
+  userCreated,
+} from './support/harness.ts';
+
+const CLI = `${import.meta.dirname}/../../../packages/dlq-cli/src/main.ts`;
+
+/** Runs `pnpm dlq …` as an operator would (the same entry point), bounded. */
+function dlq(args: string[], env: Record<string, string>) {
+  return new Promise<{ code: number; stdout: string; stderr: string }>((resolve) => {
+    execFile(
+      process.execPath,
+      ['--conditions=kafka-ecs-source', '--no-warnings', CLI, ...args],
+      { env: { PATH: process.env.PATH, ...env }, timeout: 30_000 },
+      (error, stdout, stderr) => {
+        const code = error ? Number((error as { code?: number }).code ?? 1) : 0;
+        resolve({ code, stdout, stderr });
+      },
+    );
+  });
+}
+
+describe('the dead-letter command line (pnpm dlq)', () => {
+  let producer: Producer;
+  let service: Awaited<ReturnType<typeof startTestConsumer>>;
+  let env: Record<string, string>;
+  const iso = isolation();
+  const users = [userCreated({ username: 'doomed-one' }), userCreated({ username: 'doomed-two' })];
+
+  beforeAll(async () => {
+    await createTopics([iso.userTopic, iso.tokenTopic]);
+    // Each fails every attempt up to the limit, so a replay (the next attempt) succeeds.
+    service = await startTestConsumer(iso, {
+      handlers: withFaultInjection(eventHandlers, {
+        usernamePattern: /^doomed/,
+        failures: FAST_RETRIES.maxAttempts,
+      }),
+    });
+    env = { DLQ_URL: `${service.url}/graphql` };
+    producer = await connectProducer();
+    await publish(producer, iso, users);
+    await waitFor(
+      async () =>
+        (
+          await graphql<{ deadLetters: { totalCount: number } }>(
+            service.url,
+            'query($t: String) { deadLetters(topic: $t) { totalCount } }',
+            { t: iso.userTopic },
+          )
+        ).data?.deadLetters.totalCount === 2,
+      { timeoutMs: 20_000, description: 'two dead letters' },
+    );
+  });
+
+  afterAll(async () => {
+    await producer?.disconnect();
+    await service?.close();
+  });
+
+  it('when listing and showing, then the operator sees a table and one record with its pretty payload', async () => {
+    const list = await dlq(['list', '--topic', iso.userTopic], env);
+    expect(list).toMatchObject({ code: 0, stderr: '' });
+    expect(list.stdout).toMatch(/^ID\s+REASON\s+ATTEMPTS\s+FAILED AT\s+ERROR$/m);
+    expect(list.stdout.match(/exhausted {2}4 /g)).toHaveLength(2);
+    expect(list.stdout).toContain('2 shown of 2');
+
+    const id = /^(\S+:\d+:\d+)\s/m.exec(list.stdout)?.[1] as string;
+    const show = await dlq(['show', id], env);
+    expect(show.code).toBe(0);
+    expect(show.stdout).toContain(`id              ${id}`);
+    expect(show.stdout).toContain('"type": "new-user-created"');
+    expect(show.stdout).toContain('InjectedFaultError');
+
+    expect((await dlq(['show', `${iso.userTopic}:0:999999`], env)).code).toBe(5);
+    expect((await dlq(['list', '--reason', 'bored'], env)).code).toBe(2);
+    expect((await dlq(['list'], { DLQ_URL: 'http://127.0.0.1:1/graphql' })).code).toBe(4);
+  });
+
+  it('when exporting, then each matching dead letter is one JSON line in the file', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'dlq-export-'));
+    try {
+      const out = join(dir, 'dead-letters.jsonl');
+      const result = await dlq(['export', '--topic', iso.userTopic, '--out', out], env);
+      expect(result.code).toBe(0);
+      expect(result.stderr).toContain('exported 2 dead letter(s)');
+      const lines = (await readFile(out, 'utf8'))
+        .trim()
+        .split('\n')
+        .map((line) => JSON.parse(line));
+      expect(lines.map((line) => line.reason)).toEqual(['exhausted', 'exhausted']);
+      expect(lines[0]).toHaveProperty('payload');
+      expect(lines[0]).toHaveProperty('history');
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('when replaying, then a dry run changes nothing, no or a wrong token exits 3, and the token replays all', async () => {
+    const all = ['replay', '--all', '--topic', iso.userTopic];
+    const dry = await dlq(all, env);
+    expect(dry.code).toBe(0);
+    expect(dry.stdout).toContain('dry run: 2 dead letter(s) would be replayed at 5/s');
+
+    for (const token of [undefined, 'wrong-token-0123456789']) {
+      const refused = await dlq([...all, '--yes'], {
+        ...env,
+        ...(token ? { ADMIN_TOKEN: token } : {}),
+      });
+      expect(refused.code).toBe(3);
+      expect(refused.stderr).toMatch(/^dlq: operator operations need Authorization/);
+    }
+    const listed = await dlq(['list', '--topic', iso.userTopic, '--json'], env);
+    expect(JSON.parse(listed.stdout).totalCount).toBe(2);
+
+    const replayed = await dlq([...all, '--yes', '--rate', '50'], { ...env, ADMIN_TOKEN });
+    expect(replayed).toMatchObject({ code: 0 });
+    expect(replayed.stdout).toContain('replayed 2, failed again 0');
+    expect(replayed.stderr).toContain('[=============================>] 2/2');
+    const after = await dlq(['list', '--topic', iso.userTopic, '--json'], env);
+    expect(JSON.parse(after.stdout).totalCount).toBe(0);
+    for (const user of users) {
+      const view = await graphql<{ user: { username: string } | null }>(
+        service.url,
+        'query($id: ID!) { user(id: $id) { username } }',
+        { id: user.data.id },
+      );
+      expect(view.data?.user?.username).toBe(user.data.username);
+    }
+  });
+});
