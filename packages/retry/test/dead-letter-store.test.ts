@@ -1,0 +1,112 @@
+import { testInfrastructure, uniqueName } from '@kafka-ecs/testing';
+import { Redis } from 'ioredis';
+import {
+  createDeadLetterStore,
+  type DeadLetter,
+  InvalidCursorError,
+} from '../src/dead-letter-store.ts';
+
+const redis = new Redis(testInfrastructure().redisUrl, { maxRetriesPerRequest: 1 });
+afterAll(() => redis.quit());
+
+const letter = (n: number, overrides: Partial<DeadLetter> = {}): DeadLetter => ({
+  id: `topic-a:0:${n}`,
+  topic: 'topic-a',
+  partition: 0,
+  offset: String(n),
+  key: Buffer.from(`k${n}`),
+  value: Buffer.from(`{"n":${n}}`),
+  headers: {},
+  attempts: 5,
+  reason: 'exhausted',
+  errorName: 'TimeoutError',
+  errorMessage: `attempt timed out ${n}`,
+  firstFailureAt: new Date(Date.UTC(2026, 10, 21, 10, 0, n)).toISOString(),
+  failedAt: new Date(Date.UTC(2026, 10, 21, 11, 0, n)).toISOString(),
+  consumerGroup: 'g',
+  deadLetterPartition: 0,
+  deadLetterOffset: String(100 + n),
+  status: 'dead',
+  history: [],
+  ...overrides,
+});
+
+describe('the dead-letter index', () => {
+  it('when 25 dead letters are paged 10 at a time, then every one comes once, newest first', async () => {
+    const store = createDeadLetterStore({ redis, prefix: uniqueName('dl') });
+    for (let n = 0; n < 25; n++) await store.index(letter(n));
+    const seen: string[] = [];
+    let after: string | null = null;
+    for (let page = 0; page < 5; page++) {
+      const result = await store.list({}, { first: 10, after });
+      expect(result.totalCount).toBe(25);
+      seen.push(...result.nodes.map((node) => node.offset));
+      if (!result.hasNextPage) break;
+      after = result.endCursor;
+    }
+    expect(seen).toEqual(Array.from({ length: 25 }, (_, i) => String(24 - i)));
+    await expect(store.list({}, { first: 10, after: 'bogus!' })).rejects.toThrow(
+      InvalidCursorError,
+    );
+  });
+
+  it('when filtering by topic, reason, error text and time, then only matches come back and are counted', async () => {
+    const store = createDeadLetterStore({ redis, prefix: uniqueName('dl') });
+    await store.index(letter(1));
+    await store.index(
+      letter(2, {
+        id: 'topic-b:0:2',
+        topic: 'topic-b',
+        reason: 'non-retryable',
+        errorName: 'EventDecodeError',
+        errorMessage: 'not JSON',
+      }),
+    );
+    await store.index(letter(3, { id: 'topic-b:0:3', topic: 'topic-b' }));
+    const ids = async (filter: Parameters<typeof store.list>[0]) => {
+      const page = await store.list(filter, { first: 10 });
+      return { total: page.totalCount, ids: page.nodes.map((node) => node.id) };
+    };
+    expect(await ids({ topic: 'topic-b' })).toEqual({
+      total: 2,
+      ids: ['topic-b:0:3', 'topic-b:0:2'],
+    });
+    expect(await ids({ reason: 'non-retryable' })).toEqual({ total: 1, ids: ['topic-b:0:2'] });
+    expect(await ids({ topic: 'topic-b', reason: 'exhausted' })).toEqual({
+      total: 1,
+      ids: ['topic-b:0:3'],
+    });
+    expect(await ids({ errorContains: 'NOT json' })).toEqual({ total: 1, ids: ['topic-b:0:2'] });
+    expect(
+      await ids({
+        since: new Date(Date.UTC(2026, 10, 21, 11, 0, 2)),
+        until: new Date(Date.UTC(2026, 10, 21, 11, 0, 2)),
+      }),
+    ).toEqual({ total: 1, ids: ['topic-b:0:2'] });
+  });
+
+  it('when a dead letter is indexed twice, replayed, or its replay fails, then the index says exactly that', async () => {
+    const store = createDeadLetterStore({ redis, prefix: uniqueName('dl') });
+    expect(await store.index(letter(7))).toBe(true);
+    expect(await store.index(letter(7))).toBe(false);
+    await store.recordReplayFailure('topic-a:0:7', {
+      at: 'now',
+      action: 'replay-failed',
+      attempt: 6,
+      errorName: 'E',
+      errorMessage: 'again',
+    });
+    expect(await store.get('topic-a:0:7')).toMatchObject({
+      attempts: 6,
+      errorMessage: 'again',
+      status: 'dead',
+    });
+    expect((await store.list({}, { first: 5 })).totalCount).toBe(1);
+    await store.markReplayed('topic-a:0:7', { at: 'later', action: 'replayed', attempt: 7 });
+    expect((await store.list({}, { first: 5 })).totalCount).toBe(0);
+    expect((await store.get('topic-a:0:7'))?.history.map((entry) => entry.action)).toEqual([
+      'replay-failed',
+      'replayed',
+    ]);
+  });
+});
