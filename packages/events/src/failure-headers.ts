@@ -23,5 +23,7 @@ export const FailureHeaders = {
 export const DEAD_LETTER_REASONS = ['exhausted', 'non-retryable'] as const;
 export type DeadLetterReason = (typeof DEAD_LETTER_REASONS)[number];
 
+const FAILURE_HEADER_NAMES = new Set<string>(Object.values(FailureHeaders));
+
 /** True for the headers this system adds, so a copy of the original headers can drop them. */
-export const isFailureHeader = (name: string): boolean => name.startsWith('x-');
+export const isFailureHeader = (name: string): boolean => FAILURE_HEADER_NAMES.has(name);

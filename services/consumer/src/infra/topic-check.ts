@@ -35,7 +35,18 @@ export function findTopicProblems(
       );
     }
   }
+  // A record an event topic accepts must fit on the retry and dead-letter topics, or its
+  // failure could not be written and would hold its partition.
+  const largest = Math.max(
+    ...expected.eventTopics.map((topic) => maxRecordBytes(described.get(topic))),
+  );
   for (const topic of [expected.retryTopic, expected.deadLetterTopic]) {
+    const limit = maxRecordBytes(described.get(topic));
+    if (described.get(topic) && limit < largest) {
+      problems.push(
+        `topic ${topic} accepts records up to ${limit} bytes, an event topic up to ${largest}: a large failed record could not be moved there`,
+      );
+    }
     const retention = Number(described.get(topic)?.config['retention.ms'] ?? -1);
     if (retention >= 0 && retention <= expected.retryChainMs) {
       problems.push(
@@ -45,6 +56,9 @@ export function findTopicProblems(
   }
   return problems;
 }
+
+const maxRecordBytes = (description: TopicDescription | null | undefined): number =>
+  Number(description?.config['max.message.bytes'] ?? 0);
 
 /**
  * Creates the topics that are missing (with the contract's settings), then checks them. With
@@ -81,7 +95,7 @@ export async function prepareTopics(options: {
   const described = await describeTopics({
     ...common,
     topics: [...expected.eventTopics, expected.retryTopic, expected.deadLetterTopic],
-    configNames: ['retention.ms'],
+    configNames: ['retention.ms', 'max.message.bytes'],
   });
   const problems = findTopicProblems(described, expected);
   for (const problem of problems) logger.warn({ topicCheck: options.mode }, problem);

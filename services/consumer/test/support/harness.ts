@@ -42,13 +42,22 @@ export const rawKafka = () =>
     logLevel: logLevel.NOTHING,
   });
 
-export async function createTopics(topics: string[], partitions = 8): Promise<void> {
+export async function createTopics(
+  topics: string[],
+  partitions = 8,
+  config: Record<string, string> = {},
+): Promise<void> {
   const admin = rawKafka().admin();
   await admin.connect();
   try {
     await admin.createTopics({
       waitForLeaders: true,
-      topics: topics.map((topic) => ({ topic, numPartitions: partitions, replicationFactor: 1 })),
+      topics: topics.map((topic) => ({
+        topic,
+        numPartitions: partitions,
+        replicationFactor: 1,
+        configEntries: Object.entries(config).map(([name, value]) => ({ name, value })),
+      })),
     });
   } finally {
     await admin.disconnect();
