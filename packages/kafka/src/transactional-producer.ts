@@ -134,7 +134,15 @@ export function createTransactionalProducer(options: {
         await runTransaction(entries);
         for (const entry of entries) entry.resolve();
       } catch (error) {
-        for (const entry of entries) entry.reject(error);
+        if (entries.length === 1) {
+          entries[0]?.reject(error);
+          continue;
+        }
+        // One caller's records may be what failed (too large for its topic, say): give each
+        // caller a transaction of its own, so one bad batch cannot fail everyone else's forever.
+        for (const entry of entries) {
+          await runTransaction([entry]).then(entry.resolve, entry.reject);
+        }
       }
     }
     running = undefined;
