@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { fastifyApolloHandler } from '@as-integrations/fastify';
 import { type ReadinessCheck, registerHealthRoutes } from '@kafka-ecs/service-kit';
-import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import Fastify, { type FastifyBaseLogger, type FastifyInstance, LogController } from 'fastify';
 import type { Logger } from 'pino';
 import type { Registry } from 'prom-client';
 import { createApolloServer, type GraphqlSettings } from './entry-points/graphql/apollo-server.ts';
@@ -36,7 +36,7 @@ export async function buildProducerApp(deps: ProducerAppDeps): Promise<FastifyIn
   const app = Fastify({
     // pino's Logger is a FastifyBaseLogger; the cast keeps the app typed with the base one.
     loggerInstance: deps.logger as FastifyBaseLogger,
-    disableRequestLogging: true,
+    logController: new LogController({ disableRequestLogging: true }),
     bodyLimit: deps.settings.bodyLimitBytes,
     genReqId: (request) => {
       const given = request.headers['x-request-id'];
