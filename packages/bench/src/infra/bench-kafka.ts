@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { waitFor } from '@kafka-ecs/testing';
 import { type Admin, type IHeaders, Kafka, logLevel } from 'kafkajs';
 
 /** A record as the checks read it back. */
@@ -12,6 +13,12 @@ export interface ReadRecord {
 
 /** Per partition, an offset (the next record's). */
 export type PartitionOffsets = Map<number, bigint>;
+
+export interface TopicFollower {
+  /** True once every partition has been read up to `to` (control records included). */
+  caughtUp(to: PartitionOffsets): boolean;
+  stop(): Promise<void>;
+}
 
 /**
  * What the bench asks of the broker: its own topics and groups (created, measured, deleted),
@@ -72,7 +79,10 @@ export function createBenchKafka(brokers: string[]) {
       await admin.deleteGroups(groups).catch(() => {});
     },
     endOffsets,
-    /** Records in the topic: the sum of its partitions' end offsets (topics the bench made). */
+    /**
+     * Offsets in the topic: the sum of its partitions' end offsets. The record count for a topic
+     * written without transactions (control records take offsets too).
+     */
     async recordCount(topic: string): Promise<number> {
       let sum = 0n;
       for (const offset of (await endOffsets(topic)).values()) sum += offset;
@@ -99,22 +109,18 @@ export function createBenchKafka(brokers: string[]) {
       });
     },
     /**
-     * Reads every record of `topic` from `from` (default: the start) up to `to`, with a group of
-     * its own that is deleted afterwards. Rejects past `timeoutMs`.
+     * Follows `topic` from `from` (default: the start) with a group of its own, handing every
+     * record to `onRecord` as it arrives. Transactional topics hold control records (commit
+     * markers) that take offsets but are never delivered, so the position of each partition
+     * comes from kafkajs' end-of-batch events, which count them.
      */
-    async readRange(
+    async follow(
       topic: string,
-      to: PartitionOffsets,
-      options: { from?: PartitionOffsets; timeoutMs: number },
-    ): Promise<ReadRecord[]> {
+      onRecord: (record: ReadRecord) => void,
+      options: { from?: PartitionOffsets } = {},
+    ): Promise<TopicFollower> {
       await ready();
       const groupId = `bench-reader-${randomBytes(6).toString('hex')}`;
-      const remaining = new Map<number, bigint>();
-      for (const [partition, end] of to) {
-        const start = options.from?.get(partition) ?? 0n;
-        if (end > start) remaining.set(partition, end);
-      }
-      if (remaining.size === 0) return [];
       if (options.from) {
         await admin.setOffsets({
           groupId,
@@ -125,48 +131,69 @@ export function createBenchKafka(brokers: string[]) {
           })),
         });
       }
+      const positions: PartitionOffsets = new Map(options.from ?? []);
+      const consumer = kafka.consumer({ groupId, maxWaitTimeInMs: 100, maxBytes: 64 << 20 });
+      consumer.on(consumer.events.END_BATCH_PROCESS, ({ payload }) => {
+        const next = BigInt(payload.lastOffset) + 1n;
+        if (next > (positions.get(payload.partition) ?? -1n))
+          positions.set(payload.partition, next);
+      });
+      await consumer.connect();
+      await consumer.subscribe({ topics: [topic], fromBeginning: true });
+      await consumer.run({
+        autoCommit: false,
+        eachBatch: async ({ batch }) => {
+          for (const message of batch.messages) {
+            onRecord({
+              partition: batch.partition,
+              offset: message.offset,
+              key: message.key?.toString() ?? null,
+              value: message.value,
+              headers: stringHeaders(message.headers),
+            });
+          }
+        },
+      });
+      return {
+        caughtUp(to) {
+          for (const [partition, end] of to) {
+            if (
+              end > (options.from?.get(partition) ?? 0n) &&
+              (positions.get(partition) ?? 0n) < end
+            ) {
+              return false;
+            }
+          }
+          return true;
+        },
+        async stop() {
+          await consumer.disconnect().catch(() => {});
+          await admin.deleteGroups([groupId]).catch(() => {});
+        },
+      };
+    },
+    /** Every record of `topic` from `from` (default: the start) up to `to`; bounded. */
+    async readRange(
+      topic: string,
+      to: PartitionOffsets,
+      options: { from?: PartitionOffsets; timeoutMs: number },
+    ): Promise<ReadRecord[]> {
       const records: ReadRecord[] = [];
-      const consumer = kafka.consumer({ groupId, maxWaitTimeInMs: 250, maxBytes: 64 << 20 });
-      let timer: NodeJS.Timeout | undefined;
+      const follower = await this.follow(
+        topic,
+        (record) => {
+          if (BigInt(record.offset) < (to.get(record.partition) ?? 0n)) records.push(record);
+        },
+        options,
+      );
       try {
-        await consumer.connect();
-        await consumer.subscribe({ topics: [topic], fromBeginning: true });
-        await new Promise<void>((resolve, reject) => {
-          timer = setTimeout(
-            () =>
-              reject(
-                new Error(
-                  `reading ${topic} back: ${records.length} records after ${options.timeoutMs} ms, partitions ${[...remaining.keys()].join(',')} incomplete`,
-                ),
-              ),
-            options.timeoutMs,
-          );
-          consumer
-            .run({
-              autoCommit: false,
-              eachBatch: async ({ batch }) => {
-                const end = remaining.get(batch.partition);
-                if (end === undefined) return;
-                for (const message of batch.messages) {
-                  if (BigInt(message.offset) >= end) break;
-                  records.push({
-                    partition: batch.partition,
-                    offset: message.offset,
-                    key: message.key?.toString() ?? null,
-                    value: message.value,
-                    headers: stringHeaders(message.headers),
-                  });
-                  if (BigInt(message.offset) + 1n >= end) remaining.delete(batch.partition);
-                }
-                if (remaining.size === 0) resolve();
-              },
-            })
-            .catch(reject);
+        await waitFor(() => follower.caughtUp(to), {
+          timeoutMs: options.timeoutMs,
+          intervalMs: 20,
+          description: `reading ${topic} back (${records.length} records so far)`,
         });
       } finally {
-        clearTimeout(timer);
-        await consumer.disconnect().catch(() => {});
-        await admin.deleteGroups([groupId]).catch(() => {});
+        await follower.stop();
       }
       return records;
     },
