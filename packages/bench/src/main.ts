@@ -145,8 +145,8 @@ function memoryScenario(context: BenchContext): ScenarioResult {
 function settingsOf(
   options: ReturnType<typeof parseBenchOptions>,
 ): Record<string, string | number | boolean> {
-  const { only, ...rest } = options;
-  return { ...rest, only: only.join(',') };
+  const { only, endToEndRates, ...rest } = options;
+  return { ...rest, only: only.join(','), endToEndRates: endToEndRates.join(',') };
 }
 
 /** Stops what the run started and deletes what it created; each step bounded, none fatal. */

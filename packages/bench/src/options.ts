@@ -31,8 +31,12 @@ export interface BenchOptions {
   connections: number;
   /** /ping: seconds per run. */
   pingSeconds: number;
-  /** End to end: mutations per second, seconds per run. */
-  endToEndRate: number;
+  /**
+   * End to end: mutations per second (the issue's 1,000/s, and a lower rate this machine's
+   * scrypt-bound producer sustains, so latency is the pipeline's rather than a queue's),
+   * seconds per run.
+   */
+  endToEndRates: number[];
   endToEndSeconds: number;
   retryEvents: number;
   retryRuns: number;
@@ -54,7 +58,7 @@ const PRESETS: Record<'quick' | 'full', Omit<BenchOptions, 'only' | 'profile'>> 
     createUserRequestsProductionCost: 50,
     connections: 50,
     pingSeconds: 2,
-    endToEndRate: 1_000,
+    endToEndRates: [1_000, 250],
     endToEndSeconds: 3,
     retryEvents: 2_000,
     retryRuns: 1,
@@ -73,7 +77,7 @@ const PRESETS: Record<'quick' | 'full', Omit<BenchOptions, 'only' | 'profile'>> 
     createUserRequestsProductionCost: 400,
     connections: 50,
     pingSeconds: 10,
-    endToEndRate: 1_000,
+    endToEndRates: [1_000, 250],
     endToEndSeconds: 30,
     retryEvents: 10_000,
     retryRuns: 3,
