@@ -1,3 +1,4 @@
 export { type ReadinessCheck, registerHealthRoutes } from './health-routes.ts';
+export { type HttpClientLimits, httpClientLimits } from './http-limits.ts';
 export { createLogger, type Logger } from './logger.ts';
 export { onShutdownSignal, type ShutdownStep } from './shutdown.ts';

@@ -1,6 +1,11 @@
 import { randomUUID } from 'node:crypto';
 import { fastifyApolloHandler } from '@as-integrations/fastify';
-import { type ReadinessCheck, registerHealthRoutes } from '@kafka-ecs/service-kit';
+import {
+  type HttpClientLimits,
+  httpClientLimits,
+  type ReadinessCheck,
+  registerHealthRoutes,
+} from '@kafka-ecs/service-kit';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance, LogController } from 'fastify';
 import type { Logger } from 'pino';
 import type { Registry } from 'prom-client';
@@ -15,6 +20,8 @@ export interface ProducerAppSettings extends GraphqlSettings {
   /** Serve the GraphQL IDE to browsers. */
   ide: boolean;
   bodyLimitBytes: number;
+  /** Bounds on slow clients (a request trickled in, an idle connection). @defaultValue 10 s each */
+  clientLimits?: HttpClientLimits;
 }
 
 export interface ProducerAppDeps {
@@ -38,6 +45,7 @@ export async function buildProducerApp(deps: ProducerAppDeps): Promise<FastifyIn
     loggerInstance: deps.logger as FastifyBaseLogger,
     logController: new LogController({ disableRequestLogging: true }),
     bodyLimit: deps.settings.bodyLimitBytes,
+    ...httpClientLimits(deps.settings.clientLimits),
     genReqId: (request) => {
       const given = request.headers['x-request-id'];
       return typeof given === 'string' && REQUEST_ID.test(given) ? given : randomUUID();

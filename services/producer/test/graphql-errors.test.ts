@@ -104,6 +104,19 @@ describe('GraphQL errors', () => {
     expect(tokens.body.errors?.[0]?.message).toMatch(/more that 1000 tokens/);
   });
 
+  it('when an operation has more aliases than the limit, then it is refused before any resolver runs', async () => {
+    const base = newUser().username;
+    const flood = Array.from(
+      { length: 11 },
+      (_, i) =>
+        `a${i}: createUser(input: { username: "${base}-${i}", email: "a@b.co", password: "12345678" }) { id }`,
+    ).join(' ');
+    const { status, body } = await producer.graphql(`mutation { ${flood} }`);
+    expect(status).toBe(400);
+    expect(body.errors?.[0]?.message).toBe('Syntax Error: Aliases limit of 10 exceeded, found 11.');
+    expect(await producer.redis.keys(`${producer.keyPrefix}*${base}*`)).toEqual([]);
+  });
+
   it('when the body is larger than the limit, then 413', async () => {
     const response = await fetch(`${producer.url}/graphql`, {
       method: 'POST',
