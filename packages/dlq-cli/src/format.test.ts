@@ -64,4 +64,16 @@ describe('dlq output', () => {
     expect(progressBar(2, 4, 1, 8)).toBe('[===>    ] 2/4  1 failed');
     expect(progressBar(4, 4, 0, 8)).toBe('[=======>] 4/4');
   });
+
+  it('when a dead letter carries terminal escape sequences, then they are not passed to the terminal', () => {
+    const evil = {
+      ...letter,
+      errorMessage: 'boom\u001b]0;owned\u0007\u001b[2J',
+      key: 'k\u009b31m',
+    };
+    const text = formatDetail(evil) + formatTable([evil], 200);
+    // biome-ignore lint/suspicious/noControlCharactersInRegex: asserting their absence
+    expect(text).not.toMatch(/[\u001b\u0007\u009b]/);
+    expect(text).toContain('boom?]0;owned??[2J');
+  });
 });

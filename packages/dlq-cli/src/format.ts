@@ -1,14 +1,26 @@
 import type { DeadLetterDetail, DeadLetterSummary } from './client.ts';
 
+// biome-ignore lint/suspicious/noControlCharactersInRegex: finding them is the point
+const CONTROL = /[\u0000-\u001f\u007f-\u009f]/g;
+// biome-ignore lint/suspicious/noControlCharactersInRegex: the same, newlines allowed
+const CONTROL_BUT_NEWLINE = /[\u0000-\u0009\u000b-\u001f\u007f-\u009f]/g;
+
+/**
+ * Dead letters carry text from whoever wrote the record: control characters (terminal escape
+ * sequences among them) are shown as `?`, never sent to the operator's terminal.
+ */
+export const safe = (text: string, keepNewlines = false): string =>
+  text.replace(keepNewlines ? CONTROL_BUT_NEWLINE : CONTROL, '?');
+
 /** Plain columns, padded; the last column (the error) is cut to the terminal's width. */
 export function formatTable(rows: DeadLetterSummary[], width = 120): string {
   if (rows.length === 0) return 'no dead letters match';
   const cells = rows.map((row) => [
-    row.id,
+    safe(row.id),
     row.reason,
     String(row.attempts),
     row.failedAt.replace('T', ' ').replace(/\.\d+Z$/, 'Z'),
-    `${row.errorName}: ${row.errorMessage}`.replace(/\s+/g, ' '),
+    safe(`${row.errorName}: ${row.errorMessage}`.replace(/\s+/g, ' ')),
   ]);
   const header = ['ID', 'REASON', 'ATTEMPTS', 'FAILED AT', 'ERROR'];
   const all = [header, ...cells];
@@ -35,31 +47,31 @@ const truncate = (text: string, max: number) =>
 /** One dead letter for a human: what, why, what happened since, and the payload pretty-printed. */
 export function formatDetail(letter: DeadLetterDetail): string {
   const lines = [
-    `id              ${letter.id}`,
+    `id              ${safe(letter.id)}`,
     `status          ${letter.status}`,
     `original        ${letter.topic} partition ${letter.partition} offset ${letter.offset}`,
-    `key             ${letter.key ?? '(none)'}`,
+    `key             ${letter.key === null ? '(none)' : safe(letter.key)}`,
     `consumer group  ${letter.consumerGroup}`,
     `reason          ${letter.reason} after ${letter.attempts} attempt(s)`,
-    `error           ${letter.errorName}: ${letter.errorMessage}`,
+    `error           ${safe(`${letter.errorName}: ${letter.errorMessage}`)}`,
     `first failure   ${letter.firstFailedAt}`,
     `dead-lettered   ${letter.failedAt}`,
     '',
     'headers',
     ...(letter.headers.length === 0
       ? ['  (none)']
-      : letter.headers.map((header) => `  ${header.name}: ${header.value}`)),
+      : letter.headers.map((header) => `  ${safe(header.name)}: ${safe(header.value)}`)),
     '',
     'history',
     ...letter.history.map(
       (entry) =>
         `  ${entry.at}  ${entry.action} (attempt ${entry.attempt})${
-          entry.errorName ? `  ${entry.errorName}: ${entry.errorMessage ?? ''}` : ''
+          entry.errorName ? `  ${safe(`${entry.errorName}: ${entry.errorMessage ?? ''}`)}` : ''
         }`,
     ),
     '',
     'payload',
-    indent(prettyPayload(letter)),
+    indent(safe(prettyPayload(letter), true)),
   ];
   return lines.join('\n');
 }

@@ -108,8 +108,16 @@ export function createBatchConsumer(options: BatchConsumerOptions): BatchConsume
   const stopping = new AbortController();
   let joined = false;
   let assignment: Record<string, number[]> = {};
+  // Bumped whenever the group starts rebalancing or this member (re)joins: a batch that began
+  // in another generation may belong to another member now. (kafkajs' isStale() only reports
+  // seeks, not revocations.)
+  let generation = 0;
 
+  consumer.on(consumer.events.REBALANCING, () => {
+    generation += 1;
+  });
   consumer.on(consumer.events.GROUP_JOIN, ({ payload }) => {
+    generation += 1;
     joined = true;
     assignment = payload.memberAssignment;
     logger.info({ groupId, assignment }, 'joined consumer group');
@@ -131,6 +139,7 @@ export function createBatchConsumer(options: BatchConsumerOptions): BatchConsume
   const eachBatch = async (payload: EachBatchPayload) => {
     const { batch } = payload;
     if (batch.isEmpty()) return;
+    const startedIn = generation;
     const records: RecordBatch = {
       topic: batch.topic,
       partition: batch.partition,
@@ -144,9 +153,10 @@ export function createBatchConsumer(options: BatchConsumerOptions): BatchConsume
         const result = await handleBatch(records);
         if (result && result.produce.length > 0) {
           if (!options.transactions) throw new Error('handleBatch returned records to produce');
-          // Revoked meanwhile: the new owner handles the batch; a transactional commit now
-          // would not be fenced (kafkajs sends no generation with it) and could move its offset.
-          if (!payload.isRunning() || payload.isStale()) return;
+          // Rebalanced meanwhile: the partition may be another member's now, and a transactional
+          // commit is not fenced (kafkajs sends no generation with it). Leave it uncommitted; its
+          // owner handles the batch again.
+          if (!payload.isRunning() || generation !== startedIn) return;
           await options.transactions.send(result.produce, {
             groupId,
             topic: batch.topic,

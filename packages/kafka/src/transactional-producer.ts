@@ -22,8 +22,9 @@ export interface TransactionalProducer {
   /**
    * Writes the records and, when given, commits the offset, all in one Kafka transaction:
    * either every record becomes visible to read-committed readers and the offset moves, or
-   * nothing does. Concurrent calls share one transaction; a failed transaction rejects every
-   * call in it, and the caller retries (nothing of it is visible).
+   * nothing does. Concurrent calls share one transaction; when it fails, each call is tried
+   * again in a transaction of its own, and only a call whose own transaction fails is rejected
+   * (nothing of it is visible; the caller retries).
    */
   send(records: RawRecord[], commit?: OffsetCommit): Promise<void>;
   start(): Promise<void>;

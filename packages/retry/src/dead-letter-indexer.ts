@@ -3,6 +3,7 @@ import type { BatchHandler } from '@kafka-ecs/kafka';
 import type { DeadLetterStore } from './dead-letter-store.ts';
 import { readChain } from './failure-chain.ts';
 import type { Logger } from './logger.ts';
+import type { RetryMetrics } from './metrics.ts';
 import type { RetryState } from './retry-state.ts';
 
 /**
@@ -15,6 +16,7 @@ export function createDeadLetterIndexer(deps: {
   store: DeadLetterStore;
   state: RetryState;
   logger: Logger;
+  metrics?: RetryMetrics;
 }): BatchHandler {
   return async (batch) => {
     for (const record of batch.records) {
@@ -58,7 +60,12 @@ export function createDeadLetterIndexer(deps: {
           },
         ],
       });
-      if (created) await deps.state.count('deadLettered');
+      // Counted here, once per committed dead letter, not where it was written (a batch
+      // retried in place or a crash would count it again there).
+      if (created) {
+        await deps.state.count('deadLettered');
+        deps.metrics?.deadLettered(reason);
+      }
     }
     return undefined;
   };

@@ -105,14 +105,10 @@ export function createDeadLetterStore(deps: { redis: Redis; prefix: string }): D
   return {
     async index(letter) {
       const existing = await get(letter.id);
-      // The same dead-letter record delivered again (the indexer restarted before committing).
-      if (
-        existing &&
-        existing.deadLetterPartition === letter.deadLetterPartition &&
-        existing.deadLetterOffset === letter.deadLetterOffset
-      ) {
-        return false;
-      }
+      // The same dead letter again: redelivered to the indexer, or a second copy of the same
+      // failure chain on the topic (a zombie's commit). One chain is one dead letter: it is not
+      // counted twice, and a replayed one does not come back.
+      if (existing && existing.firstFailureAt === letter.firstFailureAt) return false;
       const merged: DeadLetter = {
         ...letter,
         history: [...(existing?.history ?? []), ...letter.history],

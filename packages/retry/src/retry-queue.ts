@@ -27,6 +27,8 @@ export interface RetryQueue {
   schedule(retries: ScheduledRetry[]): Promise<void>;
   /** Retries waiting for their delay or running now. */
   pending(): Promise<number>;
+  /** Jobs that gave up on infrastructure failures: they need an operator (runbook). */
+  failed(): Promise<number>;
   close(): Promise<void>;
 }
 
@@ -50,7 +52,8 @@ export function createRetryQueue(deps: { connection: Redis; name: string }): Ret
       attempts: JOB_ATTEMPTS,
       backoff: { type: 'capped-exponential' },
       removeOnComplete: true,
-      removeOnFail: { age: 7 * 24 * 3600 },
+      // Kept until an operator re-drives it (runbook): a job that gave up still holds a record.
+      removeOnFail: false,
     },
   });
   return {
@@ -66,6 +69,9 @@ export function createRetryQueue(deps: { connection: Redis; name: string }): Ret
     },
     async pending() {
       return queue.getJobCountByTypes('delayed', 'waiting', 'active', 'prioritized');
+    },
+    async failed() {
+      return queue.getJobCountByTypes('failed');
     },
     async close() {
       await queue.close();
@@ -93,8 +99,10 @@ export function startRetryWorker(deps: {
     connection: deps.connection,
     concurrency: deps.concurrency,
     lockDuration: deps.lockMs,
-    // Stalled jobs (their worker died) are looked for as often as a lock can expire.
+    // Stalled jobs (their worker died) are looked for as often as a lock can expire, and run
+    // again however often that happens (BullMQ's default fails a job stalled twice).
     stalledInterval: deps.lockMs,
+    maxStalledCount: JOB_ATTEMPTS,
     settings: {
       backoffStrategy: (attemptsMade: number) =>
         Math.min(JOB_BACKOFF_CAP_MS, 500 * 2 ** Math.min(attemptsMade, 16)),
@@ -106,10 +114,13 @@ export function startRetryWorker(deps: {
     deps.onJobFailed?.(error);
   });
   worker.on('failed', (job, error) => {
-    logger.warn(
-      { err: error, jobId: job?.id, attemptsMade: job?.attemptsMade },
-      'retry job failed on infrastructure; BullMQ runs it again later',
-    );
+    const final = !job || job.attemptsMade >= (job.opts.attempts ?? 1);
+    const context = { err: error, jobId: job?.id, attemptsMade: job?.attemptsMade };
+    if (final) {
+      logger.error(context, 'retry job gave up on infrastructure; it waits in the failed set');
+    } else {
+      logger.warn(context, 'retry job failed on infrastructure; BullMQ runs it again later');
+    }
     deps.onJobFailed?.(error);
   });
   return {

@@ -30,6 +30,9 @@ export interface RetryStats {
   replayed: number;
 }
 
+const DONE = Number.MAX_SAFE_INTEGER;
+const DONE_EXPIRY_MS = 60 * 60 * 1000;
+
 const STAT_FIELDS = ['scheduled', 'retried', 'succeeded', 'deadLettered', 'replayed'] as const;
 
 export interface RetryState {
@@ -40,7 +43,7 @@ export interface RetryState {
    * when that failure was already counted through another record (a duplicate to skip).
    */
   claim(key: string, attempt: number, ref: string, expireMs: number): Promise<boolean>;
-  /** The chain ended in success: its count is cleared. */
+  /** The chain ended in success: its count is cleared (a short-lived "done" mark remains). */
   clear(key: string): Promise<void>;
   /** The attempts recorded for a chain (0 when none). */
   attempts(key: string): Promise<number>;
@@ -75,10 +78,18 @@ export function createRetryState(deps: { redis: Redis; prefix: string }): RetryS
       return (await redis.claimRetryAttempt(key, attempt, ref, Math.ceil(expireMs))) === 1;
     },
     async clear(key) {
-      await redis.del(key);
+      // Not deleted: a late duplicate of an earlier failure (a job run twice) must not start a
+      // new chain for an event already applied. An attempt count no failure can reach skips
+      // them all until it expires.
+      await redis
+        .multi()
+        .hset(key, 'attempts', DONE, 'owner', 'done')
+        .pexpire(key, DONE_EXPIRY_MS)
+        .exec();
     },
     async attempts(key) {
-      return Number((await redis.hget(key, 'attempts')) ?? 0);
+      const attempts = Number((await redis.hget(key, 'attempts')) ?? 0);
+      return attempts === DONE ? 0 : attempts;
     },
     async count(stat, by = 1) {
       await redis.hincrby(statsKey, stat, by);

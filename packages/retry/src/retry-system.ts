@@ -55,7 +55,7 @@ export interface RetrySystem {
   routeFailures(failures: RecordFailure[]): RawRecord[];
   deadLetters: DeadLetterStore;
   replay(id: string): Promise<ReplayResult>;
-  stats(): Promise<RetryStats & { pending: number }>;
+  stats(): Promise<RetryStats & { pending: number; failedJobs: number }>;
   /** Lag of the side-topic and dead-letter consumers. */
   lag(): Promise<(PartitionLag & { groupId: string })[]>;
   /** Both of its consumers are in their groups. */
@@ -122,7 +122,7 @@ export function createRetrySystem(options: RetrySystemOptions): RetrySystem {
     ...options.consumerOptions,
     groupId: groups.deadLetters,
     topics: [topics.deadLetter],
-    handleBatch: createDeadLetterIndexer({ groupId, store: deadLetters, state, logger }),
+    handleBatch: createDeadLetterIndexer({ groupId, store: deadLetters, state, logger, metrics }),
     onBatchFailed: () => metrics?.infrastructureFailure('redis'),
   });
   const admin = createGroupAdmin(options.kafka);
@@ -134,8 +134,12 @@ export function createRetrySystem(options: RetrySystemOptions): RetrySystem {
     deadLetters,
     replay: (id) => replayDeadLetter({ store: deadLetters, run: options.run, state, metrics }, id),
     async stats() {
-      const [stats, pending] = await Promise.all([state.stats(), queue.pending()]);
-      return { ...stats, pending };
+      const [stats, pending, failedJobs] = await Promise.all([
+        state.stats(),
+        queue.pending(),
+        queue.failed(),
+      ]);
+      return { ...stats, pending, failedJobs };
     },
     async lag() {
       const [retry, dead] = await Promise.all([

@@ -50,7 +50,6 @@ export function createRetryTopicProcessor(deps: {
         const failure = { error: error as Error, retriable: false };
         chain = startChain(record, failure, deps.groupId, now());
         deadLetters.push(toDeadLetterRecord(chain, deps.topics.deadLetter, 'non-retryable'));
-        deps.metrics?.deadLettered('non-retryable');
         continue;
       }
       const key = state.keyOf(chain.origin.topic, chain.value);
@@ -73,11 +72,12 @@ export function createRetryTopicProcessor(deps: {
       if (terminal) {
         const reason = chain.retriable ? 'exhausted' : 'non-retryable';
         deadLetters.push(toDeadLetterRecord(chain, deps.topics.deadLetter, reason));
-        deps.metrics?.deadLettered(reason);
         continue;
       }
       retries.push({
-        id: `${key.slice(key.lastIndexOf(':') + 1)}-${chain.attempt}`,
+        // The side-topic record's own position: a redelivered record schedules the same job,
+        // and no other chain can ever have it.
+        id: `${record.partition}-${record.offset}`,
         delayMs,
         data: { stateKey: key, record: serializeRecord(record) },
       });

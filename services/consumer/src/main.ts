@@ -54,6 +54,11 @@ async function main(): Promise<void> {
     },
   });
 
+  if (!config.ADMIN_TOKEN && config.NODE_ENV !== 'production') {
+    // Fine on a laptop; anywhere shared (staging) this leaves replays and dead-letter payloads
+    // open to whoever reaches the service.
+    logger.warn('ADMIN_TOKEN is not set: operator operations are open to anyone (not production)');
+  }
   const pattern = config.FAULT_INJECT_USERNAME_PATTERN;
   if (pattern) {
     logger.warn({ pattern, failures: config.FAULT_INJECT_FAILURES }, 'fault injection is on');

@@ -23,7 +23,10 @@ describe('the startup topic check', () => {
   it('when the four topics are as the contract says, then there is nothing to report', () => {
     const described = new Map(
       ['new-user-created', 'issued-token', 'side-topic-for-retry', 'dead-letter-queue'].map(
-        (name) => [name, topic(name, 8, name.includes('-created') ? '-1' : '604800000')],
+        (name) =>
+          name.includes('-for-') || name.includes('dead-')
+            ? [name, topic(name, 8, '604800000', '10485760')]
+            : [name, topic(name, 8, '-1')],
       ),
     );
     expect(findTopicProblems(described, expected)).toEqual([]);
@@ -39,7 +42,7 @@ describe('the startup topic check', () => {
     expect(findTopicProblems(described, expected)).toEqual([
       'topic issued-token does not exist',
       'topic side-topic-for-retry has 3 partitions, KAFKA_TOPIC_PARTITIONS is 8',
-      'topic side-topic-for-retry accepts records up to 1048588 bytes, an event topic up to 5000000: a large failed record could not be moved there',
+      'topic side-topic-for-retry accepts records up to 1048588 bytes, an event topic up to 5000000: a large failed record and its failure headers could not be moved there',
       'topic side-topic-for-retry keeps records for 3600000 ms, not longer than the retry schedule (5460000 ms): records could be deleted before they are retried or inspected',
     ]);
   });

@@ -42,9 +42,9 @@ export function findTopicProblems(
   );
   for (const topic of [expected.retryTopic, expected.deadLetterTopic]) {
     const limit = maxRecordBytes(described.get(topic));
-    if (described.get(topic) && limit < largest) {
+    if (described.get(topic) && limit < largest + FAILURE_HEADROOM_BYTES) {
       problems.push(
-        `topic ${topic} accepts records up to ${limit} bytes, an event topic up to ${largest}: a large failed record could not be moved there`,
+        `topic ${topic} accepts records up to ${limit} bytes, an event topic up to ${largest}: a large failed record and its failure headers could not be moved there`,
       );
     }
     const retention = Number(described.get(topic)?.config['retention.ms'] ?? -1);
@@ -56,6 +56,9 @@ export function findTopicProblems(
   }
   return problems;
 }
+
+/** Room for the failure headers a retry record or dead letter adds (about 1.3 KB) and more. */
+const FAILURE_HEADROOM_BYTES = 64 * 1024;
 
 const maxRecordBytes = (description: TopicDescription | null | undefined): number =>
   Number(description?.config['max.message.bytes'] ?? 0);

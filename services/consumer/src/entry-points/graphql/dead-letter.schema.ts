@@ -70,6 +70,8 @@ export const deadLetterTypeDefs = /* GraphQL */ `
     replayed: Int!
     "Retries waiting for their delay or running now."
     pending: Int!
+    "Retry jobs that gave up on infrastructure failures and wait for an operator (runbook)."
+    failedJobs: Int!
   }
 
   enum ReplayOutcome {
@@ -116,7 +118,7 @@ export const deadLetterTypeDefs = /* GraphQL */ `
 export interface DeadLetterDeps {
   deadLetters: DeadLetterStore;
   replay: (id: string) => Promise<ReplayResult>;
-  stats: () => Promise<RetryStats & { pending: number }>;
+  stats: () => Promise<RetryStats & { pending: number; failedJobs: number }>;
   authorize: (context: GraphqlContext, action: OperatorAction) => void;
 }
 
