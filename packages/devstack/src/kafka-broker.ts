@@ -230,7 +230,7 @@ async function waitUntilReady(
   while (Date.now() < deadline) {
     if (!isAlive(pid)) {
       throw new StackError(
-        `the Kafka broker exited while starting; last lines of ${log}:\n${tail(log)}`,
+        `the Kafka broker exited while starting${firstError(log)}; last lines of ${log}:\n${tail(log)}`,
       );
     }
     if (/Transitioning from \w+ to RUNNING/.test(readLog(log)) && (await brokerAnswers(brokers))) {
@@ -241,6 +241,14 @@ async function waitUntilReady(
   throw new StackError(
     `the Kafka broker did not become ready within ${options.readyTimeoutMs / 1000} s; last lines of ${log}:\n${tail(log)}`,
   );
+}
+
+/** The first ERROR or FATAL line of the log (the cause; the tail is usually the shutdown). */
+function firstError(log: string): string {
+  const line = readLog(log)
+    .split('\n')
+    .find((entry) => /\] (ERROR|FATAL) /.test(entry));
+  return line ? `: ${line.trim()}` : '';
 }
 
 function readLog(log: string): string {

@@ -53,8 +53,11 @@ export interface KafkaCluster {
   kill(nodeId: number, signal?: NodeJS.Signals): Promise<void>;
   /** Starts a stopped node again, on its ports and data; resolves once it is RUNNING. */
   restart(nodeId: number): Promise<void>;
-  /** Stops every node that still runs (SIGTERM, then SIGKILL past the grace). */
-  stop(): Promise<void>;
+  /**
+   * Stops every node that still runs: SIGTERM, then SIGKILL past `graceMs` (0 for a cluster
+   * whose data is thrown away next). @defaultValue graceMs 5_000
+   */
+  stop(options?: { graceMs?: number }): Promise<void>;
 }
 
 /** What `cluster.json` records, so a later command (the CLI's `down`) finds the same nodes. */
@@ -109,8 +112,11 @@ export async function startKafkaCluster(options: KafkaClusterOptions): Promise<K
     });
   const brokers = nodes.map((node) => node.address);
 
-  const stop = async () => {
-    await stopClusterNodes(nodes.map((node) => node.dir));
+  const stop = async ({ graceMs = STOP_GRACE_MS }: { graceMs?: number } = {}) => {
+    await stopClusterNodes(
+      nodes.map((node) => node.dir),
+      graceMs,
+    );
   };
   try {
     const results = await Promise.allSettled(
@@ -164,8 +170,8 @@ export async function stopKafkaCluster(dir: string): Promise<boolean> {
  * last nodes of a cluster going down no longer have, so the grace is short before SIGKILL (the
  * data is safe in the page cache; this is a local cluster).
  */
-async function stopClusterNodes(dirs: string[]): Promise<boolean> {
-  const stopped = await Promise.all(dirs.map((dir) => stopKafkaBroker(dir, STOP_GRACE_MS)));
+async function stopClusterNodes(dirs: string[], graceMs = STOP_GRACE_MS): Promise<boolean> {
+  const stopped = await Promise.all(dirs.map((dir) => stopKafkaBroker(dir, graceMs)));
   return stopped.some(Boolean);
 }
 

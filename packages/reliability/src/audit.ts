@@ -236,3 +236,19 @@ export async function readView(consumerUrl: string, expectedUserIds: Iterable<st
   }
   return view;
 }
+
+/** How many partitions of the event topics each broker (by node id) leads now. */
+export async function leadersByNode(brokers: string[]): Promise<Map<number, number>> {
+  const admin = kafkaOf(brokers).admin();
+  await admin.connect();
+  try {
+    const { topics } = await admin.fetchTopicMetadata({ topics: [...EVENT_TOPICS] });
+    const counts = new Map<number, number>();
+    for (const topic of topics) {
+      for (const { leader } of topic.partitions) counts.set(leader, (counts.get(leader) ?? 0) + 1);
+    }
+    return counts;
+  } finally {
+    await admin.disconnect();
+  }
+}

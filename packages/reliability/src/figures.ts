@@ -28,6 +28,8 @@ export interface Figures {
   appliedTwice: number;
   /** Scenario-specific figures (redeliveries, failures while down, latencies). */
   extra: Record<string, string | number>;
+  /** What the lost and doubled figures stand for, for the failure message. */
+  evidence: string[];
 }
 
 /**
@@ -50,8 +52,27 @@ export function computeFigures(
 ): Figures {
   const acknowledged = ledger.records.filter((record) => record.outcome === 'acknowledged').length;
   let lost = 0;
-  for (const userId of ledger.users.keys()) if (!topics.userEvents.has(userId)) lost += 1;
-  for (const tokenId of ledger.tokens.keys()) if (!topics.tokenIds.has(tokenId)) lost += 1;
+  const evidence: string[] = [];
+  const when = (match: (record: Ledger['records'][number]) => boolean) => {
+    const record = ledger.records.find(match);
+    return record
+      ? ` (sent at ${Math.round(record.startedAt)} ms, answered in ${Math.round(record.ms)} ms)`
+      : '';
+  };
+  for (const userId of ledger.users.keys()) {
+    if (topics.userEvents.has(userId)) continue;
+    lost += 1;
+    evidence.push(
+      `acknowledged user ${userId} has no new-user-created on the topic${when((r) => r.kind === 'createUser' && r.userId === userId)}`,
+    );
+  }
+  for (const [tokenId, userId] of ledger.tokens) {
+    if (topics.tokenIds.has(tokenId)) continue;
+    lost += 1;
+    evidence.push(
+      `acknowledged token ${tokenId} of user ${userId} has no issued-token on the topic${when((r) => r.tokenId === tokenId)}`,
+    );
+  }
 
   let applied = 0;
   let appliedTwice = 0;
@@ -68,8 +89,16 @@ export function computeFigures(
     const tokens = view.get(userId);
     const appliedUser = tokens === undefined ? 0 : 1;
     applied += appliedUser + (tokens ?? 0);
-    lost += Math.max(0, expectedUser - appliedUser) + Math.max(0, expectedTokens - (tokens ?? 0));
-    appliedTwice += Math.max(0, (tokens ?? 0) - expectedTokens);
+    const missing =
+      Math.max(0, expectedUser - appliedUser) + Math.max(0, expectedTokens - (tokens ?? 0));
+    const doubled = Math.max(0, (tokens ?? 0) - expectedTokens);
+    lost += missing;
+    appliedTwice += doubled;
+    if (missing + doubled > 0) {
+      evidence.push(
+        `user ${userId}: topics have ${userEvents} user and ${tokenEvents} token events, the view ${tokens === undefined ? 'has no user' : `counts ${tokens} tokens`}`,
+      );
+    }
   }
   return {
     scenario,
@@ -81,6 +110,7 @@ export function computeFigures(
     lost,
     appliedTwice,
     extra,
+    evidence,
   };
 }
 
@@ -105,4 +135,17 @@ export function reportFigures(figures: Figures): void {
   process.stdout.write(`\n[figures] ${line}\n`);
   const dir = process.env.RELIABILITY_RUN_DIR;
   if (dir) appendFileSync(join(dir, 'figures.txt'), `${line}\n`);
+}
+
+/**
+ * A progress line on stderr (`[scenario +12.3 s] killed broker 2`) when RELIABILITY_VERBOSE is
+ * set: where a slow or stuck scenario spends its time.
+ */
+export function createProgress(scenario: string): (step: string) => void {
+  const started = performance.now();
+  return (step) => {
+    if (!process.env.RELIABILITY_VERBOSE) return;
+    const seconds = ((performance.now() - started) / 1000).toFixed(1);
+    process.stderr.write(`[${scenario} +${seconds} s] ${step}\n`);
+  };
 }

@@ -1,5 +1,6 @@
 export {
   committedOffsets,
+  leadersByNode,
   publishedRecords,
   readTopics,
   readView,
@@ -9,6 +10,7 @@ export {
 } from './audit.ts';
 export {
   computeFigures,
+  createProgress,
   type Figures,
   formatFigures,
   reportFigures,
@@ -29,6 +31,7 @@ export {
   startLoad,
   tokenClaims,
 } from './load.ts';
+export { flood, type RawAnswer, rawHttp, trickle } from './raw-http.ts';
 export { cleanAbandonedRuns, cleanRunDir, createRunDir, runDir } from './run-dir.ts';
 export {
   failuresByOutcome,

@@ -53,7 +53,8 @@ export async function startPrivateKafka(
     brokers: cluster.brokers,
     cluster,
     async close() {
-      await cluster.stop();
+      // Its data is deleted next: no controlled shutdown to wait for.
+      await cluster.stop({ graceMs: 0 });
       rmSync(dir, { recursive: true, force: true });
     },
   };

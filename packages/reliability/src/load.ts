@@ -11,6 +11,8 @@ export interface MutationRecord {
   /** `acknowledged`, or why not: a GraphQL error code, a network failure, TIMEOUT. */
   outcome: string;
   userId?: string;
+  /** The token id of an acknowledged login. */
+  tokenId?: string;
 }
 
 /**
@@ -42,8 +44,14 @@ export interface LoadOptions {
 
 export interface Load {
   ledger: Ledger;
+  /** ms since the load started: the clock of `MutationRecord.startedAt`. */
+  now(): number;
+  /** Mutations that started at or after `from` and ended by `to` (default: now). */
+  between(from: number, to?: number): MutationRecord[];
   acknowledged(): number;
   sent(): number;
+  /** Mutations sent and not answered yet. */
+  inFlight(): number;
   /** Waits until `count` more mutations were acknowledged than when called. */
   waitForMoreAcks(count: number, timeoutMs?: number): Promise<void>;
   /** Stops starting mutations and waits for those in flight. */
@@ -111,7 +119,10 @@ export function startLoad(options: LoadOptions): Load {
         { timeoutMs },
       );
       const token = (result.data?.login as { token?: string } | undefined)?.token;
-      if (token && !result.errors) ledger.tokens.set(tokenClaims(token).tokenId, candidate.userId);
+      if (token && !result.errors) {
+        record.tokenId = tokenClaims(token).tokenId;
+        ledger.tokens.set(record.tokenId, candidate.userId);
+      }
     } else {
       runSeq += 1;
       const username = `r${runTag}-${runSeq}`;
@@ -147,10 +158,15 @@ export function startLoad(options: LoadOptions): Load {
   const drain = async () => {
     while (inFlight.size > 0) await Promise.allSettled([...inFlight]);
   };
+  const now = () => performance.now() - origin;
   return {
     ledger,
+    now,
+    between: (from, to = now()) =>
+      ledger.records.filter((r) => r.startedAt >= from && r.startedAt + r.ms <= to),
     acknowledged: () => acknowledged,
     sent: () => started,
+    inFlight: () => inFlight.size,
     async waitForMoreAcks(count, waitMs = 30_000) {
       const target = acknowledged + count;
       await waitFor(() => acknowledged >= target || started >= maxMutations, {

@@ -1,5 +1,5 @@
 import { readTopics, readView, waitForCatchUp } from './audit.ts';
-import { computeFigures, type Figures, reportFigures } from './figures.ts';
+import { computeFigures, createProgress, type Figures, reportFigures } from './figures.ts';
 import {
   type PrivateKafka,
   type PrivateRedis,
@@ -13,7 +13,10 @@ import { consumerEnv, producerEnv, type ServiceHandle, startService } from './se
 /** A scenario's own system: Kafka, Redis, a producer and consumer instances of one group. */
 export interface ScenarioSystem {
   kafka: PrivateKafka;
+  /** The producer's Redis. */
   redis: PrivateRedis;
+  /** The consumers' Redis: the same one unless `separateRedis` was asked for. */
+  consumerRedis: PrivateRedis;
   producer: ServiceHandle;
   consumers: ServiceHandle[];
   groupId: string;
@@ -28,6 +31,8 @@ export interface ScenarioOptions {
   consumers?: number;
   producerEnv?: Record<string, string>;
   consumerEnv?: Record<string, string>;
+  /** Give the consumers a Redis of their own, so one side's Redis can fail alone. */
+  separateRedis?: boolean;
 }
 
 /**
@@ -39,12 +44,16 @@ export async function startSystem(
   scope: Scope,
   options: ScenarioOptions = {},
 ): Promise<ScenarioSystem> {
-  const [kafka, redis] = await Promise.all([
+  const step = createProgress('system');
+  const [kafka, redis, consumerRedis] = await Promise.all([
     startPrivateKafka({ nodes: options.brokers ?? 1 }),
     startPrivateRedis(),
+    options.separateRedis ? startPrivateRedis() : undefined,
   ]);
   scope.add(kafka, (k) => k.close());
   scope.add(redis, (r) => r.close());
+  if (consumerRedis) scope.add(consumerRedis, (r) => r.close());
+  step(`kafka (${kafka.brokers.length} node(s)) and redis up`);
   const stack = { kafkaBrokers: kafka.brokersEnv, redisUrl: redis.url };
   const producer = await startService({
     name: 'producer',
@@ -52,7 +61,14 @@ export async function startSystem(
     env: { ...producerEnv(stack), ...options.producerEnv },
   });
   scope.add(producer, (p) => p.stop());
-  const env = { ...consumerEnv({ ...stack, producerUrl: producer.url }), ...options.consumerEnv };
+  const env = {
+    ...consumerEnv({
+      kafkaBrokers: kafka.brokersEnv,
+      redisUrl: (consumerRedis ?? redis).url,
+      producerUrl: producer.url,
+    }),
+    ...options.consumerEnv,
+  };
   const consumers: ServiceHandle[] = [];
   const addConsumer = async (envOverrides: Record<string, string> = {}) => {
     const consumer = await startService({
@@ -64,10 +80,13 @@ export async function startSystem(
     scope.add(consumer, (c) => c.stop());
     return consumer;
   };
+  step('producer up');
   await Promise.all(Array.from({ length: options.consumers ?? 1 }, () => addConsumer()));
+  step('consumers up');
   return {
     kafka,
     redis,
+    consumerRedis: consumerRedis ?? redis,
     producer,
     consumers,
     groupId: env.CONSUMER_GROUP_ID ?? '',
@@ -85,12 +104,17 @@ export async function finishScenario(
   load: Load,
   extra: Record<string, string | number> = {},
 ): Promise<Figures> {
+  const step = createProgress(name);
   const ledger = await load.stop();
+  step('load stopped');
   const caughtUp = await waitForCatchUp(system.kafka.brokers, system.groupId, 60_000);
+  step('consumer group caught up');
   const topics = await readTopics(system.kafka.brokers);
+  step('topics read');
   const reader = system.consumers.find((consumer) => consumer.alive());
   if (!reader) throw new Error('no consumer instance left running to read the view from');
   const view = await readView(reader.url, topics.userEvents.keys());
+  step('view read');
   const figures = computeFigures(name, ledger, topics, view, {
     ...extra,
     ...(caughtUp ? {} : { caughtUp: 'no' }),

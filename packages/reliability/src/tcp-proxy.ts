@@ -34,14 +34,18 @@ export async function startTcpProxy(target: { host: string; port: number }): Pro
     const upstream = createConnection(target);
     const pair: Pair = { client, upstream, held: [] };
     pairs.add(pair);
-    for (const socket of [client, upstream]) {
-      socket.on('close', () => {
-        pairs.delete(pair);
-        client.destroy();
-        upstream.destroy();
-      });
-      socket.on('error', () => socket.destroy());
-    }
+    for (const socket of [client, upstream]) socket.on('error', () => socket.destroy());
+    // A client that dies (the SIGKILLed service) does not take back what it sent: the rest of
+    // its requests still reach upstream, which runs them and then sees the connection end.
+    client.on('close', () => {
+      pairs.delete(pair);
+      upstream.end();
+      setTimeout(() => upstream.destroy(), 2_000).unref();
+    });
+    upstream.on('close', () => {
+      pairs.delete(pair);
+      client.destroy();
+    });
     client.on('data', (chunk) => {
       if (armed && !holding && chunk.toString('latin1').toLowerCase().includes(armed.marker)) {
         holding = true;

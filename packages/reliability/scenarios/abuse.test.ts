@@ -1,0 +1,251 @@
+import {
+  createProgress,
+  createScope,
+  finishScenario,
+  flood,
+  probe,
+  type RawAnswer,
+  rawHttp,
+  startLoad,
+  startSystem,
+  trickle,
+  waitForAssignment,
+} from '../src/index.ts';
+import { expectNothingLostOrAppliedTwice } from './support/expectations.ts';
+
+const scope = createScope();
+afterEach(() => scope.close());
+
+/** What a request-rejecting answer must look like: its status and words a client can act on. */
+interface Rejection {
+  status: number;
+  message: RegExp;
+}
+
+const post = (path: string, body: string, headers = 'Content-Type: application/json\r\n') =>
+  `POST ${path} HTTP/1.1\r\nHost: x\r\n${headers}Content-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`;
+
+const aliases = (count: number, field: (i: number) => string) =>
+  Array.from({ length: count }, (_, i) => `a${i}: ${field(i)}`).join(' ');
+
+/** Polls a liveness route every 100 ms until stopped; the slowest answer and the failures. */
+function watchLiveness(url: string) {
+  const answers: { status: number; ms: number }[] = [];
+  let running = true;
+  const loop = (async () => {
+    while (running) {
+      answers.push(await probe(url, 5_000));
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+  })();
+  return async () => {
+    running = false;
+    await loop;
+    return {
+      probes: answers.length,
+      slowestMs: Math.round(Math.max(...answers.map((a) => a.ms))),
+      failed: answers.filter((a) => a.status !== 200).length,
+    };
+  };
+}
+
+describe('HTTP and GraphQL abuse', () => {
+  it('when clients send deep, oversized, aliased, batched, malformed, huge or slow requests, then each is refused with a bounded 4xx that says why, liveness answers in time throughout, and legitimate traffic loses nothing', async () => {
+    const step = createProgress('abuse');
+    const system = await startSystem(scope);
+    const [consumer] = system.consumers;
+    if (!consumer) throw new Error('no consumer');
+    await waitForAssignment(system.consumers, 8);
+    const producerPort = Number(new URL(system.producer.url).port);
+    const consumerPort = Number(new URL(consumer.url).port);
+    const producerGraphql = '/producer-svc/graphql';
+    const load = scope.add(
+      startLoad({ producerUrl: () => system.producer.url, ratePerSecond: 20, maxMutations: 1_000 }),
+      (l) => l.stop(),
+    );
+    await load.waitForMoreAcks(20);
+    const producerLiveness = watchLiveness(`${system.producer.url}/producer-svc`);
+    const consumerLiveness = watchLiveness(`${consumer.url}/`);
+    step('system up, load and liveness watchers running');
+
+    // Slow clients first, so they hold their connections through everything else.
+    const slow = (port: number) => [
+      ...Array.from({ length: 20 }, () =>
+        rawHttp({
+          port,
+          head: `POST ${port === producerPort ? producerGraphql : '/graphql'} HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 1000\r\n\r\n{`,
+          feed: (socket) => trickle(socket, ' ', 500),
+          timeoutMs: 30_000,
+        }),
+      ),
+      ...Array.from({ length: 20 }, () =>
+        rawHttp({
+          port,
+          head: 'GET / HTTP/1.1\r\n',
+          feed: (s) => trickle(s, 'X-A: b\r\n', 500),
+          timeoutMs: 30_000,
+        }),
+      ),
+      ...Array.from({ length: 20 }, () => rawHttp({ port, head: '', timeoutMs: 30_000 })),
+    ];
+    const slowProducer = Promise.all(slow(producerPort));
+
+    const deep = `query { ${'login { user { '.repeat(12)} id ${'} } '.repeat(12)} }`;
+    const producerCases: Record<string, [Promise<RawAnswer>[], Rejection]> = {
+      'deep query': [
+        repeat(10, () =>
+          rawHttp({
+            port: producerPort,
+            head: post(producerGraphql, JSON.stringify({ query: deep })),
+          }),
+        ),
+        { status: 400, message: /depth limit of 8 exceeded/ },
+      ],
+      'oversized query': [
+        repeat(10, () =>
+          rawHttp({
+            port: producerPort,
+            head: post(producerGraphql, JSON.stringify({ query: `{ ${'ping '.repeat(5_000)} }` })),
+          }),
+        ),
+        { status: 400, message: /more th\w+ 1000 tokens/ },
+      ],
+      'alias flood': [
+        repeat(10, () =>
+          rawHttp({
+            port: producerPort,
+            head: post(
+              producerGraphql,
+              JSON.stringify({
+                query: `mutation { ${aliases(40, (i) => `createUser(input: { username: "flood${i}", email: "f@x.io", password: "12345678" }) { id }`)} }`,
+              }),
+            ),
+          }),
+        ),
+        { status: 400, message: /Aliases limit of 10 exceeded, found 40/ },
+      ],
+      'batch flood': [
+        repeat(10, () =>
+          rawHttp({
+            port: producerPort,
+            head: post(
+              producerGraphql,
+              JSON.stringify(Array.from({ length: 500 }, () => ({ query: '{ ping }' }))),
+            ),
+          }),
+        ),
+        { status: 400, message: /batching disabled/i },
+      ],
+      'invalid JSON': [
+        repeat(10, () =>
+          rawHttp({ port: producerPort, head: post(producerGraphql, '{"query": "{ ping }"') }),
+        ),
+        { status: 400, message: /not valid JSON/ },
+      ],
+      'huge body': [
+        repeat(5, () =>
+          rawHttp({
+            port: producerPort,
+            head: `POST ${producerGraphql} HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: ${50 << 20}\r\n\r\n`,
+            feed: (socket) => flood(socket, 50 << 20),
+          }),
+        ),
+        { status: 413, message: /too large/ },
+      ],
+      'huge chunked body': [
+        repeat(5, () =>
+          rawHttp({
+            port: producerPort,
+            head: `POST ${producerGraphql} HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\n`,
+            feed: (socket) => flood(socket, 50 << 20, true),
+          }),
+        ),
+        { status: 413, message: /too large/ },
+      ],
+    };
+    const consumerCases: Record<string, [Promise<RawAnswer>[], Rejection]> = {
+      'batch flood': [
+        repeat(10, () =>
+          rawHttp({
+            port: consumerPort,
+            head: post(
+              '/graphql',
+              JSON.stringify(Array.from({ length: 500 }, () => ({ query: '{ __typename }' }))),
+            ),
+          }),
+        ),
+        { status: 400, message: /batching disabled/i },
+      ],
+      'invalid JSON': [
+        repeat(10, () => rawHttp({ port: consumerPort, head: post('/graphql', '{"query": ') })),
+        { status: 400, message: /not valid JSON/ },
+      ],
+      'huge body': [
+        repeat(5, () =>
+          rawHttp({
+            port: consumerPort,
+            head: `POST /graphql HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: ${50 << 20}\r\n\r\n`,
+            feed: (socket) => flood(socket, 50 << 20),
+          }),
+        ),
+        { status: 413, message: /too large/ },
+      ],
+    };
+    const outcomes = async (cases: Record<string, [Promise<RawAnswer>[], Rejection]>) =>
+      Object.fromEntries(
+        await Promise.all(
+          Object.entries(cases).map(async ([name, [answers, expected]]) => {
+            const settled = await Promise.all(answers);
+            return [name, { answers: settled, expected }] as const;
+          }),
+        ),
+      );
+    const producerAnswers = await outcomes(producerCases);
+    const consumerAnswers = await outcomes(consumerCases);
+    step('abusive requests answered');
+    const slowAnswers = await slowProducer;
+    step('slow clients cut');
+    const producerLive = await producerLiveness();
+    const consumerLive = await consumerLiveness();
+
+    const all = [...Object.values(producerAnswers), ...Object.values(consumerAnswers)].flatMap(
+      (entry) => entry.answers,
+    );
+    const figures = await finishScenario('abuse', system, load, {
+      abusiveRequests: all.length + slowAnswers.length,
+      slowestRejectionMs: Math.round(Math.max(...all.map((a) => a.ms))),
+      slowClientsCutAfterMs: Math.round(Math.max(...slowAnswers.map((a) => a.ms))),
+      producerLivenessSlowestMs: producerLive.slowestMs,
+      consumerLivenessSlowestMs: consumerLive.slowestMs,
+    });
+
+    expectNothingLostOrAppliedTwice(figures);
+    for (const [service, answers] of [
+      ['producer', producerAnswers],
+      ['consumer', consumerAnswers],
+    ] as const) {
+      for (const [name, { answers: got, expected }] of Object.entries(answers)) {
+        for (const answer of got) {
+          expect({ service, name, status: answer.status, message: answer.body }).toEqual({
+            service,
+            name,
+            status: expected.status,
+            message: expect.stringMatching(expected.message),
+          });
+          expect(answer.ms).toBeLessThan(5_000);
+        }
+      }
+    }
+    // Slow clients: refused with 408 once the request bound passes, not held forever.
+    expect(slowAnswers.filter((answer) => answer.status !== 408 || answer.ms > 15_000)).toEqual([]);
+    for (const live of [producerLive, consumerLive]) {
+      expect(live.failed).toBe(0);
+      expect(live.slowestMs).toBeLessThan(1_000);
+    }
+    expect(system.producer.alive() && consumer.alive()).toBe(true);
+  }, 150_000);
+});
+
+function repeat<T>(count: number, make: () => T): T[] {
+  return Array.from({ length: count }, make);
+}

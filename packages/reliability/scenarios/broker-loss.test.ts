@@ -1,0 +1,53 @@
+import {
+  createProgress,
+  createScope,
+  failuresByOutcome,
+  finishScenario,
+  leadersByNode,
+  startLoad,
+  startSystem,
+  waitForAssignment,
+} from '../src/index.ts';
+import { expectNothingLostOrAppliedTwice } from './support/expectations.ts';
+
+const scope = createScope();
+afterEach(() => scope.close());
+
+describe('broker loss in a three-broker cluster', () => {
+  it('when the broker leading the most partitions is SIGKILLed under load, then every acknowledged event is applied', async () => {
+    // Replication factor 3, min.insync.replicas 2: one broker may go without losing a write.
+    const step = createProgress('broker loss');
+    const system = await startSystem(scope, { brokers: 3, consumers: 2 });
+    await waitForAssignment(system.consumers, 8);
+    step('consumers assigned');
+    const load = scope.add(
+      startLoad({ producerUrl: () => system.producer.url, ratePerSecond: 50, maxMutations: 2_500 }),
+      (l) => l.stop(),
+    );
+    await load.waitForMoreAcks(200);
+
+    const leaders = await leadersByNode(system.kafka.brokers);
+    const [victim, led] = [...leaders].sort((a, b) => b[1] - a[1])[0] ?? [1, 0];
+    step(`200 acknowledged; killing node ${victim}`);
+    await system.kafka.cluster.kill(victim);
+    const killedAt = load.now();
+    // Leadership moves to the in-sync followers; writes go on with two replicas.
+    await load.waitForMoreAcks(300, 60_000);
+    step('300 more acknowledged');
+    const afterKill = load.between(killedAt);
+
+    const figures = await finishScenario('broker loss', system, load, {
+      killedAtMs: Math.round(killedAt),
+      killedNode: victim,
+      partitionsItLed: led,
+      refusedAfterKill: afterKill.filter((r) => r.outcome !== 'acknowledged').length,
+      failures: failuresByOutcome(load),
+    });
+    expectNothingLostOrAppliedTwice(figures);
+    expect(led).toBeGreaterThan(0);
+    expect(afterKill.filter((r) => r.outcome === 'acknowledged').length).toBeGreaterThanOrEqual(
+      300,
+    );
+    expect(system.producer.alive() && system.consumers.every((c) => c.alive())).toBe(true);
+  }, 180_000);
+});
