@@ -1,8 +1,8 @@
 import type { BenchResult, Metric, ScenarioResult } from './result-schema.ts';
 import { formatNumber } from './table.ts';
 
-const WIDTH = 960;
-const LABEL_WIDTH = 300;
+const WIDTH = 1080;
+const LABEL_WIDTH = 390;
 const BAR_AREA = 480;
 const ROW = 22;
 const TITLE = 28;
