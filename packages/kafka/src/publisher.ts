@@ -81,29 +81,47 @@ export function createPublisher(options: PublisherOptions): Publisher {
     ),
     retry: SEND_RETRY,
   });
-  const producer: Producer = kafka.producer({
-    idempotent: true,
-    // kafkajs' idempotent default is to retry forever; a bounded send is what lets a mutation
-    // answer SERVICE_UNAVAILABLE. Retries within the bound still reuse the sequence numbers.
-    retry: SEND_RETRY,
-    // Topics are created with their partition count by the stack or ensureTopics, never by a
-    // first publish with the broker's default of one partition.
-    allowAutoTopicCreation: false,
-    // Kafka's default (murmur2) partitioning, computed in 32-bit arithmetic: kafkajs' own
-    // partitioner spent ~8 µs per record on 64-bit Long emulation (pnpm bench, see
-    // docs/performance.md), about half the publisher's CPU per record.
-    createPartitioner: createMurmur2Partitioner,
-  });
-  const admin: Admin = kafka.admin({ retry: { retries: 0 } });
-
+  const newProducer = (): Producer => {
+    const created = kafka.producer({
+      idempotent: true,
+      // kafkajs' idempotent default is to retry forever; a bounded send is what lets a mutation
+      // answer SERVICE_UNAVAILABLE. Retries within the bound still reuse the sequence numbers.
+      retry: SEND_RETRY,
+      // Topics are created with their partition count by the stack or ensureTopics, never by a
+      // first publish with the broker's default of one partition.
+      allowAutoTopicCreation: false,
+      // Kafka's default (murmur2) partitioning, computed in 32-bit arithmetic: kafkajs' own
+      // partitioner spent ~8 µs per record on 64-bit Long emulation (pnpm bench, see
+      // docs/performance.md), about half the publisher's CPU per record.
+      createPartitioner: createMurmur2Partitioner,
+    });
+    created.on(created.events.CONNECT, () => {
+      if (created === producer) connected = true;
+    });
+    created.on(created.events.DISCONNECT, () => {
+      if (created === producer) connected = false;
+    });
+    return created;
+  };
   let connected = false;
   let connecting: Promise<void> | undefined;
-  producer.on(producer.events.CONNECT, () => {
-    connected = true;
-  });
-  producer.on(producer.events.DISCONNECT, () => {
+  let producer: Producer = newProducer();
+  const admin: Admin = kafka.admin({ retry: { retries: 0 } });
+
+  /**
+   * After a failed send the producer is replaced by one with a new producer id. kafkajs rolls
+   * back its sequence numbers for every partition of a failed request, including partitions the
+   * broker had accepted; the next records on those would then be acknowledged by the broker as
+   * duplicates and never written: acknowledged and lost (found by the reliability suite's
+   * broker-loss scenario). A fresh producer id starts every sequence at 0.
+   */
+  const replaceProducer = () => {
+    const failed = producer;
+    producer = newProducer();
     connected = false;
-  });
+    connecting = undefined;
+    failed.disconnect().catch(() => {});
+  };
 
   let stopped = false;
   const connect = () => {
@@ -125,6 +143,7 @@ export function createPublisher(options: PublisherOptions): Publisher {
       await producer.sendBatch({ acks: -1, topicMessages: groupByTopic(records) });
     } catch (cause) {
       error = cause;
+      replaceProducer();
       throw new PublishError(`Kafka did not acknowledge: ${(cause as Error).message}`, { cause });
     } finally {
       options.onBatch?.({
