@@ -18,6 +18,8 @@ export interface TopicAudit {
   /** Records on the dead-letter queue, and the event ids among them that could be read. */
   deadLetters: number;
   deadLetterEventIds: Set<string>;
+  /** Dead letters by their `x-dead-letter-reason` header (`exhausted`, `non-retryable`). */
+  deadLetterReasons: Map<string, number>;
 }
 
 /** What the consumer's view says, through its GraphQL API: tokensIssued by user id. */
@@ -54,6 +56,7 @@ export async function readTopics(brokers: string[], timeoutMs = 30_000): Promise
     undecodable: 0,
     deadLetters: 0,
     deadLetterEventIds: new Set(),
+    deadLetterReasons: new Map(),
   };
   await admin.connect();
   const ends = new Map<string, Map<number, number>>();
@@ -70,7 +73,11 @@ export async function readTopics(brokers: string[], timeoutMs = 30_000): Promise
   }
   if (remaining.size === 0) return audit;
 
-  const consumer = kafka.consumer({ groupId: uniqueName('reliability-audit') });
+  // Short fetch waits: disconnecting waits for the fetch under way (5 s long-poll by default).
+  const consumer = kafka.consumer({
+    groupId: uniqueName('reliability-audit'),
+    maxWaitTimeInMs: 100,
+  });
   try {
     await consumer.connect();
     await consumer.subscribe({ topics, fromBeginning: true });
@@ -85,6 +92,8 @@ export async function readTopics(brokers: string[], timeoutMs = 30_000): Promise
           audit.deadLetters += 1;
           const id = eventIdOf(message.value);
           if (id) audit.deadLetterEventIds.add(id);
+          const reason = String(message.headers?.['x-dead-letter-reason'] ?? 'none');
+          audit.deadLetterReasons.set(reason, (audit.deadLetterReasons.get(reason) ?? 0) + 1);
           return;
         }
         audit.records += 1;
@@ -250,5 +259,26 @@ export async function leadersByNode(brokers: string[]): Promise<Map<number, numb
     return counts;
   } finally {
     await admin.disconnect();
+  }
+}
+
+/** A record written straight to a topic, bypassing the producer (poison records, replays). */
+export interface RawRecord {
+  topic: string;
+  key: string | Buffer | null;
+  value: string | Buffer | null;
+  headers?: Record<string, string | Buffer>;
+}
+
+/** Writes records as they are (acks from all in-sync replicas): what no producer would send. */
+export async function produceRaw(brokers: string[], records: RawRecord[]): Promise<void> {
+  const producer = kafkaOf(brokers).producer({ allowAutoTopicCreation: false });
+  await producer.connect();
+  try {
+    for (const { topic, ...message } of records) {
+      await producer.send({ topic, acks: -1, messages: [message] });
+    }
+  } finally {
+    await producer.disconnect();
   }
 }

@@ -35,6 +35,7 @@ function topics(overrides: Partial<TopicAudit> = {}): TopicAudit {
     undecodable: 0,
     deadLetters: 0,
     deadLetterEventIds: new Set(),
+    deadLetterReasons: new Map(),
     ...overrides,
   };
 }

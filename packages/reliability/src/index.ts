@@ -1,7 +1,9 @@
 export {
   committedOffsets,
   leadersByNode,
+  produceRaw,
   publishedRecords,
+  type RawRecord,
   readTopics,
   readView,
   type TopicAudit,

@@ -40,6 +40,11 @@ export interface LoadOptions {
   loginsPerUser?: number;
   /** Client bound on one mutation. @defaultValue 10_000 */
   timeoutMs?: number;
+  /**
+   * The username of the n-th user created (lowercase, 3-64 of a-z 0-9 . _ -), e.g. to make some
+   * of them match FAULT_INJECT_USERNAME_PATTERN. @defaultValue r<run tag>-<n>
+   */
+  username?: (n: number) => string;
 }
 
 export interface Load {
@@ -125,7 +130,7 @@ export function startLoad(options: LoadOptions): Load {
       }
     } else {
       runSeq += 1;
-      const username = `r${runTag}-${runSeq}`;
+      const username = options.username?.(runSeq) ?? `r${runTag}-${runSeq}`;
       const password = randomBytes(6).toString('hex');
       result = await graphql(
         `${options.producerUrl()}/producer-svc/graphql`,
@@ -139,9 +144,16 @@ export function startLoad(options: LoadOptions): Load {
         ledger.users.set(id, { username, password, logins: 0 });
       }
     }
-    const ok = outcomeOf(result) === 'OK';
+    // Acknowledged means the answer carries what success promises (a user id, a token): a 200
+    // from something else on the port is not an acknowledgement.
+    const answered = record.kind === 'login' ? record.tokenId : record.userId;
+    const ok = outcomeOf(result) === 'OK' && answered !== undefined;
     record.ms = result.ms;
-    record.outcome = ok ? 'acknowledged' : outcomeOf(result);
+    record.outcome = ok
+      ? 'acknowledged'
+      : outcomeOf(result) === 'OK'
+        ? 'NOT_AN_ANSWER'
+        : outcomeOf(result);
     if (ok) acknowledged += 1;
     ledger.records.push(record);
   };
