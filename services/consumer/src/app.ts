@@ -1,4 +1,8 @@
-import { type ReadinessCheck, registerHealthRoutes } from '@kafka-ecs/service-kit';
+import {
+  httpClientLimits,
+  type ReadinessCheck,
+  registerHealthRoutes,
+} from '@kafka-ecs/service-kit';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance, LogController } from 'fastify';
 import type { GraphQLSchema } from 'graphql';
 import type { Registry } from 'prom-client';
@@ -17,6 +21,8 @@ export interface ConsumerAppDeps {
 /** Builds the consumer's HTTP app without listening, so tests can inject requests in process. */
 export async function buildConsumerApp(deps: ConsumerAppDeps): Promise<FastifyInstance> {
   const app = Fastify({
+    // A client trickling its headers or body is cut after 10 s (408), not held forever.
+    ...httpClientLimits(),
     loggerInstance: deps.logger,
     // Fastify's own two lines per request are off: the load balancer's health checks alone would
     // fill the log.

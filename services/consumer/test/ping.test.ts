@@ -95,4 +95,14 @@ describe('GET /ping', () => {
     expect(status).toBe(502);
     expect(body).toMatchObject({ error: { code: 'PRODUCER_BAD_RESPONSE' } });
   });
+
+  it('when the producer answers with megabytes, then the consumer stops reading at 64 KiB and answers 502', async () => {
+    const url = await listen((_request, response) => {
+      response.writeHead(200, { 'content-type': 'application/json' });
+      response.end(`{"ok":"${'x'.repeat(8 * 1024 * 1024)}"}`);
+    });
+    const { status, body } = await pingVia(url);
+    expect(status).toBe(502);
+    expect(body).toMatchObject({ error: { code: 'PRODUCER_UNREACHABLE' } });
+  });
 });

@@ -41,6 +41,9 @@ export function createProducerClient(options: {
     transformResponse: [(data: unknown) => data],
     validateStatus: () => true,
     maxRedirects: 0,
+    // The answer is a few bytes; a producer (or an impostor) sending megabytes must not be
+    // buffered into this process's memory.
+    maxContentLength: 64 * 1024,
   });
 
   return {

@@ -1,5 +1,7 @@
 import { ApolloServer } from '@apollo/server';
 import fastifyApollo from '@as-integrations/fastify';
+import armorMaxAliases from '@escape.tech/graphql-armor-max-aliases';
+import armorMaxDepth from '@escape.tech/graphql-armor-max-depth';
 import type { FastifyBaseLogger, FastifyInstance } from 'fastify';
 import type { GraphQLFormattedError, GraphQLSchema } from 'graphql';
 import { useServer } from 'graphql-ws/use/ws';
@@ -61,6 +63,26 @@ export async function mountGraphql(
     // NODE_ENV=test) would stop the server early and re-raise SIGTERM, killing the process
     // before the in-flight batch is committed.
     stopOnTerminationSignals: false,
+    // Bounds on what one document may cost, as on the producer: parsing (tokens; a deeply
+    // nested megabyte would otherwise overflow the parser's stack), nesting and aliases (2,000
+    // aliased users(first: 100) in one request would all run).
+    allowBatchedHttpRequests: false,
+    parseOptions: { maxTokens: 2_000 },
+    validationRules: [
+      armorMaxDepth.maxDepthRule({
+        n: 8,
+        ignoreIntrospection: true,
+        // Report as a validation error (400) rather than throw, which Apollo would answer 500.
+        propagateOnRejection: false,
+        onReject: [(context, error) => context?.reportError(error)],
+      }),
+      armorMaxAliases.maxAliasesRule({
+        n: 10,
+        errorMessage: 'Query validation error: too many aliases.',
+        propagateOnRejection: false,
+        onReject: [(context, error) => context?.reportError(error)],
+      }),
+    ],
   });
   await apollo.start();
   // Fastify's close already stops accepting and waits for in-flight requests; Apollo's drain
