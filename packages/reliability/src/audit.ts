@@ -1,6 +1,6 @@
 import { decodeEvent, EVENT_TOPICS, Topics } from '@kafka-ecs/events';
 import { uniqueName, waitFor } from '@kafka-ecs/testing';
-import { type Admin, Kafka, logLevel } from 'kafkajs';
+import { type Admin, Kafka, type KafkaMessage, logLevel } from 'kafkajs';
 import { type GraphqlResult, graphql } from './graphql.ts';
 
 /** What is on the broker: the event topics (the source of truth) and the dead-letter queue. */
@@ -73,6 +73,29 @@ export async function readTopics(brokers: string[], timeoutMs = 30_000): Promise
   }
   if (remaining.size === 0) return audit;
 
+  const count = (topic: string, message: KafkaMessage) => {
+    if (topic === Topics.deadLetter) {
+      audit.deadLetters += 1;
+      const id = eventIdOf(message.value);
+      if (id) audit.deadLetterEventIds.add(id);
+      const reason = String(message.headers?.['x-dead-letter-reason'] ?? 'none');
+      audit.deadLetterReasons.set(reason, (audit.deadLetterReasons.get(reason) ?? 0) + 1);
+      return;
+    }
+    audit.records += 1;
+    try {
+      const event = decodeEvent(message.value);
+      if (event.type === 'new-user-created') {
+        add(audit.userEvents, event.data.id, event.id);
+      } else {
+        add(audit.tokenEvents, event.data.userId, event.id);
+        audit.tokenIds.add(event.data.tokenId);
+      }
+    } catch {
+      audit.undecodable += 1;
+    }
+  };
+
   // Short fetch waits: disconnecting waits for the fetch under way (5 s long-poll by default).
   const consumer = kafka.consumer({
     groupId: uniqueName('reliability-audit'),
@@ -81,33 +104,20 @@ export async function readTopics(brokers: string[], timeoutMs = 30_000): Promise
   try {
     await consumer.connect();
     await consumer.subscribe({ topics, fromBeginning: true });
+    // By batch, not by message: a partition written in transactions (the dead-letter queue)
+    // ends with a commit marker, which is never delivered as a message but counts in the batch's
+    // last offset.
     await consumer.run({
       autoCommit: false,
-      eachMessage: async ({ topic, partition, message }) => {
+      eachBatch: async ({ batch }) => {
+        const { topic, partition } = batch;
         const key = `${topic}:${partition}`;
         const end = remaining.get(key);
-        if (end === undefined || Number(message.offset) >= end) return;
-        if (Number(message.offset) === end - 1) remaining.delete(key);
-        if (topic === Topics.deadLetter) {
-          audit.deadLetters += 1;
-          const id = eventIdOf(message.value);
-          if (id) audit.deadLetterEventIds.add(id);
-          const reason = String(message.headers?.['x-dead-letter-reason'] ?? 'none');
-          audit.deadLetterReasons.set(reason, (audit.deadLetterReasons.get(reason) ?? 0) + 1);
-          return;
+        if (end === undefined) return;
+        for (const message of batch.messages) {
+          if (Number(message.offset) < end) count(topic, message);
         }
-        audit.records += 1;
-        try {
-          const event = decodeEvent(message.value);
-          if (event.type === 'new-user-created') {
-            add(audit.userEvents, event.data.id, event.id);
-          } else {
-            add(audit.tokenEvents, event.data.userId, event.id);
-            audit.tokenIds.add(event.data.tokenId);
-          }
-        } catch {
-          audit.undecodable += 1;
-        }
+        if (Number(batch.lastOffset()) >= end - 1) remaining.delete(key);
       },
     });
     await waitFor(() => remaining.size === 0, {
