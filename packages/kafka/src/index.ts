@@ -25,7 +25,7 @@ export {
   type PublisherOptions,
 } from './publisher.ts';
 export {
-  describeTopics,
+  ensureAndDescribeTopics,
   ensureTopics,
   type TopicDescription,
   type TopicSpec,

@@ -1,5 +1,5 @@
 import { TOPIC_CONFIG, Topics } from '@kafka-ecs/events';
-import { describeTopics, ensureTopics, type TopicDescription } from '@kafka-ecs/kafka';
+import { ensureAndDescribeTopics, type TopicDescription } from '@kafka-ecs/kafka';
 import type { Logger } from 'pino';
 
 export interface TopicExpectations {
@@ -74,9 +74,10 @@ export async function prepareTopics(options: {
   mode: 'warn' | 'refuse';
 }): Promise<void> {
   const { expected, logger } = options;
-  const common = { brokers: options.brokers, clientId: 'consumer-svc-admin', logger };
-  await ensureTopics({
-    ...common,
+  const described = await ensureAndDescribeTopics({
+    brokers: options.brokers,
+    clientId: 'consumer-svc-admin',
+    logger,
     topics: [
       ...expected.eventTopics.map((topic) => ({
         topic,
@@ -94,10 +95,6 @@ export async function prepareTopics(options: {
         config: TOPIC_CONFIG[Topics.deadLetter],
       },
     ],
-  });
-  const described = await describeTopics({
-    ...common,
-    topics: [...expected.eventTopics, expected.retryTopic, expected.deadLetterTopic],
     configNames: ['retention.ms', 'max.message.bytes'],
   });
   const problems = findTopicProblems(described, expected);
