@@ -1,20 +1,9 @@
-import { EVENT_TOPICS, Topics } from '@kafka-ecs/events';
+import { EVENT_TOPICS, FAILURE_PATH_STEPS, Topics } from '@kafka-ecs/events';
 import { z } from 'zod';
 import { commaList, commonSchema, flag, httpUrl, port, positiveInt } from './fields.ts';
 import { loadConfig } from './load-config.ts';
 
 const topicName = z.string().regex(/^[a-zA-Z0-9._-]+$/, 'must be a Kafka topic name');
-
-/** Where the failure path can be made to crash (FAULT_INJECT_CRASH_AT); see docs/retries.md. */
-export const CRASH_POINTS = [
-  'before-side-write',
-  'side-write-uncommitted',
-  'retry-scheduled',
-  'during-retry',
-  'after-retry-publish',
-  'dead-letter-uncommitted',
-] as const;
-export type CrashPoint = (typeof CRASH_POINTS)[number];
 
 function isRegExp(source: string): boolean {
   try {
@@ -141,7 +130,9 @@ export const consumerConfigSchema = commonSchema
       )
       .pipe(
         z.array(
-          z.enum(CRASH_POINTS, { error: `each step must be one of ${CRASH_POINTS.join(', ')}` }),
+          z.enum(FAILURE_PATH_STEPS, {
+            error: `each step must be one of ${FAILURE_PATH_STEPS.join(', ')}`,
+          }),
         ),
       ),
   })

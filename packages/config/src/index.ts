@@ -1,7 +1,5 @@
 export {
   type ConsumerConfig,
-  CRASH_POINTS,
-  type CrashPoint,
   consumerConfigSchema,
   loadConsumerConfig,
 } from './consumer-config.ts';

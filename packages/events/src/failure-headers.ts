@@ -27,3 +27,23 @@ const FAILURE_HEADER_NAMES = new Set<string>(Object.values(FailureHeaders));
 
 /** True for the headers this system adds, so a copy of the original headers can drop them. */
 export const isFailureHeader = (name: string): boolean => FAILURE_HEADER_NAMES.has(name);
+
+/**
+ * The steps of the consumer's failure path, named so a test can stop the process at one of them
+ * (FAULT_INJECT_CRASH_AT) and prove that a crash there loses nothing (docs/retries.md).
+ */
+export const FAILURE_PATH_STEPS = [
+  /** Main consumer: the batch's failures are routed, nothing is written yet. */
+  'before-side-write',
+  /** In the transaction, the retry records are sent but not committed. */
+  'side-write-uncommitted',
+  /** Side-topic consumer: jobs are scheduled, the side-topic offset is not committed. */
+  'retry-scheduled',
+  /** Retry job: the handler ran (and failed), its outcome is not written. */
+  'during-retry',
+  /** Retry job: the next retry record is written, the job is not marked done. */
+  'after-retry-publish',
+  /** In the transaction, the dead letters are sent but not committed. */
+  'dead-letter-uncommitted',
+] as const;
+export type FailurePathStep = (typeof FAILURE_PATH_STEPS)[number];

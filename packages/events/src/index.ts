@@ -14,7 +14,9 @@ export { type Envelope, type EventDefinition, envelopeSchema } from './envelope.
 export {
   DEAD_LETTER_REASONS,
   type DeadLetterReason,
+  FAILURE_PATH_STEPS,
   FailureHeaders,
+  type FailurePathStep,
   isFailureHeader,
 } from './failure-headers.ts';
 export { IssuedTokenV1, type IssuedTokenV1Data, issuedTokenV1Data } from './issued-token.v1.ts';
