@@ -1,6 +1,5 @@
 import { spawn } from 'node:child_process';
-import { join } from 'node:path';
-import { kafkaClasspath, kafkaPom, stackDir } from '@kafka-ecs/devstack';
+import { stackClasspath } from '@kafka-ecs/devstack';
 
 /**
  * Runs one of Kafka's Java tools from the classpath the devstack resolved (kafka-tools is in the
@@ -11,7 +10,7 @@ export async function runKafkaTool(
   args: string[],
   options: { timeoutMs: number },
 ): Promise<string> {
-  const classpath = await kafkaClasspath(kafkaPom(), join(stackDir(), 'kafka', 'classpath.txt'));
+  const classpath = await stackClasspath();
   return new Promise((resolve, reject) => {
     const child = spawn('java', ['-cp', classpath, mainClass, ...args], {
       stdio: ['ignore', 'pipe', 'pipe'],
