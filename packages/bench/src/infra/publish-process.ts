@@ -1,9 +1,9 @@
-import { spawn } from 'node:child_process';
 import { extname, join } from 'node:path';
 import type { PublishJob, PublishReport } from '../workers/publish-worker.ts';
+import { runToEnd } from './run-to-end.ts';
 
 /** Runs the publish worker as a child process; killed and rejected past `timeoutMs`. */
-export function runPublishWorker(
+export async function runPublishWorker(
   job: PublishJob,
   options: { timeoutMs: number; profileDir?: string },
 ): Promise<PublishReport> {
@@ -17,38 +17,16 @@ export function runPublishWorker(
   const profile = options.profileDir
     ? ['--cpu-prof', `--cpu-prof-dir=${join(options.profileDir, 'publisher')}`]
     : [];
-  return new Promise((resolve, reject) => {
-    const child = spawn(
-      process.execPath,
-      [...process.execArgv, ...profile, worker, JSON.stringify(job)],
-      {
-        stdio: ['ignore', 'pipe', 'pipe'],
-      },
-    );
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (chunk: Buffer) => {
-      stdout += chunk.toString();
-    });
-    child.stderr.on('data', (chunk: Buffer) => {
-      stderr = (stderr + chunk.toString()).slice(-8_000);
-    });
-    const timer = setTimeout(() => {
-      child.kill('SIGKILL');
-      reject(new Error(`publish worker did not finish within ${options.timeoutMs} ms\n${stderr}`));
-    }, options.timeoutMs);
-    child.once('error', (error) => {
-      clearTimeout(timer);
-      reject(error);
-    });
-    child.once('close', (code) => {
-      clearTimeout(timer);
-      const line = stdout.trim().split('\n').at(-1);
-      if (code !== 0 || !line) {
-        reject(new Error(`publish worker exited with ${code}\n${stderr}`));
-        return;
-      }
-      resolve(JSON.parse(line) as PublishReport);
-    });
-  });
+  const { stdout } = await runToEnd(
+    process.execPath,
+    [...process.execArgv, ...profile, worker, JSON.stringify(job)],
+    { timeoutMs: options.timeoutMs, description: 'publish worker' },
+  );
+  // Its report is the last line; parsed here, so a bad one fails the scenario, not the run.
+  const line = stdout.trim().split('\n').at(-1) ?? '';
+  try {
+    return JSON.parse(line) as PublishReport;
+  } catch {
+    throw new Error(`publish worker ended without a report: "${line.slice(0, 200)}"`);
+  }
 }
