@@ -12,6 +12,7 @@ import {
 import { metric } from '../result-schema.ts';
 import { ratio } from '../stats.ts';
 import { consumerEnv, launch, shutdown } from './launch.ts';
+import { PRODUCER_DEFAULTS } from './publish.ts';
 
 /**
  * 2. The consumer service (built, production mode) over a pre-filled topic: fetch → decode →
@@ -117,9 +118,7 @@ async function fill(context: BenchContext): Promise<{ topic: string; records: nu
       records: context.options.publishRecords + context.options.publishWarmup,
       warmup: 0,
       concurrency: context.options.publishConcurrency,
-      maxBatchSize: 500,
-      lingerMs: 0,
-      sendTimeoutMs: 5_000,
+      ...PRODUCER_DEFAULTS,
       usernamePrefix: `fill-${context.tag}-`,
     },
     { timeoutMs: 300_000 },

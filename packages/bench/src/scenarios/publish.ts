@@ -14,7 +14,7 @@ import { metric } from '../result-schema.ts';
 import { ratio } from '../stats.ts';
 
 /** The producer's defaults (PUBLISH_MAX_BATCH, PUBLISH_LINGER_MS, PUBLISH_TIMEOUT_MS). */
-const PRODUCER_DEFAULTS = { maxBatchSize: 500, lingerMs: 0, sendTimeoutMs: 5_000 };
+export const PRODUCER_DEFAULTS = { maxBatchSize: 500, lingerMs: 0, sendTimeoutMs: 5_000 };
 
 /**
  * 1. The project's publisher (createPublisher, as the producer configures it) at full speed vs
