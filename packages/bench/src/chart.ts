@@ -1,5 +1,5 @@
-import type { BenchResult, Metric, ScenarioResult } from './result-schema.ts';
-import { formatNumber } from './table.ts';
+import type { BenchResult, Metric } from './result-schema.ts';
+import { formatNumber, scenarioTitle } from './table.ts';
 
 const WIDTH = 1080;
 const LABEL_WIDTH = 390;
@@ -50,17 +50,15 @@ export function renderChartSvg(result: BenchResult): string {
         `<text x="${x0 - 8}" y="${y + 15}" class="label" text-anchor="end">${escapeXml(`${m.name} (${m.unit})`)}</text>`,
         `<rect x="${x0}" y="${y + 4}" width="${barWidth.toFixed(1)}" height="${ROW - 8}" fill="${color}"/>`,
       );
-      if (m.min !== null && m.max !== null && m.max > m.min) {
+      const varies = m.min !== null && m.max !== null && m.max > m.min;
+      if (varies) {
         const [a, b] = [x0 + px(m.min), x0 + px(m.max)];
         const mid = y + ROW / 2;
         parts.push(
           `<path d="M${a.toFixed(1)} ${mid}H${b.toFixed(1)}M${a.toFixed(1)} ${mid - 5}V${mid + 5}M${b.toFixed(1)} ${mid - 5}V${mid + 5}" class="whisker"/>`,
         );
       }
-      const range =
-        m.min !== null && m.max !== null && m.max > m.min
-          ? ` (${formatNumber(m.min)}–${formatNumber(m.max)})`
-          : '';
+      const range = varies ? ` (${formatNumber(m.min)}–${formatNumber(m.max)})` : '';
       parts.push(
         `<text x="${x0 + Math.max(barWidth, px(m.max)) + 8}" y="${y + 15}" class="value">${escapeXml(`${formatNumber(m.median)}${range}`)}</text>`,
       );
@@ -80,10 +78,6 @@ export function renderChartSvg(result: BenchResult): string {
     '</svg>',
     '',
   ].join('\n');
-}
-
-function scenarioTitle(scenario: ScenarioResult): string {
-  return scenario.status === 'ok' ? scenario.title : `${scenario.title} (${scenario.status})`;
 }
 
 /** The largest value shown per unit, so each unit's bars fill the bar area at most. */

@@ -19,14 +19,18 @@ export function formatTarget(m: Metric): string {
   return `${sign} ${formatNumber(m.target.value)}${verdict}`;
 }
 
+/** A scenario's title, with its status when it did not run to the end. */
+export function scenarioTitle(scenario: ScenarioResult): string {
+  return scenario.status === 'ok' ? scenario.title : `${scenario.title} (${scenario.status})`;
+}
+
 export const TABLE_HEADER = ['scenario', 'figure', 'unit', 'median', 'min', 'max', 'target'];
 
 /** One row per metric (the scenario's title on its first row), then one per failed check. */
 export function tableRows(scenarios: readonly ScenarioResult[]): string[][] {
   const rows: string[][] = [];
   for (const scenario of scenarios) {
-    const title =
-      scenario.status === 'ok' ? scenario.title : `${scenario.title} (${scenario.status})`;
+    const title = scenarioTitle(scenario);
     if (scenario.metrics.length === 0) {
       rows.push([title, scenario.notes[0] ?? '', '', '', '', '', '']);
       continue;
