@@ -1,5 +1,5 @@
 import { renderChartSvg } from './chart.ts';
-import { type BenchResult, metric } from './result-schema.ts';
+import { type BenchResult, metric, type ScenarioResult } from './result-schema.ts';
 
 const result = (scenarios: BenchResult['scenarios']): BenchResult => ({
   schemaVersion: 1,
@@ -18,6 +18,17 @@ const result = (scenarios: BenchResult['scenarios']): BenchResult => ({
   scenarios,
 });
 
+const scenario = (
+  fields: Pick<ScenarioResult, 'id' | 'title'> & Partial<ScenarioResult>,
+): ScenarioResult => ({
+  status: 'ok',
+  notes: [],
+  metrics: [],
+  checks: [],
+  durationMs: 1,
+  ...fields,
+});
+
 const barWidths = (svg: string) =>
   [...svg.matchAll(/<rect x="\d+" y="[\d.]+" width="([\d.]+)"/g)].map((match) => Number(match[1]));
 
@@ -25,18 +36,14 @@ describe('renderChartSvg', () => {
   it('when figures share a unit, then their bars share a scale (the largest fills the area)', () => {
     const svg = renderChartSvg(
       result([
-        {
+        scenario({
           id: 'publish',
           title: 'Publish path',
-          status: 'ok',
-          notes: [],
           metrics: [
             metric('project', 'records/s', [100]),
             metric('ProducerPerformance', 'records/s', [400]),
           ],
-          checks: [],
-          durationMs: 1,
-        },
+        }),
       ]),
     );
     expect(svg.startsWith('<svg xmlns="http://www.w3.org/2000/svg"')).toBe(true);
@@ -46,15 +53,11 @@ describe('renderChartSvg', () => {
   it('when figures have different units, then each unit has its own scale', () => {
     const svg = renderChartSvg(
       result([
-        {
+        scenario({
           id: 'ping',
           title: '/ping',
-          status: 'ok',
-          notes: [],
           metrics: [metric('rate', 'req/s', [10_000]), metric('p99', 'ms', [5])],
-          checks: [],
-          durationMs: 1,
-        },
+        }),
       ]),
     );
     expect(barWidths(svg)).toEqual([480, 480]);
@@ -63,15 +66,11 @@ describe('renderChartSvg', () => {
   it('when a figure varies between runs, then a min–max whisker is drawn', () => {
     const svg = renderChartSvg(
       result([
-        {
+        scenario({
           id: 'ping',
           title: '/ping',
-          status: 'ok',
-          notes: [],
           metrics: [metric('rate', 'req/s', [5, 10, 20])],
-          checks: [],
-          durationMs: 1,
-        },
+        }),
       ]),
     );
     expect(svg).toContain('class="whisker"');
@@ -81,15 +80,13 @@ describe('renderChartSvg', () => {
   it('when text holds markup characters, then it is escaped; a skipped scenario shows its note', () => {
     const svg = renderChartSvg(
       result([
-        {
+        scenario({
           id: 'retry',
           title: 'Retry <path>',
           status: 'skipped',
           notes: ['needs issue #5 & its env'],
-          metrics: [],
-          checks: [],
           durationMs: 0,
-        },
+        }),
       ]),
     );
     expect(svg).toContain('Retry &lt;path&gt; (skipped)');
