@@ -48,6 +48,19 @@ export function createBenchKafka(brokers: string[]) {
     return new Map(offsets.map(({ partition, high }) => [partition, BigInt(high)]));
   };
 
+  /** Commits `offsets` for a group no member runs yet: where it will start reading. */
+  const setGroupOffsets = async (groupId: string, topic: string, offsets: PartitionOffsets) => {
+    await ready();
+    await admin.setOffsets({
+      groupId,
+      topic,
+      partitions: [...offsets].map(([partition, offset]) => ({
+        partition,
+        offset: String(offset),
+      })),
+    });
+  };
+
   return {
     async createTopics(
       topics: string[],
@@ -98,15 +111,7 @@ export function createBenchKafka(brokers: string[]) {
     },
     /** Commits the topic's end offsets for a group no member runs yet: it starts at the end. */
     async startGroupAtEnd(groupId: string, topic: string) {
-      const ends = await endOffsets(topic);
-      await admin.setOffsets({
-        groupId,
-        topic,
-        partitions: [...ends].map(([partition, offset]) => ({
-          partition,
-          offset: String(offset),
-        })),
-      });
+      await setGroupOffsets(groupId, topic, await endOffsets(topic));
     },
     /**
      * Follows `topic` from `from` (default: the start) with a group of its own, handing every
@@ -121,16 +126,7 @@ export function createBenchKafka(brokers: string[]) {
     ): Promise<TopicFollower> {
       await ready();
       const groupId = `bench-reader-${randomBytes(6).toString('hex')}`;
-      if (options.from) {
-        await admin.setOffsets({
-          groupId,
-          topic,
-          partitions: [...options.from].map(([partition, offset]) => ({
-            partition,
-            offset: String(offset),
-          })),
-        });
-      }
+      if (options.from) await setGroupOffsets(groupId, topic, options.from);
       const positions: PartitionOffsets = new Map(options.from ?? []);
       const consumer = kafka.consumer({ groupId, maxWaitTimeInMs: 100, maxBytes: 64 << 20 });
       consumer.on(consumer.events.END_BATCH_PROCESS, ({ payload }) => {
