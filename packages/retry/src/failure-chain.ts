@@ -1,22 +1,8 @@
 import { type DeadLetterReason, FailureHeaders as H, isFailureHeader } from '@kafka-ecs/events';
+import type { ConsumedRecord, RawRecord } from '@kafka-ecs/kafka';
 
-/** A record as read from any topic (structurally the kafka package's ConsumedRecord). */
-export interface SourceRecord {
-  topic: string;
-  partition: number;
-  offset: string;
-  key: Buffer | null;
-  value: Buffer | null;
-  headers: Record<string, string>;
-}
-
-/** A record to write: key and value are the original's bytes. */
-export interface OutputRecord {
-  topic: string;
-  key: Buffer | null;
-  value: Buffer | null;
-  headers: Record<string, string>;
-}
+/** A record as read from any topic: the kafka package's, less what the failure path ignores. */
+export type SourceRecord = Omit<ConsumedRecord, 'timestamp'>;
 
 /**
  * One record's way through the failure path: where it came from, how often and how it failed.
@@ -105,7 +91,7 @@ function chainHeaders(chain: FailureChain): Record<string, string> {
   };
 }
 
-export function toRetryRecord(chain: FailureChain, topic: string): OutputRecord {
+export function toRetryRecord(chain: FailureChain, topic: string): RawRecord {
   return {
     topic,
     key: chain.key,
@@ -118,7 +104,7 @@ export function toDeadLetterRecord(
   chain: FailureChain,
   topic: string,
   reason: DeadLetterReason,
-): OutputRecord {
+): RawRecord {
   return {
     topic,
     key: chain.key,

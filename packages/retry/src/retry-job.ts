@@ -8,9 +8,8 @@ import {
 } from './failure-chain.ts';
 import type { RouterTopics } from './failure-router.ts';
 import type { RetryMetrics } from './metrics.ts';
-import type { RetryJobData } from './retry-queue.ts';
+import { deserializeRecord, type RetryJobData } from './retry-queue.ts';
 import type { RetryState } from './retry-state.ts';
-import { deserializeRecord } from './retry-topic-processor.ts';
 import type { StepHook } from './steps.ts';
 
 /** The record as its handler first saw it: original topic, key, value and headers. */

@@ -1,5 +1,6 @@
 import { Queue, Worker } from 'bullmq';
 import type { Redis } from 'ioredis';
+import type { SourceRecord } from './failure-chain.ts';
 import type { Logger } from './logger.ts';
 
 /** A side-topic record as a job carries it (bytes as base64: job data is JSON). */
@@ -13,6 +14,25 @@ export interface RetryJobData {
     key: string | null;
     value: string | null;
     headers: Record<string, string>;
+  };
+}
+
+export function serializeRecord(record: SourceRecord): RetryJobData['record'] {
+  return {
+    topic: record.topic,
+    partition: record.partition,
+    offset: record.offset,
+    key: record.key?.toString('base64') ?? null,
+    value: record.value?.toString('base64') ?? null,
+    headers: record.headers,
+  };
+}
+
+export function deserializeRecord(data: RetryJobData['record']): SourceRecord {
+  return {
+    ...data,
+    key: data.key === null ? null : Buffer.from(data.key, 'base64'),
+    value: data.value === null ? null : Buffer.from(data.value, 'base64'),
   };
 }
 
