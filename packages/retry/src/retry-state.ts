@@ -19,6 +19,13 @@ redis.call('PEXPIRE', KEYS[1], ARGV[3])
 return 1
 `;
 
+export interface AttemptClaim {
+  key: string;
+  attempt: number;
+  ref: string;
+  expireMs: number;
+}
+
 export interface RetryStats {
   /** Retries scheduled as delayed jobs. */
   scheduled: number;
@@ -43,6 +50,8 @@ export interface RetryState {
    * when that failure was already counted through another record (a duplicate to skip).
    */
   claim(key: string, attempt: number, ref: string, expireMs: number): Promise<boolean>;
+  /** `claim` for many records in one round trip, in order; one verdict each. */
+  claimAll(claims: AttemptClaim[]): Promise<boolean[]>;
   /** The chain ended in success: its count is cleared (a short-lived "done" mark remains). */
   clear(key: string): Promise<void>;
   /** The attempts recorded for a chain (0 when none). */
@@ -51,10 +60,6 @@ export interface RetryState {
   stats(): Promise<RetryStats>;
 }
 
-type StateRedis = Redis & {
-  claimRetryAttempt(key: string, attempt: number, ref: string, expireMs: number): Promise<number>;
-};
-
 /**
  * Attempt counts in Redis, one small hash per failure chain. A count expires on its own once no
  * retry of it can still be pending (the next delay plus a margin), so nothing needs pruning; a
@@ -62,9 +67,26 @@ type StateRedis = Redis & {
  * record's `x-attempt` header.
  */
 export function createRetryState(deps: { redis: Redis; prefix: string }): RetryState {
-  const redis = deps.redis as StateRedis;
+  const { redis } = deps;
   redis.defineCommand('claimRetryAttempt', { numberOfKeys: 1, lua: CLAIM_SCRIPT });
   const statsKey = `${deps.prefix}:stats`;
+  const claimAll = async (claims: AttemptClaim[]): Promise<boolean[]> => {
+    if (claims.length === 0) return [];
+    const pipeline = redis.pipeline() as ReturnType<Redis['pipeline']> & {
+      claimRetryAttempt(key: string, attempt: number, ref: string, expireMs: number): unknown;
+    };
+    for (const { key, attempt, ref, expireMs } of claims) {
+      pipeline.claimRetryAttempt(key, attempt, ref, Math.ceil(expireMs));
+    }
+    const replies = (await pipeline.exec()) ?? [];
+    return claims.map((_claim, index) => {
+      const [error, result] = replies[index] ?? [new Error('no reply from Redis')];
+      // Nothing may be decided on a claim Redis did not answer: the batch is held and retried.
+      if (error) throw error;
+      return result === 1;
+    });
+  };
+
   return {
     keyOf(originalTopic, value) {
       const hash = createHash('sha256')
@@ -75,8 +97,10 @@ export function createRetryState(deps: { redis: Redis; prefix: string }): RetryS
       return `${deps.prefix}:attempts:${hash}`;
     },
     async claim(key, attempt, ref, expireMs) {
-      return (await redis.claimRetryAttempt(key, attempt, ref, Math.ceil(expireMs))) === 1;
+      const [claimed] = await claimAll([{ key, attempt, ref, expireMs }]);
+      return claimed === true;
     },
+    claimAll,
     async clear(key) {
       // Not deleted: a late duplicate of an earlier failure (a job run twice) must not start a
       // new chain for an event already applied. An attempt count no failure can reach skips

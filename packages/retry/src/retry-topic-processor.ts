@@ -1,12 +1,18 @@
 import { FailureHeaders as H } from '@kafka-ecs/events';
 import type { BatchHandler, RawRecord } from '@kafka-ecs/kafka';
-import { readChain, type SourceRecord, startChain, toDeadLetterRecord } from './failure-chain.ts';
+import {
+  type FailureChain,
+  readChain,
+  type SourceRecord,
+  startChain,
+  toDeadLetterRecord,
+} from './failure-chain.ts';
 import type { RouterTopics } from './failure-router.ts';
 import type { Logger } from './logger.ts';
 import type { RetryMetrics } from './metrics.ts';
 import { type RetryPolicy, retryDelayMs } from './retry-policy.ts';
-import type { RetryJobData, RetryQueue, ScheduledRetry } from './retry-queue.ts';
-import type { RetryState } from './retry-state.ts';
+import { type RetryQueue, type ScheduledRetry, serializeRecord } from './retry-queue.ts';
+import type { AttemptClaim, RetryState } from './retry-state.ts';
 import type { StepHook } from './steps.ts';
 
 /**
@@ -35,14 +41,26 @@ export function createRetryTopicProcessor(deps: {
 }): BatchHandler {
   const { policy, state, logger } = deps;
   const now = deps.now ?? (() => new Date());
+  const isTerminal = (chain: FailureChain) =>
+    !chain.retriable || chain.attempt >= policy.maxAttempts;
+  // Due from the failure, not from now: a lagging side-topic consumer does not stretch the
+  // schedule. A terminal failure is not delayed.
+  const delayOf = (chain: FailureChain) =>
+    isTerminal(chain)
+      ? 0
+      : Math.max(
+          0,
+          Date.parse(chain.lastFailureAt) + retryDelayMs(policy, chain.attempt) - now().getTime(),
+        );
   return async (batch) => {
     const deadLetters: RawRecord[] = [];
     const retries: ScheduledRetry[] = [];
+    const candidates: { record: SourceRecord; chain: FailureChain; claim: AttemptClaim }[] = [];
     for (const record of batch.records) {
       const group = record.headers[H.consumerGroup];
       // Another group's failure: that group retries it (the side topic is shared).
       if (group !== undefined && group !== deps.groupId) continue;
-      let chain: ReturnType<typeof readChain>;
+      let chain: FailureChain;
       try {
         chain = readChain(record);
       } catch (error) {
@@ -52,36 +70,42 @@ export function createRetryTopicProcessor(deps: {
         deadLetters.push(toDeadLetterRecord(chain, deps.topics.deadLetter, 'non-retryable'));
         continue;
       }
-      const key = state.keyOf(chain.origin.topic, chain.value);
-      const terminal = !chain.retriable || chain.attempt >= policy.maxAttempts;
-      // Due from the failure, not from now: a lagging side-topic consumer does not stretch
-      // the schedule.
-      const dueAt = Date.parse(chain.lastFailureAt) + retryDelayMs(policy, chain.attempt);
-      const delayMs = terminal ? 0 : Math.max(0, dueAt - now().getTime());
-      const claimed = await state.claim(
-        key,
-        chain.attempt,
-        `${record.partition}:${record.offset}`,
-        delayMs + STATE_GRACE_MS,
-      );
-      if (!claimed) {
+      candidates.push({
+        record,
+        chain,
+        claim: {
+          key: state.keyOf(chain.origin.topic, chain.value),
+          attempt: chain.attempt,
+          ref: `${record.partition}:${record.offset}`,
+          expireMs: delayOf(chain) + STATE_GRACE_MS,
+        },
+      });
+    }
+    // One round trip for the batch's claims (in order, so two failures of one chain in this
+    // batch are still decided one after the other).
+    const claimed = await state.claimAll(candidates.map((candidate) => candidate.claim));
+    candidates.forEach(({ record, chain, claim }, index) => {
+      if (!claimed[index]) {
         deps.metrics?.duplicate();
-        logger.debug({ key, attempt: chain.attempt }, 'failure already counted; skipping');
-        continue;
+        logger.debug(
+          { key: claim.key, attempt: chain.attempt },
+          'failure already counted; skipping',
+        );
+        return;
       }
-      if (terminal) {
+      if (isTerminal(chain)) {
         const reason = chain.retriable ? 'exhausted' : 'non-retryable';
         deadLetters.push(toDeadLetterRecord(chain, deps.topics.deadLetter, reason));
-        continue;
+        return;
       }
       retries.push({
         // The side-topic record's own position: a redelivered record schedules the same job,
         // and no other chain can ever have it.
         id: `${record.partition}-${record.offset}`,
-        delayMs,
-        data: { stateKey: key, record: serializeRecord(record) },
+        delayMs: delayOf(chain),
+        data: { stateKey: claim.key, record: serializeRecord(record) },
       });
-    }
+    });
     await deps.queue.schedule(retries);
     if (retries.length > 0) {
       await state.count('scheduled', retries.length);
@@ -89,24 +113,5 @@ export function createRetryTopicProcessor(deps: {
       deps.onStep?.('retry-scheduled');
     }
     return { produce: deadLetters };
-  };
-}
-
-export function serializeRecord(record: SourceRecord): RetryJobData['record'] {
-  return {
-    topic: record.topic,
-    partition: record.partition,
-    offset: record.offset,
-    key: record.key?.toString('base64') ?? null,
-    value: record.value?.toString('base64') ?? null,
-    headers: record.headers,
-  };
-}
-
-export function deserializeRecord(data: RetryJobData['record']): SourceRecord {
-  return {
-    ...data,
-    key: data.key === null ? null : Buffer.from(data.key, 'base64'),
-    value: data.value === null ? null : Buffer.from(data.value, 'base64'),
   };
 }

@@ -24,6 +24,17 @@ describe('attempt counts', () => {
     expect(ttl).toBeLessThanOrEqual(60_000);
   });
 
+  it('when one batch holds two records of the same failure and the next one, then one round trip decides them in order', async () => {
+    const { state, key } = setup();
+    const claim = (attempt: number, ref: string) => ({ key, attempt, ref, expireMs: 60_000 });
+    expect(await state.claimAll([claim(1, '0:1'), claim(1, '0:2'), claim(2, '0:3')])).toEqual([
+      true,
+      false,
+      true,
+    ]);
+    expect(await state.claimAll([])).toEqual([]);
+  });
+
   it('when a chain succeeded, then a late duplicate of one of its failures starts nothing', async () => {
     const { state, key } = setup();
     expect(await state.claim(key, 1, '0:10', 60_000)).toBe(true);
