@@ -100,13 +100,12 @@ export async function startConsumerService(
     const { active, writing } = await registry.targets();
     return { views: writing, notifyView: active };
   };
-  let consumer: BatchConsumer | undefined;
-  let retry: RetrySystem | undefined;
+  // Lag is read on each scrape, which only happens once HTTP listens, after both exist.
   const metrics = createConsumerMetrics({
-    readLag: () => consumer?.lag() ?? Promise.resolve([]),
-    readRetryLag: () => retry?.lag() ?? Promise.resolve([]),
+    readLag: () => consumer.lag(),
+    readRetryLag: () => failurePath.lag(),
   });
-  retry = createRetrySystem({
+  const failurePath = createRetrySystem({
     kafka: options.kafka,
     redis,
     workerConnection: options.retry.workerConnection,
@@ -121,12 +120,11 @@ export async function startConsumerService(
     onStep: options.retry.onStep,
     consumerOptions: options.consumerOptions,
   });
-  const failurePath = retry;
 
   await registry.initialize();
   // The failure path first: the main consumer's first failed batch needs its producer.
   await failurePath.start();
-  consumer = createBatchConsumer({
+  const consumer = createBatchConsumer({
     client: options.kafka,
     groupId: options.groupId,
     topics: options.topics,
@@ -160,13 +158,12 @@ export async function startConsumerService(
     baseUrl: options.producerEndpoint,
     timeoutMs: options.pingTimeoutMs,
   });
-  const running = consumer;
   const app = await buildConsumerApp({
     logger,
     registry: metrics.registry,
     producer,
     checks: [
-      { name: 'kafka', check: () => running.isJoined() && failurePath.isJoined() },
+      { name: 'kafka', check: () => consumer.isJoined() && failurePath.isJoined() },
       { name: 'redis', check: async () => (await redis.ping()) === 'PONG' },
     ],
     schema: createGraphqlSchema({
@@ -185,7 +182,7 @@ export async function startConsumerService(
 
   const shutdownSteps: ShutdownStep[] = [
     { name: 'http', run: () => app.close() },
-    { name: 'kafka consumer', run: () => running.stop() },
+    { name: 'kafka consumer', run: () => consumer.stop() },
     // After the main consumer: its last batch may still write through the failure path.
     { name: 'retry system', run: () => failurePath.stop() },
     { name: 'producer client', run: () => producer.close() },
@@ -193,7 +190,7 @@ export async function startConsumerService(
   return {
     url,
     app,
-    consumer: running,
+    consumer,
     retry: failurePath,
     metrics,
     store,
