@@ -99,6 +99,11 @@ export function createRetrySystem(options: RetrySystemOptions): RetrySystem {
       }
     },
   });
+  // A held batch failed on Redis (counts, index, BullMQ) or on Kafka (its transaction).
+  const onBatchFailed = (_batch: unknown, error: unknown) =>
+    metrics?.infrastructureFailure(
+      error instanceof Error && error.name.startsWith('KafkaJS') ? 'kafka' : 'redis',
+    );
   const consumerDefaults = { client: options.kafka, logger, fromBeginning: true, transactions };
   const retryConsumer: BatchConsumer = createBatchConsumer({
     ...consumerDefaults,
@@ -115,7 +120,7 @@ export function createRetrySystem(options: RetrySystemOptions): RetrySystem {
       metrics,
       onStep,
     }),
-    onBatchFailed: () => metrics?.infrastructureFailure('redis'),
+    onBatchFailed,
   });
   const indexer: BatchConsumer = createBatchConsumer({
     ...consumerDefaults,
@@ -123,7 +128,7 @@ export function createRetrySystem(options: RetrySystemOptions): RetrySystem {
     groupId: groups.deadLetters,
     topics: [topics.deadLetter],
     handleBatch: createDeadLetterIndexer({ groupId, store: deadLetters, state, logger, metrics }),
-    onBatchFailed: () => metrics?.infrastructureFailure('redis'),
+    onBatchFailed,
   });
   const admin = createGroupAdmin(options.kafka);
   let worker: RetryWorker | undefined;
