@@ -46,44 +46,44 @@ export interface BenchOptions {
   productionScryptCost: number;
 }
 
+/** What the quick and the full run share. */
+const COMMON = {
+  publishConcurrency: 1_000,
+  connections: 50,
+  endToEndRates: [1_000, 250],
+  retryMaxAttempts: 5,
+  benchScryptCost: 1_024,
+  productionScryptCost: 32_768,
+};
+
 const PRESETS: Record<'quick' | 'full', Omit<BenchOptions, 'only' | 'profile'>> = {
   quick: {
+    ...COMMON,
     mode: 'quick',
     runs: 3,
     publishRecords: 50_000,
     publishWarmup: 10_000,
     referenceRecords: 200_000,
-    publishConcurrency: 1_000,
     createUserRequests: 1_500,
     createUserRequestsProductionCost: 50,
-    connections: 50,
     pingSeconds: 2,
-    endToEndRates: [1_000, 250],
     endToEndSeconds: 3,
     retryEvents: 2_000,
     retryRuns: 1,
-    retryMaxAttempts: 5,
-    benchScryptCost: 1_024,
-    productionScryptCost: 32_768,
   },
   full: {
+    ...COMMON,
     mode: 'full',
     runs: 5,
     publishRecords: 500_000,
     publishWarmup: 50_000,
     referenceRecords: 1_000_000,
-    publishConcurrency: 1_000,
     createUserRequests: 20_000,
     createUserRequestsProductionCost: 400,
-    connections: 50,
     pingSeconds: 10,
-    endToEndRates: [1_000, 250],
     endToEndSeconds: 30,
     retryEvents: 10_000,
     retryRuns: 3,
-    retryMaxAttempts: 5,
-    benchScryptCost: 1_024,
-    productionScryptCost: 32_768,
   },
 };
 
