@@ -64,6 +64,9 @@ describe('dlq command line', () => {
       '--reason must be one of exhausted, non-retryable',
     );
     expect(usageError('list --since yesterday')).toMatch(/--since must be an ISO 8601 time/);
+    expect(usageError('list --until 99999999999d')).toBe(
+      '--until is further back than a date can go',
+    );
     expect(usageError('replay')).toBe('replay takes ids, or --all with filters (not both)');
     expect(usageError('replay x:0:1 --all')).toBe(
       'replay takes ids, or --all with filters (not both)',

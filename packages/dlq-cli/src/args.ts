@@ -71,7 +71,12 @@ export function parseWhen(value: string, flag: string, now: Date): string {
   const age = AGE.exec(value);
   if (age) {
     const ms = Number(age[1]) * UNIT_MS[age[2] as keyof typeof UNIT_MS];
-    return new Date(now.getTime() - ms).toISOString();
+    const at = new Date(now.getTime() - ms);
+    // An age beyond what a date can hold (99999999999d) is an input error, not a crash.
+    if (Number.isNaN(at.getTime())) {
+      throw new CliError(`${flag} is further back than a date can go`, ExitCode.usage);
+    }
+    return at.toISOString();
   }
   const time = Date.parse(value);
   if (Number.isNaN(time)) {

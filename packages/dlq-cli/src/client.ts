@@ -84,20 +84,18 @@ export function createDeadLetterClient(settings: { url: string; token?: string }
   }
 
   return {
-    async page(
+    /** One page; `detail` asks for everything `show` prints (export), not just the summary. */
+    async page<Detail extends boolean = false>(
       filters: Filters,
       first: number,
       after: string | null,
-    ): Promise<{
-      totalCount: number;
-      nodes: DeadLetterSummary[];
-      endCursor: string | null;
-      hasNextPage: boolean;
-    }> {
+      detail?: Detail,
+    ): Promise<Page<Detail extends true ? DeadLetterDetail : DeadLetterSummary>> {
+      type Node = Detail extends true ? DeadLetterDetail : DeadLetterSummary;
       const data = await request<{
         deadLetters: {
           totalCount: number;
-          nodes: DeadLetterSummary[];
+          nodes: Node[];
           pageInfo: { endCursor: string | null; hasNextPage: boolean };
         };
       }>(
@@ -105,10 +103,11 @@ export function createDeadLetterClient(settings: { url: string; token?: string }
                $until: String, $first: Int, $after: String) {
           deadLetters(topic: $topic, reason: $reason, errorContains: $errorContains,
                       since: $since, until: $until, first: $first, after: $after) {
-            totalCount nodes { ${SUMMARY} } pageInfo { endCursor hasNextPage } } }`,
+            totalCount nodes { ${detail ? DETAIL : SUMMARY} } pageInfo { endCursor hasNextPage } } }`,
         { ...filters, first, after },
       );
-      return { ...data.deadLetters, ...data.deadLetters.pageInfo };
+      const { totalCount, nodes, pageInfo } = data.deadLetters;
+      return { totalCount, nodes, ...pageInfo };
     },
     async get(id: string): Promise<DeadLetterDetail> {
       const data = await request<{ deadLetter: DeadLetterDetail | null }>(
@@ -117,9 +116,6 @@ export function createDeadLetterClient(settings: { url: string; token?: string }
       );
       if (!data.deadLetter) throw new CliError(`no dead letter with id ${id}`, ExitCode.notFound);
       return data.deadLetter;
-    },
-    async getFull(ids: string[]): Promise<DeadLetterDetail[]> {
-      return Promise.all(ids.map((id) => this.get(id)));
     },
     async replay(
       id: string,
@@ -137,7 +133,7 @@ export function createDeadLetterClient(settings: { url: string; token?: string }
     },
     async stats(): Promise<Record<string, number>> {
       const data = await request<{ retryStats: Record<string, number> }>(
-        '{ retryStats { scheduled retried succeeded deadLettered replayed pending } }',
+        '{ retryStats { scheduled retried succeeded deadLettered replayed pending failedJobs } }',
       );
       return data.retryStats;
     },
@@ -146,20 +142,27 @@ export function createDeadLetterClient(settings: { url: string; token?: string }
 
 export type DeadLetterClient = ReturnType<typeof createDeadLetterClient>;
 
-/** Every dead letter matching the filters, page by page, up to `limit`. */
-export async function* allMatching(
+export interface Page<Node> {
+  totalCount: number;
+  nodes: Node[];
+  endCursor: string | null;
+  hasNextPage: boolean;
+}
+
+/** The pages of dead letters matching the filters, up to `limit` dead letters in all. */
+export async function* pages<Detail extends boolean = false>(
   client: DeadLetterClient,
   filters: Filters,
   limit = Number.POSITIVE_INFINITY,
-): AsyncGenerator<DeadLetterSummary> {
+  detail?: Detail,
+): AsyncGenerator<Page<Detail extends true ? DeadLetterDetail : DeadLetterSummary>> {
   let after: string | null = null;
-  let yielded = 0;
-  while (yielded < limit) {
-    const page = await client.page(filters, Math.min(100, limit - yielded), after);
-    for (const node of page.nodes) {
-      yield node;
-      yielded += 1;
-    }
+  let seen = 0;
+  while (seen < limit) {
+    const page: Page<Detail extends true ? DeadLetterDetail : DeadLetterSummary> =
+      await client.page(filters, Math.min(100, limit - seen), after, detail);
+    yield page;
+    seen += page.nodes.length;
     if (!page.hasNextPage || page.endCursor === null) return;
     after = page.endCursor;
   }

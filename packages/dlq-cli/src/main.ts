@@ -5,7 +5,13 @@ import { createWriteStream } from 'node:fs';
 import { resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { type Command, parseCommand, USAGE } from './args.ts';
-import { allMatching, createDeadLetterClient, type DeadLetterClient } from './client.ts';
+import {
+  createDeadLetterClient,
+  type DeadLetterClient,
+  type DeadLetterSummary,
+  type Page,
+  pages,
+} from './client.ts';
 import { CliError, ExitCode, type ExitCodeValue } from './errors.ts';
 import { formatDetail, formatTable, progressBar } from './format.ts';
 
@@ -15,13 +21,20 @@ async function run(command: Command, client: DeadLetterClient): Promise<ExitCode
       console.log(USAGE);
       return ExitCode.ok;
     case 'list': {
-      const page = await client.page(command.filters, Math.min(100, command.limit), null);
+      const shown: DeadLetterSummary[] = [];
+      let last: Page<DeadLetterSummary> | undefined;
+      for await (const page of pages(client, command.filters, command.limit)) {
+        shown.push(...page.nodes);
+        last = page;
+      }
+      const totalCount = last?.totalCount ?? 0;
+      const more = last?.hasNextPage ?? false;
       if (command.json) {
-        console.log(JSON.stringify(page, null, 2));
+        console.log(JSON.stringify({ ...last, totalCount, nodes: shown }, null, 2));
       } else {
-        console.log(formatTable(page.nodes, process.stdout.columns ?? 120));
+        console.log(formatTable(shown, process.stdout.columns ?? 120));
         console.log(
-          `\n${page.nodes.length} shown of ${page.totalCount}${page.hasNextPage ? ' (use --limit or filters for more)' : ''}`,
+          `\n${shown.length} shown of ${totalCount}${more ? ' (use --limit or filters for more)' : ''}`,
         );
       }
       return ExitCode.ok;
@@ -45,11 +58,13 @@ async function run(command: Command, client: DeadLetterClient): Promise<ExitCode
         ? createWriteStream(resolve(process.env.INIT_CWD ?? process.cwd(), command.out))
         : process.stdout;
       let count = 0;
-      for await (const summary of allMatching(client, command.filters, command.limit)) {
-        const letter = await client.get(summary.id);
-        const line = `${JSON.stringify(letter)}\n`;
-        if (!out.write(line)) await new Promise<void>((done) => out.once('drain', () => done()));
-        count += 1;
+      // Whole records a page at a time: one request per 100 dead letters.
+      for await (const page of pages(client, command.filters, command.limit, true)) {
+        for (const letter of page.nodes) {
+          const line = `${JSON.stringify(letter)}\n`;
+          if (!out.write(line)) await new Promise<void>((done) => out.once('drain', () => done()));
+          count += 1;
+        }
       }
       if (out !== process.stdout) await new Promise<void>((done) => out.end(() => done()));
       console.error(`exported ${count} dead letter(s)${command.out ? ` to ${command.out}` : ''}`);
@@ -66,8 +81,8 @@ async function replay(
 ): Promise<ExitCodeValue> {
   // The ids first: replayed dead letters leave the list, which would move a cursor under us.
   const targets = command.all
-    ? await collect(allMatching(client, command.filters, command.limit))
-    : await client.getFull(command.ids);
+    ? (await collect(pages(client, command.filters, command.limit))).flatMap((page) => page.nodes)
+    : await Promise.all(command.ids.map((id) => client.get(id)));
   if (targets.length === 0) {
     console.log('no dead letters match; nothing to replay');
     return ExitCode.ok;
