@@ -1,4 +1,3 @@
-import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -14,8 +13,7 @@ import {
   stopKafkaCluster,
 } from '../src/index.ts';
 import { isListening } from '../src/processes.ts';
-
-const cli = join(import.meta.dirname, '..', 'src', 'cli.ts');
+import { runStackCli } from './run-stack-cli.ts';
 
 describe('a local three-broker cluster', () => {
   let dir: string;
@@ -108,7 +106,7 @@ describe('a local three-broker cluster', () => {
       { description: 'six free ports in a row' },
     );
     const env = { ...process.env, STACK_DIR: dir, KAFKA_CLUSTER_PORT: String(base) };
-    const up = await run(['up', '--cluster'], env);
+    const up = await runStackCli(['up', '--cluster'], env, 100_000);
     expect(up.code).toBe(0);
     expect(up.stdout.trim()).toBe(
       `KAFKA_BROKERS=127.0.0.1:${base},127.0.0.1:${base + 2},127.0.0.1:${base + 4}`,
@@ -116,36 +114,8 @@ describe('a local three-broker cluster', () => {
     const nodes = kafkaClusterStatus(join(dir, 'cluster'));
     expect(nodes.every((node) => node.pid !== undefined)).toBe(true);
 
-    const down = await run(['down', '--cluster'], env);
+    const down = await runStackCli(['down', '--cluster'], env, 100_000);
     expect(down.code).toBe(0);
     expect(nodes.filter((node) => node.pid !== undefined && isAlive(node.pid))).toEqual([]);
   }, 120_000);
 });
-
-function run(
-  args: string[],
-  env: NodeJS.ProcessEnv,
-): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--conditions=kafka-ecs-source', cli, ...args], {
-      env: { ...env, NODE_OPTIONS: '' },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (chunk: Buffer) => {
-      stdout += chunk.toString();
-    });
-    child.stderr.on('data', (chunk: Buffer) => {
-      stderr += chunk.toString();
-    });
-    const timer = setTimeout(() => {
-      child.kill('SIGKILL');
-      reject(new Error(`stack ${args.join(' ')} did not finish within 100 s: ${stderr}`));
-    }, 100_000);
-    child.once('exit', (code) => {
-      clearTimeout(timer);
-      resolve({ code, stdout, stderr });
-    });
-  });
-}

@@ -1,4 +1,3 @@
-import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { createServer, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -8,33 +7,7 @@ import { StackError, stackSettings, stackUp } from '../src/index.ts';
 import { kafkaClasspath } from '../src/kafka-classpath.ts';
 import { kafkaPom } from '../src/paths.ts';
 import { isAlive } from '../src/processes.ts';
-
-const cli = join(import.meta.dirname, '..', 'src', 'cli.ts');
-
-/** Runs `stack up` as a user would, with the environment given; resolves with its exit and stderr. */
-function runStackUp(
-  env: NodeJS.ProcessEnv,
-  timeoutMs = 60_000,
-): Promise<{ code: number | null; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--conditions=kafka-ecs-source', cli, 'up'], {
-      env: { ...env, NODE_OPTIONS: '' },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let stderr = '';
-    child.stderr.on('data', (chunk: Buffer) => {
-      stderr += chunk.toString();
-    });
-    const timer = setTimeout(() => {
-      child.kill('SIGKILL');
-      reject(new Error(`stack up did not finish within ${timeoutMs} ms: ${stderr}`));
-    }, timeoutMs);
-    child.once('exit', (code) => {
-      clearTimeout(timer);
-      resolve({ code, stderr });
-    });
-  });
-}
+import { runStackCli } from './run-stack-cli.ts';
 
 /** A PATH with only Node on it, a fresh stack folder and free Kafka ports. */
 async function withoutJavaOrMaven(dir: string): Promise<NodeJS.ProcessEnv> {
@@ -75,7 +48,7 @@ describe('stack up, when something is wrong', () => {
   });
 
   it('when Maven is missing, then the command exits 1 with one line saying how to install it', async () => {
-    const { code, stderr } = await runStackUp(await withoutJavaOrMaven(dir));
+    const { code, stderr } = await runStackCli(['up'], await withoutJavaOrMaven(dir), 60_000);
     expect(code).toBe(1);
     expect(stderr.trim().split('\n').at(-1)).toBe(
       '[stack] error: Maven (mvn) is not installed: sudo apt-get install maven',
@@ -86,7 +59,7 @@ describe('stack up, when something is wrong', () => {
     // Resolve the classpath beforehand (Maven has the jars cached) so Java is the next need;
     // that Maven run takes ~10 s on a quiet machine, hence the longer bound of this test.
     await kafkaClasspath(kafkaPom(), join(dir, 'kafka', 'classpath.txt'));
-    const { code, stderr } = await runStackUp(await withoutJavaOrMaven(dir));
+    const { code, stderr } = await runStackCli(['up'], await withoutJavaOrMaven(dir), 60_000);
     expect(code).toBe(1);
     expect(stderr.trim().split('\n').at(-1)).toMatch(
       /^\[stack\] error: Java is not installed .*apt-get install/,
