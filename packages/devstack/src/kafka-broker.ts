@@ -84,9 +84,15 @@ export async function startKafkaBroker(options: KafkaBrokerOptions): Promise<num
   return pid;
 }
 
-/** A random KRaft cluster id: 16 bytes in URL-safe base64, as `kafka-storage random-uuid` makes. */
+/**
+ * A random KRaft cluster id: 16 bytes in URL-safe base64, as `kafka-storage random-uuid` makes,
+ * and like Kafka's never starting with '-' (the storage tool would take it for an option).
+ */
 export function newClusterId(): string {
-  return randomBytes(16).toString('base64url');
+  for (;;) {
+    const id = randomBytes(16).toString('base64url');
+    if (!id.startsWith('-')) return id;
+  }
 }
 
 /**
