@@ -1,6 +1,6 @@
-import { testInfrastructure, waitFor } from '@kafka-ecs/testing';
+import { freePort, testInfrastructure, waitFor } from '@kafka-ecs/testing';
 import { CREATE_USER, LOGIN, newUser, startTestProducer } from './support/harness.ts';
-import { closedPort, createTcpProxy } from './support/tcp-proxy.ts';
+import { createTcpProxy } from './support/tcp-proxy.ts';
 
 const codeOf = (body: { errors?: { extensions?: Record<string, unknown> }[] }) =>
   body.errors?.[0]?.extensions?.code;
@@ -18,7 +18,7 @@ describe('when Kafka or Redis is down', () => {
 
   it('when no broker answers, then createUser is SERVICE_UNAVAILABLE within the bound, leaves no user behind, and /ready names Kafka', async () => {
     const producer = await startTestProducer({
-      kafkaBrokers: [`127.0.0.1:${await closedPort()}`],
+      kafkaBrokers: [`127.0.0.1:${await freePort()}`],
     });
     cleanups.push(() => producer.close());
     const input = newUser();
@@ -36,7 +36,7 @@ describe('when Kafka or Redis is down', () => {
 
   it('when Redis does not answer, then mutations are SERVICE_UNAVAILABLE at once and /ready names Redis', async () => {
     const producer = await startTestProducer({
-      redisUrl: `redis://127.0.0.1:${await closedPort()}`,
+      redisUrl: `redis://127.0.0.1:${await freePort()}`,
     });
     cleanups.push(() => producer.close());
     for (const [query, variables] of [
@@ -55,7 +55,7 @@ describe('when Kafka or Redis is down', () => {
 
   it('when the broker comes back, then the running service recovers by itself', async () => {
     const [host, port] = (testInfrastructure().kafkaBrokers[0] ?? '').split(':');
-    const proxyPort = await closedPort();
+    const proxyPort = await freePort();
     const proxy = createTcpProxy({
       port: proxyPort,
       target: { host: host ?? '', port: +(port ?? 0) },
@@ -86,7 +86,7 @@ describe('when Kafka or Redis is down', () => {
 
   it('when Redis comes back, then the running service recovers by itself', async () => {
     const redisUrl = new URL(testInfrastructure().redisUrl);
-    const proxyPort = await closedPort();
+    const proxyPort = await freePort();
     const proxy = createTcpProxy({
       port: proxyPort,
       target: { host: redisUrl.hostname, port: +(redisUrl.port || 6379) },

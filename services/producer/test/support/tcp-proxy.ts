@@ -1,14 +1,5 @@
 import { createConnection, createServer, type Server, type Socket } from 'node:net';
 
-/** A local port nothing listens on: connecting is refused at once. */
-export async function closedPort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
-
 /**
  * A TCP forwarder on a fixed local port in front of a real service, started and stopped by the
  * test: a dependency that goes away and comes back, without touching the shared broker or Redis.
