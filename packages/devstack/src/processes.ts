@@ -59,10 +59,17 @@ export function spawnDetached(
   return child.pid;
 }
 
-/** SIGTERM, then SIGKILL if the process has not exited within `graceMs`. */
-export async function stopProcess(pid: number, graceMs: number): Promise<void> {
+/**
+ * Sends `signal` (SIGTERM by default), then SIGKILL if the process has not exited within
+ * `graceMs`; throws if it outlives SIGKILL by 5 s.
+ */
+export async function stopProcess(
+  pid: number,
+  graceMs: number,
+  signal: NodeJS.Signals = 'SIGTERM',
+): Promise<void> {
   if (!isAlive(pid)) return;
-  process.kill(pid, 'SIGTERM');
+  process.kill(pid, signal);
   const deadline = Date.now() + graceMs;
   while (isAlive(pid) && Date.now() < deadline) await sleep(100);
   if (isAlive(pid)) {
