@@ -32,51 +32,45 @@ interface StoredRecord extends StoredUser {
   state: 'pending' | 'committed';
 }
 
+/** The scripts below, defined on the client: sent once, then run by their hash (EVALSHA). */
+type UserScripts = {
+  [name in 'reserveUser' | 'commitUser' | 'releaseUser']: (
+    usernameKey: string,
+    userKey: string,
+    ...args: string[]
+  ) => Promise<number>;
+};
+
 /** The producer's users in Redis. Any Redis failure surfaces as DependencyUnavailableError. */
 export function createRedisUserStore(redis: Redis, options: { keyPrefix: string }): UserStore {
+  // defineCommand sends EVALSHA and reloads a script itself after a Redis restart (NOSCRIPT),
+  // as the consumer's view store and the retry state do.
+  redis.defineCommand('reserveUser', { numberOfKeys: 2, lua: RESERVE });
+  redis.defineCommand('commitUser', { numberOfKeys: 2, lua: COMMIT });
+  redis.defineCommand('releaseUser', { numberOfKeys: 2, lua: RELEASE });
+  const scripts = redis as Redis & UserScripts;
   const usernameKey = (username: string) => `${options.keyPrefix}username:${username}`;
   const userKey = (id: string) => `${options.keyPrefix}user:${id}`;
   const record = (user: StoredUser, state: StoredRecord['state']) =>
     JSON.stringify({ ...user, state } satisfies StoredRecord);
-
-  const guarded = async <T>(work: () => Promise<T>): Promise<T> => {
-    try {
-      return await work();
-    } catch (error) {
-      throw new DependencyUnavailableError('redis', { cause: error });
-    }
-  };
+  /** Runs a script on the user's two keys with the user's id first; true when it returned 1. */
+  const run = (script: keyof UserScripts, user: StoredUser, ...args: string[]) =>
+    guarded(async () => {
+      const done = await scripts[script](
+        usernameKey(user.username),
+        userKey(user.id),
+        user.id,
+        ...args,
+      );
+      return done === 1;
+    });
 
   return {
-    reserve: (user, ttlMs) =>
-      guarded(async () => {
-        const reserved = await redis.eval(
-          RESERVE,
-          2,
-          usernameKey(user.username),
-          userKey(user.id),
-          user.id,
-          record(user, 'pending'),
-          String(ttlMs),
-        );
-        return reserved === 1;
-      }),
-    commit: (user) =>
-      guarded(async () => {
-        const committed = await redis.eval(
-          COMMIT,
-          2,
-          usernameKey(user.username),
-          userKey(user.id),
-          user.id,
-          record(user, 'committed'),
-        );
-        return committed === 1;
-      }),
-    release: (user) =>
-      guarded(async () => {
-        await redis.eval(RELEASE, 2, usernameKey(user.username), userKey(user.id), user.id);
-      }),
+    reserve: (user, ttlMs) => run('reserveUser', user, record(user, 'pending'), String(ttlMs)),
+    commit: (user) => run('commitUser', user, record(user, 'committed')),
+    release: async (user) => {
+      await run('releaseUser', user);
+    },
     findByUsername: (username) =>
       guarded(async () => {
         const id = await redis.get(usernameKey(username));
@@ -87,4 +81,12 @@ export function createRedisUserStore(redis: Redis, options: { keyPrefix: string 
         return state === 'committed' ? user : undefined;
       }),
   };
+}
+
+async function guarded<T>(work: () => Promise<T>): Promise<T> {
+  try {
+    return await work();
+  } catch (error) {
+    throw new DependencyUnavailableError('redis', { cause: error });
+  }
 }
