@@ -224,7 +224,8 @@ export async function confirmRollout(
     const image = described.taskDefinition?.containerDefinitions?.find(
       (container) => container.name === containerName,
     )?.image;
-    if (!image?.includes(`:${options.imageTag}`)) {
+    // The whole tag: `:abc` must not pass for an image tagged `abc123`.
+    if (!image?.endsWith(`:${options.imageTag}`)) {
       log(
         `rollout failed: ${options.service} runs ${shortTaskDefinition(taskDefinitionArn)} with image ${image ?? 'none'}, not tag ${options.imageTag} (rolled back?)`,
       );

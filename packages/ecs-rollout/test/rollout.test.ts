@@ -405,4 +405,13 @@ describe('wait: confirming what copilot svc deploy rolled out', () => {
     expect(exitCode).toBe(ExitCode.rolloutFailed);
     expect(out).toContain('not tag abc123 (rolled back?)');
   });
+
+  it('when the running image tag only starts with the given tag, then it is not taken for it', async () => {
+    givenCopilotDeployed('123456789012.dkr.ecr.eu-west-1.amazonaws.com/shop/producer:abc1234');
+
+    const { exitCode, out } = await runCliForTest(ecsMock as unknown as ECSClient, WAIT);
+
+    expect(exitCode).toBe(ExitCode.rolloutFailed);
+    expect(out).toContain('not tag abc123 (rolled back?)');
+  });
 });
