@@ -6,10 +6,8 @@ import {
   probe,
   type RawAnswer,
   rawHttp,
-  startLoad,
   startSystem,
   trickle,
-  waitForAssignment,
 } from '../src/index.ts';
 import { expectNothingLostOrAppliedTwice } from './support/expectations.ts';
 
@@ -53,16 +51,12 @@ describe('HTTP and GraphQL abuse', () => {
   it('when clients send deep, oversized, aliased, batched, malformed, huge or slow requests, then each is refused with a bounded 4xx that says why, liveness answers in time throughout, and legitimate traffic loses nothing', async () => {
     const step = createProgress('abuse');
     const system = await startSystem(scope);
-    const [consumer] = system.consumers;
-    if (!consumer) throw new Error('no consumer');
-    await waitForAssignment(system.consumers, 8);
+    const { consumer } = system;
+    await system.waitForAssignment();
     const producerPort = Number(new URL(system.producer.url).port);
     const consumerPort = Number(new URL(consumer.url).port);
     const producerGraphql = '/producer-svc/graphql';
-    const load = scope.add(
-      startLoad({ producerUrl: () => system.producer.url, ratePerSecond: 20, maxMutations: 1_000 }),
-      (l) => l.stop(),
-    );
+    const load = system.startLoad({ ratePerSecond: 20, maxMutations: 1_000 });
     await load.waitForMoreAcks(20);
     const producerLiveness = watchLiveness(`${system.producer.url}/producer-svc`);
     const consumerLiveness = watchLiveness(`${consumer.url}/`);

@@ -8,10 +8,8 @@ import {
   finishScenario,
   graphql,
   outcomeOf,
-  startLoad,
   startService,
   startSystem,
-  waitForAssignment,
 } from '../src/index.ts';
 import { expectNothingLostOrAppliedTwice } from './support/expectations.ts';
 
@@ -62,13 +60,9 @@ describe('authorization', () => {
         FAULT_INJECT_FAILURES: 'always',
       },
     });
-    const [consumer] = system.consumers;
-    if (!consumer) throw new Error('no consumer');
-    await waitForAssignment(system.consumers, 8);
-    const load = scope.add(
-      startLoad({ producerUrl: () => system.producer.url, ratePerSecond: 40, maxMutations: 1_000 }),
-      (l) => l.stop(),
-    );
+    const { consumer } = system;
+    await system.waitForAssignment();
+    const load = system.startLoad({ ratePerSecond: 40, maxMutations: 1_000 });
     await load.waitForMoreAcks(50);
 
     // A user whose new-user-created always fails: created outside the load, so nobody logs in

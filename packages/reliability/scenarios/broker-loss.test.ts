@@ -4,9 +4,7 @@ import {
   failuresByOutcome,
   finishScenario,
   leadersByNode,
-  startLoad,
   startSystem,
-  waitForAssignment,
 } from '../src/index.ts';
 import { expectNothingLostOrAppliedTwice } from './support/expectations.ts';
 
@@ -18,12 +16,9 @@ describe('broker loss in a three-broker cluster', () => {
     // Replication factor 3, min.insync.replicas 2: one broker may go without losing a write.
     const step = createProgress('broker loss');
     const system = await startSystem(scope, { brokers: 3, consumers: 2 });
-    await waitForAssignment(system.consumers, 8);
+    await system.waitForAssignment();
     step('consumers assigned');
-    const load = scope.add(
-      startLoad({ producerUrl: () => system.producer.url, ratePerSecond: 50, maxMutations: 2_500 }),
-      (l) => l.stop(),
-    );
+    const load = system.startLoad({ ratePerSecond: 50, maxMutations: 2_500 });
     await load.waitForMoreAcks(200);
 
     const leaders = await leadersByNode(system.kafka.brokers);

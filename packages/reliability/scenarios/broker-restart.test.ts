@@ -7,9 +7,7 @@ import {
   probe,
   publishedRecords,
   scrapeCounter,
-  startLoad,
   startSystem,
-  waitForAssignment,
 } from '../src/index.ts';
 import { expectNothingLostOrAppliedTwice } from './support/expectations.ts';
 
@@ -24,15 +22,11 @@ describe('broker restart', () => {
       consumers: 1,
       producerEnv: { PUBLISH_TIMEOUT_MS: String(PUBLISH_TIMEOUT_MS) },
     });
-    const [consumer] = system.consumers;
-    if (!consumer) throw new Error('no consumer');
-    await waitForAssignment(system.consumers, 8);
+    const { consumer } = system;
+    await system.waitForAssignment();
     const duplicates = () =>
       scrapeCounter(`${consumer.url}/metrics`, 'consumer_events_duplicate_total');
-    const load = scope.add(
-      startLoad({ producerUrl: () => system.producer.url, ratePerSecond: 50, maxMutations: 2_000 }),
-      (l) => l.stop(),
-    );
+    const load = system.startLoad({ ratePerSecond: 50, maxMutations: 2_000 });
     await load.waitForMoreAcks(250);
 
     // Where the consumer stands just before the kill: what it committed, what was written.

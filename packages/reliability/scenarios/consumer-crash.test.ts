@@ -2,10 +2,8 @@ import {
   createScope,
   finishScenario,
   scrapeCounter,
-  startLoad,
   startSystem,
   startTcpProxy,
-  waitForAssignment,
 } from '../src/index.ts';
 import { expectNothingLostOrAppliedTwice } from './support/expectations.ts';
 
@@ -23,12 +21,9 @@ describe('consumer crash', () => {
     );
     const victim = await system.addConsumer({ REDIS_URL: `redis://${proxy.address}` });
     const survivors = system.consumers.filter((consumer) => consumer !== victim);
-    await waitForAssignment(system.consumers, 8);
+    await system.waitForAssignment();
 
-    const load = scope.add(
-      startLoad({ producerUrl: () => system.producer.url, ratePerSecond: 60, maxMutations: 2_500 }),
-      (l) => l.stop(),
-    );
+    const load = system.startLoad({ ratePerSecond: 60, maxMutations: 2_500 });
     await load.waitForMoreAcks(250);
     // Redis has run (part of) a batch's scripts; the instance has not heard back, so has not
     // committed its offsets.
@@ -39,9 +34,9 @@ describe('consumer crash', () => {
     await load.waitForMoreAcks(200);
     // The survivors take the dead member's partitions once its session (6 s) expires, and
     // re-read what it had applied without committing.
-    await waitForAssignment(survivors, 8);
+    await system.waitForAssignment(survivors);
     await victim.restart();
-    await waitForAssignment(system.consumers, 8);
+    await system.waitForAssignment();
     await load.waitForMoreAcks(200);
 
     const redelivered = (

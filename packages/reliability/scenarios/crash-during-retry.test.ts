@@ -6,9 +6,7 @@ import {
   type Load,
   readView,
   type ServiceHandle,
-  startLoad,
   startSystem,
-  waitForAssignment,
 } from '../src/index.ts';
 import { expectNothingLostOrAppliedTwice } from './support/expectations.ts';
 
@@ -71,21 +69,17 @@ describe('crash during retry', () => {
     const system = await startSystem(scope, { consumers: 2, consumerEnv: RETRIES });
     const [victim, survivor] = system.consumers;
     if (!victim || !survivor) throw new Error('two consumers expected');
-    await waitForAssignment(system.consumers, 8);
+    await system.waitForAssignment();
     let flakyUsers = 0;
-    const load = scope.add(
-      startLoad({
-        producerUrl: () => system.producer.url,
-        ratePerSecond: 60,
-        maxMutations: 2_500,
-        username: (n) => {
-          if (n % 5 !== 0) return `steady-${process.pid}-${n}`;
-          flakyUsers += 1;
-          return `flaky-${process.pid}-${n}`;
-        },
-      }),
-      (l) => l.stop(),
-    );
+    const load = system.startLoad({
+      ratePerSecond: 60,
+      maxMutations: 2_500,
+      username: (n) => {
+        if (n % 5 !== 0) return `steady-${process.pid}-${n}`;
+        flakyUsers += 1;
+        return `flaky-${process.pid}-${n}`;
+      },
+    });
     await load.waitForMoreAcks(150);
 
     // 1. SIGKILL while retries wait for their delay (or run): the jobs are in Redis, the
@@ -100,7 +94,7 @@ describe('crash during retry', () => {
     await victim.signal('SIGKILL');
     await load.waitForMoreAcks(150);
     await victim.restart();
-    await waitForAssignment(system.consumers, 8);
+    await system.waitForAssignment();
     await load.waitForMoreAcks(100);
 
     // 2. An instance that kills itself inside the first retry job it runs (during-retry):
@@ -125,8 +119,7 @@ describe('crash during retry', () => {
       crashedInJob = killedInJob(crasher.output().join('\n'));
     }
     await system.addConsumer();
-    const running = system.consumers.filter((consumer) => consumer.alive());
-    await waitForAssignment(running, 8);
+    await system.waitForAssignment();
     await load.waitForMoreAcks(150);
 
     await waitForRetriesDone(survivor, load);

@@ -1,15 +1,7 @@
 import { createServer as createHttpServer, type Server } from 'node:http';
 import { createServer as createTcpServer, type Socket, type Server as TcpServer } from 'node:net';
 import { waitFor } from '@kafka-ecs/testing';
-import {
-  createProgress,
-  createScope,
-  finishScenario,
-  probe,
-  startLoad,
-  startSystem,
-  waitForAssignment,
-} from '../src/index.ts';
+import { createProgress, createScope, finishScenario, probe, startSystem } from '../src/index.ts';
 import { expectNothingLostOrAppliedTwice } from './support/expectations.ts';
 
 // services/consumer/test/ping.test.ts covers the route in process against fake producers
@@ -74,14 +66,10 @@ describe('/ping when the producer misbehaves', () => {
       consumerEnv: { PING_TIMEOUT_MS: String(PING_TIMEOUT_MS) },
     });
     step('system up');
-    const [consumer] = system.consumers;
-    if (!consumer) throw new Error('no consumer');
+    const { consumer } = system;
     const producerPort = Number(new URL(system.producer.url).port);
-    await waitForAssignment(system.consumers, 8);
-    const load = scope.add(
-      startLoad({ producerUrl: () => system.producer.url, ratePerSecond: 30, maxMutations: 1_500 }),
-      (l) => l.stop(),
-    );
+    await system.waitForAssignment();
+    const load = system.startLoad({ ratePerSecond: 30, maxMutations: 1_500 });
     await load.waitForMoreAcks(50);
     const healthy = await ping(consumer.url);
 

@@ -8,9 +8,7 @@ import {
   produceRaw,
   type RawRecord,
   readTopics,
-  startLoad,
   startSystem,
-  waitForAssignment,
 } from '../src/index.ts';
 import { expectNothingLostOrAppliedTwice } from './support/expectations.ts';
 
@@ -124,13 +122,9 @@ function poisonRecords(): { name: string; record: RawRecord }[] {
 describe('poison records', () => {
   it('when records that can never apply are written straight to the event topics amid normal load, then each becomes exactly one non-retryable dead letter and every acknowledged event is applied', async () => {
     const system = await startSystem(scope, { consumers: 1 });
-    const [consumer] = system.consumers;
-    if (!consumer) throw new Error('no consumer');
-    await waitForAssignment(system.consumers, 8);
-    const load = scope.add(
-      startLoad({ producerUrl: () => system.producer.url, ratePerSecond: 50, maxMutations: 2_000 }),
-      (l) => l.stop(),
-    );
+    const { consumer } = system;
+    await system.waitForAssignment();
+    const load = system.startLoad({ ratePerSecond: 50, maxMutations: 2_000 });
     await load.waitForMoreAcks(100);
 
     // Interleaved with the load: half now, half after more events went through.

@@ -6,9 +6,7 @@ import {
   finishScenario,
   probe,
   scrapeCounter,
-  startLoad,
   startSystem,
-  waitForAssignment,
 } from '../src/index.ts';
 import { expectNothingLostOrAppliedTwice } from './support/expectations.ts';
 
@@ -19,13 +17,9 @@ describe('Redis restart', () => {
   it("when the consumer's Redis and then the producer's restart under load, then the consumer holds and catches up, the producer answers SERVICE_UNAVAILABLE meanwhile, both recover by themselves, and nothing is lost", async () => {
     // Two Redis, so events keep coming while the consumer's is down (the producer needs its own).
     const system = await startSystem(scope, { consumers: 1, separateRedis: true });
-    const [consumer] = system.consumers;
-    if (!consumer) throw new Error('no consumer');
-    await waitForAssignment(system.consumers, 8);
-    const load = scope.add(
-      startLoad({ producerUrl: () => system.producer.url, ratePerSecond: 50, maxMutations: 2_500 }),
-      (l) => l.stop(),
-    );
+    const { consumer } = system;
+    await system.waitForAssignment();
+    const load = system.startLoad({ ratePerSecond: 50, maxMutations: 2_500 });
     await load.waitForMoreAcks(150);
 
     // The consumer's Redis. SIGTERM: Redis writes its append-only file on the way out.

@@ -5,9 +5,7 @@ import {
   finishScenario,
   type ServiceHandle,
   scrapeCounter,
-  startLoad,
   startSystem,
-  waitForAssignment,
 } from '../src/index.ts';
 import { expectNothingLostOrAppliedTwice } from './support/expectations.ts';
 
@@ -29,16 +27,8 @@ describe('SIGTERM under load', () => {
       producerEnv: { LOG_LEVEL: 'debug', SCRYPT_COST: '8192' },
       consumerEnv: { LOG_LEVEL: 'debug' },
     });
-    await waitForAssignment(system.consumers, 8);
-    const load = scope.add(
-      startLoad({
-        producerUrl: () => system.producer.url,
-        ratePerSecond: 80,
-        concurrency: 16,
-        maxMutations: 3_000,
-      }),
-      (l) => l.stop(),
-    );
+    await system.waitForAssignment();
+    const load = system.startLoad({ ratePerSecond: 80, concurrency: 16, maxMutations: 3_000 });
     await load.waitForMoreAcks(200);
 
     // The producer: in-flight mutations finish, new ones are refused, the publisher flushes.
@@ -68,7 +58,7 @@ describe('SIGTERM under load', () => {
     const consumerExit = await leaving.stop();
     const consumerStopMs = performance.now() - consumerStopping;
     const consumerSteps = stepsOf(leaving);
-    await waitForAssignment([staying], 8);
+    await system.waitForAssignment([staying]);
     await load.waitForMoreAcks(150);
     const redelivered = (await duplicates()) - duplicatesBefore;
     await leaving.restart();

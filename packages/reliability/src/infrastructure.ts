@@ -18,6 +18,8 @@ export interface PrivateKafka {
   /** Bootstrap list, as `KAFKA_BROKERS` wants it. */
   brokersEnv: string;
   brokers: string[];
+  /** Partitions of each topic. */
+  partitions: number;
   cluster: KafkaCluster;
   /** Stops every node and deletes the data. */
   close(): Promise<void>;
@@ -32,6 +34,7 @@ export async function startPrivateKafka(
   options: { nodes?: number; partitions?: number } = {},
 ): Promise<PrivateKafka> {
   const dir = componentDir('kafka');
+  const partitions = options.partitions ?? DEFAULT_PARTITIONS;
   const cluster = await startKafkaCluster({
     dir,
     classpath: await stackClasspath(),
@@ -39,11 +42,7 @@ export async function startPrivateKafka(
     readyTimeoutMs: 90_000,
   });
   try {
-    await ensureTopics(
-      cluster.brokers,
-      options.partitions ?? DEFAULT_PARTITIONS,
-      cluster.replicationFactor,
-    );
+    await ensureTopics(cluster.brokers, partitions, cluster.replicationFactor);
   } catch (error) {
     await cluster.stop();
     throw error;
@@ -51,6 +50,7 @@ export async function startPrivateKafka(
   return {
     brokersEnv: cluster.brokers.join(','),
     brokers: cluster.brokers,
+    partitions,
     cluster,
     async close() {
       // Its data is deleted next: no controlled shutdown to wait for.

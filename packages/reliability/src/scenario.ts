@@ -6,9 +6,15 @@ import {
   startPrivateKafka,
   startPrivateRedis,
 } from './infrastructure.ts';
-import type { Load } from './load.ts';
+import { type Load, type LoadOptions, startLoad } from './load.ts';
 import type { Scope } from './scope.ts';
-import { consumerEnv, producerEnv, type ServiceHandle, startService } from './services.ts';
+import {
+  consumerEnv,
+  producerEnv,
+  type ServiceHandle,
+  startService,
+  waitForAssignment,
+} from './services.ts';
 
 /** A scenario's own system: Kafka, Redis, a producer and consumer instances of one group. */
 export interface ScenarioSystem {
@@ -18,10 +24,19 @@ export interface ScenarioSystem {
   /** The consumers' Redis: the same one unless `separateRedis` was asked for. */
   consumerRedis: PrivateRedis;
   producer: ServiceHandle;
+  /** The first consumer instance. */
+  consumer: ServiceHandle;
   consumers: ServiceHandle[];
   groupId: string;
   /** Starts one more consumer instance of the group (stopped with the scope). */
   addConsumer(envOverrides?: Record<string, string>): Promise<ServiceHandle>;
+  /**
+   * Waits until `consumers` (by default the instances running now) share every partition of the
+   * event topics between them.
+   */
+  waitForAssignment(consumers?: ServiceHandle[]): Promise<void>;
+  /** Starts the steady load against the producer (stopped with the scope). */
+  startLoad(options?: Omit<LoadOptions, 'producerUrl'>): Load;
 }
 
 export interface ScenarioOptions {
@@ -83,14 +98,23 @@ export async function startSystem(
   step('producer up');
   await Promise.all(Array.from({ length: options.consumers ?? 1 }, () => addConsumer()));
   step('consumers up');
+  const [consumer] = consumers;
+  if (!consumer) throw new Error('a scenario needs at least one consumer instance');
   return {
     kafka,
     redis,
     consumerRedis: consumerRedis ?? redis,
     producer,
+    consumer,
     consumers,
     groupId: env.CONSUMER_GROUP_ID ?? '',
     addConsumer,
+    waitForAssignment: (members = consumers.filter((instance) => instance.alive())) =>
+      waitForAssignment(members, kafka.partitions),
+    startLoad: (loadOptions = {}) =>
+      scope.add(startLoad({ ...loadOptions, producerUrl: () => producer.url }), (load) =>
+        load.stop(),
+      ),
   };
 }
 
