@@ -37,3 +37,17 @@ export async function awsCall<T>(
     }
   }
 }
+
+/** Every ARN of a paginated list call (ListClusters, ListServices, …), page after page. */
+export async function listAll(
+  fetchPage: (nextToken: string | undefined) => Promise<{ arns: string[]; nextToken?: string }>,
+): Promise<string[]> {
+  const arns: string[] = [];
+  let nextToken: string | undefined;
+  do {
+    const page = await fetchPage(nextToken);
+    arns.push(...page.arns);
+    nextToken = page.nextToken;
+  } while (nextToken);
+  return arns;
+}

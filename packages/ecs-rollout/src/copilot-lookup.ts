@@ -8,7 +8,7 @@ import {
   type Service,
   type Tag,
 } from '@aws-sdk/client-ecs';
-import { awsCall } from './aws-call.ts';
+import { awsCall, listAll } from './aws-call.ts';
 import type { Clock } from './clock.ts';
 import { ExitCode, RolloutCliError } from './errors.ts';
 
@@ -50,19 +50,6 @@ function chunks<T>(items: T[], size: number): T[][] {
   const result: T[][] = [];
   for (let i = 0; i < items.length; i += size) result.push(items.slice(i, i + size));
   return result;
-}
-
-async function listAll(
-  fetchPage: (nextToken: string | undefined) => Promise<{ arns: string[]; nextToken?: string }>,
-): Promise<string[]> {
-  const arns: string[] = [];
-  let nextToken: string | undefined;
-  do {
-    const page = await fetchPage(nextToken);
-    arns.push(...page.arns);
-    nextToken = page.nextToken;
-  } while (nextToken);
-  return arns;
 }
 
 async function findCluster(

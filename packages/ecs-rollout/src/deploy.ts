@@ -4,11 +4,11 @@ import {
   RegisterTaskDefinitionCommand,
   UpdateServiceCommand,
 } from '@aws-sdk/client-ecs';
-import { awsCall } from './aws-call.ts';
+import { awsCall, listAll } from './aws-call.ts';
 import { findCopilotService } from './copilot-lookup.ts';
 import { ExitCode, type ExitCodeValue, RolloutCliError } from './errors.ts';
 import { formatStoppedTask } from './stopped-tasks.ts';
-import { revisionOf, revisionWithImage, shortTaskDefinition } from './task-definition.ts';
+import { familyOf, revisionOf, revisionWithImage, shortTaskDefinition } from './task-definition.ts';
 import { type RolloutOutcome, type WaitDeps, waitForRollout } from './wait-for-rollout.ts';
 
 interface TargetOptions {
@@ -38,9 +38,16 @@ export interface DeployResult {
   outcome?: RolloutOutcome;
 }
 
+/** Where a rollout happens: the service and the task definition it must end on. */
+interface RolloutTarget {
+  cluster: string;
+  serviceName: string;
+  taskDefinitionArn: string;
+}
+
 async function updateAndWait(
   deps: WaitDeps,
-  target: { cluster: string; serviceName: string; taskDefinitionArn: string },
+  target: RolloutTarget,
   options: TargetOptions,
 ): Promise<DeployResult> {
   const { ecs, clock, log } = deps;
@@ -63,19 +70,22 @@ async function updateAndWait(
     return { exitCode: ExitCode.ok, taskDefinitionArn: target.taskDefinitionArn };
   }
   log(`waiting for the rollout of ${revision}`);
+  return waitAndReport(deps, target, options);
+}
+
+/** Waits for the rollout (see waitForRollout) and prints its outcome. */
+async function waitAndReport(
+  deps: WaitDeps,
+  target: RolloutTarget,
+  options: TargetOptions,
+): Promise<DeployResult> {
+  const { log } = deps;
+  const { taskDefinitionArn } = target;
   const outcome = await waitForRollout(deps, {
     ...target,
     timeoutMs: options.timeoutMs,
     pollIntervalMs: options.pollIntervalMs,
   });
-  return reportOutcome(log, target.taskDefinitionArn, outcome);
-}
-
-function reportOutcome(
-  log: (line: string) => void,
-  taskDefinitionArn: string,
-  outcome: RolloutOutcome,
-): DeployResult {
   const revision = shortTaskDefinition(taskDefinitionArn);
   if (outcome.result === 'completed') {
     log(`rollout of ${revision} completed: every running task uses it`);
@@ -92,7 +102,7 @@ function reportOutcome(
 }
 
 /** The Copilot service and the task definition it runs now (an error when it has none). */
-async function findRunningService(deps: WaitDeps, options: TargetOptions) {
+async function findRunningService(deps: WaitDeps, options: TargetOptions): Promise<RolloutTarget> {
   const { environment, service } = await findCopilotService(deps, options);
   const taskDefinitionArn = service.service.taskDefinition;
   if (!taskDefinitionArn) {
@@ -101,7 +111,7 @@ async function findRunningService(deps: WaitDeps, options: TargetOptions) {
       ExitCode.notFound,
     );
   }
-  return { environment, service, taskDefinitionArn };
+  return { cluster: environment.clusterArn, serviceName: service.ecsName, taskDefinitionArn };
 }
 
 /**
@@ -110,11 +120,8 @@ async function findRunningService(deps: WaitDeps, options: TargetOptions) {
  */
 export async function deploy(deps: WaitDeps, options: DeployOptions): Promise<DeployResult> {
   const { ecs, clock, log } = deps;
-  const {
-    environment,
-    service,
-    taskDefinitionArn: currentArn,
-  } = await findRunningService(deps, options);
+  const running = await findRunningService(deps, options);
+  const currentArn = running.taskDefinitionArn;
   const current = await awsCall(
     'ecs:DescribeTaskDefinition',
     () =>
@@ -141,26 +148,17 @@ export async function deploy(deps: WaitDeps, options: DeployOptions): Promise<De
   log(
     `registered ${shortTaskDefinition(newArn)} (from ${shortTaskDefinition(currentArn)}) with image ${options.image}`,
   );
-  return updateAndWait(
-    deps,
-    { cluster: environment.clusterArn, serviceName: service.ecsName, taskDefinitionArn: newArn },
-    options,
-  );
+  return updateAndWait(deps, { ...running, taskDefinitionArn: newArn }, options);
 }
 
 /** Points the service back at the previous revision of its family (or --to-revision) and waits. */
 export async function rollback(deps: WaitDeps, options: RollbackOptions): Promise<DeployResult> {
   const { ecs, clock, log } = deps;
-  const {
-    environment,
-    service,
-    taskDefinitionArn: currentArn,
-  } = await findRunningService(deps, options);
-  const family = shortTaskDefinition(currentArn).replace(/:\d+$/, '');
+  const running = await findRunningService(deps, options);
+  const currentArn = running.taskDefinitionArn;
+  const family = familyOf(currentArn);
   const currentRevision = revisionOf(currentArn);
-  const arns: string[] = [];
-  let nextToken: string | undefined;
-  do {
+  const arns = await listAll(async (nextToken) => {
     const page = await awsCall(
       'ecs:ListTaskDefinitions',
       () =>
@@ -174,11 +172,10 @@ export async function rollback(deps: WaitDeps, options: RollbackOptions): Promis
         ),
       clock,
     );
-    arns.push(...(page.taskDefinitionArns ?? []));
-    nextToken = page.nextToken;
-  } while (nextToken);
+    return { arns: page.taskDefinitionArns ?? [], nextToken: page.nextToken };
+  });
   const candidates = arns
-    .filter((arn) => shortTaskDefinition(arn).replace(/:\d+$/, '') === family)
+    .filter((arn) => familyOf(arn) === family)
     .sort((a, b) => revisionOf(b) - revisionOf(a));
   const previous =
     options.toRevision === undefined
@@ -195,11 +192,7 @@ export async function rollback(deps: WaitDeps, options: RollbackOptions): Promis
   log(
     `rolling ${options.service} back from ${shortTaskDefinition(currentArn)} to ${shortTaskDefinition(previous)}`,
   );
-  return updateAndWait(
-    deps,
-    { cluster: environment.clusterArn, serviceName: service.ecsName, taskDefinitionArn: previous },
-    options,
-  );
+  return updateAndWait(deps, { ...running, taskDefinitionArn: previous }, options);
 }
 
 /**
@@ -211,7 +204,8 @@ export async function confirmRollout(
   options: TargetOptions & { container?: string; imageTag?: string },
 ): Promise<DeployResult> {
   const { ecs, clock, log } = deps;
-  const { environment, service, taskDefinitionArn } = await findRunningService(deps, options);
+  const running = await findRunningService(deps, options);
+  const { taskDefinitionArn } = running;
   if (options.imageTag !== undefined) {
     // After a circuit-breaker rollback the service is stable on the old revision: only the image
     // tells whether it runs what was just deployed.
@@ -235,12 +229,5 @@ export async function confirmRollout(
   log(
     `confirming the rollout of ${shortTaskDefinition(taskDefinitionArn)} for ${options.service} in ${options.app}/${options.env}`,
   );
-  const outcome = await waitForRollout(deps, {
-    cluster: environment.clusterArn,
-    serviceName: service.ecsName,
-    taskDefinitionArn,
-    timeoutMs: options.timeoutMs,
-    pollIntervalMs: options.pollIntervalMs,
-  });
-  return reportOutcome(log, taskDefinitionArn, outcome);
+  return waitAndReport(deps, running, options);
 }

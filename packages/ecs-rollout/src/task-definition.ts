@@ -52,6 +52,11 @@ export function shortTaskDefinition(arn: string | undefined): string {
   return arn.slice(arn.lastIndexOf('/') + 1);
 }
 
+/** The family of a task-definition ARN or `family:revision`: `shop-test-producer`. */
+export function familyOf(arn: string): string {
+  return shortTaskDefinition(arn).replace(/:\d+$/, '');
+}
+
 /** The revision number at the end of a task-definition ARN or `family:revision`. */
 export function revisionOf(arn: string): number {
   const revision = Number(arn.slice(arn.lastIndexOf(':') + 1));
