@@ -29,6 +29,24 @@ describe('ecs-rollout against the moto ECS emulator', () => {
     await moto?.stop();
   });
 
+  /** The CLI as a process (src/main.ts), configured the SDK's usual way to reach moto. */
+  function runMain(args: string[]) {
+    return promisify(execFile)(
+      process.execPath,
+      ['--conditions=kafka-ecs-source', `${import.meta.dirname}/../src/main.ts`, ...args],
+      {
+        env: {
+          PATH: process.env.PATH,
+          AWS_ENDPOINT_URL_ECS: moto.endpoint,
+          AWS_REGION: 'eu-west-1',
+          AWS_ACCESS_KEY_ID: 'testing',
+          AWS_SECRET_ACCESS_KEY: 'testing',
+        },
+        timeout: 20_000,
+      },
+    );
+  }
+
   async function copilotApp() {
     const app = uniqueName('shop').toLowerCase();
     const created = await createCopilotEnvironment(ecs, {
@@ -201,55 +219,15 @@ describe('ecs-rollout against the moto ECS emulator', () => {
   it('when run as a process with the SDK usual settings, then status reaches the endpoint from AWS_ENDPOINT_URL_ECS', async () => {
     const { app } = await copilotApp();
 
-    const { stdout } = await promisify(execFile)(
-      process.execPath,
-      [
-        '--conditions=kafka-ecs-source',
-        `${import.meta.dirname}/../src/main.ts`,
-        'status',
-        '--app',
-        app,
-        '--env',
-        'test',
-      ],
-      {
-        env: {
-          PATH: process.env.PATH,
-          AWS_ENDPOINT_URL_ECS: moto.endpoint,
-          AWS_REGION: 'eu-west-1',
-          AWS_ACCESS_KEY_ID: 'testing',
-          AWS_SECRET_ACCESS_KEY: 'testing',
-        },
-        timeout: 20_000,
-      },
-    );
+    const { stdout } = await runMain(['status', '--app', app, '--env', 'test']);
 
     expect(stdout).toContain(`app ${app}, env test, cluster ${app}-test-Cluster-AbCdEf123`);
   });
 
   it('when run as a process and the app does not exist, then it exits 3', async () => {
-    const result = await promisify(execFile)(
-      process.execPath,
-      [
-        '--conditions=kafka-ecs-source',
-        `${import.meta.dirname}/../src/main.ts`,
-        'status',
-        '--app',
-        'nope',
-        '--env',
-        'test',
-      ],
-      {
-        env: {
-          PATH: process.env.PATH,
-          AWS_ENDPOINT_URL_ECS: moto.endpoint,
-          AWS_REGION: 'eu-west-1',
-          AWS_ACCESS_KEY_ID: 'testing',
-          AWS_SECRET_ACCESS_KEY: 'testing',
-        },
-        timeout: 20_000,
-      },
-    ).catch((error: { code?: number; stderr?: string }) => error);
+    const result = await runMain(['status', '--app', 'nope', '--env', 'test']).catch(
+      (error: { code?: number; stderr?: string }) => error,
+    );
 
     expect(result).toMatchObject({ code: ExitCode.notFound });
     expect((result as { stderr: string }).stderr.trim().split('\n')).toHaveLength(1);

@@ -41,6 +41,8 @@ const DEPLOY = [
 ];
 
 const ecsMock = mockClient(ECSClient);
+// The mock stands in for the client the CLI is given.
+const ecs = ecsMock as unknown as ECSClient;
 
 function deployment(overrides: Partial<Deployment>): Deployment {
   return {
@@ -157,7 +159,7 @@ describe('deploy: waiting for the rollout', () => {
       ],
     });
 
-    const { exitCode, out } = await runCliForTest(ecsMock as unknown as ECSClient, DEPLOY);
+    const { exitCode, out } = await runCliForTest(ecs, DEPLOY);
 
     expect(exitCode).toBe(ExitCode.ok);
     expect(out).toContain(
@@ -199,7 +201,7 @@ describe('deploy: waiting for the rollout', () => {
       stopped: [crashed],
     });
 
-    const { exitCode, out } = await runCliForTest(ecsMock as unknown as ECSClient, DEPLOY);
+    const { exitCode, out } = await runCliForTest(ecs, DEPLOY);
 
     expect(exitCode).toBe(ExitCode.rolloutFailed);
     expect(out).toContain(
@@ -218,7 +220,7 @@ describe('deploy: waiting for the rollout', () => {
       stopped: [crashed],
     });
 
-    const { exitCode, out } = await runCliForTest(ecsMock as unknown as ECSClient, DEPLOY);
+    const { exitCode, out } = await runCliForTest(ecs, DEPLOY);
 
     expect(exitCode).toBe(ExitCode.rolloutFailed);
     expect(out).toContain(
@@ -238,7 +240,7 @@ describe('deploy: waiting for the rollout', () => {
           : [task('a', TD_NEW), task('b', TD_NEW)],
     }));
 
-    const { exitCode, out } = await runCliForTest(ecsMock as unknown as ECSClient, DEPLOY);
+    const { exitCode, out } = await runCliForTest(ecs, DEPLOY);
 
     expect(exitCode).toBe(ExitCode.ok);
     expect(out).toContain(
@@ -251,7 +253,7 @@ describe('deploy: waiting for the rollout', () => {
     const clock = fakeClock();
 
     const { exitCode, out } = await runCliForTest(
-      ecsMock as unknown as ECSClient,
+      ecs,
       [...DEPLOY, '--timeout', '120', '--poll', '15'],
       clock,
     );
@@ -303,7 +305,7 @@ describe('throttling', () => {
     });
     const clock = fakeClock();
 
-    const { exitCode, out } = await runCliForTest(ecsMock as unknown as ECSClient, DEPLOY, clock);
+    const { exitCode, out } = await runCliForTest(ecs, DEPLOY, clock);
 
     expect(exitCode).toBe(ExitCode.ok);
     expect(out).toContain('completed');
@@ -314,7 +316,7 @@ describe('throttling', () => {
     const throttled = Object.assign(new Error('Rate exceeded'), { name: 'ThrottlingException' });
     ecsMock.on(ListClustersCommand).rejects(throttled);
 
-    const { exitCode, err } = await runCliForTest(ecsMock as unknown as ECSClient, [
+    const { exitCode, err } = await runCliForTest(ecs, [
       'status',
       '--app',
       'shop',
@@ -338,7 +340,7 @@ describe('command line', () => {
     [[...DEPLOY, '--timeout', 'soon'], '--timeout must be a positive number, got "soon"'],
     [[...DEPLOY, '--rollback'], '--rollback and --image do not go together'],
   ])('when called with %j, then it exits 2 and says what is wrong', async (argv, message) => {
-    const { exitCode, err } = await runCliForTest(ecsMock as unknown as ECSClient, argv);
+    const { exitCode, err } = await runCliForTest(ecs, argv);
 
     expect(exitCode).toBe(ExitCode.usage);
     expect(err).toContain(message);
@@ -346,7 +348,7 @@ describe('command line', () => {
   });
 
   it('when asked for help, then it prints the usage and exits 0', async () => {
-    const { exitCode, out } = await runCliForTest(ecsMock as unknown as ECSClient, ['--help']);
+    const { exitCode, out } = await runCliForTest(ecs, ['--help']);
 
     expect(exitCode).toBe(ExitCode.ok);
     expect(out).toContain('ecs-rollout deploy --app A --env E --service S --rollback');
@@ -391,7 +393,7 @@ describe('wait: confirming what copilot svc deploy rolled out', () => {
   it('when the service runs the tagged image and the rollout completed, then it exits 0', async () => {
     givenCopilotDeployed('123456789012.dkr.ecr.eu-west-1.amazonaws.com/shop/producer:abc123');
 
-    const { exitCode, out } = await runCliForTest(ecsMock as unknown as ECSClient, WAIT);
+    const { exitCode, out } = await runCliForTest(ecs, WAIT);
 
     expect(exitCode).toBe(ExitCode.ok);
     expect(out).toContain('rollout of shop-test-producer:4 completed');
@@ -400,7 +402,7 @@ describe('wait: confirming what copilot svc deploy rolled out', () => {
   it('when the service is stable on another image (rolled back), then it exits 1 and says so', async () => {
     givenCopilotDeployed('123456789012.dkr.ecr.eu-west-1.amazonaws.com/shop/producer:old999');
 
-    const { exitCode, out } = await runCliForTest(ecsMock as unknown as ECSClient, WAIT);
+    const { exitCode, out } = await runCliForTest(ecs, WAIT);
 
     expect(exitCode).toBe(ExitCode.rolloutFailed);
     expect(out).toContain('not tag abc123 (rolled back?)');
@@ -409,7 +411,7 @@ describe('wait: confirming what copilot svc deploy rolled out', () => {
   it('when the running image tag only starts with the given tag, then it is not taken for it', async () => {
     givenCopilotDeployed('123456789012.dkr.ecr.eu-west-1.amazonaws.com/shop/producer:abc1234');
 
-    const { exitCode, out } = await runCliForTest(ecsMock as unknown as ECSClient, WAIT);
+    const { exitCode, out } = await runCliForTest(ecs, WAIT);
 
     expect(exitCode).toBe(ExitCode.rolloutFailed);
     expect(out).toContain('not tag abc123 (rolled back?)');
