@@ -71,13 +71,23 @@ const LOGIN = `mutation ($username: String!, $password: String!) {
   login(username: $username, password: $password) { token user { id } }
 }`;
 
-/** The token id (`jti`) and user id (`sub`) of a login token, read from its payload. */
-export function tokenClaims(token: string): { tokenId: string; userId: string } {
-  const payload = JSON.parse(Buffer.from(token.split('.')[1] ?? '', 'base64url').toString()) as {
-    jti: string;
-    sub: string;
-  };
-  return { tokenId: payload.jti, userId: payload.sub };
+/**
+ * The token id (`jti`) and user id (`sub`) of a login token, read from its payload; undefined
+ * when it is not a JWT with both.
+ */
+export function tokenClaims(token: string): { tokenId: string; userId: string } | undefined {
+  try {
+    const payload = JSON.parse(Buffer.from(token.split('.')[1] ?? '', 'base64url').toString()) as {
+      jti?: unknown;
+      sub?: unknown;
+    };
+    const { jti, sub } = payload;
+    return typeof jti === 'string' && typeof sub === 'string'
+      ? { tokenId: jti, userId: sub }
+      : undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 /**
@@ -123,10 +133,11 @@ export function startLoad(options: LoadOptions): Load {
         { username: candidate.user.username, password: candidate.user.password },
         { timeoutMs },
       );
-      const token = (result.data?.login as { token?: string } | undefined)?.token;
-      if (token && !result.errors) {
-        record.tokenId = tokenClaims(token).tokenId;
-        ledger.tokens.set(record.tokenId, candidate.userId);
+      const token = (result.data?.login as { token?: unknown } | undefined)?.token;
+      const claims = typeof token === 'string' && !result.errors ? tokenClaims(token) : undefined;
+      if (claims) {
+        record.tokenId = claims.tokenId;
+        ledger.tokens.set(claims.tokenId, candidate.userId);
       }
     } else {
       runSeq += 1;
@@ -138,8 +149,8 @@ export function startLoad(options: LoadOptions): Load {
         { input: { username, email: `${username}@example.com`, password } },
         { timeoutMs },
       );
-      const id = (result.data?.createUser as { id?: string } | undefined)?.id;
-      if (id && !result.errors) {
+      const id = (result.data?.createUser as { id?: unknown } | undefined)?.id;
+      if (typeof id === 'string' && id && !result.errors) {
         record.userId = id;
         ledger.users.set(id, { username, password, logins: 0 });
       }
@@ -147,14 +158,11 @@ export function startLoad(options: LoadOptions): Load {
     // Acknowledged means the answer carries what success promises (a user id, a token): a 200
     // from something else on the port is not an acknowledgement.
     const answered = record.kind === 'login' ? record.tokenId : record.userId;
-    const ok = outcomeOf(result) === 'OK' && answered !== undefined;
+    const outcome = outcomeOf(result);
     record.ms = result.ms;
-    record.outcome = ok
-      ? 'acknowledged'
-      : outcomeOf(result) === 'OK'
-        ? 'NOT_AN_ANSWER'
-        : outcomeOf(result);
-    if (ok) acknowledged += 1;
+    record.outcome =
+      outcome !== 'OK' ? outcome : answered !== undefined ? 'acknowledged' : 'NOT_AN_ANSWER';
+    if (record.outcome === 'acknowledged') acknowledged += 1;
     ledger.records.push(record);
   };
 
