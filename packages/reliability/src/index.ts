@@ -21,7 +21,6 @@ export { type GraphqlResult, graphql, outcomeOf } from './graphql.ts';
 export {
   type PrivateKafka,
   type PrivateRedis,
-  type PrivateStack,
   startPrivateKafka,
   startPrivateRedis,
 } from './infrastructure.ts';

@@ -3,11 +3,9 @@ import {
   ensureTopics,
   freeTcpPort,
   type KafkaCluster,
-  runningRedisPid,
   stackClasspath,
   startKafkaCluster,
   startRedisServer,
-  stopProcess,
   stopRedisServer,
 } from '@kafka-ecs/devstack';
 import { DEFAULT_PARTITIONS } from '@kafka-ecs/events';
@@ -60,13 +58,11 @@ export async function startPrivateKafka(
   };
 }
 
-/** A redis-server of the scenario's own, which it may stop, kill and start again. */
+/** A redis-server of the scenario's own, which it may stop and start again. */
 export interface PrivateRedis {
   url: string;
   /** Graceful stop (SIGTERM: Redis writes its append-only file and exits). */
   stop(): Promise<void>;
-  /** SIGKILL: no chance to flush what the last second wrote. */
-  kill(): Promise<void>;
   /** Starts it again on the same port and data; resolves once it answers PING. */
   start(): Promise<void>;
   close(): Promise<void>;
@@ -84,23 +80,10 @@ export async function startPrivateRedis(): Promise<PrivateRedis> {
     async stop() {
       await stopRedisServer(dir);
     },
-    async kill() {
-      const pid = runningRedisPid(dir);
-      if (pid !== undefined) {
-        process.kill(pid, 'SIGKILL');
-        await stopProcess(pid, 5_000);
-      }
-    },
     start,
     async close() {
       await stopRedisServer(dir);
       rmSync(dir, { recursive: true, force: true });
     },
   };
-}
-
-/** Kafka and Redis of the scenario's own. */
-export interface PrivateStack {
-  kafka: PrivateKafka;
-  redis: PrivateRedis;
 }

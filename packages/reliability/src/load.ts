@@ -53,15 +53,10 @@ export interface Load {
   now(): number;
   /** Mutations that started at or after `from` and ended by `to` (default: now). */
   between(from: number, to?: number): MutationRecord[];
-  acknowledged(): number;
-  sent(): number;
   /** Mutations sent and not answered yet. */
   inFlight(): number;
   /** Waits until `count` more mutations were acknowledged than when called. */
   waitForMoreAcks(count: number, timeoutMs?: number): Promise<void>;
-  /** Stops starting mutations and waits for those in flight. */
-  pause(): Promise<void>;
-  resume(): void;
   /** Stops for good and waits for those in flight; resolves with the ledger. */
   stop(): Promise<Ledger>;
 }
@@ -105,7 +100,6 @@ export function startLoad(options: LoadOptions): Load {
   const origin = performance.now();
   const inFlight = new Set<Promise<void>>();
   let acknowledged = 0;
-  let paused = false;
   let stopped = false;
   let runSeq = 0;
   const runTag = randomBytes(3).toString('hex');
@@ -169,23 +163,18 @@ export function startLoad(options: LoadOptions): Load {
   const intervalMs = 1000 / rate;
   let started = 0;
   const timer = setInterval(() => {
-    if (paused || stopped || inFlight.size >= concurrency || started >= maxMutations) return;
+    if (stopped || inFlight.size >= concurrency || started >= maxMutations) return;
     started += 1;
     const task = send().finally(() => inFlight.delete(task));
     inFlight.add(task);
   }, intervalMs);
 
-  const drain = async () => {
-    while (inFlight.size > 0) await Promise.allSettled([...inFlight]);
-  };
   const now = () => performance.now() - origin;
   return {
     ledger,
     now,
     between: (from, to = now()) =>
       ledger.records.filter((r) => r.startedAt >= from && r.startedAt + r.ms <= to),
-    acknowledged: () => acknowledged,
-    sent: () => started,
     inFlight: () => inFlight.size,
     async waitForMoreAcks(count, waitMs = 30_000) {
       const target = acknowledged + count;
@@ -198,17 +187,10 @@ export function startLoad(options: LoadOptions): Load {
         throw new Error(`the load reached its bound of ${maxMutations} mutations first`);
       }
     },
-    async pause() {
-      paused = true;
-      await drain();
-    },
-    resume() {
-      paused = false;
-    },
     async stop() {
       stopped = true;
       clearInterval(timer);
-      await drain();
+      while (inFlight.size > 0) await Promise.allSettled([...inFlight]);
       return ledger;
     },
   };
