@@ -1,7 +1,14 @@
 import { createServer as createHttpServer, type Server } from 'node:http';
 import { createServer as createTcpServer, type Socket, type Server as TcpServer } from 'node:net';
 import { waitFor } from '@kafka-ecs/testing';
-import { createProgress, createScope, finishScenario, probe, startSystem } from '../src/index.ts';
+import {
+  createProgress,
+  createScope,
+  finishScenario,
+  probe,
+  scrapeCounter,
+  startSystem,
+} from '../src/index.ts';
 import { expectNothingLostOrAppliedTwice } from './support/expectations.ts';
 
 // services/consumer/test/ping.test.ts covers the route in process against fake producers
@@ -35,9 +42,9 @@ type HttpHandler = NonNullable<Parameters<typeof createHttpServer>[1]>;
 
 /** The process' resident memory in MiB, from its Prometheus metrics. */
 async function rss(url: string): Promise<number> {
-  const text = (await probe(`${url}/metrics`)).body;
-  const line = text.split('\n').find((l) => l.startsWith('process_resident_memory_bytes '));
-  return Math.round(Number(line?.split(' ')[1] ?? 0) / 2 ** 20);
+  return Math.round(
+    (await scrapeCounter(`${url}/metrics`, 'process_resident_memory_bytes')) / 2 ** 20,
+  );
 }
 
 /** Something else listening on the producer's port: an HTTP handler or a raw TCP one. */
