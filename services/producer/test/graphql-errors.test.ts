@@ -3,14 +3,13 @@ import { Registry } from 'prom-client';
 import { buildProducerApp } from '../src/app.ts';
 import {
   CREATE_USER,
+  codeOf,
   LOGIN,
   newUser,
   startTestProducer,
   type TestProducer,
 } from './support/harness.ts';
 
-const codeOf = (body: { errors?: { extensions?: Record<string, unknown> }[] }) =>
-  body.errors?.[0]?.extensions?.code;
 const fieldOf = (body: { errors?: { extensions?: Record<string, unknown> }[] }) =>
   body.errors?.[0]?.extensions?.field;
 

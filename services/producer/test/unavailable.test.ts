@@ -1,9 +1,6 @@
 import { freePort, testInfrastructure, waitFor } from '@kafka-ecs/testing';
-import { CREATE_USER, LOGIN, newUser, startTestProducer } from './support/harness.ts';
+import { CREATE_USER, codeOf, LOGIN, newUser, startTestProducer } from './support/harness.ts';
 import { createTcpProxy } from './support/tcp-proxy.ts';
-
-const codeOf = (body: { errors?: { extensions?: Record<string, unknown> }[] }) =>
-  body.errors?.[0]?.extensions?.code;
 
 const readiness = async (url: string) => {
   const response = await fetch(`${url}/ready`);

@@ -29,6 +29,9 @@ export interface GraphqlBody {
   errors?: { message: string; extensions?: Record<string, unknown> }[];
 }
 
+/** The error code of a GraphQL answer's first error. */
+export const codeOf = (body: GraphqlBody) => body.errors?.[0]?.extensions?.code;
+
 export const PARTITIONS = 8;
 
 /**
