@@ -35,6 +35,17 @@ const kafkaOf = (brokers: string[]) =>
     retry: { retries: 5, initialRetryTime: 200, maxRetryTime: 2_000 },
   });
 
+/** Runs `use` with a connected admin client, disconnected afterwards. */
+async function withAdmin<T>(brokers: string[], use: (admin: Admin) => Promise<T>): Promise<T> {
+  const admin = kafkaOf(brokers).admin();
+  await admin.connect();
+  try {
+    return await use(admin);
+  } finally {
+    await admin.disconnect();
+  }
+}
+
 async function endOffsets(admin: Admin, topic: string): Promise<Map<number, number>> {
   const offsets = await admin.fetchTopicOffsets(topic);
   return new Map(offsets.map((entry) => [entry.partition, Number(entry.high)]));
@@ -45,8 +56,6 @@ async function endOffsets(admin: Admin, topic: string): Promise<Map<number, numb
  * group of its own (bounded: a private broker holds only the scenario's events).
  */
 export async function readTopics(brokers: string[], timeoutMs = 30_000): Promise<TopicAudit> {
-  const kafka = kafkaOf(brokers);
-  const admin = kafka.admin();
   const topics = [...EVENT_TOPICS, Topics.deadLetter];
   const audit: TopicAudit = {
     userEvents: new Map(),
@@ -58,13 +67,11 @@ export async function readTopics(brokers: string[], timeoutMs = 30_000): Promise
     deadLetterEventIds: new Set(),
     deadLetterReasons: new Map(),
   };
-  await admin.connect();
-  const ends = new Map<string, Map<number, number>>();
-  try {
-    for (const topic of topics) ends.set(topic, await endOffsets(admin, topic));
-  } finally {
-    await admin.disconnect();
-  }
+  const ends = await withAdmin(brokers, async (admin) => {
+    const byTopic = new Map<string, Map<number, number>>();
+    for (const topic of topics) byTopic.set(topic, await endOffsets(admin, topic));
+    return byTopic;
+  });
   const remaining = new Map<string, number>();
   for (const [topic, partitions] of ends) {
     for (const [partition, end] of partitions) {
@@ -97,7 +104,7 @@ export async function readTopics(brokers: string[], timeoutMs = 30_000): Promise
   };
 
   // Short fetch waits: disconnecting waits for the fetch under way (5 s long-poll by default).
-  const consumer = kafka.consumer({
+  const consumer = kafkaOf(brokers).consumer({
     groupId: uniqueName('reliability-audit'),
     maxWaitTimeInMs: 100,
   });
@@ -151,14 +158,12 @@ function eventIdOf(value: Buffer | null): string | undefined {
  * view is final: offsets are committed only after the view is written), bounded. Returns false
  * when the bound passed first; the figures then show what is missing.
  */
-export async function waitForCatchUp(
+export function waitForCatchUp(
   brokers: string[],
   groupId: string,
   timeoutMs = 30_000,
 ): Promise<boolean> {
-  const admin = kafkaOf(brokers).admin();
-  await admin.connect();
-  try {
+  return withAdmin(brokers, async (admin) => {
     const lag = async () => {
       let total = 0;
       for (const topic of EVENT_TOPICS) {
@@ -170,48 +175,40 @@ export async function waitForCatchUp(
       }
       return total;
     };
-    await waitFor(async () => (await lag()) === 0, {
-      timeoutMs,
-      intervalMs: 200,
-      description: `consumer group ${groupId} caught up`,
-    });
-    return true;
-  } catch {
-    return false;
-  } finally {
-    await admin.disconnect();
-  }
+    try {
+      await waitFor(async () => (await lag()) === 0, {
+        timeoutMs,
+        intervalMs: 200,
+        description: `consumer group ${groupId} caught up`,
+      });
+      return true;
+    } catch {
+      return false;
+    }
+  });
 }
 
 /** The committed offsets of a group on the event topics, summed (for "resumes from here"). */
-export async function committedOffsets(brokers: string[], groupId: string): Promise<number> {
-  const admin = kafkaOf(brokers).admin();
-  await admin.connect();
-  try {
+export function committedOffsets(brokers: string[], groupId: string): Promise<number> {
+  return withAdmin(brokers, async (admin) => {
     let total = 0;
     for (const topic of EVENT_TOPICS) {
       const [committed] = await admin.fetchOffsets({ groupId, topics: [topic] });
       for (const { offset } of committed?.partitions ?? []) total += Math.max(0, Number(offset));
     }
     return total;
-  } finally {
-    await admin.disconnect();
-  }
+  });
 }
 
 /** The records on the event topics now (the sum of their end offsets). */
-export async function publishedRecords(brokers: string[]): Promise<number> {
-  const admin = kafkaOf(brokers).admin();
-  await admin.connect();
-  try {
+export function publishedRecords(brokers: string[]): Promise<number> {
+  return withAdmin(brokers, async (admin) => {
     let total = 0;
     for (const topic of EVENT_TOPICS) {
       for (const end of (await endOffsets(admin, topic)).values()) total += end;
     }
     return total;
-  } finally {
-    await admin.disconnect();
-  }
+  });
 }
 
 interface UsersPage {
@@ -257,19 +254,15 @@ export async function readView(consumerUrl: string, expectedUserIds: Iterable<st
 }
 
 /** How many partitions of the event topics each broker (by node id) leads now. */
-export async function leadersByNode(brokers: string[]): Promise<Map<number, number>> {
-  const admin = kafkaOf(brokers).admin();
-  await admin.connect();
-  try {
+export function leadersByNode(brokers: string[]): Promise<Map<number, number>> {
+  return withAdmin(brokers, async (admin) => {
     const { topics } = await admin.fetchTopicMetadata({ topics: [...EVENT_TOPICS] });
     const counts = new Map<number, number>();
     for (const topic of topics) {
       for (const { leader } of topic.partitions) counts.set(leader, (counts.get(leader) ?? 0) + 1);
     }
     return counts;
-  } finally {
-    await admin.disconnect();
-  }
+  });
 }
 
 /** A record written straight to a topic, bypassing the producer (poison records, replays). */
