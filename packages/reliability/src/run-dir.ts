@@ -31,15 +31,18 @@ export function componentDir(kind: 'kafka' | 'redis'): string {
   return mkdtempSync(join(runDir(), `${kind}-`));
 }
 
+/** The names in `dir`; none when it does not exist. */
+function entriesOf(dir: string): string[] {
+  try {
+    return readdirSync(dir);
+  } catch {
+    return [];
+  }
+}
+
 /** Stops whatever still runs from the run in `dir` and deletes it. */
 export async function cleanRunDir(dir: string): Promise<void> {
-  let entries: string[] = [];
-  try {
-    entries = readdirSync(dir);
-  } catch {
-    return;
-  }
-  for (const entry of entries) {
+  for (const entry of entriesOf(dir)) {
     const path = join(dir, entry);
     if (entry.startsWith('kafka-')) await stopKafkaCluster(path);
     if (entry.startsWith('redis-')) await stopRedisServer(path);
@@ -49,19 +52,13 @@ export async function cleanRunDir(dir: string): Promise<void> {
 
 /** Cleans the folders of earlier runs whose process is gone (a run killed before its teardown). */
 export async function cleanAbandonedRuns(): Promise<void> {
-  let runs: string[] = [];
-  try {
-    runs = readdirSync(ROOT);
-  } catch {
-    return;
-  }
-  for (const run of runs) {
+  for (const run of entriesOf(ROOT)) {
     const dir = join(ROOT, run);
     let owner = 0;
     try {
       owner = Number.parseInt(readFileSync(join(dir, OWNER), 'utf8'), 10);
     } catch {
-      // No owner file: not ours to judge unless it is old; leave it.
+      // No owner file: not a run folder this code made; leave it.
       continue;
     }
     if (!Number.isInteger(owner) || owner <= 0 || !isAlive(owner)) await cleanRunDir(dir);
