@@ -8,7 +8,7 @@ export interface ServiceProcess {
   child: ChildProcess;
   /** Everything the process printed so far, one entry per line. */
   output: string[];
-  /** SIGTERM, then the exit code (or signal) once it exits; SIGKILL and reject after the bound. */
+  /** SIGTERM, then the exit code (or signal) once it exits; SIGKILL past the bound. */
   stop(options?: { timeoutMs?: number }): Promise<number | NodeJS.Signals>;
 }
 
@@ -53,11 +53,9 @@ export async function startServiceProcess(options: {
   const exited = new Promise<number | NodeJS.Signals>((resolve) => {
     child.once('close', (code, signal) => resolve(signal ?? code ?? 0));
   });
-  const closedEarly = new Promise<never>((_resolve, reject) => {
-    child.once('close', (code, signal) => {
-      if (url === undefined)
-        reject(new Error(`exited with ${signal ?? code}: ${output.join('\n')}`));
-    });
+  // Only raced against the start: once the service listens, its exit is stop()'s business.
+  const closedEarly = exited.then((how) => {
+    throw new Error(`exited with ${how}: ${output.join('\n')}`);
   });
   closedEarly.catch(() => {});
   try {
