@@ -38,8 +38,9 @@ export function onShutdownSignal(options: {
         }
       }
       logger.info('stopped');
-      // pino writes asynchronously; flush so the last lines are not lost to process.exit. Still
-      // under the deadline: a blocked stdout must not keep the process alive.
+      // createLogger's logger writes synchronously, but a logger passed in may buffer: flush so
+      // the last lines are not lost to process.exit. Still under the deadline: a blocked stdout
+      // must not keep the process alive.
       await new Promise<void>((resolve) => logger.flush(() => resolve()));
       clearTimeout(deadline);
       exit(failed ? 1 : exitCode);
