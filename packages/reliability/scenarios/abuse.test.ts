@@ -63,26 +63,25 @@ describe('HTTP and GraphQL abuse', () => {
     step('system up, load and liveness watchers running');
 
     // Slow clients first, so they hold their connections through everything else.
-    const slow = (port: number) => [
-      ...Array.from({ length: 20 }, () =>
+    const slowProducer = Promise.all([
+      ...repeat(20, () =>
         rawHttp({
-          port,
-          head: `POST ${port === producerPort ? producerGraphql : '/graphql'} HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 1000\r\n\r\n{`,
+          port: producerPort,
+          head: `POST ${producerGraphql} HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 1000\r\n\r\n{`,
           feed: (socket) => trickle(socket, ' ', 500),
           timeoutMs: 30_000,
         }),
       ),
-      ...Array.from({ length: 20 }, () =>
+      ...repeat(20, () =>
         rawHttp({
-          port,
+          port: producerPort,
           head: 'GET / HTTP/1.1\r\n',
-          feed: (s) => trickle(s, 'X-A: b\r\n', 500),
+          feed: (socket) => trickle(socket, 'X-A: b\r\n', 500),
           timeoutMs: 30_000,
         }),
       ),
-      ...Array.from({ length: 20 }, () => rawHttp({ port, head: '', timeoutMs: 30_000 })),
-    ];
-    const slowProducer = Promise.all(slow(producerPort));
+      ...repeat(20, () => rawHttp({ port: producerPort, head: '', timeoutMs: 30_000 })),
+    ]);
 
     const deep = `query { ${'login { user { '.repeat(12)} id ${'} } '.repeat(12)} }`;
     const producerCases: Record<string, [Promise<RawAnswer>[], Rejection]> = {
