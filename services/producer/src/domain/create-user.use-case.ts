@@ -65,11 +65,9 @@ export function createUserUseCase(deps: CreateUserDeps) {
 
 async function commitWithRetry(deps: CreateUserDeps, user: StoredUser, eventId: string) {
   for (let attempt = 1; ; attempt++) {
+    let committed: boolean;
     try {
-      if (await deps.store.commit(user)) return;
-      // Only possible if the publish outlasted the reservation, which the config forbids.
-      deps.logger.error({ userId: user.id, eventId }, 'reservation lost before commit');
-      throw new Error('reservation lost before commit');
+      committed = await deps.store.commit(user);
     } catch (error) {
       if (attempt >= COMMIT_ATTEMPTS) {
         deps.logger.error(
@@ -79,6 +77,12 @@ async function commitWithRetry(deps: CreateUserDeps, user: StoredUser, eventId: 
         throw error;
       }
       await new Promise((resolve) => setTimeout(resolve, 100 * 2 ** attempt));
+      continue;
     }
+    if (committed) return;
+    // Only possible if the publish outlasted the reservation, which the config forbids. Trying
+    // again cannot bring it back: only a Redis failure is retried.
+    deps.logger.error({ userId: user.id, eventId }, 'reservation lost before commit');
+    throw new Error('reservation lost before commit');
   }
 }
