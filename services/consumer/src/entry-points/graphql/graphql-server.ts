@@ -1,7 +1,6 @@
 import { ApolloServer } from '@apollo/server';
 import fastifyApollo from '@as-integrations/fastify';
-import armorMaxAliases from '@escape.tech/graphql-armor-max-aliases';
-import armorMaxDepth from '@escape.tech/graphql-armor-max-depth';
+import { graphqlLimitRules } from '@kafka-ecs/service-kit';
 import type { FastifyBaseLogger, FastifyInstance } from 'fastify';
 import type { GraphQLFormattedError, GraphQLSchema } from 'graphql';
 import { useServer } from 'graphql-ws/use/ws';
@@ -68,21 +67,7 @@ export async function mountGraphql(
     // aliased users(first: 100) in one request would all run).
     allowBatchedHttpRequests: false,
     parseOptions: { maxTokens: 2_000 },
-    validationRules: [
-      armorMaxDepth.maxDepthRule({
-        n: 8,
-        ignoreIntrospection: true,
-        // Report as a validation error (400) rather than throw, which Apollo would answer 500.
-        propagateOnRejection: false,
-        onReject: [(context, error) => context?.reportError(error)],
-      }),
-      armorMaxAliases.maxAliasesRule({
-        n: 10,
-        errorMessage: 'Query validation error: too many aliases.',
-        propagateOnRejection: false,
-        onReject: [(context, error) => context?.reportError(error)],
-      }),
-    ],
+    validationRules: graphqlLimitRules({ maxDepth: 8, maxAliases: 10, exposeLimits: true }),
   });
   await apollo.start();
   // Fastify's close already stops accepting and waits for in-flight requests; Apollo's drain

@@ -1,7 +1,6 @@
 import { ApolloServer } from '@apollo/server';
 import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
-import armorMaxAliases from '@escape.tech/graphql-armor-max-aliases';
-import armorMaxDepth from '@escape.tech/graphql-armor-max-depth';
+import { graphqlLimitRules } from '@kafka-ecs/service-kit';
 import type { Logger } from 'pino';
 import { createErrorFormatter } from './errors.ts';
 import { createResolvers, type UseCases } from './resolvers.ts';
@@ -42,23 +41,11 @@ export function createApolloServer(options: {
     // main.ts's ordered shutdown flushes the publisher; closing the app drains it instead.
     stopOnTerminationSignals: false,
     parseOptions: { maxTokens: settings.maxTokens },
-    validationRules: [
-      armorMaxDepth.maxDepthRule({
-        n: settings.maxDepth,
-        ignoreIntrospection: true,
-        exposeLimits: !settings.production,
-        // Report as a validation error (400) rather than throw, which Apollo would answer 500.
-        propagateOnRejection: false,
-        onReject: [(context, error) => context?.reportError(error)],
-      }),
-      armorMaxAliases.maxAliasesRule({
-        n: settings.maxAliases ?? 10,
-        exposeLimits: !settings.production,
-        errorMessage: 'Query validation error: too many aliases.',
-        propagateOnRejection: false,
-        onReject: [(context, error) => context?.reportError(error)],
-      }),
-    ],
+    validationRules: graphqlLimitRules({
+      maxDepth: settings.maxDepth,
+      maxAliases: settings.maxAliases ?? 10,
+      exposeLimits: !settings.production,
+    }),
     formatError: createErrorFormatter({
       logger: options.logger,
       production: settings.production,
