@@ -65,7 +65,11 @@ export interface RetryWorker {
 const JOB_ATTEMPTS = 1_000;
 const JOB_BACKOFF_CAP_MS = 30_000;
 
-export function createRetryQueue(deps: { connection: Redis; name: string }): RetryQueue {
+export function createRetryQueue(deps: {
+  connection: Redis;
+  name: string;
+  logger: Logger;
+}): RetryQueue {
   const queue = new Queue<RetryJobData>(deps.name, {
     connection: deps.connection,
     defaultJobOptions: {
@@ -76,6 +80,9 @@ export function createRetryQueue(deps: { connection: Redis; name: string }): Ret
       removeOnFail: false,
     },
   });
+  // Without a listener BullMQ writes each connection error to stderr with console.error. The
+  // connection is the caller's client, whose own listener already logs them: debug level here.
+  queue.on('error', (error) => deps.logger.debug({ err: error }, 'retry queue error (Redis)'));
   return {
     async schedule(retries) {
       if (retries.length === 0) return;

@@ -86,7 +86,7 @@ export function createRetrySystem(options: RetrySystemOptions): RetrySystem {
   });
   // BullMQ queue names may not contain ':'; group ids may.
   const queueName = `retry-${groupId.replace(/[^a-zA-Z0-9._-]/g, '_')}`;
-  const queue = createRetryQueue({ connection: options.redis, name: queueName });
+  const queue = createRetryQueue({ connection: options.redis, name: queueName, logger });
   const transactions = createTransactionalProducer({
     client: options.kafka,
     idPrefix: groupId,
