@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { freePort, uniqueName, waitFor } from '@kafka-ecs/testing';
-import { Kafka, logLevel } from 'kafkajs';
+import { Kafka, logLevel, type Producer } from 'kafkajs';
 import {
   ensureTopics,
   isAlive,
@@ -38,15 +38,40 @@ describe('a local three-broker cluster', () => {
       retry: { retries: 5, initialRetryTime: 100, maxRetryTime: 1_000 },
     });
     const admin = kafka.admin();
-    const producer = kafka.producer({ idempotent: true, allowAutoTopicCreation: false });
     const topic = 'new-user-created';
+    // After a failed send kafkajs's idempotent producer can be left with sequence numbers the
+    // broker refuses for good (OUT_OF_ORDER_SEQUENCE_NUMBER), so a failed send replaces it, as
+    // the project's publisher does (packages/kafka/src/publisher.ts).
+    let producer: Producer | undefined;
+    const send = async (n: number) => {
+      producer ??= kafka.producer({ idempotent: true, allowAutoTopicCreation: false });
+      const current = producer;
+      try {
+        await current.connect();
+        await current.send({
+          topic,
+          acks: -1,
+          messages: Array.from({ length: n }, (_, i) => ({ key: `k-${i}`, value: uniqueName() })),
+        });
+      } catch (error) {
+        producer = undefined;
+        await current.disconnect().catch(() => {});
+        throw error;
+      }
+    };
     const replicas = async () =>
       (await admin.fetchTopicMetadata({ topics: [topic] })).topics[0]?.partitions ?? [];
     try {
       await admin.connect();
-      expect((await admin.describeCluster()).brokers.map((b) => b.nodeId).sort()).toEqual([
-        1, 2, 3,
-      ]);
+      // Each node's metadata catches up on its own (see waitForBrokers), hence a bounded wait.
+      const listed = await waitFor(
+        async () => {
+          const ids = (await admin.describeCluster()).brokers.map((b) => b.nodeId).sort();
+          return ids.length === 3 ? ids : undefined;
+        },
+        { timeoutMs: 10_000, description: 'three brokers listed' },
+      );
+      expect(listed).toEqual([1, 2, 3]);
       await ensureTopics(cluster.brokers, 8, cluster.replicationFactor);
       const partitions = await replicas();
       expect(partitions).toHaveLength(8);
@@ -60,13 +85,6 @@ describe('a local three-broker cluster', () => {
       });
       expect(config.resources[0]?.configEntries[0]?.configValue).toBe('2');
 
-      await producer.connect();
-      const send = (n: number) =>
-        producer.send({
-          topic,
-          acks: -1,
-          messages: Array.from({ length: n }, (_, i) => ({ key: `k-${i}`, value: uniqueName() })),
-        });
       await send(50);
       const victim = cluster.nodes[0]?.nodeId ?? 1;
       await cluster.kill(victim);
@@ -85,7 +103,7 @@ describe('a local three-broker cluster', () => {
         description: 'the restarted broker back in every ISR',
       });
     } finally {
-      await producer.disconnect();
+      await producer?.disconnect();
       await admin.disconnect();
     }
     const pids = cluster.nodes.map((node) => node.pid()).filter((pid) => pid !== undefined);
@@ -107,7 +125,10 @@ describe('a local three-broker cluster', () => {
     );
     const env = { ...process.env, STACK_DIR: dir, KAFKA_CLUSTER_PORT: String(base) };
     const up = await runStackCli(['up', '--cluster'], env, 100_000);
-    expect(up.code).toBe(0);
+    expect({ code: up.code, stderr: up.code === 0 ? '' : up.stderr }).toEqual({
+      code: 0,
+      stderr: '',
+    });
     expect(up.stdout.trim()).toBe(
       `KAFKA_BROKERS=127.0.0.1:${base},127.0.0.1:${base + 2},127.0.0.1:${base + 4}`,
     );
