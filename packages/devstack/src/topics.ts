@@ -4,6 +4,7 @@ import { type Admin, Kafka, logLevel } from 'kafkajs';
 import { StackError } from './errors.ts';
 
 const LEADERS_TIMEOUT_MS = 30_000;
+const STABLE_ANSWERS = 3;
 
 // Not @kafka-ecs/kafka's ensureTopics: that package's own tests need this stack, so the stack
 // sits below it in the dependency graph. Both read the topics' settings from TOPIC_CONFIG.
@@ -54,7 +55,11 @@ export async function ensureTopics(
   }
 }
 
-/** Until every broker's metadata names a leader for each partition of `topics` (bounded). */
+/**
+ * Until the brokers' metadata names a leader for each partition of `topics` (bounded). kafkajs
+ * sends a metadata request to whichever broker it likes, so one answer does not speak for every
+ * broker: the answer must hold several times in a row, through a client seeded with each broker.
+ */
 async function waitForLeaders(brokers: string[], topics: string[]): Promise<void> {
   const deadline = Date.now() + LEADERS_TIMEOUT_MS;
   for (const broker of brokers) {
@@ -67,13 +72,14 @@ async function waitForLeaders(brokers: string[], topics: string[]): Promise<void
     }).admin();
     try {
       await admin.connect();
-      while (!(await knowsLeaders(admin, topics))) {
+      for (let inARow = 0; ; await sleep(100)) {
+        inARow = (await knowsLeaders(admin, topics)) ? inARow + 1 : 0;
+        if (inARow === STABLE_ANSWERS) break;
         if (Date.now() > deadline) {
           throw new StackError(
-            `${broker} knows no leaders for ${topics.join(', ')} ${LEADERS_TIMEOUT_MS / 1000} s after their creation`,
+            `the brokers (asked through ${broker}) did not all name leaders for ${topics.join(', ')} within ${LEADERS_TIMEOUT_MS / 1000} s of their creation`,
           );
         }
-        await sleep(100);
       }
     } finally {
       await admin.disconnect();
