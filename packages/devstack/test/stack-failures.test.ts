@@ -4,9 +4,8 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { freePort } from '@kafka-ecs/testing';
 import { StackError, stackSettings, stackUp } from '../src/index.ts';
-import { kafkaClasspath } from '../src/kafka-classpath.ts';
-import { kafkaPom } from '../src/paths.ts';
 import { isAlive } from '../src/processes.ts';
+import { primeClasspath } from './prime-classpath.ts';
 import { runStackCli } from './run-stack-cli.ts';
 
 /** A PATH with only Node on it, a fresh stack folder and free Kafka ports. */
@@ -56,9 +55,9 @@ describe('stack up, when something is wrong', () => {
   });
 
   it('when Java is missing, then the command exits 1 with one line saying how to install it', async () => {
-    // Resolve the classpath beforehand (Maven has the jars cached) so Java is the next need;
-    // that Maven run takes ~10 s on a quiet machine, hence the longer bound of this test.
-    await kafkaClasspath(kafkaPom(), join(dir, 'kafka', 'classpath.txt'));
+    // The classpath resolved beforehand, so Java is the next need. Priming runs Maven only if
+    // the shared cache is missing (~10 s quietly, more under load): hence this test's bound.
+    await primeClasspath(dir);
     const { code, stderr } = await runStackCli(['up'], await withoutJavaOrMaven(dir), 60_000);
     expect(code).toBe(1);
     expect(stderr.trim().split('\n').at(-1)).toMatch(
@@ -67,6 +66,10 @@ describe('stack up, when something is wrong', () => {
   }, 90_000);
 
   it('when the broker does not become ready in time, then it fails with its log and leaves no process behind', async () => {
+    // Without it, Maven would run for this fresh folder before the two JVMs (java -version,
+    // kafka-storage format), all under jest's default 30 s: too tight on a loaded machine.
+    // The bound below covers a cold Maven run of the priming.
+    await primeClasspath(dir);
     const settings = {
       ...stackSettings(),
       dir,
@@ -80,5 +83,5 @@ describe('stack up, when something is wrong', () => {
     expect(existsSync(pidFile)).toBe(true);
     expect(isAlive(Number(readFileSync(pidFile, 'utf8')))).toBe(false);
     expect(readdirSync(join(dir, 'kafka'))).toContain('kafka.log');
-  });
+  }, 90_000);
 });
