@@ -45,7 +45,15 @@ describe('createPublisher', () => {
     );
     expect(batches.reduce((sum, batch) => sum + batch.records, 0)).toBe(300);
     expect(batches.length).toBeLessThan(10);
-    expect(await publisher.isReady()).toBe(true);
+    // One probe is bounded at 900 ms (connect + metadata) so that /ready answers fast; on a
+    // loaded machine a first admin connection can take longer than that, so probe until one
+    // answers rather than trust a single try.
+    expect(
+      await waitFor(() => publisher.isReady(), {
+        timeoutMs: 10_000,
+        description: 'the publisher ready with its broker up',
+      }),
+    ).toBe(true);
 
     const kafka = new Kafka({ brokers: kafkaBrokers, logLevel: logLevel.NOTHING });
     const admin = kafka.admin();
