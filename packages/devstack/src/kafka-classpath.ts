@@ -1,6 +1,6 @@
 import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { StackError } from './errors.ts';
 
@@ -17,7 +17,9 @@ export async function kafkaClasspath(pom: string, cacheFile: string): Promise<st
   if (cached) return cached;
 
   mkdirSync(dirname(cacheFile), { recursive: true });
-  const outputFile = `${cacheFile}.tmp`;
+  // Per process, and the cache is written by rename: concurrent cold starts (two test files, a
+  // benchmark) never read one another's half-written file.
+  const outputFile = `${cacheFile}.${process.pid}.tmp`;
   await runMaven([
     '-B',
     '-q',
@@ -30,7 +32,8 @@ export async function kafkaClasspath(pom: string, cacheFile: string): Promise<st
   if (!classpath.includes('kafka_2.13')) {
     throw new StackError(`Maven resolved no Kafka jars from ${pom}`);
   }
-  writeFileSync(cacheFile, `${pomHash}\n${classpath}\n`);
+  writeFileSync(outputFile, `${pomHash}\n${classpath}\n`);
+  renameSync(outputFile, cacheFile);
   return classpath;
 }
 
