@@ -14,7 +14,10 @@ import { readTopic } from './support/read-topic.ts';
 describe('published events', () => {
   let producer: TestProducer;
   beforeEach(async () => {
-    producer = await startTestProducer();
+    // These tests are about the events, not the publish bound (unavailable.test.ts is): a
+    // broker that stalls for a few seconds under the 1,000 creates must not turn into
+    // SERVICE_UNAVAILABLE.
+    producer = await startTestProducer({ publishTimeoutMs: 10_000 });
   });
   afterEach(async () => {
     await producer.close();
