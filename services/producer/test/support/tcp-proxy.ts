@@ -21,7 +21,22 @@ export function createTcpProxy(options: { port: number; target: { host: string; 
         }
         client.pipe(upstream).pipe(client);
       });
-      await new Promise<void>((resolve) => server?.listen(options.port, '127.0.0.1', resolve));
+      // The port was free when the test picked it and may have been taken since: a clear
+      // failure of the test, not an uncaught 'error' event.
+      const listening = server;
+      await new Promise<void>((resolve, reject) => {
+        const failed = (error: Error) =>
+          reject(
+            new Error(`tcp proxy could not listen on 127.0.0.1:${options.port}: ${error.message}`, {
+              cause: error,
+            }),
+          );
+        listening.once('error', failed);
+        listening.listen(options.port, '127.0.0.1', () => {
+          listening.off('error', failed);
+          resolve();
+        });
+      });
     },
     async stop() {
       for (const socket of sockets) socket.destroy();
