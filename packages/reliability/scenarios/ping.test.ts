@@ -47,22 +47,60 @@ async function rss(url: string): Promise<number> {
   );
 }
 
-/** Something else listening on the producer's port: an HTTP handler or a raw TCP one. */
+/** What the consumer's /ping asks the producer for. */
+const PING_WHAT_PATH = '/producer-svc/ping-what';
+
+interface Impostor {
+  /** How many /ping-what requests got the bad answer (an HTTP impostor's only). */
+  pingsServed(): number;
+  close(): Promise<void>;
+}
+
+/**
+ * Something else listening on the producer's port: an HTTP handler or a raw TCP one. An HTTP
+ * impostor gives its bad answer only to /ping-what and a quick 503 to everything else: the
+ * scenario's load keeps POSTing mutations to this port, and a huge or endless body (or a
+ * redirect to the internet) for each of those would load this jest process, which also times
+ * the /ping answers, rather than the consumer under test.
+ */
 async function impostor(
   port: number,
   handler: { http: HttpHandler } | { tcp: (socket: Socket) => void },
-): Promise<() => Promise<void>> {
+): Promise<Impostor> {
+  let pingsServed = 0;
   const server: Server | TcpServer =
-    'http' in handler ? createHttpServer(handler.http) : createTcpServer(handler.tcp);
+    'http' in handler
+      ? createHttpServer((request, response) => {
+          if (request.url === PING_WHAT_PATH) {
+            pingsServed += 1;
+            return handler.http(request, response);
+          }
+          response.writeHead(503, { 'content-type': 'text/plain' });
+          response.end('an impostor: only /ping-what is answered here');
+        })
+      : createTcpServer(handler.tcp);
   const sockets = new Set<Socket>();
   server.on('connection', (socket: Socket) => {
     sockets.add(socket);
     socket.on('close', () => sockets.delete(socket));
   });
-  await new Promise<void>((resolve) => server.listen(port, '127.0.0.1', resolve));
-  return async () => {
-    for (const socket of sockets) socket.destroy();
-    await new Promise((resolve) => server.close(resolve));
+  // The producer's port was free a moment ago; if something took it, say so rather than throw
+  // an uncaught 'error' event.
+  await new Promise<void>((resolve, reject) => {
+    const failed = (error: Error) =>
+      reject(new Error(`impostor could not listen on 127.0.0.1:${port}: ${error.message}`));
+    server.once('error', failed);
+    server.listen(port, '127.0.0.1', () => {
+      server.off('error', failed);
+      resolve();
+    });
+  });
+  return {
+    pingsServed: () => pingsServed,
+    async close() {
+      for (const socket of sockets) socket.destroy();
+      await new Promise((resolve) => server.close(resolve));
+    },
   };
 }
 
@@ -103,7 +141,8 @@ describe('/ping when the producer misbehaves', () => {
     // Impostors on the producer's port.
     const answers: Record<string, PingAnswer> = {};
     const memory: Record<string, number> = {};
-    const cases: [string, () => Promise<() => Promise<void>>][] = [
+    const pingsServed: Record<string, number> = {};
+    const cases: [string, () => Promise<Impostor>][] = [
       [
         'not HTTP',
         () =>
@@ -170,10 +209,11 @@ describe('/ping when the producer misbehaves', () => {
       ],
     ];
     for (const [name, start] of cases) {
-      const close = await start();
+      const { close, pingsServed: served } = await start();
       try {
         const before = await rss(consumer.url);
         answers[name] = await ping(consumer.url);
+        pingsServed[name] = served();
         memory[name] = (await rss(consumer.url)) - before;
       } finally {
         step(`impostor: ${name} ${JSON.stringify(answers[name])} rss +${memory[name]} MiB`);
@@ -216,6 +256,9 @@ describe('/ping when the producer misbehaves', () => {
       }),
     });
     expect([502, 504]).toContain(answers['huge body']?.status);
+    // Each HTTP impostor's bad answer went to what /ping asks for, not the 503 of other paths.
+    const unasked = Object.keys(pingsServed).filter((name) => pingsServed[name] === 0);
+    expect(unasked).toEqual(['not HTTP']);
     // Never a hang: every answer within the bound plus the request's own overhead.
     for (const answer of all) expect(answer.ms).toBeLessThan(PING_TIMEOUT_MS + 700);
     expect(live.status).toBe(200);
