@@ -98,23 +98,31 @@ export function consumerEnv(stack: {
   };
 }
 
-/** The partitions a consumer owns (`topic:partition`), from its latest `joined consumer group` line. */
+/**
+ * The partitions a consumer owns (`topic:partition`) in its main group (its env's
+ * `CONSUMER_GROUP_ID`), from its latest `joined consumer group` line for that group. Each
+ * instance also joins `<group>.retry` and `<group>.dead-letters` and logs the same line for
+ * them, so the last such line alone may be another group's.
+ */
 export function assignment(consumer: ServiceHandle): string[] {
+  const groupId = consumer.env.CONSUMER_GROUP_ID;
   const last = consumer
     .current()
     .output.filter((line) => line.includes('joined consumer group'))
+    .map((line) => JSON.parse(line) as { groupId?: string; assignment: Record<string, number[]> })
+    .filter((entry) => entry.groupId === groupId)
     .at(-1);
   if (!last) return [];
-  const owned = (JSON.parse(last) as { assignment: Record<string, number[]> }).assignment;
-  return Object.entries(owned).flatMap(([topic, partitions]) =>
+  return Object.entries(last.assignment).flatMap(([topic, partitions]) =>
     partitions.map((partition) => `${topic}:${partition}`),
   );
 }
 
 /**
- * Waits until the running instances share the group's partitions: each owns some, none twice,
- * and every topic they consume is covered in full (`partitions` each). Robust to the group
- * consuming more topics than the event ones.
+ * Waits until the running instances share their main group's partitions (see `assignment`):
+ * each owns some, none twice, and every topic they consume is covered in full (`partitions`
+ * each). Robust to the group consuming more topics than the event ones; the retry and
+ * dead-letter groups are not counted.
  */
 export async function waitForAssignment(
   consumers: ServiceHandle[],

@@ -9,13 +9,19 @@ import {
   userCreated,
 } from './support/harness.ts';
 
-/** The partitions an instance owns, from its latest `joined consumer group` log line. */
-const latestAssignment = (instance: ServiceProcess): number => {
-  const joins = instance.output.filter((line) => line.includes('joined consumer group'));
-  const last = joins.at(-1);
+/**
+ * The partitions an instance owns in the group `groupId`, from its latest `joined consumer group`
+ * log line for that group. Each instance also joins `<group>.retry` and `<group>.dead-letters`
+ * and logs the same line for them, so the last such line alone may be another group's.
+ */
+const latestAssignment = (instance: ServiceProcess, groupId: string): number => {
+  const last = instance.output
+    .filter((line) => line.includes('joined consumer group'))
+    .map((line) => JSON.parse(line) as { groupId?: string; assignment: Record<string, number[]> })
+    .filter((entry) => entry.groupId === groupId)
+    .at(-1);
   if (!last) return 0;
-  const assignment = JSON.parse(last).assignment as Record<string, number[]>;
-  return Object.values(assignment).reduce((sum, partitions) => sum + partitions.length, 0);
+  return Object.values(last.assignment).reduce((sum, partitions) => sum + partitions.length, 0);
 };
 
 describe('consumer scale-out', () => {
@@ -37,8 +43,9 @@ describe('consumer scale-out', () => {
     try {
       await waitFor(
         () =>
-          instances.every((instance) => latestAssignment(instance) > 0) &&
-          instances.reduce((sum, instance) => sum + latestAssignment(instance), 0) === 16,
+          instances.every((instance) => latestAssignment(instance, iso.groupId) > 0) &&
+          instances.reduce((sum, instance) => sum + latestAssignment(instance, iso.groupId), 0) ===
+            16,
         {
           timeoutMs: 30_000,
           description: 'every instance owning partitions',
@@ -75,7 +82,9 @@ describe('consumer scale-out', () => {
       // The survivors took over the dead member's partitions.
       await waitFor(
         () =>
-          instances.slice(1).reduce((sum, instance) => sum + latestAssignment(instance), 0) === 16,
+          instances
+            .slice(1)
+            .reduce((sum, instance) => sum + latestAssignment(instance, iso.groupId), 0) === 16,
       );
     } finally {
       await producer.disconnect();
