@@ -84,7 +84,12 @@ describe('retries and dead letters', () => {
       description: 'the dead letter',
     });
     // Every failure goes through the side topic (the last one too: its consumer decides on the
-    // dead letter); the dead letter carries the 4th.
+    // dead letter); the dead letter carries the 4th. The retry-topic follower reads on its own,
+    // so it may not have fetched the 4th yet when the dead-letter follower has its record.
+    await waitFor(() => retries.records.length >= 4, {
+      timeoutMs: 10_000,
+      description: 'the four retry records',
+    });
     expect(retries.records.map((record) => record.headers[H.attempt])).toEqual([
       '1',
       '2',
