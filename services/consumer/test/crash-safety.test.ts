@@ -7,6 +7,7 @@ import {
   createTopics,
   graphql,
   isolation,
+  PROBE_TIMEOUT_MS,
   processEnv,
   publish,
   userCreated,
@@ -71,7 +72,11 @@ describe('crash safety of the failure path', () => {
         // have been written by now.
         await waitFor(
           async () => {
-            const metrics = await (await fetch(`${second.url}/metrics`)).text();
+            const metrics = await (
+              await fetch(`${second.url}/metrics`, {
+                signal: AbortSignal.timeout(PROBE_TIMEOUT_MS),
+              })
+            ).text();
             const stats = await graphql<{ retryStats: { pending: number } }>(
               second.url,
               '{ retryStats { pending } }',

@@ -2,6 +2,10 @@ import { EVENT_TOPICS } from '@kafka-ecs/events';
 import { startServiceProcess, uniqueName, waitFor } from '@kafka-ecs/testing';
 import { graphql, isolation, rawKafka, startTestConsumer, USER_FIELDS } from './support/harness.ts';
 
+// The producer's mutations publish to Kafka, which it bounds at PUBLISH_TIMEOUT_MS (5 s by
+// default): the client waits longer than that, so a slow but successful publish is not cut off.
+const PRODUCER_MUTATION_TIMEOUT_MS = 15_000;
+
 describe('producer to consumer', () => {
   it('when a user is created and logs in through the producer, then the consumer view shows them', async () => {
     // The producer publishes to the contract topics, shared with other runs: start this test's
@@ -38,6 +42,7 @@ describe('producer to consumer', () => {
             firstName: 'Ada',
           },
         },
+        PRODUCER_MUTATION_TIMEOUT_MS,
       );
       expect(created.errors).toBeUndefined();
       const id = created.data?.createUser.id as string;
@@ -48,6 +53,7 @@ describe('producer to consumer', () => {
           u: username,
           p: 'correct horse battery staple',
         },
+        PRODUCER_MUTATION_TIMEOUT_MS,
       );
       expect(login.errors).toBeUndefined();
 

@@ -9,6 +9,7 @@ import {
   graphql,
   type Isolation,
   isolation,
+  PROBE_TIMEOUT_MS,
   publish,
   startTestConsumer,
   tokenIssued,
@@ -223,13 +224,18 @@ describe('consumer view', () => {
     expect(metrics).toMatch(/consumer_batch_duration_seconds_count/);
     await waitFor(async () =>
       /consumer_lag\{topic="[^"]+",partition="\d+"\} 0/.test(
-        await (await fetch(`${service.url}/metrics`)).text(),
+        await (
+          await fetch(`${service.url}/metrics`, { signal: AbortSignal.timeout(PROBE_TIMEOUT_MS) })
+        ).text(),
       ),
     );
   });
 
   it('when the group has joined and Redis answers, then /ready is 200', async () => {
-    await waitFor(async () => (await fetch(`${service.url}/ready`)).status === 200, {
+    const ready = async () =>
+      (await fetch(`${service.url}/ready`, { signal: AbortSignal.timeout(PROBE_TIMEOUT_MS) }))
+        .status === 200;
+    await waitFor(ready, {
       description: 'ready',
     });
     expect(service.consumer.assignment()).toEqual({

@@ -177,16 +177,25 @@ export function tokenIssued(userId: string, issuedAt: Date = new Date()) {
   });
 }
 
-/** POSTs a GraphQL operation over real HTTP. */
+/**
+ * The bound on one HTTP request a test makes to a local service. A probe inside `waitFor` that
+ * hung would run into jest's timeout and hide the wait's description; bounded, it fails (and is
+ * retried by `waitFor`) instead.
+ */
+export const PROBE_TIMEOUT_MS = 5_000;
+
+/** POSTs a GraphQL operation over real HTTP, bounded by `timeoutMs`. */
 export async function graphql<T = Record<string, unknown>>(
   url: string,
   query: string,
   variables: Record<string, unknown> = {},
+  timeoutMs = PROBE_TIMEOUT_MS,
 ): Promise<{ data?: T; errors?: { message: string; extensions?: { code?: string } }[] }> {
   const response = await fetch(`${url}/graphql`, {
     method: 'POST',
     headers: { 'content-type': 'application/json' },
     body: JSON.stringify({ query, variables }),
+    signal: AbortSignal.timeout(timeoutMs),
   });
   return (await response.json()) as never;
 }
