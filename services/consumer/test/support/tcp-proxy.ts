@@ -19,8 +19,24 @@ export async function startTcpProxy(target: { host: string; port: number }) {
       }
       client.pipe(upstream).pipe(client);
     });
-    await new Promise<void>((resolve) => server?.listen(port, '127.0.0.1', resolve));
-    port = (server.address() as AddressInfo).port;
+    const listening = server;
+    // `restore` listens again on the port the clients know; if something else took it meanwhile
+    // (EADDRINUSE), say so as a rejection instead of an unhandled 'error' event and a promise
+    // that never settles.
+    await new Promise<void>((resolve, reject) => {
+      const failed = (error: Error) =>
+        reject(
+          new Error(`tcp proxy: cannot listen on 127.0.0.1:${port}: ${error.message}`, {
+            cause: error,
+          }),
+        );
+      listening.once('error', failed);
+      listening.listen(port, '127.0.0.1', () => {
+        listening.off('error', failed);
+        resolve();
+      });
+    });
+    port = (listening.address() as AddressInfo).port;
   };
   const cut = async () => {
     for (const socket of sockets) socket.destroy();
