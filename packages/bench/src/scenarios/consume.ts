@@ -43,7 +43,7 @@ export const consumeScenario: Scenario = {
       );
       let rate = Number.NaN;
       try {
-        const joinedAt = await waitFor(() => joinTime(consumer.output), {
+        const joinedAt = await waitFor(() => joinTime(consumer.output, groupId), {
           timeoutMs: 30_000,
           description: 'consumer joined its group',
         });
@@ -127,12 +127,19 @@ async function fill(context: BenchContext): Promise<{ topic: string; records: nu
   return context.filled;
 }
 
-/** The time (epoch ms) of the consumer's "joined consumer group" log line, once it is there. */
-function joinTime(output: readonly string[]): number | undefined {
-  const line = output.find((entry) => entry.includes('"joined consumer group"'));
-  if (!line) return undefined;
-  const time = Date.parse((JSON.parse(line) as { time?: string }).time ?? '');
-  return Number.isFinite(time) ? time : undefined;
+/**
+ * The time (epoch ms) of the consumer's "joined consumer group" log line for `groupId`, once it
+ * is there (the consumer logs the same line for its `.retry` and `.dead-letters` groups).
+ */
+function joinTime(output: readonly string[], groupId: string): number | undefined {
+  for (const entry of output) {
+    if (!entry.includes('"joined consumer group"')) continue;
+    const line = JSON.parse(entry) as { time?: string; groupId?: string };
+    if (line.groupId !== groupId) continue;
+    const time = Date.parse(line.time ?? '');
+    return Number.isFinite(time) ? time : undefined;
+  }
+  return undefined;
 }
 
 /** Users in the consumer's active view (its users index). */
