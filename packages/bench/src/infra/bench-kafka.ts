@@ -48,6 +48,29 @@ export function createBenchKafka(brokers: string[]) {
     return new Map(offsets.map(({ partition, high }) => [partition, BigInt(high)]));
   };
 
+  /**
+   * Deletes groups, where a group that does not exist (never joined, or gone already) is not a
+   * failure: the run registers the consumers' `.retry` and `.dead-letters` groups whether or not
+   * they ever ran. Any other answer (a group still in use, an unreachable coordinator) throws.
+   */
+  const deleteGroupsIfPresent = async (groups: string[]) => {
+    await ready();
+    try {
+      await admin.deleteGroups(groups);
+    } catch (error) {
+      const answers = (error as { groups?: { groupId: string; error?: { type?: string } }[] })
+        .groups;
+      if (!answers) throw error;
+      const failed = answers.filter((answer) => answer.error?.type !== 'GROUP_ID_NOT_FOUND');
+      if (failed.length > 0) {
+        const which = failed.map((answer) => `${answer.groupId} (${answer.error?.type})`);
+        throw new Error(`could not delete groups: ${which.join(', ')}`, { cause: error });
+      }
+    }
+  };
+  /** Readers' groups whose deletion failed when they stopped: retried with the run's groups. */
+  const undeletedReaders = new Set<string>();
+
   /** Commits `offsets` for a group no member runs yet: where it will start reading. */
   const setGroupOffsets = async (groupId: string, topic: string, offsets: PartitionOffsets) => {
     await ready();
@@ -86,10 +109,12 @@ export function createBenchKafka(brokers: string[]) {
       await ready();
       await admin.deleteTopics({ topics, timeout: 30_000 });
     },
+    /** Deletes the run's groups (and any reader's group left over); missing ones are fine. */
     async deleteGroups(groups: string[]) {
-      if (groups.length === 0) return;
-      await ready();
-      await admin.deleteGroups(groups).catch(() => {});
+      const all = [...new Set([...groups, ...undeletedReaders])];
+      if (all.length === 0) return;
+      await deleteGroupsIfPresent(all);
+      undeletedReaders.clear();
     },
     endOffsets,
     /**
@@ -162,9 +187,14 @@ export function createBenchKafka(brokers: string[]) {
           }
           return true;
         },
+        /** Never throws (it runs in `finally`); a group it cannot delete is retried at cleanup. */
         async stop() {
-          await consumer.disconnect().catch(() => {});
-          await admin.deleteGroups([groupId]).catch(() => {});
+          try {
+            await consumer.disconnect();
+            await deleteGroupsIfPresent([groupId]);
+          } catch {
+            undeletedReaders.add(groupId);
+          }
         },
       };
     },
