@@ -3,6 +3,7 @@
 // composition root: reads argv and the environment, talks to the consumer over HTTP.
 import { createWriteStream } from 'node:fs';
 import { resolve } from 'node:path';
+import { pipeline } from 'node:stream/promises';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { type Command, parseCommand, USAGE } from './args.ts';
 import {
@@ -52,27 +53,42 @@ async function run(command: Command, client: DeadLetterClient): Promise<ExitCode
           console.log(`${name.padEnd(14)}${value}`);
       return ExitCode.ok;
     }
-    case 'export': {
-      // Relative to where the operator ran `pnpm dlq`, not to this package.
-      const out: NodeJS.WritableStream = command.out
-        ? createWriteStream(resolve(process.env.INIT_CWD ?? process.cwd(), command.out))
-        : process.stdout;
-      let count = 0;
-      // Whole records a page at a time: one request per 100 dead letters.
-      for await (const page of pages(client, command.filters, command.limit, true)) {
-        for (const letter of page.nodes) {
-          const line = `${JSON.stringify(letter)}\n`;
-          if (!out.write(line)) await new Promise<void>((done) => out.once('drain', () => done()));
-          count += 1;
-        }
-      }
-      if (out !== process.stdout) await new Promise<void>((done) => out.end(() => done()));
-      console.error(`exported ${count} dead letter(s)${command.out ? ` to ${command.out}` : ''}`);
-      return ExitCode.ok;
-    }
+    case 'export':
+      return exportLines(command, client);
     case 'replay':
       return replay(command, client);
   }
+}
+
+async function exportLines(
+  command: Extract<Command, { name: 'export' }>,
+  client: DeadLetterClient,
+): Promise<ExitCodeValue> {
+  let count = 0;
+  // Whole records a page at a time: one request per 100 dead letters.
+  async function* lines() {
+    for await (const page of pages(client, command.filters, command.limit, true)) {
+      for (const letter of page.nodes) {
+        yield `${JSON.stringify(letter)}\n`;
+        count += 1;
+      }
+    }
+  }
+  // Relative to where the operator ran `pnpm dlq`, not to this package.
+  const path = command.out && resolve(process.env.INIT_CWD ?? process.cwd(), command.out);
+  try {
+    // pipeline keeps to the destination's pace and turns a file that cannot be opened or
+    // written into a rejection here (a bare stream would crash on an unhandled 'error').
+    await pipeline(lines(), path ? createWriteStream(path) : process.stdout, { end: !!path });
+  } catch (error) {
+    if (error instanceof CliError) throw error;
+    // stdout closed by its reader (`| head`): it has what it wanted.
+    if (!path && (error as NodeJS.ErrnoException).code === 'EPIPE') return ExitCode.ok;
+    if (!path) throw error;
+    throw new CliError(`cannot write ${command.out}: ${(error as Error).message}`, ExitCode.usage);
+  }
+  console.error(`exported ${count} dead letter(s)${command.out ? ` to ${command.out}` : ''}`);
+  return ExitCode.ok;
 }
 
 async function replay(
