@@ -85,9 +85,10 @@ export function createBenchKafka(brokers: string[]) {
   };
 
   return {
+    /** Creates the run's topics in one request; `configs` holds per-topic settings, by name. */
     async createTopics(
       topics: string[],
-      options: { partitions?: number; config?: Record<string, string> } = {},
+      options: { partitions?: number; configs?: Record<string, Record<string, string>> } = {},
     ) {
       await ready();
       await admin.createTopics({
@@ -96,7 +97,7 @@ export function createBenchKafka(brokers: string[]) {
           topic,
           numPartitions: options.partitions ?? 8,
           replicationFactor: 1,
-          configEntries: Object.entries(options.config ?? {}).map(([name, value]) => ({
+          configEntries: Object.entries(options.configs?.[topic] ?? {}).map(([name, value]) => ({
             name,
             value,
           })),

@@ -83,10 +83,11 @@ async function retryRun(context: BenchContext, runTag: string) {
     deadLetter: `bench-retry-dlq-${runTag}`,
   };
   context.cleanup.topics.push(topics.input, topics.retry, topics.deadLetter);
-  await context.kafka.createTopics([topics.input]);
-  await context.kafka.createTopics([topics.retry], { config: TOPIC_CONFIG[Topics.retry] });
-  await context.kafka.createTopics([topics.deadLetter], {
-    config: TOPIC_CONFIG[Topics.deadLetter],
+  await context.kafka.createTopics([topics.input, topics.retry, topics.deadLetter], {
+    configs: {
+      [topics.retry]: TOPIC_CONFIG[Topics.retry],
+      [topics.deadLetter]: TOPIC_CONFIG[Topics.deadLetter],
+    },
   });
   const groupId = `bench-retry-${runTag}`;
   const usernamePrefix = `rf-${runTag}-`;
