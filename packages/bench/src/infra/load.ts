@@ -16,7 +16,7 @@ export interface LoadOptions {
   onResponse?: (status: number, body: string) => void;
   /** A 2xx answer whose body fails this counts as a mismatch. */
   verifyBody?: (body: string) => boolean;
-  /** Hard bound on the whole run: autocannon is stopped then. */
+  /** Hard bound on the whole run: autocannon is stopped then, and the run fails. */
   maxMs: number;
 }
 
@@ -32,10 +32,12 @@ export interface LoadResult {
   requestsPerSecond: number;
   p50Ms: number;
   p99Ms: number;
-  stoppedByBound: boolean;
 }
 
-/** One autocannon run (HTTP/1.1 keep-alive, no pipelining), summarized. */
+/**
+ * One autocannon run (HTTP/1.1 keep-alive, no pipelining), summarized. Rejected when it is
+ * still running at `maxMs`: its figures would then be those of a cut-short run.
+ */
 export async function runLoad(options: LoadOptions): Promise<LoadResult> {
   const request: autocannon.Request = { method: options.method ?? 'GET' };
   if (options.body) {
@@ -67,6 +69,11 @@ export async function runLoad(options: LoadOptions): Promise<LoadResult> {
   try {
     const result = await instance;
     const responses = result['2xx'] + result.non2xx;
+    if (stoppedByBound) {
+      throw new Error(
+        `load on ${options.url} still running at its ${options.maxMs} ms bound: stopped after ${responses} answers`,
+      );
+    }
     const extra = result as unknown as { mismatches?: number };
     return {
       responses,
@@ -79,7 +86,6 @@ export async function runLoad(options: LoadOptions): Promise<LoadResult> {
       requestsPerSecond: responses / result.duration,
       p50Ms: result.latency.p50,
       p99Ms: result.latency.p99,
-      stoppedByBound,
     };
   } finally {
     clearTimeout(bound);
