@@ -1,7 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { fastifyApolloHandler } from '@as-integrations/fastify';
 import {
-  type HttpClientLimits,
   httpClientLimits,
   type ReadinessCheck,
   registerHealthRoutes,
@@ -20,8 +19,6 @@ export interface ProducerAppSettings extends GraphqlSettings {
   /** Serve the GraphQL IDE to browsers. */
   ide: boolean;
   bodyLimitBytes: number;
-  /** Bounds on slow clients (a request trickled in, an idle connection). @defaultValue 10 s each */
-  clientLimits?: HttpClientLimits;
 }
 
 export interface ProducerAppDeps {
@@ -45,7 +42,8 @@ export async function buildProducerApp(deps: ProducerAppDeps): Promise<FastifyIn
     loggerInstance: deps.logger as FastifyBaseLogger,
     logController: new LogController({ disableRequestLogging: true }),
     bodyLimit: deps.settings.bodyLimitBytes,
-    ...httpClientLimits(deps.settings.clientLimits),
+    // A client trickling its headers or body is cut after 10 s (408), not held forever.
+    ...httpClientLimits(),
     genReqId: (request) => {
       const given = request.headers['x-request-id'];
       return typeof given === 'string' && REQUEST_ID.test(given) ? given : randomUUID();

@@ -11,12 +11,13 @@ export interface GraphqlSettings {
   introspection: boolean;
   maxDepth: number;
   maxTokens: number;
-  /**
-   * Most aliases in one operation, fragments included. Without it one request of a few KB runs
-   * dozens of aliased createUser (a password hash and an event each). @defaultValue 10
-   */
-  maxAliases?: number;
 }
+
+/**
+ * Most aliases in one operation, fragments included. Without it one request of a few KB runs
+ * dozens of aliased createUser (a password hash and an event each).
+ */
+const MAX_ALIASES = 10;
 
 /**
  * Apollo Server with the limits a public endpoint needs: nesting depth and aliases (validation
@@ -43,7 +44,7 @@ export function createApolloServer(options: {
     parseOptions: { maxTokens: settings.maxTokens },
     validationRules: graphqlLimitRules({
       maxDepth: settings.maxDepth,
-      maxAliases: settings.maxAliases ?? 10,
+      maxAliases: MAX_ALIASES,
       exposeLimits: !settings.production,
     }),
     formatError: createErrorFormatter({
