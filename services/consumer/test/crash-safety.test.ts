@@ -11,6 +11,7 @@ import {
   processEnv,
   publish,
   userCreated,
+  viewedUser,
 } from './support/harness.ts';
 import { followTopic } from './support/topic-reader.ts';
 
@@ -102,12 +103,7 @@ describe('crash safety of the failure path', () => {
           [H.attempt]: '3',
           [H.deadLetterReason]: 'exhausted',
         });
-        const steadyUser = await graphql<{ user: { username: string } | null }>(
-          second.url,
-          'query($id: ID!) { user(id: $id) { username } }',
-          { id: steady.data.id },
-        );
-        expect(steadyUser.data?.user).toEqual({ username: 'steady-crash' });
+        expect(await viewedUser(second.url, steady.data.id)).toEqual({ username: 'steady-crash' });
       } finally {
         await deadLetters.stop();
       }

@@ -16,6 +16,7 @@ import {
   publish,
   startTestConsumer,
   userCreated,
+  viewedUser,
 } from './support/harness.ts';
 
 const CLI = `${import.meta.dirname}/../../../packages/dlq-cli/src/main.ts`;
@@ -134,12 +135,7 @@ describe('the dead-letter command line (pnpm dlq)', () => {
     const after = await dlq(['list', '--topic', iso.userTopic, '--json'], env);
     expect(JSON.parse(after.stdout).totalCount).toBe(0);
     for (const user of users) {
-      const view = await graphql<{ user: { username: string } | null }>(
-        service.url,
-        'query($id: ID!) { user(id: $id) { username } }',
-        { id: user.data.id },
-      );
-      expect(view.data?.user?.username).toBe(user.data.username);
+      expect((await viewedUser(service.url, user.data.id))?.username).toBe(user.data.username);
     }
   });
 });

@@ -4,11 +4,11 @@ import type { Producer } from 'kafkajs';
 import {
   connectProducer,
   createTopics,
-  graphql,
   type Isolation,
   isolation,
   startTestConsumer,
   userCreated,
+  viewedUser,
 } from './support/harness.ts';
 import { followTopic } from './support/topic-reader.ts';
 
@@ -81,14 +81,7 @@ describe('poison records', () => {
       });
 
       await waitFor(
-        async () =>
-          (
-            await graphql<{ user: { username: string } | null }>(
-              service.url,
-              'query($id: ID!) { user(id: $id) { username } }',
-              { id: key },
-            )
-          ).data?.user?.username === 'healthy-after-poison',
+        async () => (await viewedUser(service.url, key))?.username === 'healthy-after-poison',
         { timeoutMs: 30_000, description: 'the healthy event behind the poison' },
       );
       await waitFor(() => deadLetters.records.length >= poison.length, {

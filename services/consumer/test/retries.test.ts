@@ -13,6 +13,7 @@ import {
   isolation,
   startTestConsumer,
   userCreated,
+  viewedUser,
 } from './support/harness.ts';
 import { followTopic } from './support/topic-reader.ts';
 
@@ -57,14 +58,7 @@ describe('retries and dead letters', () => {
     return { event, partition: meta?.partition as number, offset: meta?.baseOffset as string };
   }
 
-  const userById = async (id: string) =>
-    (
-      await graphql<{ user: { username: string } | null }>(
-        (service as Service).url,
-        'query($id: ID!) { user(id: $id) { username } }',
-        { id },
-      )
-    ).data?.user;
+  const userById = (id: string) => viewedUser((service as Service).url, id);
 
   it('when a handler always fails, then the record is dead-lettered after exactly RETRY_MAX_ATTEMPTS attempts, each on schedule, with the contract headers', async () => {
     const policy = { maxAttempts: 4, backoffMs: 300, factor: 2, maxBackoffMs: 5_000 };

@@ -200,5 +200,15 @@ export async function graphql<T = Record<string, unknown>>(
   return (await response.json()) as never;
 }
 
+/** The view's user `id` as GraphQL answers it: null when the view has none. */
+export async function viewedUser(url: string, id: string) {
+  const result = await graphql<{ user: { username: string } | null }>(
+    url,
+    'query($id: ID!) { user(id: $id) { username } }',
+    { id },
+  );
+  return result.data?.user;
+}
+
 export const USER_FIELDS =
   'id username email firstName lastName createdAt tokensIssued lastTokenIssuedAt';
