@@ -7,7 +7,7 @@ import {
   createTopics,
   graphql,
   isolation,
-  PROBE_TIMEOUT_MS,
+  probe,
   processEnv,
   publish,
   userCreated,
@@ -73,11 +73,7 @@ describe('crash safety of the failure path', () => {
         // have been written by now.
         await waitFor(
           async () => {
-            const metrics = await (
-              await fetch(`${second.url}/metrics`, {
-                signal: AbortSignal.timeout(PROBE_TIMEOUT_MS),
-              })
-            ).text();
+            const metrics = await (await probe(`${second.url}/metrics`)).text();
             const stats = await graphql<{ retryStats: { pending: number } }>(
               second.url,
               '{ retryStats { pending } }',

@@ -1,5 +1,5 @@
 import { startServiceProcess, waitFor } from '@kafka-ecs/testing';
-import { createTopics, isolation, PROBE_TIMEOUT_MS, processEnv } from './support/harness.ts';
+import { createTopics, isolation, probe, processEnv } from './support/harness.ts';
 
 describe('consumer process', () => {
   it('when started, then it answers its liveness route, gets ready, and exits 0 on SIGTERM within 10 s', async () => {
@@ -13,10 +13,7 @@ describe('consumer process', () => {
       const live = await fetch(`${service.url}/`);
       expect(live.status).toBe(200);
       expect(await live.json()).toMatchObject({ status: 'ok' });
-      const ready = async () =>
-        (await fetch(`${service.url}/ready`, { signal: AbortSignal.timeout(PROBE_TIMEOUT_MS) }))
-          .status === 200;
-      await waitFor(ready, {
+      await waitFor(async () => (await probe(`${service.url}/ready`)).status === 200, {
         timeoutMs: 20_000,
         description: 'ready (group joined, Redis up)',
       });

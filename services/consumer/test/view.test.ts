@@ -9,7 +9,7 @@ import {
   graphql,
   type Isolation,
   isolation,
-  PROBE_TIMEOUT_MS,
+  probe,
   publish,
   startTestConsumer,
   tokenIssued,
@@ -224,18 +224,13 @@ describe('consumer view', () => {
     expect(metrics).toMatch(/consumer_batch_duration_seconds_count/);
     await waitFor(async () =>
       /consumer_lag\{topic="[^"]+",partition="\d+"\} 0/.test(
-        await (
-          await fetch(`${service.url}/metrics`, { signal: AbortSignal.timeout(PROBE_TIMEOUT_MS) })
-        ).text(),
+        await (await probe(`${service.url}/metrics`)).text(),
       ),
     );
   });
 
   it('when the group has joined and Redis answers, then /ready is 200', async () => {
-    const ready = async () =>
-      (await fetch(`${service.url}/ready`, { signal: AbortSignal.timeout(PROBE_TIMEOUT_MS) }))
-        .status === 200;
-    await waitFor(ready, {
+    await waitFor(async () => (await probe(`${service.url}/ready`)).status === 200, {
       description: 'ready',
     });
     expect(service.consumer.assignment()).toEqual({

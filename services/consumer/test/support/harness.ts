@@ -182,7 +182,10 @@ export function tokenIssued(userId: string, issuedAt: Date = new Date()) {
  * hung would run into jest's timeout and hide the wait's description; bounded, it fails (and is
  * retried by `waitFor`) instead.
  */
-export const PROBE_TIMEOUT_MS = 5_000;
+const PROBE_TIMEOUT_MS = 5_000;
+
+/** GETs `url` (a local service's route), bounded by PROBE_TIMEOUT_MS. */
+export const probe = (url: string) => fetch(url, { signal: AbortSignal.timeout(PROBE_TIMEOUT_MS) });
 
 /** POSTs a GraphQL operation over real HTTP, bounded by `timeoutMs`. */
 export async function graphql<T = Record<string, unknown>>(
