@@ -1,6 +1,5 @@
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { Kafka, logLevel } from 'kafkajs';
 import { StackError } from './errors.ts';
 import {
@@ -11,6 +10,7 @@ import {
   stopKafkaBroker,
 } from './kafka-broker.ts';
 import { freeTcpPort, stopProcess } from './processes.ts';
+import { holdsInARow } from './steady.ts';
 
 const HOST = '127.0.0.1';
 const STOP_GRACE_MS = 5_000;
@@ -241,29 +241,30 @@ async function waitForBrokers(brokers: string[], count: number, timeoutMs: numbe
         logLevel: logLevel.NOTHING,
       }).admin();
       let listed = 0;
-      let inARow = 0;
-      try {
-        while (Date.now() < deadline) {
-          try {
-            await admin.connect();
-            listed = (await admin.describeCluster()).brokers.length;
-            inARow = listed >= count ? inARow + 1 : 0;
-            if (inARow >= STABLE_POLLS) return listed;
-          } catch {
-            // Not yet: the node is still joining, or is being restarted.
-            inARow = 0;
-          }
-          await sleep(250);
+      const listsAll = async () => {
+        try {
+          await admin.connect();
+          listed = (await admin.describeCluster()).brokers.length;
+          return listed >= count;
+        } catch {
+          return false; // Not yet: the node is still joining, or is being restarted.
         }
-        return listed;
+      };
+      try {
+        const steady = await holdsInARow(listsAll, {
+          times: STABLE_POLLS,
+          intervalMs: 250,
+          deadline,
+        });
+        return { steady, listed };
       } finally {
         await admin.disconnect().catch(() => {});
       }
     }),
   );
-  if (seen.some((listed) => listed < count)) {
+  if (!seen.every((node) => node.steady)) {
     throw new StackError(
-      `the Kafka cluster's nodes did not all list ${count} brokers within ${timeoutMs / 1000} s (they saw ${seen.join(', ')})`,
+      `the Kafka cluster's nodes did not all list ${count} brokers steadily within ${timeoutMs / 1000} s (they last saw ${seen.map((node) => node.listed).join(', ')})`,
     );
   }
 }

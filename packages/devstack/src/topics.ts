@@ -1,7 +1,7 @@
-import { setTimeout as sleep } from 'node:timers/promises';
 import { DEFAULT_PARTITIONS, TOPIC_CONFIG, type TopicName } from '@kafka-ecs/events';
 import { type Admin, Kafka, logLevel } from 'kafkajs';
 import { StackError } from './errors.ts';
+import { holdsInARow } from './steady.ts';
 
 const LEADERS_TIMEOUT_MS = 30_000;
 const STABLE_ANSWERS = 3;
@@ -72,14 +72,15 @@ async function waitForLeaders(brokers: string[], topics: string[]): Promise<void
     }).admin();
     try {
       await admin.connect();
-      for (let inARow = 0; ; await sleep(100)) {
-        inARow = (await knowsLeaders(admin, topics)) ? inARow + 1 : 0;
-        if (inARow === STABLE_ANSWERS) break;
-        if (Date.now() > deadline) {
-          throw new StackError(
-            `the brokers (asked through ${broker}) did not all name leaders for ${topics.join(', ')} within ${LEADERS_TIMEOUT_MS / 1000} s of their creation`,
-          );
-        }
+      const steady = await holdsInARow(() => knowsLeaders(admin, topics), {
+        times: STABLE_ANSWERS,
+        intervalMs: 100,
+        deadline,
+      });
+      if (!steady) {
+        throw new StackError(
+          `the brokers (asked through ${broker}) did not all name leaders for ${topics.join(', ')} within ${LEADERS_TIMEOUT_MS / 1000} s of their creation`,
+        );
       }
     } finally {
       await admin.disconnect();
