@@ -1,6 +1,6 @@
 import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { StackError } from './errors.ts';
 
@@ -20,21 +20,26 @@ export async function kafkaClasspath(pom: string, cacheFile: string): Promise<st
   // Per process, and the cache is written by rename: concurrent cold starts (two test files, a
   // benchmark) never read one another's half-written file.
   const outputFile = `${cacheFile}.${process.pid}.tmp`;
-  await runMaven([
-    '-B',
-    '-q',
-    '-f',
-    pom,
-    'dependency:build-classpath',
-    `-Dmdep.outputFile=${outputFile}`,
-  ]);
-  const classpath = readFileSync(outputFile, 'utf8').trim();
-  if (!classpath.includes('kafka_2.13')) {
-    throw new StackError(`Maven resolved no Kafka jars from ${pom}`);
+  try {
+    await runMaven([
+      '-B',
+      '-q',
+      '-f',
+      pom,
+      'dependency:build-classpath',
+      `-Dmdep.outputFile=${outputFile}`,
+    ]);
+    const classpath = readFileSync(outputFile, 'utf8').trim();
+    if (!classpath.includes('kafka_2.13')) {
+      throw new StackError(`Maven resolved no Kafka jars from ${pom}`);
+    }
+    writeFileSync(outputFile, `${pomHash}\n${classpath}\n`);
+    renameSync(outputFile, cacheFile);
+    return classpath;
+  } finally {
+    // Named by PID, a file left by a failed run would never be overwritten: one more per failure.
+    rmSync(outputFile, { force: true });
   }
-  writeFileSync(outputFile, `${pomHash}\n${classpath}\n`);
-  renameSync(outputFile, cacheFile);
-  return classpath;
 }
 
 function readCache(cacheFile: string, pomHash: string): string | undefined {
