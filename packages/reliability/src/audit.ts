@@ -165,11 +165,12 @@ export function waitForCatchUp(
 ): Promise<boolean> {
   return withAdmin(brokers, async (admin) => {
     const lag = async () => {
+      // One OffsetFetch for every event topic, not one per topic on each poll.
+      const committed = await admin.fetchOffsets({ groupId, topics: [...EVENT_TOPICS] });
       let total = 0;
-      for (const topic of EVENT_TOPICS) {
+      for (const { topic, partitions } of committed) {
         const ends = await endOffsets(admin, topic);
-        const [committed] = await admin.fetchOffsets({ groupId, topics: [topic] });
-        for (const { partition, offset } of committed?.partitions ?? []) {
+        for (const { partition, offset } of partitions) {
           total += Math.max(0, (ends.get(partition) ?? 0) - Math.max(0, Number(offset)));
         }
       }
@@ -191,10 +192,10 @@ export function waitForCatchUp(
 /** The committed offsets of a group on the event topics, summed (for "resumes from here"). */
 export function committedOffsets(brokers: string[], groupId: string): Promise<number> {
   return withAdmin(brokers, async (admin) => {
+    const committed = await admin.fetchOffsets({ groupId, topics: [...EVENT_TOPICS] });
     let total = 0;
-    for (const topic of EVENT_TOPICS) {
-      const [committed] = await admin.fetchOffsets({ groupId, topics: [topic] });
-      for (const { offset } of committed?.partitions ?? []) total += Math.max(0, Number(offset));
+    for (const { partitions } of committed) {
+      for (const { offset } of partitions) total += Math.max(0, Number(offset));
     }
     return total;
   });
