@@ -33,7 +33,7 @@ export {
   tokenClaims,
 } from './load.ts';
 export { flood, type RawAnswer, rawHttp, trickle } from './raw-http.ts';
-export { cleanAbandonedRuns, cleanRunDir, createRunDir, runDir } from './run-dir.ts';
+export { cleanAbandonedRuns, cleanRunDir, createRunDir } from './run-dir.ts';
 export {
   failuresByOutcome,
   finishScenario,
@@ -44,7 +44,6 @@ export {
 } from './scenario.ts';
 export { createScope, type Scope } from './scope.ts';
 export {
-  assignment,
   consumerEnv,
   probe,
   producerEnv,

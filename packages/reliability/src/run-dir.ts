@@ -11,7 +11,7 @@ const OWNER = 'owner.pid';
  * the run's teardown (and the next run, if this one was killed) can find and stop them all.
  * Set by the global setup in RELIABILITY_RUN_DIR.
  */
-export function runDir(): string {
+function runDir(): string {
   const dir = process.env.RELIABILITY_RUN_DIR;
   if (dir) return dir;
   // A scenario run without the global setup (one file from an editor): a folder of its own.

@@ -104,7 +104,7 @@ export function consumerEnv(stack: {
  * instance also joins `<group>.retry` and `<group>.dead-letters` and logs the same line for
  * them, so the last such line alone may be another group's.
  */
-export function assignment(consumer: ServiceHandle): string[] {
+function assignment(consumer: ServiceHandle): string[] {
   const groupId = consumer.env.CONSUMER_GROUP_ID;
   const last = consumer
     .current()
