@@ -55,7 +55,13 @@ export function createRetryTopicProcessor(deps: {
   return async (batch) => {
     const deadLetters: RawRecord[] = [];
     const retries: ScheduledRetry[] = [];
-    const candidates: { record: SourceRecord; chain: FailureChain; claim: AttemptClaim }[] = [];
+    // The delay is read once per record: the count's expiry and the job's delay agree.
+    const candidates: {
+      record: SourceRecord;
+      chain: FailureChain;
+      delayMs: number;
+      claim: AttemptClaim;
+    }[] = [];
     for (const record of batch.records) {
       const group = record.headers[H.consumerGroup];
       // Another group's failure: that group retries it (the side topic is shared).
@@ -70,21 +76,23 @@ export function createRetryTopicProcessor(deps: {
         deadLetters.push(toDeadLetterRecord(chain, deps.topics.deadLetter, 'non-retryable'));
         continue;
       }
+      const delayMs = delayOf(chain);
       candidates.push({
         record,
         chain,
+        delayMs,
         claim: {
           key: state.keyOf(chain.origin.topic, chain.value),
           attempt: chain.attempt,
           ref: `${record.partition}:${record.offset}`,
-          expireMs: delayOf(chain) + STATE_GRACE_MS,
+          expireMs: delayMs + STATE_GRACE_MS,
         },
       });
     }
     // One round trip for the batch's claims (in order, so two failures of one chain in this
     // batch are still decided one after the other).
     const claimed = await state.claimAll(candidates.map((candidate) => candidate.claim));
-    candidates.forEach(({ record, chain, claim }, index) => {
+    candidates.forEach(({ record, chain, delayMs, claim }, index) => {
       if (!claimed[index]) {
         deps.metrics?.duplicate();
         logger.debug(
@@ -102,7 +110,7 @@ export function createRetryTopicProcessor(deps: {
         // The side-topic record's own position: a redelivered record schedules the same job,
         // and no other chain can ever have it.
         id: `${record.partition}-${record.offset}`,
-        delayMs: delayOf(chain),
+        delayMs,
         data: { stateKey: claim.key, record: serializeRecord(record) },
       });
     });
