@@ -127,10 +127,15 @@ export async function readTopics(brokers: string[], timeoutMs = 30_000): Promise
         if (Number(batch.lastOffset()) >= end - 1) remaining.delete(key);
       },
     });
+    // The partitions left are named once the bound passes: a description is fixed when passed.
     await waitFor(() => remaining.size === 0, {
       timeoutMs,
       intervalMs: 100,
-      description: `the topics read to their end (${remaining.size} partitions left)`,
+      description: 'the topics read to their end',
+    }).catch((error: Error) => {
+      throw new Error(`${error.message} (partitions left: ${[...remaining.keys()].join(', ')})`, {
+        cause: error,
+      });
     });
   } finally {
     await consumer.disconnect();
