@@ -251,9 +251,11 @@ async function waitUntilReady(
 
 /** The first ERROR or FATAL line of the log (the cause; the tail is usually the shutdown). */
 function firstError(log: string): string {
-  const line = readLog(log)
-    .split('\n')
-    .find((entry) => /\] (ERROR|FATAL) /.test(entry));
+  const text = readLog(log);
+  if (text.includes('Too many open files')) {
+    return ': it ran out of open files (ulimit -n); its data holds too many partitions: pnpm stack:down --clean resets it';
+  }
+  const line = text.split('\n').find((entry) => /\] (ERROR|FATAL) /.test(entry));
   return line ? `: ${line.trim()}` : '';
 }
 

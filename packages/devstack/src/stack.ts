@@ -10,6 +10,7 @@ import { kafkaClasspath } from './kafka-classpath.ts';
 import { withStackLock } from './lock.ts';
 import { kafkaPom, stackDir } from './paths.ts';
 import { isListening } from './processes.ts';
+import { pruneStaleTopics } from './prune-topics.ts';
 import {
   redisAnswers,
   redisEvictionPolicy,
@@ -82,6 +83,13 @@ export async function stackUp(options: StackUpOptions = {}): Promise<StackInfo> 
     try {
       const redis = await ensureRedis();
       const kafka = await ensureKafka();
+      if (kafka.state === 'running') {
+        const pruned = await pruneStaleTopics({
+          brokers: [kafkaBrokers],
+          dataDir: join(kafkaDir, 'data'),
+        });
+        if (pruned.length > 0) log(`deleted ${pruned.length} topics that tests left behind`);
+      }
       const createdTopics = await ensureTopics([kafkaBrokers]);
       if (createdTopics.length > 0) log(`created topics: ${createdTopics.join(', ')}`);
       return { kafkaBrokers, redisUrl, kafka, redis, started, createdTopics };
