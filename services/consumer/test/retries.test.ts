@@ -1,4 +1,3 @@
-import { isDeepStrictEqual as equal } from 'node:util';
 import { encodeEvent, FailureHeaders as H } from '@kafka-ecs/events';
 import { waitFor } from '@kafka-ecs/testing';
 import type { Producer } from 'kafkajs';
@@ -302,3 +301,6 @@ describe('retries and dead letters', () => {
     };
   }
 });
+
+const equal = (actual: unknown, expected: unknown) =>
+  JSON.stringify(actual) === JSON.stringify(expected);
