@@ -31,11 +31,17 @@ describe.each([
 
   it('when the image is assembled, then only the service production closure (pnpm deploy --prod) is copied', () => {
     expect(dockerfile).toContain(
-      `pnpm --filter @kafka-ecs/${service} deploy --prod --legacy --offline /out`,
+      `pnpm --filter @kafka-ecs/${service} deploy --prod --offline --config.inject-workspace-packages=true /out`,
     );
     expect(runtime.filter((line) => line.startsWith('COPY'))).toEqual([
       'COPY --from=build --chown=root:root /out ./',
     ]);
+  });
+
+  it('when the closure is deployed, then its versions come from the lockfile, not a fresh resolution', () => {
+    // --legacy (or force-legacy-deploy) resolves every range again: registry metadata needed,
+    // and the image could hold versions CI never tested.
+    expect(instructions.join('\n')).not.toMatch(/--legacy|force-legacy-deploy/);
   });
 
   it('when it runs, then it is a non-root user under tini with an exec-form command on its port', () => {

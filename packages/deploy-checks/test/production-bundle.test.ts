@@ -3,12 +3,12 @@ import { randomBytes } from 'node:crypto';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { startServiceProcess, uniqueName } from '@kafka-ecs/testing';
-import { ROOT } from './repo.ts';
+import { ROOT, readText } from './repo.ts';
 
 // The images' content without a Docker engine: the same steps as the Dockerfiles' build stage
-// (build the service and its workspace libraries, `pnpm deploy --prod --legacy --offline`), then
-// the runtime stage's command, plain `node dist/main.js`, run from a folder outside the
-// workspace so nothing resolves from it.
+// (build the service and its workspace libraries, then the Dockerfile's own `pnpm deploy`
+// command), then the runtime stage's command, plain `node dist/main.js`, run from a folder
+// outside the workspace so nothing resolves from it.
 
 interface PackageJson {
   dependencies?: Record<string, string>;
@@ -21,6 +21,21 @@ function readPackageJson(path: string): PackageJson {
 
 function pnpm(args: string[]): void {
   execFileSync('pnpm', args, { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'], timeout: 170_000 });
+}
+
+/**
+ * The Dockerfile's `pnpm --filter … deploy … /out` arguments with `out` for `/out`, so this test
+ * runs exactly what the image's build runs.
+ */
+function dockerfileDeployArgs(service: string, out: string): string[] {
+  const dockerfile = readText(`services/${service}/Dockerfile`);
+  const command = /&& pnpm (--filter \S+ deploy [^\n\\&]*?) \/out$/m.exec(dockerfile)?.[1];
+  if (!command) {
+    throw new Error(
+      `services/${service}/Dockerfile has no "&& pnpm --filter … deploy … /out" step`,
+    );
+  }
+  return [...command.split(/\s+/), out];
 }
 
 /** Starts `node dist/main.js` in `cwd`, from a bare environment, as the image's CMD would. */
@@ -73,15 +88,9 @@ describe.each<BundleCase>([
       `--filter=@kafka-ecs/${service}...`,
       '--output-logs=errors-only',
     ]);
-    pnpm([
-      '--filter',
-      `@kafka-ecs/${service}`,
-      'deploy',
-      '--prod',
-      '--legacy',
-      '--offline',
-      bundle,
-    ]);
+    // An empty metadata cache, as on a machine that never resolved a package: a frozen install
+    // writes none, so a deploy that resolves ranges (`--legacy`) fails there, offline or not.
+    pnpm([`--config.cache-dir=${dir}/pnpm-cache`, ...dockerfileDeployArgs(service, bundle)]);
   });
 
   afterAll(() => {
