@@ -65,13 +65,15 @@ async function listening(): Promise<{ server: Server; port: number }> {
   return { server, port: (server.address() as { port: number }).port };
 }
 
-async function runBootstrap(machine: Machine, ports: { kafka: number; redis: number }) {
+/** Runs the bootstrap; nothing answers on the stack's ports unless `ports` names listeners. */
+async function runBootstrap(machine: Machine, ports?: { kafka: number; redis: number }) {
+  const { kafka, redis } = ports ?? { kafka: await freePort(), redis: await freePort() };
   return runCommand('bash', [bootstrap], {
     env: {
       PATH: machine.bin,
       HOME: process.env.HOME,
-      KAFKA_PORT: String(ports.kafka),
-      REDIS_PORT: String(ports.redis),
+      KAFKA_PORT: String(kafka),
+      REDIS_PORT: String(redis),
     },
     timeoutMs: 60_000,
   });
@@ -94,10 +96,7 @@ describe('bootstrap, on a machine without the native stack', () => {
 
   it('when Java is missing and no Kafka answers, then it stops with one line naming Java and the Docker path', async () => {
     const machine = machineWithout(dir, ['java', 'mvn']);
-    const { code, stderr } = await runBootstrap(machine, {
-      kafka: await freePort(),
-      redis: await freePort(),
-    });
+    const { code, stderr } = await runBootstrap(machine);
     expect(code).toBe(1);
     expect(lastLine(stderr)).toBe(
       '[bootstrap] error: Java 17+ is missing (the local Kafka broker runs on it): sudo apt-get install openjdk-17-jre-headless, or start Kafka and Redis with Docker first (docker compose up -d)',
@@ -124,10 +123,7 @@ describe('bootstrap, on a machine without the native stack', () => {
 
   it("when redis-server is missing and no Redis answers, then it installs Debian's redis-server with apt-get", async () => {
     const machine = machineWithout(dir, ['redis-server']);
-    const { code, stderr } = await runBootstrap(machine, {
-      kafka: await freePort(),
-      redis: await freePort(),
-    });
+    const { code, stderr } = await runBootstrap(machine);
     expect(machine.aptCalls()).toBe('update -qq\ninstall -y -qq redis-server');
     // The stand-in refuses the install: the failure says what to do by hand.
     expect(code).toBe(1);
@@ -140,10 +136,7 @@ describe('bootstrap, on a machine without the native stack', () => {
     const machine = machineWithout(dir, [], {
       uname: '[ "$1" = -m ] && echo arm64 || echo Darwin',
     });
-    const { code, stderr } = await runBootstrap(machine, {
-      kafka: await freePort(),
-      redis: await freePort(),
-    });
+    const { code, stderr } = await runBootstrap(machine);
     expect(code).toBe(1);
     expect(lastLine(stderr)).toBe(
       '[bootstrap] error: this bootstrap supports Linux on x64 or arm64 only, not Darwin arm64; on macOS or Windows run the project in a Linux VM or container',
