@@ -1,5 +1,6 @@
 export { type GraphqlLimits, graphqlLimitRules } from './graphql-limits.ts';
 export { type ReadinessCheck, registerHealthRoutes } from './health-routes.ts';
 export { type HttpClientLimits, httpClientLimits } from './http-limits.ts';
+export { type LingeringCloseOptions, lingerOnUnreadBody } from './lingering-close.ts';
 export { createLogger, type Logger } from './logger.ts';
 export { onShutdownSignal, type ShutdownStep } from './shutdown.ts';

@@ -1,5 +1,6 @@
 import {
   httpClientLimits,
+  lingerOnUnreadBody,
   type ReadinessCheck,
   registerHealthRoutes,
 } from '@kafka-ecs/service-kit';
@@ -28,6 +29,8 @@ export async function buildConsumerApp(deps: ConsumerAppDeps): Promise<FastifyIn
     // fill the log.
     logController: new LogController({ disableRequestLogging: true }),
   });
+  // A 413 reaches a client that is still sending its body, instead of a reset.
+  lingerOnUnreadBody(app);
   registerHealthRoutes(app, {
     basePath: '/',
     service: 'consumer',

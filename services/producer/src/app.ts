@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { fastifyApolloHandler } from '@as-integrations/fastify';
 import {
   httpClientLimits,
+  lingerOnUnreadBody,
   type ReadinessCheck,
   registerHealthRoutes,
 } from '@kafka-ecs/service-kit';
@@ -49,6 +50,8 @@ export async function buildProducerApp(deps: ProducerAppDeps): Promise<FastifyIn
       return typeof given === 'string' && REQUEST_ID.test(given) ? given : randomUUID();
     },
   });
+  // A 413 reaches a client that is still sending its body, instead of a reset.
+  lingerOnUnreadBody(app);
   app.addHook('onRequest', async (request, reply) => {
     reply.header('x-request-id', request.id);
     request.log.debug({ method: request.method, path: request.url.split('?')[0] }, 'received');
