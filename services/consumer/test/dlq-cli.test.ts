@@ -19,7 +19,7 @@ import {
   viewedUser,
 } from './support/harness.ts';
 
-const CLI = `${import.meta.dirname}/../../../packages/dlq-cli/src/main.ts`;
+const CLI = `${import.meta.dirname}/../../../tools/dlq-cli/src/main.ts`;
 
 /** Runs `pnpm dlq …` as an operator would (the same entry point), bounded. */
 function dlq(args: string[], env: Record<string, string>) {

@@ -44,7 +44,7 @@ async function main(): Promise<number> {
       throw new UsageError(`services/${service}/dist/main.js is missing: run pnpm build first`);
     }
   }
-  const resultsDir = join(root, 'packages', 'bench', 'results');
+  const resultsDir = join(import.meta.dirname, '..', 'results');
   const stamp = new Date().toISOString().replace(/[:.]/g, '-');
   mkdirSync(resultsDir, { recursive: true });
 
@@ -107,7 +107,7 @@ async function main(): Promise<number> {
     for (const scenario of result.scenarios) {
       for (const note of scenario.notes) log(`${scenario.title}: ${note}`);
     }
-    log(`\nresults: packages/bench/results/${stamp}.{json,svg,md}`);
+    log(`\nresults: tooling/bench/results/${stamp}.{json,svg,md}`);
     const failed = result.scenarios.some(
       (scenario) => scenario.status === 'failed' || scenario.checks.some((check) => !check.ok),
     );

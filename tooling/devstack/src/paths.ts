@@ -19,5 +19,5 @@ export function stackDir(env: NodeJS.ProcessEnv = process.env): string {
 
 /** The POM that names the Kafka jars; they resolve into the ordinary Maven repository. */
 export function kafkaPom(): string {
-  return join(repoRoot(), 'packages', 'devstack', 'kafka', 'pom.xml');
+  return join(import.meta.dirname, '..', 'kafka', 'pom.xml');
 }

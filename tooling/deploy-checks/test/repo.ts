@@ -2,7 +2,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { parse } from 'yaml';
 
-/** The repository root (this package lives in packages/deploy-checks). */
+/** The repository root (this package lives in tooling/deploy-checks). */
 export const ROOT = resolve(import.meta.dirname, '../../..');
 export const TOOLS = `${ROOT}/.tools`;
 

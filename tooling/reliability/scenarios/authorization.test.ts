@@ -33,7 +33,7 @@ function dlq(url: string, args: string[], token: string | undefined): Promise<nu
   return new Promise((resolve, reject) => {
     const child = spawn(
       process.execPath,
-      ['--conditions=kafka-ecs-source', join(repoRoot(), 'packages/dlq-cli/src/main.ts'), ...args],
+      ['--conditions=kafka-ecs-source', join(repoRoot(), 'tools/dlq-cli/src/main.ts'), ...args],
       { env, stdio: 'ignore' },
     );
     const timer = setTimeout(() => child.kill('SIGKILL'), 20_000);
