@@ -1,3 +1,4 @@
+export { createGraphqlErrorMasker, type GraphqlErrorMaskerOptions } from './graphql-errors.ts';
 export { type GraphqlLimits, graphqlLimitRules } from './graphql-limits.ts';
 export { type ReadinessCheck, registerHealthRoutes } from './health-routes.ts';
 export { type HttpClientLimits, httpClientLimits } from './http-limits.ts';

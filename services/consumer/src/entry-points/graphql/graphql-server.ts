@@ -1,25 +1,14 @@
 import { ApolloServer } from '@apollo/server';
 import fastifyApollo from '@as-integrations/fastify';
-import { graphqlLimitRules } from '@kafka-ecs/service-kit';
+import { createGraphqlErrorMasker, graphqlLimitRules } from '@kafka-ecs/service-kit';
 import type { FastifyBaseLogger, FastifyInstance } from 'fastify';
-import type { GraphQLFormattedError, GraphQLSchema } from 'graphql';
+import type { GraphQLSchema } from 'graphql';
 import { useServer } from 'graphql-ws/use/ws';
 import { WebSocketServer } from 'ws';
 import type { GraphqlContext } from './operator-auth.ts';
 
-/** Codes we raise on purpose; anything else is masked and logged. */
-const EXPOSED_CODES = new Set([
-  'BAD_USER_INPUT',
-  'GRAPHQL_PARSE_FAILED',
-  'GRAPHQL_VALIDATION_FAILED',
-  'BAD_REQUEST',
-  'PERSISTED_QUERY_NOT_FOUND',
-  'PERSISTED_QUERY_NOT_SUPPORTED',
-  'OPERATION_RESOLUTION_FAILURE',
-  'UNAUTHENTICATED',
-  'FORBIDDEN',
-  'NOT_FOUND',
-]);
+/** Codes the resolvers raise on purpose; anything else is masked and logged. */
+const EXPECTED_CODES = ['UNAUTHENTICATED', 'FORBIDDEN', 'NOT_FOUND'];
 
 /**
  * GraphQL on `path`: queries over HTTP through Apollo Server, subscriptions over WebSocket
@@ -33,12 +22,12 @@ export async function mountGraphql(
 ): Promise<void> {
   const path = options.path ?? '/graphql';
   const { logger } = options;
-  const formatError = (formatted: GraphQLFormattedError, error: unknown): GraphQLFormattedError => {
-    const code = formatted.extensions?.code;
-    if (typeof code === 'string' && EXPOSED_CODES.has(code)) return formatted;
-    logger.error({ err: error }, 'graphql operation failed');
-    return { message: 'internal error', extensions: { code: 'INTERNAL_SERVER_ERROR' } };
-  };
+  // Masked in every environment: the consumer has no development-only error detail.
+  const formatError = createGraphqlErrorMasker({
+    logger,
+    expectedCodes: EXPECTED_CODES,
+    showUnexpected: false,
+  });
 
   const sockets = new WebSocketServer({ server: app.server, path });
   const subscriptions = useServer(

@@ -1,8 +1,8 @@
 import { ApolloServer } from '@apollo/server';
 import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
-import { graphqlLimitRules } from '@kafka-ecs/service-kit';
+import { createGraphqlErrorMasker, graphqlLimitRules } from '@kafka-ecs/service-kit';
 import type { Logger } from 'pino';
-import { createErrorFormatter } from './errors.ts';
+import { EXPECTED_CODES } from './errors.ts';
 import { createResolvers, type UseCases } from './resolvers.ts';
 import { typeDefs } from './schema.ts';
 
@@ -47,9 +47,10 @@ export function createApolloServer(options: {
       maxAliases: MAX_ALIASES,
       exposeLimits: !settings.production,
     }),
-    formatError: createErrorFormatter({
+    formatError: createGraphqlErrorMasker({
       logger: options.logger,
-      production: settings.production,
+      expectedCodes: EXPECTED_CODES,
+      showUnexpected: !settings.production,
     }),
     plugins: [ApolloServerPluginLandingPageDisabled()],
   });
