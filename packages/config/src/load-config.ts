@@ -1,7 +1,8 @@
+import { KafkaEcsError } from '@kafka-ecs/errors';
 import type { z } from 'zod';
 
 /** Invalid configuration: the message is the one line the operator needs, naming the variable. */
-export class ConfigError extends Error {
+export class ConfigError extends KafkaEcsError {
   override name = 'ConfigError';
 }
 

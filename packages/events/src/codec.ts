@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { KafkaEcsError } from '@kafka-ecs/errors';
 import { type EventDefinition, type EventOf, envelopeSchema } from './envelope.ts';
 import { IssuedTokenV1, type IssuedTokenV1Data } from './issued-token.v1.ts';
 import { NewUserCreatedV1, type NewUserCreatedV1Data } from './new-user-created.v1.ts';
@@ -21,9 +22,8 @@ const DEFINITIONS = new Map<string, EventDefinition<string, unknown>>(
  * Why a record could not be decoded. Never worth retrying: the same bytes fail the same way,
  * so the consumer sends such a record to the dead-letter queue at once (`non-retryable`).
  */
-export class EventDecodeError extends Error {
+export class EventDecodeError extends KafkaEcsError {
   override name = 'EventDecodeError';
-  readonly retriable = false;
   readonly reason: DecodeFailure;
   constructor(message: string, reason: DecodeFailure) {
     super(message);

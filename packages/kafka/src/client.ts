@@ -43,3 +43,12 @@ export function createKafkaClient(options: KafkaClientOptions): Kafka {
       },
   });
 }
+
+/**
+ * True when the Kafka client library raised `error` (a broker down, a request timed out, a
+ * transaction fenced): callers tell Kafka's failures from their own without knowing the
+ * library's error names.
+ */
+export function isKafkaError(error: unknown): boolean {
+  return error instanceof Error && error.name.startsWith('KafkaJS');
+}

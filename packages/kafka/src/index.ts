@@ -8,7 +8,7 @@ export {
   type RecordBatch,
 } from './batch-consumer.ts';
 export { type Batcher, type BatchingOptions, createBatcher } from './batching-publisher.ts';
-export { createKafkaClient, type KafkaClientOptions } from './client.ts';
+export { createKafkaClient, isKafkaError, type KafkaClientOptions } from './client.ts';
 export {
   createGroupAdmin,
   type GroupAdmin,

@@ -1,3 +1,4 @@
+import { KafkaEcsError } from '@kafka-ecs/errors';
 import type { Admin, Message, Producer } from 'kafkajs';
 import { type BatchingOptions, createBatcher } from './batching-publisher.ts';
 import { createKafkaClient } from './client.ts';
@@ -49,9 +50,11 @@ export interface Publisher {
 }
 
 /** Kafka did not acknowledge a record. Worth retrying later: the broker may be back by then. */
-export class PublishError extends Error {
+export class PublishError extends KafkaEcsError {
   override name = 'PublishError';
-  readonly retriable = true;
+  constructor(message: string, options: { cause?: unknown } = {}) {
+    super(message, { ...options, retriable: true });
+  }
 }
 
 const PROBE_TIMEOUT_MS = 900;

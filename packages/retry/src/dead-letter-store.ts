@@ -1,3 +1,4 @@
+import { KafkaEcsError } from '@kafka-ecs/errors';
 import type { DeadLetterReason } from '@kafka-ecs/events';
 import type { Redis } from 'ioredis';
 
@@ -68,7 +69,7 @@ export interface DeadLetterStore {
   recordReplayFailure(id: string, entry: DeadLetterHistoryEntry): Promise<void>;
 }
 
-export class InvalidCursorError extends Error {
+export class InvalidCursorError extends KafkaEcsError {
   override name = 'InvalidCursorError';
 }
 

@@ -1,3 +1,4 @@
+import { KafkaEcsError } from '@kafka-ecs/errors';
 import { type DeadLetterReason, FailureHeaders as H, isFailureHeader } from '@kafka-ecs/events';
 import type { ConsumedRecord, RawRecord } from '@kafka-ecs/kafka';
 
@@ -114,9 +115,8 @@ export function toDeadLetterRecord(
 }
 
 /** A side-topic or dead-letter record whose headers do not describe a failure chain. */
-export class InvalidFailureRecordError extends Error {
+export class InvalidFailureRecordError extends KafkaEcsError {
   override name = 'InvalidFailureRecordError';
-  readonly retriable = false;
 }
 
 const TOPIC = /^[a-zA-Z0-9._-]+$/;

@@ -4,6 +4,7 @@ import {
   createBatchConsumer,
   createGroupAdmin,
   createTransactionalProducer,
+  isKafkaError,
   type PartitionLag,
   type RawRecord,
   type TransactionalProducer,
@@ -101,9 +102,7 @@ export function createRetrySystem(options: RetrySystemOptions): RetrySystem {
   });
   // A held batch failed on Redis (counts, index, BullMQ) or on Kafka (its transaction).
   const onBatchFailed = (_batch: unknown, error: unknown) =>
-    metrics?.infrastructureFailure(
-      error instanceof Error && error.name.startsWith('KafkaJS') ? 'kafka' : 'redis',
-    );
+    metrics?.infrastructureFailure(isKafkaError(error) ? 'kafka' : 'redis');
   const consumerDefaults = { client: options.kafka, logger, fromBeginning: true, transactions };
   const retryConsumer: BatchConsumer = createBatchConsumer({
     ...consumerDefaults,

@@ -1,4 +1,5 @@
 import { parseArgs } from 'node:util';
+import { KafkaEcsError } from '@kafka-ecs/errors';
 
 export const SCENARIO_IDS = [
   'publish',
@@ -140,6 +141,6 @@ export function parseBenchOptions(argv: readonly string[]): BenchOptions {
 }
 
 /** A bad command line: printed as is, exit 2. */
-export class UsageError extends Error {
+export class UsageError extends KafkaEcsError {
   override name = 'UsageError';
 }

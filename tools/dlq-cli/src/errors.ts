@@ -1,3 +1,4 @@
+import { KafkaEcsError } from '@kafka-ecs/errors';
 /** Exit codes, documented in `dlq --help` and docs/runbooks/dead-letter.md. */
 export const ExitCode = {
   ok: 0,
@@ -13,7 +14,7 @@ export const ExitCode = {
 export type ExitCodeValue = (typeof ExitCode)[keyof typeof ExitCode];
 
 /** A failure the operator should read as one line; `code` is the process's exit code. */
-export class CliError extends Error {
+export class CliError extends KafkaEcsError {
   override name = 'CliError';
   readonly code: ExitCodeValue;
   constructor(message: string, code: ExitCodeValue) {

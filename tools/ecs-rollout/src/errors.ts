@@ -1,3 +1,4 @@
+import { KafkaEcsError } from '@kafka-ecs/errors';
 /**
  * The CLI's exit codes: a pipeline step can tell "the rollout failed" (roll back, page someone)
  * from "the tool was called wrong" or "AWS said no" without parsing the output.
@@ -19,7 +20,7 @@ export const ExitCode = {
 export type ExitCodeValue = (typeof ExitCode)[keyof typeof ExitCode];
 
 /** An expected failure: its message is printed as is and the process exits with `exitCode`. */
-export class RolloutCliError extends Error {
+export class RolloutCliError extends KafkaEcsError {
   readonly exitCode: ExitCodeValue;
 
   constructor(message: string, exitCode: ExitCodeValue, options?: { cause?: unknown }) {

@@ -1,9 +1,10 @@
 import http from 'node:http';
 import https from 'node:https';
+import { KafkaEcsError } from '@kafka-ecs/errors';
 import axios, { type AxiosError } from 'axios';
 
 /** The producer could not give a usable answer; `status` is what /ping answers with. */
-export class UpstreamError extends Error {
+export class UpstreamError extends KafkaEcsError {
   override name = 'UpstreamError';
   readonly status: 502 | 504;
   readonly code: 'PRODUCER_UNREACHABLE' | 'PRODUCER_TIMEOUT' | 'PRODUCER_BAD_RESPONSE';

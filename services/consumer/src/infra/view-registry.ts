@@ -1,3 +1,4 @@
+import { KafkaEcsError } from '@kafka-ecs/errors';
 import type { Redis } from 'ioredis';
 import { viewKeys } from './view-keys.ts';
 
@@ -22,7 +23,7 @@ export interface ViewRegistry {
   abandon(view: string): Promise<void>;
 }
 
-export class RebuildInProgressError extends Error {
+export class RebuildInProgressError extends KafkaEcsError {
   override name = 'RebuildInProgressError';
 }
 

@@ -1,10 +1,11 @@
+import { KafkaEcsError } from '@kafka-ecs/errors';
 /**
  * The failures a use case can report on purpose. Entry points map them to error codes by class;
  * anything else is unexpected, logged and masked.
  */
 
 /** The caller sent something invalid; `field` names it. */
-export class InvalidInputError extends Error {
+export class InvalidInputError extends KafkaEcsError {
   override name = 'InvalidInputError';
   readonly field: string;
   constructor(field: string, message: string) {
@@ -13,7 +14,7 @@ export class InvalidInputError extends Error {
   }
 }
 
-export class UsernameTakenError extends Error {
+export class UsernameTakenError extends KafkaEcsError {
   override name = 'UsernameTakenError';
   constructor() {
     super('username is already taken');
@@ -21,7 +22,7 @@ export class UsernameTakenError extends Error {
 }
 
 /** Same message whether the user does not exist or the password is wrong. */
-export class InvalidCredentialsError extends Error {
+export class InvalidCredentialsError extends KafkaEcsError {
   override name = 'InvalidCredentialsError';
   constructor() {
     super('invalid username or password');
@@ -29,12 +30,11 @@ export class InvalidCredentialsError extends Error {
 }
 
 /** Kafka or Redis could not do its part in time; trying again later may work. */
-export class DependencyUnavailableError extends Error {
+export class DependencyUnavailableError extends KafkaEcsError {
   override name = 'DependencyUnavailableError';
-  readonly retriable = true;
   readonly dependency: 'kafka' | 'redis';
-  constructor(dependency: 'kafka' | 'redis', options?: { cause?: unknown }) {
-    super(`${dependency} is unavailable, try again later`, options);
+  constructor(dependency: 'kafka' | 'redis', options: { cause?: unknown } = {}) {
+    super(`${dependency} is unavailable, try again later`, { ...options, retriable: true });
     this.dependency = dependency;
   }
 }

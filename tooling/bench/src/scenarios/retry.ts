@@ -1,6 +1,7 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { repoRoot } from '@kafka-ecs/devstack';
+import { KafkaEcsError } from '@kafka-ecs/errors';
 import { FailureHeaders, TOPIC_CONFIG, Topics } from '@kafka-ecs/events';
 import { createPublisher } from '@kafka-ecs/kafka';
 import { waitFor } from '@kafka-ecs/testing';
@@ -58,7 +59,7 @@ export const retryScenario: Scenario = {
 };
 
 /** Thrown when a scenario cannot run here; the runner reports it as skipped. */
-export class SkipScenario extends Error {
+export class SkipScenario extends KafkaEcsError {
   override name = 'SkipScenario';
 }
 

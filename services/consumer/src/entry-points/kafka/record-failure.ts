@@ -1,3 +1,4 @@
+import { retriableOf } from '@kafka-ecs/errors';
 import type { ConsumedRecord, RawRecord } from '@kafka-ecs/kafka';
 import type { Logger } from 'pino';
 import type { ConsumerMetrics } from '../../infra/metrics.ts';
@@ -79,11 +80,12 @@ export function createLoggingFailureHandler(deps: {
 /** Classifies an error thrown while decoding or handling a record. */
 export function classifyError(thrown: unknown): Omit<RecordFailure, 'record'> {
   const error = thrown instanceof Error ? thrown : new Error(String(thrown));
-  const marked = error as Error & { retriable?: unknown; reason?: unknown };
+  const reason = (error as { reason?: unknown }).reason;
   return {
     error,
-    retriable: marked.retriable !== false,
-    reason: typeof marked.reason === 'string' ? marked.reason : error.name,
+    // An error that says nothing is taken as transient: retried, then dead-lettered.
+    retriable: retriableOf(error) !== false,
+    reason: typeof reason === 'string' ? reason : error.name,
   };
 }
 

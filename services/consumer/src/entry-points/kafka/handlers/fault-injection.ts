@@ -1,9 +1,12 @@
+import { KafkaEcsError } from '@kafka-ecs/errors';
 import type { EventHandlers } from './index.ts';
 
 /** A failure made on purpose (FAULT_INJECT_*): retriable, like a real transient one. */
-export class InjectedFaultError extends Error {
+export class InjectedFaultError extends KafkaEcsError {
   override name = 'InjectedFaultError';
-  readonly retriable = true;
+  constructor(message: string) {
+    super(message, { retriable: true });
+  }
 }
 
 export interface FaultInjection {

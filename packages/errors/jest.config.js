@@ -1,0 +1,3 @@
+import { jestPreset } from '@kafka-ecs/testing/jest-preset';
+
+export default jestPreset();

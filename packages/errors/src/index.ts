@@ -1,0 +1,1 @@
+export { KafkaEcsError, type KafkaEcsErrorOptions, retriableOf } from './kafka-ecs-error.ts';
