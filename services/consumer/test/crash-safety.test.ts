@@ -1,10 +1,15 @@
 import { FailureHeaders as H } from '@kafka-ecs/events';
 import { RETRY_STEPS } from '@kafka-ecs/retry';
-import { type ServiceProcess, startServiceProcess, waitFor } from '@kafka-ecs/testing';
-import type { Producer } from 'kafkajs';
 import {
-  connectProducer,
-  createTopics,
+  connectRawProducer,
+  createTestTopics,
+  followTopic,
+  type RawProducer,
+  type ServiceProcess,
+  startServiceProcess,
+  waitFor,
+} from '@kafka-ecs/testing';
+import {
   graphql,
   isolation,
   probe,
@@ -13,7 +18,6 @@ import {
   userCreated,
   viewedUser,
 } from './support/harness.ts';
-import { followTopic } from './support/topic-reader.ts';
 
 const cwd = `${import.meta.dirname}/..`;
 /** Three attempts 200 and 400 ms apart; a crashed instance's job is taken over after 2 s. */
@@ -28,13 +32,13 @@ const FAST = {
 };
 
 describe('crash safety of the failure path', () => {
-  let producer: Producer;
+  let producer: RawProducer;
   const processes: ServiceProcess[] = [];
   beforeAll(async () => {
-    producer = await connectProducer();
+    producer = await connectRawProducer();
   });
   afterAll(async () => {
-    await producer.disconnect();
+    await producer.close();
   });
   afterEach(async () => {
     await Promise.all(processes.splice(0).map((service) => service.stop()));
@@ -44,7 +48,7 @@ describe('crash safety of the failure path', () => {
     'when the consumer is SIGKILLed at %s and started again, then the failure chain ends in exactly one dead letter and nothing else is lost',
     async (step) => {
       const iso = isolation();
-      await createTopics([iso.userTopic, iso.tokenTopic, iso.retryTopic, iso.deadLetterTopic]);
+      await createTestTopics([iso.userTopic, iso.tokenTopic, iso.retryTopic, iso.deadLetterTopic]);
       const env = { ...processEnv(iso), ...FAST };
       const deadLetters = await followTopic(iso.deadLetterTopic);
       try {

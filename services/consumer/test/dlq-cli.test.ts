@@ -2,14 +2,16 @@ import { execFile } from 'node:child_process';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { waitFor } from '@kafka-ecs/testing';
-import type { Producer } from 'kafkajs';
+import {
+  connectRawProducer,
+  createTestTopics,
+  type RawProducer,
+  waitFor,
+} from '@kafka-ecs/testing';
 import { withFaultInjection } from '../src/entry-points/kafka/handlers/fault-injection.ts';
 import { eventHandlers } from '../src/entry-points/kafka/handlers/index.ts';
 import {
   ADMIN_TOKEN,
-  connectProducer,
-  createTopics,
   FAST_RETRIES,
   graphql,
   isolation,
@@ -37,14 +39,14 @@ function dlq(args: string[], env: Record<string, string>) {
 }
 
 describe('the dead-letter command line (pnpm dlq)', () => {
-  let producer: Producer;
+  let producer: RawProducer;
   let service: Awaited<ReturnType<typeof startTestConsumer>>;
   let env: Record<string, string>;
   const iso = isolation();
   const users = [userCreated({ username: 'doomed-one' }), userCreated({ username: 'doomed-two' })];
 
   beforeAll(async () => {
-    await createTopics([iso.userTopic, iso.tokenTopic]);
+    await createTestTopics([iso.userTopic, iso.tokenTopic]);
     // Each fails every attempt up to the limit, so a replay (the next attempt) succeeds.
     service = await startTestConsumer(iso, {
       handlers: withFaultInjection(eventHandlers, {
@@ -53,7 +55,7 @@ describe('the dead-letter command line (pnpm dlq)', () => {
       }),
     });
     env = { DLQ_URL: `${service.url}/graphql` };
-    producer = await connectProducer();
+    producer = await connectRawProducer();
     await publish(producer, iso, users);
     await waitFor(
       async () =>
@@ -69,7 +71,7 @@ describe('the dead-letter command line (pnpm dlq)', () => {
   });
 
   afterAll(async () => {
-    await producer?.disconnect();
+    await producer?.close();
     await service?.close();
   });
 

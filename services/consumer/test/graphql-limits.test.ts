@@ -1,4 +1,5 @@
-import { createTopics, type Isolation, isolation, startTestConsumer } from './support/harness.ts';
+import { createTestTopics } from '@kafka-ecs/testing';
+import { type Isolation, isolation, startTestConsumer } from './support/harness.ts';
 
 describe('consumer GraphQL limits', () => {
   let iso: Isolation;
@@ -6,7 +7,7 @@ describe('consumer GraphQL limits', () => {
 
   beforeAll(async () => {
     iso = isolation();
-    await createTopics([iso.userTopic, iso.tokenTopic]);
+    await createTestTopics([iso.userTopic, iso.tokenTopic]);
     service = await startTestConsumer(iso);
   });
   afterAll(async () => {

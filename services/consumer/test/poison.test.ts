@@ -1,39 +1,41 @@
 import { encodeEvent, FailureHeaders as H } from '@kafka-ecs/events';
-import { waitFor } from '@kafka-ecs/testing';
-import type { Producer } from 'kafkajs';
 import {
-  connectProducer,
-  createTopics,
+  connectRawProducer,
+  createTestTopics,
+  followTopic,
+  type RawProducer,
+  waitFor,
+} from '@kafka-ecs/testing';
+import {
   type Isolation,
   isolation,
   startTestConsumer,
   userCreated,
   viewedUser,
 } from './support/harness.ts';
-import { followTopic } from './support/topic-reader.ts';
 
 const MIB = 1024 * 1024;
 
 describe('poison records', () => {
   let iso: Isolation;
-  let producer: Producer;
+  let producer: RawProducer;
   let service: Awaited<ReturnType<typeof startTestConsumer>>;
 
   beforeAll(async () => {
     iso = isolation();
     // Large records allowed on the event topic, and (as the consumer creates them) on the
     // retry and dead-letter topics.
-    await createTopics([iso.userTopic, iso.tokenTopic], 8, {
-      'max.message.bytes': String(3 * MIB),
+    await createTestTopics([iso.userTopic, iso.tokenTopic], {
+      config: { 'max.message.bytes': String(3 * MIB) },
     });
-    await createTopics([iso.retryTopic, iso.deadLetterTopic], 8, {
-      'max.message.bytes': String(10 * MIB),
+    await createTestTopics([iso.retryTopic, iso.deadLetterTopic], {
+      config: { 'max.message.bytes': String(10 * MIB) },
     });
-    [service, producer] = await Promise.all([startTestConsumer(iso), connectProducer()]);
+    [service, producer] = await Promise.all([startTestConsumer(iso), connectRawProducer()]);
   });
 
   afterAll(async () => {
-    await producer?.disconnect();
+    await producer?.close();
     await service?.close();
   });
 
@@ -66,19 +68,13 @@ describe('poison records', () => {
     ];
     try {
       for (const record of poison) {
-        await producer.send({
-          topic: iso.userTopic,
-          acks: -1,
-          messages: [{ key: record.key, value: record.value, headers: record.headers }],
-        });
+        await producer.send(iso.userTopic, [
+          { key: record.key, value: record.value, headers: record.headers },
+        ]);
       }
       // A healthy event behind all of them, on the same partition as the keyed ones.
       const healthy = userCreated({ id: key, username: 'healthy-after-poison' });
-      await producer.send({
-        topic: iso.userTopic,
-        acks: -1,
-        messages: [{ key, value: encodeEvent(healthy) }],
-      });
+      await producer.send(iso.userTopic, [{ key, value: encodeEvent(healthy) }]);
 
       await waitFor(
         async () => (await viewedUser(service.url, key))?.username === 'healthy-after-poison',

@@ -1,10 +1,10 @@
-import { startServiceProcess, waitFor } from '@kafka-ecs/testing';
-import { createTopics, isolation, probe, processEnv } from './support/harness.ts';
+import { createTestTopics, startServiceProcess, waitFor } from '@kafka-ecs/testing';
+import { isolation, probe, processEnv } from './support/harness.ts';
 
 describe('consumer process', () => {
   it('when started, then it answers its liveness route, gets ready, and exits 0 on SIGTERM within 10 s', async () => {
     const iso = isolation();
-    await createTopics([iso.userTopic, iso.tokenTopic]);
+    await createTestTopics([iso.userTopic, iso.tokenTopic]);
     const service = await startServiceProcess({
       cwd: `${import.meta.dirname}/..`,
       env: processEnv(iso),

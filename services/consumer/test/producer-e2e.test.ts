@@ -1,6 +1,6 @@
 import { EVENT_TOPICS } from '@kafka-ecs/events';
-import { startServiceProcess, uniqueName, waitFor } from '@kafka-ecs/testing';
-import { graphql, isolation, rawKafka, startTestConsumer, USER_FIELDS } from './support/harness.ts';
+import { startGroupAtEnd, startServiceProcess, uniqueName, waitFor } from '@kafka-ecs/testing';
+import { graphql, isolation, startTestConsumer, USER_FIELDS } from './support/harness.ts';
 
 // The producer's mutations publish to Kafka, which it bounds at PUBLISH_TIMEOUT_MS (5 s by
 // default): the client waits longer than that, so a slow but successful publish is not cut off.
@@ -11,19 +11,7 @@ describe('producer to consumer', () => {
     // The producer publishes to the contract topics, shared with other runs: start this test's
     // group at their current end instead of reading their whole history.
     const iso = { ...isolation(), userTopic: EVENT_TOPICS[0], tokenTopic: EVENT_TOPICS[1] };
-    const admin = rawKafka().admin();
-    await admin.connect();
-    try {
-      for (const topic of EVENT_TOPICS) {
-        const partitions = (await admin.fetchTopicOffsets(topic)).map(({ partition, high }) => ({
-          partition,
-          offset: high,
-        }));
-        await admin.setOffsets({ groupId: iso.groupId, topic, partitions });
-      }
-    } finally {
-      await admin.disconnect();
-    }
+    await startGroupAtEnd(iso.groupId, EVENT_TOPICS);
     const producer = await startServiceProcess({
       cwd: `${import.meta.dirname}/../../producer`,
       env: { REDIS_KEY_PREFIX: `${uniqueName('producer')}:`, SCRYPT_COST: '1024' },

@@ -1,45 +1,40 @@
-import { testInfrastructure, waitFor } from '@kafka-ecs/testing';
-import type { Producer } from 'kafkajs';
 import {
-  connectProducer,
-  createTopics,
+  committedOffsetSum,
+  connectRawProducer,
+  createTestTopics,
+  type RawProducer,
+  startTcpProxy,
+  testInfrastructure,
+  waitFor,
+} from '@kafka-ecs/testing';
+import {
   isolation,
   newRedis,
   publish,
-  rawKafka,
   startTestConsumer,
   tokenIssued,
   userCreated,
 } from './support/harness.ts';
-import { startTcpProxy } from './support/tcp-proxy.ts';
 
 describe('consumer during a Redis outage', () => {
   it('when Redis goes away, then the consumer holds its offsets and catches up by itself once Redis is back', async () => {
     const iso = isolation();
-    await createTopics([iso.userTopic, iso.tokenTopic]);
+    await createTestTopics([iso.userTopic, iso.tokenTopic]);
     const redisUrl = new URL(testInfrastructure().redisUrl);
     const proxy = await startTcpProxy({
-      host: redisUrl.hostname,
-      port: Number(redisUrl.port || 6379),
+      target: { host: redisUrl.hostname, port: Number(redisUrl.port || 6379) },
     });
     const direct = newRedis();
-    const admin = rawKafka().admin();
-    let producer: Producer | undefined;
+    let producer: RawProducer | undefined;
     let service: Awaited<ReturnType<typeof startTestConsumer>> | undefined;
     try {
-      service = await startTestConsumer(iso, { redisUrl: proxy.url() });
-      producer = await connectProducer();
-      await admin.connect();
+      service = await startTestConsumer(iso, { redisUrl: `redis://${proxy.address}` });
+      producer = await connectRawProducer();
       const user = userCreated();
       await publish(producer, iso, [user]);
       const userKey = `${iso.viewPrefix}:v1:user:${user.data.id}`;
       await waitFor(async () => (await direct.hget(userKey, 'username')) === user.data.username);
-      const committed = async () =>
-        (
-          await admin.fetchOffsets({ groupId: iso.groupId, topics: [iso.tokenTopic] })
-        )[0]?.partitions
-          .map((p) => Number(p.offset))
-          .reduce((sum, offset) => sum + Math.max(0, offset), 0);
+      const committed = () => committedOffsetSum(iso.groupId, iso.tokenTopic);
       const committedBefore = await committed();
 
       await proxy.cut();
@@ -61,12 +56,11 @@ describe('consumer during a Redis outage', () => {
         timeoutMs: 20_000,
         description: 'all tokens applied after Redis came back',
       });
-      await waitFor(async () => (await committed()) === (committedBefore ?? 0) + 20, {
+      await waitFor(async () => (await committed()) === committedBefore + 20, {
         description: 'offsets committed after the writes',
       });
     } finally {
-      await producer?.disconnect();
-      await admin.disconnect();
+      await producer?.close();
       await service?.close();
       await proxy.close();
       direct.disconnect();

@@ -1,9 +1,13 @@
 import { createKafkaClient } from '@kafka-ecs/kafka';
-import { testInfrastructure, uniqueName, waitFor } from '@kafka-ecs/testing';
+import {
+  connectRawProducer,
+  createTestTopics,
+  testInfrastructure,
+  uniqueName,
+  waitFor,
+} from '@kafka-ecs/testing';
 import { runRebuild } from '../src/rebuild.ts';
 import {
-  connectProducer,
-  createTopics,
   graphql,
   isolation,
   logger,
@@ -18,9 +22,9 @@ import {
 describe('view replay', () => {
   it('when the view is rebuilt while the live consumer runs, then readers switch to an identical view that keeps up', async () => {
     const iso = isolation();
-    await createTopics([iso.userTopic, iso.tokenTopic]);
+    await createTestTopics([iso.userTopic, iso.tokenTopic]);
     const service = await startTestConsumer(iso);
-    const producer = await connectProducer();
+    const producer = await connectRawProducer();
     const redis = newRedis();
     const kafka = createKafkaClient({
       brokers: testInfrastructure().kafkaBrokers,
@@ -81,7 +85,7 @@ describe('view replay', () => {
       await waitFor(async () => (await allUsers())?.totalCount === users.length + 2);
       expect(await redis.smembers(`${iso.viewPrefix}:view:writing`)).toEqual(['v2']);
     } finally {
-      await producer.disconnect();
+      await producer.close();
       await service.close();
       redis.disconnect();
     }

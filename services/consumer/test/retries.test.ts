@@ -1,12 +1,15 @@
 import { encodeEvent, FailureHeaders as H } from '@kafka-ecs/events';
-import { waitFor } from '@kafka-ecs/testing';
-import type { Producer } from 'kafkajs';
+import {
+  connectRawProducer,
+  createTestTopics,
+  followTopic,
+  type RawProducer,
+  waitFor,
+} from '@kafka-ecs/testing';
 import { withFaultInjection } from '../src/entry-points/kafka/handlers/fault-injection.ts';
 import { eventHandlers } from '../src/entry-points/kafka/handlers/index.ts';
 import {
   ADMIN_TOKEN,
-  connectProducer,
-  createTopics,
   FAST_RETRIES,
   graphql,
   type Isolation,
@@ -15,7 +18,6 @@ import {
   userCreated,
   viewedUser,
 } from './support/harness.ts';
-import { followTopic } from './support/topic-reader.ts';
 
 type Service = Awaited<ReturnType<typeof startTestConsumer>>;
 const failing = (failures: number | 'always') =>
@@ -24,18 +26,18 @@ const failing = (failures: number | 'always') =>
 describe('retries and dead letters', () => {
   let iso: Isolation;
   let service: Service | undefined;
-  let producer: Producer;
+  let producer: RawProducer;
   const stops: (() => Promise<void>)[] = [];
 
   beforeEach(async () => {
     iso = isolation();
-    await createTopics([iso.userTopic, iso.tokenTopic]);
-    producer = await connectProducer();
+    await createTestTopics([iso.userTopic, iso.tokenTopic]);
+    producer = await connectRawProducer();
   });
 
   afterEach(async () => {
     await Promise.all(stops.splice(0).map((stop) => stop()));
-    await producer.disconnect();
+    await producer.close();
     await service?.close();
     service = undefined;
   });
@@ -43,19 +45,15 @@ describe('retries and dead letters', () => {
   /** Publishes one new-user-created event; returns where it landed. */
   async function publishUser(username: string, value?: Buffer | string) {
     const event = userCreated({ username });
-    const [meta] = await producer.send({
-      topic: iso.userTopic,
-      acks: -1,
-      messages: [
-        {
-          key: event.data.id,
-          value: value ?? encodeEvent(event),
-          // As the producer sends them: the failure path must carry them along.
-          headers: { 'event-type': event.type, 'event-id': event.id },
-        },
-      ],
-    });
-    return { event, partition: meta?.partition as number, offset: meta?.baseOffset as string };
+    const landed = await producer.send(iso.userTopic, [
+      {
+        key: event.data.id,
+        value: value ?? encodeEvent(event),
+        // As the producer sends them: the failure path must carry them along.
+        headers: { 'event-type': event.type, 'event-id': event.id },
+      },
+    ]);
+    return { event, ...landed };
   }
 
   const userById = (id: string) => viewedUser((service as Service).url, id);
@@ -186,14 +184,13 @@ describe('retries and dead letters', () => {
     const doomed = await publishUser('doomed-cy');
     // Same key, so the same partition, right behind the failing record.
     const behind = Array.from({ length: 20 }, () => userCreated({ id: doomed.event.data.id }));
-    await producer.send({
-      topic: iso.userTopic,
-      acks: -1,
-      messages: behind.map((event, index) => ({
+    await producer.send(
+      iso.userTopic,
+      behind.map((event, index) => ({
         key: doomed.event.data.id,
         value: encodeEvent({ ...event, data: { ...event.data, username: `steady-${index}` } }),
       })),
-    });
+    );
     await waitFor(async () => (await userById(doomed.event.data.id))?.username === 'steady-19', {
       description: 'the last record behind the failing one',
     });

@@ -1,13 +1,11 @@
-import { type ServiceProcess, startServiceProcess, waitFor } from '@kafka-ecs/testing';
 import {
-  connectProducer,
-  createTopics,
-  isolation,
-  newRedis,
-  publish,
-  tokenIssued,
-  userCreated,
-} from './support/harness.ts';
+  connectRawProducer,
+  createTestTopics,
+  type ServiceProcess,
+  startServiceProcess,
+  waitFor,
+} from '@kafka-ecs/testing';
+import { isolation, newRedis, publish, tokenIssued, userCreated } from './support/harness.ts';
 
 /**
  * The partitions an instance owns in the group `groupId`, from its latest `joined consumer group`
@@ -27,7 +25,7 @@ const latestAssignment = (instance: ServiceProcess, groupId: string): number => 
 describe('consumer scale-out', () => {
   it('when three instances share 8 partitions and one is killed mid-stream, then nothing is lost and nothing applied twice', async () => {
     const iso = isolation();
-    await createTopics([iso.userTopic, iso.tokenTopic]);
+    await createTestTopics([iso.userTopic, iso.tokenTopic]);
     const env = {
       CONSUMER_TOPICS: `${iso.userTopic},${iso.tokenTopic}`,
       CONSUMER_GROUP_ID: iso.groupId,
@@ -38,7 +36,7 @@ describe('consumer scale-out', () => {
     const instances = await Promise.all(
       [1, 2, 3].map(() => startServiceProcess({ cwd, env, startTimeoutMs: 30_000 })),
     );
-    const producer = await connectProducer();
+    const producer = await connectRawProducer();
     const redis = newRedis();
     try {
       await waitFor(
@@ -87,7 +85,7 @@ describe('consumer scale-out', () => {
             .reduce((sum, instance) => sum + latestAssignment(instance, iso.groupId), 0) === 16,
       );
     } finally {
-      await producer.disconnect();
+      await producer.close();
       redis.disconnect();
       const codes = await Promise.all(instances.map((instance) => instance.stop()));
       expect(codes.slice(1)).toEqual([0, 0]);

@@ -1,11 +1,13 @@
 import { type DomainEvent, encodeEvent } from '@kafka-ecs/events';
-import { waitFor } from '@kafka-ecs/testing';
+import {
+  connectRawProducer,
+  createTestTopics,
+  type RawProducer,
+  waitFor,
+} from '@kafka-ecs/testing';
 import { createClient } from 'graphql-ws';
-import type { Producer } from 'kafkajs';
 import WebSocket from 'ws';
 import {
-  connectProducer,
-  createTopics,
   graphql,
   type Isolation,
   isolation,
@@ -22,16 +24,16 @@ type Service = Awaited<ReturnType<typeof startTestConsumer>>;
 describe('consumer view', () => {
   let iso: Isolation;
   let service: Service;
-  let producer: Producer;
+  let producer: RawProducer;
 
   beforeEach(async () => {
     iso = isolation();
-    await createTopics([iso.userTopic, iso.tokenTopic]);
-    [service, producer] = await Promise.all([startTestConsumer(iso), connectProducer()]);
+    await createTestTopics([iso.userTopic, iso.tokenTopic]);
+    [service, producer] = await Promise.all([startTestConsumer(iso), connectRawProducer()]);
   });
 
   afterEach(async () => {
-    await producer?.disconnect();
+    await producer?.close();
     await service?.close();
   });
 
@@ -197,16 +199,12 @@ describe('consumer view', () => {
     const victim = userCreated();
     const valid = JSON.parse(encodeEvent(victim).toString());
     const key = victim.data.id;
-    await producer.send({
-      topic: iso.userTopic,
-      acks: -1,
-      messages: [
-        { key, value: '{not json' },
-        { key, value: JSON.stringify({ ...valid, data: { ...valid.data, email: 'nope' } }) },
-        { key, value: JSON.stringify({ ...valid, type: 'user-deleted' }) },
-        { key, value: encodeEvent(victim) },
-      ],
-    });
+    await producer.send(iso.userTopic, [
+      { key, value: '{not json' },
+      { key, value: JSON.stringify({ ...valid, data: { ...valid.data, email: 'nope' } }) },
+      { key, value: JSON.stringify({ ...valid, type: 'user-deleted' }) },
+      { key, value: encodeEvent(victim) },
+    ]);
     await waitFor(() => userById(victim.data.id), {
       description: 'the valid record after the bad ones',
     });

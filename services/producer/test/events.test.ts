@@ -1,4 +1,5 @@
 import { decodeEvent, type IssuedTokenEvent, type NewUserCreatedEvent } from '@kafka-ecs/events';
+import { readTopic } from '@kafka-ecs/testing';
 import { decodeJwt } from 'jose';
 import {
   CREATE_USER,
@@ -9,7 +10,6 @@ import {
   type TestProducer,
 } from './support/harness.ts';
 import { javaPartition } from './support/murmur2.ts';
-import { readTopic } from './support/read-topic.ts';
 
 describe('published events', () => {
   let producer: TestProducer;
@@ -60,7 +60,7 @@ describe('published events', () => {
     expect(claims.sub).toBe(user.id);
 
     for (const record of [userRecord, tokenRecord]) {
-      const text = record?.value.toString() ?? '';
+      const text = record?.value?.toString() ?? '';
       expect(text).not.toContain(input.password);
       expect(text).not.toContain('scrypt');
       expect(text).not.toContain(token);
@@ -98,7 +98,7 @@ describe('published events', () => {
     expect(records).toHaveLength(count);
     expect(new Set(records.map((record) => record.key))).toEqual(new Set(ids));
     for (const record of records) {
-      expect(record.partition).toBe(javaPartition(record.key, PARTITIONS));
+      expect(record.partition).toBe(javaPartition(record.key ?? '', PARTITIONS));
     }
     const perPartition = new Map<number, number>();
     for (const record of records) {

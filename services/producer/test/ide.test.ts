@@ -1,6 +1,6 @@
+import { readTopic } from '@kafka-ecs/testing';
 import { type Browser, chromium } from 'playwright-core';
 import { newUser, startTestProducer, type TestProducer } from './support/harness.ts';
-import { readTopic } from './support/read-topic.ts';
 
 // Debian's chromium, installed by scripts/install-test-browser.sh from this package's global setup.
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
@@ -61,7 +61,7 @@ describe('GraphQL IDE in a browser', () => {
       await page.screenshot({ path: `${import.meta.dirname}/../.ide-test.png` });
     }
     const [record] = await readTopic(producer.topics['new-user-created'], 1);
-    expect(record?.value.toString()).toContain(username);
+    expect(record?.value?.toString()).toContain(username);
     expect(offsite).toEqual([]);
   }, 60_000);
 });

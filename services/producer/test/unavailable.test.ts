@@ -1,6 +1,5 @@
-import { freePort, testInfrastructure, waitFor } from '@kafka-ecs/testing';
+import { freePort, startTcpProxy, testInfrastructure, waitFor } from '@kafka-ecs/testing';
 import { CREATE_USER, codeOf, LOGIN, newUser, startTestProducer } from './support/harness.ts';
-import { createTcpProxy } from './support/tcp-proxy.ts';
 
 const readiness = async (url: string) => {
   const response = await fetch(`${url}/ready`);
@@ -52,20 +51,20 @@ describe('when Kafka or Redis is down', () => {
 
   it('when the broker comes back, then the running service recovers by itself', async () => {
     const [host, port] = (testInfrastructure().kafkaBrokers[0] ?? '').split(':');
-    const proxyPort = await freePort();
-    const proxy = createTcpProxy({
-      port: proxyPort,
+    // Down from the start: the proxy's port answers nothing until restore().
+    const proxy = await startTcpProxy({
       target: { host: host ?? '', port: +(port ?? 0) },
+      listening: false,
     });
-    cleanups.push(() => proxy.stop());
-    const producer = await startTestProducer({ kafkaBrokers: [`127.0.0.1:${proxyPort}`] });
+    cleanups.push(() => proxy.close());
+    const producer = await startTestProducer({ kafkaBrokers: [proxy.address] });
     cleanups.push(() => producer.close());
 
     const down = await producer.graphql(CREATE_USER, { input: newUser() });
     expect(codeOf(down.body)).toBe('SERVICE_UNAVAILABLE');
     expect((await readiness(producer.url)).status).toBe(503);
 
-    await proxy.start();
+    await proxy.restore();
     await waitFor(async () => (await readiness(producer.url)).status === 200, {
       timeoutMs: 15_000,
       description: '/ready 200 after the broker came back',
@@ -83,19 +82,18 @@ describe('when Kafka or Redis is down', () => {
 
   it('when Redis comes back, then the running service recovers by itself', async () => {
     const redisUrl = new URL(testInfrastructure().redisUrl);
-    const proxyPort = await freePort();
-    const proxy = createTcpProxy({
-      port: proxyPort,
+    const proxy = await startTcpProxy({
       target: { host: redisUrl.hostname, port: +(redisUrl.port || 6379) },
+      listening: false,
     });
-    cleanups.push(() => proxy.stop());
-    const producer = await startTestProducer({ redisUrl: `redis://127.0.0.1:${proxyPort}` });
+    cleanups.push(() => proxy.close());
+    const producer = await startTestProducer({ redisUrl: `redis://${proxy.address}` });
     cleanups.push(() => producer.close());
 
     expect(codeOf((await producer.graphql(CREATE_USER, { input: newUser() })).body)).toBe(
       'SERVICE_UNAVAILABLE',
     );
-    await proxy.start();
+    await proxy.restore();
     await waitFor(async () => (await readiness(producer.url)).status === 200, {
       timeoutMs: 15_000,
       description: '/ready 200 after Redis came back',
@@ -104,7 +102,7 @@ describe('when Kafka or Redis is down', () => {
     expect(body.errors).toBeUndefined();
 
     // And down again while running: bounded failure, then /ready turns 503.
-    await proxy.stop();
+    await proxy.cut();
     const started = Date.now();
     const again = await producer.graphql(CREATE_USER, { input: newUser() });
     expect(codeOf(again.body)).toBe('SERVICE_UNAVAILABLE');

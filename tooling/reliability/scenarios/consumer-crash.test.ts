@@ -1,10 +1,5 @@
-import {
-  createScope,
-  finishScenario,
-  scrapeCounter,
-  startSystem,
-  startTcpProxy,
-} from '../src/index.ts';
+import { startTcpProxy } from '@kafka-ecs/testing';
+import { createScope, finishScenario, scrapeCounter, startSystem } from '../src/index.ts';
 import { expectNothingLostOrAppliedTwice } from './support/expectations.ts';
 
 const scope = createScope();
@@ -16,8 +11,9 @@ describe('consumer crash', () => {
     // The third instance reaches Redis through a proxy that can hold Redis' answers back: the
     // kill then lands after Redis applied a batch and before the instance could commit it.
     const redisPort = Number(new URL(system.redis.url).port);
-    const proxy = scope.add(await startTcpProxy({ host: '127.0.0.1', port: redisPort }), (p) =>
-      p.close(),
+    const proxy = scope.add(
+      await startTcpProxy({ target: { host: '127.0.0.1', port: redisPort } }),
+      (p) => p.close(),
     );
     const victim = await system.addConsumer({ REDIS_URL: `redis://${proxy.address}` });
     const survivors = system.consumers.filter((consumer) => consumer !== victim);

@@ -51,4 +51,3 @@ export {
   startService,
   waitForAssignment,
 } from './services.ts';
-export { startTcpProxy, type TcpProxy } from './tcp-proxy.ts';

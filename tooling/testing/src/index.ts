@@ -1,6 +1,18 @@
 export { freePort } from './free-port.ts';
 export { testInfrastructure } from './infrastructure.ts';
+export {
+  committedOffsetSum,
+  connectRawProducer,
+  createTestTopics,
+  followTopic,
+  type RawProducer,
+  type ReadRecord,
+  readTopic,
+  startGroupAtEnd,
+  type TestRecord,
+} from './kafka.ts';
 export { type CommandResult, runCommand } from './run-command.ts';
 export { type ServiceProcess, startServiceProcess } from './service-process.ts';
+export { startTcpProxy, type TcpProxy } from './tcp-proxy.ts';
 export { uniqueName } from './unique-name.ts';
 export { type WaitForOptions, waitFor } from './wait-for.ts';

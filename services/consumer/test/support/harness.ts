@@ -1,9 +1,13 @@
 import { createEvent, type DomainEvent, encodeEvent } from '@kafka-ecs/events';
 import { createKafkaClient } from '@kafka-ecs/kafka';
 import type { RetryPolicy } from '@kafka-ecs/retry';
-import { testInfrastructure, uniqueName } from '@kafka-ecs/testing';
+import {
+  createTestTopics,
+  type RawProducer,
+  testInfrastructure,
+  uniqueName,
+} from '@kafka-ecs/testing';
 import { Redis } from 'ioredis';
-import { Kafka, logLevel, type Producer } from 'kafkajs';
 import { pino } from 'pino';
 import {
   type ConsumerService,
@@ -35,35 +39,6 @@ export const processEnv = (iso: Isolation): Record<string, string> => ({
   DEAD_LETTER_TOPIC: iso.deadLetterTopic,
 });
 
-export const rawKafka = () =>
-  new Kafka({
-    brokers: testInfrastructure().kafkaBrokers,
-    clientId: 'consumer-test',
-    logLevel: logLevel.NOTHING,
-  });
-
-export async function createTopics(
-  topics: string[],
-  partitions = 8,
-  config: Record<string, string> = {},
-): Promise<void> {
-  const admin = rawKafka().admin();
-  await admin.connect();
-  try {
-    await admin.createTopics({
-      waitForLeaders: true,
-      topics: topics.map((topic) => ({
-        topic,
-        numPartitions: partitions,
-        replicationFactor: 1,
-        configEntries: Object.entries(config).map(([name, value]) => ({ name, value })),
-      })),
-    });
-  } finally {
-    await admin.disconnect();
-  }
-}
-
 export const newRedis = (url = testInfrastructure().redisUrl) =>
   new Redis(url, { maxRetriesPerRequest: 1, commandTimeout: 5_000 });
 
@@ -85,7 +60,7 @@ export async function startTestConsumer(
     maxRetriesPerRequest: null,
   });
   for (const client of [redis, subscriber, workerConnection]) client.on('error', () => {});
-  await createTopics([iso.retryTopic, iso.deadLetterTopic]);
+  await createTestTopics([iso.retryTopic, iso.deadLetterTopic]);
   const kafka = createKafkaClient({
     brokers: testInfrastructure().kafkaBrokers,
     clientId: uniqueName('consumer'),
@@ -125,30 +100,19 @@ export async function startTestConsumer(
   };
 }
 
-export async function connectProducer(): Promise<Producer> {
-  const producer = rawKafka().producer({ allowAutoTopicCreation: false });
-  await producer.connect();
-  return producer;
-}
-
 /** Publishes events the way the producer does: key = user id, value = the encoded envelope. */
 export async function publish(
-  producer: Producer,
+  producer: RawProducer,
   iso: Isolation,
   events: DomainEvent[],
 ): Promise<void> {
-  const byTopic = new Map<string, { key: string; value: Buffer }[]>();
+  const byTopic: Record<string, { key: string; value: Buffer }[]> = {};
   for (const event of events) {
     const topic = event.type === 'new-user-created' ? iso.userTopic : iso.tokenTopic;
     const key = event.type === 'new-user-created' ? event.data.id : event.data.userId;
-    const list = byTopic.get(topic) ?? [];
-    list.push({ key, value: encodeEvent(event) });
-    byTopic.set(topic, list);
+    byTopic[topic] = [...(byTopic[topic] ?? []), { key, value: encodeEvent(event) }];
   }
-  await producer.sendBatch({
-    acks: -1,
-    topicMessages: [...byTopic].map(([topic, messages]) => ({ topic, messages })),
-  });
+  await producer.sendToTopics(byTopic);
 }
 
 let counter = 0;
