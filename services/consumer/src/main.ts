@@ -4,10 +4,10 @@ import { createKafkaClient } from '@kafka-ecs/kafka';
 import { type RetryPolicy, type RetryStep, retryChainMs } from '@kafka-ecs/retry';
 import { createLogger, onShutdownSignal } from '@kafka-ecs/service-kit';
 import { Redis } from 'ioredis';
-import { withFaultInjection } from './entry-points/kafka/handlers/fault-injection.ts';
-import { eventHandlers } from './entry-points/kafka/handlers/index.ts';
+import { startConsumerService } from './compose.ts';
+import { withFaultInjection } from './domain/handlers/fault-injection.ts';
+import { eventHandlers } from './domain/handlers/index.ts';
 import { prepareTopics } from './infra/topic-check.ts';
-import { startConsumerService } from './service.ts';
 
 async function main(): Promise<void> {
   const config = loadConsumerConfig(process.env);

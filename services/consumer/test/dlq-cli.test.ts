@@ -8,8 +8,8 @@ import {
   type RawProducer,
   waitFor,
 } from '@kafka-ecs/testing';
-import { withFaultInjection } from '../src/entry-points/kafka/handlers/fault-injection.ts';
-import { eventHandlers } from '../src/entry-points/kafka/handlers/index.ts';
+import { withFaultInjection } from '../src/domain/handlers/fault-injection.ts';
+import { eventHandlers } from '../src/domain/handlers/index.ts';
 import {
   ADMIN_TOKEN,
   FAST_RETRIES,

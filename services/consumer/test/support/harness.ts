@@ -13,7 +13,7 @@ import {
   type ConsumerService,
   type ConsumerServiceOptions,
   startConsumerService,
-} from '../../src/service.ts';
+} from '../../src/compose.ts';
 
 export const logger = pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' });
 

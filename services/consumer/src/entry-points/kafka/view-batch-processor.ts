@@ -1,9 +1,9 @@
-import { decodeEvent } from '@kafka-ecs/events';
 import type { BatchHandler } from '@kafka-ecs/kafka';
+import { eventChangeOf } from '../../domain/event-change.ts';
+import type { EventHandlers } from '../../domain/handlers/index.ts';
 import type { EventChange } from '../../domain/view-change.ts';
 import type { ConsumerMetrics } from '../../infra/metrics.ts';
 import type { ViewStore, WriteTarget } from '../../infra/redis-view-store.ts';
-import { type EventHandlers, handleEvent } from './handlers/index.ts';
 import {
   type RecordFailure,
   type RecordFailureHandler,
@@ -34,12 +34,7 @@ export function createViewBatchProcessor(deps: {
     const failures: RecordFailure[] = [];
     for (const record of batch.records) {
       try {
-        const event = decodeEvent(record.value);
-        changes.push({
-          eventId: event.id,
-          eventType: event.type,
-          change: handleEvent(deps.handlers, event, FIRST_RUN),
-        });
+        changes.push(eventChangeOf(deps.handlers, record.value, FIRST_RUN));
         sources.push(record);
       } catch (error) {
         failures.push(toRecordFailure(record, error));

@@ -1,9 +1,9 @@
-import { decodeEvent } from '@kafka-ecs/events';
 import type { RecordRunner } from '@kafka-ecs/retry';
+import { eventChangeOf } from '../../domain/event-change.ts';
+import type { EventHandlers } from '../../domain/handlers/index.ts';
 import type { EventChange } from '../../domain/view-change.ts';
 import type { ConsumerMetrics } from '../../infra/metrics.ts';
 import type { ViewStore, WriteTarget } from '../../infra/redis-view-store.ts';
-import { type EventHandlers, handleEvent } from '../kafka/handlers/index.ts';
 import { classifyError } from '../kafka/record-failure.ts';
 
 /**
@@ -20,12 +20,7 @@ export function createRecordRunner(deps: {
   return async (record, attempt) => {
     let change: EventChange;
     try {
-      const event = decodeEvent(record.value);
-      change = {
-        eventId: event.id,
-        eventType: event.type,
-        change: handleEvent(deps.handlers, event, { attempt }),
-      };
+      change = eventChangeOf(deps.handlers, record.value, { attempt });
     } catch (error) {
       return { ok: false, failure: classifyError(error) };
     }

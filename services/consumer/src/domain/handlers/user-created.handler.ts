@@ -1,5 +1,5 @@
 import type { NewUserCreatedEvent } from '@kafka-ecs/events';
-import type { ProfileChange } from '../../../domain/view-change.ts';
+import type { ProfileChange } from '../view-change.ts';
 
 /** `new-user-created` → the user's profile in the view. */
 export function userCreatedHandler(event: NewUserCreatedEvent): ProfileChange {

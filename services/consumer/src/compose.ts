@@ -14,12 +14,12 @@ import type { FastifyInstance } from 'fastify';
 import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import { buildConsumerApp } from './app.ts';
+import { type EventHandlers, eventHandlers } from './domain/handlers/index.ts';
 import {
   createOperatorGuard,
   type OperatorAuthSettings,
 } from './entry-points/graphql/operator-auth.ts';
 import { createGraphqlSchema } from './entry-points/graphql/schema.ts';
-import { type EventHandlers, eventHandlers } from './entry-points/kafka/handlers/index.ts';
 import { createRoutingFailureHandler } from './entry-points/kafka/record-failure.ts';
 import { createViewBatchProcessor } from './entry-points/kafka/view-batch-processor.ts';
 import { createRecordRunner } from './entry-points/retry/record-runner.ts';
@@ -70,8 +70,8 @@ export interface ConsumerServiceOptions {
   >;
 }
 
-export interface ConsumerService {
-  url: string;
+/** The read side, wired and not started: nothing has connected, consumed or listened yet. */
+export interface ComposedConsumer {
   app: FastifyInstance;
   consumer: BatchConsumer;
   retry: RetrySystem;
@@ -80,17 +80,23 @@ export interface ConsumerService {
   registry: ViewRegistry;
   /** In reverse start order: stop HTTP (subscriptions, Apollo), then the consumer. */
   shutdownSteps: ShutdownStep[];
+  /**
+   * The I/O, in order: view registry (Redis) → failure path (its producer, side-topic and
+   * dead-letter consumers, retry worker) → main consumer group → HTTP. Resolves with the URL.
+   */
+  start(): Promise<string>;
   stop(): Promise<void>;
 }
 
+export interface ConsumerService extends ComposedConsumer {
+  url: string;
+}
+
 /**
- * Wires the read side from clients the caller created (main.ts, or a test), starts consuming
- * and listens. Start order: view registry (Redis) → failure path (its producer, side-topic and
- * dead-letter consumers, retry worker) → main consumer group → HTTP.
+ * Wires the read side from clients the caller created (main.ts, or a test): the same shape as
+ * the producer's composeProducer, so nothing here connects or listens until `start()`.
  */
-export async function startConsumerService(
-  options: ConsumerServiceOptions,
-): Promise<ConsumerService> {
+export async function composeConsumer(options: ConsumerServiceOptions): Promise<ComposedConsumer> {
   const { logger, redis } = options;
   const keys = viewKeys(options.viewPrefix);
   const handlers = options.handlers ?? eventHandlers;
@@ -121,9 +127,6 @@ export async function startConsumerService(
     consumerOptions: options.consumerOptions,
   });
 
-  await registry.initialize();
-  // The failure path first: the main consumer's first failed batch needs its producer.
-  await failurePath.start();
   const consumer = createBatchConsumer({
     client: options.kafka,
     groupId: options.groupId,
@@ -146,7 +149,6 @@ export async function startConsumerService(
     }),
     onBatchFailed: (batch) => metrics.batchFailures.inc({ topic: batch.topic }),
   });
-  await consumer.start();
 
   const pubSub = createPubSub<Record<string, [Record<string, string>]>>({
     eventTarget: createRedisEventTarget({
@@ -178,7 +180,6 @@ export async function startConsumerService(
       },
     }),
   });
-  const url = await app.listen({ host: options.host ?? '0.0.0.0', port: options.port });
 
   const shutdownSteps: ShutdownStep[] = [
     { name: 'http', run: () => app.close() },
@@ -188,7 +189,6 @@ export async function startConsumerService(
     { name: 'producer client', run: () => producer.close() },
   ];
   return {
-    url,
     app,
     consumer,
     retry: failurePath,
@@ -196,8 +196,23 @@ export async function startConsumerService(
     store,
     registry,
     shutdownSteps,
+    async start() {
+      await registry.initialize();
+      // The failure path first: the main consumer's first failed batch needs its producer.
+      await failurePath.start();
+      await consumer.start();
+      return app.listen({ host: options.host ?? '0.0.0.0', port: options.port });
+    },
     async stop() {
       for (const step of shutdownSteps) await step.run();
     },
   };
+}
+
+/** composeConsumer, then start: what main.ts and the tests run. */
+export async function startConsumerService(
+  options: ConsumerServiceOptions,
+): Promise<ConsumerService> {
+  const composed = await composeConsumer(options);
+  return { ...composed, url: await composed.start() };
 }

@@ -1,21 +1,17 @@
 import { type BatchConsumerOptions, createBatchConsumer, createGroupAdmin } from '@kafka-ecs/kafka';
 import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
-import {
-  type RebuildProgress,
-  type RebuildResult,
-  rebuildView,
-} from './domain/rebuild-view.use-case.ts';
-import { eventHandlers } from './entry-points/kafka/handlers/index.ts';
-import { createLoggingFailureHandler } from './entry-points/kafka/record-failure.ts';
-import { createViewBatchProcessor } from './entry-points/kafka/view-batch-processor.ts';
-import { createConsumerMetrics } from './infra/metrics.ts';
-import { createRedisViewStore } from './infra/redis-view-store.ts';
-import { createViewRegistry } from './infra/view-registry.ts';
+import { eventHandlers } from '../domain/handlers/index.ts';
+import { createLoggingFailureHandler } from '../entry-points/kafka/record-failure.ts';
+import { createViewBatchProcessor } from '../entry-points/kafka/view-batch-processor.ts';
+import { createConsumerMetrics } from '../infra/metrics.ts';
+import { createRedisViewStore } from '../infra/redis-view-store.ts';
+import { createViewRegistry } from '../infra/view-registry.ts';
+import { type RebuildProgress, type RebuildResult, rebuildView } from './rebuild-view.ts';
 
 /**
- * Wires the view rebuild from clients the caller created (the replay command, or a test):
- * same handlers and store as the live consumer, a replay group of its own, no notifications.
+ * Wires the view rebuild from clients the caller created (the rebuild command, or a test):
+ * same handlers and store as the live consumer, a rebuild group of its own, no notifications.
  */
 export async function runRebuild(options: {
   logger: Logger;

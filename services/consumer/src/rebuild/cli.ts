@@ -5,9 +5,9 @@ import { ConfigError, loadConsumerConfig } from '@kafka-ecs/config';
 import { createKafkaClient } from '@kafka-ecs/kafka';
 import { createLogger } from '@kafka-ecs/service-kit';
 import { Redis } from 'ioredis';
-import { runRebuild } from './rebuild.ts';
+import { runRebuild } from './run-rebuild.ts';
 
-const USAGE = `usage: replay [--drop-previous] [--timeout-minutes N]
+const USAGE = `usage: rebuild [--drop-previous] [--timeout-minutes N]
 
 Rebuilds the consumer's Redis view from the beginning of its topics into a fresh view, while the
 live consumer keeps running, then switches readers to it.
@@ -32,10 +32,10 @@ async function main(): Promise<number> {
     return 2;
   }
   const config = loadConsumerConfig(process.env);
-  const logger = createLogger({ service: 'consumer-replay', level: config.LOG_LEVEL });
+  const logger = createLogger({ service: 'consumer-rebuild', level: config.LOG_LEVEL });
   const kafka = createKafkaClient({
     brokers: config.KAFKA_BROKERS,
-    clientId: 'consumer-replay',
+    clientId: 'consumer-rebuild',
     logger,
   });
   // Bounded: an operator command must end with an error, not hang, if Redis stops answering.
@@ -67,7 +67,9 @@ async function main(): Promise<number> {
 main().then(
   (code) => process.exit(code),
   (error: unknown) => {
-    console.error(error instanceof ConfigError ? error.message : `replay failed: ${String(error)}`);
+    console.error(
+      error instanceof ConfigError ? error.message : `rebuild failed: ${String(error)}`,
+    );
     process.exit(1);
   },
 );

@@ -1,5 +1,5 @@
 import type { IssuedTokenEvent } from '@kafka-ecs/events';
-import type { TokenIssuedChange } from '../../../domain/view-change.ts';
+import type { TokenIssuedChange } from '../view-change.ts';
 
 /** `issued-token` → one more token for the user, and the latest issue time. */
 export function tokenIssuedHandler(event: IssuedTokenEvent): TokenIssuedChange {

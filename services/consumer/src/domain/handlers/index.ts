@@ -1,5 +1,5 @@
 import type { DomainEvent, EventType } from '@kafka-ecs/events';
-import type { ViewChange } from '../../../domain/view-change.ts';
+import type { ViewChange } from '../view-change.ts';
 import { tokenIssuedHandler } from './token-issued.handler.ts';
 import { userCreatedHandler } from './user-created.handler.ts';
 

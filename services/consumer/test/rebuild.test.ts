@@ -6,7 +6,7 @@ import {
   uniqueName,
   waitFor,
 } from '@kafka-ecs/testing';
-import { runRebuild } from '../src/rebuild.ts';
+import { runRebuild } from '../src/rebuild/run-rebuild.ts';
 import {
   graphql,
   isolation,
