@@ -10,7 +10,7 @@ export {
   stopKafkaCluster,
 } from './kafka-cluster.ts';
 export { kafkaPom, repoRoot, stackDir } from './paths.ts';
-export { freeTcpPort, isAlive, stopProcess } from './processes.ts';
+export { isAlive, stopProcess } from './processes.ts';
 export {
   type RedisServerOptions,
   redisAnswers,

@@ -1,5 +1,6 @@
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { freePort } from '@kafka-ecs/testing';
 import { Kafka, logLevel } from 'kafkajs';
 import { StackError } from './errors.ts';
 import {
@@ -9,7 +10,7 @@ import {
   startKafkaBroker,
   stopKafkaBroker,
 } from './kafka-broker.ts';
-import { freeTcpPort, stopProcess } from './processes.ts';
+import { stopProcess } from './processes.ts';
 import { holdsInARow } from './steady.ts';
 
 const HOST = '127.0.0.1';
@@ -201,8 +202,8 @@ async function clusterLayout(options: KafkaClusterOptions): Promise<ClusterLayou
   for (let index = 0; index < size; index++) {
     nodes.push({
       nodeId: index + 1,
-      port: ports[index]?.port ?? (await freeTcpPort()),
-      controllerPort: ports[index]?.controllerPort ?? (await freeTcpPort()),
+      port: ports[index]?.port ?? (await freePort()),
+      controllerPort: ports[index]?.controllerPort ?? (await freePort()),
     });
   }
   const layout = { clusterId: newClusterId(), replicationFactor, minInsyncReplicas, nodes };

@@ -1,7 +1,6 @@
 import { rmSync } from 'node:fs';
 import {
   ensureTopics,
-  freeTcpPort,
   type KafkaCluster,
   stackClasspath,
   startKafkaCluster,
@@ -9,6 +8,7 @@ import {
   stopRedisServer,
 } from '@kafka-ecs/devstack';
 import { DEFAULT_PARTITIONS } from '@kafka-ecs/events';
+import { freePort } from '@kafka-ecs/testing';
 import { componentDir } from './run-dir.ts';
 
 /** A Kafka of the scenario's own (one node, or a three-node cluster), with the contract's topics. */
@@ -70,7 +70,7 @@ export interface PrivateRedis {
 
 export async function startPrivateRedis(): Promise<PrivateRedis> {
   const dir = componentDir('redis');
-  const port = await freeTcpPort();
+  const port = await freePort();
   const start = async () => {
     await startRedisServer({ dir, host: '127.0.0.1', port, readyTimeoutMs: 15_000 });
   };

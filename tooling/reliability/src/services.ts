@@ -1,6 +1,12 @@
 import { join } from 'node:path';
-import { freeTcpPort, repoRoot } from '@kafka-ecs/devstack';
-import { type ServiceProcess, startServiceProcess, uniqueName, waitFor } from '@kafka-ecs/testing';
+import { repoRoot } from '@kafka-ecs/devstack';
+import {
+  freePort,
+  type ServiceProcess,
+  startServiceProcess,
+  uniqueName,
+  waitFor,
+} from '@kafka-ecs/testing';
 
 /**
  * One service process (from its TypeScript sources, as `pnpm dev` runs it) on a port fixed for
@@ -33,7 +39,7 @@ export async function startService(options: {
   service: 'producer' | 'consumer';
   env: Record<string, string>;
 }): Promise<ServiceHandle> {
-  const port = await freeTcpPort();
+  const port = await freePort();
   const env = { ...options.env, PORT: String(port) };
   const cwd = join(repoRoot(), 'services', options.service);
   const start = () => startServiceProcess({ cwd, env, startTimeoutMs: 30_000 });
