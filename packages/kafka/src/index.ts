@@ -1,38 +1,32 @@
-export {
-  type BatchConsumer,
-  type BatchConsumerOptions,
-  type BatchHandler,
-  type BatchResult,
-  type ConsumedRecord,
-  createBatchConsumer,
-  type RecordBatch,
+// The public surface: one connection object and the types of what it hands out. The factories
+// behind it take client-library objects and stay inside this package.
+export type {
+  BatchConsumer,
+  BatchConsumerOptions,
+  BatchHandler,
+  BatchResult,
+  ConsumedRecord,
+  RecordBatch,
 } from './batch-consumer.ts';
-export { type Batcher, type BatchingOptions, createBatcher } from './batching-publisher.ts';
-export { createKafkaClient, isKafkaError, type KafkaClientOptions } from './client.ts';
+export { isKafkaError } from './client.ts';
 export {
-  createGroupAdmin,
-  type GroupAdmin,
-  type PartitionLag,
-  partitionKey,
-} from './group-admin.ts';
+  createKafkaConnection,
+  type KafkaConnection,
+  type KafkaConnectionOptions,
+} from './connection.ts';
+export { type GroupAdmin, type PartitionLag, partitionKey } from './group-admin.ts';
 export type { Logger } from './logger.ts';
 export {
   type BatchReport,
-  createPublisher,
   type OutgoingRecord,
   PublishError,
   type Publisher,
   type PublisherOptions,
 } from './publisher.ts';
-export {
-  ensureAndDescribeTopics,
-  ensureTopics,
-  type TopicDescription,
-  type TopicSpec,
-} from './topic-admin.ts';
-export {
-  createTransactionalProducer,
-  type OffsetCommit,
-  type RawRecord,
-  type TransactionalProducer,
+export type { TopicDescription, TopicSpec } from './topic-admin.ts';
+export type {
+  OffsetCommit,
+  RawRecord,
+  TransactionalProducer,
+  TransactionalProducerOptions,
 } from './transactional-producer.ts';

@@ -39,6 +39,17 @@ interface Pending {
   reject: (error: unknown) => void;
 }
 
+export interface TransactionalProducerOptions {
+  client: Kafka;
+  /** Prefix of the transactional id (a random suffix makes it unique per process). */
+  idPrefix: string;
+  logger: Logger;
+  /** @defaultValue 10_000 */
+  transactionTimeoutMs?: number;
+  /** Called with a transaction's records just before it commits (a fault-injection seam). */
+  beforeCommit?: (records: RawRecord[]) => void;
+}
+
 /**
  * The consume-transform-produce half of exactly-once: the failure path writes a record to the
  * retry or dead-letter topic together with the commit of the offset that caused it, so a crash
@@ -49,16 +60,9 @@ interface Pending {
  * open transaction is aborted by the broker after `transactionTimeoutMs`; read-committed
  * readers of those partitions wait at most that long.
  */
-export function createTransactionalProducer(options: {
-  client: Kafka;
-  /** Prefix of the transactional id (a random suffix makes it unique per process). */
-  idPrefix: string;
-  logger: Logger;
-  /** @defaultValue 10_000 */
-  transactionTimeoutMs?: number;
-  /** Called with a transaction's records just before it commits (a fault-injection seam). */
-  beforeCommit?: (records: RawRecord[]) => void;
-}): TransactionalProducer {
+export function createTransactionalProducer(
+  options: TransactionalProducerOptions,
+): TransactionalProducer {
   const { logger } = options;
   // A producer whose transaction failed is replaced, not reused: kafkajs rolls back its
   // sequence numbers for every partition of a failed produce request, including partitions the

@@ -1,7 +1,7 @@
 import { createServer } from 'node:net';
 import { testInfrastructure, uniqueName, waitFor } from '@kafka-ecs/testing';
 import { Kafka, logLevel } from 'kafkajs';
-import { type BatchReport, createPublisher, ensureTopics, PublishError } from '../src/index.ts';
+import { type BatchReport, createKafkaConnection, PublishError } from '../src/index.ts';
 
 const { kafkaBrokers } = testInfrastructure();
 /** A local port nothing listens on: connecting is refused at once. */
@@ -15,7 +15,7 @@ async function closedPort(): Promise<number> {
 
 const silent = { debug() {}, info() {}, warn() {}, error() {} };
 
-describe('createPublisher', () => {
+describe("the connection's publisher", () => {
   const stops: (() => Promise<void>)[] = [];
   afterEach(async () => {
     await Promise.all(stops.splice(0).map((stop) => stop()));
@@ -23,19 +23,14 @@ describe('createPublisher', () => {
 
   it('when 300 records are published concurrently, then they share few sends and are all on the broker', async () => {
     const topic = uniqueName('publisher');
-    await ensureTopics({
-      brokers: kafkaBrokers,
-      clientId: 'test',
-      logger: silent,
-      topics: [{ topic, partitions: 8 }],
-    });
-    const batches: BatchReport[] = [];
-    const publisher = createPublisher({
+    const kafka = createKafkaConnection({
       brokers: kafkaBrokers,
       clientId: uniqueName('publisher'),
       logger: silent,
-      onBatch: (report) => batches.push(report),
     });
+    await kafka.ensureTopics([{ topic, partitions: 8 }]);
+    const batches: BatchReport[] = [];
+    const publisher = kafka.publisher({ onBatch: (report) => batches.push(report) });
     stops.push(() => publisher.stop());
     await publisher.start();
     await Promise.all(
@@ -55,8 +50,7 @@ describe('createPublisher', () => {
       }),
     ).toBe(true);
 
-    const kafka = new Kafka({ brokers: kafkaBrokers, logLevel: logLevel.NOTHING });
-    const admin = kafka.admin();
+    const admin = new Kafka({ brokers: kafkaBrokers, logLevel: logLevel.NOTHING }).admin();
     await admin.connect();
     stops.push(() => admin.disconnect());
     const offsets = await waitFor(async () => {
@@ -69,12 +63,11 @@ describe('createPublisher', () => {
   });
 
   it('when no broker answers, then publish fails with PublishError within the bound and readiness is false', async () => {
-    const publisher = createPublisher({
+    const publisher = createKafkaConnection({
       brokers: [`127.0.0.1:${await closedPort()}`],
       clientId: uniqueName('publisher'),
       logger: silent,
-      sendTimeoutMs: 2_000,
-    });
+    }).publisher({ sendTimeoutMs: 2_000 });
     stops.push(() => publisher.stop());
     const started = Date.now();
     await expect(

@@ -1,10 +1,15 @@
 import { testInfrastructure, uniqueName, waitFor } from '@kafka-ecs/testing';
 import { Kafka, logLevel } from 'kafkajs';
-import { createKafkaClient, createTransactionalProducer, ensureTopics } from '../src/index.ts';
+import { createKafkaConnection } from '../src/index.ts';
 
 const { kafkaBrokers } = testInfrastructure();
 const silent = { debug() {}, info() {}, warn() {}, error() {} };
 const kafka = new Kafka({ brokers: kafkaBrokers, logLevel: logLevel.NOTHING });
+const connection = createKafkaConnection({
+  brokers: kafkaBrokers,
+  clientId: 'txn-test',
+  logger: silent,
+});
 
 async function readAll(topic: string, expected: number, readUncommitted: boolean) {
   const consumer = kafka.consumer({ groupId: uniqueName('reader'), readUncommitted });
@@ -24,25 +29,16 @@ async function readAll(topic: string, expected: number, readUncommitted: boolean
   return values;
 }
 
-describe('createTransactionalProducer', () => {
+describe("the connection's transactional producer", () => {
   it('when records are sent with an offset, then both become visible together and concurrent sends share transactions', async () => {
     const topic = uniqueName('txn-out');
     const input = uniqueName('txn-in');
     const groupId = uniqueName('txn-group');
-    await ensureTopics({
-      brokers: kafkaBrokers,
-      clientId: 'test',
-      logger: silent,
-      topics: [
-        { topic, partitions: 2 },
-        { topic: input, partitions: 2 },
-      ],
-    });
-    const producer = createTransactionalProducer({
-      client: createKafkaClient({ brokers: kafkaBrokers, clientId: 'txn-test', logger: silent }),
-      idPrefix: uniqueName('txn'),
-      logger: silent,
-    });
+    await connection.ensureTopics([
+      { topic, partitions: 2 },
+      { topic: input, partitions: 2 },
+    ]);
+    const producer = connection.transactionalProducer({ idPrefix: uniqueName('txn') });
     try {
       await producer.start();
       await Promise.all(
@@ -75,20 +71,11 @@ describe('createTransactionalProducer', () => {
   it('when a send fails inside the transaction, then the caller is rejected and nothing of it is visible', async () => {
     const topic = uniqueName('txn-out');
     const small = uniqueName('txn-small');
-    await ensureTopics({
-      brokers: kafkaBrokers,
-      clientId: 'test',
-      logger: silent,
-      topics: [
-        { topic, partitions: 1 },
-        { topic: small, partitions: 1, config: { 'max.message.bytes': '1000' } },
-      ],
-    });
-    const producer = createTransactionalProducer({
-      client: createKafkaClient({ brokers: kafkaBrokers, clientId: 'txn-test', logger: silent }),
-      idPrefix: uniqueName('txn'),
-      logger: silent,
-    });
+    await connection.ensureTopics([
+      { topic, partitions: 1 },
+      { topic: small, partitions: 1, config: { 'max.message.bytes': '1000' } },
+    ]);
+    const producer = connection.transactionalProducer({ idPrefix: uniqueName('txn') });
     try {
       await producer.start();
       const record = (value: string | Buffer, to = topic) => ({

@@ -1,13 +1,10 @@
-import {
-  type BatchConsumer,
-  type BatchConsumerOptions,
-  createBatchConsumer,
-  createGroupAdmin,
-  createTransactionalProducer,
-  isKafkaError,
-  type PartitionLag,
-  type RawRecord,
-  type TransactionalProducer,
+import type {
+  BatchConsumer,
+  BatchConsumerOptions,
+  KafkaConnection,
+  PartitionLag,
+  RawRecord,
+  TransactionalProducer,
 } from '@kafka-ecs/kafka';
 import type { Redis } from 'ioredis';
 import { createDeadLetterIndexer } from './dead-letter-indexer.ts';
@@ -24,8 +21,8 @@ import { createRetryTopicProcessor } from './retry-topic-processor.ts';
 import type { StepHook } from './steps.ts';
 
 export interface RetrySystemOptions {
-  /** From createKafkaClient. */
-  kafka: BatchConsumerOptions['client'];
+  /** The process's Kafka connection (createKafkaConnection). */
+  kafka: KafkaConnection;
   /** Commands: attempt counts, the dead-letter index, BullMQ's queue. */
   redis: Redis;
   /** BullMQ's worker: a client of its own with `maxRetriesPerRequest: null`. */
@@ -88,10 +85,8 @@ export function createRetrySystem(options: RetrySystemOptions): RetrySystem {
   // BullMQ queue names may not contain ':'; group ids may.
   const queueName = `retry-${groupId.replace(/[^a-zA-Z0-9._-]/g, '_')}`;
   const queue = createRetryQueue({ connection: options.redis, name: queueName, logger });
-  const transactions = createTransactionalProducer({
-    client: options.kafka,
+  const transactions = options.kafka.transactionalProducer({
     idPrefix: groupId,
-    logger,
     beforeCommit: (records) => {
       if (records.some((record) => record.topic === topics.retry))
         onStep?.('side-write-uncommitted');
@@ -102,9 +97,9 @@ export function createRetrySystem(options: RetrySystemOptions): RetrySystem {
   });
   // A held batch failed on Redis (counts, index, BullMQ) or on Kafka (its transaction).
   const onBatchFailed = (_batch: unknown, error: unknown) =>
-    metrics?.infrastructureFailure(isKafkaError(error) ? 'kafka' : 'redis');
-  const consumerDefaults = { client: options.kafka, logger, fromBeginning: true, transactions };
-  const retryConsumer: BatchConsumer = createBatchConsumer({
+    metrics?.infrastructureFailure(options.kafka.isKafkaError(error) ? 'kafka' : 'redis');
+  const consumerDefaults = { logger, fromBeginning: true, transactions };
+  const retryConsumer: BatchConsumer = options.kafka.batchConsumer({
     ...consumerDefaults,
     ...options.consumerOptions,
     groupId: groups.retry,
@@ -121,7 +116,7 @@ export function createRetrySystem(options: RetrySystemOptions): RetrySystem {
     }),
     onBatchFailed,
   });
-  const indexer: BatchConsumer = createBatchConsumer({
+  const indexer: BatchConsumer = options.kafka.batchConsumer({
     ...consumerDefaults,
     ...options.consumerOptions,
     groupId: groups.deadLetters,
@@ -129,7 +124,7 @@ export function createRetrySystem(options: RetrySystemOptions): RetrySystem {
     handleBatch: createDeadLetterIndexer({ groupId, store: deadLetters, state, logger, metrics }),
     onBatchFailed,
   });
-  const admin = createGroupAdmin(options.kafka);
+  const admin = options.kafka.groupAdmin();
   let worker: RetryWorker | undefined;
 
   return {

@@ -1,7 +1,6 @@
 import { createRedisEventTarget } from '@graphql-yoga/redis-event-target';
 import { createPubSub } from '@graphql-yoga/subscription';
-import type { BatchConsumer, BatchConsumerOptions } from '@kafka-ecs/kafka';
-import { createBatchConsumer } from '@kafka-ecs/kafka';
+import type { BatchConsumer, BatchConsumerOptions, KafkaConnection } from '@kafka-ecs/kafka';
 import {
   createRetrySystem,
   type RetryPolicy,
@@ -31,8 +30,8 @@ import { createViewRegistry, type ViewRegistry } from './infra/view-registry.ts'
 
 export interface ConsumerServiceOptions {
   logger: Logger;
-  /** From createKafkaClient. */
-  kafka: BatchConsumerOptions['client'];
+  /** The process's Kafka connection (createKafkaConnection). */
+  kafka: KafkaConnection;
   /** Commands: view writes, reads, notifications published by the apply script. */
   redis: Redis;
   /** A connection of its own for pub/sub (a subscribed connection can run nothing else). */
@@ -127,8 +126,7 @@ export async function composeConsumer(options: ConsumerServiceOptions): Promise<
     consumerOptions: options.consumerOptions,
   });
 
-  const consumer = createBatchConsumer({
-    client: options.kafka,
+  const consumer = options.kafka.batchConsumer({
     groupId: options.groupId,
     topics: options.topics,
     logger,

@@ -1,6 +1,6 @@
 // Composition root: the only module that reads the environment, creates clients and listens.
 import { ConfigError, loadConsumerConfig } from '@kafka-ecs/config';
-import { createKafkaClient } from '@kafka-ecs/kafka';
+import { createKafkaConnection } from '@kafka-ecs/kafka';
 import { type RetryPolicy, type RetryStep, retryChainMs } from '@kafka-ecs/retry';
 import { createLogger, onShutdownSignal } from '@kafka-ecs/service-kit';
 import { Redis } from 'ioredis';
@@ -12,7 +12,7 @@ import { prepareTopics } from './infra/topic-check.ts';
 async function main(): Promise<void> {
   const config = loadConsumerConfig(process.env);
   const logger = createLogger({ service: 'consumer', level: config.LOG_LEVEL });
-  const kafka = createKafkaClient({
+  const kafka = createKafkaConnection({
     brokers: config.KAFKA_BROKERS,
     clientId: 'consumer-svc',
     logger,
@@ -42,7 +42,7 @@ async function main(): Promise<void> {
     maxBackoffMs: config.RETRY_BACKOFF_MAX_MS,
   };
   await prepareTopics({
-    brokers: config.KAFKA_BROKERS,
+    kafka,
     logger,
     mode: config.TOPIC_CHECK,
     expected: {

@@ -1,4 +1,4 @@
-import { createKafkaClient } from '@kafka-ecs/kafka';
+import { createKafkaConnection } from '@kafka-ecs/kafka';
 import {
   connectRawProducer,
   createTestTopics,
@@ -26,7 +26,7 @@ describe('view replay', () => {
     const service = await startTestConsumer(iso);
     const producer = await connectRawProducer();
     const redis = newRedis();
-    const kafka = createKafkaClient({
+    const kafka = createKafkaConnection({
       brokers: testInfrastructure().kafkaBrokers,
       clientId: uniqueName('replay'),
       logger,

@@ -1,7 +1,7 @@
 // Composition root: the only module that reads the environment, creates clients and listens.
 import { ConfigError, loadProducerConfig } from '@kafka-ecs/config';
 import { EVENT_TOPICS, TOPIC_CONFIG } from '@kafka-ecs/events';
-import { createPublisher, ensureTopics } from '@kafka-ecs/kafka';
+import { createKafkaConnection } from '@kafka-ecs/kafka';
 import { createLogger, onShutdownSignal } from '@kafka-ecs/service-kit';
 import { collectDefaultMetrics, Registry } from 'prom-client';
 import { composeProducer } from './compose.ts';
@@ -26,10 +26,12 @@ async function main(): Promise<void> {
     redisUp = false;
   });
 
-  const publisher = createPublisher({
+  const kafka = createKafkaConnection({
     brokers: config.KAFKA_BROKERS,
     clientId: 'producer-svc',
     logger,
+  });
+  const publisher = kafka.publisher({
     sendTimeoutMs: config.PUBLISH_TIMEOUT_MS,
     lingerMs: config.PUBLISH_LINGER_MS,
     maxBatchSize: config.PUBLISH_MAX_BATCH,
@@ -39,16 +41,15 @@ async function main(): Promise<void> {
     },
   });
   // Neither blocks the start: /ready reports Kafka until it answers, publishes connect on demand.
-  void ensureTopics({
-    brokers: config.KAFKA_BROKERS,
-    clientId: 'producer-svc-admin',
-    logger,
-    topics: EVENT_TOPICS.map((topic) => ({
-      topic,
-      partitions: config.KAFKA_TOPIC_PARTITIONS,
-      config: TOPIC_CONFIG[topic],
-    })),
-  }).catch((error: unknown) => logger.warn({ err: error }, 'could not ensure topics yet'));
+  void kafka
+    .ensureTopics(
+      EVENT_TOPICS.map((topic) => ({
+        topic,
+        partitions: config.KAFKA_TOPIC_PARTITIONS,
+        config: TOPIC_CONFIG[topic],
+      })),
+    )
+    .catch((error: unknown) => logger.warn({ err: error }, 'could not ensure topics yet'));
   void publisher.start();
 
   const app = await composeProducer({

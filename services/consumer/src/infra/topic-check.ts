@@ -1,5 +1,5 @@
 import { TOPIC_CONFIG, Topics } from '@kafka-ecs/events';
-import { ensureAndDescribeTopics, type TopicDescription } from '@kafka-ecs/kafka';
+import type { KafkaConnection, TopicDescription } from '@kafka-ecs/kafka';
 import type { Logger } from 'pino';
 
 export interface TopicExpectations {
@@ -68,17 +68,14 @@ const maxRecordBytes = (description: TopicDescription | null | undefined): numbe
  * `refuse`, a problem stops the start; with `warn` it is logged and the consumer runs.
  */
 export async function prepareTopics(options: {
-  brokers: string[];
+  kafka: KafkaConnection;
   logger: Logger;
   expected: TopicExpectations;
   mode: 'warn' | 'refuse';
 }): Promise<void> {
   const { expected, logger } = options;
-  const described = await ensureAndDescribeTopics({
-    brokers: options.brokers,
-    clientId: 'consumer-svc-admin',
-    logger,
-    topics: [
+  const described = await options.kafka.ensureAndDescribeTopics(
+    [
       ...expected.eventTopics.map((topic) => ({
         topic,
         partitions: expected.partitions,
@@ -95,8 +92,8 @@ export async function prepareTopics(options: {
         config: TOPIC_CONFIG[Topics.deadLetter],
       },
     ],
-    configNames: ['retention.ms', 'max.message.bytes'],
-  });
+    ['retention.ms', 'max.message.bytes'],
+  );
   const problems = findTopicProblems(described, expected);
   for (const problem of problems) logger.warn({ topicCheck: options.mode }, problem);
   if (problems.length > 0 && options.mode === 'refuse') {

@@ -2,7 +2,7 @@
 // docs/operations.md). A composition root like main.ts: reads the environment, creates clients.
 import { parseArgs } from 'node:util';
 import { ConfigError, loadConsumerConfig } from '@kafka-ecs/config';
-import { createKafkaClient } from '@kafka-ecs/kafka';
+import { createKafkaConnection } from '@kafka-ecs/kafka';
 import { createLogger } from '@kafka-ecs/service-kit';
 import { Redis } from 'ioredis';
 import { runRebuild } from './run-rebuild.ts';
@@ -33,7 +33,7 @@ async function main(): Promise<number> {
   }
   const config = loadConsumerConfig(process.env);
   const logger = createLogger({ service: 'consumer-rebuild', level: config.LOG_LEVEL });
-  const kafka = createKafkaClient({
+  const kafka = createKafkaConnection({
     brokers: config.KAFKA_BROKERS,
     clientId: 'consumer-rebuild',
     logger,

@@ -1,4 +1,4 @@
-import { type BatchConsumerOptions, createBatchConsumer, createGroupAdmin } from '@kafka-ecs/kafka';
+import type { KafkaConnection } from '@kafka-ecs/kafka';
 import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import { eventHandlers } from '../domain/handlers/index.ts';
@@ -15,7 +15,7 @@ import { type RebuildProgress, type RebuildResult, rebuildView } from './rebuild
  */
 export async function runRebuild(options: {
   logger: Logger;
-  kafka: BatchConsumerOptions['client'];
+  kafka: KafkaConnection;
   redis: Redis;
   groupId: string;
   topics: string[];
@@ -31,7 +31,7 @@ export async function runRebuild(options: {
   // Bad records were already handed to the failure path by the live consumer; here they are
   // only logged, never published a second time.
   const onRecordFailure = createLoggingFailureHandler({ logger, metrics });
-  const admin = createGroupAdmin(options.kafka);
+  const admin = options.kafka.groupAdmin();
   await registry.initialize();
   try {
     return await rebuildView({
@@ -52,8 +52,7 @@ export async function runRebuild(options: {
           target: async () => ({ views: [view], notifyView: null }),
         }),
       createReplayConsumer: (groupId, handleBatch) =>
-        createBatchConsumer({
-          client: options.kafka,
+        options.kafka.batchConsumer({
           groupId,
           topics: options.topics,
           fromBeginning: true,

@@ -1,5 +1,5 @@
 import { createEvent, type DomainEvent, encodeEvent } from '@kafka-ecs/events';
-import { createKafkaClient } from '@kafka-ecs/kafka';
+import { createKafkaConnection } from '@kafka-ecs/kafka';
 import type { RetryPolicy } from '@kafka-ecs/retry';
 import {
   createTestTopics,
@@ -61,7 +61,7 @@ export async function startTestConsumer(
   });
   for (const client of [redis, subscriber, workerConnection]) client.on('error', () => {});
   await createTestTopics([iso.retryTopic, iso.deadLetterTopic]);
-  const kafka = createKafkaClient({
+  const kafka = createKafkaConnection({
     brokers: testInfrastructure().kafkaBrokers,
     clientId: uniqueName('consumer'),
     logger,

@@ -1,5 +1,5 @@
-import { createPublisher, ensureTopics, type Publisher } from '@kafka-ecs/kafka';
-import { testInfrastructure, uniqueName, waitFor } from '@kafka-ecs/testing';
+import { createKafkaConnection, type Publisher } from '@kafka-ecs/kafka';
+import { createTestTopics, testInfrastructure, uniqueName, waitFor } from '@kafka-ecs/testing';
 import type { FastifyInstance } from 'fastify';
 import type { Redis } from 'ioredis';
 import { pino } from 'pino';
@@ -54,12 +54,7 @@ export async function startTestProducer(
   };
   // Created on the real broker even when the service is pointed elsewhere (a proxy that
   // comes up later), so a recovered service publishes to its own topics.
-  await ensureTopics({
-    brokers: infrastructure.kafkaBrokers,
-    clientId: 'producer-test',
-    logger: pino({ level: 'silent' }),
-    topics: Object.values(topics).map((topic) => ({ topic, partitions: PARTITIONS })),
-  });
+  await createTestTopics(Object.values(topics), { partitions: PARTITIONS });
   const logger = pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' });
   const keyPrefix = `${uniqueName('producer')}:`;
   const redis = createRedisClient(options.redisUrl ?? infrastructure.redisUrl);
@@ -68,12 +63,11 @@ export async function startTestProducer(
     // Commands are refused until the client is connected (no offline queue), by design.
     await waitFor(() => redis.status === 'ready', { timeoutMs: 5_000, description: 'redis' });
   }
-  const publisher = createPublisher({
+  const publisher = createKafkaConnection({
     brokers: kafkaBrokers,
     clientId: uniqueName('producer-test'),
     logger,
-    sendTimeoutMs: options.publishTimeoutMs ?? 3_000,
-  });
+  }).publisher({ sendTimeoutMs: options.publishTimeoutMs ?? 3_000 });
   const settings: ProducerComponents['settings'] & ProducerAppSettings = {
     production: false,
     ide: true,

@@ -17,7 +17,7 @@ import { ratio } from '../stats.ts';
 export const PRODUCER_DEFAULTS = { maxBatchSize: 500, lingerMs: 0, sendTimeoutMs: 5_000 };
 
 /**
- * 1. The project's publisher (createPublisher, as the producer configures it) at full speed vs
+ * 1. The project's publisher (from its Kafka connection, as the producer configures it) at full speed vs
  * ProducerPerformance, each run on a fresh 8-partition topic, ~300-byte JSON events, acks=all.
  * Runs alternate between the two so drift in the machine's load hits both alike.
  */

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { repoRoot } from '@kafka-ecs/devstack';
 import { KafkaEcsError } from '@kafka-ecs/errors';
 import { FailureHeaders, TOPIC_CONFIG, Topics } from '@kafka-ecs/events';
-import { createPublisher } from '@kafka-ecs/kafka';
+import { createKafkaConnection } from '@kafka-ecs/kafka';
 import { waitFor } from '@kafka-ecs/testing';
 import type { BenchContext, Scenario } from '../context.ts';
 import { userCreatedRecord } from '../fixtures.ts';
@@ -125,11 +125,11 @@ async function retryRun(context: BenchContext, runTag: string) {
         eventIds.add(record.headers['event-id'] as string);
         return record;
       });
-      const publisher = createPublisher({
+      const publisher = createKafkaConnection({
         brokers: context.brokers,
         clientId: 'bench-retry-publisher',
         logger: { debug() {}, info() {}, warn() {}, error() {} },
-      });
+      }).publisher();
       const started = performance.now();
       try {
         await Promise.all(

@@ -1,7 +1,7 @@
 // The publish path in a process of its own (so it can run under --cpu-prof and its memory is
-// its own): the project's createPublisher, as the producer configures it, at full speed.
+// its own): the project's publisher, as the producer configures it, at full speed.
 // Input: one JSON argument (PublishJob). Output: one JSON line (PublishReport) on stdout.
-import { createPublisher } from '@kafka-ecs/kafka';
+import { createKafkaConnection } from '@kafka-ecs/kafka';
 import { type FixtureRecord, userCreatedRecord } from '../fixtures.ts';
 
 export interface PublishJob {
@@ -30,10 +30,11 @@ const job = JSON.parse(process.argv[2] ?? '{}') as PublishJob;
 const quiet = () => {};
 const logger = { debug: quiet, info: quiet, warn: quiet, error: console.error };
 let batches = 0;
-const publisher = createPublisher({
+const publisher = createKafkaConnection({
   brokers: job.brokers,
   clientId: 'bench-publisher',
   logger,
+}).publisher({
   maxBatchSize: job.maxBatchSize,
   lingerMs: job.lingerMs,
   sendTimeoutMs: job.sendTimeoutMs,

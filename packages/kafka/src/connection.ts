@@ -1,0 +1,89 @@
+import type { Kafka } from 'kafkajs';
+import {
+  type BatchConsumer,
+  type BatchConsumerOptions,
+  createBatchConsumer,
+} from './batch-consumer.ts';
+import { createKafkaClient, isKafkaError } from './client.ts';
+import { createGroupAdmin, type GroupAdmin } from './group-admin.ts';
+import type { Logger } from './logger.ts';
+import { createPublisher, type Publisher, type PublisherOptions } from './publisher.ts';
+import {
+  ensureAndDescribeTopics,
+  ensureTopics,
+  type TopicDescription,
+  type TopicSpec,
+} from './topic-admin.ts';
+import {
+  createTransactionalProducer,
+  type TransactionalProducer,
+  type TransactionalProducerOptions,
+} from './transactional-producer.ts';
+
+export interface KafkaConnectionOptions {
+  brokers: string[];
+  /** Names this process to the brokers; each piece it hands out adds its role. */
+  clientId: string;
+  logger: Logger;
+}
+
+/**
+ * The one way into Kafka, built once per process from the configuration: every piece the
+ * services and the failure path use comes from here, and none of them sees a client library
+ * type, so a second client library (or TLS and SASL) changes this package only. Building it
+ * connects nothing; each piece connects when it starts.
+ */
+export interface KafkaConnection {
+  readonly brokers: readonly string[];
+  /** The idempotent, bounded, batching publisher (acks=-1, murmur2 keys). */
+  publisher(settings?: Omit<PublisherOptions, 'brokers' | 'clientId' | 'logger'>): Publisher;
+  /** A consumer-group member that commits a batch only after its handler resolved. */
+  batchConsumer(
+    options: Omit<BatchConsumerOptions, 'client' | 'logger'> & { logger?: Logger },
+  ): BatchConsumer;
+  /** Writes records and a batch's offsets in one Kafka transaction. */
+  transactionalProducer(
+    options: Omit<TransactionalProducerOptions, 'client' | 'logger'>,
+  ): TransactionalProducer;
+  /** Offsets, lag and group administration, over one lazily connected admin client. */
+  groupAdmin(): GroupAdmin;
+  /** Creates the topics that do not exist yet; resolves to those it created. */
+  ensureTopics(topics: TopicSpec[]): Promise<string[]>;
+  /** ensureTopics, then what the broker says about them (partitions, the named configs). */
+  ensureAndDescribeTopics(
+    topics: TopicSpec[],
+    configNames: string[],
+  ): Promise<Map<string, TopicDescription>>;
+  /** True when the client library raised `error` (broker down, timeout, fenced transaction). */
+  isKafkaError(error: unknown): boolean;
+}
+
+export function createKafkaConnection(options: KafkaConnectionOptions): KafkaConnection {
+  const { brokers, clientId, logger } = options;
+  // Consumers, transactions and group admin share one client object (no I/O until used); the
+  // publisher and topic admin build theirs with tighter bounds from the same settings.
+  let shared: Kafka | undefined;
+  const client = () => {
+    shared ??= createKafkaClient({ brokers, clientId, logger });
+    return shared;
+  };
+  return {
+    brokers,
+    publisher: (settings = {}) => createPublisher({ ...settings, brokers, clientId, logger }),
+    batchConsumer: (consumer) => createBatchConsumer({ logger, ...consumer, client: client() }),
+    transactionalProducer: (producer) =>
+      createTransactionalProducer({ ...producer, client: client(), logger }),
+    groupAdmin: () => createGroupAdmin(client()),
+    ensureTopics: (topics) =>
+      ensureTopics({ brokers, clientId: `${clientId}-admin`, logger, topics }),
+    ensureAndDescribeTopics: (topics, configNames) =>
+      ensureAndDescribeTopics({
+        brokers,
+        clientId: `${clientId}-admin`,
+        logger,
+        topics,
+        configNames,
+      }),
+    isKafkaError,
+  };
+}
