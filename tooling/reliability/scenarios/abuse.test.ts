@@ -1,7 +1,5 @@
 import {
   createProgress,
-  createScope,
-  finishScenario,
   flood,
   probe,
   type RawAnswer,
@@ -9,10 +7,9 @@ import {
   startSystem,
   trickle,
 } from '../src/index.ts';
-import { expectNothingLostOrAppliedTwice } from './support/expectations.ts';
+import { finishAndExpectNothingLost, useScope } from './support/scenario.ts';
 
-const scope = createScope();
-afterEach(() => scope.close());
+const scope = useScope();
 
 /** What a request-rejecting answer must look like: its status and words a client can act on. */
 interface Rejection {
@@ -204,7 +201,7 @@ describe('HTTP and GraphQL abuse', () => {
     const all = [...Object.values(producerAnswers), ...Object.values(consumerAnswers)].flatMap(
       (entry) => entry.answers,
     );
-    const figures = await finishScenario('abuse', system, load, {
+    await finishAndExpectNothingLost('abuse', system, load, {
       abusiveRequests: all.length + slowAnswers.length,
       slowestRejectionMs: Math.round(Math.max(...all.map((a) => a.ms))),
       slowClientsCutAfterMs: Math.round(Math.max(...slowAnswers.map((a) => a.ms))),
@@ -212,7 +209,6 @@ describe('HTTP and GraphQL abuse', () => {
       consumerLivenessSlowestMs: consumerLive.slowestMs,
     });
 
-    expectNothingLostOrAppliedTwice(figures);
     for (const [service, answers] of [
       ['producer', producerAnswers],
       ['consumer', consumerAnswers],

@@ -2,19 +2,10 @@ import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { repoRoot } from '@kafka-ecs/devstack';
 import { waitFor } from '@kafka-ecs/testing';
-import {
-  consumerEnv,
-  createScope,
-  finishScenario,
-  graphql,
-  outcomeOf,
-  startService,
-  startSystem,
-} from '../src/index.ts';
-import { expectNothingLostOrAppliedTwice } from './support/expectations.ts';
+import { consumerEnv, graphql, outcomeOf, startService, startSystem } from '../src/index.ts';
+import { finishAndExpectNothingLost, useScope } from './support/scenario.ts';
 
-const scope = createScope();
-afterEach(() => scope.close());
+const scope = useScope();
 
 const ADMIN_TOKEN = 'reliability-admin-token-0123456789';
 const WRONG_TOKEN = 'not-the-admin-token-0123456789';
@@ -146,7 +137,7 @@ describe('authorization', () => {
     await production.stop();
 
     await load.waitForMoreAcks(100);
-    const figures = await finishScenario('authorization', system, load, {
+    const figures = await finishAndExpectNothingLost('authorization', system, load, {
       refusedNoToken,
       refusedWrongToken,
       replayWithToken: replayOutcome,
@@ -154,7 +145,6 @@ describe('authorization', () => {
       cliExitCodes: `${cliNoToken}/${cliWrongToken}/${cliRightToken}`,
       production: `${productionReplay}/${productionReplayWithToken}/${productionRead}`,
     });
-    expectNothingLostOrAppliedTwice(figures);
     expect({
       refusedNoToken,
       refusedWrongToken,

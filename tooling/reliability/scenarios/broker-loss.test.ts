@@ -1,16 +1,8 @@
 import { waitFor } from '@kafka-ecs/testing';
-import {
-  createProgress,
-  createScope,
-  failuresByOutcome,
-  finishScenario,
-  leadersByNode,
-  startSystem,
-} from '../src/index.ts';
-import { expectNothingLostOrAppliedTwice } from './support/expectations.ts';
+import { createProgress, failuresByOutcome, leadersByNode, startSystem } from '../src/index.ts';
+import { finishAndExpectNothingLost, useScope } from './support/scenario.ts';
 
-const scope = createScope();
-afterEach(() => scope.close());
+const scope = useScope();
 
 describe('broker loss in a three-broker cluster', () => {
   it('when the broker leading the most partitions is SIGKILLed under load, then every acknowledged event is applied', async () => {
@@ -40,14 +32,13 @@ describe('broker loss in a three-broker cluster', () => {
     step('300 more acknowledged');
     const afterKill = load.between(killedAt);
 
-    const figures = await finishScenario('broker loss', system, load, {
+    await finishAndExpectNothingLost('broker loss', system, load, {
       killedAtMs: Math.round(killedAt),
       killedNode: victim,
       partitionsItLed: led,
       refusedAfterKill: afterKill.filter((r) => r.outcome !== 'acknowledged').length,
       failures: failuresByOutcome(load),
     });
-    expectNothingLostOrAppliedTwice(figures);
     expect(led).toBeGreaterThan(0);
     expect(afterKill.filter((r) => r.outcome === 'acknowledged').length).toBeGreaterThanOrEqual(
       300,

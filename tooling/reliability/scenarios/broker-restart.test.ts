@@ -1,18 +1,15 @@
 import { waitFor } from '@kafka-ecs/testing';
 import {
   committedOffsets,
-  createScope,
   failuresByOutcome,
-  finishScenario,
   probe,
   publishedRecords,
   scrapeCounter,
   startSystem,
 } from '../src/index.ts';
-import { expectNothingLostOrAppliedTwice } from './support/expectations.ts';
+import { finishAndExpectNothingLost, useScope } from './support/scenario.ts';
 
-const scope = createScope();
-afterEach(() => scope.close());
+const scope = useScope();
 
 const PUBLISH_TIMEOUT_MS = 3_000;
 
@@ -49,7 +46,7 @@ describe('broker restart', () => {
     await load.waitForMoreAcks(250, 60_000);
     const outage = load.between(downAt, upAt);
     const redelivered = (await duplicates()) - duplicatesBefore;
-    const figures = await finishScenario('broker restart', system, load, {
+    await finishAndExpectNothingLost('broker restart', system, load, {
       refusedWhileDown: outage.length,
       slowestRefusalMs: Math.round(Math.max(...outage.map((r) => r.ms))),
       committedAtKill,
@@ -57,7 +54,6 @@ describe('broker restart', () => {
       failures: failuresByOutcome(load),
     });
 
-    expectNothingLostOrAppliedTwice(figures);
     expect(outage.length).toBeGreaterThanOrEqual(10);
     expect(new Set(outage.map((r) => r.outcome))).toEqual(new Set(['SERVICE_UNAVAILABLE']));
     // Fail fast: within the publish bound (plus the request's own overhead), never a hang.

@@ -1,9 +1,8 @@
 import { startTcpProxy } from '@kafka-ecs/testing';
-import { createScope, finishScenario, scrapeCounter, startSystem } from '../src/index.ts';
-import { expectNothingLostOrAppliedTwice } from './support/expectations.ts';
+import { scrapeCounter, startSystem } from '../src/index.ts';
+import { finishAndExpectNothingLost, useScope } from './support/scenario.ts';
 
-const scope = createScope();
-afterEach(() => scope.close());
+const scope = useScope();
 
 describe('consumer crash', () => {
   it('when one of three consumer instances is SIGKILLed mid-batch under a steady stream and started again, then every event is applied once', async () => {
@@ -42,8 +41,9 @@ describe('consumer crash', () => {
         ),
       )
     ).reduce((sum, value) => sum + value, 0);
-    const figures = await finishScenario('consumer crash', system, load, { redelivered });
-    expectNothingLostOrAppliedTwice(figures);
+    await finishAndExpectNothingLost('consumer crash', system, load, {
+      redelivered,
+    });
     // The kill did land mid-batch: events it had applied came again, and changed nothing twice.
     expect(redelivered).toBeGreaterThan(0);
     expect(system.consumers.every((consumer) => consumer.alive())).toBe(true);

@@ -1,17 +1,8 @@
 import { waitFor } from '@kafka-ecs/testing';
-import {
-  createScope,
-  finishScenario,
-  graphql,
-  type Load,
-  readView,
-  type ServiceHandle,
-  startSystem,
-} from '../src/index.ts';
-import { expectNothingLostOrAppliedTwice } from './support/expectations.ts';
+import { graphql, type Load, readView, type ServiceHandle, startSystem } from '../src/index.ts';
+import { finishAndExpectNothingLost, useScope } from './support/scenario.ts';
 
-const scope = createScope();
-afterEach(() => scope.close());
+const scope = useScope();
 
 /**
  * Every fifth user's `new-user-created` fails twice and applies on its third attempt (of five):
@@ -127,7 +118,7 @@ describe('crash during retry', () => {
     const flakyAcknowledged = [...load.ledger.users.values()].filter((user) =>
       user.username.startsWith('flaky-'),
     ).length;
-    const figures = await finishScenario('crash during retry', system, load, {
+    const figures = await finishAndExpectNothingLost('crash during retry', system, load, {
       flakyUsers,
       pendingAtKill,
       crashedInJob: crashedInJob ? 'yes' : 'no',
@@ -135,7 +126,6 @@ describe('crash during retry', () => {
       retried: stats.retried,
       retriesSucceeded: stats.succeeded,
     });
-    expectNothingLostOrAppliedTwice(figures);
     expect(crashedInJob).toBe(true);
     expect(pendingAtKill).toBeGreaterThan(0);
     expect(figures.deadLettered).toBe(0);

@@ -1,15 +1,8 @@
 import { createServer as createHttpServer, type Server } from 'node:http';
 import { createServer as createTcpServer, type Socket, type Server as TcpServer } from 'node:net';
 import { waitFor } from '@kafka-ecs/testing';
-import {
-  createProgress,
-  createScope,
-  finishScenario,
-  probe,
-  scrapeCounter,
-  startSystem,
-} from '../src/index.ts';
-import { expectNothingLostOrAppliedTwice } from './support/expectations.ts';
+import { createProgress, probe, scrapeCounter, startSystem } from '../src/index.ts';
+import { finishAndExpectNothingLost, useScope } from './support/scenario.ts';
 
 // services/consumer/test/ping.test.ts covers the route in process against fake producers
 // (refused, slow, trickling, HTML, 500). Here: the real processes, a producer that hangs
@@ -18,8 +11,7 @@ import { expectNothingLostOrAppliedTwice } from './support/expectations.ts';
 // an object.
 
 const PING_TIMEOUT_MS = 800;
-const scope = createScope();
-afterEach(() => scope.close());
+const scope = useScope();
 
 interface PingAnswer {
   status: number;
@@ -232,7 +224,7 @@ describe('/ping when the producer misbehaves', () => {
 
     step('recovered');
     const all = [...hung, dead, ...Object.values(answers)];
-    const figures = await finishScenario('/ping', system, load, {
+    await finishAndExpectNothingLost('/ping', system, load, {
       pings: all.length + 3,
       slowestPingMs: Math.round(Math.max(...all.map((answer) => answer.ms))),
       livenessDuringHangMs: Math.round(live.ms),
@@ -240,7 +232,6 @@ describe('/ping when the producer misbehaves', () => {
       rssGrowthOnHugeBodyMiB: memory['huge body'] ?? 0,
     });
 
-    expectNothingLostOrAppliedTwice(figures);
     expect(healthy.status).toBe(200);
     for (const answer of hung)
       expect(answer).toMatchObject({ status: 504, code: 'PRODUCER_TIMEOUT' });

@@ -1,19 +1,10 @@
 import { randomUUID } from 'node:crypto';
 import { Topics } from '@kafka-ecs/events';
 import { waitFor } from '@kafka-ecs/testing';
-import {
-  createScope,
-  finishScenario,
-  graphql,
-  produceRaw,
-  type RawRecord,
-  readTopics,
-  startSystem,
-} from '../src/index.ts';
-import { expectNothingLostOrAppliedTwice } from './support/expectations.ts';
+import { graphql, produceRaw, type RawRecord, readTopics, startSystem } from '../src/index.ts';
+import { finishAndExpectNothingLost, useScope } from './support/scenario.ts';
 
-const scope = createScope();
-afterEach(() => scope.close());
+const scope = useScope();
 
 const envelope = (type: string, data: unknown) => ({
   id: randomUUID(),
@@ -159,12 +150,11 @@ describe('poison records', () => {
 
     // Listed means on the dead-letter topic (the index reads it): the reasons as written there.
     const reasons = (await readTopics(system.kafka.brokers)).deadLetterReasons;
-    const figures = await finishScenario('poison records', system, load, {
+    const figures = await finishAndExpectNothingLost('poison records', system, load, {
       poison: poisons.length,
       nonRetryable: reasons.get('non-retryable') ?? 0,
       listedNonRetryable: listed,
     });
-    expectNothingLostOrAppliedTwice(figures);
     expect(figures.deadLettered).toBe(poisons.length);
     expect(Object.fromEntries(reasons)).toEqual({ 'non-retryable': poisons.length });
     expect(listed).toBe(poisons.length);

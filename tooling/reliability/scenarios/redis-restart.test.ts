@@ -1,17 +1,14 @@
 import { waitFor } from '@kafka-ecs/testing';
 import {
   committedOffsets,
-  createScope,
   failuresByOutcome,
-  finishScenario,
   probe,
   scrapeCounter,
   startSystem,
 } from '../src/index.ts';
-import { expectNothingLostOrAppliedTwice } from './support/expectations.ts';
+import { finishAndExpectNothingLost, useScope } from './support/scenario.ts';
 
-const scope = createScope();
-afterEach(() => scope.close());
+const scope = useScope();
 
 describe('Redis restart', () => {
   it("when the consumer's Redis and then the producer's restart under load, then the consumer holds and catches up, the producer answers SERVICE_UNAVAILABLE meanwhile, both recover by themselves, and nothing is lost", async () => {
@@ -54,14 +51,13 @@ describe('Redis restart', () => {
     await load.waitForMoreAcks(150, 45_000);
 
     const outage = load.between(downAt, upAt);
-    const figures = await finishScenario('Redis restart', system, load, {
+    await finishAndExpectNothingLost('Redis restart', system, load, {
       heldBatches: await heldBatches(),
       refusedWhileDown: outage.length,
       slowestRefusalMs: Math.round(Math.max(...outage.map((r) => r.ms))),
       failures: failuresByOutcome(load),
     });
 
-    expectNothingLostOrAppliedTwice(figures);
     expect(consumerReady.status).toBe(503);
     expect(committedBeforeRestart).toBe(committedWhileDown);
     // Every mutation sent while the producer's Redis was down was refused as unavailable, fast.
