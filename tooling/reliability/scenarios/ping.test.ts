@@ -42,6 +42,8 @@ async function rss(url: string): Promise<number> {
 /** What the consumer's /ping asks the producer for. */
 const PING_WHAT_PATH = '/producer-svc/ping-what';
 
+type ImpostorHandler = { http: HttpHandler } | { tcp: (socket: Socket) => void };
+
 interface Impostor {
   /** How many /ping-what requests got the bad answer (an HTTP impostor's only). */
   pingsServed(): number;
@@ -55,10 +57,7 @@ interface Impostor {
  * redirect to the internet) for each of those would load this jest process, which also times
  * the /ping answers, rather than the consumer under test.
  */
-async function impostor(
-  port: number,
-  handler: { http: HttpHandler } | { tcp: (socket: Socket) => void },
-): Promise<Impostor> {
+async function impostor(port: number, handler: ImpostorHandler): Promise<Impostor> {
   let pingsServed = 0;
   const server: Server | TcpServer =
     'http' in handler
@@ -134,74 +133,55 @@ describe('/ping when the producer misbehaves', () => {
     const answers: Record<string, PingAnswer> = {};
     const memory: Record<string, number> = {};
     const pingsServed: Record<string, number> = {};
-    const cases: [string, () => Promise<Impostor>][] = [
-      [
-        'not HTTP',
-        () =>
-          impostor(producerPort, {
-            tcp: (socket) => {
-              socket.on('error', () => {});
-              socket.end(Buffer.from('\u0000\u00ff garbage \r\n\r\n not http at all'));
-            },
-          }),
-      ],
-      [
-        'endless body',
-        () =>
-          impostor(producerPort, {
-            http: (_request, response) => {
-              response.writeHead(200, { 'content-type': 'application/json' });
-              response.write('{"ok":"');
-              const timer = setInterval(() => response.write('o'), 20);
-              response.on('close', () => clearInterval(timer));
-            },
-          }),
-      ],
-      [
-        'huge body',
-        () =>
-          impostor(producerPort, {
-            http: (_request, response) => {
-              // 256 MiB as fast as loopback carries it: the consumer must not buffer it all.
-              response.writeHead(200, { 'content-type': 'application/json' });
-              const chunk = Buffer.alloc(1 << 20, 'x');
-              let sent = 0;
-              const pump = () => {
-                while (sent < 256 && response.write(chunk)) sent += 1;
-                if (sent >= 256) response.end();
-              };
-              response.on('drain', () => {
-                sent += 1;
-                pump();
-              });
-              response.on('error', () => {});
-              pump();
-            },
-          }),
-      ],
-      [
-        'redirect',
-        () =>
-          impostor(producerPort, {
-            http: (_request, response) => {
-              response.writeHead(302, { location: 'http://example.com/' });
-              response.end();
-            },
-          }),
-      ],
-      [
-        'JSON that is not an object',
-        () =>
-          impostor(producerPort, {
-            http: (_request, response) => {
-              response.writeHead(200, { 'content-type': 'application/json' });
-              response.end('"Pong!"');
-            },
-          }),
-      ],
-    ];
-    for (const [name, start] of cases) {
-      const { close, pingsServed: served } = await start();
+    const impostors: Record<string, ImpostorHandler> = {
+      'not HTTP': {
+        tcp: (socket) => {
+          socket.on('error', () => {});
+          socket.end(Buffer.from('\u0000\u00ff garbage \r\n\r\n not http at all'));
+        },
+      },
+      'endless body': {
+        http: (_request, response) => {
+          response.writeHead(200, { 'content-type': 'application/json' });
+          response.write('{"ok":"');
+          const timer = setInterval(() => response.write('o'), 20);
+          response.on('close', () => clearInterval(timer));
+        },
+      },
+      'huge body': {
+        http: (_request, response) => {
+          // 256 MiB as fast as loopback carries it: the consumer must not buffer it all.
+          response.writeHead(200, { 'content-type': 'application/json' });
+          const chunk = Buffer.alloc(1 << 20, 'x');
+          let sent = 0;
+          const pump = () => {
+            while (sent < 256 && response.write(chunk)) sent += 1;
+            if (sent >= 256) response.end();
+          };
+          response.on('drain', () => {
+            sent += 1;
+            pump();
+          });
+          response.on('error', () => {});
+          pump();
+        },
+      },
+      redirect: {
+        http: (_request, response) => {
+          response.writeHead(302, { location: 'http://example.com/' });
+          response.end();
+        },
+      },
+      'JSON that is not an object': {
+        http: (_request, response) => {
+          response.writeHead(200, { 'content-type': 'application/json' });
+          response.end('"Pong!"');
+        },
+      },
+    };
+    // One at a time on the one port: each listens only once the one before it closed.
+    for (const [name, handler] of Object.entries(impostors)) {
+      const { close, pingsServed: served } = await impostor(producerPort, handler);
       try {
         const before = await rss(consumer.url);
         answers[name] = await ping(consumer.url);
