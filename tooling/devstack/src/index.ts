@@ -1,5 +1,5 @@
 export { StackError } from './errors.ts';
-export { brokerAnswers, type KafkaVoter } from './kafka-broker.ts';
+export type { KafkaVoter } from './kafka-broker.ts';
 export { kafkaClasspath } from './kafka-classpath.ts';
 export {
   type KafkaCluster,

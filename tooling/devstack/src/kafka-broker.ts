@@ -3,7 +3,7 @@ import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { Kafka, logLevel } from 'kafkajs';
+import { brokerAnswers } from '@kafka-ecs/testing';
 import { StackError } from './errors.ts';
 import { isAlive, ownedPid, spawnDetached, stopProcess, tail } from './processes.ts';
 
@@ -104,27 +104,6 @@ export async function stopKafkaBroker(dir: string, graceMs = 30_000): Promise<bo
   if (pid === undefined) return false;
   await stopProcess(pid, graceMs);
   return true;
-}
-
-/** True when a Kafka broker answers a metadata request at host:port. */
-export async function brokerAnswers(brokers: string[], timeoutMs = 3_000): Promise<boolean> {
-  const admin = new Kafka({
-    brokers,
-    clientId: 'devstack-probe',
-    connectionTimeout: timeoutMs,
-    requestTimeout: timeoutMs,
-    retry: { retries: 0 },
-    logLevel: logLevel.NOTHING,
-  }).admin();
-  try {
-    await admin.connect();
-    await admin.describeCluster();
-    return true;
-  } catch {
-    return false;
-  } finally {
-    await admin.disconnect().catch(() => {});
-  }
 }
 
 /** Kafka 3.9's broker runs on Java 11+, its tools on 17+; we ask for 17 to keep one rule. */

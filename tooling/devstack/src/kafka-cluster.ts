@@ -1,7 +1,6 @@
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { freePort } from '@kafka-ecs/testing';
-import { Kafka, logLevel } from 'kafkajs';
+import { createKafkaAdmin, freePort } from '@kafka-ecs/testing';
 import { StackError } from './errors.ts';
 import {
   type KafkaVoter,
@@ -233,19 +232,17 @@ async function waitForBrokers(brokers: string[], count: number, timeoutMs: numbe
   const deadline = Date.now() + timeoutMs;
   const seen = await Promise.all(
     brokers.map(async (broker) => {
-      const admin = new Kafka({
+      const admin = createKafkaAdmin({
         brokers: [broker],
         clientId: 'devstack-cluster',
-        connectionTimeout: 2_000,
-        requestTimeout: 5_000,
-        retry: { retries: 0 },
-        logLevel: logLevel.NOTHING,
-      }).admin();
+        connectionTimeoutMs: 2_000,
+        requestTimeoutMs: 5_000,
+        retries: 0,
+      });
       let listed = 0;
       const listsAll = async () => {
         try {
-          await admin.connect();
-          listed = (await admin.describeCluster()).brokers.length;
+          listed = (await admin.brokerIds()).length;
           return listed >= count;
         } catch {
           return false; // Not yet: the node is still joining, or is being restarted.
@@ -259,7 +256,7 @@ async function waitForBrokers(brokers: string[], count: number, timeoutMs: numbe
         });
         return { steady, listed };
       } finally {
-        await admin.disconnect().catch(() => {});
+        await admin.close();
       }
     }),
   );

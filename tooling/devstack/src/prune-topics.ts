@@ -1,7 +1,7 @@
 import { readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { TOPIC_CONFIG } from '@kafka-ecs/events';
-import { Kafka, logLevel } from 'kafkajs';
+import { withKafkaAdmin } from '@kafka-ecs/testing';
 
 /** Below this many partition folders the broker is far from its open-file limit: no scan. */
 const PRUNE_ABOVE_PARTITIONS = 4_000;
@@ -38,20 +38,12 @@ export async function pruneStaleTopics(options: {
   }
   const stale = [...lastWrite].filter(([, at]) => at < cutoff).map(([topic]) => topic);
   if (stale.length === 0) return [];
-  const admin = new Kafka({
-    brokers: options.brokers,
-    clientId: 'devstack-prune',
-    logLevel: logLevel.NOTHING,
-  }).admin();
-  await admin.connect();
-  try {
+  await withKafkaAdmin({ brokers: options.brokers, clientId: 'devstack-prune' }, async (admin) => {
     // In slices: one request naming thousands of topics would outlast the request timeout.
     for (let start = 0; start < stale.length; start += 500) {
-      await admin.deleteTopics({ topics: stale.slice(start, start + 500), timeout: 60_000 });
+      await admin.deleteTopics(stale.slice(start, start + 500), { timeoutMs: 60_000 });
     }
-  } finally {
-    await admin.disconnect();
-  }
+  });
   return stale;
 }
 

@@ -1,11 +1,7 @@
 import { join } from 'node:path';
+import { brokerAnswers } from '@kafka-ecs/testing';
 import { StackError } from './errors.ts';
-import {
-  brokerAnswers,
-  runningBrokerPid,
-  startKafkaBroker,
-  stopKafkaBroker,
-} from './kafka-broker.ts';
+import { runningBrokerPid, startKafkaBroker, stopKafkaBroker } from './kafka-broker.ts';
 import { kafkaClasspath } from './kafka-classpath.ts';
 import { withStackLock } from './lock.ts';
 import { kafkaPom, stackDir } from './paths.ts';

@@ -1,5 +1,5 @@
 import { DEFAULT_PARTITIONS, TOPIC_CONFIG, type TopicName } from '@kafka-ecs/events';
-import { type Admin, Kafka, logLevel } from 'kafkajs';
+import { createKafkaAdmin, type KafkaAdmin, withKafkaAdmin } from '@kafka-ecs/testing';
 import { StackError } from './errors.ts';
 import { holdsInARow } from './steady.ts';
 
@@ -19,40 +19,27 @@ export async function ensureTopics(
   partitions = DEFAULT_PARTITIONS,
   replicationFactor = 1,
 ): Promise<string[]> {
-  const admin = new Kafka({
-    brokers,
-    clientId: 'devstack',
-    connectionTimeout: 3_000,
-    requestTimeout: 10_000,
-    logLevel: logLevel.NOTHING,
-  }).admin({ retry: { retries: 3, initialRetryTime: 200, maxRetryTime: 2_000 } });
-  await admin.connect();
-  try {
+  return withKafkaAdmin({ brokers, clientId: 'devstack' }, async (admin) => {
     const existing = new Set(await admin.listTopics());
     const missing = (Object.keys(TOPIC_CONFIG) as TopicName[]).filter(
       (topic) => !existing.has(topic),
     );
     if (missing.length > 0) {
-      await admin.createTopics({
+      await admin.createTopics(
+        missing.map((topic) => ({
+          topic,
+          partitions,
+          replicationFactor,
+          config: TOPIC_CONFIG[topic],
+        })),
         // kafkajs' own wait asks one broker, which in a cluster may not know the topic yet
         // (UNKNOWN_TOPIC_OR_PARTITION ends it); the loop below asks every broker instead.
-        waitForLeaders: false,
-        topics: missing.map((topic) => ({
-          topic,
-          numPartitions: partitions,
-          replicationFactor,
-          configEntries: Object.entries(TOPIC_CONFIG[topic]).map(([name, value]) => ({
-            name,
-            value,
-          })),
-        })),
-      });
+        { waitForLeaders: false },
+      );
       await waitForLeaders(brokers, missing);
     }
     return missing;
-  } finally {
-    await admin.disconnect();
-  }
+  });
 }
 
 /**
@@ -63,15 +50,8 @@ export async function ensureTopics(
 async function waitForLeaders(brokers: string[], topics: string[]): Promise<void> {
   const deadline = Date.now() + LEADERS_TIMEOUT_MS;
   for (const broker of brokers) {
-    const admin = new Kafka({
-      brokers: [broker],
-      clientId: 'devstack',
-      connectionTimeout: 3_000,
-      requestTimeout: 10_000,
-      logLevel: logLevel.NOTHING,
-    }).admin();
+    const admin = createKafkaAdmin({ brokers: [broker], clientId: 'devstack', retries: 0 });
     try {
-      await admin.connect();
       const steady = await holdsInARow(() => knowsLeaders(admin, topics), {
         times: STABLE_ANSWERS,
         intervalMs: 100,
@@ -83,18 +63,18 @@ async function waitForLeaders(brokers: string[], topics: string[]): Promise<void
         );
       }
     } finally {
-      await admin.disconnect();
+      await admin.close();
     }
   }
 }
 
-async function knowsLeaders(admin: Admin, topics: string[]): Promise<boolean> {
+async function knowsLeaders(admin: KafkaAdmin, topics: string[]): Promise<boolean> {
   try {
-    const { topics: metadata } = await admin.fetchTopicMetadata({ topics });
-    return (
-      metadata.length === topics.length &&
-      metadata.every((t) => t.partitions.length > 0 && t.partitions.every((p) => p.leader >= 0))
-    );
+    const placement = await admin.placement(topics);
+    return topics.every((topic) => {
+      const partitions = placement.get(topic) ?? [];
+      return partitions.length > 0 && partitions.every((p) => p.leader >= 0);
+    });
   } catch {
     return false; // this broker does not know the topics yet
   }

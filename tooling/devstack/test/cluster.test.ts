@@ -1,8 +1,14 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { freePort, uniqueName, waitFor } from '@kafka-ecs/testing';
-import { Kafka, logLevel, type Producer } from 'kafkajs';
+import {
+  connectRawProducer,
+  createKafkaAdmin,
+  freePort,
+  type RawProducer,
+  uniqueName,
+  waitFor,
+} from '@kafka-ecs/testing';
 import {
   ensureTopics,
   isAlive,
@@ -32,42 +38,33 @@ describe('a local three-broker cluster', () => {
 
   it('when one broker is killed, then acks=all writes go on; when it restarts, then it rejoins every ISR; stop leaves no process', async () => {
     cluster = await startKafkaCluster({ dir, classpath: await stackClasspath() });
-    const kafka = new Kafka({
-      brokers: cluster.brokers,
-      clientId: 'cluster-test',
-      logLevel: logLevel.NOTHING,
-      retry: { retries: 5, initialRetryTime: 100, maxRetryTime: 1_000 },
-    });
-    const admin = kafka.admin();
+    const { brokers } = cluster;
+    const admin = createKafkaAdmin({ brokers, clientId: 'cluster-test', retries: 5 });
     const topic = 'new-user-created';
     // After a failed send kafkajs's idempotent producer can be left with sequence numbers the
     // broker refuses for good (OUT_OF_ORDER_SEQUENCE_NUMBER), so a failed send replaces it, as
     // the project's publisher does (packages/kafka/src/publisher.ts).
-    let producer: Producer | undefined;
+    let producer: RawProducer | undefined;
     const send = async (n: number) => {
-      producer ??= kafka.producer({ idempotent: true, allowAutoTopicCreation: false });
+      producer ??= await connectRawProducer({ brokers, idempotent: true });
       const current = producer;
       try {
-        await current.connect();
-        await current.send({
+        await current.send(
           topic,
-          acks: -1,
-          messages: Array.from({ length: n }, (_, i) => ({ key: `k-${i}`, value: uniqueName() })),
-        });
+          Array.from({ length: n }, (_, i) => ({ key: `k-${i}`, value: uniqueName() })),
+        );
       } catch (error) {
         producer = undefined;
-        await current.disconnect().catch(() => {});
+        await current.close().catch(() => {});
         throw error;
       }
     };
-    const replicas = async () =>
-      (await admin.fetchTopicMetadata({ topics: [topic] })).topics[0]?.partitions ?? [];
+    const replicas = async () => (await admin.placement([topic])).get(topic) ?? [];
     try {
-      await admin.connect();
       // Each node's metadata catches up on its own (see waitForBrokers), hence a bounded wait.
       const listed = await waitFor(
         async () => {
-          const ids = (await admin.describeCluster()).brokers.map((b) => b.nodeId).sort();
+          const ids = await admin.brokerIds();
           return ids.length === 3 ? ids : undefined;
         },
         { timeoutMs: 10_000, description: 'three brokers listed' },
@@ -80,11 +77,9 @@ describe('a local three-broker cluster', () => {
         expect(partition.replicas).toHaveLength(3);
         expect(partition.isr).toHaveLength(3);
       }
-      const config = await admin.describeConfigs({
-        includeSynonyms: false,
-        resources: [{ type: 2, name: topic, configNames: ['min.insync.replicas'] }],
+      expect(await admin.topicConfig(topic, ['min.insync.replicas'])).toEqual({
+        'min.insync.replicas': '2',
       });
-      expect(config.resources[0]?.configEntries[0]?.configValue).toBe('2');
 
       await send(50);
       const victim = cluster.nodes[0]?.nodeId ?? 1;
@@ -104,8 +99,8 @@ describe('a local three-broker cluster', () => {
         description: 'the restarted broker back in every ISR',
       });
     } finally {
-      await producer?.disconnect();
-      await admin.disconnect();
+      await producer?.close();
+      await admin.close();
     }
     const pids = cluster.nodes.map((node) => node.pid()).filter((pid) => pid !== undefined);
     expect(pids).toHaveLength(3);

@@ -1,16 +1,11 @@
 import { mkdirSync, mkdtempSync, rmSync, utimesSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { testInfrastructure, uniqueName, waitFor } from '@kafka-ecs/testing';
-import { Kafka, logLevel } from 'kafkajs';
+import { createKafkaAdmin, testInfrastructure, uniqueName, waitFor } from '@kafka-ecs/testing';
 import { pruneStaleTopics } from '../src/prune-topics.ts';
 
 const { kafkaBrokers } = testInfrastructure();
-const admin = new Kafka({
-  brokers: kafkaBrokers,
-  clientId: 'prune-test',
-  logLevel: logLevel.NOTHING,
-}).admin();
+const admin = createKafkaAdmin({ brokers: kafkaBrokers, clientId: 'prune-test' });
 
 /**
  * A stand-in for the broker's data folder (the shared stack's real one holds other runs' topics,
@@ -25,8 +20,7 @@ describe('pruning the topics tests left behind', () => {
     mkdirSync(folder, { recursive: true });
     if (at) utimesSync(folder, at, at);
   };
-  beforeAll(() => admin.connect());
-  afterAll(() => admin.disconnect());
+  afterAll(() => admin.close());
   beforeEach(() => {
     dataDir = mkdtempSync(join(tmpdir(), 'prune-'));
   });
@@ -34,10 +28,7 @@ describe('pruning the topics tests left behind', () => {
 
   it('when the broker holds few partitions, then nothing is looked at or deleted', async () => {
     const stale = uniqueName('prune-few');
-    await admin.createTopics({
-      topics: [{ topic: stale, numPartitions: 1 }],
-      waitForLeaders: true,
-    });
+    await admin.createTopics([{ topic: stale, partitions: 1 }]);
     partitionFolder(stale, 0, twoHoursAgo);
     expect(await pruneStaleTopics({ brokers: kafkaBrokers, dataDir })).toEqual([]);
     expect(await admin.listTopics()).toContain(stale);
@@ -46,10 +37,7 @@ describe('pruning the topics tests left behind', () => {
   it('when it holds thousands, then only the test topics untouched for an hour are deleted', async () => {
     const stale = uniqueName('prune-stale');
     const fresh = uniqueName('prune-fresh');
-    await admin.createTopics({
-      topics: [stale, fresh].map((topic) => ({ topic, numPartitions: 2 })),
-      waitForLeaders: true,
-    });
+    await admin.createTopics([stale, fresh].map((topic) => ({ topic, partitions: 2 })));
     for (const partition of [0, 1]) {
       partitionFolder(stale, partition, twoHoursAgo);
       partitionFolder(fresh, partition);

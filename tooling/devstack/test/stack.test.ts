@@ -1,15 +1,16 @@
 import { Topics } from '@kafka-ecs/events';
-import { testInfrastructure, uniqueName, waitFor } from '@kafka-ecs/testing';
+import {
+  connectRawProducer,
+  createTestTopics,
+  readTopic,
+  testInfrastructure,
+  uniqueName,
+  withKafkaAdmin,
+} from '@kafka-ecs/testing';
 import { Redis } from 'ioredis';
-import { Kafka, logLevel } from 'kafkajs';
 import { stackStatus, stackUp } from '../src/index.ts';
 
 const { kafkaBrokers, redisUrl } = testInfrastructure();
-const kafka = new Kafka({
-  brokers: kafkaBrokers,
-  clientId: 'stack-test',
-  logLevel: logLevel.NOTHING,
-});
 
 describe('the local stack', () => {
   it('when it is up, then stack up again reuses it and starts nothing', async () => {
@@ -21,54 +22,32 @@ describe('the local stack', () => {
   });
 
   it('then the contract topics exist with 8 partitions', async () => {
-    const admin = kafka.admin();
-    await admin.connect();
-    try {
-      const { topics } = await admin.fetchTopicMetadata({ topics: Object.values(Topics) });
-      expect(topics.map((t) => [t.name, t.partitions.length]).sort()).toEqual(
-        Object.values(Topics)
-          .map((name) => [name, 8])
-          .sort(),
-      );
-    } finally {
-      await admin.disconnect();
-    }
+    const placement = await withKafkaAdmin({ brokers: kafkaBrokers }, (admin) =>
+      admin.placement(Object.values(Topics)),
+    );
+    expect([...placement].map(([name, partitions]) => [name, partitions.length]).sort()).toEqual(
+      Object.values(Topics)
+        .map((name) => [name, 8])
+        .sort(),
+    );
   });
 
   it('when records are produced to an 8-partition topic, then a consumer group receives all of them from every partition', async () => {
     const topic = uniqueName('smoke');
-    const admin = kafka.admin();
-    await admin.connect();
-    await admin.createTopics({ topics: [{ topic, numPartitions: 8 }], waitForLeaders: true });
-    await admin.disconnect();
-
-    const producer = kafka.producer({ idempotent: true, maxInFlightRequests: 5 });
-    const consumer = kafka.consumer({ groupId: uniqueName('smoke-group') });
-    const received = new Map<string, number>();
+    await createTestTopics([topic]);
+    const producer = await connectRawProducer({ idempotent: true });
     try {
-      await producer.connect();
-      const messages = Array.from({ length: 200 }, (_, i) => ({
+      const records = Array.from({ length: 200 }, (_, i) => ({
         key: `user-${i}`,
         value: `value-${i}`,
       }));
-      await producer.send({ topic, acks: -1, messages });
-
-      await consumer.connect();
-      await consumer.subscribe({ topic, fromBeginning: true });
-      await consumer.run({
-        eachMessage: async ({ partition, message }) => {
-          received.set(String(message.value), partition);
-        },
-      });
-      await waitFor(() => received.size === 200, {
-        timeoutMs: 20_000,
-        description: '200 records consumed',
-      });
-      expect(new Set(received.values()).size).toBe(8);
+      await producer.send(topic, records);
     } finally {
-      await consumer.disconnect();
-      await producer.disconnect();
+      await producer.close();
     }
+    const received = await readTopic(topic, 200);
+    expect(new Set(received.map((record) => String(record.value))).size).toBe(200);
+    expect(new Set(received.map((record) => record.partition)).size).toBe(8);
   });
 
   it('when a value is written to Redis, then it reads back, and the eviction policy is noeviction', async () => {

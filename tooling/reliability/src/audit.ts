@@ -1,6 +1,15 @@
 import { decodeEvent, EVENT_TOPICS, Topics } from '@kafka-ecs/events';
-import { uniqueName, waitFor } from '@kafka-ecs/testing';
-import { type Admin, Kafka, type KafkaMessage, logLevel } from 'kafkajs';
+import {
+  connectRawProducer,
+  followTopics,
+  type KafkaAdmin,
+  type KafkaToolOptions,
+  type ReadRecord,
+  type TestRecord,
+  uniqueName,
+  waitFor,
+  withKafkaAdmin,
+} from '@kafka-ecs/testing';
 import { type GraphqlResult, graphql } from './graphql.ts';
 
 /** What is on the broker: the event topics (the source of truth) and the dead-letter queue. */
@@ -25,31 +34,15 @@ export interface TopicAudit {
 /** What the consumer's view says, through its GraphQL API: tokensIssued by user id. */
 export type ViewAudit = Map<string, number>;
 
-const kafkaOf = (brokers: string[]) =>
-  new Kafka({
-    brokers,
-    clientId: 'reliability-audit',
-    logLevel: logLevel.NOTHING,
-    connectionTimeout: 3_000,
-    requestTimeout: 10_000,
-    retry: { retries: 5, initialRetryTime: 200, maxRetryTime: 2_000 },
-  });
+const toolOf = (brokers: string[]): KafkaToolOptions => ({
+  brokers,
+  clientId: 'reliability-audit',
+  retries: 5,
+});
 
-/** Runs `use` with a connected admin client, disconnected afterwards. */
-async function withAdmin<T>(brokers: string[], use: (admin: Admin) => Promise<T>): Promise<T> {
-  const admin = kafkaOf(brokers).admin();
-  await admin.connect();
-  try {
-    return await use(admin);
-  } finally {
-    await admin.disconnect();
-  }
-}
-
-async function endOffsets(admin: Admin, topic: string): Promise<Map<number, number>> {
-  const offsets = await admin.fetchTopicOffsets(topic);
-  return new Map(offsets.map((entry) => [entry.partition, Number(entry.high)]));
-}
+/** Runs `use` with an admin client on the scenario's brokers, closed afterwards. */
+const withAdmin = <T>(brokers: string[], use: (admin: KafkaAdmin) => Promise<T>): Promise<T> =>
+  withKafkaAdmin(toolOf(brokers), use);
 
 /**
  * Reads the event topics and the dead-letter queue from the start to their current end, with a
@@ -68,24 +61,18 @@ export async function readTopics(brokers: string[], timeoutMs = 30_000): Promise
     deadLetterReasons: new Map(),
   };
   const ends = await withAdmin(brokers, async (admin) => {
-    const byTopic = new Map<string, Map<number, number>>();
-    for (const topic of topics) byTopic.set(topic, await endOffsets(admin, topic));
+    const byTopic = new Map<string, Map<number, bigint>>();
+    for (const topic of topics) byTopic.set(topic, await admin.endOffsets(topic));
     return byTopic;
   });
-  const remaining = new Map<string, number>();
-  for (const [topic, partitions] of ends) {
-    for (const [partition, end] of partitions) {
-      if (end > 0) remaining.set(`${topic}:${partition}`, end);
-    }
-  }
-  if (remaining.size === 0) return audit;
+  if ([...ends.values()].every((partitions) => sum(partitions) === 0n)) return audit;
 
-  const count = (topic: string, message: KafkaMessage) => {
-    if (topic === Topics.deadLetter) {
+  const count = (message: ReadRecord) => {
+    if (message.topic === Topics.deadLetter) {
       audit.deadLetters += 1;
       const id = eventIdOf(message.value);
       if (id) audit.deadLetterEventIds.add(id);
-      const reason = String(message.headers?.['x-dead-letter-reason'] ?? 'none');
+      const reason = message.headers['x-dead-letter-reason'] ?? 'none';
       audit.deadLetterReasons.set(reason, (audit.deadLetterReasons.get(reason) ?? 0) + 1);
       return;
     }
@@ -103,54 +90,46 @@ export async function readTopics(brokers: string[], timeoutMs = 30_000): Promise
     }
   };
 
-  // Short fetch waits: disconnecting waits for the fetch under way (5 s long-poll by default).
-  const consumer = kafkaOf(brokers).consumer({
-    groupId: uniqueName('reliability-audit'),
-    maxWaitTimeInMs: 100,
-  });
-  const reached = (topic: string, partition: number, lastOffset: string) => {
-    const key = `${topic}:${partition}`;
-    const end = remaining.get(key);
-    if (end !== undefined && Number(lastOffset) >= end - 1) remaining.delete(key);
-  };
-  // A fetch that holds only a transaction's commit marker never reaches eachBatch (kafkajs
-  // skips batches emptied by filtering), so a partition whose last fetch was one would look
-  // unread for ever; kafkajs still reports such a batch, with its last offset, in this event.
-  consumer.on(consumer.events.END_BATCH_PROCESS, ({ payload }) =>
-    reached(payload.topic, payload.partition, payload.lastOffset),
+  // Records past the end read above belong to no one's figures (a scenario still writing).
+  const reader = await followTopics(
+    toolOf(brokers),
+    topics,
+    (record) => {
+      if (BigInt(record.offset) < (ends.get(record.topic)?.get(record.partition) ?? 0n)) {
+        count(record);
+      }
+    },
+    { groupId: uniqueName('reliability-audit') },
   );
+  const unread = () =>
+    [...ends].flatMap(([topic, partitions]) =>
+      reader.caughtUp(topic, partitions)
+        ? []
+        : [...partitions.keys()]
+            .filter((p) => (reader.position(topic, p) ?? 0n) < (partitions.get(p) ?? 0n))
+            .map((p) => `${topic}:${p}`),
+    );
   try {
-    await consumer.connect();
-    await consumer.subscribe({ topics, fromBeginning: true });
-    // By batch, not by message: a partition written in transactions (the dead-letter queue)
-    // ends with a commit marker, which is never delivered as a message but counts in the batch's
-    // last offset.
-    await consumer.run({
-      autoCommit: false,
-      eachBatch: async ({ batch }) => {
-        const { topic, partition } = batch;
-        const end = remaining.get(`${topic}:${partition}`);
-        if (end === undefined) return;
-        for (const message of batch.messages) {
-          if (Number(message.offset) < end) count(topic, message);
-        }
-        reached(topic, partition, batch.lastOffset());
-      },
-    });
     // The partitions left are named once the bound passes: a description is fixed when passed.
-    await waitFor(() => remaining.size === 0, {
+    await waitFor(() => unread().length === 0, {
       timeoutMs,
       intervalMs: 100,
       description: 'the topics read to their end',
     }).catch((error: Error) => {
-      throw new Error(`${error.message} (partitions left: ${[...remaining.keys()].join(', ')})`, {
+      throw new Error(`${error.message} (partitions left: ${unread().join(', ')})`, {
         cause: error,
       });
     });
   } finally {
-    await consumer.disconnect();
+    await reader.stop();
   }
   return audit;
+}
+
+function sum(offsets: Map<number, bigint>): bigint {
+  let total = 0n;
+  for (const offset of offsets.values()) total += offset;
+  return total;
 }
 
 function add(map: Map<string, Set<string>>, key: string, value: string): void {
@@ -181,18 +160,18 @@ export function waitForCatchUp(
   return withAdmin(brokers, async (admin) => {
     const lag = async () => {
       // One OffsetFetch for every event topic, not one per topic on each poll.
-      const committed = await admin.fetchOffsets({ groupId, topics: [...EVENT_TOPICS] });
-      let total = 0;
-      for (const { topic, partitions } of committed) {
-        const ends = await endOffsets(admin, topic);
-        for (const { partition, offset } of partitions) {
-          total += Math.max(0, (ends.get(partition) ?? 0) - Math.max(0, Number(offset)));
+      const committed = await admin.committedOffsets(groupId, EVENT_TOPICS);
+      let total = 0n;
+      for (const topic of EVENT_TOPICS) {
+        for (const [partition, end] of await admin.endOffsets(topic)) {
+          const lagging = end - (committed.get(topic)?.get(partition) ?? 0n);
+          if (lagging > 0n) total += lagging;
         }
       }
       return total;
     };
     try {
-      await waitFor(async () => (await lag()) === 0, {
+      await waitFor(async () => (await lag()) === 0n, {
         timeoutMs,
         intervalMs: 200,
         description: `consumer group ${groupId} caught up`,
@@ -207,23 +186,17 @@ export function waitForCatchUp(
 /** The committed offsets of a group on the event topics, summed (for "resumes from here"). */
 export function committedOffsets(brokers: string[], groupId: string): Promise<number> {
   return withAdmin(brokers, async (admin) => {
-    const committed = await admin.fetchOffsets({ groupId, topics: [...EVENT_TOPICS] });
-    let total = 0;
-    for (const { partitions } of committed) {
-      for (const { offset } of partitions) total += Math.max(0, Number(offset));
-    }
-    return total;
+    const committed = await admin.committedOffsets(groupId, EVENT_TOPICS);
+    return Number([...committed.values()].reduce((total, offsets) => total + sum(offsets), 0n));
   });
 }
 
 /** The records on the event topics now (the sum of their end offsets). */
 export function publishedRecords(brokers: string[]): Promise<number> {
   return withAdmin(brokers, async (admin) => {
-    let total = 0;
-    for (const topic of EVENT_TOPICS) {
-      for (const end of (await endOffsets(admin, topic)).values()) total += end;
-    }
-    return total;
+    let total = 0n;
+    for (const topic of EVENT_TOPICS) total += sum(await admin.endOffsets(topic));
+    return Number(total);
   });
 }
 
@@ -272,32 +245,25 @@ export async function readView(consumerUrl: string, expectedUserIds: Iterable<st
 /** How many partitions of the event topics each broker (by node id) leads now. */
 export function leadersByNode(brokers: string[]): Promise<Map<number, number>> {
   return withAdmin(brokers, async (admin) => {
-    const { topics } = await admin.fetchTopicMetadata({ topics: [...EVENT_TOPICS] });
     const counts = new Map<number, number>();
-    for (const topic of topics) {
-      for (const { leader } of topic.partitions) counts.set(leader, (counts.get(leader) ?? 0) + 1);
+    for (const partitions of (await admin.placement([...EVENT_TOPICS])).values()) {
+      for (const { leader } of partitions) counts.set(leader, (counts.get(leader) ?? 0) + 1);
     }
     return counts;
   });
 }
 
 /** A record written straight to a topic, bypassing the producer (poison records, replays). */
-export interface RawRecord {
+export interface RawRecord extends TestRecord {
   topic: string;
-  key: string | Buffer | null;
-  value: string | Buffer | null;
-  headers?: Record<string, string | Buffer>;
 }
 
 /** Writes records as they are (acks from all in-sync replicas): what no producer would send. */
 export async function produceRaw(brokers: string[], records: RawRecord[]): Promise<void> {
-  const producer = kafkaOf(brokers).producer({ allowAutoTopicCreation: false });
-  await producer.connect();
+  const producer = await connectRawProducer({ brokers });
   try {
-    for (const { topic, ...message } of records) {
-      await producer.send({ topic, acks: -1, messages: [message] });
-    }
+    for (const { topic, ...record } of records) await producer.send(topic, [record]);
   } finally {
-    await producer.disconnect();
+    await producer.close();
   }
 }

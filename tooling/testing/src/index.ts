@@ -6,13 +6,28 @@ export {
   createTestTopics,
   followTopic,
   type RawProducer,
-  type ReadRecord,
   readTopic,
   startGroupAtEnd,
   type TestRecord,
 } from './kafka.ts';
+export {
+  brokerAnswers,
+  createKafkaAdmin,
+  type KafkaAdmin,
+  type KafkaToolOptions,
+  type NewTopic,
+  type PartitionOffsets,
+  type PartitionPlacement,
+  withKafkaAdmin,
+} from './kafka-admin.ts';
 export { type CommandResult, runCommand } from './run-command.ts';
 export { type ServiceProcess, startServiceProcess } from './service-process.ts';
 export { startTcpProxy, type TcpProxy } from './tcp-proxy.ts';
+export {
+  type FollowOptions,
+  followTopics,
+  type ReadRecord,
+  type TopicFollower,
+} from './topic-follower.ts';
 export { uniqueName } from './unique-name.ts';
 export { type WaitForOptions, waitFor } from './wait-for.ts';

@@ -1,26 +1,16 @@
-import { Kafka, logLevel } from 'kafkajs';
 import { testInfrastructure } from './infrastructure.ts';
-import { uniqueName } from './unique-name.ts';
+import { type KafkaToolOptions, kafkaClient, withKafkaAdmin } from './kafka-admin.ts';
+import { followTopics, type ReadRecord } from './topic-follower.ts';
 import { waitFor } from './wait-for.ts';
 
 // Raw Kafka for tests: records as a test writes and reads them, below the product's own
-// boundary (packages/kafka). The client library stays in this file and in packages/kafka.
+// boundary (packages/kafka), on the tests' stack unless a broker list is given.
 
 /** A record as a test sends it: poison and all (any bytes, any headers). */
 export interface TestRecord {
-  key?: string | null;
+  key?: string | Buffer | null;
   value: Buffer | string | null;
-  headers?: Record<string, string>;
-}
-
-/** A record as a test reads it back. */
-export interface ReadRecord {
-  topic: string;
-  partition: number;
-  offset: string;
-  key: string | null;
-  value: Buffer | null;
-  headers: Record<string, string>;
+  headers?: Record<string, string | Buffer>;
 }
 
 export interface RawProducer {
@@ -34,16 +24,25 @@ export interface RawProducer {
   close(): Promise<void>;
 }
 
-function testKafka(clientId: string): Kafka {
-  return new Kafka({
-    brokers: testInfrastructure().kafkaBrokers,
-    clientId,
-    logLevel: logLevel.NOTHING,
-  });
-}
+const onTestStack = (clientId: string): KafkaToolOptions => ({
+  brokers: testInfrastructure().kafkaBrokers,
+  clientId,
+});
 
-export async function connectRawProducer(): Promise<RawProducer> {
-  const producer = testKafka('test-producer').producer({ allowAutoTopicCreation: false });
+/**
+ * A producer that writes records as they are (no envelope, no schema): what the services' own
+ * publisher would never send. `idempotent` for tests that count records across broker faults.
+ */
+export async function connectRawProducer(
+  options: { brokers?: string[]; idempotent?: boolean } = {},
+): Promise<RawProducer> {
+  const connection = options.brokers
+    ? { brokers: options.brokers, clientId: 'test-producer' }
+    : onTestStack('test-producer');
+  const producer = kafkaClient(connection).producer({
+    allowAutoTopicCreation: false,
+    idempotent: options.idempotent ?? false,
+  });
   await producer.connect();
   return {
     async send(topic, records) {
@@ -66,39 +65,21 @@ export async function createTestTopics(
   topics: string[],
   options: { partitions?: number; config?: Record<string, string> } = {},
 ): Promise<void> {
-  const admin = testKafka('test-admin').admin();
-  await admin.connect();
-  try {
-    await admin.createTopics({
-      waitForLeaders: true,
-      topics: topics.map((topic) => ({
-        topic,
-        numPartitions: options.partitions ?? 8,
-        replicationFactor: 1,
-        configEntries: Object.entries(options.config ?? {}).map(([name, value]) => ({
-          name,
-          value,
-        })),
-      })),
-    });
-  } finally {
-    await admin.disconnect();
-  }
+  await withKafkaAdmin(onTestStack('test-admin'), (admin) =>
+    admin.createTopics(
+      topics.map((topic) => ({ topic, partitions: options.partitions, config: options.config })),
+    ),
+  );
 }
 
 /** The sum of `groupId`'s committed offsets on `topic` (partitions with none count as 0). */
 export async function committedOffsetSum(groupId: string, topic: string): Promise<number> {
-  const admin = testKafka('test-admin').admin();
-  await admin.connect();
-  try {
-    const [offsets] = await admin.fetchOffsets({ groupId, topics: [topic] });
-    return (offsets?.partitions ?? []).reduce(
-      (sum, { offset }) => sum + Math.max(0, Number(offset)),
-      0,
-    );
-  } finally {
-    await admin.disconnect();
-  }
+  const committed = await withKafkaAdmin(onTestStack('test-admin'), (admin) =>
+    admin.committedOffsets(groupId, [topic]),
+  );
+  let sum = 0n;
+  for (const offset of committed.get(topic)?.values() ?? []) sum += offset;
+  return Number(sum);
 }
 
 /**
@@ -106,53 +87,30 @@ export async function committedOffsetSum(groupId: string, topic: string): Promis
  * what is written from now on (for topics that other runs share).
  */
 export async function startGroupAtEnd(groupId: string, topics: readonly string[]): Promise<void> {
-  const admin = testKafka('test-admin').admin();
-  await admin.connect();
-  try {
+  await withKafkaAdmin(onTestStack('test-admin'), async (admin) => {
     for (const topic of topics) {
-      const partitions = (await admin.fetchTopicOffsets(topic)).map(({ partition, high }) => ({
-        partition,
-        offset: high,
-      }));
-      await admin.setOffsets({ groupId, topic, partitions });
+      await admin.setGroupOffsets(groupId, topic, await admin.endOffsets(topic));
     }
-  } finally {
-    await admin.disconnect();
-  }
+  });
 }
 
 /**
  * Follows `topic` from its beginning in a group of its own, read-committed (as every consumer of
- * the system reads); `records` grows as the test runs.
+ * the system reads); `records` grows as the test runs. `stop` also deletes the group.
  */
 export async function followTopic(
   topic: string,
 ): Promise<{ records: ReadRecord[]; stop(): Promise<void> }> {
   const records: ReadRecord[] = [];
-  const consumer = testKafka('test-reader').consumer({
-    groupId: uniqueName('test-reader'),
-    readUncommitted: false,
-    maxWaitTimeInMs: 200,
-  });
-  await consumer.connect();
-  await consumer.subscribe({ topic, fromBeginning: true });
-  await consumer.run({
-    eachMessage: async ({ partition, message }) => {
-      const headers: Record<string, string> = {};
-      for (const [name, value] of Object.entries(message.headers ?? {})) {
-        if (value !== undefined) headers[name] = String(value);
-      }
-      records.push({
-        topic,
-        partition,
-        offset: message.offset,
-        key: message.key?.toString('utf8') ?? null,
-        value: message.value,
-        headers,
-      });
+  const follower = await followTopics(onTestStack('test-reader'), [topic], (record) =>
+    records.push(record),
+  );
+  return {
+    records,
+    async stop() {
+      await follower.stop();
     },
-  });
-  return { records, stop: () => consumer.disconnect() };
+  };
 }
 
 /** Reads `topic` from the beginning until `count` records arrived (or the bound passes). */
