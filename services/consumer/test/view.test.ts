@@ -46,7 +46,7 @@ describe('consumer view', () => {
       )
     ).data?.user;
 
-  it('when events are published with kafkajs, then they appear in the view and in a live subscription', async () => {
+  it('when events are published to Kafka, then they appear in the view and in a live subscription', async () => {
     const notifications: Record<string, unknown>[] = [];
     const client = createClient({
       url: `${service.url.replace('http', 'ws')}/graphql`,
