@@ -2,9 +2,7 @@ import { KafkaEcsError } from '@kafka-ecs/errors';
 import type { z } from 'zod';
 
 /** Invalid configuration: the message is the one line the operator needs, naming the variable. */
-export class ConfigError extends KafkaEcsError {
-  override name = 'ConfigError';
-}
+export class ConfigError extends KafkaEcsError {}
 
 /**
  * Validates `env` against `schema` and returns a frozen, typed configuration. Every problem is

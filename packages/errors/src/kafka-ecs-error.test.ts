@@ -1,18 +1,17 @@
 import { KafkaEcsError, retriableOf } from './kafka-ecs-error.ts';
 
-class DependencyDown extends KafkaEcsError {
-  override name = 'DependencyDown';
-}
+class DependencyDown extends KafkaEcsError {}
 
 describe('KafkaEcsError', () => {
   it('when raised without options, then it is not retriable and has no cause', () => {
     const error = new KafkaEcsError('bad input');
     expect(error.retriable).toBe(false);
     expect(error.cause).toBeUndefined();
+    expect(error.name).toBe('KafkaEcsError');
     expect(error).toBeInstanceOf(Error);
   });
 
-  it('when a subclass is raised as retriable with a cause, then name, flag and cause survive', () => {
+  it('when a subclass is raised as retriable with a cause, then it is named after its class and keeps flag and cause', () => {
     const cause = new Error('ECONNREFUSED');
     const error = new DependencyDown('redis is down', { retriable: true, cause });
     expect({ name: error.name, retriable: error.retriable, cause: error.cause }).toEqual({

@@ -8,14 +8,16 @@ export interface KafkaEcsErrorOptions {
 /**
  * The base of every error the project raises on purpose, as kafkajs' `KafkaJSError` and BullMQ's
  * errors do it: `retriable` is the one thing the failure path decides from (retry later, or
- * dead-letter now), and `cause` chains the error underneath. Subclasses set `name`, which is
- * what survives when an error crosses a process boundary as a plain object.
+ * dead-letter now), and `cause` chains the error underneath. `name` is the class's own name,
+ * set here so that no subclass can forget it or let it drift from the class (tsc keeps class
+ * names; nothing minifies them): it is what survives when an error crosses a process boundary
+ * as a plain object.
  */
 export class KafkaEcsError extends Error {
-  override name = 'KafkaEcsError';
   readonly retriable: boolean;
   constructor(message: string, options: KafkaEcsErrorOptions = {}) {
     super(message, options.cause === undefined ? undefined : { cause: options.cause });
+    this.name = new.target.name;
     this.retriable = options.retriable ?? false;
   }
 }

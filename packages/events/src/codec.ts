@@ -23,7 +23,6 @@ const DEFINITIONS = new Map<string, EventDefinition<string, unknown>>(
  * so the consumer sends such a record to the dead-letter queue at once (`non-retryable`).
  */
 export class EventDecodeError extends KafkaEcsError {
-  override name = 'EventDecodeError';
   readonly reason: DecodeFailure;
   constructor(message: string, reason: DecodeFailure) {
     super(message);

@@ -69,9 +69,7 @@ export interface DeadLetterStore {
   recordReplayFailure(id: string, entry: DeadLetterHistoryEntry): Promise<void>;
 }
 
-export class InvalidCursorError extends KafkaEcsError {
-  override name = 'InvalidCursorError';
-}
+export class InvalidCursorError extends KafkaEcsError {}
 
 /** Most entries one listing reads when filtering by error text: bounds the work of a request. */
 const MAX_SCAN = 20_000;

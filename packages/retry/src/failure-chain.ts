@@ -115,9 +115,7 @@ export function toDeadLetterRecord(
 }
 
 /** A side-topic or dead-letter record whose headers do not describe a failure chain. */
-export class InvalidFailureRecordError extends KafkaEcsError {
-  override name = 'InvalidFailureRecordError';
-}
+export class InvalidFailureRecordError extends KafkaEcsError {}
 
 const TOPIC = /^[a-zA-Z0-9._-]+$/;
 const WHOLE = /^\d+$/;

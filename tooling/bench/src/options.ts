@@ -141,6 +141,4 @@ export function parseBenchOptions(argv: readonly string[]): BenchOptions {
 }
 
 /** A bad command line: printed as is, exit 2. */
-export class UsageError extends KafkaEcsError {
-  override name = 'UsageError';
-}
+export class UsageError extends KafkaEcsError {}

@@ -15,7 +15,6 @@ export type ExitCodeValue = (typeof ExitCode)[keyof typeof ExitCode];
 
 /** A failure the operator should read as one line; `code` is the process's exit code. */
 export class CliError extends KafkaEcsError {
-  override name = 'CliError';
   readonly code: ExitCodeValue;
   constructor(message: string, code: ExitCodeValue) {
     super(message);

@@ -25,7 +25,6 @@ export class RolloutCliError extends KafkaEcsError {
 
   constructor(message: string, exitCode: ExitCodeValue, options?: { cause?: unknown }) {
     super(message, options);
-    this.name = 'RolloutCliError';
     this.exitCode = exitCode;
   }
 }

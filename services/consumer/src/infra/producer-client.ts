@@ -5,7 +5,6 @@ import axios, { type AxiosError } from 'axios';
 
 /** The producer could not give a usable answer; `status` is what /ping answers with. */
 export class UpstreamError extends KafkaEcsError {
-  override name = 'UpstreamError';
   readonly status: 502 | 504;
   readonly code: 'PRODUCER_UNREACHABLE' | 'PRODUCER_TIMEOUT' | 'PRODUCER_BAD_RESPONSE';
   constructor(status: UpstreamError['status'], code: UpstreamError['code'], message: string) {

@@ -23,9 +23,7 @@ export interface ViewRegistry {
   abandon(view: string): Promise<void>;
 }
 
-export class RebuildInProgressError extends KafkaEcsError {
-  override name = 'RebuildInProgressError';
-}
+export class RebuildInProgressError extends KafkaEcsError {}
 
 // Atomic so two instances starting at once agree on the first view.
 const INITIALIZE = `

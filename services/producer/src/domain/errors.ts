@@ -6,7 +6,6 @@ import { KafkaEcsError } from '@kafka-ecs/errors';
 
 /** The caller sent something invalid; `field` names it. */
 export class InvalidInputError extends KafkaEcsError {
-  override name = 'InvalidInputError';
   readonly field: string;
   constructor(field: string, message: string) {
     super(message);
@@ -15,7 +14,6 @@ export class InvalidInputError extends KafkaEcsError {
 }
 
 export class UsernameTakenError extends KafkaEcsError {
-  override name = 'UsernameTakenError';
   constructor() {
     super('username is already taken');
   }
@@ -23,7 +21,6 @@ export class UsernameTakenError extends KafkaEcsError {
 
 /** Same message whether the user does not exist or the password is wrong. */
 export class InvalidCredentialsError extends KafkaEcsError {
-  override name = 'InvalidCredentialsError';
   constructor() {
     super('invalid username or password');
   }
@@ -31,7 +28,6 @@ export class InvalidCredentialsError extends KafkaEcsError {
 
 /** Kafka or Redis could not do its part in time; trying again later may work. */
 export class DependencyUnavailableError extends KafkaEcsError {
-  override name = 'DependencyUnavailableError';
   readonly dependency: 'kafka' | 'redis';
   constructor(dependency: 'kafka' | 'redis', options: { cause?: unknown } = {}) {
     super(`${dependency} is unavailable, try again later`, { ...options, retriable: true });

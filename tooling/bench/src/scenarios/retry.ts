@@ -59,9 +59,7 @@ export const retryScenario: Scenario = {
 };
 
 /** Thrown when a scenario cannot run here; the runner reports it as skipped. */
-export class SkipScenario extends KafkaEcsError {
-  override name = 'SkipScenario';
-}
+export class SkipScenario extends KafkaEcsError {}
 
 function builtConsumerHasRetries(): boolean {
   const dist = join(repoRoot(), 'services', 'consumer', 'dist');

@@ -3,7 +3,6 @@ import type { EventHandlers } from './index.ts';
 
 /** A failure made on purpose (FAULT_INJECT_*): retriable, like a real transient one. */
 export class InjectedFaultError extends KafkaEcsError {
-  override name = 'InjectedFaultError';
   constructor(message: string) {
     super(message, { retriable: true });
   }
