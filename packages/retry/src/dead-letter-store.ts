@@ -1,6 +1,7 @@
 import { KafkaEcsError } from '@kafka-ecs/errors';
 import type { DeadLetterReason } from '@kafka-ecs/events';
 import type { Redis } from 'ioredis';
+import type { SourceRecord } from './failure-chain.ts';
 
 export interface DeadLetterHistoryEntry {
   at: string;
@@ -11,17 +12,13 @@ export interface DeadLetterHistoryEntry {
   errorMessage?: string;
 }
 
-/** One dead letter as operators see it: where it came from, why it failed, what was done. */
-export interface DeadLetter {
+/**
+ * One dead letter as operators see it: the original record as it was read (its own headers
+ * only), why it failed, what was done.
+ */
+export interface DeadLetter extends SourceRecord {
   /** `<original topic>:<partition>:<offset>`: one dead letter per original record. */
   id: string;
-  topic: string;
-  partition: number;
-  offset: string;
-  key: Buffer | null;
-  value: Buffer | null;
-  /** The original record's own headers. */
-  headers: Record<string, string>;
   /** Failed attempts, replays included. */
   attempts: number;
   reason: DeadLetterReason;
