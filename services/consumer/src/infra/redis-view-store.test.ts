@@ -1,0 +1,58 @@
+import { decodeUsersCursor, encodeUsersCursor, toUserView } from './redis-view-store.ts';
+
+// The store's pure pieces only. Its writes and reads are a Lua script and pipelines whose
+// behaviour is Redis's own (atomic dedup, ordering, replies), so the store itself is tested
+// against real Redis (test/view.test.ts, test/redis-outage.test.ts), never against a double.
+
+describe('the users cursor', () => {
+  it('when a cursor was issued for an index member, then it decodes back to that member', () => {
+    const member = '2026-01-01T00:00:01.000Z|user-ä/1';
+    const cursor = encodeUsersCursor(member);
+    expect(cursor).toMatch(/^[A-Za-z0-9_-]+$/);
+    expect(decodeUsersCursor(cursor)).toBe(member);
+  });
+
+  it('when a cursor is not one the store issued, then it decodes to null', () => {
+    for (const cursor of [
+      'not-a-cursor!',
+      '',
+      encodeUsersCursor('user-1'),
+      encodeUsersCursor('2026-01-01|user-1'),
+      encodeUsersCursor('2026-01-01T00:00:01.000Z|'),
+    ]) {
+      expect(decodeUsersCursor(cursor)).toBeNull();
+    }
+  });
+});
+
+describe('toUserView', () => {
+  it('when the hash has a profile, then it is the API type with counts as numbers and absent names as null', () => {
+    expect(
+      toUserView({
+        id: 'u1',
+        username: 'ada',
+        email: 'ada@example.com',
+        createdAt: '2026-01-01T00:00:00.000Z',
+        indexMember: '2026-01-01T00:00:00.000Z|u1',
+        tokensIssued: '3',
+        lastTokenIssuedAt: '2026-01-02T00:00:00.000Z',
+      }),
+    ).toEqual({
+      id: 'u1',
+      username: 'ada',
+      email: 'ada@example.com',
+      firstName: null,
+      lastName: null,
+      createdAt: '2026-01-01T00:00:00.000Z',
+      tokensIssued: 3,
+      lastTokenIssuedAt: '2026-01-02T00:00:00.000Z',
+    });
+  });
+
+  it('when only tokens were applied (the profile comes later), then there is no user yet', () => {
+    expect(toUserView({ tokensIssued: '2', lastTokenIssuedAt: '2026-01-02T00:00:00.000Z' })).toBe(
+      null,
+    );
+    expect(toUserView({})).toBeNull();
+  });
+});
