@@ -1,18 +1,16 @@
-import type { DomainEvent } from '@kafka-ecs/events';
+import type { DomainEvent, NewUserCreatedEvent } from '@kafka-ecs/events';
+
+/**
+ * What the outside may see of a user: exactly the data of its `new-user-created` event, which
+ * createUser publishes as is. The event's schema is strict, so a field added to the user must
+ * be added to the event; the type says so at compile time instead of at the first publish.
+ */
+export type PublicUser = NewUserCreatedEvent['data'];
 
 /** A user as the producer stores it. Only `passwordHash` is secret; it never leaves the store. */
-export interface StoredUser {
-  id: string;
-  username: string;
-  email: string;
-  firstName: string | null;
-  lastName: string | null;
-  createdAt: string;
+export interface StoredUser extends PublicUser {
   passwordHash: string;
 }
-
-/** What the outside may see of a user. */
-export type PublicUser = Omit<StoredUser, 'passwordHash'>;
 
 /**
  * Users in Redis, created in two steps around the publish (see docs/architecture.md):
