@@ -9,7 +9,6 @@ export type FaultPoint = 'publish' | 'transaction' | 'commit';
  * recognised by the double's `isKafkaError` the way the real one recognises kafkajs' errors.
  */
 export class InMemoryKafkaError extends KafkaEcsError {
-  override name = 'InMemoryKafkaError';
   constructor(message: string) {
     super(message, { retriable: true });
   }

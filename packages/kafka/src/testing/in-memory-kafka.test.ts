@@ -48,6 +48,7 @@ describe('the in-memory Kafka double', () => {
     expect(failed).toBeInstanceOf(PublishError);
     expect(failed).toMatchObject({ retriable: true });
     expect(kafka.isKafkaError(failed.cause)).toBe(true);
+    expect(failed.cause).toMatchObject({ name: 'InMemoryKafkaError', retriable: true });
     expect(kafka.records(TOPIC)).toEqual([]);
     await publisher.publish({ topic: TOPIC, key: 'k', value: 'v' });
     expect(kafka.records(TOPIC)).toHaveLength(1);
