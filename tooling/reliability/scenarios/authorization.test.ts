@@ -1,8 +1,8 @@
 import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { repoRoot } from '@kafka-ecs/devstack';
-import { waitFor } from '@kafka-ecs/testing';
-import { consumerEnv, graphql, outcomeOf, startService, startSystem } from '../src/index.ts';
+import { graphql, outcomeOf, waitFor } from '@kafka-ecs/testing';
+import { consumerEnv, startService, startSystem } from '../src/index.ts';
 import { finishAndExpectNothingLost, useScope } from './support/scenario.ts';
 
 const scope = useScope();

@@ -1,5 +1,5 @@
-import { waitFor } from '@kafka-ecs/testing';
-import { graphql, type Load, readView, type ServiceHandle, startSystem } from '../src/index.ts';
+import { graphql, waitFor } from '@kafka-ecs/testing';
+import { type Load, readView, type ServiceHandle, startSystem } from '../src/index.ts';
 import { finishAndExpectNothingLost, useScope } from './support/scenario.ts';
 
 const scope = useScope();

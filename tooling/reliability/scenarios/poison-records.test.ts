@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { Topics } from '@kafka-ecs/events';
-import { waitFor } from '@kafka-ecs/testing';
-import { graphql, produceRaw, type RawRecord, readTopics, startSystem } from '../src/index.ts';
+import { graphql, waitFor } from '@kafka-ecs/testing';
+import { produceRaw, type RawRecord, readTopics, startSystem } from '../src/index.ts';
 import { finishAndExpectNothingLost, useScope } from './support/scenario.ts';
 
 const scope = useScope();

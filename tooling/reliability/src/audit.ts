@@ -2,6 +2,8 @@ import { decodeEvent, EVENT_TOPICS, Topics } from '@kafka-ecs/events';
 import {
   connectRawProducer,
   followTopics,
+  type GraphqlResult,
+  graphql,
   type KafkaAdmin,
   type KafkaToolOptions,
   type ReadRecord,
@@ -10,7 +12,6 @@ import {
   waitFor,
   withKafkaAdmin,
 } from '@kafka-ecs/testing';
-import { type GraphqlResult, graphql } from './graphql.ts';
 
 /** What is on the broker: the event topics (the source of truth) and the dead-letter queue. */
 export interface TopicAudit {

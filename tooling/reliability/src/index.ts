@@ -17,7 +17,6 @@ export {
   formatFigures,
   reportFigures,
 } from './figures.ts';
-export { type GraphqlResult, graphql, outcomeOf } from './graphql.ts';
 export {
   type PrivateKafka,
   type PrivateRedis,

@@ -1,6 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { waitFor } from '@kafka-ecs/testing';
-import { type GraphqlResult, graphql, outcomeOf } from './graphql.ts';
+import { type GraphqlResult, graphql, outcomeOf, waitFor } from '@kafka-ecs/testing';
 
 /** One mutation the load sent, and how it ended. */
 export interface MutationRecord {

@@ -1,4 +1,10 @@
 export { freePort } from './free-port.ts';
+export {
+  type GraphqlError,
+  type GraphqlResult,
+  graphql,
+  outcomeOf,
+} from './graphql.ts';
 export { testInfrastructure } from './infrastructure.ts';
 export {
   committedOffsetSum,

@@ -1,3 +1,6 @@
+// GraphQL over real HTTP for tests, the bench and the reliability suite: one bounded POST that
+// reports what came back (status, data, errors) or why nothing did, and never throws.
+
 export interface GraphqlError {
   message: string;
   extensions?: { code?: string; [key: string]: unknown };
