@@ -9,3 +9,4 @@ export {
   type ProducerConfig,
   producerConfigSchema,
 } from './producer-config.ts';
+export { exitOnStartFailure, type StartFailureOutput } from './start-failure.ts';

@@ -1,5 +1,5 @@
 // Composition root: the only module that reads the environment, creates clients and listens.
-import { ConfigError, loadProducerConfig } from '@kafka-ecs/config';
+import { exitOnStartFailure, loadProducerConfig } from '@kafka-ecs/config';
 import { EVENT_TOPICS, TOPIC_CONFIG } from '@kafka-ecs/events';
 import { createKafkaConnection } from '@kafka-ecs/kafka';
 import { createLogger, onShutdownSignal } from '@kafka-ecs/service-kit';
@@ -89,11 +89,4 @@ async function main(): Promise<void> {
   logger.info({ url }, 'listening');
 }
 
-main().catch((error: unknown) => {
-  if (error instanceof ConfigError) {
-    console.error(error.message);
-  } else {
-    console.error('producer failed to start:', error);
-  }
-  process.exit(1);
-});
+main().catch(exitOnStartFailure('producer'));
