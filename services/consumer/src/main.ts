@@ -1,21 +1,18 @@
 // Composition root: the only module that reads the environment, creates clients and listens.
-import { ConfigError, loadConsumerConfig } from '@kafka-ecs/config';
-import { createKafkaConnection } from '@kafka-ecs/kafka';
+import { exitOnStartFailure } from '@kafka-ecs/config';
 import { type RetryPolicy, type RetryStep, retryChainMs } from '@kafka-ecs/retry';
-import { createLogger, onShutdownSignal } from '@kafka-ecs/service-kit';
+import { onShutdownSignal } from '@kafka-ecs/service-kit';
 import { Redis } from 'ioredis';
 import { startConsumerService } from './compose.ts';
 import { withFaultInjection } from './domain/handlers/fault-injection.ts';
 import { eventHandlers } from './domain/handlers/index.ts';
 import { prepareTopics } from './infra/topic-check.ts';
+import { loadRuntime } from './load-runtime.ts';
 
 async function main(): Promise<void> {
-  const config = loadConsumerConfig(process.env);
-  const logger = createLogger({ service: 'consumer', level: config.LOG_LEVEL });
-  const kafka = createKafkaConnection({
-    brokers: config.KAFKA_BROKERS,
+  const { config, logger, kafka } = loadRuntime(process.env, {
+    service: 'consumer',
     clientId: 'consumer-svc',
-    logger,
   });
   const redisOptions = {
     // Fail a command quickly during an outage: the consumer then holds its batch and retries,
@@ -127,11 +124,4 @@ async function main(): Promise<void> {
   });
 }
 
-main().catch((error: unknown) => {
-  if (error instanceof ConfigError) {
-    console.error(error.message);
-  } else {
-    console.error('consumer failed to start:', error);
-  }
-  process.exit(1);
-});
+main().catch(exitOnStartFailure('consumer'));

@@ -1,10 +1,9 @@
 // Operator command: rebuild the view from the topics and switch readers to it (see
 // docs/operations.md). A composition root like main.ts: reads the environment, creates clients.
 import { parseArgs } from 'node:util';
-import { ConfigError, loadConsumerConfig } from '@kafka-ecs/config';
-import { createKafkaConnection } from '@kafka-ecs/kafka';
-import { createLogger } from '@kafka-ecs/service-kit';
+import { ConfigError } from '@kafka-ecs/config';
 import { Redis } from 'ioredis';
+import { loadRuntime } from '../load-runtime.ts';
 import { runRebuild } from './run-rebuild.ts';
 
 const USAGE = `usage: rebuild [--drop-previous] [--timeout-minutes N]
@@ -31,12 +30,9 @@ async function main(): Promise<number> {
     console.error(`--timeout-minutes must be a positive number\n\n${USAGE}`);
     return 2;
   }
-  const config = loadConsumerConfig(process.env);
-  const logger = createLogger({ service: 'consumer-rebuild', level: config.LOG_LEVEL });
-  const kafka = createKafkaConnection({
-    brokers: config.KAFKA_BROKERS,
+  const { config, logger, kafka } = loadRuntime(process.env, {
+    service: 'consumer-rebuild',
     clientId: 'consumer-rebuild',
-    logger,
   });
   // Bounded: an operator command must end with an error, not hang, if Redis stops answering.
   const redis = new Redis(config.REDIS_URL, { maxRetriesPerRequest: 3, commandTimeout: 10_000 });
