@@ -51,8 +51,8 @@ export async function startTcpProxy(options: {
   const pairs = new Set<Pair>();
   let server: Server | undefined;
   let holding = false;
-  let armed: { marker: string; onHeld: () => void } | undefined;
-  let sentMarker = false;
+  /** A pending `holdAnswersAfter`; `pair` is the connection its marker went through, once sent. */
+  let armed: { marker: string; pair?: Pair; onHeld: () => void } | undefined;
 
   const connect = (client: Socket) => {
     const upstream = createConnection(options.target);
@@ -77,9 +77,9 @@ export async function startTcpProxy(options: {
       client.destroy();
     });
     client.on('data', (chunk) => {
-      if (armed && !holding && chunk.toString('latin1').toLowerCase().includes(armed.marker)) {
+      if (armed && !armed.pair && chunk.toString('latin1').toLowerCase().includes(armed.marker)) {
         holding = true;
-        sentMarker = true;
+        armed.pair = pair;
       }
       upstream.write(chunk);
     });
@@ -89,7 +89,9 @@ export async function startTcpProxy(options: {
         return;
       }
       pair.held.push(chunk);
-      if (sentMarker && armed) {
+      // Only an answer on the marked connection can be the answer to the marked request: others
+      // are held too, but say nothing about whether upstream has done that work.
+      if (armed?.pair === pair) {
         armed.onHeld();
         armed = undefined;
       }
@@ -142,7 +144,6 @@ export async function startTcpProxy(options: {
           armed = undefined;
           reject(new Error(`no answer to "${marker}" came through the proxy in ${timeoutMs} ms`));
         }, timeoutMs);
-        sentMarker = false;
         armed = {
           marker: marker.toLowerCase(),
           onHeld: () => {
