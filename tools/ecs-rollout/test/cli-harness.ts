@@ -16,6 +16,11 @@ export function fakeClock(start = Date.UTC(2026, 10, 21, 10, 0, 0)): Clock & { s
   };
 }
 
+/** `--app APP --env ENV [--service SERVICE]`: the flags that name what a command acts on. */
+export function targetArgs(app: string, env: string, service?: string): string[] {
+  return ['--app', app, '--env', env, ...(service === undefined ? [] : ['--service', service])];
+}
+
 /** Runs the CLI in process and collects what it printed. */
 export async function runCliForTest(
   ecs: Pick<ECSClient, 'send'>,

@@ -7,7 +7,7 @@ import {
 } from '@aws-sdk/client-ecs';
 import { uniqueName } from '@kafka-ecs/testing';
 import { ExitCode } from '../src/errors.ts';
-import { runCliForTest } from './cli-harness.ts';
+import { runCliForTest, targetArgs } from './cli-harness.ts';
 import { createCopilotEnvironment } from './copilot-fixture.ts';
 import { type MotoServer, startMotoServer } from './moto-server.ts';
 
@@ -47,6 +47,10 @@ describe('ecs-rollout against the moto ECS emulator', () => {
     );
   }
 
+  /** `deploy` of the producer in the app's test environment, with `flags`. */
+  const deployProducer = (app: string, ...flags: string[]) =>
+    runCliForTest(ecs, ['deploy', ...targetArgs(app, 'test', 'producer'), ...flags]);
+
   async function copilotApp() {
     const app = uniqueName('shop').toLowerCase();
     const created = await createCopilotEnvironment(ecs, {
@@ -69,13 +73,7 @@ describe('ecs-rollout against the moto ECS emulator', () => {
   it('when an environment exists, then status finds its cluster and services by Copilot tags and shows counts and deployments', async () => {
     const { app, clusterName, serviceNames } = await copilotApp();
 
-    const { exitCode, out, err } = await runCliForTest(ecs, [
-      'status',
-      '--app',
-      app,
-      '--env',
-      'test',
-    ]);
+    const { exitCode, out, err } = await runCliForTest(ecs, ['status', ...targetArgs(app, 'test')]);
 
     expect(err).toBe('');
     expect(exitCode).toBe(ExitCode.ok);
@@ -91,10 +89,7 @@ describe('ecs-rollout against the moto ECS emulator', () => {
   it('when no cluster carries the app and env tags, then status exits with "not found" and one clear line', async () => {
     const { exitCode, err } = await runCliForTest(ecs, [
       'status',
-      '--app',
-      'no-such-app',
-      '--env',
-      'test',
+      ...targetArgs('no-such-app', 'test'),
     ]);
 
     expect(exitCode).toBe(ExitCode.notFound);
@@ -107,18 +102,7 @@ describe('ecs-rollout against the moto ECS emulator', () => {
     const { app, clusterName, serviceNames } = await copilotApp();
     const image = `123456789012.dkr.ecr.eu-west-1.amazonaws.com/${app}/producer:v2`;
 
-    const { exitCode, out, err } = await runCliForTest(ecs, [
-      'deploy',
-      '--app',
-      app,
-      '--env',
-      'test',
-      '--service',
-      'producer',
-      '--image',
-      image,
-      '--no-wait',
-    ]);
+    const { exitCode, out, err } = await deployProducer(app, '--image', image, '--no-wait');
 
     expect(err).toBe('');
     expect(exitCode).toBe(ExitCode.ok);
@@ -155,7 +139,7 @@ describe('ecs-rollout against the moto ECS emulator', () => {
 
   it('when rolling back after a deploy, then the service points at the previous revision again', async () => {
     const { app, clusterName, serviceNames } = await copilotApp();
-    const base = ['--app', app, '--env', 'test', '--service', 'consumer', '--no-wait'];
+    const base = [...targetArgs(app, 'test', 'consumer'), '--no-wait'];
     expect(
       (await runCliForTest(ecs, ['deploy', ...base, '--image', 'repo/consumer:v2'])).exitCode,
     ).toBe(0);
@@ -178,16 +162,7 @@ describe('ecs-rollout against the moto ECS emulator', () => {
   it('when the service has no earlier revision, then rollback exits with "not found"', async () => {
     const { app } = await copilotApp();
 
-    const { exitCode, err } = await runCliForTest(ecs, [
-      'deploy',
-      '--app',
-      app,
-      '--env',
-      'test',
-      '--service',
-      'producer',
-      '--rollback',
-    ]);
+    const { exitCode, err } = await deployProducer(app, '--rollback');
 
     expect(exitCode).toBe(ExitCode.notFound);
     expect(err).toContain(
@@ -198,19 +173,7 @@ describe('ecs-rollout against the moto ECS emulator', () => {
   it('when the container name does not exist, then deploy exits with "not found" and names the containers', async () => {
     const { app } = await copilotApp();
 
-    const { exitCode, err } = await runCliForTest(ecs, [
-      'deploy',
-      '--app',
-      app,
-      '--env',
-      'test',
-      '--service',
-      'producer',
-      '--image',
-      'x:1',
-      '--container',
-      'web',
-    ]);
+    const { exitCode, err } = await deployProducer(app, '--image', 'x:1', '--container', 'web');
 
     expect(exitCode).toBe(ExitCode.notFound);
     expect(err).toContain('has no container named web (containers: producer)');
@@ -219,13 +182,13 @@ describe('ecs-rollout against the moto ECS emulator', () => {
   it('when run as a process with the SDK usual settings, then status reaches the endpoint from AWS_ENDPOINT_URL_ECS', async () => {
     const { app } = await copilotApp();
 
-    const { stdout } = await runMain(['status', '--app', app, '--env', 'test']);
+    const { stdout } = await runMain(['status', ...targetArgs(app, 'test')]);
 
     expect(stdout).toContain(`app ${app}, env test, cluster ${app}-test-Cluster-AbCdEf123`);
   });
 
   it('when run as a process and the app does not exist, then it exits 3', async () => {
-    const result = await runMain(['status', '--app', 'nope', '--env', 'test']).catch(
+    const result = await runMain(['status', ...targetArgs('nope', 'test')]).catch(
       (error: { code?: number; stderr?: string }) => error,
     );
 

@@ -13,8 +13,9 @@ import {
   UpdateServiceCommand,
 } from '@aws-sdk/client-ecs';
 import { mockClient } from 'aws-sdk-client-mock';
+import type { Clock } from '../src/clock.ts';
 import { ExitCode } from '../src/errors.ts';
-import { fakeClock, runCliForTest } from './cli-harness.ts';
+import { fakeClock, runCliForTest, targetArgs } from './cli-harness.ts';
 
 // What moto cannot model: deployments that move on over time, the circuit breaker rolling a
 // deployment back, stopped tasks with reasons, and throttling.
@@ -28,17 +29,8 @@ const TAGS = [
   { key: 'copilot-environment', value: 'test' },
   { key: 'copilot-service', value: 'producer' },
 ];
-const DEPLOY = [
-  'deploy',
-  '--app',
-  'shop',
-  '--env',
-  'test',
-  '--service',
-  'producer',
-  '--image',
-  'repo/producer:v4',
-];
+const PRODUCER = targetArgs('shop', 'test', 'producer');
+const DEPLOY = ['deploy', ...PRODUCER, '--image', 'repo/producer:v4'];
 
 const ecsMock = mockClient(ECSClient);
 // The mock stands in for the client the CLI is given.
@@ -149,6 +141,17 @@ const crashed = task('c', TD_NEW, {
 
 beforeEach(() => ecsMock.reset());
 
+/** Runs DEPLOY (with `flags`) and expects its exit code and each of `printed` in its output. */
+async function expectDeploy(
+  exitCode: number,
+  printed: string[],
+  { flags = [], clock = fakeClock() }: { flags?: string[]; clock?: Clock } = {},
+): Promise<void> {
+  const result = await runCliForTest(ecs, [...DEPLOY, ...flags], clock);
+  expect(result.exitCode).toBe(exitCode);
+  for (const text of printed) expect(result.out).toContain(text);
+}
+
 describe('deploy: waiting for the rollout', () => {
   it('when the primary deployment completes and every task runs the new revision, then it exits 0', async () => {
     givenService({
@@ -159,16 +162,12 @@ describe('deploy: waiting for the rollout', () => {
       ],
     });
 
-    const { exitCode, out } = await runCliForTest(ecs, DEPLOY);
-
-    expect(exitCode).toBe(ExitCode.ok);
-    expect(out).toContain(
+    await expectDeploy(ExitCode.ok, [
       'registered shop-test-producer:4 (from shop-test-producer:3) with image repo/producer:v4',
-    );
-    expect(out).toContain(
       'PRIMARY shop-test-producer:4 IN_PROGRESS: running 1/2, pending 1, failed 0',
-    );
-    expect(out).toContain('rollout of shop-test-producer:4 completed: every running task uses it');
+      'rollout of shop-test-producer:4 completed: every running task uses it',
+    ]);
+
     const registered = ecsMock.commandCalls(RegisterTaskDefinitionCommand)[0]?.args[0].input;
     expect(registered?.containerDefinitions).toEqual([
       { name: 'producer', image: 'repo/producer:v4' },
@@ -201,15 +200,10 @@ describe('deploy: waiting for the rollout', () => {
       stopped: [crashed],
     });
 
-    const { exitCode, out } = await runCliForTest(ecs, DEPLOY);
-
-    expect(exitCode).toBe(ExitCode.rolloutFailed);
-    expect(out).toContain(
+    await expectDeploy(ExitCode.rolloutFailed, [
       'rollout rolled-back: the PRIMARY deployment runs shop-test-producer:3, not shop-test-producer:4: ECS rolled the deployment back (ECS deployment circuit breaker: rolling back to deploymentId ecs-svc/0.)',
-    );
-    expect(out).toContain(
       'task c (shop-test-producer:4) stopped: Essential container in task exited; producer: exit 1',
-    );
+    ]);
   });
 
   it('when the rollout state turns FAILED, then it exits 1 with the reason', async () => {
@@ -220,13 +214,10 @@ describe('deploy: waiting for the rollout', () => {
       stopped: [crashed],
     });
 
-    const { exitCode, out } = await runCliForTest(ecs, DEPLOY);
-
-    expect(exitCode).toBe(ExitCode.rolloutFailed);
-    expect(out).toContain(
+    await expectDeploy(ExitCode.rolloutFailed, [
       'rollout failed: the deployment of shop-test-producer:4 failed: tasks failed to start',
-    );
-    expect(out).toContain('Essential container in task exited');
+      'Essential container in task exited',
+    ]);
   });
 
   it('when the deployment says COMPLETED while old tasks still run, then it keeps waiting until they are gone', async () => {
@@ -240,29 +231,23 @@ describe('deploy: waiting for the rollout', () => {
           : [task('a', TD_NEW), task('b', TD_NEW)],
     }));
 
-    const { exitCode, out } = await runCliForTest(ecs, DEPLOY);
-
-    expect(exitCode).toBe(ExitCode.ok);
-    expect(out).toContain(
+    await expectDeploy(ExitCode.ok, [
       'rollout COMPLETED, waiting for tasks: 1 on shop-test-producer:4, 1 on older revisions',
-    );
+    ]);
   });
 
   it('when the rollout never finishes, then it gives up after --timeout and exits 4', async () => {
     givenService({ rollout: [[deployment({})]], stopped: [crashed] });
     const clock = fakeClock();
 
-    const { exitCode, out } = await runCliForTest(
-      ecs,
-      [...DEPLOY, '--timeout', '120', '--poll', '15'],
-      clock,
+    await expectDeploy(
+      ExitCode.timedOut,
+      [
+        'rollout timed-out: the deployment of shop-test-producer:4 did not complete within 120 s',
+        'task c (shop-test-producer:4) stopped',
+      ],
+      { flags: ['--timeout', '120', '--poll', '15'], clock },
     );
-
-    expect(exitCode).toBe(ExitCode.timedOut);
-    expect(out).toContain(
-      'rollout timed-out: the deployment of shop-test-producer:4 did not complete within 120 s',
-    );
-    expect(out).toContain('task c (shop-test-producer:4) stopped');
     expect(clock.slept.reduce((sum, ms) => sum + ms, 0)).toBe(120_000);
   });
 });
@@ -305,10 +290,7 @@ describe('throttling', () => {
     });
     const clock = fakeClock();
 
-    const { exitCode, out } = await runCliForTest(ecs, DEPLOY, clock);
-
-    expect(exitCode).toBe(ExitCode.ok);
-    expect(out).toContain('completed');
+    await expectDeploy(ExitCode.ok, ['completed'], { clock });
     expect(clock.slept).toEqual([500, 1000]);
   });
 
@@ -316,13 +298,7 @@ describe('throttling', () => {
     const throttled = Object.assign(new Error('Rate exceeded'), { name: 'ThrottlingException' });
     ecsMock.on(ListClustersCommand).rejects(throttled);
 
-    const { exitCode, err } = await runCliForTest(ecs, [
-      'status',
-      '--app',
-      'shop',
-      '--env',
-      'test',
-    ]);
+    const { exitCode, err } = await runCliForTest(ecs, ['status', ...targetArgs('shop', 'test')]);
 
     expect(exitCode).toBe(ExitCode.awsError);
     expect(err).toBe(
@@ -333,7 +309,7 @@ describe('throttling', () => {
 
 describe('command line', () => {
   it.each([
-    [['deploy', '--app', 'shop', '--env', 'test', '--service', 'producer'], 'missing --image'],
+    [['deploy', ...PRODUCER], 'missing --image'],
     [['status', '--app', 'shop'], 'missing --env'],
     [['launch'], 'unknown command: launch'],
     [['status', '--app', 'a', '--env', 'b', '--colour'], "Unknown option '--colour'"],
@@ -356,17 +332,7 @@ describe('command line', () => {
 });
 
 describe('wait: confirming what copilot svc deploy rolled out', () => {
-  const WAIT = [
-    'wait',
-    '--app',
-    'shop',
-    '--env',
-    'test',
-    '--service',
-    'producer',
-    '--image-tag',
-    'abc123',
-  ];
+  const WAIT = ['wait', ...PRODUCER, '--image-tag', 'abc123'];
 
   function givenCopilotDeployed(image: string) {
     givenService({ rollout: [] });
@@ -399,17 +365,11 @@ describe('wait: confirming what copilot svc deploy rolled out', () => {
     expect(out).toContain('rollout of shop-test-producer:4 completed');
   });
 
-  it('when the service is stable on another image (rolled back), then it exits 1 and says so', async () => {
-    givenCopilotDeployed('123456789012.dkr.ecr.eu-west-1.amazonaws.com/shop/producer:old999');
-
-    const { exitCode, out } = await runCliForTest(ecs, WAIT);
-
-    expect(exitCode).toBe(ExitCode.rolloutFailed);
-    expect(out).toContain('not tag abc123 (rolled back?)');
-  });
-
-  it('when the running image tag only starts with the given tag, then it is not taken for it', async () => {
-    givenCopilotDeployed('123456789012.dkr.ecr.eu-west-1.amazonaws.com/shop/producer:abc1234');
+  it.each([
+    ['is stable on another image (rolled back)', 'old999'],
+    ['runs a tag that only starts with the given one', 'abc1234'],
+  ])('when the service %s, then it exits 1 and says it is not the tag', async (_, tag) => {
+    givenCopilotDeployed(`123456789012.dkr.ecr.eu-west-1.amazonaws.com/shop/producer:${tag}`);
 
     const { exitCode, out } = await runCliForTest(ecs, WAIT);
 
