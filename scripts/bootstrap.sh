@@ -12,10 +12,15 @@
 #
 # Idempotent and quiet when everything is in place; each failure is one line that says what
 # is wrong and how to fix it. Sourcing scripts/env.sh afterwards puts the tools first on PATH.
+#
+# KAFKA_ECS_TOOLS_DIR (an absolute path) puts the tools somewhere other than .tools/; env.sh
+# follows it. The bootstrap's own test uses it so it never touches the workspace's tools.
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
-TOOLS="$ROOT/.tools"
+TOOLS="${KAFKA_ECS_TOOLS_DIR:-$ROOT/.tools}"
+# How messages name it.
+TOOLS_SHOWN="${KAFKA_ECS_TOOLS_DIR:-.tools}"
 NODE_VERSION="$(tr -d ' \n' < "$ROOT/.node-version")"
 NODE_MAJOR="${NODE_VERSION%%.*}"
 KAFKA_PORT="${KAFKA_PORT:-9092}"
@@ -62,7 +67,7 @@ ensure_node() {
   if [ -x "$TOOLS/node/bin/node" ] && [ "$("$TOOLS/node/bin/node" --version)" = "v$NODE_VERSION" ]; then
     return 0
   fi
-  say "installing Node $NODE_VERSION into .tools/node (the machine's Node is older)"
+  say "installing Node $NODE_VERSION into $TOOLS_SHOWN/node (the machine's Node is older)"
   fetch_npm_package "$TOOLS/node" "$NODE_PACKAGE@$NODE_VERSION"
   chmod +x "$TOOLS/node/bin/node"
   "$TOOLS/node/bin/node" --version >/dev/null || die "the downloaded Node $NODE_VERSION does not run on this machine"
@@ -73,7 +78,7 @@ ensure_pnpm() {
      && [ "$(sed -n 's/.*"version": *"\([^"]*\)".*/\1/p' "$TOOLS/pnpm/package.json" | head -n1)" = "$PNPM_VERSION" ]; then
     return 0
   fi
-  say "installing pnpm $PNPM_VERSION into .tools/pnpm"
+  say "installing pnpm $PNPM_VERSION into $TOOLS_SHOWN/pnpm"
   fetch_npm_package "$TOOLS/pnpm" "pnpm@$PNPM_VERSION"
 }
 
@@ -84,7 +89,7 @@ install_redis() {
   command -v apt-get >/dev/null 2>&1 || die "redis-server is missing and there is no apt-get here; install Redis 7 (redis-server on PATH), or start it with Docker first (docker compose up -d)"
   if ! { $sudo apt-get update -qq && DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq redis-server; } >"$TOOLS/apt.log" 2>&1; then
     tail -n 5 "$TOOLS/apt.log" >&2
-    die "could not install redis-server with apt-get (see .tools/apt.log); install it by hand: sudo apt-get install redis-server"
+    die "could not install redis-server with apt-get (see $TOOLS_SHOWN/apt.log); install it by hand: sudo apt-get install redis-server"
   fi
   # Debian's package starts a system-wide Redis on 6379; the project runs its own on loopback.
   if command -v systemctl >/dev/null 2>&1 && systemctl is-active --quiet redis-server 2>/dev/null; then
@@ -138,6 +143,7 @@ install_dependencies() {
 }
 
 NODE_PACKAGE="$(node_package)"
+case "$TOOLS" in /*) ;; *) die "KAFKA_ECS_TOOLS_DIR must be an absolute path, not $TOOLS" ;; esac
 mkdir -p "$TOOLS"
 ensure_stack_prerequisites
 ensure_node

@@ -1,5 +1,6 @@
 import {
   chmodSync,
+  copyFileSync,
   existsSync,
   mkdirSync,
   mkdtempSync,
@@ -17,14 +18,44 @@ import { repoRoot } from '../src/paths.ts';
 
 // scripts/bootstrap.sh (what ./pnpmw runs first) on machines that lack what the native stack
 // needs. The machine is this one with some commands taken off PATH: a folder of links to every
-// command on the test's PATH but those, plus stand-ins that record how they were called.
+// command on the test's PATH but those, plus stand-ins that record how they were called. It
+// keeps its tools in a folder of its own (KAFKA_ECS_TOOLS_DIR), never the workspace's .tools.
 
 const bootstrap = join(repoRoot(), 'scripts', 'bootstrap.sh');
 
 interface Machine {
   bin: string;
-  /** What the stand-in apt-get was asked, one call per line ('' when never called). */
-  aptCalls(): string;
+  /** The bootstrap's tools folder, already holding Node, pnpm and an up-to-date install. */
+  tools: string;
+  /** What a stand-in was asked, one call per line ('' when never called). */
+  calls(standIn: 'apt-get' | 'sudo' | 'npm' | 'pnpm'): string;
+}
+
+/** A shell stand-in that appends its arguments to `log`, then runs `body`. */
+const recording = (log: string, body: string) => `echo "$*" >> '${log}'\n${body}`;
+
+/**
+ * A tools folder as a finished bootstrap leaves it, so that nothing is fetched or installed:
+ * this Node, a pnpm of the pinned version (a stand-in that records and refuses: the bootstrap has
+ * no business running it here) and the stamp of an install from the current lockfile.
+ */
+function preparedTools(dir: string, pnpmLog: string): string {
+  const tools = join(dir, 'tools');
+  mkdirSync(join(tools, 'node', 'bin'), { recursive: true });
+  symlinkSync(process.execPath, join(tools, 'node', 'bin', 'node'));
+  const pinned = (
+    JSON.parse(readFileSync(join(repoRoot(), 'package.json'), 'utf8')) as {
+      packageManager: string;
+    }
+  ).packageManager.replace(/^pnpm@/, '');
+  mkdirSync(join(tools, 'pnpm', 'bin'), { recursive: true });
+  writeFileSync(join(tools, 'pnpm', 'package.json'), JSON.stringify({ version: pinned }));
+  writeFileSync(
+    join(tools, 'pnpm', 'bin', 'pnpm.cjs'),
+    `require('node:fs').appendFileSync(${JSON.stringify(pnpmLog)}, process.argv.slice(2).join(' ') + '\\n');\nprocess.exit(1);\n`,
+  );
+  copyFileSync(join(repoRoot(), 'pnpm-lock.yaml'), join(tools, '.installed-lock'));
+  return tools;
 }
 
 function machineWithout(
@@ -34,10 +65,16 @@ function machineWithout(
 ): Machine {
   const bin = join(dir, 'bin');
   mkdirSync(bin);
-  const aptLog = join(dir, 'apt-get.calls');
+  const log = (name: string) => join(dir, `${name}.calls`);
   const scripts: Record<string, string> = {
     // Refreshing the lists works; installing fails, as on a machine without the registry.
-    'apt-get': `echo "$*" >> '${aptLog}'; [ "$1" = update ]`,
+    'apt-get': recording(log('apt-get'), '[ "$1" = update ]'),
+    // As a user the bootstrap asks `sudo -n apt-get …`; the real sudo would run the real apt-get
+    // (its secure_path ignores this PATH), or fail wanting a password. This one runs the rest
+    // of its arguments on this machine.
+    sudo: recording(log('sudo'), '[ "$1" = -n ] && shift\nexec "$@"'),
+    // Node and pnpm are in the tools folder already: any download is a bug.
+    npm: recording(log('npm'), 'exit 1'),
     ...standIns,
   };
   for (const [name, body] of Object.entries(scripts)) {
@@ -45,6 +82,11 @@ function machineWithout(
     chmodSync(join(bin, name), 0o755);
   }
   const skip = new Set([...missing, ...Object.keys(scripts)]);
+  // The machine's Node is the one running this test, not the first on PATH (maybe older).
+  if (!skip.has('node')) {
+    skip.add('node');
+    symlinkSync(process.execPath, join(bin, 'node'));
+  }
   for (const folder of (process.env.PATH ?? '').split(delimiter)) {
     if (!folder || !existsSync(folder)) continue;
     for (const name of readdirSync(folder)) {
@@ -55,9 +97,15 @@ function machineWithout(
   }
   return {
     bin,
-    aptCalls: () => (existsSync(aptLog) ? readFileSync(aptLog, 'utf8').trim() : ''),
+    tools: preparedTools(dir, log('pnpm')),
+    calls: (standIn) => (existsSync(log(standIn)) ? readFileSync(log(standIn), 'utf8').trim() : ''),
   };
 }
+
+/** A stand-in `id` that says the bootstrap runs as `uid`, whoever runs the test. */
+const runningAs = (uid: number) => ({
+  id: `[ "$1" = -u ] && echo ${uid} && exit 0\necho "unexpected: id $*" >&2\nexit 1`,
+});
 
 async function listening(): Promise<{ server: Server; port: number }> {
   const server = createServer((socket) => socket.end());
@@ -74,6 +122,7 @@ async function runBootstrap(machine: Machine, ports?: { kafka: number; redis: nu
       HOME: process.env.HOME,
       KAFKA_PORT: String(kafka),
       REDIS_PORT: String(redis),
+      KAFKA_ECS_TOOLS_DIR: machine.tools,
     },
     timeoutMs: 60_000,
   });
@@ -118,19 +167,39 @@ describe('bootstrap, on a machine without the native stack', () => {
     expect(stderr).toContain(
       `[bootstrap] stack: no redis-server here, so the Redis answering on 127.0.0.1:${redis.port} is used (docker compose?)`,
     );
-    expect(machine.aptCalls()).toBe('');
-  });
-
-  it("when redis-server is missing and no Redis answers, then it installs Debian's redis-server with apt-get", async () => {
-    const machine = machineWithout(dir, ['redis-server']);
-    const { code, stderr } = await runBootstrap(machine);
-    expect(machine.aptCalls()).toBe('update -qq\ninstall -y -qq redis-server');
-    // The stand-in refuses the install: the failure says what to do by hand.
-    expect(code).toBe(1);
-    expect(lastLine(stderr)).toBe(
-      '[bootstrap] error: could not install redis-server with apt-get (see .tools/apt.log); install it by hand: sudo apt-get install redis-server',
+    expect(machine.calls('apt-get')).toBe('');
+    // Node and pnpm were in place and the install up to date: nothing fetched, nothing run.
+    expect(machine.calls('npm')).toBe('');
+    expect(machine.calls('pnpm')).toBe('');
+    // The tools it put on PATH were the machine's (env.sh wrote its pnpm shim there).
+    expect(readFileSync(join(machine.tools, 'bin', 'pnpm'), 'utf8')).toContain(
+      join(machine.tools, 'pnpm', 'bin', 'pnpm.cjs'),
     );
   });
+
+  it.each([
+    { who: 'root', uid: 0, sudo: '' },
+    {
+      who: 'a user',
+      uid: 1000,
+      sudo: '-n apt-get update -qq\n-n apt-get install -y -qq redis-server',
+    },
+  ])(
+    "when redis-server is missing and no Redis answers, then it installs Debian's redis-server with apt-get (as $who)",
+    async ({ uid, sudo }) => {
+      const machine = machineWithout(dir, ['redis-server'], runningAs(uid));
+      const { code, stderr } = await runBootstrap(machine);
+      expect(machine.calls('apt-get')).toBe('update -qq\ninstall -y -qq redis-server');
+      // Root needs no sudo; a user goes through `sudo -n`, which never waits for a password.
+      expect(machine.calls('sudo')).toBe(sudo);
+      // The stand-in refuses the install: the failure says what to do by hand, and where the log is.
+      expect(code).toBe(1);
+      expect(lastLine(stderr)).toBe(
+        `[bootstrap] error: could not install redis-server with apt-get (see ${machine.tools}/apt.log); install it by hand: sudo apt-get install redis-server`,
+      );
+      expect(existsSync(join(machine.tools, 'apt.log'))).toBe(true);
+    },
+  );
 
   it('when run on macOS, then it stops at once with one line saying the bootstrap is for Linux', async () => {
     const machine = machineWithout(dir, [], {
@@ -141,6 +210,6 @@ describe('bootstrap, on a machine without the native stack', () => {
     expect(lastLine(stderr)).toBe(
       '[bootstrap] error: this bootstrap supports Linux on x64 or arm64 only, not Darwin arm64; on macOS or Windows run the project in a Linux VM or container',
     );
-    expect(machine.aptCalls()).toBe('');
+    expect(machine.calls('apt-get')).toBe('');
   });
 });
