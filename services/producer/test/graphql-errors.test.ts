@@ -5,6 +5,7 @@ import { createScryptPasswordHasher } from '../src/infra/scrypt-password-hasher.
 import {
   CREATE_USER,
   codeOf,
+  type GraphqlBody,
   LOGIN,
   newUser,
   startTestProducer,
@@ -242,4 +243,81 @@ describe('GraphQL in production', () => {
       await app.close();
     }
   });
+});
+
+describe('GraphQL input errors', () => {
+  // The producer's HTTP and GraphQL app (schema, Apollo, the shared masker) logging at every
+  // level: a password that reaches an error reaches the answer and whatever logs it. The use
+  // cases only record a call: a refused input never gets that far.
+  async function loggedProducer(production: boolean) {
+    const logged: string[] = [];
+    const called: string[] = [];
+    const logger = pino({ level: 'trace' }, { write: (line: string) => void logged.push(line) });
+    const app = await buildProducerApp({
+      logger,
+      registry: new Registry(),
+      readiness: [],
+      useCases: {
+        createUser: async () => {
+          called.push('createUser');
+          throw new Error('unused');
+        },
+        login: async () => {
+          called.push('login');
+          throw new Error('unused');
+        },
+      },
+      settings: {
+        production,
+        ide: false,
+        introspection: !production,
+        maxDepth: 8,
+        maxTokens: 1000,
+        bodyLimitBytes: 65_536,
+      },
+    });
+    const graphql = async (query: string, variables?: Record<string, unknown>) => {
+      const response = await app.inject({
+        method: 'POST',
+        url: '/producer-svc/graphql',
+        payload: { query, variables },
+      });
+      return { text: response.body, body: response.json() as GraphqlBody };
+    };
+    return { app, graphql, logged, called };
+  }
+
+  it.each([
+    ['in development', false],
+    ['in production', true],
+  ])(
+    'when createUser gets a number for a password (%s), then the answer names the path and type and neither it nor the log holds the number',
+    async (_case, production) => {
+      const { app, graphql, logged, called } = await loggedProducer(production);
+      try {
+        const variable = await graphql(CREATE_USER, { input: newUser({ password: 12345678 }) });
+        expect(codeOf(variable.body)).toBe('BAD_USER_INPUT');
+        expect(fieldOf(variable.body)).toBe('password');
+        expect(variable.body.errors?.[0]?.message).toBe(
+          'Variable "$input" got invalid value at "input.password"; Expected type "String".',
+        );
+        expect(variable.text).not.toContain('12345678');
+
+        // The same number written into the document: as secret, so named no more.
+        const literal = await graphql(
+          'mutation { login(username: "ada", password: 12345678) { token } }',
+        );
+        expect(codeOf(literal.body)).toBe('GRAPHQL_VALIDATION_FAILED');
+        expect(literal.body.errors?.[0]?.message).toBe('Expected value of type "String".');
+        expect(literal.text).not.toContain('12345678');
+
+        expect(called).toEqual([]);
+        // Both requests were logged (so the log was written to), without the number.
+        expect(logged.filter((line) => line.includes('"msg":"request"'))).toHaveLength(2);
+        expect(logged.join('\n')).not.toContain('12345678');
+      } finally {
+        await app.close();
+      }
+    },
+  );
 });
