@@ -2,21 +2,17 @@ import { execFile } from 'node:child_process';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import {
-  connectRawProducer,
-  createTestTopics,
-  type RawProducer,
-  waitFor,
-} from '@kafka-ecs/testing';
-import { withFaultInjection } from '../src/domain/handlers/fault-injection.ts';
-import { eventHandlers } from '../src/domain/handlers/index.ts';
+import { connectRawProducer, type RawProducer, waitFor } from '@kafka-ecs/testing';
 import {
   ADMIN_TOKEN,
+  createIsolation,
   FAST_RETRIES,
+  failingHandlers,
   graphql,
-  isolation,
+  type Isolation,
   publish,
   startTestConsumer,
+  type TestConsumer,
   userCreated,
   viewedUser,
 } from './support/harness.ts';
@@ -40,19 +36,16 @@ function dlq(args: string[], env: Record<string, string>) {
 
 describe('the dead-letter command line (pnpm dlq)', () => {
   let producer: RawProducer;
-  let service: Awaited<ReturnType<typeof startTestConsumer>>;
+  let service: TestConsumer;
   let env: Record<string, string>;
-  const iso = isolation();
+  let iso: Isolation;
   const users = [userCreated({ username: 'doomed-one' }), userCreated({ username: 'doomed-two' })];
 
   beforeAll(async () => {
-    await createTestTopics([iso.userTopic, iso.tokenTopic]);
+    iso = await createIsolation();
     // Each fails every attempt up to the limit, so a replay (the next attempt) succeeds.
     service = await startTestConsumer(iso, {
-      handlers: withFaultInjection(eventHandlers, {
-        usernamePattern: /^doomed/,
-        failures: FAST_RETRIES.maxAttempts,
-      }),
+      handlers: failingHandlers(FAST_RETRIES.maxAttempts),
     });
     env = { DLQ_URL: `${service.url}/graphql` };
     producer = await connectRawProducer();

@@ -1,14 +1,10 @@
-import { createTestTopics } from '@kafka-ecs/testing';
-import { type Isolation, isolation, startTestConsumer } from './support/harness.ts';
+import { createIsolation, startTestConsumer, type TestConsumer } from './support/harness.ts';
 
 describe('consumer GraphQL limits', () => {
-  let iso: Isolation;
-  let service: Awaited<ReturnType<typeof startTestConsumer>>;
+  let service: TestConsumer;
 
   beforeAll(async () => {
-    iso = isolation();
-    await createTestTopics([iso.userTopic, iso.tokenTopic]);
-    service = await startTestConsumer(iso);
+    service = await startTestConsumer(await createIsolation());
   });
   afterAll(async () => {
     await service?.close();

@@ -7,9 +7,10 @@ import {
   waitFor,
 } from '@kafka-ecs/testing';
 import {
+  createIsolation,
   type Isolation,
-  isolation,
   startTestConsumer,
+  type TestConsumer,
   userCreated,
   viewedUser,
 } from './support/harness.ts';
@@ -19,15 +20,12 @@ const MIB = 1024 * 1024;
 describe('poison records', () => {
   let iso: Isolation;
   let producer: RawProducer;
-  let service: Awaited<ReturnType<typeof startTestConsumer>>;
+  let service: TestConsumer;
 
   beforeAll(async () => {
-    iso = isolation();
     // Large records allowed on the event topic, and (as the consumer creates them) on the
     // retry and dead-letter topics.
-    await createTestTopics([iso.userTopic, iso.tokenTopic], {
-      config: { 'max.message.bytes': String(3 * MIB) },
-    });
+    iso = await createIsolation({ config: { 'max.message.bytes': String(3 * MIB) } });
     await createTestTopics([iso.retryTopic, iso.deadLetterTopic], {
       config: { 'max.message.bytes': String(10 * MIB) },
     });

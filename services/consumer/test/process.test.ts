@@ -1,10 +1,9 @@
-import { createTestTopics, startServiceProcess, waitFor } from '@kafka-ecs/testing';
-import { isolation, probe, processEnv } from './support/harness.ts';
+import { startServiceProcess, waitFor } from '@kafka-ecs/testing';
+import { createIsolation, probe, processEnv } from './support/harness.ts';
 
 describe('consumer process', () => {
   it('when started, then it answers its liveness route, gets ready, and exits 0 on SIGTERM within 10 s', async () => {
-    const iso = isolation();
-    await createTestTopics([iso.userTopic, iso.tokenTopic]);
+    const iso = await createIsolation();
     const service = await startServiceProcess({
       cwd: `${import.meta.dirname}/..`,
       env: processEnv(iso),

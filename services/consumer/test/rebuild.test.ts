@@ -1,15 +1,9 @@
 import { createKafkaConnection } from '@kafka-ecs/kafka';
-import {
-  connectRawProducer,
-  createTestTopics,
-  testInfrastructure,
-  uniqueName,
-  waitFor,
-} from '@kafka-ecs/testing';
+import { connectRawProducer, testInfrastructure, uniqueName, waitFor } from '@kafka-ecs/testing';
 import { runRebuild } from '../src/rebuild/run-rebuild.ts';
 import {
+  createIsolation,
   graphql,
-  isolation,
   logger,
   newRedis,
   publish,
@@ -21,8 +15,7 @@ import {
 
 describe('view replay', () => {
   it('when the view is rebuilt while the live consumer runs, then readers switch to an identical view that keeps up', async () => {
-    const iso = isolation();
-    await createTestTopics([iso.userTopic, iso.tokenTopic]);
+    const iso = await createIsolation();
     const service = await startTestConsumer(iso);
     const producer = await connectRawProducer();
     const redis = newRedis();

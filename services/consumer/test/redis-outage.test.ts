@@ -1,32 +1,31 @@
 import {
   committedOffsetSum,
   connectRawProducer,
-  createTestTopics,
   type RawProducer,
   startTcpProxy,
   testInfrastructure,
   waitFor,
 } from '@kafka-ecs/testing';
 import {
-  isolation,
+  createIsolation,
   newRedis,
   publish,
   startTestConsumer,
+  type TestConsumer,
   tokenIssued,
   userCreated,
 } from './support/harness.ts';
 
 describe('consumer during a Redis outage', () => {
   it('when Redis goes away, then the consumer holds its offsets and catches up by itself once Redis is back', async () => {
-    const iso = isolation();
-    await createTestTopics([iso.userTopic, iso.tokenTopic]);
+    const iso = await createIsolation();
     const redisUrl = new URL(testInfrastructure().redisUrl);
     const proxy = await startTcpProxy({
       target: { host: redisUrl.hostname, port: Number(redisUrl.port || 6379) },
     });
     const direct = newRedis();
     let producer: RawProducer | undefined;
-    let service: Awaited<ReturnType<typeof startTestConsumer>> | undefined;
+    let service: TestConsumer | undefined;
     try {
       service = await startTestConsumer(iso, { redisUrl: `redis://${proxy.address}` });
       producer = await connectRawProducer();

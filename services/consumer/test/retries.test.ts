@@ -1,37 +1,26 @@
 import { encodeEvent, FailureHeaders as H } from '@kafka-ecs/events';
-import {
-  connectRawProducer,
-  createTestTopics,
-  followTopic,
-  type RawProducer,
-  waitFor,
-} from '@kafka-ecs/testing';
-import { withFaultInjection } from '../src/domain/handlers/fault-injection.ts';
-import { eventHandlers } from '../src/domain/handlers/index.ts';
+import { connectRawProducer, followTopic, type RawProducer, waitFor } from '@kafka-ecs/testing';
 import {
   ADMIN_TOKEN,
+  createIsolation,
   FAST_RETRIES,
+  failingHandlers,
   graphql,
   type Isolation,
-  isolation,
   startTestConsumer,
+  type TestConsumer,
   userCreated,
   viewedUser,
 } from './support/harness.ts';
 
-type Service = Awaited<ReturnType<typeof startTestConsumer>>;
-const failing = (failures: number | 'always') =>
-  withFaultInjection(eventHandlers, { usernamePattern: /^doomed/, failures });
-
 describe('retries and dead letters', () => {
   let iso: Isolation;
-  let service: Service | undefined;
+  let service: TestConsumer | undefined;
   let producer: RawProducer;
   const stops: (() => Promise<void>)[] = [];
 
   beforeEach(async () => {
-    iso = isolation();
-    await createTestTopics([iso.userTopic, iso.tokenTopic]);
+    iso = await createIsolation();
     producer = await connectRawProducer();
   });
 
@@ -56,12 +45,12 @@ describe('retries and dead letters', () => {
     return { event, ...landed };
   }
 
-  const userById = (id: string) => viewedUser((service as Service).url, id);
+  const userById = (id: string) => viewedUser((service as TestConsumer).url, id);
 
   it('when a handler always fails, then the record is dead-lettered after exactly RETRY_MAX_ATTEMPTS attempts, each on schedule, with the contract headers', async () => {
     const policy = { maxAttempts: 4, backoffMs: 300, factor: 2, maxBackoffMs: 5_000 };
     service = await startTestConsumer(iso, {
-      handlers: failing('always'),
+      handlers: failingHandlers('always'),
       retryPolicy: policy,
     });
     const [retries, deadLetters] = await Promise.all([
@@ -130,26 +119,17 @@ describe('retries and dead letters', () => {
       id: original.event.id,
       type: 'new-user-created',
     });
-    // Counters are written after the states waited for above: poll for them, bounded.
-    const expected = { scheduled: 3, retried: 3, succeeded: 0, deadLettered: 1, pending: 0 };
-    await waitFor(async () => equal(await retryStats(), expected), {
-      description: 'retryStats to settle',
-    });
-    expect(await retryStats()).toEqual(expected);
+    await expectRetryStats({ scheduled: 3, retried: 3, succeeded: 0, deadLettered: 1, pending: 0 });
     expect(deadLetters.records).toHaveLength(1);
   });
 
   it('when a handler fails fewer times than the limit, then the event ends in the view and never in the dead-letter queue', async () => {
-    service = await startTestConsumer(iso, { handlers: failing(2) });
+    service = await startTestConsumer(iso, { handlers: failingHandlers(2) });
     const deadLetters = await followTopic(iso.deadLetterTopic);
     stops.push(deadLetters.stop);
     const { event } = await publishUser('doomed-bob');
     await waitFor(() => userById(event.data.id), { description: 'the user after two retries' });
-    const expected = { scheduled: 2, retried: 2, succeeded: 1, deadLettered: 0, pending: 0 };
-    await waitFor(async () => equal(await retryStats(), expected), {
-      description: 'retryStats to settle',
-    });
-    expect(await retryStats()).toEqual(expected);
+    await expectRetryStats({ scheduled: 2, retried: 2, succeeded: 1, deadLettered: 0, pending: 0 });
     expect(deadLetters.records).toHaveLength(0);
   });
 
@@ -178,7 +158,7 @@ describe('retries and dead letters', () => {
   it('when a record waits for its retry, then the records behind it on the same partition are applied meanwhile', async () => {
     const slow = { maxAttempts: 3, backoffMs: 60_000, factor: 1, maxBackoffMs: 60_000 };
     service = await startTestConsumer(iso, {
-      handlers: failing('always'),
+      handlers: failingHandlers('always'),
       retryPolicy: slow,
     });
     const doomed = await publishUser('doomed-cy');
@@ -198,7 +178,7 @@ describe('retries and dead letters', () => {
     const stats = async () =>
       (
         await graphql<{ retryStats: { pending: number; scheduled: number; retried: number } }>(
-          (service as Service).url,
+          (service as TestConsumer).url,
           '{ retryStats { pending scheduled retried } }',
         )
       ).data?.retryStats;
@@ -209,7 +189,7 @@ describe('retries and dead letters', () => {
 
   it('when an operator replays a dead letter, then a wrong or missing token is refused, and with the token it applies and leaves the list', async () => {
     // Fails 4 times (the limit), then succeeds: the replay is attempt 5.
-    service = await startTestConsumer(iso, { handlers: failing(FAST_RETRIES.maxAttempts) });
+    service = await startTestConsumer(iso, { handlers: failingHandlers(FAST_RETRIES.maxAttempts) });
     const { event, partition, offset } = await publishUser('doomed-dee');
     const id = `${iso.userTopic}:${partition}:${offset}`;
     await waitFor(async () => (await listDeadLetters()).totalCount === 1, { timeoutMs: 20_000 });
@@ -237,7 +217,7 @@ describe('retries and dead letters', () => {
   });
 
   it('when a replayed dead letter fails again, then it stays listed with its history', async () => {
-    service = await startTestConsumer(iso, { handlers: failing('always') });
+    service = await startTestConsumer(iso, { handlers: failingHandlers('always') });
     const { partition, offset } = await publishUser('doomed-eve');
     const id = `${iso.userTopic}:${partition}:${offset}`;
     await waitFor(async () => (await listDeadLetters()).totalCount === 1, { timeoutMs: 20_000 });
@@ -264,17 +244,25 @@ describe('retries and dead letters', () => {
 
   async function retryStats() {
     const result = await graphql<{ retryStats: Record<string, number> }>(
-      (service as Service).url,
+      (service as TestConsumer).url,
       '{ retryStats { scheduled retried succeeded deadLettered pending } }',
     );
     return result.data?.retryStats;
+  }
+
+  /** Counters are written after the states a test waits for: polls for them, bounded. */
+  async function expectRetryStats(expected: Record<string, number>) {
+    await waitFor(async () => equal(await retryStats(), expected), {
+      description: 'retryStats to settle',
+    });
+    expect(await retryStats()).toEqual(expected);
   }
 
   async function listDeadLetters() {
     const result = await graphql<{
       deadLetters: { totalCount: number; nodes: Record<string, unknown>[] };
     }>(
-      (service as Service).url,
+      (service as TestConsumer).url,
       `query($topic: String) { deadLetters(topic: $topic) { totalCount nodes {
         id topic partition offset key attempts reason errorName errorMessage failedAt payload } } }`,
       { topic: iso.userTopic },
@@ -284,7 +272,7 @@ describe('retries and dead letters', () => {
   }
 
   async function graphqlAs(token: string | undefined, query: string, variables = {}) {
-    const response = await fetch(`${(service as Service).url}/graphql`, {
+    const response = await fetch(`${(service as TestConsumer).url}/graphql`, {
       method: 'POST',
       headers: {
         'content-type': 'application/json',

@@ -1,11 +1,10 @@
 import {
   connectRawProducer,
-  createTestTopics,
   type ServiceProcess,
   startServiceProcess,
   waitFor,
 } from '@kafka-ecs/testing';
-import { isolation, newRedis, publish, tokenIssued, userCreated } from './support/harness.ts';
+import { createIsolation, newRedis, publish, tokenIssued, userCreated } from './support/harness.ts';
 
 /**
  * The partitions an instance owns in the group `groupId`, from its latest `joined consumer group`
@@ -24,8 +23,7 @@ const latestAssignment = (instance: ServiceProcess, groupId: string): number => 
 
 describe('consumer scale-out', () => {
   it('when three instances share 8 partitions and one is killed mid-stream, then nothing is lost and nothing applied twice', async () => {
-    const iso = isolation();
-    await createTestTopics([iso.userTopic, iso.tokenTopic]);
+    const iso = await createIsolation();
     const env = {
       CONSUMER_TOPICS: `${iso.userTopic},${iso.tokenTopic}`,
       CONSUMER_GROUP_ID: iso.groupId,

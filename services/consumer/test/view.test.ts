@@ -1,34 +1,27 @@
 import { type DomainEvent, encodeEvent } from '@kafka-ecs/events';
-import {
-  connectRawProducer,
-  createTestTopics,
-  type RawProducer,
-  waitFor,
-} from '@kafka-ecs/testing';
+import { connectRawProducer, type RawProducer, waitFor } from '@kafka-ecs/testing';
 import { createClient } from 'graphql-ws';
 import WebSocket from 'ws';
 import {
+  createIsolation,
   graphql,
   type Isolation,
-  isolation,
   probe,
   publish,
   startTestConsumer,
+  type TestConsumer,
   tokenIssued,
   USER_FIELDS,
   userCreated,
 } from './support/harness.ts';
 
-type Service = Awaited<ReturnType<typeof startTestConsumer>>;
-
 describe('consumer view', () => {
   let iso: Isolation;
-  let service: Service;
+  let service: TestConsumer;
   let producer: RawProducer;
 
   beforeEach(async () => {
-    iso = isolation();
-    await createTestTopics([iso.userTopic, iso.tokenTopic]);
+    iso = await createIsolation();
     [service, producer] = await Promise.all([startTestConsumer(iso), connectRawProducer()]);
   });
 

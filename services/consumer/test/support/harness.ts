@@ -14,6 +14,8 @@ import {
   type ConsumerServiceOptions,
   startConsumerService,
 } from '../../src/compose.ts';
+import { withFaultInjection } from '../../src/domain/handlers/fault-injection.ts';
+import { eventHandlers } from '../../src/domain/handlers/index.ts';
 
 export const logger = pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' });
 
@@ -29,6 +31,15 @@ export function isolation() {
   };
 }
 export type Isolation = ReturnType<typeof isolation>;
+
+/** A fresh isolation whose two event topics exist, created with `topicOptions`. */
+export async function createIsolation(
+  topicOptions?: Parameters<typeof createTestTopics>[1],
+): Promise<Isolation> {
+  const iso = isolation();
+  await createTestTopics([iso.userTopic, iso.tokenTopic], topicOptions);
+  return iso;
+}
 
 /** The environment that points a consumer process (main.ts) at one test's topics and keys. */
 export const processEnv = (iso: Isolation): Record<string, string> => ({
@@ -46,6 +57,12 @@ export const newRedis = (url = testInfrastructure().redisUrl) =>
 export const FAST_RETRIES = { maxAttempts: 4, backoffMs: 100, factor: 2, maxBackoffMs: 1_000 };
 export const ADMIN_TOKEN = 'test-admin-token-0123456789';
 
+/** The real handlers, failing `failures` times (or always) for usernames starting `doomed`. */
+export const failingHandlers = (failures: number | 'always') =>
+  withFaultInjection(eventHandlers, { usernamePattern: /^doomed/, failures });
+
+export type TestConsumer = ConsumerService & { close(): Promise<void>; redis: Redis };
+
 /** A consumer service in process on port 0, with clients of its own; `close` releases all. */
 export async function startTestConsumer(
   iso: Isolation,
@@ -53,7 +70,7 @@ export async function startTestConsumer(
     redisUrl?: string;
     retryPolicy?: RetryPolicy;
   } = {},
-): Promise<ConsumerService & { close(): Promise<void>; redis: Redis }> {
+): Promise<TestConsumer> {
   const redis = newRedis(overrides.redisUrl);
   const subscriber = newRedis(overrides.redisUrl);
   const workerConnection = new Redis(overrides.redisUrl ?? testInfrastructure().redisUrl, {
