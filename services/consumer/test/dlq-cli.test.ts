@@ -6,8 +6,7 @@ import { connectRawProducer, type RawProducer, waitFor } from '@kafka-ecs/testin
 import {
   ADMIN_TOKEN,
   createIsolation,
-  FAST_RETRIES,
-  failingHandlers,
+  failingUntilReplay,
   graphql,
   type Isolation,
   publish,
@@ -43,10 +42,7 @@ describe('the dead-letter command line (pnpm dlq)', () => {
 
   beforeAll(async () => {
     iso = await createIsolation();
-    // Each fails every attempt up to the limit, so a replay (the next attempt) succeeds.
-    service = await startTestConsumer(iso, {
-      handlers: failingHandlers(FAST_RETRIES.maxAttempts),
-    });
+    service = await startTestConsumer(iso, { handlers: failingUntilReplay() });
     env = { DLQ_URL: `${service.url}/graphql` };
     producer = await connectRawProducer();
     await publish(producer, iso, users);

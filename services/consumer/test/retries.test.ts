@@ -3,8 +3,8 @@ import { connectRawProducer, followTopic, type RawProducer, waitFor } from '@kaf
 import {
   ADMIN_TOKEN,
   createIsolation,
-  FAST_RETRIES,
   failingHandlers,
+  failingUntilReplay,
   graphql,
   type Isolation,
   startTestConsumer,
@@ -15,8 +15,10 @@ import {
 
 describe('retries and dead letters', () => {
   let iso: Isolation;
-  let service: TestConsumer | undefined;
   let producer: RawProducer;
+  /** The consumer the running test started, with the handlers and policy it is about. */
+  let service: TestConsumer;
+  /** What the running test started: stopped after it. */
   const stops: (() => Promise<void>)[] = [];
 
   beforeEach(async () => {
@@ -27,9 +29,13 @@ describe('retries and dead letters', () => {
   afterEach(async () => {
     await Promise.all(stops.splice(0).map((stop) => stop()));
     await producer.close();
-    await service?.close();
-    service = undefined;
   });
+
+  async function startConsumer(options?: Parameters<typeof startTestConsumer>[1]) {
+    const started = await startTestConsumer(iso, options);
+    stops.push(() => started.close());
+    service = started;
+  }
 
   /** Publishes one new-user-created event; returns where it landed. */
   async function publishUser(username: string, value?: Buffer | string) {
@@ -45,14 +51,11 @@ describe('retries and dead letters', () => {
     return { event, ...landed };
   }
 
-  const userById = (id: string) => viewedUser((service as TestConsumer).url, id);
+  const userById = (id: string) => viewedUser(service.url, id);
 
   it('when a handler always fails, then the record is dead-lettered after exactly RETRY_MAX_ATTEMPTS attempts, each on schedule, with the contract headers', async () => {
     const policy = { maxAttempts: 4, backoffMs: 300, factor: 2, maxBackoffMs: 5_000 };
-    service = await startTestConsumer(iso, {
-      handlers: failingHandlers('always'),
-      retryPolicy: policy,
-    });
+    await startConsumer({ handlers: failingHandlers('always'), retryPolicy: policy });
     const [retries, deadLetters] = await Promise.all([
       followTopic(iso.retryTopic),
       followTopic(iso.deadLetterTopic),
@@ -124,7 +127,7 @@ describe('retries and dead letters', () => {
   });
 
   it('when a handler fails fewer times than the limit, then the event ends in the view and never in the dead-letter queue', async () => {
-    service = await startTestConsumer(iso, { handlers: failingHandlers(2) });
+    await startConsumer({ handlers: failingHandlers(2) });
     const deadLetters = await followTopic(iso.deadLetterTopic);
     stops.push(deadLetters.stop);
     const { event } = await publishUser('doomed-bob');
@@ -134,7 +137,7 @@ describe('retries and dead letters', () => {
   });
 
   it('when a record is malformed JSON, then it is dead-lettered at once as non-retryable and never retried', async () => {
-    service = await startTestConsumer(iso);
+    await startConsumer();
     const [retries, deadLetters] = await Promise.all([
       followTopic(iso.retryTopic),
       followTopic(iso.deadLetterTopic),
@@ -157,10 +160,7 @@ describe('retries and dead letters', () => {
 
   it('when a record waits for its retry, then the records behind it on the same partition are applied meanwhile', async () => {
     const slow = { maxAttempts: 3, backoffMs: 60_000, factor: 1, maxBackoffMs: 60_000 };
-    service = await startTestConsumer(iso, {
-      handlers: failingHandlers('always'),
-      retryPolicy: slow,
-    });
+    await startConsumer({ handlers: failingHandlers('always'), retryPolicy: slow });
     const doomed = await publishUser('doomed-cy');
     // Same key, so the same partition, right behind the failing record.
     const behind = Array.from({ length: 20 }, () => userCreated({ id: doomed.event.data.id }));
@@ -178,7 +178,7 @@ describe('retries and dead letters', () => {
     const stats = async () =>
       (
         await graphql<{ retryStats: { pending: number; scheduled: number; retried: number } }>(
-          (service as TestConsumer).url,
+          service.url,
           '{ retryStats { pending scheduled retried } }',
         )
       ).data?.retryStats;
@@ -188,8 +188,8 @@ describe('retries and dead letters', () => {
   });
 
   it('when an operator replays a dead letter, then a wrong or missing token is refused, and with the token it applies and leaves the list', async () => {
-    // Fails 4 times (the limit), then succeeds: the replay is attempt 5.
-    service = await startTestConsumer(iso, { handlers: failingHandlers(FAST_RETRIES.maxAttempts) });
+    // Dead-lettered after attempt 4; the replay is attempt 5.
+    await startConsumer({ handlers: failingUntilReplay() });
     const { event, partition, offset } = await publishUser('doomed-dee');
     const id = `${iso.userTopic}:${partition}:${offset}`;
     await waitFor(async () => (await listDeadLetters()).totalCount === 1, { timeoutMs: 20_000 });
@@ -217,7 +217,7 @@ describe('retries and dead letters', () => {
   });
 
   it('when a replayed dead letter fails again, then it stays listed with its history', async () => {
-    service = await startTestConsumer(iso, { handlers: failingHandlers('always') });
+    await startConsumer({ handlers: failingHandlers('always') });
     const { partition, offset } = await publishUser('doomed-eve');
     const id = `${iso.userTopic}:${partition}:${offset}`;
     await waitFor(async () => (await listDeadLetters()).totalCount === 1, { timeoutMs: 20_000 });
@@ -244,7 +244,7 @@ describe('retries and dead letters', () => {
 
   async function retryStats() {
     const result = await graphql<{ retryStats: Record<string, number> }>(
-      (service as TestConsumer).url,
+      service.url,
       '{ retryStats { scheduled retried succeeded deadLettered pending } }',
     );
     return result.data?.retryStats;
@@ -262,7 +262,7 @@ describe('retries and dead letters', () => {
     const result = await graphql<{
       deadLetters: { totalCount: number; nodes: Record<string, unknown>[] };
     }>(
-      (service as TestConsumer).url,
+      service.url,
       `query($topic: String) { deadLetters(topic: $topic) { totalCount nodes {
         id topic partition offset key attempts reason errorName errorMessage failedAt payload } } }`,
       { topic: iso.userTopic },
@@ -272,7 +272,7 @@ describe('retries and dead letters', () => {
   }
 
   async function graphqlAs(token: string | undefined, query: string, variables = {}) {
-    const response = await fetch(`${(service as TestConsumer).url}/graphql`, {
+    const response = await fetch(`${service.url}/graphql`, {
       method: 'POST',
       headers: {
         'content-type': 'application/json',

@@ -61,6 +61,12 @@ export const ADMIN_TOKEN = 'test-admin-token-0123456789';
 export const failingHandlers = (failures: number | 'always') =>
   withFaultInjection(eventHandlers, { usernamePattern: /^doomed/, failures });
 
+/**
+ * Handlers that fail a `doomed` user's every attempt up to FAST_RETRIES' limit, so it is
+ * dead-lettered, and a replay (the next attempt) succeeds.
+ */
+export const failingUntilReplay = () => failingHandlers(FAST_RETRIES.maxAttempts);
+
 export type TestConsumer = ConsumerService & { close(): Promise<void>; redis: Redis };
 
 /** A consumer service in process on port 0, with clients of its own; `close` releases all. */
