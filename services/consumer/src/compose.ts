@@ -28,6 +28,9 @@ import { createRedisViewStore, type ViewStore } from './infra/redis-view-store.t
 import { viewKeys } from './infra/view-keys.ts';
 import { createViewRegistry, type ViewRegistry } from './infra/view-registry.ts';
 
+/** As the shutdown's deadline: past it, the caller gets the start's error (main.ts exits 1). */
+const ROLLBACK_DEADLINE_MS = 10_000;
+
 export interface ConsumerServiceOptions {
   logger: Logger;
   /** The process's Kafka connection (createKafkaConnection). */
@@ -58,6 +61,11 @@ export interface ConsumerServiceOptions {
   };
   /** Who may read dead letters and replay them. */
   operatorAuth: OperatorAuthSettings;
+  /**
+   * Longest a failed start spends stopping what had started before it rethrows anyway.
+   * @defaultValue 10_000
+   */
+  rollbackDeadlineMs?: number;
   /** Consumer tuning (tests shorten the session). */
   consumerOptions?: Pick<
     BatchConsumerOptions,
@@ -82,6 +90,8 @@ export interface ComposedConsumer {
   /**
    * The I/O, in order: view registry (Redis) → failure path (its producer, side-topic and
    * dead-letter consumers, retry worker) → main consumer group → HTTP. Resolves with the URL.
+   * If a step fails, what had started is stopped again, latest first (a stop that fails is
+   * logged), and the step's error is rethrown; `stop()` still releases the rest.
    */
   start(): Promise<string>;
   stop(): Promise<void>;
@@ -179,11 +189,14 @@ export async function composeConsumer(options: ConsumerServiceOptions): Promise<
     }),
   });
 
+  const stopHttp: ShutdownStep = { name: 'http', run: () => app.close() };
+  const stopConsumer: ShutdownStep = { name: 'kafka consumer', run: () => consumer.stop() };
+  const stopFailurePath: ShutdownStep = { name: 'retry system', run: () => failurePath.stop() };
   const shutdownSteps: ShutdownStep[] = [
-    { name: 'http', run: () => app.close() },
-    { name: 'kafka consumer', run: () => consumer.stop() },
+    stopHttp,
+    stopConsumer,
     // After the main consumer: its last batch may still write through the failure path.
-    { name: 'retry system', run: () => failurePath.stop() },
+    stopFailurePath,
     { name: 'producer client', run: () => producer.close() },
   ];
   return {
@@ -195,16 +208,61 @@ export async function composeConsumer(options: ConsumerServiceOptions): Promise<
     registry,
     shutdownSteps,
     async start() {
-      await registry.initialize();
-      // The failure path first: the main consumer's first failed batch needs its producer.
-      await failurePath.start();
-      await consumer.start();
-      return app.listen({ host: options.host ?? '0.0.0.0', port: options.port });
+      // What has started, latest first: stopped again if a later step fails, so a failed start
+      // leaves no member in a group (holding its partitions) and no worker polling Redis. Each
+      // is added before its start, since a start that fails halfway (connected, not joined)
+      // needs its stop too; stopping a part that never started is harmless.
+      const started: ShutdownStep[] = [];
+      try {
+        await registry.initialize();
+        // The failure path first: the main consumer's first failed batch needs its producer.
+        started.unshift(stopFailurePath);
+        await failurePath.start();
+        started.unshift(stopConsumer);
+        await consumer.start();
+        return await app.listen({ host: options.host ?? '0.0.0.0', port: options.port });
+      } catch (error) {
+        // The error itself is the caller's to report (main.ts prints it and exits 1).
+        logger.error(
+          { stopping: started.map((step) => step.name) },
+          'start failed; stopping what had started',
+        );
+        await rollBack(started, logger, options.rollbackDeadlineMs ?? ROLLBACK_DEADLINE_MS);
+        throw error;
+      }
     },
     async stop() {
       for (const step of shutdownSteps) await step.run();
     },
   };
+}
+
+/**
+ * Runs `steps` in order. One that fails is logged and the next still runs; one that hangs is
+ * given up on after `deadlineMs`, so a failed start is always reported, never left waiting.
+ */
+async function rollBack(steps: ShutdownStep[], logger: Logger, deadlineMs: number) {
+  const run = async () => {
+    for (const step of steps) {
+      try {
+        await step.run();
+      } catch (error) {
+        logger.error({ err: error, step: step.name }, 'could not stop a part after a failed start');
+      }
+    }
+    return 'stopped' as const;
+  };
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<'late'>((resolve) => {
+    timer = setTimeout(() => resolve('late'), deadlineMs);
+  });
+  try {
+    if ((await Promise.race([run(), late])) === 'late') {
+      logger.error({ deadlineMs }, 'stopping what had started did not finish in time');
+    }
+  } finally {
+    clearTimeout(timer);
+  }
 }
 
 /** composeConsumer, then start: what main.ts and the tests run. */
