@@ -30,7 +30,7 @@ describe('producer to consumer', () => {
             firstName: 'Ada',
           },
         },
-        PRODUCER_MUTATION_TIMEOUT_MS,
+        { timeoutMs: PRODUCER_MUTATION_TIMEOUT_MS },
       );
       expect(created.errors).toBeUndefined();
       const id = created.data?.createUser.id as string;
@@ -41,7 +41,7 @@ describe('producer to consumer', () => {
           u: username,
           p: 'correct horse battery staple',
         },
-        PRODUCER_MUTATION_TIMEOUT_MS,
+        { timeoutMs: PRODUCER_MUTATION_TIMEOUT_MS },
       );
       expect(login.errors).toBeUndefined();
 

@@ -271,20 +271,8 @@ describe('retries and dead letters', () => {
     return result.data.deadLetters;
   }
 
-  async function graphqlAs(token: string | undefined, query: string, variables = {}) {
-    const response = await fetch(`${service.url}/graphql`, {
-      method: 'POST',
-      headers: {
-        'content-type': 'application/json',
-        ...(token ? { authorization: `Bearer ${token}` } : {}),
-      },
-      body: JSON.stringify({ query, variables }),
-    });
-    return (await response.json()) as {
-      data?: Record<string, unknown>;
-      errors?: { message: string; extensions?: { code?: string } }[];
-    };
-  }
+  const graphqlAs = (token: string | undefined, query: string, variables = {}) =>
+    graphql(service.url, query, variables, { token });
 });
 
 // Not node:util's isDeepStrictEqual: under jest, response.json()'s objects and these literals

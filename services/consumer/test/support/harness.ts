@@ -3,6 +3,7 @@ import { createKafkaConnection } from '@kafka-ecs/kafka';
 import type { RetryPolicy } from '@kafka-ecs/retry';
 import {
   createTestTopics,
+  graphql as graphqlOverHttp,
   type RawProducer,
   testInfrastructure,
   uniqueName,
@@ -174,20 +175,23 @@ const PROBE_TIMEOUT_MS = 5_000;
 /** GETs `url` (a local service's route), bounded by PROBE_TIMEOUT_MS. */
 export const probe = (url: string) => fetch(url, { signal: AbortSignal.timeout(PROBE_TIMEOUT_MS) });
 
-/** POSTs a GraphQL operation over real HTTP, bounded by `timeoutMs`. */
+/**
+ * POSTs a GraphQL operation to the service at `url` (bounded, the harness's client), as
+ * `token`'s bearer when given. No answer at all throws, so `waitFor` tries again and a direct
+ * call fails saying why.
+ */
 export async function graphql<T = Record<string, unknown>>(
   url: string,
   query: string,
   variables: Record<string, unknown> = {},
-  timeoutMs = PROBE_TIMEOUT_MS,
-): Promise<{ data?: T; errors?: { message: string; extensions?: { code?: string } }[] }> {
-  const response = await fetch(`${url}/graphql`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ query, variables }),
-    signal: AbortSignal.timeout(timeoutMs),
+  options: { token?: string; timeoutMs?: number } = {},
+) {
+  const result = await graphqlOverHttp<T>(`${url}/graphql`, query, variables, {
+    timeoutMs: options.timeoutMs ?? PROBE_TIMEOUT_MS,
+    headers: options.token ? { authorization: `Bearer ${options.token}` } : {},
   });
-  return (await response.json()) as never;
+  if (result.failure) throw new Error(`no GraphQL answer from ${url}: ${result.failure}`);
+  return result;
 }
 
 /** The view's user `id` as GraphQL answers it: null when the view has none. */

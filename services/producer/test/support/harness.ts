@@ -1,5 +1,11 @@
 import { createKafkaConnection, type Publisher } from '@kafka-ecs/kafka';
-import { createTestTopics, testInfrastructure, uniqueName, waitFor } from '@kafka-ecs/testing';
+import {
+  createTestTopics,
+  graphql as graphqlOverHttp,
+  testInfrastructure,
+  uniqueName,
+  waitFor,
+} from '@kafka-ecs/testing';
 import type { FastifyInstance } from 'fastify';
 import type { Redis } from 'ioredis';
 import { pino } from 'pino';
@@ -100,13 +106,10 @@ export async function startTestProducer(
     publisher,
     topics,
     keyPrefix,
-    async graphql(query, variables) {
-      const response = await fetch(`${url}/graphql`, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json' },
-        body: JSON.stringify({ query, variables }),
-      });
-      return { status: response.status, body: (await response.json()) as GraphqlBody };
+    async graphql(query, variables = {}) {
+      const result = await graphqlOverHttp(`${url}/graphql`, query, variables);
+      if (result.failure) throw new Error(`no GraphQL answer from ${url}: ${result.failure}`);
+      return { status: result.status, body: { data: result.data, errors: result.errors } };
     },
     async close() {
       await app.close();
