@@ -1,5 +1,6 @@
 import { EVENT_TOPICS, FAILURE_PATH_STEPS, Topics } from '@kafka-ecs/events';
 import { z } from 'zod';
+import { connectionSecurity, refineConnectionSecurity } from './connection-security.ts';
 import { commaList, commonSchema, flag, httpUrl, port, positiveInt } from './fields.ts';
 import { loadConfig } from './load-config.ts';
 
@@ -140,8 +141,10 @@ export const consumerConfigSchema = commonSchema
     path: ['RETRY_BACKOFF_MAX_MS'],
     message: 'must be >= RETRY_BACKOFF_MS',
   })
+  .superRefine(refineConnectionSecurity)
   .transform(({ COPILOT_SERVICE_DISCOVERY_ENDPOINT: discovery, ...config }) => ({
     ...config,
+    ...connectionSecurity(config),
     COPILOT_SERVICE_DISCOVERY_ENDPOINT: discovery,
     DEAD_LETTER_READS_NEED_TOKEN:
       config.DEAD_LETTER_READS_NEED_TOKEN ?? config.NODE_ENV === 'production',

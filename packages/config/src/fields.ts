@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { connectionSecurityFields } from './connection-security.ts';
 
 /** Building blocks shared by the services' schemas; each reads one environment variable. */
 
@@ -68,4 +69,6 @@ export const commonSchema = z.object({
   KAFKA_BROKERS: kafkaBrokers,
   REDIS_URL: redisUrl,
   KAFKA_TOPIC_PARTITIONS: positiveInt(8),
+  // TLS and SASL to Kafka, TLS to Redis: documented where they are checked together.
+  ...connectionSecurityFields,
 });

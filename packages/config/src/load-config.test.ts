@@ -41,6 +41,24 @@ describe('loadConfig', () => {
     expect(loadConsumerConfig({ PING_TIMEOUT_MS: '' }).PING_TIMEOUT_MS).toBe(2000);
   });
 
+  it('when a secret variable is invalid, then it is named and its value is not quoted', () => {
+    const secret = 'too-short-secret';
+    let message = '';
+    try {
+      loadProducerConfig({ TOKEN_SECRET: secret });
+    } catch (error) {
+      message = (error as Error).message;
+    }
+    expect(message).toMatch(/^invalid configuration: TOKEN_SECRET: must be at least 32/);
+    expect(message).not.toContain(secret);
+  });
+
+  it('when an invalid URL carries credentials, then only what follows the @ is quoted', () => {
+    expect(() => loadConsumerConfig({ REDIS_URL: 'http://user:p@ss/w0rd@cache:6379' })).toThrow(
+      /^invalid configuration: REDIS_URL: .*\(got "http:\/\/\*\*\*@cache:6379"\)$/,
+    );
+  });
+
   it('then the result is frozen', () => {
     expect(Object.isFrozen(loadProducerConfig({}))).toBe(true);
   });

@@ -4,6 +4,17 @@ import type { z } from 'zod';
 /** Invalid configuration: the message is the one line the operator needs, naming the variable. */
 export class ConfigError extends KafkaEcsError {}
 
+// Variables whose value is a secret: the error names them and never quotes them.
+const SECRET_NAME = /(PASSWORD|SECRET|TOKENS?)$/;
+
+/** What the error may quote of a value: nothing of a secret, a URL without its credentials. */
+function shownValue(name: string, value: string | undefined): string | undefined {
+  if (value === undefined || SECRET_NAME.test(name)) return undefined;
+  // Credentials before an `@` (a URL's `user:password@`, parsed or not): everything up to the
+  // last `@` after the scheme is hidden, whatever characters the password holds.
+  return value.replace(/^([a-z][a-z0-9+.-]*:\/\/)?.*@/is, '$1***@');
+}
+
 /**
  * Validates `env` against `schema` and returns a frozen, typed configuration. Every problem is
  * reported at once, each as `VARIABLE: what is wrong`, so a misconfigured task fails at start
@@ -19,7 +30,8 @@ export function loadConfig<Schema extends z.ZodType>(
   if (!result.success) {
     const problems = result.error.issues.map((issue) => {
       const variable = issue.path.join('.') || '(environment)';
-      const raw = typeof issue.path[0] === 'string' ? cleaned[issue.path[0]] : undefined;
+      const name = issue.path[0];
+      const raw = typeof name === 'string' ? shownValue(name, cleaned[name]) : undefined;
       return `${variable}: ${issue.message}${raw === undefined ? '' : ` (got "${raw}")`}`;
     });
     throw new ConfigError(`invalid configuration: ${problems.join('; ')}`);

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { connectionSecurity, refineConnectionSecurity } from './connection-security.ts';
 import { commonSchema, flag, port, positiveInt } from './fields.ts';
 import { loadConfig } from './load-config.ts';
 
@@ -72,10 +73,12 @@ export const producerConfigSchema = commonSchema
       });
     }
   })
+  .superRefine(refineConnectionSecurity)
   .transform((config) => {
     const production = config.NODE_ENV === 'production';
     return {
       ...config,
+      ...connectionSecurity(config),
       TOKEN_SECRET: config.TOKEN_SECRET ?? DEV_TOKEN_SECRET,
       GRAPHQL_IDE: config.GRAPHQL_IDE ?? !production,
       GRAPHQL_INTROSPECTION: config.GRAPHQL_INTROSPECTION ?? !production,
