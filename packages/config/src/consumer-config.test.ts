@@ -1,4 +1,15 @@
+import { DEV_TOKEN_SECRET } from './fields.ts';
 import { loadConsumerConfig } from './index.ts';
+
+const PRODUCTION_SECRET = 'a-production-secret-of-at-least-32-characters';
+const messageOf = (run: () => unknown): string => {
+  try {
+    run();
+    return 'no error';
+  } catch (error) {
+    return (error as Error).message;
+  }
+};
 
 describe('consumer configuration', () => {
   it('when the environment is empty, then every variable has the contract default', () => {
@@ -85,6 +96,7 @@ describe('consumer configuration', () => {
     expect(
       loadConsumerConfig({
         NODE_ENV: 'production',
+        TOKEN_SECRET: PRODUCTION_SECRET,
         FAULT_INJECT_USERNAME_PATTERN: '.*',
         FAULT_INJECT_CRASH_AT: 'during-retry',
       }),
@@ -113,5 +125,90 @@ describe('consumer configuration', () => {
       /FAULT_INJECT_CRASH_AT.*one of before-side-write/,
     );
     expect(() => loadConsumerConfig({ TOPIC_CHECK: 'maybe' })).toThrow(/TOPIC_CHECK/);
+  });
+
+  it("when nothing about readers is set, then the producer's development secret, no named operators and 64 KiB WebSocket messages apply", () => {
+    expect(loadConsumerConfig({})).toMatchObject({
+      TOKEN_SECRET: DEV_TOKEN_SECRET,
+      OPERATOR_TOKENS: [],
+      WS_MAX_PAYLOAD_BYTES: 65_536,
+    });
+  });
+
+  it('when OPERATOR_TOKENS names operators, then each is parsed, blanks trimmed', () => {
+    expect(
+      loadConsumerConfig({
+        OPERATOR_TOKENS: ' alice=alice-token-0123456789 , on-call-2=oncall-token=0123456789,',
+        WS_MAX_PAYLOAD_BYTES: '1024',
+      }),
+    ).toMatchObject({
+      OPERATOR_TOKENS: [
+        { name: 'alice', token: 'alice-token-0123456789' },
+        { name: 'on-call-2', token: 'oncall-token=0123456789' },
+      ],
+      WS_MAX_PAYLOAD_BYTES: 1024,
+    });
+  });
+
+  it.each([
+    ['no =', 'alice-token-0123456789', /OPERATOR_TOKENS: entry 1 must be name=token/],
+    ['a bad name', 'Alice=alice-token-0123456789', /entry 1: the name must be \[a-z0-9-\]\+/],
+    ['admin', 'admin=admin-token-0123456789', /entry 1: admin is ADMIN_TOKEN's name/],
+    ['a short token', 'a=alice-token-0123456789,b=short-secret', /entry 2: the token must be/],
+    ['a name twice', 'a=alice-token-0123456789,a=other-token-0123456789', /entry 2: the name/],
+    ['a token twice', 'a=alice-token-0123456789,b=alice-token-0123456789', /entry 2: the token/],
+  ])(
+    'when OPERATOR_TOKENS has %s, then the error names the variable and quotes no token',
+    (_case, value, expected) => {
+      const message = messageOf(() => loadConsumerConfig({ OPERATOR_TOKENS: value }));
+      expect(message).toMatch(expected);
+      expect(message).not.toMatch(/token-0123456789|short-secret/);
+    },
+  );
+
+  it('when an operator token equals ADMIN_TOKEN, then the configuration is refused without quoting it', () => {
+    const message = messageOf(() =>
+      loadConsumerConfig({
+        ADMIN_TOKEN: 'shared-token-0123456789',
+        OPERATOR_TOKENS: 'alice=shared-token-0123456789',
+      }),
+    );
+    expect(message).toMatch(/OPERATOR_TOKENS: a token equals ADMIN_TOKEN/);
+    expect(message).not.toContain('shared-token-0123456789');
+  });
+
+  it('when NODE_ENV=production, then TOKEN_SECRET is required, the development one refused, and dead-letter reads cannot be opened', () => {
+    expect(messageOf(() => loadConsumerConfig({ NODE_ENV: 'production' }))).toMatch(
+      /TOKEN_SECRET: is required when NODE_ENV=production/,
+    );
+    expect(
+      messageOf(() =>
+        loadConsumerConfig({ NODE_ENV: 'production', TOKEN_SECRET: DEV_TOKEN_SECRET }),
+      ),
+    ).toMatch(/TOKEN_SECRET: is required/);
+    expect(
+      messageOf(() =>
+        loadConsumerConfig({
+          NODE_ENV: 'production',
+          TOKEN_SECRET: PRODUCTION_SECRET,
+          DEAD_LETTER_READS_NEED_TOKEN: 'false',
+        }),
+      ),
+    ).toMatch(/DEAD_LETTER_READS_NEED_TOKEN: cannot be false when NODE_ENV=production/);
+    expect(
+      loadConsumerConfig({ NODE_ENV: 'production', TOKEN_SECRET: PRODUCTION_SECRET }).TOKEN_SECRET,
+    ).toBe(PRODUCTION_SECRET);
+  });
+
+  it('when TOKEN_SECRET or ADMIN_TOKEN is too short, then the error names it and quotes no value', () => {
+    const message = messageOf(() =>
+      loadConsumerConfig({ TOKEN_SECRET: 'short-secret-value', ADMIN_TOKEN: 'short-admin' }),
+    );
+    expect(message).toMatch(/TOKEN_SECRET: must be at least 32 characters/);
+    expect(message).toMatch(/ADMIN_TOKEN/);
+    expect(message).not.toMatch(/short-secret-value|short-admin/);
+    expect(messageOf(() => loadConsumerConfig({ WS_MAX_PAYLOAD_BYTES: '0' }))).toMatch(
+      /WS_MAX_PAYLOAD_BYTES/,
+    );
   });
 });

@@ -1,7 +1,16 @@
 import { EVENT_TOPICS, FAILURE_PATH_STEPS, Topics } from '@kafka-ecs/events';
 import { z } from 'zod';
 import { connectionSecurity, refineConnectionSecurity } from './connection-security.ts';
-import { commaList, commonSchema, flag, httpUrl, port, positiveInt } from './fields.ts';
+import {
+  commaList,
+  commonSchema,
+  DEV_TOKEN_SECRET,
+  flag,
+  httpUrl,
+  port,
+  positiveInt,
+  tokenSecret,
+} from './fields.ts';
 import { loadConfig } from './load-config.ts';
 
 const topicName = z.string().regex(/^[a-zA-Z0-9._-]+$/, 'must be a Kafka topic name');
@@ -14,6 +23,55 @@ function isRegExp(source: string): boolean {
     return false;
   }
 }
+
+/** One named operator: `name` is what the logs and the audit say, never the token. */
+export interface OperatorToken {
+  name: string;
+  token: string;
+}
+
+/** ADMIN_TOKEN's operator name. */
+export const ADMIN_OPERATOR_NAME = 'admin';
+
+/**
+ * OPERATOR_TOKENS: `name=token,…`. Messages name an entry by its position only: a token written
+ * where the name goes would otherwise be echoed into the task's log.
+ */
+const operatorTokens = z
+  .string()
+  .default('')
+  .transform((value, context): OperatorToken[] => {
+    const operators: OperatorToken[] = [];
+    const entries = value
+      .split(',')
+      .map((entry) => entry.trim())
+      .filter(Boolean);
+    for (const [index, entry] of entries.entries()) {
+      const at = entry.indexOf('=');
+      const name = at === -1 ? '' : entry.slice(0, at).trim();
+      const token = at === -1 ? '' : entry.slice(at + 1).trim();
+      const problem =
+        at === -1
+          ? `entry ${index + 1} must be name=token`
+          : !/^[a-z0-9-]+$/.test(name)
+            ? `entry ${index + 1}: the name must be [a-z0-9-]+`
+            : name === ADMIN_OPERATOR_NAME
+              ? `entry ${index + 1}: ${ADMIN_OPERATOR_NAME} is ADMIN_TOKEN's name`
+              : token.length < 16
+                ? `entry ${index + 1}: the token must be at least 16 characters`
+                : operators.some((other) => other.name === name)
+                  ? `entry ${index + 1}: the name is taken by an earlier entry`
+                  : operators.some((other) => other.token === token)
+                    ? `entry ${index + 1}: the token is an earlier entry's too`
+                    : undefined;
+      if (problem) {
+        context.addIssue({ code: 'custom', message: problem });
+        return z.NEVER;
+      }
+      operators.push({ name, token });
+    }
+    return operators;
+  });
 
 /** The consumer's environment (see shared/contract.md and docs/operations.md). */
 export const consumerConfigSchema = commonSchema
@@ -73,6 +131,19 @@ export const consumerConfigSchema = commonSchema
      * @defaultValue true when NODE_ENV=production, else false
      */
     DEAD_LETTER_READS_NEED_TOKEN: flag,
+    /**
+     * Named operators beside ADMIN_TOKEN: `name=token,…`, names `[a-z0-9-]+`, tokens at least
+     * 16 characters, both unique. The name is the actor in logs and the audit. @defaultValue none
+     */
+    OPERATOR_TOKENS: operatorTokens,
+    /**
+     * The producer's TOKEN_SECRET: login tokens are verified with it. Required when
+     * NODE_ENV=production; elsewhere the producer's development secret.
+     * @defaultValue (development secret, refused in production)
+     */
+    TOKEN_SECRET: tokenSecret,
+    /** Largest GraphQL-over-WebSocket message; a larger one closes the socket (1009). @defaultValue 65536 */
+    WS_MAX_PAYLOAD_BYTES: positiveInt(65_536),
     /** Failed attempts (the first run included) before the dead-letter queue. @defaultValue 5 */
     RETRY_MAX_ATTEMPTS: positiveInt(5),
     /** Delay before the first retry. @defaultValue 60000 */
@@ -141,6 +212,22 @@ export const consumerConfigSchema = commonSchema
     path: ['RETRY_BACKOFF_MAX_MS'],
     message: 'must be >= RETRY_BACKOFF_MS',
   })
+  .superRefine((config, context) => {
+    const issue = (variable: string, message: string) =>
+      context.addIssue({ code: 'custom', path: [variable], message });
+    if (config.NODE_ENV === 'production') {
+      // The development secret is in git: tokens signed with it could be forged by anyone.
+      if (config.TOKEN_SECRET === undefined || config.TOKEN_SECRET === DEV_TOKEN_SECRET) {
+        issue('TOKEN_SECRET', "is required when NODE_ENV=production (the producer's secret)");
+      }
+      if (config.DEAD_LETTER_READS_NEED_TOKEN === false) {
+        issue('DEAD_LETTER_READS_NEED_TOKEN', 'cannot be false when NODE_ENV=production');
+      }
+    }
+    if (config.ADMIN_TOKEN && config.OPERATOR_TOKENS.some((o) => o.token === config.ADMIN_TOKEN)) {
+      issue('OPERATOR_TOKENS', 'a token equals ADMIN_TOKEN; each operator needs its own');
+    }
+  })
   .superRefine(refineConnectionSecurity)
   .transform(({ COPILOT_SERVICE_DISCOVERY_ENDPOINT: discovery, ...config }) => ({
     ...config,
@@ -148,6 +235,7 @@ export const consumerConfigSchema = commonSchema
     COPILOT_SERVICE_DISCOVERY_ENDPOINT: discovery,
     DEAD_LETTER_READS_NEED_TOKEN:
       config.DEAD_LETTER_READS_NEED_TOKEN ?? config.NODE_ENV === 'production',
+    TOKEN_SECRET: config.TOKEN_SECRET ?? DEV_TOKEN_SECRET,
     // Fault injection never reaches production, whatever the task definition says.
     FAULT_INJECT_USERNAME_PATTERN:
       config.NODE_ENV === 'production' ? undefined : config.FAULT_INJECT_USERNAME_PATTERN,

@@ -62,6 +62,15 @@ export const httpUrl = z
   )
   .transform((value) => value.replace(/\/+$/, ''));
 
+/**
+ * The HS256 key of login tokens when TOKEN_SECRET is unset: one value for both services, so a
+ * token signed by a local producer verifies on a local consumer. Refused in production.
+ */
+export const DEV_TOKEN_SECRET = 'dev-only-token-secret-change-me-in-production';
+
+/** TOKEN_SECRET: the producer signs login tokens with it, the consumer verifies them. */
+export const tokenSecret = z.string().min(32, 'must be at least 32 characters').optional();
+
 /** What both services read. */
 export const commonSchema = z.object({
   NODE_ENV: nodeEnv,

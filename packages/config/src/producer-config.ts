@@ -1,10 +1,7 @@
 import { z } from 'zod';
 import { connectionSecurity, refineConnectionSecurity } from './connection-security.ts';
-import { commonSchema, flag, port, positiveInt } from './fields.ts';
+import { commonSchema, DEV_TOKEN_SECRET, flag, port, positiveInt } from './fields.ts';
 import { loadConfig } from './load-config.ts';
-
-/** A secret good enough for a laptop and a test run, and refused in production. */
-const DEV_TOKEN_SECRET = 'dev-only-token-secret-change-me-in-production';
 
 /** The producer's environment (see shared/contract.md and docs/operations.md). */
 export const producerConfigSchema = commonSchema

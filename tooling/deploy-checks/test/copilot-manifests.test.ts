@@ -83,7 +83,8 @@ describe.each([
 });
 
 describe('secrets', () => {
-  it('when the producer starts, then its token-signing secret comes from Secrets Manager', () => {
+  it('when either service starts, then the token-signing secret comes from Secrets Manager', () => {
+    expect(consumer.secrets.TOKEN_SECRET).toEqual(producer.secrets.TOKEN_SECRET);
     expect(producer.secrets.TOKEN_SECRET).toEqual({
       secretsmanager: `\${COPILOT_APPLICATION_NAME}/\${COPILOT_ENVIRONMENT_NAME}/token-secret`,
     });

@@ -72,6 +72,7 @@ describe.each<BundleCase>([
       CONSUMER_GROUP_ID: uniqueName('bundle'),
       VIEW_KEY_PREFIX: `${uniqueName('bundle')}:`,
       ADMIN_TOKEN: randomBytes(16).toString('hex'),
+      TOKEN_SECRET: randomBytes(32).toString('hex'),
     },
   },
 ])('the $service production bundle', ({ service, liveness, env }) => {

@@ -1,4 +1,5 @@
 import { spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import { repoRoot } from '@kafka-ecs/devstack';
 import { graphql, outcomeOf, waitFor } from '@kafka-ecs/testing';
@@ -9,6 +10,8 @@ const scope = useScope();
 
 const ADMIN_TOKEN = 'reliability-admin-token-0123456789';
 const WRONG_TOKEN = 'not-the-admin-token-0123456789';
+// A production consumer needs the producer's secret; this one only has to start.
+const PRODUCTION_TOKEN_SECRET = randomBytes(32).toString('hex');
 
 const REPLAY = 'mutation ($id: ID!) { replayDeadLetter(id: $id) { outcome } }';
 
@@ -121,6 +124,7 @@ describe('authorization', () => {
             producerUrl: system.producer.url,
           }),
           NODE_ENV: 'production',
+          TOKEN_SECRET: PRODUCTION_TOKEN_SECRET,
         },
       }),
       (service) => service.stop(),

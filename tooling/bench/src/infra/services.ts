@@ -50,5 +50,13 @@ export async function startBenchService(
   };
 }
 
-/** A token secret for a production-mode producer that lives for one bench run. */
-export const benchTokenSecret = (): string => `bench-${crypto.randomUUID()}-${crypto.randomUUID()}`;
+// One of each per bench run (process): the producer signs login tokens with the secret, the
+// consumer verifies them with the same one, and the operator token reads every user.
+const runTokenSecret = `bench-${crypto.randomUUID()}-${crypto.randomUUID()}`;
+const runOperatorToken = `bench-${crypto.randomUUID()}`;
+
+/** The token secret of this bench run's production-mode services (producer and consumer). */
+export const benchTokenSecret = (): string => runTokenSecret;
+
+/** The consumer's operator token for this bench run (OPERATOR_TOKENS `bench=…`). */
+export const benchOperatorToken = (): string => runOperatorToken;

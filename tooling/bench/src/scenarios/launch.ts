@@ -1,6 +1,11 @@
 import { waitFor } from '@kafka-ecs/testing';
 import type { BenchContext } from '../context.ts';
-import { type BenchService, benchTokenSecret, startBenchService } from '../infra/services.ts';
+import {
+  type BenchService,
+  benchOperatorToken,
+  benchTokenSecret,
+  startBenchService,
+} from '../infra/services.ts';
 
 /** The producer's environment in production mode, with this run's Redis prefix. */
 export function producerEnv(
@@ -44,6 +49,9 @@ export function consumerEnv(
     PORT: '0',
     // Nothing in the consume scenarios calls the producer; /ping's scenario sets its own.
     PRODUCER_SVC_ENDPOINT: 'http://127.0.0.1:9/producer-svc',
+    // The producer's secret (login tokens verify), and an operator to read the view as.
+    TOKEN_SECRET: benchTokenSecret(),
+    OPERATOR_TOKENS: `bench=${benchOperatorToken()}`,
     RETRY_TOPIC: context.failureTopics.retry,
     DEAD_LETTER_TOPIC: context.failureTopics.deadLetter,
     ...overrides,
