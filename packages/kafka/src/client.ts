@@ -1,5 +1,6 @@
 import { Kafka, type LogEntry, logLevel } from 'kafkajs';
 import type { Logger } from './logger.ts';
+import { type KafkaSecurity, kafkaSecurityOptions } from './security.ts';
 
 export interface KafkaClientOptions {
   brokers: string[];
@@ -15,6 +16,8 @@ export interface KafkaClientOptions {
    * @defaultValue kafkajs' (5 retries, 300 ms initial, 30 s max)
    */
   retry?: { retries: number; initialRetryTime?: number; maxRetryTime?: number };
+  /** TLS and SASL towards the brokers. @defaultValue plaintext, no SASL */
+  security?: KafkaSecurity;
 }
 
 /**
@@ -30,6 +33,7 @@ export function createKafkaClient(options: KafkaClientOptions): Kafka {
     connectionTimeout: options.connectionTimeoutMs ?? 3_000,
     requestTimeout: options.requestTimeoutMs ?? 10_000,
     ...(options.retry ? { retry: options.retry } : {}),
+    ...kafkaSecurityOptions(options.security),
     logLevel: logLevel.WARN,
     logCreator:
       () =>

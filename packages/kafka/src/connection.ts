@@ -8,6 +8,7 @@ import { createKafkaClient, isKafkaError } from './client.ts';
 import { createGroupAdmin, type GroupAdmin } from './group-admin.ts';
 import type { Logger } from './logger.ts';
 import { createPublisher, type Publisher, type PublisherOptions } from './publisher.ts';
+import type { KafkaSecurity } from './security.ts';
 import {
   ensureAndDescribeTopics,
   ensureTopics,
@@ -25,6 +26,11 @@ export interface KafkaConnectionOptions {
   /** Names this process to the brokers; each piece it hands out adds its role. */
   clientId: string;
   logger: Logger;
+  /**
+   * TLS and SASL, for every client the connection builds (consumers, transactions, group and
+   * topic admin, the publisher). @defaultValue plaintext, no SASL
+   */
+  security?: KafkaSecurity;
 }
 
 /**
@@ -36,7 +42,9 @@ export interface KafkaConnectionOptions {
 export interface KafkaConnection {
   readonly brokers: readonly string[];
   /** The idempotent, bounded, batching publisher (acks=-1, murmur2 keys). */
-  publisher(settings?: Omit<PublisherOptions, 'brokers' | 'clientId' | 'logger'>): Publisher;
+  publisher(
+    settings?: Omit<PublisherOptions, 'brokers' | 'clientId' | 'logger' | 'security'>,
+  ): Publisher;
   /** A consumer-group member that commits a batch only after its handler resolved. */
   batchConsumer(
     options: Omit<BatchConsumerOptions, 'client' | 'logger'> & { logger?: Logger },
@@ -59,28 +67,30 @@ export interface KafkaConnection {
 }
 
 export function createKafkaConnection(options: KafkaConnectionOptions): KafkaConnection {
-  const { brokers, clientId, logger } = options;
+  const { brokers, clientId, logger, security } = options;
   // Consumers, transactions and group admin share one client object (no I/O until used); the
   // publisher and topic admin build theirs with tighter bounds from the same settings.
   let shared: Kafka | undefined;
   const client = () => {
-    shared ??= createKafkaClient({ brokers, clientId, logger });
+    shared ??= createKafkaClient({ brokers, clientId, logger, security });
     return shared;
   };
   return {
     brokers,
-    publisher: (settings = {}) => createPublisher({ ...settings, brokers, clientId, logger }),
+    publisher: (settings = {}) =>
+      createPublisher({ ...settings, brokers, clientId, logger, security }),
     batchConsumer: (consumer) => createBatchConsumer({ logger, ...consumer, client: client() }),
     transactionalProducer: (producer) =>
       createTransactionalProducer({ ...producer, client: client(), logger }),
     groupAdmin: () => createGroupAdmin(client()),
     ensureTopics: (topics) =>
-      ensureTopics({ brokers, clientId: `${clientId}-admin`, logger, topics }),
+      ensureTopics({ brokers, clientId: `${clientId}-admin`, logger, security, topics }),
     ensureAndDescribeTopics: (topics, configNames) =>
       ensureAndDescribeTopics({
         brokers,
         clientId: `${clientId}-admin`,
         logger,
+        security,
         topics,
         configNames,
       }),

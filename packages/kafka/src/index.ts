@@ -23,6 +23,7 @@ export {
   type Publisher,
   type PublisherOptions,
 } from './publisher.ts';
+export type { KafkaSasl, KafkaSecurity } from './security.ts';
 export type { TopicDescription, TopicSpec } from './topic-admin.ts';
 export type {
   OffsetCommit,

@@ -4,6 +4,7 @@ import { type BatchingOptions, createBatcher } from './batching-publisher.ts';
 import { createKafkaClient } from './client.ts';
 import type { Logger } from './logger.ts';
 import { createMurmur2Partitioner } from './partitioner.ts';
+import type { KafkaSecurity } from './security.ts';
 
 /** One record to publish. The key decides the partition (Kafka's default murmur2 partitioner). */
 export interface OutgoingRecord {
@@ -24,6 +25,8 @@ export interface PublisherOptions extends BatchingOptions {
   brokers: string[];
   clientId: string;
   logger: Logger;
+  /** TLS and SASL towards the brokers. @defaultValue plaintext, no SASL */
+  security?: KafkaSecurity;
   /**
    * Bound on one batch, connecting included: past it every caller of the batch is rejected, so
    * a mutation never hangs on a missing broker. kafkajs' own retries are sized to finish first.
@@ -74,6 +77,7 @@ export function createPublisher(options: PublisherOptions): Publisher {
     brokers: options.brokers,
     clientId: options.clientId,
     logger,
+    security: options.security,
     connectionTimeoutMs: CONNECTION_TIMEOUT_MS,
     // Sized so kafkajs gives up (connect + every attempt + pauses) before the send bound: a send
     // that outlived its callers' timeout and then succeeded would publish an event the caller

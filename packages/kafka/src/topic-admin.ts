@@ -1,6 +1,7 @@
 import type { Admin } from 'kafkajs';
 import { createKafkaClient } from './client.ts';
 import type { Logger } from './logger.ts';
+import type { KafkaSecurity } from './security.ts';
 
 export interface TopicSpec {
   topic: string;
@@ -13,6 +14,7 @@ interface AdminOptions {
   brokers: string[];
   clientId: string;
   logger: Logger;
+  security?: KafkaSecurity;
 }
 
 /** Runs `work` with a connected admin client (short connect and retry bounds), then disconnects. */
