@@ -1,7 +1,7 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { loadConsumerConfig, loadProducerConfig } from './index.ts';
+import { loadConsumerConfig, loadProducerConfig, readConnectionSecurity } from './index.ts';
 
 const PASSWORD = 'correct-horse-battery-staple';
 let dir: string;
@@ -177,5 +177,45 @@ describe('secure connections: invalid combinations stop the start with one line'
     expect(message).not.toContain(PASSWORD);
     const withScheme = failure({ REDIS_URL: `rediss://user:${PASSWORD}@[bad` });
     expect(withScheme).toContain('(got "rediss://***@[bad")');
+  });
+});
+
+describe('readConnectionSecurity', () => {
+  it('when CA files are configured, then each is read once and handed over as PEM contents', () => {
+    const config = loadConsumerConfig({
+      KAFKA_SSL: 'true',
+      KAFKA_SSL_CA_FILE: caFile,
+      KAFKA_SASL_MECHANISM: 'scram-sha-512',
+      KAFKA_SASL_USERNAME: 'consumer',
+      KAFKA_SASL_PASSWORD: PASSWORD,
+      REDIS_URL: 'rediss://cache:6379',
+      REDIS_TLS_CA_FILE: caFile,
+    });
+    const read: string[] = [];
+    const security = readConnectionSecurity(config, (path) => {
+      read.push(path);
+      return `pem of ${path}`;
+    });
+    expect(security).toEqual({
+      kafka: {
+        ssl: true,
+        ca: `pem of ${caFile}`,
+        sasl: { mechanism: 'scram-sha-512', username: 'consumer', password: PASSWORD },
+      },
+      redisCa: `pem of ${caFile}`,
+    });
+    expect(read).toEqual([caFile, caFile]);
+  });
+
+  it('when no CA file is configured, then nothing is read', () => {
+    const security = readConnectionSecurity(loadProducerConfig({}), () => {
+      throw new Error('nothing should be read');
+    });
+    expect(security).toEqual({ kafka: { ssl: false } });
+  });
+
+  it('when the real file is read, then its contents arrive unchanged', () => {
+    const config = loadProducerConfig({ KAFKA_SSL: 'true', KAFKA_SSL_CA_FILE: caFile });
+    expect(readConnectionSecurity(config).kafka.ca).toContain('BEGIN CERTIFICATE');
   });
 });

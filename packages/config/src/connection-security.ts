@@ -1,4 +1,4 @@
-import { accessSync, constants, statSync } from 'node:fs';
+import { accessSync, constants, readFileSync, statSync } from 'node:fs';
 import { z } from 'zod';
 
 /** How the services authenticate to Kafka (contract: "Secure connections"). */
@@ -149,5 +149,29 @@ export function connectionSecurity(config: SecurityInput): {
     redisTls: Object.freeze(
       config.REDIS_TLS_CA_FILE === undefined ? {} : { caFile: config.REDIS_TLS_CA_FILE },
     ),
+  };
+}
+
+/** The connection settings with the CA bundles read: what the clients are built from. */
+export interface ConnectionSecurity {
+  /** For the Kafka connection's `security`: the CA as PEM contents. */
+  kafka: { ssl: boolean; ca?: string; sasl?: KafkaSaslConfig };
+  /** The Redis CA bundle's PEM contents, for every client's TLS options. */
+  redisCa?: string;
+}
+
+/**
+ * Reads the CA bundles the configuration names, once, when the composition root starts (never
+ * on import): every client of the process then gets the same contents.
+ */
+export function readConnectionSecurity(
+  config: { kafkaSecurity: Readonly<KafkaSecurityConfig>; redisTls: Readonly<RedisTlsConfig> },
+  readFile: (path: string) => string = (path) => readFileSync(path, 'utf8'),
+): ConnectionSecurity {
+  const { caFile, ...kafka } = config.kafkaSecurity;
+  const redisCaFile = config.redisTls.caFile;
+  return {
+    kafka: caFile === undefined ? kafka : { ...kafka, ca: readFile(caFile) },
+    ...(redisCaFile === undefined ? {} : { redisCa: readFile(redisCaFile) }),
   };
 }

@@ -1,4 +1,11 @@
 export {
+  type ConnectionSecurity,
+  type KafkaSaslConfig,
+  type KafkaSecurityConfig,
+  type RedisTlsConfig,
+  readConnectionSecurity,
+} from './connection-security.ts';
+export {
   type ConsumerConfig,
   consumerConfigSchema,
   loadConsumerConfig,
