@@ -10,11 +10,12 @@ import { prepareTopics } from './infra/topic-check.ts';
 import { loadRuntime } from './load-runtime.ts';
 
 async function main(): Promise<void> {
-  const { config, logger, kafka } = loadRuntime(process.env, {
+  const { config, logger, kafka, redisTls } = loadRuntime(process.env, {
     service: 'consumer',
     clientId: 'consumer-svc',
   });
   const redisOptions = {
+    ...redisTls,
     // Fail a command quickly during an outage: the consumer then holds its batch and retries,
     // and a GraphQL read answers with an error instead of hanging.
     maxRetriesPerRequest: 1,
@@ -23,7 +24,10 @@ async function main(): Promise<void> {
   const redis = new Redis(config.REDIS_URL, redisOptions);
   const subscriber = new Redis(config.REDIS_URL, redisOptions);
   // BullMQ's worker blocks on Redis by design: it must retry commands forever, not fail them.
-  const workerConnection = new Redis(config.REDIS_URL, { maxRetriesPerRequest: null });
+  const workerConnection = new Redis(config.REDIS_URL, {
+    ...redisTls,
+    maxRetriesPerRequest: null,
+  });
   for (const [name, client] of [
     ['redis', redis],
     ['redis subscriber', subscriber],

@@ -1,8 +1,8 @@
 // Composition root: the only module that reads the environment, creates clients and listens.
-import { exitOnStartFailure, loadProducerConfig } from '@kafka-ecs/config';
+import { exitOnStartFailure, loadProducerConfig, readConnectionSecurity } from '@kafka-ecs/config';
 import { EVENT_TOPICS, TOPIC_CONFIG } from '@kafka-ecs/events';
 import { createKafkaConnection } from '@kafka-ecs/kafka';
-import { createLogger, onShutdownSignal } from '@kafka-ecs/service-kit';
+import { createLogger, onShutdownSignal, redisTlsOptions } from '@kafka-ecs/service-kit';
 import { collectDefaultMetrics, Registry } from 'prom-client';
 import { composeProducer } from './compose.ts';
 import { createProducerMetrics } from './infra/metrics.ts';
@@ -15,7 +15,12 @@ async function main(): Promise<void> {
   collectDefaultMetrics({ register: registry });
   const metrics = createProducerMetrics(registry);
 
-  const redis = createRedisClient(config.REDIS_URL);
+  // The CA bundles are read once, here; every client below gets the same settings.
+  const security = readConnectionSecurity(config);
+  const redis = createRedisClient(
+    config.REDIS_URL,
+    redisTlsOptions(config.REDIS_URL, security.redisCa),
+  );
   let redisUp = false;
   redis.on('ready', () => {
     redisUp = true;
@@ -30,6 +35,7 @@ async function main(): Promise<void> {
     brokers: config.KAFKA_BROKERS,
     clientId: 'producer-svc',
     logger,
+    security: security.kafka,
   });
   const publisher = kafka.publisher({
     sendTimeoutMs: config.PUBLISH_TIMEOUT_MS,

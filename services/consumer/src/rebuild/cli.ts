@@ -30,12 +30,16 @@ async function main(): Promise<number> {
     console.error(`--timeout-minutes must be a positive number\n\n${USAGE}`);
     return 2;
   }
-  const { config, logger, kafka } = loadRuntime(process.env, {
+  const { config, logger, kafka, redisTls } = loadRuntime(process.env, {
     service: 'consumer-rebuild',
     clientId: 'consumer-rebuild',
   });
   // Bounded: an operator command must end with an error, not hang, if Redis stops answering.
-  const redis = new Redis(config.REDIS_URL, { maxRetriesPerRequest: 3, commandTimeout: 10_000 });
+  const redis = new Redis(config.REDIS_URL, {
+    ...redisTls,
+    maxRetriesPerRequest: 3,
+    commandTimeout: 10_000,
+  });
   let lastReport = 0;
   try {
     const result = await runRebuild({
