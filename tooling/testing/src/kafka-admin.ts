@@ -1,4 +1,5 @@
 import { type Admin, Kafka, logLevel } from 'kafkajs';
+import { waitFor } from './wait-for.ts';
 
 // Raw Kafka administration for the tooling (local stack, tests, bench, reliability audit), below
 // the product's boundary (packages/kafka): topics, brokers, offsets and groups as plain data.
@@ -94,8 +95,11 @@ export function createKafkaAdmin(options: KafkaToolOptions): KafkaAdmin {
   return {
     listTopics: async () => (await ready()).listTopics(),
     async createTopics(topics, { waitForLeaders = true } = {}) {
-      await (await ready()).createTopics({
-        waitForLeaders,
+      const client = await ready();
+      await client.createTopics({
+        // kafkajs' own wait gives up at once when the broker's metadata does not know the new
+        // topic yet (UNKNOWN_TOPIC_OR_PARTITION, seen on a loaded machine): poll instead.
+        waitForLeaders: false,
         topics: topics.map((topic) => ({
           topic: topic.topic,
           numPartitions: topic.partitions ?? 8,
@@ -105,6 +109,13 @@ export function createKafkaAdmin(options: KafkaToolOptions): KafkaAdmin {
             value,
           })),
         })),
+      });
+      if (!waitForLeaders) return;
+      const names = topics.map((topic) => topic.topic);
+      await waitFor(() => leadersKnown(client, names), {
+        timeoutMs: LEADERS_TIMEOUT_MS,
+        intervalMs: 100,
+        description: `leaders for ${names.join(', ')}`,
       });
     },
     async deleteTopics(topics, { timeoutMs = 30_000 } = {}) {
@@ -184,6 +195,22 @@ export function createKafkaAdmin(options: KafkaToolOptions): KafkaAdmin {
       await admin.disconnect().catch(() => {});
     },
   };
+}
+
+/** How long new topics may take to have a leader for every partition. */
+const LEADERS_TIMEOUT_MS = 30_000;
+
+/** True when the answering broker names a leader for every partition of `topics`. */
+async function leadersKnown(admin: Admin, topics: string[]): Promise<boolean> {
+  try {
+    const { topics: metadata } = await admin.fetchTopicMetadata({ topics });
+    return (
+      metadata.length === topics.length &&
+      metadata.every((t) => t.partitions.length > 0 && t.partitions.every((p) => p.leader >= 0))
+    );
+  } catch {
+    return false; // the broker does not know them yet
+  }
 }
 
 /** Kafka's resource type number for a topic (ConfigResourceTypes.TOPIC). */
