@@ -1,5 +1,6 @@
 import type { Redis } from 'ioredis';
 import type { BenchKafka } from './infra/bench-kafka.ts';
+import type { BenchConnections } from './infra/connection-security.ts';
 import type { BenchService } from './infra/services.ts';
 import type { BenchOptions } from './options.ts';
 import type { Check, Metric } from './result-schema.ts';
@@ -9,6 +10,8 @@ export interface BenchContext {
   options: BenchOptions;
   brokers: string[];
   redisUrl: string;
+  /** TLS and SASL from the environment, for the bench's clients and the services it starts. */
+  connections: BenchConnections;
   kafka: BenchKafka;
   redis: Redis;
   /** Short and unique to this run: every topic, group and key prefix carries it. */

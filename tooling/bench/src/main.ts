@@ -10,6 +10,7 @@ import { Redis } from 'ioredis';
 import { renderChartSvg } from './chart.ts';
 import type { BenchContext, Scenario } from './context.ts';
 import { createBenchKafka } from './infra/bench-kafka.ts';
+import { benchConnections, benchEndpoints } from './infra/connection-security.ts';
 import { deleteKeysWithPrefix } from './infra/redis-keys.ts';
 import { describeMachine } from './machine.ts';
 import { parseBenchOptions, UsageError } from './options.ts';
@@ -53,15 +54,26 @@ async function main(): Promise<number> {
   log(
     `pnpm bench (${options.mode}): ${machine.cpus} × ${machine.cpuModel}, ${machine.memoryGiB} GiB, load ${machine.loadAverage.start.toFixed(2)}`,
   );
-  const stack = await stackUp({ log: (line) => log(`stack: ${line}`) });
-  const startedStack = stack.started.kafka || stack.started.redis;
+  // The services' secure-connection variables; a secured Kafka named by the environment is the
+  // run's, and no local stack is started for it.
+  const connections = benchConnections(process.env);
+  const stack = connections.secured
+    ? undefined
+    : await stackUp({ log: (line) => log(`stack: ${line}`) });
+  const startedStack = stack ? stack.started.kafka || stack.started.redis : false;
+  const { brokers, redisUrl } = benchEndpoints(connections, process.env, stack);
   const tag = randomBytes(4).toString('hex');
-  const kafka = createBenchKafka(stack.kafkaBrokers.split(','));
-  const redis = new Redis(stack.redisUrl, { maxRetriesPerRequest: 1, commandTimeout: 10_000 });
+  const kafka = createBenchKafka(brokers);
+  const redis = new Redis(redisUrl, {
+    ...connections.redisTls,
+    maxRetriesPerRequest: 1,
+    commandTimeout: 10_000,
+  });
   const context: BenchContext = {
     options,
-    brokers: stack.kafkaBrokers.split(','),
-    redisUrl: stack.redisUrl,
+    brokers,
+    redisUrl,
+    connections,
     kafka,
     redis,
     tag,

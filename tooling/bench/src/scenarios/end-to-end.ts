@@ -21,7 +21,10 @@ export const endToEndScenario: Scenario = {
     const { options } = context;
     const producer = await sharedProducer(context);
     const { viewPrefix } = await sharedConsumer(context);
-    const subscriber = new Redis(context.redisUrl, { maxRetriesPerRequest: 1 });
+    const subscriber = new Redis(context.redisUrl, {
+      ...context.connections.redisTls,
+      maxRetriesPerRequest: 1,
+    });
     const visibleAt = new Map<string, number>();
     subscriber.on('message', (_channel, message: string) => {
       const now = performance.now();

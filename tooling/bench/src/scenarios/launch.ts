@@ -16,6 +16,7 @@ export function producerEnv(
     NODE_ENV: 'production',
     KAFKA_BROKERS: context.brokers.join(','),
     REDIS_URL: context.redisUrl,
+    ...context.connections.serviceEnv,
     PORT: '0',
     TOKEN_SECRET: benchTokenSecret(),
     ...overrides,
@@ -46,6 +47,7 @@ export function consumerEnv(
     NODE_ENV: 'production',
     KAFKA_BROKERS: context.brokers.join(','),
     REDIS_URL: context.redisUrl,
+    ...context.connections.serviceEnv,
     PORT: '0',
     // Nothing in the consume scenarios calls the producer; /ping's scenario sets its own.
     PRODUCER_SVC_ENDPOINT: 'http://127.0.0.1:9/producer-svc',

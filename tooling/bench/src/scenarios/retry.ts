@@ -127,6 +127,7 @@ async function retryRun(context: BenchContext, runTag: string) {
         brokers: context.brokers,
         clientId: 'bench-retry-publisher',
         logger: { debug() {}, info() {}, warn() {}, error() {} },
+        security: context.connections.kafka,
       }).publisher();
       const started = performance.now();
       try {

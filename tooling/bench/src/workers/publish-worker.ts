@@ -3,6 +3,7 @@
 // Input: one JSON argument (PublishJob). Output: one JSON line (PublishReport) on stdout.
 import { createKafkaConnection } from '@kafka-ecs/kafka';
 import { type FixtureRecord, userCreatedRecord } from '../fixtures.ts';
+import { benchConnections } from '../infra/connection-security.ts';
 
 export interface PublishJob {
   brokers: string[];
@@ -34,6 +35,8 @@ const publisher = createKafkaConnection({
   brokers: job.brokers,
   clientId: 'bench-publisher',
   logger,
+  // Inherited from the bench, so never on the command line where `ps` would show a password.
+  security: benchConnections(process.env).kafka,
 }).publisher({
   maxBatchSize: job.maxBatchSize,
   lingerMs: job.lingerMs,
