@@ -4,5 +4,5 @@ export { type ReadinessCheck, registerHealthRoutes } from './health-routes.ts';
 export { type HttpClientLimits, httpClientLimits } from './http-limits.ts';
 export { type LingeringCloseOptions, lingerOnUnreadBody } from './lingering-close.ts';
 export { createLogger, type Logger } from './logger.ts';
-export { type RedisTlsOptions, redisTlsOptions } from './redis-options.ts';
+export { type RedisTlsOptions, redisErrorForLog, redisTlsOptions } from './redis-options.ts';
 export { onShutdownSignal, type ShutdownStep } from './shutdown.ts';

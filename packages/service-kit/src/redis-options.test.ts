@@ -1,4 +1,4 @@
-import { redisTlsOptions } from './redis-options.ts';
+import { redisErrorForLog, redisTlsOptions } from './redis-options.ts';
 
 const PEM = '-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n';
 
@@ -23,5 +23,30 @@ describe('redisTlsOptions', () => {
     } catch (error) {
       expect((error as Error).message).not.toContain('secret');
     }
+  });
+});
+
+describe('redisErrorForLog', () => {
+  const replyError = () =>
+    Object.assign(new Error('WRONGPASS invalid username-password pair'), {
+      command: { name: 'auth', args: ['view', 'the-password'] },
+    });
+
+  it('when an error carries its command, then the copy keeps the name and drops the arguments', () => {
+    const error = replyError();
+    const logged = redisErrorForLog(error) as Error & { command: unknown };
+    expect(logged).toBeInstanceOf(Error);
+    expect(logged.message).toBe('WRONGPASS invalid username-password pair');
+    expect(logged.stack).toBe(error.stack);
+    expect(logged.command).toEqual({ name: 'auth' });
+    expect(JSON.stringify({ ...logged })).not.toContain('the-password');
+    // The original is left as it was: the client may still be handling it.
+    expect(error.command.args).toEqual(['view', 'the-password']);
+  });
+
+  it('when an error has no command, then it is logged as it is', () => {
+    const error = new Error('connect ECONNREFUSED 127.0.0.1:6379');
+    expect(redisErrorForLog(error)).toBe(error);
+    expect(redisErrorForLog('not an error')).toBe('not an error');
   });
 });

@@ -20,3 +20,20 @@ export function redisTlsOptions(url: string, ca?: string): RedisTlsOptions {
   if (!url.startsWith('rediss://')) throw new Error('a Redis CA bundle needs a rediss:// URL');
   return { tls: { ca: [ca] } };
 }
+
+/**
+ * `error` as it may be logged. ioredis attaches the failed command to its errors with its
+ * arguments (`command.args`): the username and password for AUTH and HELLO, keys and values
+ * (users, password hashes) for the rest. The copy keeps the command's name, never its arguments.
+ */
+export function redisErrorForLog(error: unknown): unknown {
+  if (!(error instanceof Error) || !('command' in error)) return error;
+  const { command } = error as Error & { command?: { name?: unknown } };
+  const copy: Error = Object.assign(Object.create(Object.getPrototypeOf(error) as object), error, {
+    command: { name: command?.name },
+  });
+  // Not enumerable, so not copied above.
+  copy.message = error.message;
+  if (error.stack !== undefined) copy.stack = error.stack;
+  return copy;
+}

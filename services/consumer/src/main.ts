@@ -1,7 +1,7 @@
 // Composition root: the only module that reads the environment, creates clients and listens.
 import { exitOnStartFailure } from '@kafka-ecs/config';
 import { type RetryPolicy, type RetryStep, retryChainMs } from '@kafka-ecs/retry';
-import { onShutdownSignal } from '@kafka-ecs/service-kit';
+import { onShutdownSignal, redisErrorForLog } from '@kafka-ecs/service-kit';
 import { Redis } from 'ioredis';
 import { startConsumerService } from './compose.ts';
 import { withFaultInjection } from './domain/handlers/fault-injection.ts';
@@ -33,7 +33,9 @@ async function main(): Promise<void> {
     ['redis subscriber', subscriber],
     ['redis retry worker', workerConnection],
   ] as const) {
-    client.on('error', (error) => logger.warn({ err: error, client: name }, 'redis error'));
+    client.on('error', (error) =>
+      logger.warn({ err: redisErrorForLog(error), client: name }, 'redis error'),
+    );
   }
 
   const policy: RetryPolicy = {

@@ -2,7 +2,12 @@
 import { exitOnStartFailure, loadProducerConfig, readConnectionSecurity } from '@kafka-ecs/config';
 import { EVENT_TOPICS, TOPIC_CONFIG } from '@kafka-ecs/events';
 import { createKafkaConnection } from '@kafka-ecs/kafka';
-import { createLogger, onShutdownSignal, redisTlsOptions } from '@kafka-ecs/service-kit';
+import {
+  createLogger,
+  onShutdownSignal,
+  redisErrorForLog,
+  redisTlsOptions,
+} from '@kafka-ecs/service-kit';
 import { collectDefaultMetrics, Registry } from 'prom-client';
 import { composeProducer } from './compose.ts';
 import { createProducerMetrics } from './infra/metrics.ts';
@@ -27,7 +32,9 @@ async function main(): Promise<void> {
     logger.info('redis connected');
   });
   redis.on('error', (error) => {
-    if (redisUp) logger.warn({ err: error }, 'redis connection lost; reconnecting');
+    if (redisUp) {
+      logger.warn({ err: redisErrorForLog(error) }, 'redis connection lost; reconnecting');
+    }
     redisUp = false;
   });
 
