@@ -77,6 +77,19 @@ describe('secure connections: valid combinations', () => {
     ).toEqual({ ssl: true, sasl: { mechanism: 'aws-msk-iam', region: 'eu-west-1' } });
   });
 
+  it.each(['us-gov-west-1', 'cn-north-1', 'eusc-de-east-1'])(
+    'when AWS_REGION is %s, then it is taken as a region',
+    (region) => {
+      expect(
+        loadConsumerConfig({
+          KAFKA_SSL: 'true',
+          KAFKA_SASL_MECHANISM: 'aws-msk-iam',
+          AWS_REGION: region,
+        }).kafkaSecurity.sasl,
+      ).toEqual({ mechanism: 'aws-msk-iam', region });
+    },
+  );
+
   it('when REDIS_URL is rediss:// with credentials and a CA file, then the CA reaches redisTls', () => {
     const config = loadConsumerConfig({
       REDIS_URL: `rediss://view:${PASSWORD}@cache.example:6379`,

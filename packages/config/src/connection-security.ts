@@ -64,7 +64,7 @@ export const connectionSecurityFields = {
    */
   AWS_REGION: z
     .string()
-    .regex(/^[a-z]{2}(-[a-z]+)+-\d+$/, 'must be an AWS region such as eu-west-1')
+    .regex(/^[a-z]{2,}(-[a-z]+)+-\d+$/, 'must be an AWS region such as eu-west-1')
     .optional(),
   /** PEM bundle of a private CA for Redis; needs a `rediss://` REDIS_URL. @defaultValue none */
   REDIS_TLS_CA_FILE: caFile,
