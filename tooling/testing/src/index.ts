@@ -5,7 +5,7 @@ export {
   graphql,
   outcomeOf,
 } from './graphql.ts';
-export { testInfrastructure } from './infrastructure.ts';
+export { type TestInfrastructure, testInfrastructure } from './infrastructure.ts';
 export {
   committedOffsetSum,
   connectRawProducer,
@@ -20,6 +20,7 @@ export {
   brokerAnswers,
   createKafkaAdmin,
   type KafkaAdmin,
+  type KafkaSecurity,
   type KafkaToolOptions,
   type NewTopic,
   type PartitionOffsets,

@@ -1,4 +1,4 @@
-import { type Admin, Kafka, logLevel } from 'kafkajs';
+import { type Admin, Kafka, logLevel, type SASLOptions } from 'kafkajs';
 import { waitFor } from './wait-for.ts';
 
 // Raw Kafka administration for the tooling (local stack, tests, bench, reliability audit), below
@@ -6,8 +6,17 @@ import { waitFor } from './wait-for.ts';
 // The client library stays in the harness and in packages/kafka, so switching it touches two
 // places, and none of the tooling's callers.
 
+/**
+ * TLS and SASL for a secured broker (the secure stack's, or a managed one); absent for the plain
+ * stack. `ssl: true` trusts the system's CAs; `{ ca }` a private CA's PEM bundle.
+ */
+export interface KafkaSecurity {
+  ssl?: { ca: string } | true;
+  sasl?: { mechanism: 'scram-sha-256' | 'scram-sha-512'; username: string; password: string };
+}
+
 /** Where tooling reaches Kafka, and how long it waits for it. */
-export interface KafkaToolOptions {
+export interface KafkaToolOptions extends KafkaSecurity {
   brokers: string[];
   /** @defaultValue 'kafka-ecs-tooling' */
   clientId?: string;
@@ -77,6 +86,10 @@ export function kafkaClient(options: KafkaToolOptions): Kafka {
     requestTimeout: options.requestTimeoutMs ?? 10_000,
     retry: { retries: options.retries ?? 3, initialRetryTime: 200, maxRetryTime: 2_000 },
     logLevel: logLevel.NOTHING,
+    ...(options.ssl === undefined
+      ? {}
+      : { ssl: options.ssl === true ? true : { ca: [options.ssl.ca] } }),
+    ...(options.sasl === undefined ? {} : { sasl: { ...options.sasl } as SASLOptions }),
   });
 }
 
@@ -229,10 +242,18 @@ export async function withKafkaAdmin<T>(
   }
 }
 
-/** True when a broker among `brokers` answers a metadata request within `timeoutMs`. */
-export async function brokerAnswers(brokers: string[], timeoutMs = 3_000): Promise<boolean> {
+/**
+ * True when a broker among `brokers` answers a metadata request within `timeoutMs` (through TLS
+ * and SASL when `security` says so: a secured broker refuses a plain probe).
+ */
+export async function brokerAnswers(
+  brokers: string[],
+  timeoutMs = 3_000,
+  security: KafkaSecurity = {},
+): Promise<boolean> {
   return withKafkaAdmin(
     {
+      ...security,
       brokers,
       clientId: 'kafka-probe',
       connectionTimeoutMs: timeoutMs,

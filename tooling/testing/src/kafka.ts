@@ -24,10 +24,11 @@ export interface RawProducer {
   close(): Promise<void>;
 }
 
-const onTestStack = (clientId: string): KafkaToolOptions => ({
-  brokers: testInfrastructure().kafkaBrokers,
-  clientId,
-});
+// The stack's TLS and SASL too, so the helpers reach the secure stack when the env names it.
+const onTestStack = (clientId: string): KafkaToolOptions => {
+  const { kafkaBrokers, kafkaSecurity } = testInfrastructure();
+  return { ...kafkaSecurity, brokers: kafkaBrokers, clientId };
+};
 
 /**
  * A producer that writes records as they are (no envelope, no schema): what the services' own
