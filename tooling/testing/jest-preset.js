@@ -27,5 +27,9 @@ export function jestPreset(options = {}) {
     ...(options.stack ? { globalSetup: '@kafka-ecs/devstack/jest-global-setup' } : {}),
     // Real infrastructure is slower than a mock; every wait inside a test has its own bound.
     testTimeout: 30_000,
+    // In CI the run itself is bounded too: a client a failed test never closed (seen after a
+    // failing beforeEach) would otherwise keep jest, and the whole run, waiting until CI's
+    // limit, with no summary. Locally jest still waits, so a leak shows where it is fixed.
+    forceExit: process.env.CI === 'true',
   };
 }
