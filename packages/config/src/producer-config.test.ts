@@ -44,4 +44,35 @@ describe('loadProducerConfig', () => {
       loadProducerConfig({ PUBLISH_TIMEOUT_MS: '30000', USERNAME_RESERVATION_TTL_MS: '60000' }),
     ).toThrow(/USERNAME_RESERVATION_TTL_MS: must be at least 3 × PUBLISH_TIMEOUT_MS/);
   });
+
+  it('when nothing about passwords is set, then argon2id at OWASP parameters', () => {
+    expect(loadProducerConfig({})).toMatchObject({
+      PASSWORD_HASH: 'argon2id',
+      ARGON2_MEMORY_KIB: 19_456,
+      ARGON2_PASSES: 2,
+      SCRYPT_COST: 131_072,
+    });
+  });
+
+  it('when only SCRYPT_COST is set, then scrypt at that cost; when PASSWORD_HASH says otherwise, then it wins', () => {
+    expect(loadProducerConfig({ SCRYPT_COST: '1024' })).toMatchObject({
+      PASSWORD_HASH: 'scrypt',
+      SCRYPT_COST: 1024,
+    });
+    expect(
+      loadProducerConfig({ SCRYPT_COST: '1024', PASSWORD_HASH: 'argon2id' }).PASSWORD_HASH,
+    ).toBe('argon2id');
+    expect(loadProducerConfig({ PASSWORD_HASH: 'scrypt' }).SCRYPT_COST).toBe(131_072);
+  });
+
+  it.each([
+    [{ PASSWORD_HASH: 'bcrypt' }, /PASSWORD_HASH: must be argon2id or scrypt/],
+    [{ ARGON2_MEMORY_KIB: '4' }, /ARGON2_MEMORY_KIB: must be >= 8/],
+    [{ ARGON2_MEMORY_KIB: '2000000' }, /ARGON2_MEMORY_KIB: must be <= 1048576/],
+    [{ ARGON2_PASSES: '0' }, /ARGON2_PASSES: must be > 0/],
+    [{ ARGON2_PASSES: '17' }, /ARGON2_PASSES: must be <= 16/],
+    [{ SCRYPT_COST: '2097152' }, /SCRYPT_COST: must be a power of two/],
+  ])('when %j, then the variable is named', (env, message) => {
+    expect(() => loadProducerConfig(env)).toThrow(message);
+  });
 });

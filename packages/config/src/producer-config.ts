@@ -46,13 +46,36 @@ export const producerConfigSchema = commonSchema
     /** Prefix of every Redis key the producer writes. @defaultValue producer: */
     REDIS_KEY_PREFIX: z.string().min(1).default('producer:'),
     /**
-     * scrypt cost N (a power of two); memory per hash is 128 × N × 8 bytes (32 MiB at 2^15).
-     * @defaultValue 32768
+     * Algorithm of new password hashes: `argon2id` or `scrypt`. Stored hashes of either verify
+     * (each carries its parameters); a successful login replaces one that is not the current
+     * setting's. Unset with SCRYPT_COST set means `scrypt`, so a setup that chose a scrypt cost
+     * (the tests', the bench's) keeps it.
+     * @defaultValue argon2id, or scrypt when SCRYPT_COST is set
      */
-    SCRYPT_COST: positiveInt(32_768).refine(
-      (value) => (value & (value - 1)) === 0 && value >= 1024,
-      'must be a power of two >= 1024',
+    PASSWORD_HASH: z
+      .enum(['argon2id', 'scrypt'], { error: 'must be argon2id or scrypt' })
+      .optional(),
+    /**
+     * argon2id memory per hash in KiB (parallelism 1). OWASP's minimum is 19456 with 2 passes,
+     * or 47104 with 1. @defaultValue 19456
+     */
+    ARGON2_MEMORY_KIB: positiveInt(19_456).pipe(
+      z.number().min(8, 'must be >= 8').max(1_048_576, 'must be <= 1048576 (1 GiB)'),
     ),
+    /** argon2id passes over its memory. @defaultValue 2 */
+    ARGON2_PASSES: positiveInt(2).pipe(z.number().max(16, 'must be <= 16')),
+    /**
+     * scrypt cost N (a power of two) when PASSWORD_HASH=scrypt; memory per hash is
+     * 128 × N × 8 bytes (128 MiB at 2^17, OWASP's minimum). @defaultValue 131072
+     */
+    SCRYPT_COST: z.coerce
+      .number({ error: 'must be a number' })
+      .int('must be a whole number')
+      .refine(
+        (value) => (value & (value - 1)) === 0 && value >= 1024 && value <= 1_048_576,
+        'must be a power of two >= 1024 and <= 1048576',
+      )
+      .optional(),
   })
   .superRefine((config, context) => {
     if (config.NODE_ENV === 'production' && config.TOKEN_SECRET === undefined) {
@@ -79,6 +102,9 @@ export const producerConfigSchema = commonSchema
       TOKEN_SECRET: config.TOKEN_SECRET ?? DEV_TOKEN_SECRET,
       GRAPHQL_IDE: config.GRAPHQL_IDE ?? !production,
       GRAPHQL_INTROSPECTION: config.GRAPHQL_INTROSPECTION ?? !production,
+      PASSWORD_HASH:
+        config.PASSWORD_HASH ?? (config.SCRYPT_COST === undefined ? 'argon2id' : 'scrypt'),
+      SCRYPT_COST: config.SCRYPT_COST ?? 131_072,
     };
   });
 

@@ -6,12 +6,12 @@ import type { Registry } from 'prom-client';
 import { buildProducerApp, type ProducerAppSettings } from './app.ts';
 import { createUserUseCase } from './domain/create-user.use-case.ts';
 import { loginUseCase } from './domain/login.use-case.ts';
-import type { Clock } from './domain/ports.ts';
+import type { Clock, PasswordHasher } from './domain/ports.ts';
 import { createJwtTokenIssuer } from './infra/jwt-token-issuer.ts';
 import { createKafkaEventPublisher } from './infra/kafka-event-publisher.ts';
 import { createProducerMetrics, type ProducerMetrics } from './infra/metrics.ts';
+import { createPasswordHasher, type PasswordHashSettings } from './infra/password-hasher.ts';
 import { createRedisUserStore } from './infra/redis-user-store.ts';
-import { createScryptPasswordHasher } from './infra/scrypt-password-hasher.ts';
 
 export interface ProducerComponents {
   logger: Logger;
@@ -19,14 +19,16 @@ export interface ProducerComponents {
   publisher: Publisher;
   registry: Registry;
   metrics?: ProducerMetrics;
-  settings: ProducerAppSettings & {
-    redisKeyPrefix: string;
-    reservationTtlMs: number;
-    tokenSecret: string;
-    tokenTtlSeconds: number;
-    scryptCost: number;
-  };
+  settings: ProducerAppSettings &
+    PasswordHashSettings & {
+      redisKeyPrefix: string;
+      reservationTtlMs: number;
+      tokenSecret: string;
+      tokenTtlSeconds: number;
+    };
   clock?: Clock;
+  /** Tests count hashes through a wrapper; otherwise the settings' hasher. */
+  hasher?: PasswordHasher;
   /** Tests publish to their own topics; production uses the contract's. */
   topicFor?: (type: EventType) => string;
 }
@@ -45,7 +47,7 @@ export function composeProducer(components: ProducerComponents) {
     metrics,
     topicFor: components.topicFor,
   });
-  const hasher = createScryptPasswordHasher({ cost: settings.scryptCost });
+  const hasher = components.hasher ?? createPasswordHasher(settings);
   const useCases = {
     createUser: createUserUseCase({
       store,
@@ -60,6 +62,7 @@ export function composeProducer(components: ProducerComponents) {
       publisher,
       hasher,
       clock,
+      logger,
       tokens: createJwtTokenIssuer({ secret: settings.tokenSecret }),
       tokenTtlSeconds: settings.tokenTtlSeconds,
     }),

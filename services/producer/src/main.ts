@@ -82,6 +82,9 @@ async function main(): Promise<void> {
       reservationTtlMs: config.USERNAME_RESERVATION_TTL_MS,
       tokenSecret: config.TOKEN_SECRET,
       tokenTtlSeconds: config.TOKEN_TTL_SECONDS,
+      passwordHash: config.PASSWORD_HASH,
+      argon2MemoryKib: config.ARGON2_MEMORY_KIB,
+      argon2Passes: config.ARGON2_PASSES,
       scryptCost: config.SCRYPT_COST,
     },
   });

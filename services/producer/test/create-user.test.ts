@@ -15,11 +15,12 @@ function givenCommits(...answers: (boolean | Error)[]) {
     },
     release: async () => {},
     findByUsername: async () => undefined,
+    updatePasswordHash: async () => false,
   };
   const createUser = createUserUseCase({
     store,
     publisher: { publish: async () => {} },
-    hasher: { hash: async () => 'hash', verify: async () => false },
+    hasher: { hash: async () => 'hash', verify: async () => false, needsRehash: () => false },
     clock: { now: () => new Date() },
     logger: pino({ level: 'silent' }),
     reservationTtlMs: 60_000,

@@ -1,11 +1,13 @@
 import { randomUUID } from 'node:crypto';
 import { createEvent } from '@kafka-ecs/events';
+import type { Logger } from 'pino';
 import { InvalidCredentialsError } from './errors.ts';
 import type {
   Clock,
   EventPublisher,
   PasswordHasher,
   PublicUser,
+  StoredUser,
   TokenIssuer,
   UserStore,
 } from './ports.ts';
@@ -16,6 +18,7 @@ export interface LoginDeps {
   hasher: PasswordHasher;
   tokens: TokenIssuer;
   clock: Clock;
+  logger: Logger;
   tokenTtlSeconds: number;
 }
 
@@ -27,21 +30,26 @@ export interface LoginResult {
 
 /**
  * Checks the credentials, signs a token and answers once Kafka acknowledged `issued-token`; if
- * the publish fails the token is never handed out. A missing user costs one hash of a dummy
- * password, so the answer's timing does not tell which usernames exist.
+ * the publish fails the token is never handed out.
+ * - A missing user costs one hash at the current setting (of a dummy password, hashed once at
+ *   start), so the answer's timing does not tell which usernames exist.
+ * - A correct password whose stored hash is not the current setting's is hashed again and the
+ *   new hash stored; if that fails the login still succeeds and the next one tries again.
  */
 export function loginUseCase(deps: LoginDeps) {
-  let dummyHash: Promise<string> | undefined;
+  const dummyHash = deps.hasher.hash('dummy password for timing');
+  // Awaited on the first unknown user; until then a failure must not be unhandled.
+  dummyHash.catch(() => {});
   return async function login(username: string, password: string): Promise<LoginResult> {
     const user = password.length <= 1024 ? await deps.store.findByUsername(username) : undefined;
     if (!user) {
-      dummyHash ??= deps.hasher.hash('dummy password for timing');
       await deps.hasher.verify(password, await dummyHash);
       throw new InvalidCredentialsError();
     }
     if (!(await deps.hasher.verify(password, user.passwordHash))) {
       throw new InvalidCredentialsError();
     }
+    if (deps.hasher.needsRehash(user.passwordHash)) await rehash(deps, user, password);
     const issuedAt = deps.clock.now();
     const expiresAt = new Date(issuedAt.getTime() + deps.tokenTtlSeconds * 1000);
     const tokenId = randomUUID();
@@ -60,4 +68,15 @@ export function loginUseCase(deps: LoginDeps) {
     const { passwordHash, ...publicUser } = user;
     return { token, expiresAt: expiresAt.toISOString(), user: publicUser };
   };
+}
+
+async function rehash(deps: LoginDeps, user: StoredUser, password: string): Promise<void> {
+  try {
+    await deps.store.updatePasswordHash(user, await deps.hasher.hash(password));
+  } catch (error) {
+    deps.logger.warn(
+      { err: error, userId: user.id },
+      'could not re-hash the password; kept the old hash',
+    );
+  }
 }

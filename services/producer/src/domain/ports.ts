@@ -25,6 +25,11 @@ export interface UserStore {
   release(user: StoredUser): Promise<void>;
   /** Committed users only: a reservation is not a user yet. */
   findByUsername(username: string): Promise<StoredUser | undefined>;
+  /**
+   * Replaces a committed user's password hash, only while it is still `user.passwordHash` (a
+   * concurrent change wins); false when it was not replaced.
+   */
+  updatePasswordHash(user: StoredUser, passwordHash: string): Promise<boolean>;
 }
 
 /** Publishes an event keyed by `key` and resolves once Kafka acknowledged it. */
@@ -33,9 +38,12 @@ export interface EventPublisher {
 }
 
 export interface PasswordHasher {
+  /** A new hash at the current algorithm and parameters, which it carries with its salt. */
   hash(password: string): Promise<string>;
   /** Timing-safe; false for a wrong password or a hash it cannot read. */
   verify(password: string, hash: string): Promise<boolean>;
+  /** Whether a stored hash was made otherwise than `hash` would make it now. */
+  needsRehash(hash: string): boolean;
 }
 
 export interface TokenIssuer {

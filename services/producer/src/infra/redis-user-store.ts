@@ -28,17 +28,30 @@ if redis.call('GET', KEYS[1]) == ARGV[1] then
 end
 return 0`;
 
+// On the user's key alone: replaces the record only while it is committed and still holds the
+// hash the caller verified, so a concurrent change of the hash is never overwritten.
+const REPLACE_HASH = `
+local json = redis.call('GET', KEYS[1])
+if not json then return 0 end
+local record = cjson.decode(json)
+if record.state ~= 'committed' or record.passwordHash ~= ARGV[1] then return 0 end
+redis.call('SET', KEYS[1], ARGV[2])
+return 1`;
+
 interface StoredRecord extends StoredUser {
   state: 'pending' | 'committed';
 }
 
 /** The scripts below, defined on the client: sent once, then run by their hash (EVALSHA). */
+type TwoKeyScript = 'reserveUser' | 'commitUser' | 'releaseUser';
 type UserScripts = {
-  [name in 'reserveUser' | 'commitUser' | 'releaseUser']: (
+  [name in TwoKeyScript]: (
     usernameKey: string,
     userKey: string,
     ...args: string[]
   ) => Promise<number>;
+} & {
+  replaceUserHash(userKey: string, oldHash: string, record: string): Promise<number>;
 };
 
 /** The producer's users in Redis. Any Redis failure surfaces as DependencyUnavailableError. */
@@ -48,13 +61,14 @@ export function createRedisUserStore(redis: Redis, options: { keyPrefix: string 
   redis.defineCommand('reserveUser', { numberOfKeys: 2, lua: RESERVE });
   redis.defineCommand('commitUser', { numberOfKeys: 2, lua: COMMIT });
   redis.defineCommand('releaseUser', { numberOfKeys: 2, lua: RELEASE });
+  redis.defineCommand('replaceUserHash', { numberOfKeys: 1, lua: REPLACE_HASH });
   const scripts = redis as Redis & UserScripts;
   const usernameKey = (username: string) => `${options.keyPrefix}username:${username}`;
   const userKey = (id: string) => `${options.keyPrefix}user:${id}`;
   const record = (user: StoredUser, state: StoredRecord['state']) =>
     JSON.stringify({ ...user, state } satisfies StoredRecord);
   /** Runs a script on the user's two keys with the user's id first; true when it returned 1. */
-  const run = (script: keyof UserScripts, user: StoredUser, ...args: string[]) =>
+  const run = (script: TwoKeyScript, user: StoredUser, ...args: string[]) =>
     guarded(async () => {
       const done = await scripts[script](
         usernameKey(user.username),
@@ -79,6 +93,15 @@ export function createRedisUserStore(redis: Redis, options: { keyPrefix: string 
         if (json === null) return undefined;
         const { state, ...user } = JSON.parse(json) as StoredRecord;
         return state === 'committed' ? user : undefined;
+      }),
+    updatePasswordHash: (user, passwordHash) =>
+      guarded(async () => {
+        const replaced = await scripts.replaceUserHash(
+          userKey(user.id),
+          user.passwordHash,
+          record({ ...user, passwordHash }, 'committed'),
+        );
+        return replaced === 1;
       }),
   };
 }

@@ -12,6 +12,8 @@ import { pino } from 'pino';
 import { Registry } from 'prom-client';
 import type { ProducerAppSettings } from '../../src/app.ts';
 import { composeProducer, type ProducerComponents } from '../../src/compose.ts';
+import type { PasswordHasher } from '../../src/domain/ports.ts';
+import { createPasswordHasher } from '../../src/infra/password-hasher.ts';
 import { createRedisClient } from '../../src/infra/redis-client.ts';
 
 export interface TestProducer {
@@ -50,6 +52,8 @@ export async function startTestProducer(
     redisUrl?: string;
     settings?: Partial<ProducerComponents['settings']>;
     publishTimeoutMs?: number;
+    /** Wraps the settings' hasher, to count or slow its hashes. */
+    wrapHasher?: (hasher: PasswordHasher) => PasswordHasher;
   } = {},
 ): Promise<TestProducer> {
   const infrastructure = testInfrastructure();
@@ -85,7 +89,11 @@ export async function startTestProducer(
     reservationTtlMs: 60_000,
     tokenSecret: 'test-secret-that-is-at-least-32-characters',
     tokenTtlSeconds: 3600,
-    // The cheapest cost scrypt allows here: tests create users by the thousand.
+    // The cheapest scrypt the config allows: tests create users by the thousand. Tests of
+    // argon2id (the production default) ask for it.
+    passwordHash: 'scrypt',
+    argon2MemoryKib: 19_456,
+    argon2Passes: 2,
     scryptCost: 1024,
     ...options.settings,
   };
@@ -95,6 +103,7 @@ export async function startTestProducer(
     publisher,
     registry: new Registry(),
     settings,
+    hasher: options.wrapHasher?.(createPasswordHasher(settings)),
     topicFor: (type) => topics[type],
   });
   const address = await app.listen({ host: '127.0.0.1', port: 0 });
@@ -139,3 +148,23 @@ export const newUser = (overrides: Record<string, unknown> = {}) => ({
   password: 'correct horse battery',
   ...overrides,
 });
+
+/** Counts the hasher's work, so a test can tell whether a login paid for a hash. */
+export function countingHasher() {
+  const counts = { hash: 0, verify: 0 };
+  /** The stored hashes verifications were made against, latest last. */
+  const verifiedAgainst: string[] = [];
+  const wrap = (inner: PasswordHasher): PasswordHasher => ({
+    hash: async (password) => {
+      counts.hash++;
+      return inner.hash(password);
+    },
+    verify: async (password, hash) => {
+      counts.verify++;
+      verifiedAgainst.push(hash);
+      return inner.verify(password, hash);
+    },
+    needsRehash: (hash) => inner.needsRehash(hash),
+  });
+  return { counts, verifiedAgainst, wrap };
+}
