@@ -6,9 +6,11 @@ export {
   readConnectionSecurity,
 } from './connection-security.ts';
 export {
+  ADMIN_OPERATOR_NAME,
   type ConsumerConfig,
   consumerConfigSchema,
   loadConsumerConfig,
+  type OperatorToken,
 } from './consumer-config.ts';
 export { ConfigError, loadConfig } from './load-config.ts';
 export {

@@ -7,6 +7,7 @@ import {
 import Fastify, { type FastifyBaseLogger, type FastifyInstance, LogController } from 'fastify';
 import type { GraphQLSchema } from 'graphql';
 import type { Registry } from 'prom-client';
+import type { Authenticate } from './entry-points/graphql/auth/bearer-authenticator.ts';
 import { mountGraphql } from './entry-points/graphql/graphql-server.ts';
 import { registerPingRoute } from './entry-points/http/ping.route.ts';
 import type { ProducerClient } from './infra/producer-client.ts';
@@ -17,6 +18,10 @@ export interface ConsumerAppDeps {
   checks: ReadinessCheck[];
   producer: ProducerClient;
   schema: GraphQLSchema;
+  /** Who a request's bearer token says calls GraphQL. */
+  authenticate: Authenticate;
+  /** Largest GraphQL-over-WebSocket message (WS_MAX_PAYLOAD_BYTES). */
+  wsMaxPayloadBytes: number;
 }
 
 /** Builds the consumer's HTTP app without listening, so tests can inject requests in process. */
@@ -38,6 +43,11 @@ export async function buildConsumerApp(deps: ConsumerAppDeps): Promise<FastifyIn
     registry: deps.registry,
   });
   registerPingRoute(app, { producer: deps.producer });
-  await mountGraphql(app, { schema: deps.schema, logger: deps.logger });
+  await mountGraphql(app, {
+    schema: deps.schema,
+    logger: deps.logger,
+    authenticate: deps.authenticate,
+    wsMaxPayloadBytes: deps.wsMaxPayloadBytes,
+  });
   return app;
 }

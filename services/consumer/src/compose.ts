@@ -15,9 +15,10 @@ import type { Logger } from 'pino';
 import { buildConsumerApp } from './app.ts';
 import { type EventHandlers, eventHandlers } from './domain/handlers/index.ts';
 import {
-  createOperatorGuard,
-  type OperatorAuthSettings,
-} from './entry-points/graphql/operator-auth.ts';
+  createBearerAuthenticator,
+  type OperatorCredential,
+} from './entry-points/graphql/auth/bearer-authenticator.ts';
+import { createOperatorGuard } from './entry-points/graphql/operator-auth.ts';
 import { createGraphqlSchema } from './entry-points/graphql/schema.ts';
 import { createRoutingFailureHandler } from './entry-points/kafka/record-failure.ts';
 import { createViewBatchProcessor } from './entry-points/kafka/view-batch-processor.ts';
@@ -59,8 +60,18 @@ export interface ConsumerServiceOptions {
     /** Called at each step of the failure path (fault injection). */
     onStep?: StepHook;
   };
-  /** Who may read dead letters and replay them. */
-  operatorAuth: OperatorAuthSettings;
+  /** Who may read what (contract, "Who may read what"). */
+  auth: {
+    /** The producer's TOKEN_SECRET: login tokens verify with it. */
+    tokenSecret: string;
+    /** ADMIN_TOKEN (as `admin`) and OPERATOR_TOKENS; none = operator mutations open outside production. */
+    operators: readonly OperatorCredential[];
+    production: boolean;
+    /** Dead-letter queries need an operator too (DEAD_LETTER_READS_NEED_TOKEN). */
+    readsNeedToken: boolean;
+  };
+  /** Largest GraphQL-over-WebSocket message. @defaultValue 65_536 */
+  wsMaxPayloadBytes?: number;
   /**
    * Longest a failed start spends stopping what had started before it rethrows anyway.
    * @defaultValue 10_000
@@ -170,6 +181,8 @@ export async function composeConsumer(options: ConsumerServiceOptions): Promise<
   });
   const app = await buildConsumerApp({
     logger,
+    authenticate: createBearerAuthenticator(options.auth),
+    wsMaxPayloadBytes: options.wsMaxPayloadBytes ?? 65_536,
     registry: metrics.registry,
     producer,
     checks: [
@@ -184,7 +197,12 @@ export async function composeConsumer(options: ConsumerServiceOptions): Promise<
         deadLetters: failurePath.deadLetters,
         replay: (id) => failurePath.replay(id),
         stats: () => failurePath.stats(),
-        authorize: createOperatorGuard(options.operatorAuth),
+        authorize: createOperatorGuard({
+          operatorsConfigured: options.auth.operators.length > 0,
+          production: options.auth.production,
+          readsNeedToken: options.auth.readsNeedToken,
+          logger,
+        }),
       },
     }),
   });

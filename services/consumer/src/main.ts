@@ -1,5 +1,5 @@
 // Composition root: the only module that reads the environment, creates clients and listens.
-import { exitOnStartFailure } from '@kafka-ecs/config';
+import { ADMIN_OPERATOR_NAME, exitOnStartFailure } from '@kafka-ecs/config';
 import { type RetryPolicy, type RetryStep, retryChainMs } from '@kafka-ecs/retry';
 import { onShutdownSignal, redisErrorForLog } from '@kafka-ecs/service-kit';
 import { Redis } from 'ioredis';
@@ -57,10 +57,17 @@ async function main(): Promise<void> {
     },
   });
 
-  if (!config.ADMIN_TOKEN && config.NODE_ENV !== 'production') {
+  // ADMIN_TOKEN is the operator `admin`; OPERATOR_TOKENS names the others.
+  const operators = [
+    ...(config.ADMIN_TOKEN ? [{ name: ADMIN_OPERATOR_NAME, token: config.ADMIN_TOKEN }] : []),
+    ...config.OPERATOR_TOKENS,
+  ];
+  if (operators.length === 0 && config.NODE_ENV !== 'production') {
     // Fine on a laptop; anywhere shared (staging) this leaves replays and dead-letter payloads
     // open to whoever reaches the service.
-    logger.warn('ADMIN_TOKEN is not set: operator operations are open to anyone (not production)');
+    logger.warn(
+      'no ADMIN_TOKEN or OPERATOR_TOKENS: operator operations are open to anyone (not production)',
+    );
   }
   const pattern = config.FAULT_INJECT_USERNAME_PATTERN;
   if (pattern) {
@@ -101,11 +108,13 @@ async function main(): Promise<void> {
       jobLockMs: config.RETRY_JOB_LOCK_MS,
       onStep: crashAt.size > 0 ? onStep : undefined,
     },
-    operatorAuth: {
-      adminToken: config.ADMIN_TOKEN,
+    auth: {
+      tokenSecret: config.TOKEN_SECRET,
+      operators,
       production: config.NODE_ENV === 'production',
       readsNeedToken: config.DEAD_LETTER_READS_NEED_TOKEN,
     },
+    wsMaxPayloadBytes: config.WS_MAX_PAYLOAD_BYTES,
     consumerOptions: {
       sessionTimeoutMs: config.CONSUMER_SESSION_TIMEOUT_MS,
       // A consumer kafkajs will not restart leaves a process that only looks healthy: exit 1 so

@@ -1,4 +1,9 @@
-import { createIsolation, startTestConsumer, type TestConsumer } from './support/harness.ts';
+import {
+  createIsolation,
+  OPERATOR_TOKEN,
+  startTestConsumer,
+  type TestConsumer,
+} from './support/harness.ts';
 
 describe('consumer GraphQL limits', () => {
   let service: TestConsumer;
@@ -13,7 +18,7 @@ describe('consumer GraphQL limits', () => {
   const post = async (query: string) => {
     const response = await fetch(`${service.url}/graphql`, {
       method: 'POST',
-      headers: { 'content-type': 'application/json' },
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${OPERATOR_TOKEN}` },
       body: JSON.stringify({ query }),
     });
     return {

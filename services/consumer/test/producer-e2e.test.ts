@@ -7,7 +7,7 @@ import { graphql, isolation, startTestConsumer, USER_FIELDS } from './support/ha
 const PRODUCER_MUTATION_TIMEOUT_MS = 15_000;
 
 describe('producer to consumer', () => {
-  it('when a user is created and logs in through the producer, then the consumer view shows them', async () => {
+  it('when a user is created and logs in through the producer, then its login token reads it in the consumer view, and no one else', async () => {
     // The producer publishes to the contract topics, shared with other runs: start this test's
     // group at their current end instead of reading their whole history.
     const iso = { ...isolation(), userTopic: EVENT_TOPICS[0], tokenTopic: EVENT_TOPICS[1] };
@@ -34,9 +34,9 @@ describe('producer to consumer', () => {
       );
       expect(created.errors).toBeUndefined();
       const id = created.data?.createUser.id as string;
-      const login = await graphql(
+      const login = await graphql<{ login: { token: string } }>(
         `${producer.url}/producer-svc`,
-        `mutation($u: String!, $p: String!) { login(username: $u, password: $p) { expiresAt } }`,
+        `mutation($u: String!, $p: String!) { login(username: $u, password: $p) { token } }`,
         {
           u: username,
           p: 'correct horse battery staple',
@@ -44,6 +44,8 @@ describe('producer to consumer', () => {
         { timeoutMs: PRODUCER_MUTATION_TIMEOUT_MS },
       );
       expect(login.errors).toBeUndefined();
+      // The login token reads its own user on the consumer (both services share TOKEN_SECRET).
+      const token = login.data?.login.token as string;
 
       const user = await waitFor(
         async () => {
@@ -51,6 +53,7 @@ describe('producer to consumer', () => {
             consumer.url,
             `query($id: ID!) { user(id: $id) { ${USER_FIELDS} } }`,
             { id },
+            { token },
           );
           return data?.user?.tokensIssued === 1 ? data.user : undefined;
         },
@@ -63,6 +66,13 @@ describe('producer to consumer', () => {
         lastName: null,
         tokensIssued: 1,
       });
+      const other = await graphql(
+        consumer.url,
+        'query($id: ID!) { user(id: $id) { id } }',
+        { id: `${id}-other` },
+        { token },
+      );
+      expect(other.errors?.[0]?.extensions?.code).toBe('FORBIDDEN');
     } finally {
       await consumer.close();
       await producer.stop();

@@ -272,7 +272,7 @@ describe('retries and dead letters', () => {
   }
 
   const graphqlAs = (token: string | undefined, query: string, variables = {}) =>
-    graphql(service.url, query, variables, { token });
+    graphql(service.url, query, variables, { token: token ?? null });
 });
 
 // Not node:util's isDeepStrictEqual: under jest, response.json()'s objects and these literals

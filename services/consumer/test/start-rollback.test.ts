@@ -11,13 +11,7 @@ import {
 import { Redis } from 'ioredis';
 import { pino } from 'pino';
 import { type ComposedConsumer, composeConsumer } from '../src/compose.ts';
-import {
-  ADMIN_TOKEN,
-  FAST_RETRIES,
-  type Isolation,
-  isolation,
-  newRedis,
-} from './support/harness.ts';
+import { FAST_RETRIES, type Isolation, isolation, newRedis, testAuth } from './support/harness.ts';
 
 /** A port some other server already listens on (127.0.0.1). */
 async function takenPort() {
@@ -102,7 +96,7 @@ async function composeTestConsumer(
       topics: { retry: iso.retryTopic, deadLetter: iso.deadLetterTopic },
       concurrency: 2,
     },
-    operatorAuth: { adminToken: ADMIN_TOKEN, production: false, readsNeedToken: false },
+    auth: testAuth,
   });
   return {
     service,

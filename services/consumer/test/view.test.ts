@@ -6,6 +6,7 @@ import {
   createIsolation,
   graphql,
   type Isolation,
+  OPERATOR_TOKEN,
   probe,
   publish,
   startTestConsumer,
@@ -44,6 +45,7 @@ describe('consumer view', () => {
     const client = createClient({
       url: `${service.url.replace('http', 'ws')}/graphql`,
       webSocketImpl: WebSocket,
+      connectionParams: { authorization: `Bearer ${OPERATOR_TOKEN}` },
       retryAttempts: 0,
     });
     const unsubscribe = client.subscribe(

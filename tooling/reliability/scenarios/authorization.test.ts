@@ -3,7 +3,15 @@ import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import { repoRoot } from '@kafka-ecs/devstack';
 import { graphql, outcomeOf, waitFor } from '@kafka-ecs/testing';
-import { consumerEnv, startService, startSystem } from '../src/index.ts';
+import {
+  consumerEnv,
+  readerAuthorization,
+  type ScenarioSystem,
+  type Scope,
+  startService,
+  startSystem,
+  subscribe,
+} from '../src/index.ts';
 import { finishAndExpectNothingLost, useScope } from './support/scenario.ts';
 
 const scope = useScope();
@@ -39,8 +47,91 @@ function dlq(url: string, args: string[], token: string | undefined): Promise<nu
   });
 }
 
+const NOTIFICATION = 'subscription { userNotification { id tokensIssued } }';
+const LOGIN =
+  'mutation ($u: String!, $p: String!) { login(username: $u, password: $p) { token user { id } } }';
+
+/**
+ * The WebSocket path of "who may read what": a user of its own logs in and subscribes with its
+ * token, an operator's subscription watches the load's users being applied meanwhile, and a
+ * subscription without a token is refused. The user's second login is its last change: once
+ * that arrived, every notification before it has passed the user's filter. All bounded.
+ */
+async function webSocketReads(system: ScenarioSystem, scope: Scope) {
+  const producerGraphql = `${system.producer.url}/producer-svc/graphql`;
+  const consumerGraphql = `${system.consumer.url}/graphql`;
+  const credentials = { u: `watcher-${process.pid}`, p: 'watcher-password' };
+  const created = await graphql(
+    producerGraphql,
+    'mutation ($input: CreateUserInput!) { createUser(input: $input) { id } }',
+    {
+      input: {
+        username: credentials.u,
+        email: `${credentials.u}@example.com`,
+        password: credentials.p,
+      },
+    },
+  );
+  expect(outcomeOf(created)).toBe('OK');
+  const login = async () => {
+    const result = await graphql<{ login: { token: string; user: { id: string } } }>(
+      producerGraphql,
+      LOGIN,
+      credentials,
+    );
+    if (!result.data) throw new Error(`login failed: ${outcomeOf(result)}`);
+    return result.data.login;
+  };
+  const { token, user } = await login();
+  const own = scope.add(
+    await subscribe(consumerGraphql, NOTIFICATION, { authorization: `Bearer ${token}` }),
+    (subscription) => subscription.close(),
+  );
+  const witness = scope.add(
+    await subscribe(consumerGraphql, NOTIFICATION, { authorization: readerAuthorization() }),
+    (subscription) => subscription.close(),
+  );
+  const anonymous = scope.add(await subscribe(consumerGraphql, NOTIFICATION), (subscription) =>
+    subscription.close(),
+  );
+  const idsOf = (subscription: typeof own) =>
+    subscription.results.map(
+      (result) => (result.data?.userNotification as { id?: string } | undefined)?.id,
+    );
+  const others = () => new Set(idsOf(witness).filter((id) => id !== user.id)).size;
+  await waitFor(() => others() >= 5, {
+    timeoutMs: 20_000,
+    intervalMs: 100,
+    description: "the operator's subscription seeing five of the load's users",
+  });
+  await login();
+  const lastChange = (result: (typeof own.results)[number]) =>
+    (result.data?.userNotification as { tokensIssued?: number } | undefined)?.tokensIssued === 2;
+  await waitFor(() => own.results.some(lastChange), {
+    timeoutMs: 20_000,
+    intervalMs: 100,
+    description: "the user's own second login notified",
+  });
+  await waitFor(() => anonymous.ended(), {
+    timeoutMs: 10_000,
+    description: 'the subscription without a token answered',
+  });
+  return {
+    ownIds: [...new Set(idsOf(own))],
+    ownErrors: own.errors.length + own.results.filter((result) => result.errors).length,
+    othersSeen: others(),
+    noToken:
+      anonymous.results
+        .flatMap((result) => result.errors ?? [])
+        .map((e) => e.extensions?.code)[0] ??
+      anonymous.errors[0]?.extensions?.code ??
+      'none',
+    userId: user.id,
+  };
+}
+
 describe('authorization', () => {
-  it('when operators replay a dead letter over GraphQL and the CLI without a token, with a wrong one and with the right one, then only the right one gets through, and a production consumer without ADMIN_TOKEN refuses everyone', async () => {
+  it('when operators replay a dead letter over GraphQL and the CLI without a token, with a wrong one and with the right one, then only the right one gets through; a subscription with a login token gets only its own user while others are applied and one without a token is refused; and a production consumer without operator tokens refuses everyone', async () => {
     const system = await startSystem(scope, {
       consumers: 1,
       consumerEnv: {
@@ -111,18 +202,22 @@ describe('authorization', () => {
     const cliWrongToken = await dlq(consumer.url, ['replay', letter.id, '--yes'], WRONG_TOKEN);
     const cliRightToken = await dlq(consumer.url, ['replay', letter.id, '--yes'], ADMIN_TOKEN);
 
-    // A production consumer without ADMIN_TOKEN (a group and view of its own: fault injection
-    // is off there, it must not take this group's partitions): operator operations are off.
+    const ws = await webSocketReads(system, scope);
+
+    // A production consumer without ADMIN_TOKEN or OPERATOR_TOKENS (a group and view of its
+    // own: fault injection is off there, it must not take this group's partitions): operator
+    // operations are off.
+    const { OPERATOR_TOKENS: _suiteOperator, ...withoutOperators } = consumerEnv({
+      kafkaBrokers: system.kafka.brokersEnv,
+      redisUrl: system.consumerRedis.url,
+      producerUrl: system.producer.url,
+    });
     const production = scope.add(
       await startService({
         name: 'consumer-production',
         service: 'consumer',
         env: {
-          ...consumerEnv({
-            kafkaBrokers: system.kafka.brokersEnv,
-            redisUrl: system.consumerRedis.url,
-            producerUrl: system.producer.url,
-          }),
+          ...withoutOperators,
           NODE_ENV: 'production',
           TOKEN_SECRET: PRODUCTION_TOKEN_SECRET,
         },
@@ -148,6 +243,9 @@ describe('authorization', () => {
       stillListed: stillListed ? 'yes' : 'no',
       cliExitCodes: `${cliNoToken}/${cliWrongToken}/${cliRightToken}`,
       production: `${productionReplay}/${productionReplayWithToken}/${productionRead}`,
+      wsOwnOnly: ws.ownIds.length === 1 && ws.ownIds[0] === ws.userId ? 'yes' : 'no',
+      wsOthersSeen: ws.othersSeen,
+      wsNoToken: ws.noToken,
     });
     expect({
       refusedNoToken,
@@ -156,6 +254,7 @@ describe('authorization', () => {
       stillListed,
       cli: [cliNoToken, cliWrongToken, cliRightToken],
       production: [productionReplay, productionReplayWithToken, productionRead],
+      ws: { ownIds: ws.ownIds, ownErrors: ws.ownErrors, noToken: ws.noToken },
     }).toEqual({
       refusedNoToken: 'UNAUTHENTICATED',
       refusedWrongToken: 'UNAUTHENTICATED',
@@ -163,7 +262,9 @@ describe('authorization', () => {
       stillListed: true,
       cli: [3, 3, 1],
       production: ['FORBIDDEN', 'FORBIDDEN', 'FORBIDDEN'],
+      ws: { ownIds: [ws.userId], ownErrors: 0, noToken: 'UNAUTHENTICATED' },
     });
+    expect(ws.othersSeen).toBeGreaterThanOrEqual(5);
     // The doomed user's event is the one dead letter; replays that failed again add none.
     expect(figures.deadLettered).toBe(1);
   }, 150_000);

@@ -12,6 +12,7 @@ import {
   waitFor,
   withKafkaAdmin,
 } from '@kafka-ecs/testing';
+import { readerAuthorization } from './services.ts';
 
 /** What is on the broker: the event topics (the source of truth) and the dead-letter queue. */
 export interface TopicAudit {
@@ -214,6 +215,8 @@ interface UsersPage {
  */
 export async function readView(consumerUrl: string, expectedUserIds: Iterable<string>) {
   const view: ViewAudit = new Map();
+  // Every user and the list: the suite's operator (consumerEnv gives it to every consumer).
+  const asReader = { headers: { authorization: readerAuthorization() } };
   let after: string | null = null;
   for (let page = 0; page < 1_000; page++) {
     const result: GraphqlResult<UsersPage> = await graphql<UsersPage>(
@@ -221,6 +224,7 @@ export async function readView(consumerUrl: string, expectedUserIds: Iterable<st
       `query ($after: String) { users(first: 100, after: $after) {
         nodes { id tokensIssued } pageInfo { endCursor hasNextPage } } }`,
       { after },
+      asReader,
     );
     if (!result.data?.users) {
       throw new Error(
@@ -237,6 +241,7 @@ export async function readView(consumerUrl: string, expectedUserIds: Iterable<st
       `${consumerUrl}/graphql`,
       'query ($id: ID!) { user(id: $id) { tokensIssued } }',
       { id },
+      asReader,
     );
     if (result.data?.user) view.set(id, result.data.user.tokensIssued);
   }

@@ -46,7 +46,10 @@ export {
   consumerEnv,
   probe,
   producerEnv,
+  READER_OPERATOR,
+  readerAuthorization,
   type ServiceHandle,
   startService,
   waitForAssignment,
 } from './services.ts';
+export { type GraphqlWsError, type Subscription, subscribe } from './subscription.ts';

@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import { repoRoot } from '@kafka-ecs/devstack';
 import {
@@ -88,7 +89,22 @@ export function producerEnv(stack: {
   };
 }
 
-/** The consumer's environment: a group and view of its own, a short session (fast takeover). */
+/**
+ * The operator the suite reads consumers' views as (user data needs a token): one per run,
+ * given to every consumer through `consumerEnv`.
+ */
+export const READER_OPERATOR = {
+  name: 'reliability',
+  token: `reliability-${randomBytes(16).toString('hex')}`,
+} as const;
+
+/** `Authorization` for the suite's operator. */
+export const readerAuthorization = (): string => `Bearer ${READER_OPERATOR.token}`;
+
+/**
+ * The consumer's environment: a group and view of its own, a short session (fast takeover), the
+ * suite's operator.
+ */
 export function consumerEnv(stack: {
   kafkaBrokers: string;
   redisUrl: string;
@@ -101,6 +117,7 @@ export function consumerEnv(stack: {
     VIEW_KEY_PREFIX: uniqueName('reliability-view'),
     CONSUMER_SESSION_TIMEOUT_MS: '6000',
     PRODUCER_SVC_ENDPOINT: `${stack.producerUrl ?? 'http://127.0.0.1:1'}/producer-svc`,
+    OPERATOR_TOKENS: `${READER_OPERATOR.name}=${READER_OPERATOR.token}`,
   };
 }
 

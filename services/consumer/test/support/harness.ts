@@ -1,3 +1,5 @@
+import { randomBytes } from 'node:crypto';
+import { loadConsumerConfig } from '@kafka-ecs/config';
 import { createEvent, type DomainEvent, encodeEvent } from '@kafka-ecs/events';
 import { createKafkaConnection } from '@kafka-ecs/kafka';
 import type { RetryPolicy } from '@kafka-ecs/retry';
@@ -49,6 +51,7 @@ export const processEnv = (iso: Isolation): Record<string, string> => ({
   VIEW_KEY_PREFIX: iso.viewPrefix,
   RETRY_TOPIC: iso.retryTopic,
   DEAD_LETTER_TOPIC: iso.deadLetterTopic,
+  OPERATOR_TOKENS: `${OPERATOR_NAME}=${OPERATOR_TOKEN}`,
 });
 
 export const newRedis = (url = testInfrastructure().redisUrl) =>
@@ -57,6 +60,16 @@ export const newRedis = (url = testInfrastructure().redisUrl) =>
 /** Retries in milliseconds: 100, 200, 400 ms, dead letter after the 4th failed attempt. */
 export const FAST_RETRIES = { maxAttempts: 4, backoffMs: 100, factor: 2, maxBackoffMs: 1_000 };
 export const ADMIN_TOKEN = 'test-admin-token-0123456789';
+
+/**
+ * The operator tests read the view as (user data needs a token): one per run, so a token never
+ * outlives the run it was made for. `graphql` sends it unless told otherwise.
+ */
+export const OPERATOR_NAME = 'tests';
+export const OPERATOR_TOKEN = `test-operator-${randomBytes(16).toString('hex')}`;
+
+/** The consumer's default TOKEN_SECRET, the producer's too: a local producer's tokens verify. */
+export const TOKEN_SECRET = loadConsumerConfig({}).TOKEN_SECRET;
 
 /** The real handlers, failing `failures` times (or always) for usernames starting `doomed`. */
 export const failingHandlers = (failures: number | 'always') =>
@@ -69,6 +82,17 @@ export const failingHandlers = (failures: number | 'always') =>
 export const failingUntilReplay = () => failingHandlers(FAST_RETRIES.maxAttempts);
 
 export type TestConsumer = ConsumerService & { close(): Promise<void>; redis: Redis };
+
+/** Who may read what in a test consumer: `admin` and `tests` operators, reads open (not production). */
+export const testAuth: ConsumerServiceOptions['auth'] = {
+  tokenSecret: TOKEN_SECRET,
+  operators: [
+    { name: 'admin', token: ADMIN_TOKEN },
+    { name: OPERATOR_NAME, token: OPERATOR_TOKEN },
+  ],
+  production: false,
+  readsNeedToken: false,
+};
 
 /** A consumer service in process on port 0, with clients of its own; `close` releases all. */
 export async function startTestConsumer(
@@ -109,7 +133,7 @@ export async function startTestConsumer(
       topics: { retry: iso.retryTopic, deadLetter: iso.deadLetterTopic },
       concurrency: 8,
     },
-    operatorAuth: { adminToken: ADMIN_TOKEN, production: false, readsNeedToken: false },
+    auth: testAuth,
     ...overrides,
   });
   return {
@@ -177,18 +201,19 @@ export const probe = (url: string) => fetch(url, { signal: AbortSignal.timeout(P
 
 /**
  * POSTs a GraphQL operation to the service at `url` (bounded, the harness's client), as
- * `token`'s bearer when given. No answer at all throws, so `waitFor` tries again and a direct
- * call fails saying why.
+ * `token`'s bearer: OPERATOR_TOKEN when not given, none when null. No answer at all throws, so
+ * `waitFor` tries again and a direct call fails saying why.
  */
 export async function graphql<T = Record<string, unknown>>(
   url: string,
   query: string,
   variables: Record<string, unknown> = {},
-  options: { token?: string; timeoutMs?: number } = {},
+  options: { token?: string | null; timeoutMs?: number } = {},
 ) {
+  const token = options.token === undefined ? OPERATOR_TOKEN : options.token;
   const result = await graphqlOverHttp<T>(`${url}/graphql`, query, variables, {
     timeoutMs: options.timeoutMs ?? PROBE_TIMEOUT_MS,
-    headers: options.token ? { authorization: `Bearer ${options.token}` } : {},
+    headers: token === null ? {} : { authorization: `Bearer ${token}` },
   });
   if (result.failure) throw new Error(`no GraphQL answer from ${url}: ${result.failure}`);
   return result;

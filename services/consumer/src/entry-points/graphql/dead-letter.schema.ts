@@ -110,7 +110,7 @@ export const deadLetterTypeDefs = /* GraphQL */ `
   }
 
   type Mutation {
-    "Re-runs the dead letter's handler now (needs Authorization: Bearer <ADMIN_TOKEN>)."
+    "Re-runs the dead letter's handler now (needs Authorization: Bearer <operator token>)."
     replayDeadLetter(id: ID!): ReplayResult!
   }
 `;
@@ -119,7 +119,13 @@ export interface DeadLetterDeps {
   deadLetters: DeadLetterStore;
   replay: (id: string) => Promise<ReplayResult>;
   stats: () => Promise<RetryStats & { pending: number; failedJobs: number }>;
-  authorize: (context: GraphqlContext, action: OperatorAction) => void;
+  /** Throws unless the caller may; logs the actor of what it allows. */
+  authorize: (
+    context: GraphqlContext,
+    action: OperatorAction,
+    operation: string,
+    details?: Record<string, unknown>,
+  ) => void;
 }
 
 const MAX_PAGE_SIZE = 100;
@@ -164,7 +170,7 @@ export function deadLetterResolvers(deps: DeadLetterDeps) {
     },
     Query: {
       deadLetters: async (_parent: unknown, args: DeadLetterListArgs, context: GraphqlContext) => {
-        deps.authorize(context, 'read');
+        deps.authorize(context, 'read', 'deadLetters');
         const first = args.first ?? 20;
         if (!Number.isInteger(first) || first < 1 || first > MAX_PAGE_SIZE) {
           throw badInput(`first must be between 1 and ${MAX_PAGE_SIZE}`, 'first');
@@ -194,17 +200,17 @@ export function deadLetterResolvers(deps: DeadLetterDeps) {
         }
       },
       deadLetter: async (_parent: unknown, args: { id: string }, context: GraphqlContext) => {
-        deps.authorize(context, 'read');
+        deps.authorize(context, 'read', 'deadLetter', { id: args.id });
         return deps.deadLetters.get(args.id);
       },
       retryStats: async (_parent: unknown, _args: unknown, context: GraphqlContext) => {
-        deps.authorize(context, 'read');
+        deps.authorize(context, 'read', 'retryStats');
         return deps.stats();
       },
     },
     Mutation: {
       replayDeadLetter: async (_parent: unknown, args: { id: string }, context: GraphqlContext) => {
-        deps.authorize(context, 'write');
+        deps.authorize(context, 'write', 'replayDeadLetter', { id: args.id });
         const result = await deps.replay(args.id);
         if (result.outcome === 'not-found') {
           throw new GraphQLError(`no dead letter with id ${args.id}`, {

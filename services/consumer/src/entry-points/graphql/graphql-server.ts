@@ -5,23 +5,43 @@ import type { FastifyBaseLogger, FastifyInstance } from 'fastify';
 import type { GraphQLSchema } from 'graphql';
 import { useServer } from 'graphql-ws/use/ws';
 import { WebSocketServer } from 'ws';
-import type { GraphqlContext } from './operator-auth.ts';
+import type { Authenticate } from './auth/bearer-authenticator.ts';
+import type { GraphqlContext } from './auth/read-rules.ts';
+import { checkSubscribe, maskResult } from './ws-operation-checks.ts';
 
 /** Codes the resolvers raise on purpose; anything else is masked and logged. */
 const EXPECTED_CODES = ['UNAUTHENTICATED', 'FORBIDDEN', 'NOT_FOUND'];
 
 /**
+ * Bounds on what one document may cost, over HTTP and WebSocket alike, as on the producer:
+ * parsing (tokens; a deeply nested megabyte would otherwise overflow the parser's stack), nesting
+ * and aliases (2,000 aliased users(first: 100) in one request would all run).
+ */
+const MAX_TOKENS = 2_000;
+const limitRules = graphqlLimitRules({ maxDepth: 8, maxAliases: 10, exposeLimits: true });
+
+export interface GraphqlServerOptions {
+  schema: GraphQLSchema;
+  logger: FastifyBaseLogger;
+  /** Who the bearer token (HTTP header, or `connectionParams.authorization`) says calls. */
+  authenticate: Authenticate;
+  /** Largest WebSocket message; a larger one closes the socket with 1009. */
+  wsMaxPayloadBytes: number;
+  path?: string;
+}
+
+/**
  * GraphQL on `path`: queries over HTTP through Apollo Server, subscriptions over WebSocket
- * (graphql-ws protocol) on the same path. Closing the app closes the sockets first (before the
- * HTTP server waits for its connections), then stops Apollo, so shutdown never waits on a
- * subscriber.
+ * (graphql-ws protocol) on the same path, with the same limits, authentication and error masking.
+ * Closing the app closes the sockets first (before the HTTP server waits for its connections),
+ * then stops Apollo, so shutdown never waits on a subscriber.
  */
 export async function mountGraphql(
   app: FastifyInstance,
-  options: { schema: GraphQLSchema; logger: FastifyBaseLogger; path?: string },
+  options: GraphqlServerOptions,
 ): Promise<void> {
   const path = options.path ?? '/graphql';
-  const { logger } = options;
+  const { logger, schema, authenticate } = options;
   // Masked in every environment: the consumer has no development-only error detail.
   const formatError = createGraphqlErrorMasker({
     logger,
@@ -29,13 +49,31 @@ export async function mountGraphql(
     showUnexpected: false,
   });
 
-  const sockets = new WebSocketServer({ server: app.server, path });
+  const sockets = new WebSocketServer({
+    server: app.server,
+    path,
+    // ws closes the socket with 1009 (message too big) past this, before parsing anything.
+    maxPayload: options.wsMaxPayloadBytes,
+  });
   const subscriptions = useServer(
     {
-      schema: options.schema,
-      onError: (_ctx, _id, _payload, errors) => {
-        logger.warn({ errors }, 'graphql subscription error');
+      schema,
+      // Close reasons never carry an error's message, whatever NODE_ENV says.
+      isProd: true,
+      // Per operation, so every subscribe is authenticated as it starts.
+      context: async (ctx): Promise<GraphqlContext> => {
+        const authorization = ctx.connectionParams?.authorization;
+        return {
+          caller: await authenticate(typeof authorization === 'string' ? authorization : undefined),
+        };
       },
+      onSubscribe: (_ctx, _id, payload) =>
+        checkSubscribe(schema, payload, { maxTokens: MAX_TOKENS, rules: limitRules }),
+      // graphql-ws would send graphql-js's errors as they are: a refused variable's value with
+      // them. The same masker as HTTP answers instead.
+      onError: (_ctx, _id, _payload, errors) =>
+        errors.map((error) => formatError(error.toJSON(), error)),
+      onNext: (_ctx, _id, _payload, _args, result) => maskResult(result, formatError),
     },
     sockets,
   );
@@ -45,18 +83,15 @@ export async function mountGraphql(
   });
 
   const apollo = new ApolloServer<GraphqlContext>({
-    schema: options.schema,
+    schema,
     formatError,
     // Shutdown is ordered by main.ts (HTTP, consumer, Redis). Apollo's own handler (on outside
     // NODE_ENV=test) would stop the server early and re-raise SIGTERM, killing the process
     // before the in-flight batch is committed.
     stopOnTerminationSignals: false,
-    // Bounds on what one document may cost, as on the producer: parsing (tokens; a deeply
-    // nested megabyte would otherwise overflow the parser's stack), nesting and aliases (2,000
-    // aliased users(first: 100) in one request would all run).
     allowBatchedHttpRequests: false,
-    parseOptions: { maxTokens: 2_000 },
-    validationRules: graphqlLimitRules({ maxDepth: 8, maxAliases: 10, exposeLimits: true }),
+    parseOptions: { maxTokens: MAX_TOKENS },
+    validationRules: limitRules,
   });
   await apollo.start();
   // Fastify's close already stops accepting and waits for in-flight requests; Apollo's drain
@@ -66,6 +101,6 @@ export async function mountGraphql(
   });
   await app.register(fastifyApollo(apollo), {
     path,
-    context: async (request) => ({ authorization: request.headers.authorization }),
+    context: async (request) => ({ caller: await authenticate(request.headers.authorization) }),
   });
 }

@@ -1,43 +1,65 @@
-import { createOperatorGuard } from './operator-auth.ts';
+import type { Caller } from './auth/bearer-authenticator.ts';
+import { createOperatorGuard, type OperatorAuthSettings } from './operator-auth.ts';
 
-const token = 'operator-token-0123456789';
-const code = (run: () => void) => {
-  try {
-    run();
-    return 'allowed';
-  } catch (error) {
-    return (error as { extensions?: { code?: string } }).extensions?.code;
-  }
-};
+const alice: Caller = { kind: 'operator', name: 'alice' };
+const user: Caller = { kind: 'user', userId: 'u1', expiresAt: new Date(8.64e15) };
+const none: Caller = { kind: 'none' };
+const invalid: Caller = { kind: 'invalid' };
+
+function guardWith(settings: Omit<OperatorAuthSettings, 'logger'>) {
+  const logged: object[] = [];
+  const guard = createOperatorGuard({ ...settings, logger: { info: (d) => logged.push(d) } });
+  const code = (caller: Caller, action: 'read' | 'write') => {
+    try {
+      guard({ caller }, action, 'replayDeadLetter', { id: 'dl-1' });
+      return 'allowed';
+    } catch (error) {
+      return (error as { extensions?: { code?: string } }).extensions?.code;
+    }
+  };
+  return { code, logged };
+}
 
 describe('operator authorization', () => {
-  it('when a token is configured, then only Bearer <token> may replay, and reads follow the setting', () => {
-    const guard = createOperatorGuard({
-      adminToken: token,
+  it('when operators are configured, then only an operator may write, a user is forbidden, and reads follow the setting', () => {
+    const strict = guardWith({ operatorsConfigured: true, production: true, readsNeedToken: true });
+    expect(strict.code(alice, 'write')).toBe('allowed');
+    expect(strict.code(alice, 'read')).toBe('allowed');
+    expect(strict.code(none, 'write')).toBe('UNAUTHENTICATED');
+    expect(strict.code(invalid, 'read')).toBe('UNAUTHENTICATED');
+    expect(strict.code(user, 'write')).toBe('FORBIDDEN');
+    expect(strict.code(user, 'read')).toBe('FORBIDDEN');
+    const open = guardWith({ operatorsConfigured: true, production: false, readsNeedToken: false });
+    expect(open.code(none, 'read')).toBe('allowed');
+    expect(open.code(none, 'write')).toBe('UNAUTHENTICATED');
+  });
+
+  it('when no operator is configured, then operator operations are refused in production and open elsewhere', () => {
+    const production = guardWith({
+      operatorsConfigured: false,
       production: true,
       readsNeedToken: true,
     });
-    expect(code(() => guard({ authorization: `Bearer ${token}` }, 'write'))).toBe('allowed');
-    expect(code(() => guard({ authorization: `bearer ${token}` }, 'read'))).toBe('allowed');
-    expect(code(() => guard({}, 'write'))).toBe('UNAUTHENTICATED');
-    expect(code(() => guard({ authorization: `Bearer ${token}x` }, 'write'))).toBe(
-      'UNAUTHENTICATED',
-    );
-    expect(code(() => guard({ authorization: token }, 'read'))).toBe('UNAUTHENTICATED');
-    const open = createOperatorGuard({
-      adminToken: token,
+    expect(production.code(alice, 'write')).toBe('FORBIDDEN');
+    expect(production.code(none, 'read')).toBe('FORBIDDEN');
+    const development = guardWith({
+      operatorsConfigured: false,
       production: false,
       readsNeedToken: false,
     });
-    expect(code(() => open({}, 'read'))).toBe('allowed');
-    expect(code(() => open({}, 'write'))).toBe('UNAUTHENTICATED');
+    expect(development.code(none, 'write')).toBe('allowed');
   });
 
-  it('when no token is configured, then operator mutations are refused in production and open elsewhere', () => {
-    const production = createOperatorGuard({ production: true, readsNeedToken: true });
-    expect(code(() => production({ authorization: 'Bearer anything' }, 'write'))).toBe('FORBIDDEN');
-    expect(code(() => production({}, 'read'))).toBe('FORBIDDEN');
-    const development = createOperatorGuard({ production: false, readsNeedToken: false });
-    expect(code(() => development({}, 'write'))).toBe('allowed');
+  it('when an operation is allowed, then the log names its actor and the operation, and refusals log nothing', () => {
+    const { code, logged } = guardWith({
+      operatorsConfigured: true,
+      production: true,
+      readsNeedToken: true,
+    });
+    code(alice, 'write');
+    code(none, 'write');
+    expect(logged).toEqual([
+      { id: 'dl-1', actor: 'alice', action: 'write', operation: 'replayDeadLetter' },
+    ]);
   });
 });

@@ -1,45 +1,69 @@
-import { createHash, timingSafeEqual } from 'node:crypto';
 import { GraphQLError } from 'graphql';
+import type { Caller } from './auth/bearer-authenticator.ts';
+import type { GraphqlContext } from './auth/read-rules.ts';
 
-/** What a GraphQL operation knows about its caller. */
-export interface GraphqlContext {
-  /** The request's Authorization header, if any. */
-  authorization?: string;
-}
+export type { GraphqlContext } from './auth/read-rules.ts';
 
 export interface OperatorAuthSettings {
-  /** ADMIN_TOKEN; unset means operator mutations are open outside production, refused in it. */
-  adminToken?: string;
+  /**
+   * Whether any operator token (ADMIN_TOKEN, OPERATOR_TOKENS) is configured; none means operator
+   * mutations are open outside production and refused in it.
+   */
+  operatorsConfigured: boolean;
   production: boolean;
-  /** Dead-letter queries need the token too (their payloads carry personal data). */
+  /** Dead-letter queries need an operator too (their payloads carry personal data). */
   readsNeedToken: boolean;
+  /** Where each operator operation is recorded, with its actor's name (never the token). */
+  logger: { info(details: object, message: string): void };
 }
 
 export type OperatorAction = 'read' | 'write';
 
+/** The name logs give a caller: an operator's own, else what kind of caller it is. */
+export const actorOf = (caller: Caller): string =>
+  caller.kind === 'operator'
+    ? caller.name
+    : caller.kind === 'user'
+      ? `user:${caller.userId}`
+      : 'anonymous';
+
 /**
- * Throws the GraphQL error a caller must see when it may not do `action`: FORBIDDEN when
- * operator mutations are switched off (production without ADMIN_TOKEN), UNAUTHENTICATED when the
- * bearer token is missing or wrong.
+ * Throws the GraphQL error a caller must see when it may not do `action` (`operation` and
+ * `details` name it in the log): FORBIDDEN when operator operations are switched off (production without an
+ * operator token) or the caller is a user, UNAUTHENTICATED when the bearer token is missing or
+ * wrong. Allowed operations are logged with the actor.
  */
 export function createOperatorGuard(settings: OperatorAuthSettings) {
-  // Hashes compared in constant time, so neither the token nor its length leaks through timing.
-  const expected = settings.adminToken ? digest(settings.adminToken) : undefined;
-  return (context: GraphqlContext, action: OperatorAction): void => {
-    if (action === 'read' && !settings.readsNeedToken) return;
-    if (!expected) {
-      if (!settings.production) return;
-      throw new GraphQLError('operator operations are disabled: ADMIN_TOKEN is not configured', {
-        extensions: { code: 'FORBIDDEN' },
-      });
+  return (
+    context: GraphqlContext,
+    action: OperatorAction,
+    operation: string,
+    details: Record<string, unknown> = {},
+  ): void => {
+    const { caller } = context;
+    const open =
+      (action === 'read' && !settings.readsNeedToken) ||
+      (!settings.operatorsConfigured && !settings.production);
+    if (!open) {
+      if (!settings.operatorsConfigured) {
+        throw new GraphQLError('operator operations are disabled: no operator token is set', {
+          extensions: { code: 'FORBIDDEN' },
+        });
+      }
+      if (caller.kind === 'user') {
+        throw new GraphQLError('operator operations need an operator token, not a login token', {
+          extensions: { code: 'FORBIDDEN' },
+        });
+      }
+      if (caller.kind !== 'operator') {
+        throw new GraphQLError('operator operations need Authorization: Bearer <operator token>', {
+          extensions: { code: 'UNAUTHENTICATED' },
+        });
+      }
     }
-    const match = /^Bearer (.+)$/i.exec(context.authorization ?? '');
-    if (!match || !timingSafeEqual(digest(match[1] as string), expected)) {
-      throw new GraphQLError('operator operations need Authorization: Bearer <ADMIN_TOKEN>', {
-        extensions: { code: 'UNAUTHENTICATED' },
-      });
-    }
+    settings.logger.info(
+      { ...details, actor: actorOf(caller), action, operation },
+      'operator operation',
+    );
   };
 }
-
-const digest = (value: string) => createHash('sha256').update(value).digest();

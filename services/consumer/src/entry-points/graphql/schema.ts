@@ -1,7 +1,14 @@
 import { makeExecutableSchema } from '@graphql-tools/schema';
+import { filter } from '@graphql-yoga/subscription';
 import { GraphQLError, type GraphQLSchema } from 'graphql';
 import type { UserView } from '../../domain/user-view.ts';
 import { decodeUsersCursor, toUserView, type ViewStore } from '../../infra/redis-view-store.ts';
+import {
+  authorizeUserList,
+  authorizeUserRead,
+  type GraphqlContext,
+  notificationFilter,
+} from './auth/read-rules.ts';
 import {
   type DeadLetterDeps,
   deadLetterResolvers,
@@ -35,13 +42,17 @@ const typeDefs = /* GraphQL */ `
   }
 
   type Query {
+    "A login token reads its own user (FORBIDDEN for another id); an operator token, anyone."
     user(id: ID!): UserView
-    "Users ordered by creation time, then id. \`first\`: 1-${100}."
+    "Users ordered by creation time, then id. \`first\`: 1-${100}. Operator token only."
     users(first: Int = 20, after: String): UserConnection!
   }
 
   type Subscription {
-    "Fires when any consumer instance applies a new-user-created or issued-token event."
+    """
+    Fires when any consumer instance applies a new-user-created or issued-token event: of the
+    token's own user for a login token, of every user for an operator token.
+    """
     userNotification: UserView!
   }
 `;
@@ -70,9 +81,16 @@ export function createGraphqlSchema(deps: GraphqlDeps): GraphQLSchema {
       Mutation: operator.Mutation,
       Query: {
         ...operator.Query,
-        user: async (_parent: unknown, args: { id: string }) =>
-          deps.store.user(await deps.activeView(), args.id),
-        users: async (_parent: unknown, args: { first?: number | null; after?: string | null }) => {
+        user: async (_parent: unknown, args: { id: string }, context: GraphqlContext) => {
+          authorizeUserRead(context.caller, args.id);
+          return deps.store.user(await deps.activeView(), args.id);
+        },
+        users: async (
+          _parent: unknown,
+          args: { first?: number | null; after?: string | null },
+          context: GraphqlContext,
+        ) => {
+          authorizeUserList(context.caller);
           const first = args.first ?? 20;
           if (!Number.isInteger(first) || first < 1 || first > MAX_PAGE_SIZE) {
             throw badInput(`first must be between 1 and ${MAX_PAGE_SIZE}`, 'first');
@@ -91,7 +109,8 @@ export function createGraphqlSchema(deps: GraphqlDeps): GraphQLSchema {
       },
       Subscription: {
         userNotification: {
-          subscribe: () => deps.notifications(),
+          subscribe: (_parent: unknown, _args: unknown, context: GraphqlContext) =>
+            filter(notificationFilter(context.caller))(deps.notifications()),
           resolve: (payload: Record<string, string>): UserView | null => toUserView(payload),
         },
       },
