@@ -45,12 +45,14 @@ describe('loadProducerConfig', () => {
     ).toThrow(/USERNAME_RESERVATION_TTL_MS: must be at least 3 × PUBLISH_TIMEOUT_MS/);
   });
 
-  it('when nothing about passwords is set, then argon2id at OWASP parameters', () => {
+  it('when nothing about passwords is set, then argon2id at OWASP parameters and 5 failures in 900 s', () => {
     expect(loadProducerConfig({})).toMatchObject({
       PASSWORD_HASH: 'argon2id',
       ARGON2_MEMORY_KIB: 19_456,
       ARGON2_PASSES: 2,
       SCRYPT_COST: 131_072,
+      LOGIN_MAX_FAILURES: 5,
+      LOGIN_FAILURE_WINDOW_SECONDS: 900,
     });
   });
 
@@ -72,6 +74,10 @@ describe('loadProducerConfig', () => {
     [{ ARGON2_PASSES: '0' }, /ARGON2_PASSES: must be > 0/],
     [{ ARGON2_PASSES: '17' }, /ARGON2_PASSES: must be <= 16/],
     [{ SCRYPT_COST: '2097152' }, /SCRYPT_COST: must be a power of two/],
+    [{ LOGIN_MAX_FAILURES: '0' }, /LOGIN_MAX_FAILURES: must be > 0/],
+    [{ LOGIN_MAX_FAILURES: '1.5' }, /LOGIN_MAX_FAILURES: must be a whole number/],
+    [{ LOGIN_FAILURE_WINDOW_SECONDS: 'soon' }, /LOGIN_FAILURE_WINDOW_SECONDS: must be a number/],
+    [{ LOGIN_FAILURE_WINDOW_SECONDS: '86401' }, /LOGIN_FAILURE_WINDOW_SECONDS: must be <= 86400/],
   ])('when %j, then the variable is named', (env, message) => {
     expect(() => loadProducerConfig(env)).toThrow(message);
   });

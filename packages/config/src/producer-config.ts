@@ -76,6 +76,17 @@ export const producerConfigSchema = commonSchema
         'must be a power of two >= 1024 and <= 1048576',
       )
       .optional(),
+    /**
+     * Failed logins for one username within LOGIN_FAILURE_WINDOW_SECONDS after which its
+     * logins answer TOO_MANY_REQUESTS until the window ends. @defaultValue 5
+     */
+    LOGIN_MAX_FAILURES: positiveInt(5).pipe(z.number().max(1000, 'must be <= 1000')),
+    /**
+     * The window of LOGIN_MAX_FAILURES, from a username's first failed login. @defaultValue 900
+     */
+    LOGIN_FAILURE_WINDOW_SECONDS: positiveInt(900).pipe(
+      z.number().max(86_400, 'must be <= 86400 (a day)'),
+    ),
   })
   .superRefine((config, context) => {
     if (config.NODE_ENV === 'production' && config.TOKEN_SECRET === undefined) {

@@ -11,6 +11,7 @@ import { createJwtTokenIssuer } from './infra/jwt-token-issuer.ts';
 import { createKafkaEventPublisher } from './infra/kafka-event-publisher.ts';
 import { createProducerMetrics, type ProducerMetrics } from './infra/metrics.ts';
 import { createPasswordHasher, type PasswordHashSettings } from './infra/password-hasher.ts';
+import { createRedisLoginThrottle } from './infra/redis-login-throttle.ts';
 import { createRedisUserStore } from './infra/redis-user-store.ts';
 
 export interface ProducerComponents {
@@ -25,6 +26,8 @@ export interface ProducerComponents {
       reservationTtlMs: number;
       tokenSecret: string;
       tokenTtlSeconds: number;
+      loginMaxFailures: number;
+      loginFailureWindowSeconds: number;
     };
   clock?: Clock;
   /** Tests count hashes through a wrapper; otherwise the settings' hasher. */
@@ -61,6 +64,11 @@ export function composeProducer(components: ProducerComponents) {
       store,
       publisher,
       hasher,
+      throttle: createRedisLoginThrottle(redis, {
+        keyPrefix: settings.redisKeyPrefix,
+        maxFailures: settings.loginMaxFailures,
+        windowSeconds: settings.loginFailureWindowSeconds,
+      }),
       clock,
       logger,
       tokens: createJwtTokenIssuer({ secret: settings.tokenSecret }),

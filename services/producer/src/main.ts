@@ -86,6 +86,8 @@ async function main(): Promise<void> {
       argon2MemoryKib: config.ARGON2_MEMORY_KIB,
       argon2Passes: config.ARGON2_PASSES,
       scryptCost: config.SCRYPT_COST,
+      loginMaxFailures: config.LOGIN_MAX_FAILURES,
+      loginFailureWindowSeconds: config.LOGIN_FAILURE_WINDOW_SECONDS,
     },
   });
 

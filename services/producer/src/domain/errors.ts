@@ -26,6 +26,15 @@ export class InvalidCredentialsError extends KafkaEcsError {
   }
 }
 
+/** Too many failed logins for one username; `retryAfterSeconds` until its window ends. */
+export class TooManyLoginAttemptsError extends KafkaEcsError {
+  readonly retryAfterSeconds: number;
+  constructor(retryAfterSeconds: number) {
+    super('too many failed logins for this username, try again later', { retriable: true });
+    this.retryAfterSeconds = retryAfterSeconds;
+  }
+}
+
 /** Kafka or Redis could not do its part in time; trying again later may work. */
 export class DependencyUnavailableError extends KafkaEcsError {
   readonly dependency: 'kafka' | 'redis';

@@ -5,6 +5,7 @@ import { InvalidCredentialsError } from './errors.ts';
 import type {
   Clock,
   EventPublisher,
+  LoginThrottle,
   PasswordHasher,
   PublicUser,
   StoredUser,
@@ -16,6 +17,7 @@ export interface LoginDeps {
   store: UserStore;
   publisher: EventPublisher;
   hasher: PasswordHasher;
+  throttle: LoginThrottle;
   tokens: TokenIssuer;
   clock: Clock;
   logger: Logger;
@@ -31,6 +33,10 @@ export interface LoginResult {
 /**
  * Checks the credentials, signs a token and answers once Kafka acknowledged `issued-token`; if
  * the publish fails the token is never handed out.
+ * - The attempt is counted against the username before anything else, so a throttled login
+ *   costs no lookup and no hash, and a burst of concurrent guesses gets no more tries than a
+ *   sequence would (a check before the hash and a count after it would let the burst through).
+ *   A successful login clears the count.
  * - A missing user costs one hash at the current setting (of a dummy password, hashed once at
  *   start), so the answer's timing does not tell which usernames exist.
  * - A correct password whose stored hash is not the current setting's is hashed again and the
@@ -41,6 +47,7 @@ export function loginUseCase(deps: LoginDeps) {
   // Awaited on the first unknown user; until then a failure must not be unhandled.
   dummyHash.catch(() => {});
   return async function login(username: string, password: string): Promise<LoginResult> {
+    await deps.throttle.consume(username);
     const user = password.length <= 1024 ? await deps.store.findByUsername(username) : undefined;
     if (!user) {
       await deps.hasher.verify(password, await dummyHash);
@@ -49,6 +56,7 @@ export function loginUseCase(deps: LoginDeps) {
     if (!(await deps.hasher.verify(password, user.passwordHash))) {
       throw new InvalidCredentialsError();
     }
+    await deps.throttle.reset(username);
     if (deps.hasher.needsRehash(user.passwordHash)) await rehash(deps, user, password);
     const issuedAt = deps.clock.now();
     const expiresAt = new Date(issuedAt.getTime() + deps.tokenTtlSeconds * 1000);

@@ -46,6 +46,20 @@ export interface PasswordHasher {
   needsRehash(hash: string): boolean;
 }
 
+/**
+ * Failed logins per username. Failures throw DependencyUnavailableError('redis'): an outage
+ * refuses logins rather than letting them through unthrottled.
+ */
+export interface LoginThrottle {
+  /**
+   * Counts a login attempt before its password is checked; throws TooManyLoginAttemptsError
+   * once the username's failures reached the limit within the window.
+   */
+  consume(username: string): Promise<void>;
+  /** Forgets the username's count (after a successful login). */
+  reset(username: string): Promise<void>;
+}
+
 export interface TokenIssuer {
   issue(claims: {
     userId: string;

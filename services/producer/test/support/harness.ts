@@ -95,6 +95,8 @@ export async function startTestProducer(
     argon2MemoryKib: 19_456,
     argon2Passes: 2,
     scryptCost: 1024,
+    loginMaxFailures: 5,
+    loginFailureWindowSeconds: 900,
     ...options.settings,
   };
   const app = await composeProducer({

@@ -3,6 +3,7 @@ import {
   DependencyUnavailableError,
   InvalidCredentialsError,
   InvalidInputError,
+  TooManyLoginAttemptsError,
   UsernameTakenError,
 } from '../../domain/errors.ts';
 
@@ -21,6 +22,11 @@ export function toGraphqlError(error: unknown): unknown {
   if (error instanceof InvalidCredentialsError) {
     return new GraphQLError(error.message, { extensions: { code: 'UNAUTHENTICATED' } });
   }
+  if (error instanceof TooManyLoginAttemptsError) {
+    return new GraphQLError(error.message, {
+      extensions: { code: 'TOO_MANY_REQUESTS', retryAfterSeconds: error.retryAfterSeconds },
+    });
+  }
   if (error instanceof DependencyUnavailableError) {
     return new GraphQLError(error.message, { extensions: { code: 'SERVICE_UNAVAILABLE' } });
   }
@@ -28,4 +34,9 @@ export function toGraphqlError(error: unknown): unknown {
 }
 
 /** The codes `toGraphqlError` gives; the shared masker shows them as they are. */
-export const EXPECTED_CODES = ['CONFLICT', 'UNAUTHENTICATED', 'SERVICE_UNAVAILABLE'];
+export const EXPECTED_CODES = [
+  'CONFLICT',
+  'UNAUTHENTICATED',
+  'TOO_MANY_REQUESTS',
+  'SERVICE_UNAVAILABLE',
+];

@@ -43,7 +43,8 @@ export const typeDefs = /* GraphQL */ `
     createUser(input: CreateUserInput!): User!
     """
     Issues a token; answers once Kafka acknowledged its issued-token event.
-    Errors: UNAUTHENTICATED, SERVICE_UNAVAILABLE.
+    Errors: UNAUTHENTICATED, TOO_MANY_REQUESTS (too many failed logins for this username;
+    extensions.retryAfterSeconds), SERVICE_UNAVAILABLE.
     """
     login(username: String!, password: String!): LoginPayload!
   }

@@ -1,0 +1,63 @@
+import { createHash } from 'node:crypto';
+import type { Redis } from 'ioredis';
+import { RateLimiterRedis, RateLimiterRes } from 'rate-limiter-flexible';
+import { DependencyUnavailableError, TooManyLoginAttemptsError } from '../domain/errors.ts';
+import type { LoginThrottle } from '../domain/ports.ts';
+
+export interface LoginThrottleSettings {
+  keyPrefix: string;
+  maxFailures: number;
+  windowSeconds: number;
+}
+
+// A name that could be a username (the createUser rule, after normalizing) is its own key, so
+// an operator can find and clear it; anything else is hashed, so no input can make a long key.
+const USERNAME_SHAPE = /^[a-z0-9._-]{1,64}$/;
+const keyOf = (username: string) => {
+  const normalized = username.normalize('NFKC').trim().toLowerCase();
+  return USERNAME_SHAPE.test(normalized)
+    ? normalized
+    : `#${createHash('sha256').update(normalized).digest('base64url')}`;
+};
+
+/**
+ * rate-limiter-flexible's Redis limiter, a fixed window per username: the first counted attempt
+ * starts a window of `windowSeconds` (one atomic script: SET NX EX, INCRBY), and once it holds
+ * more than `maxFailures` attempts every further one is refused until the window's key expires.
+ * Refused attempts count too but never extend the window. No insurance limiter: when Redis
+ * fails the login fails (SERVICE_UNAVAILABLE) instead of going unthrottled.
+ */
+export function createRedisLoginThrottle(
+  redis: Redis,
+  settings: LoginThrottleSettings,
+): LoginThrottle {
+  const limiter = new RateLimiterRedis({
+    storeClient: redis,
+    keyPrefix: `${settings.keyPrefix}login-failures`,
+    points: settings.maxFailures,
+    duration: settings.windowSeconds,
+    // Refuse at once while disconnected instead of waiting for a command timeout.
+    rejectIfRedisNotReady: true,
+  });
+  return {
+    async consume(username) {
+      try {
+        await limiter.consume(keyOf(username));
+      } catch (rejection) {
+        if (rejection instanceof RateLimiterRes) {
+          throw new TooManyLoginAttemptsError(
+            Math.max(1, Math.ceil(rejection.msBeforeNext / 1000)),
+          );
+        }
+        throw new DependencyUnavailableError('redis', { cause: rejection });
+      }
+    },
+    async reset(username) {
+      try {
+        await limiter.delete(keyOf(username));
+      } catch (error) {
+        throw new DependencyUnavailableError('redis', { cause: error });
+      }
+    },
+  };
+}

@@ -1,0 +1,136 @@
+import { waitFor } from '@kafka-ecs/testing';
+import {
+  CREATE_USER,
+  codeOf,
+  countingHasher,
+  type GraphqlBody,
+  LOGIN,
+  newUser,
+  startTestProducer,
+  type TestProducer,
+} from './support/harness.ts';
+
+const retryAfterOf = (body: GraphqlBody) => body.errors?.[0]?.extensions?.retryAfterSeconds;
+
+describe('login throttling', () => {
+  const counting = countingHasher();
+  let producer: TestProducer;
+  const login = async (username: string, password: string) =>
+    (await producer.graphql(LOGIN, { username, password })).body;
+  const createUser = async () => {
+    const input = newUser();
+    expect((await producer.graphql(CREATE_USER, { input })).body.errors).toBeUndefined();
+    return input;
+  };
+
+  beforeAll(async () => {
+    producer = await startTestProducer({
+      settings: { loginMaxFailures: 3, loginFailureWindowSeconds: 60 },
+      wrapHasher: counting.wrap,
+    });
+  });
+  afterAll(async () => {
+    await producer.close();
+  });
+
+  it('when a username had the most failures, then even the right password is TOO_MANY_REQUESTS with retryAfterSeconds, without a hash, and another username is unaffected', async () => {
+    const ada = await createUser();
+    const bob = await createUser();
+    for (let i = 0; i < 3; i++) {
+      expect(codeOf(await login(ada.username, 'wrong password'))).toBe('UNAUTHENTICATED');
+    }
+    // Under the producer's own prefix, so tests and deployments sharing a Redis stay apart.
+    expect(await producer.redis.keys(`${producer.keyPrefix}login-failures:*`)).toEqual([
+      `${producer.keyPrefix}login-failures:${ada.username}`,
+    ]);
+
+    const before = { ...counting.counts };
+    for (const password of ['wrong password', ada.password]) {
+      const body = await login(ada.username, password);
+      expect(codeOf(body)).toBe('TOO_MANY_REQUESTS');
+      expect(body.data).toBeNull();
+      const retryAfter = retryAfterOf(body);
+      expect(Number.isInteger(retryAfter)).toBe(true);
+      expect(retryAfter).toBeGreaterThanOrEqual(1);
+      expect(retryAfter).toBeLessThanOrEqual(60);
+    }
+    // Letters in another case or Unicode form are the same username to the throttle.
+    expect(codeOf(await login(ada.username.toUpperCase(), ada.password))).toBe('TOO_MANY_REQUESTS');
+    expect(counting.counts).toEqual(before);
+
+    const other = await login(bob.username, bob.password);
+    expect(other.errors).toBeUndefined();
+    expect(other.data.login.user.username).toBe(bob.username);
+  });
+
+  it('when a login succeeds, then the failures before it are forgotten', async () => {
+    const ada = await createUser();
+    for (let i = 0; i < 2; i++) {
+      expect(codeOf(await login(ada.username, 'wrong password'))).toBe('UNAUTHENTICATED');
+    }
+    expect((await login(ada.username, ada.password)).errors).toBeUndefined();
+    for (let i = 0; i < 3; i++) {
+      expect(codeOf(await login(ada.username, 'wrong password'))).toBe('UNAUTHENTICATED');
+    }
+    expect(codeOf(await login(ada.username, ada.password))).toBe('TOO_MANY_REQUESTS');
+  });
+
+  it('when guesses arrive all at once, then only the allowed number is hashed and the rest are throttled', async () => {
+    const ada = await createUser();
+    const before = counting.counts.verify;
+    const bodies = await Promise.all(
+      Array.from({ length: 20 }, (_, i) => login(ada.username, `wrong password ${i}`)),
+    );
+    const codes = bodies.map(codeOf);
+    expect(codes.filter((code) => code === 'UNAUTHENTICATED')).toHaveLength(3);
+    expect(codes.filter((code) => code === 'TOO_MANY_REQUESTS')).toHaveLength(17);
+    expect(counting.counts.verify - before).toBe(3);
+  });
+
+  it('when the username does not exist, then its failures spend one hash each and are throttled alike', async () => {
+    const before = counting.counts.verify;
+    for (let i = 0; i < 3; i++) {
+      expect(codeOf(await login('nobody-at-all', 'wrong password'))).toBe('UNAUTHENTICATED');
+    }
+    expect(counting.counts.verify - before).toBe(3);
+    expect(codeOf(await login('nobody-at-all', 'wrong password'))).toBe('TOO_MANY_REQUESTS');
+    expect(counting.counts.verify - before).toBe(3);
+  });
+
+  it('when the username is not one createUser accepts, then it is throttled too, under a bounded key', async () => {
+    const odd = `Someone With Spaces ${'x'.repeat(500)}`;
+    for (let i = 0; i < 3; i++) {
+      expect(codeOf(await login(odd, 'wrong password'))).toBe('UNAUTHENTICATED');
+    }
+    expect(codeOf(await login(odd, 'wrong password'))).toBe('TOO_MANY_REQUESTS');
+    const keys = await producer.redis.keys(`${producer.keyPrefix}login-failures:#*`);
+    expect(keys).toHaveLength(1);
+    expect(keys[0]?.length).toBeLessThan(producer.keyPrefix.length + 64);
+  });
+});
+
+describe('login throttling window', () => {
+  it('when the window has passed, then the username logs in again', async () => {
+    const producer = await startTestProducer({
+      settings: { loginMaxFailures: 1, loginFailureWindowSeconds: 2 },
+    });
+    try {
+      const ada = newUser();
+      expect((await producer.graphql(CREATE_USER, { input: ada })).body.errors).toBeUndefined();
+      const login = async () =>
+        (await producer.graphql(LOGIN, { username: ada.username, password: ada.password })).body;
+      expect(
+        codeOf((await producer.graphql(LOGIN, { ...ada, password: 'wrong password' })).body),
+      ).toBe('UNAUTHENTICATED');
+      const throttled = await login();
+      expect(codeOf(throttled)).toBe('TOO_MANY_REQUESTS');
+      expect([1, 2]).toContain(retryAfterOf(throttled));
+      await waitFor(async () => !(await login()).errors, {
+        timeoutMs: 6_000,
+        description: 'a login once the 2 s window passed',
+      });
+    } finally {
+      await producer.close();
+    }
+  });
+});
