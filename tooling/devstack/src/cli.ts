@@ -1,13 +1,16 @@
 // `pnpm stack:up | stack:down [--clean] | stack:status`: the local Kafka + Redis, in the background.
-// With `--cluster`, the same commands act on a separate three-broker Kafka cluster instead.
+// With `--cluster`, the same commands act on a separate three-broker Kafka cluster instead; with
+// `--secure`, on the SASL_SSL broker and TLS Redis beside the plain stack (which plain `down`
+// stops too).
 import { rmSync } from 'node:fs';
 import { StackError } from './errors.ts';
 import { kafkaClusterStatus } from './kafka-cluster.ts';
+import { printSecureStatus, secureCommand, secureDown } from './secure-commands.ts';
 import { type ComponentState, stackDown, stackSettings, stackStatus, stackUp } from './stack.ts';
 import { clusterDir, stackClusterDown, stackClusterUp } from './stack-cluster.ts';
 
 const USAGE =
-  'usage: stack up | down [--clean] | status, each with --cluster for the 3-broker cluster';
+  'usage: stack up | down [--clean] | status, each with --cluster for the 3-broker cluster or --secure for the SASL_SSL/TLS stack';
 
 const describe = (state: ComponentState): string =>
   state.state === 'running'
@@ -20,6 +23,11 @@ async function main(argv: string[]): Promise<number> {
   const [command, ...flags] = argv;
   const log = (line: string) => console.error(`[stack] ${line}`);
   if (flags.includes('--cluster') && command !== undefined) return cluster(command, flags, log);
+  if (flags.includes('--secure') && command !== undefined) {
+    const code = await secureCommand(command, flags, stackSettings(), log);
+    if (code === 2) console.error(USAGE);
+    return code;
+  }
   switch (command) {
     case 'up': {
       const started = Date.now();
@@ -34,6 +42,7 @@ async function main(argv: string[]): Promise<number> {
       log(
         `kafka: ${stopped.kafka ? 'stopped' : 'was not running'}; redis: ${stopped.redis ? 'stopped' : 'was not running'}`,
       );
+      await secureDown(settings, [], log);
       if (flags.includes('--clean')) {
         rmSync(settings.dir, { recursive: true, force: true });
         log(`removed ${settings.dir}`);
@@ -44,6 +53,7 @@ async function main(argv: string[]): Promise<number> {
       const status = await stackStatus();
       console.log(`kafka  ${status.kafkaBrokers.padEnd(24)} ${describe(status.kafka)}`);
       console.log(`redis  ${status.redisUrl.padEnd(24)} ${describe(status.redis)}`);
+      printSecureStatus(stackSettings());
       return 0;
     }
     default:

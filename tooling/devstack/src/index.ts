@@ -28,4 +28,11 @@ export {
   stackStatus,
   stackUp,
 } from './stack.ts';
+export {
+  type SecureStackInfo,
+  secureEnvFile,
+  secureStackDown,
+  secureStackStatus,
+  secureStackUp,
+} from './stack-secure.ts';
 export { ensureTopics } from './topics.ts';

@@ -1,9 +1,9 @@
 import { spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { brokerAnswers } from '@kafka-ecs/testing';
+import { brokerAnswers, type KafkaSecurity } from '@kafka-ecs/testing';
 import { StackError } from './errors.ts';
 import { isAlive, ownedPid, spawnDetached, stopProcess, tail } from './processes.ts';
 
@@ -32,6 +32,18 @@ export interface KafkaBrokerOptions {
   replicationFactor?: number;
   /** `min.insync.replicas` for every topic and the transaction log. @defaultValue 1 */
   minInsyncReplicas?: number;
+  /** A SASL_SSL client listener instead of PLAINTEXT (the secure stack's). */
+  security?: KafkaListenerSecurity;
+}
+
+/** What a broker whose only client listener is SASL_SSL needs beyond the plain one. */
+export interface KafkaListenerSecurity {
+  /** server.properties lines: TLS stores, SASL mechanisms, the broker's own JAAS login. */
+  properties: string[];
+  /** Arguments to the storage format (`--add-scram …`: SCRAM users exist from the start). */
+  formatArgs: string[];
+  /** How the readiness probe connects. */
+  client: KafkaSecurity;
 }
 
 /** One controller of a KRaft quorum (`controller.quorum.voters` entry). */
@@ -64,7 +76,9 @@ export async function startKafkaBroker(options: KafkaBrokerOptions): Promise<num
   assertJava17();
   const file = paths(options.dir);
   mkdirSync(options.dir, { recursive: true });
-  writeFileSync(file.config, serverProperties(options, file.data));
+  // 0600: a secure broker's config holds its own SCRAM password.
+  writeFileSync(file.config, serverProperties(options, file.data), { mode: 0o600 });
+  chmodSync(file.config, 0o600);
   writeFileSync(file.log4j, LOG4J_PROPERTIES);
   if (!existsSync(join(file.data, 'meta.properties'))) formatStorage(options, file);
   // Readiness is read from the log, so each start begins a fresh one (the last is kept).
@@ -131,15 +145,16 @@ function serverProperties(options: KafkaBrokerOptions, dataDir: string): string 
   const voters = options.voters ?? [{ nodeId, host, controllerPort }];
   const replicas = options.replicationFactor ?? 1;
   const minIsr = options.minInsyncReplicas ?? 1;
+  const listener = options.security ? 'SASL_SSL' : 'PLAINTEXT';
   return `${[
     'process.roles=broker,controller',
     `node.id=${nodeId}`,
     `controller.quorum.voters=${voters.map((v) => `${v.nodeId}@${v.host}:${v.controllerPort}`).join(',')}`,
-    `listeners=PLAINTEXT://${host}:${port},CONTROLLER://${host}:${controllerPort}`,
-    `advertised.listeners=PLAINTEXT://${host}:${port}`,
+    `listeners=${listener}://${host}:${port},CONTROLLER://${host}:${controllerPort}`,
+    `advertised.listeners=${listener}://${host}:${port}`,
     'controller.listener.names=CONTROLLER',
-    'inter.broker.listener.name=PLAINTEXT',
-    'listener.security.protocol.map=CONTROLLER:PLAINTEXT,PLAINTEXT:PLAINTEXT',
+    `inter.broker.listener.name=${listener}`,
+    `listener.security.protocol.map=CONTROLLER:PLAINTEXT,${listener}:${listener}`,
     `log.dirs=${dataDir}`,
     'num.partitions=8',
     `offsets.topic.replication.factor=${replicas}`,
@@ -154,6 +169,7 @@ function serverProperties(options: KafkaBrokerOptions, dataDir: string): string 
     ...(replicas > 1
       ? [`default.replication.factor=${replicas}`, `min.insync.replicas=${minIsr}`]
       : []),
+    ...(options.security?.properties ?? []),
   ].join('\n')}\n`;
 }
 
@@ -195,6 +211,7 @@ function formatStorage(options: KafkaBrokerOptions, file: ReturnType<typeof path
       '-c',
       file.config,
       '--ignore-formatted',
+      ...(options.security?.formatArgs ?? []),
     ],
     { encoding: 'utf8', timeout: 60_000 },
   );
@@ -212,13 +229,17 @@ async function waitUntilReady(
 ): Promise<void> {
   const deadline = Date.now() + options.readyTimeoutMs;
   const brokers = [`${options.host}:${options.port}`];
+  const security = options.security?.client ?? {};
   while (Date.now() < deadline) {
     if (!isAlive(pid)) {
       throw new StackError(
         `the Kafka broker exited while starting${firstError(log)}; last lines of ${log}:\n${tail(log)}`,
       );
     }
-    if (/Transitioning from \w+ to RUNNING/.test(readLog(log)) && (await brokerAnswers(brokers))) {
+    if (
+      /Transitioning from \w+ to RUNNING/.test(readLog(log)) &&
+      (await brokerAnswers(brokers, 3_000, security))
+    ) {
       return;
     }
     await sleep(250);

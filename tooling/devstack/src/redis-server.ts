@@ -1,8 +1,8 @@
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, renameSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { Redis } from 'ioredis';
+import { Redis, type RedisOptions } from 'ioredis';
 import { StackError } from './errors.ts';
 import { isAlive, ownedPid, spawnDetached, stopProcess, tail } from './processes.ts';
 
@@ -11,12 +11,19 @@ export interface RedisServerOptions {
   host: string;
   port: number;
   readyTimeoutMs: number;
+  /**
+   * TLS only on `port` (`port 0`, `tls-port`), no client certificates; with `user`, the one
+   * account that may log in (the default user is off). The secure stack's.
+   */
+  tls?: { certFile: string; keyFile: string; caFile: string };
+  user?: { username: string; password: string };
 }
 
 const paths = (dir: string) => ({
   data: join(dir, 'data'),
   log: join(dir, 'redis.log'),
   pid: join(dir, 'redis.pid'),
+  config: join(dir, 'redis.conf'),
 });
 
 export function runningRedisPid(dir: string): number | undefined {
@@ -33,13 +40,24 @@ export async function startRedisServer(options: RedisServerOptions): Promise<num
   assertRedisInstalled();
   mkdirSync(file.data, { recursive: true });
   if (existsSync(file.log)) renameSync(file.log, `${file.log}.1`);
+  const { tls, user } = options;
+  if (user) {
+    // The password goes in a 0600 file, not on the command line, where `ps` shows it.
+    const users = `user default off\nuser ${user.username} on >${user.password} ~* &* +@all\n`;
+    writeFileSync(file.config, users, { mode: 0o600 });
+    chmodSync(file.config, 0o600);
+  }
   const pid = spawnDetached(
     'redis-server',
     [
+      ...(user ? [file.config] : []),
       '--bind',
       options.host,
-      '--port',
-      String(options.port),
+      ...(tls
+        ? ['--port', '0', '--tls-port', String(options.port)]
+            .concat(['--tls-cert-file', tls.certFile, '--tls-key-file', tls.keyFile])
+            .concat(['--tls-ca-cert-file', tls.caFile, '--tls-auth-clients', 'no'])
+        : ['--port', String(options.port)]),
       '--dir',
       file.data,
       '--daemonize',
@@ -55,6 +73,13 @@ export async function startRedisServer(options: RedisServerOptions): Promise<num
     ],
     { cwd: options.dir, logFile: file.log, pidFile: file.pid },
   );
+  const credentials = user ? `${user.username}:${user.password}@` : '';
+  const probe = tls
+    ? {
+        url: `rediss://${credentials}${options.host}:${options.port}`,
+        tls: { ca: readFileSync(tls.caFile, 'utf8') },
+      }
+    : { url: `redis://${credentials}${options.host}:${options.port}`, tls: undefined };
   const deadline = Date.now() + options.readyTimeoutMs;
   while (Date.now() < deadline) {
     if (!isAlive(pid)) {
@@ -62,7 +87,7 @@ export async function startRedisServer(options: RedisServerOptions): Promise<num
         `redis-server exited while starting; last lines of ${file.log}:\n${tail(file.log)}`,
       );
     }
-    if (await redisAnswers(`redis://${options.host}:${options.port}`)) return pid;
+    if (await redisAnswers(probe.url, 1_000, probe.tls)) return pid;
     await sleep(100);
   }
   await stopProcess(pid, 5_000);
@@ -78,9 +103,14 @@ export async function stopRedisServer(dir: string): Promise<boolean> {
   return true;
 }
 
-/** PING answered with PONG within the timeout. */
-export async function redisAnswers(url: string, timeoutMs = 1_000): Promise<boolean> {
+/** PING answered with PONG within the timeout (`tls`: ioredis's option, for a private CA). */
+export async function redisAnswers(
+  url: string,
+  timeoutMs = 1_000,
+  tls?: RedisOptions['tls'],
+): Promise<boolean> {
   const client = new Redis(url, {
+    ...(tls ? { tls } : {}),
     lazyConnect: true,
     connectTimeout: timeoutMs,
     commandTimeout: timeoutMs,

@@ -25,6 +25,10 @@ export interface StackSettings {
   redisPort: number;
   /** First client port of the CLI's three-broker cluster (`stack up --cluster`). */
   kafkaClusterPort: number;
+  /** The secure stack's (`stack up --secure`): SASL_SSL broker, its controller, TLS Redis. */
+  kafkaSecurePort: number;
+  kafkaSecureControllerPort: number;
+  redisSecurePort: number;
 }
 
 /** How each part of the stack is running: started by us, found already there, or not at all. */
@@ -50,6 +54,9 @@ export function stackSettings(env: NodeJS.ProcessEnv = process.env): StackSettin
     kafkaControllerPort: port(env, 'KAFKA_CONTROLLER_PORT', 9093),
     redisPort: port(env, 'REDIS_PORT', 6379),
     kafkaClusterPort: port(env, 'KAFKA_CLUSTER_PORT', 19092),
+    kafkaSecurePort: port(env, 'KAFKA_SECURE_PORT', 9094),
+    kafkaSecureControllerPort: port(env, 'KAFKA_SECURE_CONTROLLER_PORT', 9095),
+    redisSecurePort: port(env, 'REDIS_SECURE_PORT', 6380),
   };
 }
 

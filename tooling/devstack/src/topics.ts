@@ -1,5 +1,10 @@
 import { DEFAULT_PARTITIONS, TOPIC_CONFIG, type TopicName } from '@kafka-ecs/events';
-import { createKafkaAdmin, type KafkaAdmin, withKafkaAdmin } from '@kafka-ecs/testing';
+import {
+  createKafkaAdmin,
+  type KafkaAdmin,
+  type KafkaSecurity,
+  withKafkaAdmin,
+} from '@kafka-ecs/testing';
 import { StackError } from './errors.ts';
 import { holdsInARow } from './steady.ts';
 
@@ -12,14 +17,16 @@ const STABLE_ANSWERS = 3;
 /**
  * Creates the contract's four topics when missing (existing ones are left as they are; the
  * services' startup checks report a partition mismatch). Returns the names it created.
- * A cluster passes its replication factor (its `min.insync.replicas` applies by default).
+ * A cluster passes its replication factor (its `min.insync.replicas` applies by default), a
+ * secured broker its TLS and SASL.
  */
 export async function ensureTopics(
   brokers: string[],
   partitions = DEFAULT_PARTITIONS,
   replicationFactor = 1,
+  security: KafkaSecurity = {},
 ): Promise<string[]> {
-  return withKafkaAdmin({ brokers, clientId: 'devstack' }, async (admin) => {
+  return withKafkaAdmin({ ...security, brokers, clientId: 'devstack' }, async (admin) => {
     const existing = new Set(await admin.listTopics());
     const missing = (Object.keys(TOPIC_CONFIG) as TopicName[]).filter(
       (topic) => !existing.has(topic),
@@ -36,7 +43,7 @@ export async function ensureTopics(
         // (UNKNOWN_TOPIC_OR_PARTITION ends it); the loop below asks every broker instead.
         { waitForLeaders: false },
       );
-      await waitForLeaders(brokers, missing);
+      await waitForLeaders(brokers, missing, security);
     }
     return missing;
   });
@@ -47,10 +54,19 @@ export async function ensureTopics(
  * sends a metadata request to whichever broker it likes, so one answer does not speak for every
  * broker: the answer must hold several times in a row, through a client seeded with each broker.
  */
-async function waitForLeaders(brokers: string[], topics: string[]): Promise<void> {
+async function waitForLeaders(
+  brokers: string[],
+  topics: string[],
+  security: KafkaSecurity,
+): Promise<void> {
   const deadline = Date.now() + LEADERS_TIMEOUT_MS;
   for (const broker of brokers) {
-    const admin = createKafkaAdmin({ brokers: [broker], clientId: 'devstack', retries: 0 });
+    const admin = createKafkaAdmin({
+      ...security,
+      brokers: [broker],
+      clientId: 'devstack',
+      retries: 0,
+    });
     try {
       const steady = await holdsInARow(() => knowsLeaders(admin, topics), {
         times: STABLE_ANSWERS,
