@@ -1,3 +1,4 @@
+import { graphql } from '@kafka-ecs/testing';
 import {
   createProgress,
   flood,
@@ -44,8 +45,54 @@ function watchLiveness(url: string) {
   };
 }
 
+const CREATE_USER = `mutation ($input: CreateUserInput!) { createUser(input: $input) { id } }`;
+const LOGIN = `mutation ($username: String!, $password: String!) {
+  login(username: $username, password: $password) { token }
+}`;
+/** The producer's defaults (shared/contract.md, "Login throttling"). */
+const LOGIN_MAX_FAILURES = 5;
+const LOGIN_FAILURE_WINDOW_SECONDS = 900;
+
+/**
+ * A password-guessing burst on one username (all at once, so a check-then-count race would
+ * show), then its right password, while another user logs in as usual. Two users of its own,
+ * so the load's users are never throttled.
+ */
+async function guessPasswords(graphqlUrl: string, tag: string) {
+  const [victim, bystander] = ['victim', 'bystander'].map((role) => ({
+    username: `abuse-${tag}-${role}`,
+    password: `right password of ${role}`,
+  }));
+  if (!victim || !bystander) throw new Error('unreachable');
+  for (const user of [victim, bystander]) {
+    const created = await graphql(graphqlUrl, CREATE_USER, {
+      input: { ...user, email: `${user.username}@example.com` },
+    });
+    if (created.errors || created.failure) throw new Error(`could not create ${user.username}`);
+  }
+  const login = (user: { username: string; password: string }) =>
+    graphql<{ login?: { token?: string } }>(graphqlUrl, LOGIN, user, { timeoutMs: 10_000 });
+  const [guesses, bystanderLogins] = await Promise.all([
+    Promise.all(
+      Array.from({ length: 40 }, (_, i) =>
+        login({ username: victim.username, password: `guess number ${i}` }),
+      ),
+    ),
+    (async () => {
+      const answers = [];
+      for (let i = 0; i < 5; i++) answers.push(await login(bystander));
+      return answers;
+    })(),
+  ]);
+  const rightPassword = await login(victim);
+  return { guesses, rightPassword, bystanderLogins };
+}
+
+const codeOf = (answer: { errors?: { extensions?: { code?: string } }[] }) =>
+  answer.errors?.[0]?.extensions?.code;
+
 describe('HTTP and GraphQL abuse', () => {
-  it('when clients send deep, oversized, aliased, batched, malformed, huge or slow requests, then each is refused with a bounded 4xx that says why, liveness answers in time throughout, and legitimate traffic loses nothing', async () => {
+  it("when clients send deep, oversized, aliased, batched, malformed, huge or slow requests, or guess one user's password, then each is refused with a bounded answer that says why, liveness answers in time throughout, and legitimate traffic loses nothing", async () => {
     const step = createProgress('abuse');
     const system = await startSystem(scope);
     const { consumer } = system;
@@ -190,8 +237,15 @@ describe('HTTP and GraphQL abuse', () => {
           }),
         ),
       );
+    const guessing = guessPasswords(
+      `${system.producer.url}${producerGraphql}`,
+      String(process.pid) + Date.now().toString(36),
+    );
+    // Awaited below; a failure before then must not count as unhandled.
+    guessing.catch(() => {});
     const producerAnswers = await outcomes(producerCases);
     const consumerAnswers = await outcomes(consumerCases);
+    const guessed = await guessing;
     step('abusive requests answered');
     const slowAnswers = await slowProducer;
     step('slow clients cut');
@@ -205,6 +259,8 @@ describe('HTTP and GraphQL abuse', () => {
       abusiveRequests: all.length + slowAnswers.length,
       slowestRejectionMs: Math.round(Math.max(...all.map((a) => a.ms))),
       slowClientsCutAfterMs: Math.round(Math.max(...slowAnswers.map((a) => a.ms))),
+      throttledLogins: guessed.guesses.filter((g) => codeOf(g) === 'TOO_MANY_REQUESTS').length,
+      slowestGuessMs: Math.round(Math.max(...guessed.guesses.map((g) => g.ms))),
       producerLivenessSlowestMs: producerLive.slowestMs,
       consumerLivenessSlowestMs: consumerLive.slowestMs,
     });
@@ -225,6 +281,27 @@ describe('HTTP and GraphQL abuse', () => {
         }
       }
     }
+    // Password guessing: the allowed failures are refused as wrong, every other guess and then
+    // the right password are throttled with a usable retryAfterSeconds; the other user is not.
+    const guessCodes = guessed.guesses.map(codeOf);
+    expect(guessCodes.filter((code) => code === 'UNAUTHENTICATED')).toHaveLength(
+      LOGIN_MAX_FAILURES,
+    );
+    expect(guessCodes.filter((code) => code === 'TOO_MANY_REQUESTS')).toHaveLength(
+      guessed.guesses.length - LOGIN_MAX_FAILURES,
+    );
+    for (const answer of [...guessed.guesses, guessed.rightPassword]) {
+      expect(answer.ms).toBeLessThan(5_000);
+      if (codeOf(answer) !== 'TOO_MANY_REQUESTS') continue;
+      const retryAfter = answer.errors?.[0]?.extensions?.retryAfterSeconds;
+      expect(Number.isInteger(retryAfter)).toBe(true);
+      expect(retryAfter).toBeGreaterThanOrEqual(1);
+      expect(retryAfter).toBeLessThanOrEqual(LOGIN_FAILURE_WINDOW_SECONDS);
+    }
+    expect(codeOf(guessed.rightPassword)).toBe('TOO_MANY_REQUESTS');
+    expect(
+      guessed.bystanderLogins.map((answer) => answer.data?.login?.token !== undefined),
+    ).toEqual([true, true, true, true, true]);
     // Slow clients: refused with 408 once the request bound passes, not held forever.
     expect(slowAnswers.filter((answer) => answer.status !== 408 || answer.ms > 15_000)).toEqual([]);
     for (const live of [producerLive, consumerLive]) {
