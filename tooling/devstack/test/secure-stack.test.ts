@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync, statSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Topics } from '@kafka-ecs/events';
@@ -181,8 +181,11 @@ describe('the secure stack (stack up --secure)', () => {
 
   it('when it is up again, then it reuses what runs; status shows it, and stack down stops it', async () => {
     const before = secureStackStatus({ settings: stackSettings(env) });
+    const ca = readFileSync(join(dir, 'secure', 'tls', 'ca.pem'), 'utf8');
     const again = await runStackCli(['up', '--secure'], env, 60_000);
     expect(again.code).toBe(0);
+    // The same CA and passwords: a client that saved them keeps working.
+    expect(readFileSync(join(dir, 'secure', 'tls', 'ca.pem'), 'utf8')).toBe(ca);
     expect(await sourced(join(dir, 'secure.env'))).toEqual(secure);
     expect(secureStackStatus({ settings: stackSettings(env) })).toEqual(before);
 

@@ -3,7 +3,7 @@ import { createServer, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { freePort } from '@kafka-ecs/testing';
-import { StackError, stackSettings, stackUp } from '../src/index.ts';
+import { StackError, secureStackUp, stackSettings, stackUp } from '../src/index.ts';
 import { isAlive } from '../src/processes.ts';
 import { primeClasspath } from './prime-classpath.ts';
 import { runStackCli } from './run-stack-cli.ts';
@@ -41,6 +41,30 @@ describe('stack up, when something is wrong', () => {
           `port ${takenPort} is taken by a process that is not this stack's Kafka: stop it, or set KAFKA_PORT / KAFKA_CONTROLLER_PORT to free ports`,
         ),
       );
+    } finally {
+      server.close();
+    }
+  });
+
+  it('when the secure Redis port is taken, then it fails naming the port and its variable, and starts nothing', async () => {
+    const server: Server = createServer((socket) => socket.destroy());
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const takenPort = (server.address() as { port: number }).port;
+    try {
+      const settings = {
+        ...stackSettings(),
+        dir,
+        redisSecurePort: takenPort,
+        kafkaSecurePort: await freePort(),
+        kafkaSecureControllerPort: await freePort(),
+      };
+      await expect(secureStackUp({ settings, log: () => {} })).rejects.toThrow(
+        new StackError(
+          `port ${takenPort} is taken (the secure stack starts its own processes there): stop what listens on it, or set REDIS_SECURE_PORT to a free port`,
+        ),
+      );
+      expect(existsSync(join(dir, 'secure', 'redis', 'redis.pid'))).toBe(false);
+      expect(existsSync(join(dir, 'secure.env'))).toBe(false);
     } finally {
       server.close();
     }
