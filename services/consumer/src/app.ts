@@ -22,6 +22,8 @@ export interface ConsumerAppDeps {
   authenticate: Authenticate;
   /** Largest GraphQL-over-WebSocket message (WS_MAX_PAYLOAD_BYTES). */
   wsMaxPayloadBytes: number;
+  /** Answer GraphQL introspection (off in production). */
+  introspection: boolean;
 }
 
 /** Builds the consumer's HTTP app without listening, so tests can inject requests in process. */
@@ -48,6 +50,7 @@ export async function buildConsumerApp(deps: ConsumerAppDeps): Promise<FastifyIn
     logger: deps.logger,
     authenticate: deps.authenticate,
     wsMaxPayloadBytes: deps.wsMaxPayloadBytes,
+    introspection: deps.introspection,
   });
   return app;
 }

@@ -183,6 +183,8 @@ export async function composeConsumer(options: ConsumerServiceOptions): Promise<
     logger,
     authenticate: createBearerAuthenticator(options.auth),
     wsMaxPayloadBytes: options.wsMaxPayloadBytes ?? 65_536,
+    // As Apollo decided alone before (NODE_ENV=production), now for WebSocket too.
+    introspection: !options.auth.production,
     registry: metrics.registry,
     producer,
     checks: [

@@ -275,7 +275,7 @@ describe('who may read what', () => {
     }
   });
 
-  it('when a WebSocket operation is too deep, aliased or long, then it is refused as over HTTP', async () => {
+  it('when a WebSocket operation is too deep, aliased, long or introspects production, then it is refused as over HTTP', async () => {
     const client = wsClient(OPERATOR_TOKEN);
     const refusal = async (query: string) => {
       const { results, error } = await outcome(client, { query });
@@ -296,6 +296,12 @@ describe('who may read what', () => {
     expect(await refusal(`{ ${'users { nodes { '.repeat(400)}id${' } }'.repeat(400)} }`)).toEqual([
       expect.stringMatching(/^GRAPHQL_PARSE_FAILED: .*more that 2000 tokens/),
     ]);
+    // Production, as this consumer is: introspection off over HTTP, and over WebSocket too.
+    const INTROSPECTION = '{ __schema { types { name } } }';
+    expect(codesOf(await as(OPERATOR_TOKEN, INTROSPECTION))).toEqual(['GRAPHQL_VALIDATION_FAILED']);
+    expect(await refusal(INTROSPECTION)).toContainEqual(
+      expect.stringMatching(/^GRAPHQL_VALIDATION_FAILED: GraphQL introspection has been disabled/),
+    );
   });
 
   it('when a variable is of the wrong type over WebSocket, then the error names it without its value', async () => {

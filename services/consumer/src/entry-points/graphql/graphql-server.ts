@@ -2,7 +2,7 @@ import { ApolloServer } from '@apollo/server';
 import fastifyApollo from '@as-integrations/fastify';
 import { createGraphqlErrorMasker, graphqlLimitRules } from '@kafka-ecs/service-kit';
 import type { FastifyBaseLogger, FastifyInstance } from 'fastify';
-import type { GraphQLSchema } from 'graphql';
+import { type GraphQLSchema, NoSchemaIntrospectionCustomRule } from 'graphql';
 import { useServer } from 'graphql-ws/use/ws';
 import { WebSocketServer } from 'ws';
 import type { Authenticate } from './auth/bearer-authenticator.ts';
@@ -27,6 +27,8 @@ export interface GraphqlServerOptions {
   authenticate: Authenticate;
   /** Largest WebSocket message; a larger one closes the socket with 1009. */
   wsMaxPayloadBytes: number;
+  /** Answer introspection (Apollo's default: not in production), over HTTP and WebSocket alike. */
+  introspection: boolean;
   path?: string;
 }
 
@@ -49,6 +51,10 @@ export async function mountGraphql(
     showUnexpected: false,
   });
 
+  // What Apollo adds when introspection is off, so a socket tells no more than HTTP does.
+  const wsRules = options.introspection
+    ? limitRules
+    : [...limitRules, NoSchemaIntrospectionCustomRule];
   const sockets = new WebSocketServer({
     server: app.server,
     path,
@@ -68,7 +74,7 @@ export async function mountGraphql(
         };
       },
       onSubscribe: (_ctx, _id, payload) =>
-        checkSubscribe(schema, payload, { maxTokens: MAX_TOKENS, rules: limitRules }),
+        checkSubscribe(schema, payload, { maxTokens: MAX_TOKENS, rules: wsRules }),
       // graphql-ws would send graphql-js's errors as they are: a refused variable's value with
       // them. The same masker as HTTP answers instead.
       onError: (_ctx, _id, _payload, errors) =>
@@ -90,6 +96,7 @@ export async function mountGraphql(
     // before the in-flight batch is committed.
     stopOnTerminationSignals: false,
     allowBatchedHttpRequests: false,
+    introspection: options.introspection,
     parseOptions: { maxTokens: MAX_TOKENS },
     validationRules: limitRules,
   });
