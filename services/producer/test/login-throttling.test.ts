@@ -87,6 +87,37 @@ describe('login throttling', () => {
     expect(counting.counts.verify - before).toBe(3);
   });
 
+  it('when one request carries aliased guesses, or the username comes in other forms, then it gets no more tries', async () => {
+    const ada = await createUser();
+    const before = counting.counts.verify;
+    const aliased = Array.from(
+      { length: 6 },
+      (_, i) => `g${i}: login(username: $username, password: "guess ${i}") { token }`,
+    ).join(' ');
+    // Mutation fields run one after the other, and a failed login (non-null) ends the request:
+    // one guess per request, whatever its aliases.
+    const guess = async () =>
+      (
+        await producer.graphql(`mutation ($username: String!) { ${aliased} }`, {
+          username: ada.username,
+        })
+      ).body;
+    for (let i = 0; i < 3; i++) {
+      expect((await guess()).errors?.map((error) => error.extensions?.code)).toEqual([
+        'UNAUTHENTICATED',
+      ]);
+    }
+    expect(codeOf(await guess())).toBe('TOO_MANY_REQUESTS');
+    expect(counting.counts.verify - before).toBe(3);
+    // Full-width letters, padding and capitals normalize to the same username.
+    const fullWidth = [...ada.username]
+      .map((c) => (/[a-z]/.test(c) ? String.fromCharCode(c.charCodeAt(0) + 0xfee0) : c))
+      .join('');
+    for (const variant of [fullWidth, ` ${ada.username} `, ada.username.toUpperCase()]) {
+      expect(codeOf(await login(variant, ada.password))).toBe('TOO_MANY_REQUESTS');
+    }
+  });
+
   it('when the username does not exist, then its failures spend one hash each and are throttled alike', async () => {
     const before = counting.counts.verify;
     for (let i = 0; i < 3; i++) {
