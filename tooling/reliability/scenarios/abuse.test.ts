@@ -1,11 +1,14 @@
-import { graphql } from '@kafka-ecs/testing';
+import { graphql, waitFor } from '@kafka-ecs/testing';
 import {
   createProgress,
   flood,
   probe,
   type RawAnswer,
   rawHttp,
+  readerAuthorization,
+  sendOversized,
   startSystem,
+  subscribe,
   trickle,
 } from '../src/index.ts';
 import { finishAndExpectNothingLost, useScope } from './support/scenario.ts';
@@ -92,7 +95,7 @@ const codeOf = (answer: { errors?: { extensions?: { code?: string } }[] }) =>
   answer.errors?.[0]?.extensions?.code;
 
 describe('HTTP and GraphQL abuse', () => {
-  it("when clients send deep, oversized, aliased, batched, malformed, huge or slow requests, or guess one user's password, then each is refused with a bounded answer that says why, liveness answers in time throughout, and legitimate traffic loses nothing", async () => {
+  it("when clients send deep, oversized, aliased, batched, malformed, huge or slow requests, oversized or aliased WebSocket messages, or guess one user's password, then each is refused with a bounded answer that says why, liveness answers in time throughout, and legitimate traffic loses nothing", async () => {
     const step = createProgress('abuse');
     const system = await startSystem(scope);
     const { consumer } = system;
@@ -247,6 +250,23 @@ describe('HTTP and GraphQL abuse', () => {
     const consumerAnswers = await outcomes(consumerCases);
     const guessed = await guessing;
     step('abusive requests answered');
+    // GraphQL over WebSocket: the same bounds (WS_MAX_PAYLOAD_BYTES, 64 KiB by default).
+    const consumerGraphqlUrl = `${consumer.url}/graphql`;
+    const wsOversized = await Promise.all(
+      repeat(5, () => sendOversized(consumerGraphqlUrl, 256 << 10)),
+    );
+    const aliasedQuery = `{ ${aliases(40, () => 'users(first: 100) { totalCount }')} }`;
+    const wsAliased = await Promise.all(
+      repeat(5, () =>
+        subscribe(consumerGraphqlUrl, aliasedQuery, { authorization: readerAuthorization() }),
+      ),
+    );
+    await waitFor(() => wsAliased.every((subscription) => subscription.ended()), {
+      timeoutMs: 10_000,
+      description: 'the aliased WebSocket operations answered',
+    });
+    for (const subscription of wsAliased) subscription.close();
+    step('abusive WebSocket messages answered');
     const slowAnswers = await slowProducer;
     step('slow clients cut');
     const producerLive = await producerLiveness();
@@ -263,6 +283,7 @@ describe('HTTP and GraphQL abuse', () => {
       slowestGuessMs: Math.round(Math.max(...guessed.guesses.map((g) => g.ms))),
       producerLivenessSlowestMs: producerLive.slowestMs,
       consumerLivenessSlowestMs: consumerLive.slowestMs,
+      wsOversizedClosedWith: [...new Set(wsOversized)].join('/'),
     });
 
     for (const [service, answers] of [
@@ -302,6 +323,18 @@ describe('HTTP and GraphQL abuse', () => {
     expect(
       guessed.bystanderLogins.map((answer) => answer.data?.login?.token !== undefined),
     ).toEqual([true, true, true, true, true]);
+    expect(wsOversized).toEqual(repeat(5, () => 1009));
+    for (const subscription of wsAliased) {
+      expect({ results: subscription.results, errors: subscription.errors }).toEqual({
+        results: [],
+        errors: [
+          {
+            message: expect.stringMatching(/Aliases limit of 10 exceeded, found 40/),
+            extensions: { code: 'GRAPHQL_VALIDATION_FAILED' },
+          },
+        ],
+      });
+    }
     // Slow clients: refused with 408 once the request bound passes, not held forever.
     expect(slowAnswers.filter((answer) => answer.status !== 408 || answer.ms > 15_000)).toEqual([]);
     for (const live of [producerLive, consumerLive]) {

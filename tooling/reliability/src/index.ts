@@ -52,4 +52,9 @@ export {
   startService,
   waitForAssignment,
 } from './services.ts';
-export { type GraphqlWsError, type Subscription, subscribe } from './subscription.ts';
+export {
+  type GraphqlWsError,
+  type Subscription,
+  sendOversized,
+  subscribe,
+} from './subscription.ts';

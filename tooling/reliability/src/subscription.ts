@@ -90,3 +90,30 @@ export async function subscribe(
   }
   return subscription;
 }
+
+/**
+ * Opens a graphql-transport-ws socket and sends one message of `bytes` bytes (a connection_init
+ * padded out): the close code the server answered with, or `still open` past `timeoutMs`.
+ */
+export async function sendOversized(
+  graphqlUrl: string,
+  bytes: number,
+  timeoutMs = 5_000,
+): Promise<number | 'still open'> {
+  const socket = new WebSocket(graphqlUrl.replace(/^http/, 'ws'), 'graphql-transport-ws');
+  let timer: NodeJS.Timeout | undefined;
+  try {
+    return await new Promise((resolve) => {
+      timer = setTimeout(() => resolve('still open'), timeoutMs);
+      // An error is always followed by a close: its code is the answer.
+      socket.addEventListener('close', (event) => resolve(event.code));
+      socket.addEventListener('open', () => {
+        const padding = 'x'.repeat(bytes);
+        socket.send(JSON.stringify({ type: 'connection_init', payload: { padding } }));
+      });
+    });
+  } finally {
+    clearTimeout(timer);
+    socket.close();
+  }
+}
