@@ -6,6 +6,7 @@ import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import { join } from 'node:path';
 import { repoRoot, stackDown, stackUp } from '@kafka-ecs/devstack';
+import { testInfrastructure } from '@kafka-ecs/testing';
 import { Redis } from 'ioredis';
 import { renderChartSvg } from './chart.ts';
 import type { BenchContext, Scenario } from './context.ts';
@@ -63,7 +64,11 @@ async function main(): Promise<number> {
   const startedStack = stack ? stack.started.kafka || stack.started.redis : false;
   const { brokers, redisUrl } = benchEndpoints(connections, process.env, stack);
   const tag = randomBytes(4).toString('hex');
-  const kafka = createBenchKafka(brokers);
+  // The harness's admin and readers take the same variables, read its own way (SCRAM and TLS).
+  const kafka = createBenchKafka(
+    brokers,
+    connections.secured ? testInfrastructure().kafkaSecurity : {},
+  );
   const redis = new Redis(redisUrl, {
     ...connections.redisTls,
     maxRetriesPerRequest: 1,

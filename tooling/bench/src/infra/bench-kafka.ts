@@ -1,6 +1,7 @@
 import {
   createKafkaAdmin,
   followTopics,
+  type KafkaSecurity,
   type KafkaToolOptions,
   type PartitionOffsets,
   type ReadRecord,
@@ -20,8 +21,13 @@ export interface TopicFollower {
  * offsets, and reading a range of a topic back for the checks. Tooling, so it goes through the
  * harness's raw Kafka (@kafka-ecs/testing); the services' code goes through @kafka-ecs/kafka.
  */
-export function createBenchKafka(brokers: string[]) {
-  const connection: KafkaToolOptions = { brokers, clientId: 'bench', requestTimeoutMs: 30_000 };
+export function createBenchKafka(brokers: string[], security: KafkaSecurity = {}) {
+  const connection: KafkaToolOptions = {
+    ...security,
+    brokers,
+    clientId: 'bench',
+    requestTimeoutMs: 30_000,
+  };
   const admin = createKafkaAdmin(connection);
   /** Readers' groups whose deletion failed when they stopped: retried with the run's groups. */
   const undeletedReaders = new Set<string>();
