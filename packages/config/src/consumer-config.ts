@@ -9,6 +9,7 @@ import {
   httpUrl,
   port,
   positiveInt,
+  refineMetricsPort,
   tokenSecret,
 } from './fields.ts';
 import { loadConfig } from './load-config.ts';
@@ -78,6 +79,12 @@ export const consumerConfigSchema = commonSchema
   .extend({
     /** HTTP port. @defaultValue 9000 */
     PORT: port(9000),
+    /**
+     * Port of the metrics server (`GET /metrics`, Prometheus text); must differ from PORT. Not
+     * behind the load balancer, which forwards PORT only. 0 = any free port (tests).
+     * @defaultValue 9100
+     */
+    METRICS_PORT: port(9100),
     /** The consumer group that builds the view. @defaultValue consumer-svc */
     CONSUMER_GROUP_ID: z.string().min(1).default('consumer-svc'),
     /**
@@ -228,6 +235,7 @@ export const consumerConfigSchema = commonSchema
       issue('OPERATOR_TOKENS', 'a token equals ADMIN_TOKEN; each operator needs its own');
     }
   })
+  .superRefine(refineMetricsPort)
   .superRefine(refineConnectionSecurity)
   .transform(({ COPILOT_SERVICE_DISCOVERY_ENDPOINT: discovery, ...config }) => ({
     ...config,

@@ -11,6 +11,23 @@ export const port = (fallback: number) =>
     .max(65_535, 'must be 0-65535')
     .default(fallback);
 
+/**
+ * METRICS_PORT must not be PORT: both servers listen on every interface, so the second would
+ * fail with EADDRINUSE and no word of which variable to change. 0 (any free port) may repeat.
+ */
+export function refineMetricsPort(
+  config: { PORT: number; METRICS_PORT: number },
+  context: z.RefinementCtx,
+): void {
+  if (config.METRICS_PORT !== 0 && config.METRICS_PORT === config.PORT) {
+    context.addIssue({
+      code: 'custom',
+      path: ['METRICS_PORT'],
+      message: `must differ from PORT (both are ${config.PORT})`,
+    });
+  }
+}
+
 export const positiveInt = (fallback: number) =>
   z.coerce
     .number({ error: 'must be a number' })

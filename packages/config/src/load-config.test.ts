@@ -5,12 +5,31 @@ describe('loadConfig', () => {
     const config = loadProducerConfig({});
     expect(config).toMatchObject({
       PORT: 9001,
+      METRICS_PORT: 9101,
       KAFKA_BROKERS: ['127.0.0.1:9092'],
       REDIS_URL: 'redis://127.0.0.1:6379',
       KAFKA_TOPIC_PARTITIONS: 8,
       LOG_LEVEL: 'info',
     });
-    expect(loadConsumerConfig({}).PORT).toBe(9000);
+    expect(loadConsumerConfig({})).toMatchObject({ PORT: 9000, METRICS_PORT: 9100 });
+  });
+
+  it('when METRICS_PORT equals a non-zero PORT, then one line names METRICS_PORT', () => {
+    expect(() => loadProducerConfig({ PORT: '9101' })).toThrow(
+      /^invalid configuration: METRICS_PORT: must differ from PORT \(both are 9101\)$/,
+    );
+    expect(() => loadConsumerConfig({ PORT: '8080', METRICS_PORT: '8080' })).toThrow(
+      /METRICS_PORT: must differ from PORT/,
+    );
+    expect(() => loadConsumerConfig({ METRICS_PORT: '70000' })).toThrow(/METRICS_PORT: /);
+  });
+
+  it('when PORT and METRICS_PORT are both 0, then both mean any free port and start', () => {
+    expect(loadProducerConfig({ PORT: '0', METRICS_PORT: '0' })).toMatchObject({
+      PORT: 0,
+      METRICS_PORT: 0,
+    });
+    expect(loadConsumerConfig({ PORT: '0', METRICS_PORT: '0' }).METRICS_PORT).toBe(0);
   });
 
   it('when brokers are a comma-separated list, then they are split and trimmed', () => {

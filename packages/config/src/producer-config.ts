@@ -1,6 +1,13 @@
 import { z } from 'zod';
 import { connectionSecurity, refineConnectionSecurity } from './connection-security.ts';
-import { commonSchema, DEV_TOKEN_SECRET, flag, port, positiveInt } from './fields.ts';
+import {
+  commonSchema,
+  DEV_TOKEN_SECRET,
+  flag,
+  port,
+  positiveInt,
+  refineMetricsPort,
+} from './fields.ts';
 import { loadConfig } from './load-config.ts';
 
 /** The producer's environment (see shared/contract.md and docs/operations.md). */
@@ -8,6 +15,12 @@ export const producerConfigSchema = commonSchema
   .extend({
     /** HTTP port. @defaultValue 9001 */
     PORT: port(9001),
+    /**
+     * Port of the metrics server (`GET /metrics`, Prometheus text); must differ from PORT. Not
+     * behind the load balancer, which forwards PORT only. 0 = any free port (tests).
+     * @defaultValue 9101
+     */
+    METRICS_PORT: port(9101),
     /**
      * HS256 key the login tokens are signed with, at least 32 characters. Required when
      * NODE_ENV=production; elsewhere a fixed development secret is used.
@@ -104,6 +117,7 @@ export const producerConfigSchema = commonSchema
       });
     }
   })
+  .superRefine(refineMetricsPort)
   .superRefine(refineConnectionSecurity)
   .transform((config) => {
     const production = config.NODE_ENV === 'production';

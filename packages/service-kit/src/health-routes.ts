@@ -1,5 +1,4 @@
 import type { FastifyInstance } from 'fastify';
-import type { Registry } from 'prom-client';
 
 /** A dependency the service needs to do its work; `check` resolves true when it is usable. */
 export interface ReadinessCheck {
@@ -10,13 +9,14 @@ export interface ReadinessCheck {
 const CHECK_TIMEOUT_MS = 1_000;
 
 /**
- * Liveness at `basePath` (the process serves HTTP), readiness at `basePath/ready` (200 when every
- * check passes, else 503 naming what is down), and Prometheus text at `basePath/metrics`.
- * Each readiness check is bounded, so a hung dependency turns the probe red instead of hanging it.
+ * Liveness at `basePath` (the process serves HTTP) and readiness at `basePath/ready` (200 when
+ * every check passes, else 503 naming what is down). Each readiness check is bounded, so a hung
+ * dependency turns the probe red instead of hanging it. Metrics are not here: they have a server
+ * of their own on METRICS_PORT (createMetricsServer), which the load balancer does not forward.
  */
 export function registerHealthRoutes(
   app: FastifyInstance,
-  options: { basePath: string; service: string; checks: ReadinessCheck[]; registry: Registry },
+  options: { basePath: string; service: string; checks: ReadinessCheck[] },
 ): void {
   const base = options.basePath.replace(/\/$/, '');
   app.get(base || '/', async () => ({ status: 'ok', service: options.service }));
@@ -33,11 +33,6 @@ export function registerHealthRoutes(
       return reply.code(503).send({ status: 'unavailable', down, checks });
     }
     return { status: 'ready', checks };
-  });
-
-  app.get(`${base}/metrics`, async (_request, reply) => {
-    reply.type(options.registry.contentType);
-    return options.registry.metrics();
   });
 }
 

@@ -4,5 +4,11 @@ export { type ReadinessCheck, registerHealthRoutes } from './health-routes.ts';
 export { type HttpClientLimits, httpClientLimits } from './http-limits.ts';
 export { type LingeringCloseOptions, lingerOnUnreadBody } from './lingering-close.ts';
 export { createLogger, type Logger } from './logger.ts';
+export {
+  createMetricsServer,
+  METRICS_PATH,
+  type MetricsServer,
+  type MetricsServerOptions,
+} from './metrics-server.ts';
 export { type RedisTlsOptions, redisErrorForLog, redisTlsOptions } from './redis-options.ts';
 export { onShutdownSignal, type ShutdownStep } from './shutdown.ts';

@@ -6,7 +6,6 @@ import {
 } from '@kafka-ecs/service-kit';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance, LogController } from 'fastify';
 import type { GraphQLSchema } from 'graphql';
-import type { Registry } from 'prom-client';
 import type { Authenticate } from './entry-points/graphql/auth/bearer-authenticator.ts';
 import { mountGraphql } from './entry-points/graphql/graphql-server.ts';
 import { registerPingRoute } from './entry-points/http/ping.route.ts';
@@ -14,7 +13,6 @@ import type { ProducerClient } from './infra/producer-client.ts';
 
 export interface ConsumerAppDeps {
   logger: FastifyBaseLogger;
-  registry: Registry;
   checks: ReadinessCheck[];
   producer: ProducerClient;
   schema: GraphQLSchema;
@@ -42,7 +40,6 @@ export async function buildConsumerApp(deps: ConsumerAppDeps): Promise<FastifyIn
     basePath: '/',
     service: 'consumer',
     checks: deps.checks,
-    registry: deps.registry,
   });
   registerPingRoute(app, { producer: deps.producer });
   await mountGraphql(app, {

@@ -8,7 +8,7 @@ import {
   type RouterTopics,
   type StepHook,
 } from '@kafka-ecs/retry';
-import type { ShutdownStep } from '@kafka-ecs/service-kit';
+import { createMetricsServer, type ShutdownStep } from '@kafka-ecs/service-kit';
 import type { FastifyInstance } from 'fastify';
 import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
@@ -46,6 +46,9 @@ export interface ConsumerServiceOptions {
   producerEndpoint: string;
   pingTimeoutMs: number;
   port: number;
+  /** Port of `GET /metrics` (METRICS_PORT); 0 = any free port. */
+  metricsPort: number;
+  /** Where both servers listen. @defaultValue 0.0.0.0 */
   host?: string;
   /** One handler per event type. @defaultValue eventHandlers (main.ts adds fault injection) */
   handlers?: EventHandlers;
@@ -96,21 +99,26 @@ export interface ComposedConsumer {
   metrics: ConsumerMetrics;
   store: ViewStore;
   registry: ViewRegistry;
-  /** In reverse start order: stop HTTP (subscriptions, Apollo), then the consumer. */
+  /** In reverse start order: stop HTTP (subscriptions, Apollo) and metrics, then the consumer. */
   shutdownSteps: ShutdownStep[];
   /**
    * The I/O, in order: view registry (Redis) → failure path (its producer, side-topic and
-   * dead-letter consumers, retry worker) → main consumer group → HTTP. Resolves with the URL.
-   * If a step fails, what had started is stopped again, latest first (a stop that fails is
-   * logged), and the step's error is rethrown; `stop()` still releases the rest.
+   * dead-letter consumers, retry worker) → main consumer group → HTTP → metrics. Resolves with
+   * both servers' URLs. If a step fails, what had started is stopped again, latest first (a stop
+   * that fails is logged), and the step's error is rethrown; `stop()` still releases the rest.
    */
-  start(): Promise<string>;
+  start(): Promise<ConsumerAddresses>;
   stop(): Promise<void>;
 }
 
-export interface ConsumerService extends ComposedConsumer {
+export interface ConsumerAddresses {
+  /** The public app: GraphQL, /ping, liveness and readiness. */
   url: string;
+  /** The metrics server: `GET {metricsUrl}/metrics`. */
+  metricsUrl: string;
 }
+
+export type ConsumerService = ComposedConsumer & ConsumerAddresses;
 
 /**
  * Wires the read side from clients the caller created (main.ts, or a test): the same shape as
@@ -126,7 +134,7 @@ export async function composeConsumer(options: ConsumerServiceOptions): Promise<
     const { active, writing } = await registry.targets();
     return { views: writing, notifyView: active };
   };
-  // Lag is read on each scrape, which only happens once HTTP listens, after both exist.
+  // Lag is read on each scrape: only once the metrics server listens, after both exist.
   const metrics = createConsumerMetrics({
     readLag: () => consumer.lag(),
     readRetryLag: () => failurePath.lag(),
@@ -185,7 +193,6 @@ export async function composeConsumer(options: ConsumerServiceOptions): Promise<
     wsMaxPayloadBytes: options.wsMaxPayloadBytes ?? 65_536,
     // As Apollo decided alone before (NODE_ENV=production), now for WebSocket too.
     introspection: !options.auth.production,
-    registry: metrics.registry,
     producer,
     checks: [
       { name: 'kafka', check: () => consumer.isJoined() && failurePath.isJoined() },
@@ -209,7 +216,14 @@ export async function composeConsumer(options: ConsumerServiceOptions): Promise<
     }),
   });
 
-  const stopHttp: ShutdownStep = { name: 'http', run: () => app.close() };
+  // GET /metrics on METRICS_PORT only (not behind the load balancer, which forwards PORT).
+  const metricsServer = createMetricsServer({ registry: metrics.registry, logger });
+
+  // Both HTTP servers in one step: a scrape in flight finishes like a request does.
+  const stopHttp: ShutdownStep = {
+    name: 'http',
+    run: () => Promise.all([app.close(), metricsServer.close()]),
+  };
   const stopConsumer: ShutdownStep = { name: 'kafka consumer', run: () => consumer.stop() };
   const stopFailurePath: ShutdownStep = { name: 'retry system', run: () => failurePath.stop() };
   const shutdownSteps: ShutdownStep[] = [
@@ -240,7 +254,11 @@ export async function composeConsumer(options: ConsumerServiceOptions): Promise<
         await failurePath.start();
         started.unshift(stopConsumer);
         await consumer.start();
-        return await app.listen({ host: options.host ?? '0.0.0.0', port: options.port });
+        const host = options.host ?? '0.0.0.0';
+        const url = await app.listen({ host, port: options.port });
+        started.unshift(stopHttp);
+        const metricsUrl = await metricsServer.listen({ host, port: options.metricsPort });
+        return { url, metricsUrl };
       } catch (error) {
         // The error itself is the caller's to report (main.ts prints it and exits 1).
         logger.error(
@@ -290,5 +308,5 @@ export async function startConsumerService(
   options: ConsumerServiceOptions,
 ): Promise<ConsumerService> {
   const composed = await composeConsumer(options);
-  return { ...composed, url: await composed.start() };
+  return { ...composed, ...(await composed.start()) };
 }

@@ -99,6 +99,7 @@ async function main(): Promise<void> {
     producerEndpoint: config.PRODUCER_SVC_ENDPOINT,
     pingTimeoutMs: config.PING_TIMEOUT_MS,
     port: config.PORT,
+    metricsPort: config.METRICS_PORT,
     handlers,
     retry: {
       workerConnection,
@@ -125,7 +126,10 @@ async function main(): Promise<void> {
       },
     },
   });
-  logger.info({ url: service.url, groupId: config.CONSUMER_GROUP_ID }, 'listening');
+  logger.info(
+    { url: service.url, metricsUrl: service.metricsUrl, groupId: config.CONSUMER_GROUP_ID },
+    'listening',
+  );
 
   shutdown = onShutdownSignal({
     logger,

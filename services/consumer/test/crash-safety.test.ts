@@ -77,7 +77,7 @@ describe('crash safety of the failure path', () => {
         // have been written by now.
         await waitFor(
           async () => {
-            const metrics = await (await probe(`${second.url}/metrics`)).text();
+            const metrics = await (await probe(`${second.metricsUrl}/metrics`)).text();
             const stats = await graphql<{ retryStats: { pending: number } }>(
               second.url,
               '{ retryStats { pending } }',

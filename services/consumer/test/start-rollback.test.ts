@@ -41,7 +41,7 @@ const deleteGroups = (groups: string[]) =>
 /** What `start()` threw, or a failure if it resolved. */
 async function startFailure(service: ComposedConsumer): Promise<unknown> {
   return service.start().then(
-    (url) => {
+    ({ url }) => {
       throw new Error(`start() resolved (${url}) although the port was taken`);
     },
     (error: unknown) => error,
@@ -56,6 +56,7 @@ async function composeTestConsumer(
   iso: Isolation,
   options: {
     port: number;
+    metricsPort?: number;
     kafka?: (kafka: KafkaConnection) => KafkaConnection;
     rollbackDeadlineMs?: number;
   },
@@ -87,6 +88,7 @@ async function composeTestConsumer(
     producerEndpoint: 'http://127.0.0.1:1/producer-svc',
     pingTimeoutMs: 500,
     port: options.port,
+    metricsPort: options.metricsPort ?? 0,
     host: '127.0.0.1',
     rollbackDeadlineMs: options.rollbackDeadlineMs,
     consumerOptions: { sessionTimeoutMs: 6_000, maxBackoffMs: 500 },
@@ -145,6 +147,18 @@ describe('consumer start', () => {
       await expect(deleteGroups(groupsOf(iso))).resolves.toBeUndefined();
       expect(service.consumer.isJoined()).toBe(false);
       expect(service.retry.isJoined()).toBe(false);
+    } finally {
+      await close();
+    }
+  });
+
+  it('when the metrics port is taken, then start() rejects with that error, the public app is closed again and every group is left', async () => {
+    const { service, close } = await composeTestConsumer(iso, { port: 0, metricsPort: port.port });
+    try {
+      const error = await startFailure(service);
+      expect(error).toMatchObject({ code: 'EADDRINUSE', port: port.port });
+      await expect(deleteGroups(groupsOf(iso))).resolves.toBeUndefined();
+      expect(service.app.server.listening).toBe(false);
     } finally {
       await close();
     }

@@ -209,7 +209,7 @@ describe('consumer view', () => {
       'invalid-data': 1,
       'unknown-type': 1,
     });
-    const metrics = await (await fetch(`${service.url}/metrics`)).text();
+    const metrics = await (await fetch(`${service.metricsUrl}/metrics`)).text();
     expect(metrics).toMatch(
       /consumer_record_failures_total\{topic="[^"]+",reason="malformed-json"\} 1/,
     );
@@ -217,9 +217,22 @@ describe('consumer view', () => {
     expect(metrics).toMatch(/consumer_batch_duration_seconds_count/);
     await waitFor(async () =>
       /consumer_lag\{topic="[^"]+",partition="\d+"\} 0/.test(
-        await (await probe(`${service.url}/metrics`)).text(),
+        await (await probe(`${service.metricsUrl}/metrics`)).text(),
       ),
     );
+  });
+
+  it('when /metrics is asked on the public port, then 404; on METRICS_PORT, then Prometheus text', async () => {
+    expect(new URL(service.metricsUrl).port).not.toBe(new URL(service.url).port);
+    const publicAnswer = await probe(`${service.url}/metrics`);
+    expect(publicAnswer.status).toBe(404);
+    expect(await publicAnswer.text()).not.toContain('consumer_');
+    const metrics = await probe(`${service.metricsUrl}/metrics`);
+    expect(metrics.status).toBe(200);
+    expect(metrics.headers.get('content-type')).toMatch(/^text\/plain; version=0\.0\.4/);
+    expect(await metrics.text()).toMatch(/^# HELP consumer_events_applied_total /m);
+    // The metrics server answers nothing else: its port exposes no GraphQL or readiness.
+    expect((await probe(`${service.metricsUrl}/ready`)).status).toBe(404);
   });
 
   it('when the group has joined and Redis answers, then /ready is 200', async () => {

@@ -8,7 +8,6 @@ import {
 } from '@kafka-ecs/service-kit';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance, LogController } from 'fastify';
 import type { Logger } from 'pino';
-import type { Registry } from 'prom-client';
 import { createApolloServer, type GraphqlSettings } from './entry-points/graphql/apollo-server.ts';
 import type { UseCases } from './entry-points/graphql/resolvers.ts';
 import { createGraphqlIdePage, wantsHtml } from './entry-points/http/graphql-ide.ts';
@@ -26,7 +25,6 @@ export interface ProducerAppDeps {
   logger: Logger;
   useCases: UseCases;
   readiness: ReadinessCheck[];
-  registry: Registry;
   settings: ProducerAppSettings;
 }
 
@@ -82,7 +80,6 @@ export async function buildProducerApp(deps: ProducerAppDeps): Promise<FastifyIn
     basePath: BASE_PATH,
     service: 'producer',
     checks: deps.readiness,
-    registry: deps.registry,
   });
   app.get(`${BASE_PATH}/ping-what`, async () => ({ ok: 'Pong!' }));
 

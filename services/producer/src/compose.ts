@@ -78,7 +78,6 @@ export function composeProducer(components: ProducerComponents) {
   return buildProducerApp({
     logger,
     useCases,
-    registry: components.registry,
     settings,
     readiness: [
       { name: 'kafka-producer', check: () => components.publisher.isReady() },

@@ -4,6 +4,7 @@ import { EVENT_TOPICS, TOPIC_CONFIG } from '@kafka-ecs/events';
 import { createKafkaConnection } from '@kafka-ecs/kafka';
 import {
   createLogger,
+  createMetricsServer,
   onShutdownSignal,
   redisErrorForLog,
   redisTlsOptions,
@@ -91,20 +92,25 @@ async function main(): Promise<void> {
     },
   });
 
+  // GET /metrics on METRICS_PORT only (not behind the load balancer, which forwards PORT).
+  const metricsServer = createMetricsServer({ registry, logger });
+
   // Reverse order of start: stop accepting and finish in-flight requests (closing the app also
   // drains Apollo), send what the publisher still holds, then disconnect.
   onShutdownSignal({
     logger,
     deadlineMs: 10_000,
     steps: [
-      { name: 'http', run: () => app.close() },
+      // Both HTTP servers in one step: a scrape in flight finishes like a request does.
+      { name: 'http', run: () => Promise.all([app.close(), metricsServer.close()]) },
       { name: 'kafka', run: () => publisher.stop() },
       { name: 'redis', run: () => redis.quit().catch(() => redis.disconnect()) },
     ],
   });
 
   const url = await app.listen({ host: '0.0.0.0', port: config.PORT });
-  logger.info({ url }, 'listening');
+  const metricsUrl = await metricsServer.listen({ host: '0.0.0.0', port: config.METRICS_PORT });
+  logger.info({ url, metricsUrl }, 'listening');
 }
 
 main().catch(exitOnStartFailure('producer'));

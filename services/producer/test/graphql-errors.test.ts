@@ -1,5 +1,4 @@
 import { pino } from 'pino';
-import { Registry } from 'prom-client';
 import { buildProducerApp } from '../src/app.ts';
 import { createPasswordHasher } from '../src/infra/password-hasher.ts';
 import {
@@ -196,7 +195,6 @@ describe('GraphQL in production', () => {
     const logger = pino({ level: 'error' }, { write: (line: string) => void logged.push(line) });
     const app = await buildProducerApp({
       logger,
-      registry: new Registry(),
       readiness: [],
       useCases: {
         createUser: async () => {
@@ -266,7 +264,6 @@ describe('GraphQL input errors', () => {
     const logger = pino({ level: 'trace' }, { write: (line: string) => void logged.push(line) });
     const app = await buildProducerApp({
       logger,
-      registry: new Registry(),
       readiness: [],
       useCases: {
         createUser: async () => {

@@ -14,6 +14,26 @@ describe('producer process', () => {
     }
   });
 
+  it('when /metrics is asked on the public port, then 404; on METRICS_PORT, then Prometheus text', async () => {
+    const service = await startServiceProcess({ cwd: `${import.meta.dirname}/..` });
+    try {
+      expect(new URL(service.metricsUrl).port).not.toBe(new URL(service.url).port);
+      const publicAnswer = await fetch(`${service.url}/producer-svc/metrics`);
+      expect(publicAnswer.status).toBe(404);
+      expect(await publicAnswer.text()).not.toContain('process_');
+      const metrics = await fetch(`${service.metricsUrl}/metrics`);
+      expect(metrics.status).toBe(200);
+      expect(metrics.headers.get('content-type')).toMatch(/^text\/plain; version=0\.0\.4/);
+      const text = await metrics.text();
+      expect(text).toMatch(/^# HELP producer_events_published_total /m);
+      expect(text).toMatch(/^process_resident_memory_bytes \d/m);
+      // Only /metrics: the producer's routes are not on this port.
+      expect((await fetch(`${service.metricsUrl}/producer-svc/metrics`)).status).toBe(404);
+    } finally {
+      expect(await service.stop()).toBe(0);
+    }
+  });
+
   it('when SIGTERM arrives during a mutation in production mode, then the mutation completes and the process exits 0 in order', async () => {
     const service = await startServiceProcess({
       cwd: `${import.meta.dirname}/..`,
@@ -61,5 +81,15 @@ describe('producer process', () => {
         startTimeoutMs: 10_000,
       }),
     ).rejects.toThrow(/exited with 1: invalid configuration: PORT: /);
+  });
+
+  it('when METRICS_PORT equals PORT, then it exits 1 with one line naming METRICS_PORT', async () => {
+    await expect(
+      startServiceProcess({
+        cwd: `${import.meta.dirname}/..`,
+        env: { PORT: '9555', METRICS_PORT: '9555' },
+        startTimeoutMs: 10_000,
+      }),
+    ).rejects.toThrow(/exited with 1: invalid configuration: METRICS_PORT: must differ from PORT/);
   });
 });

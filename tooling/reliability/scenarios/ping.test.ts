@@ -32,10 +32,10 @@ async function ping(consumerUrl: string): Promise<PingAnswer> {
 
 type HttpHandler = NonNullable<Parameters<typeof createHttpServer>[1]>;
 
-/** The process' resident memory in MiB, from its Prometheus metrics. */
-async function rss(url: string): Promise<number> {
+/** The process' resident memory in MiB, from its Prometheus metrics (its metrics server). */
+async function rss(metricsUrl: string): Promise<number> {
   return Math.round(
-    (await scrapeCounter(`${url}/metrics`, 'process_resident_memory_bytes')) / 2 ** 20,
+    (await scrapeCounter(`${metricsUrl}/metrics`, 'process_resident_memory_bytes')) / 2 ** 20,
   );
 }
 
@@ -183,10 +183,10 @@ describe('/ping when the producer misbehaves', () => {
     for (const [name, handler] of Object.entries(impostors)) {
       const { close, pingsServed: served } = await impostor(producerPort, handler);
       try {
-        const before = await rss(consumer.url);
+        const before = await rss(consumer.metricsUrl);
         answers[name] = await ping(consumer.url);
         pingsServed[name] = served();
-        memory[name] = (await rss(consumer.url)) - before;
+        memory[name] = (await rss(consumer.metricsUrl)) - before;
       } finally {
         step(`impostor: ${name} ${JSON.stringify(answers[name])} rss +${memory[name]} MiB`);
         await close();

@@ -22,7 +22,7 @@ describe('Redis restart', () => {
     // The consumer's Redis. SIGTERM: Redis writes its append-only file on the way out.
     await system.consumerRedis.stop();
     const heldBatches = () =>
-      scrapeCounter(`${consumer.url}/metrics`, 'consumer_batch_failures_total');
+      scrapeCounter(`${consumer.metricsUrl}/metrics`, 'consumer_batch_failures_total');
     const holding = (count: number) =>
       waitFor(async () => (await heldBatches()) >= count, {
         timeoutMs: 15_000,

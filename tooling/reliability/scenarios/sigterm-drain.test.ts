@@ -44,7 +44,7 @@ describe('SIGTERM under load', () => {
     const [leaving, staying] = system.consumers;
     if (!leaving || !staying) throw new Error('two consumers expected');
     const duplicates = () =>
-      scrapeCounter(`${staying.url}/metrics`, 'consumer_events_duplicate_total');
+      scrapeCounter(`${staying.metricsUrl}/metrics`, 'consumer_events_duplicate_total');
     const duplicatesBefore = await duplicates();
     const consumerStopping = performance.now();
     const consumerExit = await leaving.stop();

@@ -10,14 +10,16 @@ import {
 } from '@kafka-ecs/testing';
 
 /**
- * One service process (from its TypeScript sources, as `pnpm dev` runs it) on a port fixed for
- * its lifetime, so a restarted process answers at the same URL and a consumer pointed at a
- * producer keeps finding it.
+ * One service process (from its TypeScript sources, as `pnpm dev` runs it) on ports fixed for
+ * its lifetime (PORT and METRICS_PORT), so a restarted process answers at the same URLs and a
+ * consumer pointed at a producer keeps finding it.
  */
 export interface ServiceHandle {
   name: string;
   /** `http://127.0.0.1:<port>`; the producer's routes are under `/producer-svc`. */
   url: string;
+  /** `http://127.0.0.1:<METRICS_PORT>`: `GET {metricsUrl}/metrics`. */
+  metricsUrl: string;
   env: Record<string, string>;
   /** The current process (a new one after `restart`). */
   current(): ServiceProcess;
@@ -41,7 +43,10 @@ export async function startService(options: {
   env: Record<string, string>;
 }): Promise<ServiceHandle> {
   const port = await freePort();
-  const env = { ...options.env, PORT: String(port) };
+  // Distinct: a port closed a moment ago may be handed out again.
+  let metricsPort = await freePort();
+  if (metricsPort === port) metricsPort = await freePort();
+  const env = { ...options.env, PORT: String(port), METRICS_PORT: String(metricsPort) };
   const cwd = join(repoRoot(), 'services', options.service);
   const start = () => startServiceProcess({ cwd, env, startTimeoutMs: 30_000 });
   const earlier: string[] = [];
@@ -49,6 +54,7 @@ export async function startService(options: {
   const handle: ServiceHandle = {
     name: options.name,
     url: `http://127.0.0.1:${port}`,
+    metricsUrl: `http://127.0.0.1:${metricsPort}`,
     env,
     current: () => proc,
     alive: () => exitCode(proc) === null,

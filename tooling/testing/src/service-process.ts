@@ -5,6 +5,8 @@ import { waitFor } from './wait-for.ts';
 export interface ServiceProcess {
   /** Base URL the service listens on (its log's `listening` line). */
   url: string;
+  /** Base URL of its metrics server (`GET {metricsUrl}/metrics`), from the same line. */
+  metricsUrl: string;
   child: ChildProcess;
   /** Everything the process printed so far, one entry per line. */
   output: string[];
@@ -13,8 +15,9 @@ export interface ServiceProcess {
 }
 
 /**
- * Starts a service as a child process from its TypeScript sources (the way `pnpm dev` does) on a
- * free port, and waits for its `listening` log line.
+ * Starts a service as a child process from its TypeScript sources (the way `pnpm dev` does) on
+ * free ports (PORT and METRICS_PORT 0 unless `env` sets them), and waits for its `listening` log
+ * line, which names both addresses.
  */
 export async function startServiceProcess(options: {
   cwd: string;
@@ -34,17 +37,28 @@ export async function startServiceProcess(options: {
     [...(options.nodeArgs ?? ['--conditions=kafka-ecs-source']), options.entry ?? 'src/main.ts'],
     {
       cwd: options.cwd,
-      env: { ...base, PORT: '0', LOG_LEVEL: 'info', NODE_OPTIONS: '', ...options.env },
+      env: {
+        ...base,
+        PORT: '0',
+        METRICS_PORT: '0',
+        LOG_LEVEL: 'info',
+        NODE_OPTIONS: '',
+        ...options.env,
+      },
       stdio: ['ignore', 'pipe', 'pipe'],
     },
   );
   const output: string[] = [];
   let url: string | undefined;
+  let metricsUrl: string | undefined;
+  const local = (address: string | undefined) => address?.replace('0.0.0.0', '127.0.0.1');
   for (const stream of [child.stdout, child.stderr]) {
     createInterface({ input: stream }).on('line', (line) => {
       output.push(line);
       if (url === undefined && line.includes('"listening"')) {
-        url = (JSON.parse(line) as { url?: string }).url?.replace('0.0.0.0', '127.0.0.1');
+        const listening = JSON.parse(line) as { url?: string; metricsUrl?: string };
+        metricsUrl = local(listening.metricsUrl);
+        url = local(listening.url);
       }
     });
   }
@@ -66,12 +80,16 @@ export async function startServiceProcess(options: {
       }),
       closedEarly,
     ]);
+    if (metricsUrl === undefined) {
+      throw new Error(`the "listening" line names no metricsUrl (a build before METRICS_PORT?)`);
+    }
   } catch (error) {
     child.kill('SIGKILL');
     throw error;
   }
   return {
     url: url as string,
+    metricsUrl,
     child,
     output,
     async stop({ timeoutMs = 15_000 } = {}) {

@@ -94,7 +94,10 @@ export const testAuth: ConsumerServiceOptions['auth'] = {
   readsNeedToken: false,
 };
 
-/** A consumer service in process on port 0, with clients of its own; `close` releases all. */
+/**
+ * A consumer service in process on port 0 (metrics too: `metricsUrl`), with clients of its own;
+ * `close` releases all.
+ */
 export async function startTestConsumer(
   iso: Isolation,
   overrides: Partial<ConsumerServiceOptions> & {
@@ -125,6 +128,7 @@ export async function startTestConsumer(
     producerEndpoint: 'http://127.0.0.1:1/producer-svc',
     pingTimeoutMs: 500,
     port: 0,
+    metricsPort: 0,
     host: '127.0.0.1',
     consumerOptions: { sessionTimeoutMs: 6_000, maxBackoffMs: 500 },
     retry: {

@@ -1,4 +1,5 @@
 import { createKafkaConnection, type Publisher } from '@kafka-ecs/kafka';
+import { createMetricsServer } from '@kafka-ecs/service-kit';
 import {
   createTestTopics,
   graphql as graphqlOverHttp,
@@ -18,6 +19,8 @@ import { createRedisClient } from '../../src/infra/redis-client.ts';
 
 export interface TestProducer {
   url: string;
+  /** Its metrics server, as main.ts starts it: `GET {metricsUrl}/metrics`. */
+  metricsUrl: string;
   app: FastifyInstance;
   redis: Redis;
   publisher: Publisher;
@@ -99,19 +102,23 @@ export async function startTestProducer(
     loginFailureWindowSeconds: 900,
     ...options.settings,
   };
+  const registry = new Registry();
   const app = await composeProducer({
     logger,
     redis,
     publisher,
-    registry: new Registry(),
+    registry,
     settings,
     hasher: options.wrapHasher?.(createPasswordHasher(settings)),
     topicFor: (type) => topics[type],
   });
   const address = await app.listen({ host: '127.0.0.1', port: 0 });
   const url = `${address}/producer-svc`;
+  const metricsServer = createMetricsServer({ registry, logger });
+  const metricsUrl = await metricsServer.listen({ host: '127.0.0.1', port: 0 });
   return {
     url,
+    metricsUrl,
     app,
     redis,
     publisher,
@@ -123,7 +130,7 @@ export async function startTestProducer(
       return { status: result.status, body: { data: result.data, errors: result.errors } };
     },
     async close() {
-      await app.close();
+      await Promise.all([app.close(), metricsServer.close()]);
       await publisher.stop();
       const keys = await redis.keys(`${keyPrefix}*`).catch(() => []);
       if (keys.length > 0) await redis.del(...keys).catch(() => {});
