@@ -1,6 +1,31 @@
-import { type Logger, pino } from 'pino';
+import { type Logger, type LoggerOptions, pino } from 'pino';
 
 export type { Logger } from 'pino';
+
+/**
+ * Paths a secret can reach a log line through: a request's credentials, a field named for one,
+ * and the arguments ioredis attaches to a failed command's error (a refused AUTH carries the
+ * Redis password there).
+ */
+const REDACTED_PATHS = [
+  'req.headers.authorization',
+  '*.password',
+  '*.token',
+  'password',
+  'token',
+  'err.command.args',
+  'error.command.args',
+];
+
+/** The options every service's logger is built with (exported for its test). */
+export function loggerOptions(options: { service: string; level: string }): LoggerOptions {
+  return {
+    level: options.level,
+    base: { service: options.service },
+    timestamp: pino.stdTimeFunctions.isoTime,
+    redact: { paths: REDACTED_PATHS, censor: '[redacted]' },
+  };
+}
 
 /**
  * JSON logs, one line per entry, with the service name on every line. Secrets that could reach
@@ -8,15 +33,7 @@ export type { Logger } from 'pino';
  */
 export function createLogger(options: { service: string; level: string }): Logger {
   return pino(
-    {
-      level: options.level,
-      base: { service: options.service },
-      timestamp: pino.stdTimeFunctions.isoTime,
-      redact: {
-        paths: ['req.headers.authorization', '*.password', '*.token', 'password', 'token'],
-        censor: '[redacted]',
-      },
-    },
+    loggerOptions(options),
     // Synchronous, like Node's own stdout on a pipe. pino's default asynchronous stream, when the
     // pipe is full (EAGAIN), retries its pending chunk on a timer while a flush at exit writes the
     // later lines first: the shutdown log came out of order in CI. Order and nothing lost at exit
