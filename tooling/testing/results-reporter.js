@@ -1,5 +1,5 @@
-// A jest reporter that writes the run's totals to $TEST_RESULTS_DIR/<package>.json, so CI can
-// add up passed and failed tests across every package of the monorepo. Suites that failed to
+// A jest reporter that writes the run's totals to $TEST_RESULTS_DIR/<package>[-<label>].json, so
+// CI can add up passed and failed tests across every package of the monorepo. Suites that failed to
 // run at all (a syntax error, a failing import) count as failures too. Each failure's first
 // lines are kept as well: CI prints them next to its summary line, where a log cut to its tail
 // still shows what failed and why.
@@ -17,7 +17,9 @@ export default class ResultsReporter {
     const dir = process.env.TEST_RESULTS_DIR;
     if (!dir) return;
     mkdirSync(dir, { recursive: true });
-    const name = `${basename(join(this.rootDir, '..'))}-${basename(this.rootDir)}`;
+    // A package's second run (its suites against the secure stack) is labelled, not overwritten.
+    const label = process.env.TEST_RUN_LABEL ? `-${process.env.TEST_RUN_LABEL}` : '';
+    const name = `${basename(join(this.rootDir, '..'))}-${basename(this.rootDir)}${label}`;
     writeFileSync(
       join(dir, `${name}.json`),
       JSON.stringify({

@@ -1,8 +1,9 @@
 import { randomBytes } from 'node:crypto';
-import { loadConsumerConfig } from '@kafka-ecs/config';
+import { loadConsumerConfig, readConnectionSecurity } from '@kafka-ecs/config';
 import { createEvent, type DomainEvent, encodeEvent } from '@kafka-ecs/events';
 import { createKafkaConnection } from '@kafka-ecs/kafka';
 import type { RetryPolicy } from '@kafka-ecs/retry';
+import { redisTlsOptions } from '@kafka-ecs/service-kit';
 import {
   createTestTopics,
   graphql as graphqlOverHttp,
@@ -54,8 +55,18 @@ export const processEnv = (iso: Isolation): Record<string, string> => ({
   OPERATOR_TOKENS: `${OPERATOR_NAME}=${OPERATOR_TOKEN}`,
 });
 
+/**
+ * The stack's connection settings read as the service reads them: TLS and SASL when the run
+ * points at the secure stack (`.stack/secure.env`), nothing otherwise.
+ */
+export const stackSecurity = readConnectionSecurity(loadConsumerConfig(process.env));
+
+/** ioredis options for `url`: the secure stack's CA for a rediss:// URL (a proxy's is plain). */
+export const redisOptionsFor = (url: string) =>
+  url.startsWith('rediss://') ? redisTlsOptions(url, stackSecurity.redisCa) : {};
+
 export const newRedis = (url = testInfrastructure().redisUrl) =>
-  new Redis(url, { maxRetriesPerRequest: 1, commandTimeout: 5_000 });
+  new Redis(url, { maxRetriesPerRequest: 1, commandTimeout: 5_000, ...redisOptionsFor(url) });
 
 /** Retries in milliseconds: 100, 200, 400 ms, dead letter after the 4th failed attempt. */
 export const FAST_RETRIES = { maxAttempts: 4, backoffMs: 100, factor: 2, maxBackoffMs: 1_000 };
@@ -107,8 +118,10 @@ export async function startTestConsumer(
 ): Promise<TestConsumer> {
   const redis = newRedis(overrides.redisUrl);
   const subscriber = newRedis(overrides.redisUrl);
-  const workerConnection = new Redis(overrides.redisUrl ?? testInfrastructure().redisUrl, {
+  const workerUrl = overrides.redisUrl ?? testInfrastructure().redisUrl;
+  const workerConnection = new Redis(workerUrl, {
     maxRetriesPerRequest: null,
+    ...redisOptionsFor(workerUrl),
   });
   for (const client of [redis, subscriber, workerConnection]) client.on('error', () => {});
   await createTestTopics([iso.retryTopic, iso.deadLetterTopic]);
@@ -116,6 +129,7 @@ export async function startTestConsumer(
     brokers: testInfrastructure().kafkaBrokers,
     clientId: uniqueName('consumer'),
     logger,
+    security: stackSecurity.kafka,
   });
   const service = await startConsumerService({
     logger,

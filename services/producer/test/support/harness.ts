@@ -1,5 +1,6 @@
+import { loadProducerConfig, readConnectionSecurity } from '@kafka-ecs/config';
 import { createKafkaConnection, type Publisher } from '@kafka-ecs/kafka';
-import { createMetricsServer } from '@kafka-ecs/service-kit';
+import { createMetricsServer, redisTlsOptions } from '@kafka-ecs/service-kit';
 import {
   createTestTopics,
   graphql as graphqlOverHttp,
@@ -16,6 +17,12 @@ import { composeProducer, type ProducerComponents } from '../../src/compose.ts';
 import type { PasswordHasher } from '../../src/domain/ports.ts';
 import { createPasswordHasher } from '../../src/infra/password-hasher.ts';
 import { createRedisClient } from '../../src/infra/redis-client.ts';
+
+/**
+ * The stack's connection settings read as the service reads them: TLS and SASL when the run
+ * points at the secure stack (`.stack/secure.env`), nothing otherwise.
+ */
+const stackSecurity = readConnectionSecurity(loadProducerConfig(process.env));
 
 export interface TestProducer {
   url: string;
@@ -70,7 +77,11 @@ export async function startTestProducer(
   await createTestTopics(Object.values(topics), { partitions: PARTITIONS });
   const logger = pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' });
   const keyPrefix = `${uniqueName('producer')}:`;
-  const redis = createRedisClient(options.redisUrl ?? infrastructure.redisUrl);
+  const redisUrl = options.redisUrl ?? infrastructure.redisUrl;
+  const redis = createRedisClient(
+    redisUrl,
+    redisUrl.startsWith('rediss://') ? redisTlsOptions(redisUrl, stackSecurity.redisCa) : {},
+  );
   redis.on('error', () => {});
   if (!options.redisUrl) {
     // Commands are refused until the client is connected (no offline queue), by design.
@@ -80,6 +91,8 @@ export async function startTestProducer(
     brokers: kafkaBrokers,
     clientId: uniqueName('producer-test'),
     logger,
+    // A broker given by the test (a proxy) is the plain stack's; the stack's own may be secure.
+    ...(options.kafkaBrokers ? {} : { security: stackSecurity.kafka }),
   }).publisher({ sendTimeoutMs: options.publishTimeoutMs ?? 3_000 });
   const settings: ProducerComponents['settings'] & ProducerAppSettings = {
     production: false,
