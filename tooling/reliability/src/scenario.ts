@@ -162,6 +162,8 @@ export function failuresByOutcome(load: Load): string {
 /** The sum of a Prometheus counter over its labels, scraped from a running instance. */
 export async function scrapeCounter(metricsUrl: string, name: string): Promise<number> {
   const response = await fetch(metricsUrl, { signal: AbortSignal.timeout(3_000) });
+  // A wrong URL must fail, not read as a counter at 0 (a scenario waiting for 0 would pass).
+  if (!response.ok) throw new Error(`GET ${metricsUrl} answered ${response.status}`);
   const text = await response.text();
   let total = 0;
   for (const line of text.split('\n')) {
