@@ -131,18 +131,21 @@ describe('environment addons', () => {
     (path) => readYaml<{ Outputs?: Record<string, { Export?: unknown }> }>(path).Outputs ?? {},
   );
 
-  it('when the services import KafkaBrokers and RedisUrl, then an addon exports each', () => {
+  // KafkaClusterArn is imported by the services' addons, which scope their task roles to it.
+  const EXPORTS = ['KafkaBrokers', 'KafkaClusterArn', 'RedisUrl'];
+
+  it('when the services import KafkaBrokers, RedisUrl and KafkaClusterArn, then an addon exports each', () => {
     const exported = outputs.flatMap((output) =>
       Object.entries(output)
         .filter(([, value]) => value.Export)
         .map(([key]) => key),
     );
-    expect(exported).toEqual(expect.arrayContaining(['KafkaBrokers', 'RedisUrl']));
+    expect(exported).toEqual(expect.arrayContaining(EXPORTS));
     for (const path of templates) {
       for (const match of readText(path).matchAll(
         /Export:\s*\n\s*Name: !Sub \$\{App\}-\$\{Env\}-(\w+)/g,
       )) {
-        expect(['KafkaBrokers', 'RedisUrl']).toContain(match[1]);
+        expect(EXPORTS).toContain(match[1]);
       }
     }
   });
@@ -160,7 +163,13 @@ describe('environment addons', () => {
   });
 
   it('when an addon grants IAM permissions, then they are scoped to named actions (no wildcards)', () => {
-    for (const path of templates) {
+    const serviceAddons = ['producer', 'consumer'].flatMap((service) =>
+      existsSync(`${ROOT}/copilot/${service}/addons`)
+        ? listFiles(`copilot/${service}/addons`, '.yml')
+        : [],
+    );
+    expect(serviceAddons).not.toHaveLength(0);
+    for (const path of [...templates, ...serviceAddons]) {
       const text = readText(path);
       expect(text).not.toMatch(/Action:\s*['"]?\*|Action:\s*\[?\s*['"]?[a-z0-9-]+:\*/);
       expect(text).not.toMatch(/Resource:\s*['"]\*['"]/);
