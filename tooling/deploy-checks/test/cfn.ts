@@ -1,0 +1,96 @@
+import { parse } from 'yaml';
+import { readText } from './repo.ts';
+
+// CloudFormation templates as CloudFormation reads them: the short tags (!Sub, !Ref, …) become
+// their long forms, and `evaluate` works out what a value will be once deployed, for the few
+// intrinsic functions the addons use. Enough to check what an ARN or an output really is.
+
+const SHORT_TAGS = ['Ref', 'Sub', 'Join', 'Split', 'Select', 'ImportValue', 'GetAtt', 'If'];
+const customTags = SHORT_TAGS.flatMap((name) => {
+  const key = name === 'Ref' ? 'Ref' : `Fn::${name}`;
+  return [
+    { tag: `!${name}`, resolve: (value: string) => ({ [key]: value }) },
+    {
+      tag: `!${name}`,
+      collection: 'seq' as const,
+      resolve: (seq: { toJSON(): unknown }) => ({ [key]: seq.toJSON() }),
+    },
+    {
+      tag: `!${name}`,
+      collection: 'map' as const,
+      resolve: (map: { toJSON(): unknown }) => ({ [key]: map.toJSON() }),
+    },
+  ];
+});
+
+export interface Resource {
+  Type: string;
+  Condition?: string;
+  Properties: Record<string, unknown>;
+}
+
+export interface Template {
+  Parameters?: Record<string, { Default?: string }>;
+  Resources: Record<string, Resource>;
+  Outputs?: Record<string, { Value: unknown; Export?: { Name: unknown } }>;
+}
+
+export function readTemplate(path: string): Template {
+  return parse(readText(path), { customTags, logLevel: 'error' }) as Template;
+}
+
+/** What the deploy knows: parameters, exports other stacks made, and the pseudo parameters. */
+export interface Scope {
+  params: Record<string, string>;
+  imports: Record<string, string>;
+}
+
+export const PSEUDO = {
+  'AWS::Partition': 'aws',
+  'AWS::Region': 'eu-west-1',
+  'AWS::AccountId': '123456789012',
+};
+
+function known(values: Record<string, unknown>, name: string): unknown {
+  if (!(name in values)) throw new Error(`unknown name in template: ${name}`);
+  return values[name];
+}
+
+/** Evaluates Ref, Fn::Sub, Fn::Join, Fn::Split, Fn::Select and Fn::ImportValue; the rest as is. */
+export function evaluate(node: unknown, scope: Scope): unknown {
+  if (Array.isArray(node)) return node.map((item) => evaluate(item, scope));
+  if (node === null || typeof node !== 'object') return node;
+  const entries = Object.entries(node);
+  if (entries.length === 1) {
+    const [[key, arg]] = entries as [[string, unknown]];
+    const values = { ...PSEUDO, ...scope.params };
+    switch (key) {
+      case 'Ref':
+        return known(values, arg as string);
+      case 'Fn::Sub': {
+        const [template, variables] = (Array.isArray(arg) ? arg : [arg, {}]) as [
+          string,
+          Record<string, unknown>,
+        ];
+        const all: Record<string, unknown> = { ...values };
+        for (const [name, value] of Object.entries(variables)) all[name] = evaluate(value, scope);
+        return template.replace(/\$\{([\w:]+)\}/g, (_, name: string) => String(known(all, name)));
+      }
+      case 'Fn::Join': {
+        const [separator, list] = arg as [string, unknown];
+        return (evaluate(list, scope) as unknown[]).join(separator);
+      }
+      case 'Fn::Split': {
+        const [separator, value] = arg as [string, unknown];
+        return String(evaluate(value, scope)).split(separator);
+      }
+      case 'Fn::Select': {
+        const [index, list] = arg as [number, unknown];
+        return (evaluate(list, scope) as unknown[])[Number(index)];
+      }
+      case 'Fn::ImportValue':
+        return known(scope.imports, String(evaluate(arg, scope)));
+    }
+  }
+  return Object.fromEntries(entries.map(([key, value]) => [key, evaluate(value, scope)]));
+}
