@@ -21,6 +21,8 @@ describe('poison records', () => {
   let iso: Isolation;
   let producer: RawProducer;
   let service: TestConsumer;
+  // What beforeAll started, closed in reverse, also when it failed halfway.
+  const started: { close(): Promise<void> }[] = [];
 
   beforeAll(async () => {
     // Large records allowed on the event topic, and (as the consumer creates them) on the
@@ -29,12 +31,14 @@ describe('poison records', () => {
     await createTestTopics([iso.retryTopic, iso.deadLetterTopic], {
       config: { 'max.message.bytes': String(10 * MIB) },
     });
-    [service, producer] = await Promise.all([startTestConsumer(iso), connectRawProducer()]);
+    producer = await connectRawProducer();
+    started.push(producer);
+    service = await startTestConsumer(iso);
+    started.push(service);
   });
 
   afterAll(async () => {
-    await producer?.close();
-    await service?.close();
+    for (const piece of started.splice(0).reverse()) await piece.close();
   });
 
   it('when records written straight to the topic are poison, then each becomes one non-retryable dead letter and the partition keeps flowing', async () => {

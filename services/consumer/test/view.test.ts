@@ -21,14 +21,20 @@ describe('consumer view', () => {
   let service: TestConsumer;
   let producer: RawProducer;
 
+  // What this test started, closed in reverse: a beforeEach that fails halfway closes what it
+  // did start, and never an earlier test's (a client left open kept jest from exiting).
+  const started: { close(): Promise<void> }[] = [];
+
   beforeEach(async () => {
     iso = await createIsolation();
-    [service, producer] = await Promise.all([startTestConsumer(iso), connectRawProducer()]);
+    producer = await connectRawProducer();
+    started.push(producer);
+    service = await startTestConsumer(iso);
+    started.push(service);
   });
 
   afterEach(async () => {
-    await producer?.close();
-    await service?.close();
+    for (const piece of started.splice(0).reverse()) await piece.close();
   });
 
   const userById = async (id: string) =>
