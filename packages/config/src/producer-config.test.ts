@@ -1,3 +1,4 @@
+import { DEV_TOKEN_SECRET } from './fields.ts';
 import { loadProducerConfig } from './index.ts';
 
 describe('loadProducerConfig', () => {
@@ -11,6 +12,12 @@ describe('loadProducerConfig', () => {
       REDIS_KEY_PREFIX: 'producer:',
     });
     expect(config.TOKEN_SECRET.length).toBeGreaterThanOrEqual(32);
+  });
+
+  it('when NODE_ENV=production with the development secret from git, then it is refused', () => {
+    expect(() =>
+      loadProducerConfig({ NODE_ENV: 'production', TOKEN_SECRET: DEV_TOKEN_SECRET }),
+    ).toThrow(/^invalid configuration: TOKEN_SECRET: is required when NODE_ENV=production$/);
   });
 
   it('when NODE_ENV=production without TOKEN_SECRET, then one line names TOKEN_SECRET', () => {

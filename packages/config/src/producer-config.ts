@@ -102,7 +102,11 @@ export const producerConfigSchema = commonSchema
     ),
   })
   .superRefine((config, context) => {
-    if (config.NODE_ENV === 'production' && config.TOKEN_SECRET === undefined) {
+    // The development secret is in git: tokens signed with it could be forged by anyone.
+    if (
+      config.NODE_ENV === 'production' &&
+      (config.TOKEN_SECRET === undefined || config.TOKEN_SECRET === DEV_TOKEN_SECRET)
+    ) {
       context.addIssue({
         code: 'custom',
         path: ['TOKEN_SECRET'],
