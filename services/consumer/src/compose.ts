@@ -255,8 +255,10 @@ export async function composeConsumer(options: ConsumerServiceOptions): Promise<
         started.unshift(stopConsumer);
         await consumer.start();
         const host = options.host ?? '0.0.0.0';
-        const url = await app.listen({ host, port: options.port });
+        // Before the listen: a listen that fails (port taken) leaves Apollo and the WebSocket
+        // server running, which this step closes too.
         started.unshift(stopHttp);
+        const url = await app.listen({ host, port: options.port });
         const metricsUrl = await metricsServer.listen({ host, port: options.metricsPort });
         return { url, metricsUrl };
       } catch (error) {
