@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { chmodSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
+import { StackError } from './errors.ts';
 
 export interface Credential {
   username: string;
@@ -54,7 +55,12 @@ function read(file: string): StackCredentials | undefined {
       (entry) => typeof entry?.username === 'string' && typeof entry.password === 'string',
     );
     return complete ? (parsed as StackCredentials) : undefined;
-  } catch {
-    return undefined;
+  } catch (error) {
+    // Only a missing file means "make new ones": new passwords wipe the broker's SCRAM users,
+    // so a file that cannot be read (permissions, half-written) must stop the start instead.
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    throw new StackError(
+      `cannot read the secure stack's credentials in ${file}: ${(error as Error).message}`,
+    );
   }
 }
