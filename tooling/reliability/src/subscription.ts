@@ -56,7 +56,18 @@ export async function subscribe(
     socket.send(JSON.stringify({ type: 'connection_init', payload }));
   });
   socket.addEventListener('message', (event) => {
-    const message = JSON.parse(String(event.data)) as { type: string; payload?: unknown };
+    let message: { type: string; payload?: unknown };
+    try {
+      message = JSON.parse(String(event.data));
+    } catch {
+      // A frame that is not the protocol's JSON ends the subscription as an error the scenario
+      // sees, instead of an exception thrown inside a listener, which would end the process.
+      subscription.errors.push({
+        message: `not a graphql-ws message: ${String(event.data).slice(0, 80)}`,
+      });
+      ended = true;
+      return;
+    }
     if (message.type === 'connection_ack') {
       socket.send(JSON.stringify({ id: '1', type: 'subscribe', payload: { query } }));
       acknowledged();
