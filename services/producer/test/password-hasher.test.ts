@@ -1,3 +1,5 @@
+import { randomBytes, scryptSync } from 'node:crypto';
+import { ARGON2ID_FORMAT } from '../src/infra/argon2id-password-scheme.ts';
 import { createPasswordHasher, type PasswordHashSettings } from '../src/infra/password-hasher.ts';
 
 /** Small parameters where the test is not about cost: each hash then takes a few ms. */
@@ -70,6 +72,12 @@ describe('password hasher', () => {
     ],
     ['scrypt, cost not a power of two', 'scrypt$1000$8$1$c29tZXNhbHQ=$CTFhFdXP'],
     ['scrypt, extra field', 'scrypt$1024$8$1$c29tZXNhbHQ=$CTFhFdXP$x'],
+    ['argon2id, 8-byte tag', `${REFERENCE.slice(0, REFERENCE.lastIndexOf('$'))}$CTFhFdXPJO0`],
+    ['scrypt, 8-byte key', 'scrypt$1024$8$1$c29tZXNhbHQ=$CTFhFdXPJO0='],
+    [
+      'scrypt, 4-byte salt',
+      'scrypt$1024$8$1$c29tZQ==$CTFhFdXPJO1aFaMaO6Mm5c8y7cJHAph8ArZWb2GRPPc=',
+    ],
   ])(
     'when a stored hash is unreadable or asks too much (%s), then it verifies nothing and needs a rehash',
     async (_, hash) => {
@@ -86,5 +94,22 @@ describe('password hasher', () => {
     const hasher = createPasswordHasher(cheap);
     const hash = await hasher.hash('caf\u00e9-latte');
     expect(await hasher.verify('cafe\u0301-latte', hash)).toBe(true);
+  });
+
+  it('when a stored hash has a 64-byte tag, then either scheme verifies it at that length and asks for a rehash', async () => {
+    const hasher = createPasswordHasher(cheap);
+    const salt = randomBytes(16);
+    // scrypt made elsewhere with a 64-byte key (its verify used to accept 32 bytes only).
+    const key = scryptSync('pw-12345678', salt, 64, { N: 1024, r: 8, p: 1 });
+    const scrypt = `scrypt$1024$8$1$${salt.toString('base64')}$${key.toString('base64')}`;
+    const parameters = { memoryKib: 1024, passes: 1, parallelism: 1 };
+    const tag = await ARGON2ID_FORMAT.derive('pw-12345678', salt, parameters, 64);
+    const argon2id = ARGON2ID_FORMAT.encode({ parameters, salt, tag });
+    for (const hash of [scrypt, argon2id]) {
+      expect(await hasher.verify('pw-12345678', hash)).toBe(true);
+      expect(await hasher.verify('pw-1234567', hash)).toBe(false);
+      // The current parameters, but not the current tag length.
+      expect(hasher.needsRehash(hash)).toBe(true);
+    }
   });
 });

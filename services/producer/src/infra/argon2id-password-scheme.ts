@@ -1,10 +1,9 @@
-import { argon2, randomBytes, timingSafeEqual } from 'node:crypto';
+import { argon2 } from 'node:crypto';
+import { createKdfPasswordScheme, type KdfFormat } from './kdf-password-scheme.ts';
 import type { PasswordScheme } from './password-scheme.ts';
 
 /** Argon2's version 1.3, the only one node:crypto computes. */
 const VERSION = 19;
-const SALT_LENGTH = 16;
-const TAG_LENGTH = 32;
 // Bounds on what a stored hash may ask for, so a corrupted or forged record cannot make one
 // verification take gigabytes or minutes.
 const MAX_MEMORY_KIB = 1 << 20;
@@ -30,74 +29,54 @@ const ENCODED =
 const b64 = (bytes: Buffer) => bytes.toString('base64').replace(/=+$/, '');
 
 /**
- * argon2id through node:crypto (libuv's pool, off the event loop), encoded as a PHC string
- * (`$argon2id$v=19$m=…,t=…,p=…$salt$tag`) the reference implementation and libsodium read too.
- * Verification takes its parameters from the stored string, never from the current setting.
+ * The PHC string (`$argon2id$v=19$m=…,t=…,p=…$salt$tag`) the reference implementation and
+ * libsodium read too; argon2id through node:crypto (libuv's pool, off the event loop).
  */
-export function createArgon2idScheme(parameters: Argon2idParameters): PasswordScheme {
-  const derive = (password: string, salt: Buffer, p: Argon2idParameters, tagLength: number) =>
+export const ARGON2ID_FORMAT: KdfFormat<Argon2idParameters> = {
+  prefix: '$argon2id$',
+  decode(encoded) {
+    const match = ENCODED.exec(encoded);
+    if (!match) return undefined;
+    const [, version, m, t, p, salt, tag] = match;
+    const parameters = { memoryKib: Number(m), passes: Number(t), parallelism: Number(p) };
+    const sane =
+      Number(version) === VERSION &&
+      parameters.parallelism >= 1 &&
+      parameters.parallelism <= MAX_PARALLELISM &&
+      parameters.memoryKib >= 8 * parameters.parallelism &&
+      parameters.memoryKib <= MAX_MEMORY_KIB &&
+      parameters.passes >= 1 &&
+      parameters.passes <= MAX_PASSES;
+    if (!sane) return undefined;
+    return {
+      parameters,
+      salt: Buffer.from(salt ?? '', 'base64'),
+      tag: Buffer.from(tag ?? '', 'base64'),
+    };
+  },
+  encode({ parameters: { memoryKib: m, passes: t, parallelism: p }, salt, tag }) {
+    return `$argon2id$v=${VERSION}$m=${m},t=${t},p=${p}$${b64(salt)}$${b64(tag)}`;
+  },
+  derive: (password, salt, parameters, tagLength) =>
     new Promise<Buffer>((resolve, reject) => {
       argon2(
         'argon2id',
         {
-          message: password.normalize('NFKC'),
+          message: password,
           nonce: salt,
-          memory: p.memoryKib,
-          passes: p.passes,
-          parallelism: p.parallelism,
+          memory: parameters.memoryKib,
+          passes: parameters.passes,
+          parallelism: parameters.parallelism,
           tagLength,
         },
         (error, key) => (error ? reject(error) : resolve(key)),
       );
-    });
+    }),
+  sameParameters: (a, b) =>
+    a.memoryKib === b.memoryKib && a.passes === b.passes && a.parallelism === b.parallelism,
+};
 
-  const parse = (encoded: string) => {
-    const match = ENCODED.exec(encoded);
-    if (!match) return undefined;
-    const [, version, m, t, p, salt, tag] = match;
-    const read = {
-      memoryKib: Number(m),
-      passes: Number(t),
-      parallelism: Number(p),
-      salt: Buffer.from(salt ?? '', 'base64'),
-      tag: Buffer.from(tag ?? '', 'base64'),
-    };
-    const sane =
-      Number(version) === VERSION &&
-      read.parallelism >= 1 &&
-      read.parallelism <= MAX_PARALLELISM &&
-      read.memoryKib >= 8 * read.parallelism &&
-      read.memoryKib <= MAX_MEMORY_KIB &&
-      read.passes >= 1 &&
-      read.passes <= MAX_PASSES &&
-      read.salt.length >= 8 &&
-      read.tag.length >= 4;
-    return sane ? read : undefined;
-  };
-
-  return {
-    owns: (encoded) => encoded.startsWith('$argon2id$'),
-    async hash(password) {
-      const salt = randomBytes(SALT_LENGTH);
-      const tag = await derive(password, salt, parameters, TAG_LENGTH);
-      const { memoryKib: m, passes: t, parallelism: p } = parameters;
-      return `$argon2id$v=${VERSION}$m=${m},t=${t},p=${p}$${b64(salt)}$${b64(tag)}`;
-    },
-    async verify(password, encoded) {
-      const stored = parse(encoded);
-      if (!stored) return false;
-      const actual = await derive(password, stored.salt, stored, stored.tag.length);
-      return timingSafeEqual(actual, stored.tag);
-    },
-    isCurrent(encoded) {
-      const stored = parse(encoded);
-      return (
-        stored !== undefined &&
-        stored.memoryKib === parameters.memoryKib &&
-        stored.passes === parameters.passes &&
-        stored.parallelism === parameters.parallelism &&
-        stored.tag.length === TAG_LENGTH
-      );
-    },
-  };
+/** argon2id at `parameters`; verification takes its parameters from the stored string. */
+export function createArgon2idScheme(parameters: Argon2idParameters): PasswordScheme {
+  return createKdfPasswordScheme(ARGON2ID_FORMAT, parameters);
 }
