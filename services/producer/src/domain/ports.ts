@@ -26,10 +26,13 @@ export interface UserStore {
   /** Committed users only: a reservation is not a user yet. */
   findByUsername(username: string): Promise<StoredUser | undefined>;
   /**
-   * Replaces a committed user's password hash, only while it is still `user.passwordHash` (a
-   * concurrent change wins); false when it was not replaced.
+   * Replaces a committed user's password hash and nothing else, only while it is still
+   * `user.passwordHash` (a concurrent change wins); false when it was not replaced.
    */
-  updatePasswordHash(user: StoredUser, passwordHash: string): Promise<boolean>;
+  updatePasswordHash(
+    user: Pick<StoredUser, 'id' | 'passwordHash'>,
+    passwordHash: string,
+  ): Promise<boolean>;
 }
 
 /** Publishes an event keyed by `key` and resolves once Kafka acknowledged it. */

@@ -28,14 +28,16 @@ if redis.call('GET', KEYS[1]) == ARGV[1] then
 end
 return 0`;
 
-// On the user's key alone: replaces the record only while it is committed and still holds the
-// hash the caller verified, so a concurrent change of the hash is never overwritten.
+// On the user's key alone: sets the hash field only while the record is committed and still
+// holds the hash the caller verified, so neither a concurrent change of the hash nor one of any
+// other field is overwritten (the rest of the record is written back as it is stored now).
 const REPLACE_HASH = `
 local json = redis.call('GET', KEYS[1])
 if not json then return 0 end
 local record = cjson.decode(json)
 if record.state ~= 'committed' or record.passwordHash ~= ARGV[1] then return 0 end
-redis.call('SET', KEYS[1], ARGV[2])
+record.passwordHash = ARGV[2]
+redis.call('SET', KEYS[1], cjson.encode(record), 'KEEPTTL')
 return 1`;
 
 interface StoredRecord extends StoredUser {
@@ -51,7 +53,7 @@ type UserScripts = {
     ...args: string[]
   ) => Promise<number>;
 } & {
-  replaceUserHash(userKey: string, oldHash: string, record: string): Promise<number>;
+  replaceUserHash(userKey: string, oldHash: string, newHash: string): Promise<number>;
 };
 
 /** The producer's users in Redis. Any Redis failure surfaces as DependencyUnavailableError. */
@@ -99,7 +101,7 @@ export function createRedisUserStore(redis: Redis, options: { keyPrefix: string 
         const replaced = await scripts.replaceUserHash(
           userKey(user.id),
           user.passwordHash,
-          record({ ...user, passwordHash }, 'committed'),
+          passwordHash,
         );
         return replaced === 1;
       }),

@@ -24,6 +24,18 @@ import { createRedisClient } from '../../src/infra/redis-client.ts';
  */
 const stackSecurity = readConnectionSecurity(loadProducerConfig(process.env));
 
+/** A client to the stack's Redis, made as the service makes its own, once it is ready. */
+export async function connectTestRedis(url = testInfrastructure().redisUrl): Promise<Redis> {
+  const redis = createRedisClient(
+    url,
+    url.startsWith('rediss://') ? redisTlsOptions(url, stackSecurity.redisCa) : {},
+  );
+  redis.on('error', () => {});
+  // Commands are refused until the client is connected (no offline queue), by design.
+  await waitFor(() => redis.status === 'ready', { timeoutMs: 5_000, description: 'redis' });
+  return redis;
+}
+
 export interface TestProducer {
   url: string;
   /** Its metrics server, as main.ts starts it: `GET {metricsUrl}/metrics`. */
