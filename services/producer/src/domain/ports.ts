@@ -23,7 +23,10 @@ export interface UserStore {
   /** false when the reservation was lost (expired and taken over); never the case in time. */
   commit(user: StoredUser): Promise<boolean>;
   release(user: StoredUser): Promise<void>;
-  /** Committed users only: a reservation is not a user yet. */
+  /**
+   * Committed users only: a reservation is not a user yet. The username may come in any form
+   * normalizeUsername maps to the stored one (case, width, padding), as the throttle counts it.
+   */
   findByUsername(username: string): Promise<StoredUser | undefined>;
   /**
    * Replaces a committed user's password hash and nothing else, only while it is still

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { InvalidInputError } from './errors.ts';
+import { USERNAME_PATTERN } from './username.ts';
 
 const optionalName = z.string().trim().max(100, 'must be at most 100 characters').nullish();
 
@@ -7,7 +8,7 @@ const optionalName = z.string().trim().max(100, 'must be at most 100 characters'
 export const createUserInputSchema = z.object({
   username: z
     .string()
-    .regex(/^[a-z0-9._-]{3,64}$/, 'must be 3-64 characters of a-z, 0-9, ".", "_" or "-"'),
+    .regex(USERNAME_PATTERN, 'must be 3-64 characters of a-z, 0-9, ".", "_" or "-"'),
   email: z.email('must be an email address').max(254, 'must be at most 254 characters'),
   // The upper bound keeps one request from buying a long hash; scrypt itself would cope.
   password: z

@@ -3,6 +3,7 @@ import type { Redis } from 'ioredis';
 import { RateLimiterRedis, RateLimiterRes } from 'rate-limiter-flexible';
 import { DependencyUnavailableError, TooManyLoginAttemptsError } from '../domain/errors.ts';
 import type { LoginThrottle } from '../domain/ports.ts';
+import { normalizeUsername } from '../domain/username.ts';
 
 export interface LoginThrottleSettings {
   keyPrefix: string;
@@ -10,11 +11,12 @@ export interface LoginThrottleSettings {
   windowSeconds: number;
 }
 
-// A name that could be a username (the createUser rule, after normalizing) is its own key, so
-// an operator can find and clear it; anything else is hashed, so no input can make a long key.
+// A name that could be a username (the createUser rule, after normalizing as the store's lookup
+// does) is its own key, so an operator can find and clear it; anything else is hashed, so no
+// input can make a long key.
 const USERNAME_SHAPE = /^[a-z0-9._-]{1,64}$/;
 const keyOf = (username: string) => {
-  const normalized = username.normalize('NFKC').trim().toLowerCase();
+  const normalized = normalizeUsername(username);
   return USERNAME_SHAPE.test(normalized)
     ? normalized
     : `#${createHash('sha256').update(normalized).digest('base64url')}`;

@@ -1,6 +1,7 @@
 import type { Redis } from 'ioredis';
 import { DependencyUnavailableError } from '../domain/errors.ts';
 import type { StoredUser, UserStore } from '../domain/ports.ts';
+import { normalizeUsername, USERNAME_PATTERN } from '../domain/username.ts';
 
 // Keys: `<prefix>username:<username>` → user id (the uniqueness index) and `<prefix>user:<id>`
 // → the user as JSON with its state. While reserved both carry the reservation's TTL; commit
@@ -89,7 +90,12 @@ export function createRedisUserStore(redis: Redis, options: { keyPrefix: string 
     },
     findByUsername: (username) =>
       guarded(async () => {
-        const id = await redis.get(usernameKey(username));
+        // Normalized as the login throttle's key is, so the variant a throttle counts against a
+        // user is the one that finds that user. Stored usernames are already in that form.
+        const name = normalizeUsername(username);
+        // No stored username has another shape: no lookup, and no key built from long input.
+        if (!USERNAME_PATTERN.test(name)) return undefined;
+        const id = await redis.get(usernameKey(name));
         if (id === null) return undefined;
         const json = await redis.get(userKey(id));
         if (json === null) return undefined;
