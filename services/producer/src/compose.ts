@@ -28,6 +28,8 @@ export interface ProducerComponents {
       tokenTtlSeconds: number;
       loginMaxFailures: number;
       loginFailureWindowSeconds: number;
+      /** See LoginDeps.followUpBoundMs. */
+      loginFollowUpBoundMs?: number;
     };
   clock?: Clock;
   /** Tests count hashes through a wrapper; otherwise the settings' hasher. */
@@ -40,7 +42,7 @@ export interface ProducerComponents {
  * Wires the use cases to their adapters and builds the app. Receives the clients (created and
  * closed by main.ts or a test), so it does no I/O of its own.
  */
-export function composeProducer(components: ProducerComponents) {
+export async function composeProducer(components: ProducerComponents) {
   const { logger, redis, settings } = components;
   const clock = components.clock ?? { now: () => new Date() };
   const metrics = components.metrics ?? createProducerMetrics(components.registry);
@@ -60,7 +62,8 @@ export function composeProducer(components: ProducerComponents) {
       logger,
       reservationTtlMs: settings.reservationTtlMs,
     }),
-    login: loginUseCase({
+    // Awaited: it hashes the unknown-user dummy, and a failure there must stop the start.
+    login: await loginUseCase({
       store,
       publisher,
       hasher,
@@ -73,6 +76,7 @@ export function composeProducer(components: ProducerComponents) {
       logger,
       tokens: createJwtTokenIssuer({ secret: settings.tokenSecret }),
       tokenTtlSeconds: settings.tokenTtlSeconds,
+      followUpBoundMs: settings.loginFollowUpBoundMs,
     }),
   };
   return buildProducerApp({

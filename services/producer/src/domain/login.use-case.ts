@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { KafkaEcsError } from '@kafka-ecs/errors';
 import { createEvent } from '@kafka-ecs/events';
 import type { Logger } from 'pino';
 import { InvalidCredentialsError } from './errors.ts';
@@ -22,6 +23,12 @@ export interface LoginDeps {
   clock: Clock;
   logger: Logger;
   tokenTtlSeconds: number;
+  /**
+   * How long an answer waits for the work that follows a verified password (clearing the
+   * throttle count, re-hashing an old hash) before it goes out without it.
+   * @defaultValue 1000
+   */
+  followUpBoundMs?: number;
 }
 
 export interface LoginResult {
@@ -30,34 +37,45 @@ export interface LoginResult {
   user: PublicUser;
 }
 
+export type Login = (username: string, password: string) => Promise<LoginResult>;
+
+const DUMMY_PASSWORD = 'dummy password for timing';
+
 /**
  * Checks the credentials, signs a token and answers once Kafka acknowledged `issued-token`; if
  * the publish fails the token is never handed out.
  * - The attempt is counted against the username before anything else, so a throttled login
  *   costs no lookup and no hash, and a burst of concurrent guesses gets no more tries than a
  *   sequence would (a check before the hash and a count after it would let the burst through).
- *   A successful login clears the count.
- * - A missing user costs one hash at the current setting (of a dummy password, hashed once at
- *   start), so the answer's timing does not tell which usernames exist.
- * - A correct password whose stored hash is not the current setting's is hashed again and the
- *   new hash stored; if that fails the login still succeeds and the next one tries again.
+ * - A missing user costs one hash at the current setting (of a dummy password, hashed here,
+ *   before the service starts: it cannot fail later, on some user's login), so the answer's
+ *   timing does not tell which usernames exist.
+ * - After a verified password, clearing the count and re-hashing a hash that is not the current
+ *   setting's are best-effort: a failure is logged and the login still succeeds (the count
+ *   expires with its window, the next login re-hashes). They are awaited, caught, for at most
+ *   `followUpBoundMs`: awaited so that they run inside the request (a shutdown drains them with
+ *   it, and a burst of logins cannot pile up background hashes), bounded so that a Redis that
+ *   hangs delays an answer by that much at most.
  */
-export function loginUseCase(deps: LoginDeps) {
-  const dummyHash = deps.hasher.hash('dummy password for timing');
-  // Awaited on the first unknown user; until then a failure must not be unhandled.
-  dummyHash.catch(() => {});
-  return async function login(username: string, password: string): Promise<LoginResult> {
+export async function loginUseCase(deps: LoginDeps): Promise<Login> {
+  const dummyHash = await deps.hasher.hash(DUMMY_PASSWORD).catch((error: unknown) => {
+    throw new KafkaEcsError(
+      'could not compute the dummy password hash that logins of unknown usernames verify against',
+      { cause: error },
+    );
+  });
+  const followUpBoundMs = deps.followUpBoundMs ?? 1_000;
+  return async function login(username, password) {
     await deps.throttle.consume(username);
     const user = password.length <= 1024 ? await deps.store.findByUsername(username) : undefined;
     if (!user) {
-      await deps.hasher.verify(password, await dummyHash);
+      await deps.hasher.verify(password, dummyHash);
       throw new InvalidCredentialsError();
     }
     if (!(await deps.hasher.verify(password, user.passwordHash))) {
       throw new InvalidCredentialsError();
     }
-    await deps.throttle.reset(username);
-    if (deps.hasher.needsRehash(user.passwordHash)) await rehash(deps, user, password);
+    await followUps(deps, user, password, followUpBoundMs);
     const issuedAt = deps.clock.now();
     const expiresAt = new Date(issuedAt.getTime() + deps.tokenTtlSeconds * 1000);
     const tokenId = randomUUID();
@@ -78,13 +96,36 @@ export function loginUseCase(deps: LoginDeps) {
   };
 }
 
-async function rehash(deps: LoginDeps, user: StoredUser, password: string): Promise<void> {
-  try {
-    await deps.store.updatePasswordHash(user, await deps.hasher.hash(password));
-  } catch (error) {
+/** The best-effort work after a verified password; never throws, waits at most `boundMs`. */
+async function followUps(deps: LoginDeps, user: StoredUser, password: string, boundMs: number) {
+  // Logged with the error and the user id only: never the password, nor a hash.
+  const logFailure = (what: string) => (error: unknown) => {
+    deps.logger.warn({ err: error, userId: user.id }, what);
+  };
+  const work = [
+    deps.throttle
+      .reset(user.username)
+      .catch(logFailure('could not clear the failed-login count; it expires with its window')),
+  ];
+  if (deps.hasher.needsRehash(user.passwordHash)) {
+    work.push(
+      deps.hasher
+        .hash(password)
+        .then((passwordHash) => deps.store.updatePasswordHash(user, passwordHash))
+        .then(() => {}, logFailure('could not re-hash the password; kept the old hash')),
+    );
+  }
+  let timer: NodeJS.Timeout | undefined;
+  const bound = new Promise<'late'>((resolve) => {
+    timer = setTimeout(() => resolve('late'), boundMs);
+  });
+  const outcome = await Promise.race([Promise.all(work), bound]);
+  clearTimeout(timer);
+  if (outcome === 'late') {
+    // The work goes on and logs its own failure; the answer does not wait for it any longer.
     deps.logger.warn(
-      { err: error, userId: user.id },
-      'could not re-hash the password; kept the old hash',
+      { userId: user.id, boundMs },
+      'login follow-up work (throttle reset, re-hash) still running; answering without it',
     );
   }
 }

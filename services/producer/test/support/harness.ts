@@ -10,7 +10,7 @@ import {
 } from '@kafka-ecs/testing';
 import type { FastifyInstance } from 'fastify';
 import type { Redis } from 'ioredis';
-import { pino } from 'pino';
+import { type Logger, pino } from 'pino';
 import { Registry } from 'prom-client';
 import type { ProducerAppSettings } from '../../src/app.ts';
 import { composeProducer, type ProducerComponents } from '../../src/compose.ts';
@@ -76,6 +76,8 @@ export async function startTestProducer(
     publishTimeoutMs?: number;
     /** Wraps the settings' hasher, to count or slow its hashes. */
     wrapHasher?: (hasher: PasswordHasher) => PasswordHasher;
+    /** To read what the service logs; silent otherwise (TEST_LOG_LEVEL to see it). */
+    logger?: Logger;
   } = {},
 ): Promise<TestProducer> {
   const infrastructure = testInfrastructure();
@@ -87,7 +89,7 @@ export async function startTestProducer(
   // Created on the real broker even when the service is pointed elsewhere (a proxy that
   // comes up later), so a recovered service publishes to its own topics.
   await createTestTopics(Object.values(topics), { partitions: PARTITIONS });
-  const logger = pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' });
+  const logger = options.logger ?? pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' });
   const keyPrefix = `${uniqueName('producer')}:`;
   const redisUrl = options.redisUrl ?? infrastructure.redisUrl;
   const redis = createRedisClient(
@@ -128,15 +130,23 @@ export async function startTestProducer(
     ...options.settings,
   };
   const registry = new Registry();
-  const app = await composeProducer({
-    logger,
-    redis,
-    publisher,
-    registry,
-    settings,
-    hasher: options.wrapHasher?.(createPasswordHasher(settings)),
-    topicFor: (type) => topics[type],
-  });
+  let app: FastifyInstance;
+  try {
+    app = await composeProducer({
+      logger,
+      redis,
+      publisher,
+      registry,
+      settings,
+      hasher: options.wrapHasher?.(createPasswordHasher(settings)),
+      topicFor: (type) => topics[type],
+    });
+  } catch (error) {
+    // A start that fails (on purpose, in a test of it) closes what it opened.
+    await publisher.stop();
+    redis.disconnect();
+    throw error;
+  }
   const address = await app.listen({ host: '127.0.0.1', port: 0 });
   const url = `${address}/producer-svc`;
   const metricsServer = createMetricsServer({ registry, logger });
