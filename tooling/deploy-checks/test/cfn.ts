@@ -36,7 +36,12 @@ export interface Template {
 }
 
 export function readTemplate(path: string): Template {
-  return parse(readText(path), { customTags, logLevel: 'error' }) as Template;
+  return readCloudFormationYaml<Template>(path);
+}
+
+/** Any YAML file that holds CloudFormation (a template, Copilot's YAML patches), tags resolved. */
+export function readCloudFormationYaml<T>(path: string): T {
+  return parse(readText(path), { customTags, logLevel: 'error' }) as T;
 }
 
 /** What the deploy knows: parameters, exports other stacks made, and the pseudo parameters. */

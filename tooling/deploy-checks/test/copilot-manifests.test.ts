@@ -69,24 +69,19 @@ describe.each([
     expect(Object.keys(manifest.deployment?.rollback_alarms ?? {})).not.toHaveLength(0);
   });
 
-  it('when started, then Kafka and Redis come from the environment addons outputs', () => {
-    for (const [variable, output] of [
-      ['KAFKA_BROKERS', 'KafkaBrokers'],
-      ['REDIS_URL', 'RedisUrl'],
-    ]) {
-      expect(manifest.variables[variable as string]).toEqual({
-        from_cfn: `\${COPILOT_APPLICATION_NAME}-\${COPILOT_ENVIRONMENT_NAME}-${output}`,
-      });
-    }
+  it('when started, then Kafka comes from the environment addons outputs (Redis, a secret: secrets.test.ts)', () => {
+    expect(manifest.variables.KAFKA_BROKERS).toEqual({
+      from_cfn: `\${COPILOT_APPLICATION_NAME}-\${COPILOT_ENVIRONMENT_NAME}-KafkaBrokers`,
+    });
     expect(manifest.variables.NODE_ENV).toBe('production');
   });
 });
 
 describe('secrets', () => {
-  it('when either service starts, then the token-signing secret comes from Secrets Manager', () => {
+  it('when either service starts, then the token-signing secret comes from the addon secret, by ARN', () => {
     expect(consumer.secrets.TOKEN_SECRET).toEqual(producer.secrets.TOKEN_SECRET);
     expect(producer.secrets.TOKEN_SECRET).toEqual({
-      secretsmanager: `\${COPILOT_APPLICATION_NAME}/\${COPILOT_ENVIRONMENT_NAME}/token-secret`,
+      from_cfn: `\${COPILOT_APPLICATION_NAME}-\${COPILOT_ENVIRONMENT_NAME}-TokenSecretArn`,
     });
   });
 
@@ -131,10 +126,13 @@ describe('environment addons', () => {
     (path) => readYaml<{ Outputs?: Record<string, { Export?: unknown }> }>(path).Outputs ?? {},
   );
 
-  // KafkaClusterArn is imported by the services' addons, which scope their task roles to it.
-  const EXPORTS = ['KafkaBrokers', 'KafkaClusterArn', 'RedisUrl'];
+  // KafkaClusterArn is imported by the services' addons, which scope their task roles to it;
+  // the secrets' ARNs by the manifests and the execution roles' policies (overrides).
+  const EXPORTS = ['KafkaBrokers', 'KafkaClusterArn', 'RedisUrlSecretArn', 'TokenSecretArn'];
+  // Still exported for service stacks deployed before the Redis AUTH token; nothing new uses it.
+  const DEPRECATED = ['RedisUrl'];
 
-  it('when the services import KafkaBrokers, RedisUrl and KafkaClusterArn, then an addon exports each', () => {
+  it('when the services import KafkaBrokers, KafkaClusterArn and the secrets ARNs, then an addon exports each', () => {
     const exported = outputs.flatMap((output) =>
       Object.entries(output)
         .filter(([, value]) => value.Export)
@@ -145,7 +143,21 @@ describe('environment addons', () => {
       for (const match of readText(path).matchAll(
         /Export:\s*\n\s*Name: !Sub \$\{App\}-\$\{Env\}-(\w+)/g,
       )) {
-        expect(EXPORTS).toContain(match[1]);
+        expect([...EXPORTS, ...DEPRECATED]).toContain(match[1]);
+      }
+    }
+  });
+
+  it('when a service imports an export, then it is a current one, never a deprecated one', () => {
+    for (const service of ['producer', 'consumer']) {
+      const texts = [
+        `copilot/${service}/manifest.yml`,
+        ...listFiles(`copilot/${service}/addons`, '.yml'),
+      ].map(readText);
+      for (const text of texts) {
+        for (const match of text.matchAll(/NAME\}-(\w+)|\$\{EnvName\}-(\w+)|\$\{Env\}-(\w+)/g)) {
+          expect(EXPORTS).toContain(match[1] ?? match[2] ?? match[3]);
+        }
       }
     }
   });

@@ -134,16 +134,6 @@ describe.each(SERVICES)('the %s manifest', (name) => {
       expect(settings(override?.variables ?? {})).toEqual({});
     }
   });
-
-  it('when it connects to Redis, then the URL is the addon rediss:// one (TLS in transit)', () => {
-    expect(manifest.variables.REDIS_URL).toEqual({
-      from_cfn: `\${COPILOT_APPLICATION_NAME}-\${COPILOT_ENVIRONMENT_NAME}-RedisUrl`,
-    });
-    const redis = readTemplate('copilot/environments/addons/redis.yml');
-    const url = redis.Outputs?.RedisUrl?.Value as { 'Fn::Sub': string };
-    expect(url['Fn::Sub']).toMatch(/^rediss:\/\//);
-    expect(redis.Resources.Redis?.Properties.TransitEncryptionEnabled).toBe(true);
-  });
 });
 
 // The task roles' policies, worked out for an example cluster as CloudFormation would.

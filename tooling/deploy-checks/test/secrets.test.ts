@@ -1,0 +1,214 @@
+import { readTemplate } from './cfn.ts';
+import { readText, readYaml } from './repo.ts';
+
+// The deployed services' secrets (docs/deploy.md, "Secrets"): Redis takes TLS with an AUTH token
+// that Secrets Manager generates, every secret a service reads reaches it as a Copilot secret
+// (never a plain variable).
+
+const redis = readTemplate('copilot/environments/addons/redis.yml');
+const tokenSecret = readTemplate('copilot/environments/addons/token-secret.yml');
+const group = redis.Resources.Redis?.Properties ?? {};
+
+const SERVICES = ['producer', 'consumer'] as const;
+type Service = (typeof SERVICES)[number];
+
+interface ServiceManifest {
+  variables: Record<string, unknown>;
+  secrets?: Record<string, unknown>;
+  env_file?: unknown;
+  environments?: Record<string, { variables?: Record<string, unknown> } | null>;
+}
+
+const manifests = Object.fromEntries(
+  SERVICES.map((name) => [name, readYaml<ServiceManifest>(`copilot/${name}/manifest.yml`)]),
+) as Record<Service, ServiceManifest>;
+
+// The variables that hold a credential. KAFKA_SASL_PASSWORD stays unset on AWS (MSK IAM).
+const SECRET_VARIABLES = ['REDIS_URL', 'TOKEN_SECRET', 'ADMIN_TOKEN', 'OPERATOR_TOKENS'];
+const CREDENTIALS = [...SECRET_VARIABLES, 'KAFKA_SASL_PASSWORD'];
+
+/** Which of SECRET_VARIABLES a service's configuration schema reads, from the source itself. */
+function variablesRead(service: Service): string[] {
+  const own = readText(`packages/config/src/${service}-config.ts`);
+  const common = readText('packages/config/src/fields.ts');
+  const commonFields = common.match(/export const commonSchema = z\.object\(\{([^}]*)\}\)/)?.[1];
+  expect(own).toMatch(/= commonSchema\s*\.extend\(/);
+  return SECRET_VARIABLES.filter((name) =>
+    [own, commonFields ?? ''].some((source) => new RegExp(`^\\s+${name}:`, 'm').test(source)),
+  ).sort();
+}
+
+/** A `{{resolve:secretsmanager:${X}:SecretString}}` reference: X, the referenced resource. */
+const REFERENCE = /\{\{resolve:secretsmanager:\$\{(\w+)\}:SecretString\}\}/;
+
+// What Secrets Manager's GenerateSecretString picks from (its punctuation set is these 32).
+const UPPER = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ';
+const LOWER = UPPER.toLowerCase();
+const DIGITS = '0123456789';
+const PUNCTUATION = '!"#$%&\'()*+,-./:;<=>?@[\\]^_`{|}~';
+
+interface GenerateOptions {
+  PasswordLength?: number;
+  ExcludeCharacters?: string;
+  ExcludeUppercase?: boolean;
+  ExcludeLowercase?: boolean;
+  ExcludeNumbers?: boolean;
+  ExcludePunctuation?: boolean;
+  IncludeSpace?: boolean;
+}
+
+function generatable(options: GenerateOptions): string[] {
+  const pool = [
+    options.ExcludeUppercase ? '' : UPPER,
+    options.ExcludeLowercase ? '' : LOWER,
+    options.ExcludeNumbers ? '' : DIGITS,
+    options.ExcludePunctuation ? '' : PUNCTUATION,
+    options.IncludeSpace ? ' ' : '',
+  ].join('');
+  return [...pool].filter((char) => !(options.ExcludeCharacters ?? '').includes(char));
+}
+
+// ElastiCache's AUTH token: letters, digits and !&#$^<>-, 16 to 128 of them. In a URL only
+// RFC 3986's unreserved characters pass every parser unchanged.
+const ELASTICACHE_TOKEN = /^[A-Za-z0-9!&#$^<>-]$/;
+const URL_UNRESERVED = /^[A-Za-z0-9._~-]$/;
+
+describe('Redis (environment addon redis.yml)', () => {
+  it('when a client connects, then only TLS is accepted (transit encryption on, never "preferred")', () => {
+    expect(redis.Resources.Redis?.Type).toBe('AWS::ElastiCache::ReplicationGroup');
+    expect(group.TransitEncryptionEnabled).toBe(true);
+    // "preferred" would accept plaintext clients too; unset means required.
+    expect(group.TransitEncryptionMode ?? 'required').toBe('required');
+    const ingress = Object.values(redis.Resources)
+      .filter((resource) => resource.Type === 'AWS::EC2::SecurityGroup')
+      .flatMap((sg) => (sg.Properties.SecurityGroupIngress ?? []) as Record<string, unknown>[]);
+    expect(ingress).not.toHaveLength(0);
+    for (const rule of ingress) {
+      expect(rule).toMatchObject({ IpProtocol: 'tcp', FromPort: 6379, ToPort: 6379 });
+      expect(rule.SourceSecurityGroupId).toBeDefined();
+      expect(rule.CidrIp).toBeUndefined();
+    }
+  });
+
+  it('when the replication group is created or updated, then its AuthToken is the secret Secrets Manager generated here', () => {
+    const authToken = group.AuthToken as { 'Fn::Sub'?: string } | undefined;
+    expect(authToken).toBeDefined();
+    // The whole value is the reference: nothing of the token is written in the template.
+    const referenced = authToken?.['Fn::Sub']?.match(new RegExp(`^${REFERENCE.source}$`))?.[1];
+    expect(referenced).toBeDefined();
+    const secret = redis.Resources[referenced as string];
+    expect(secret?.Type).toBe('AWS::SecretsManager::Secret');
+    expect(secret?.Properties.GenerateSecretString).toBeDefined();
+    expect(secret?.Properties.SecretString).toBeUndefined();
+  });
+
+  it('when Secrets Manager generates the token, then ElastiCache accepts its length and every character it may pick, and a URL carries them unescaped', () => {
+    const referenced = String((group.AuthToken as { 'Fn::Sub': string })['Fn::Sub']).match(
+      REFERENCE,
+    )?.[1] as string;
+    const options = redis.Resources[referenced]?.Properties.GenerateSecretString as GenerateOptions;
+    const length = options.PasswordLength ?? 32;
+    expect(length).toBeGreaterThanOrEqual(32); // ElastiCache takes 16; 32 and up for strength
+    expect(length).toBeLessThanOrEqual(128);
+    const characters = generatable(options);
+    expect(characters.length).toBeGreaterThanOrEqual(62);
+    expect(characters.filter((char) => !ELASTICACHE_TOKEN.test(char))).toEqual([]);
+    expect(characters.filter((char) => !URL_UNRESERVED.test(char))).toEqual([]);
+  });
+
+  it('when the services read the REDIS_URL secret, then it is rediss://:<that token>@<primary endpoint>:<port>', () => {
+    const urlSecret = redis.Resources.RedisUrlSecret;
+    expect(urlSecret?.Type).toBe('AWS::SecretsManager::Secret');
+    const template = String(
+      (urlSecret?.Properties.SecretString as { 'Fn::Sub'?: string } | undefined)?.['Fn::Sub'],
+    );
+    const authToken = (group.AuthToken as { 'Fn::Sub': string })['Fn::Sub'];
+    // The same secret as AuthToken, so the URL's credentials are the group's.
+    expect(template.match(REFERENCE)?.[0]).toBe(authToken);
+    const token = generatable({ ExcludePunctuation: true }).join('').slice(0, 64);
+    const host = 'master.kafka-ecs-test-redis.abc123.euw1.cache.amazonaws.com';
+    const url = new URL(
+      template
+        .replace(REFERENCE, token)
+        .replace(`\${Redis.PrimaryEndPoint.Address}`, host)
+        .replace(`\${Redis.PrimaryEndPoint.Port}`, '6379'),
+    );
+    expect({
+      protocol: url.protocol,
+      username: url.username,
+      password: url.password,
+      host: url.host,
+      path: url.pathname,
+    }).toEqual({
+      protocol: 'rediss:',
+      username: '',
+      password: token,
+      host: `${host}:6379`,
+      path: '',
+    });
+  });
+
+  it('when the addon is deployed, then no output carries the token, and the URL secret is exported by ARN', () => {
+    expect(JSON.stringify(redis.Outputs)).not.toContain('resolve:secretsmanager');
+    expect(redis.Outputs?.RedisUrlSecretArn).toEqual({
+      Description: expect.any(String),
+      Value: { Ref: 'RedisUrlSecret' },
+      Export: { Name: { 'Fn::Sub': `\${App}-\${Env}-RedisUrlSecretArn` } },
+    });
+    expect(tokenSecret.Outputs?.TokenSecretArn).toEqual({
+      Description: expect.any(String),
+      Value: { Ref: 'TokenSecret' },
+      Export: { Name: { 'Fn::Sub': `\${App}-\${Env}-TokenSecretArn` } },
+    });
+  });
+});
+
+const exportOf = (name: string) => ({
+  from_cfn: `\${COPILOT_APPLICATION_NAME}-\${COPILOT_ENVIRONMENT_NAME}-${name}`,
+});
+const parameterOf = (name: string) =>
+  `/copilot/\${COPILOT_APPLICATION_NAME}/\${COPILOT_ENVIRONMENT_NAME}/secrets/${name}`;
+
+// Generated by the environment addons (imported by ARN) or chosen by people (SSM SecureStrings
+// written by `copilot secret init`).
+const SOURCES: Record<string, unknown> = {
+  REDIS_URL: exportOf('RedisUrlSecretArn'),
+  TOKEN_SECRET: exportOf('TokenSecretArn'),
+  ADMIN_TOKEN: parameterOf('ADMIN_TOKEN'),
+  OPERATOR_TOKENS: parameterOf('OPERATOR_TOKENS'),
+};
+
+describe.each(SERVICES)('the %s manifest', (service) => {
+  const manifest = manifests[service];
+
+  it('when it starts, then each credential its configuration reads comes as a Copilot secret, and no other', () => {
+    expect(Object.keys(manifest.secrets ?? {}).sort()).toEqual(variablesRead(service));
+  });
+
+  it('when it starts, then each secret comes from the addon export or the SSM path it belongs to', () => {
+    for (const [name, source] of Object.entries(manifest.secrets ?? {})) {
+      expect({ name, source }).toEqual({ name, source: SOURCES[name] });
+    }
+  });
+
+  it('when any environment is deployed, then no credential is a plain variable or a value in one', () => {
+    const overrides = Object.values(manifest.environments ?? {}).map((env) => env?.variables);
+    for (const variables of [manifest.variables, ...overrides]) {
+      for (const name of CREDENTIALS) expect(variables?.[name]).toBeUndefined();
+      // Not even under another name: no Redis URL with or without credentials.
+      expect(JSON.stringify(variables ?? {})).not.toMatch(/rediss?:\/\//);
+    }
+    // An env file would bypass both checks.
+    expect(manifest.env_file).toBeUndefined();
+  });
+});
+
+it('when the services are compared, then only the consumer, which has operator operations, gets operator tokens', () => {
+  expect(variablesRead('consumer')).toEqual([
+    'ADMIN_TOKEN',
+    'OPERATOR_TOKENS',
+    'REDIS_URL',
+    'TOKEN_SECRET',
+  ]);
+  expect(variablesRead('producer')).toEqual(['REDIS_URL', 'TOKEN_SECRET']);
+});
