@@ -148,11 +148,12 @@ describe('environment addons', () => {
     }
   });
 
-  it('when a service imports an export, then it is a current one, never a deprecated one', () => {
+  it('when a service or its overrides import an export, then it is a current one, never a deprecated one', () => {
     for (const service of ['producer', 'consumer']) {
       const texts = [
         `copilot/${service}/manifest.yml`,
         ...listFiles(`copilot/${service}/addons`, '.yml'),
+        ...listFiles(`copilot/${service}/overrides`, '.yml'),
       ].map(readText);
       for (const text of texts) {
         for (const match of text.matchAll(/NAME\}-(\w+)|\$\{EnvName\}-(\w+)|\$\{Env\}-(\w+)/g)) {
@@ -181,7 +182,11 @@ describe('environment addons', () => {
         : [],
     );
     expect(serviceAddons).not.toHaveLength(0);
-    for (const path of [...templates, ...serviceAddons]) {
+    const overrides = ['producer', 'consumer'].flatMap((service) =>
+      listFiles(`copilot/${service}/overrides`, '.yml'),
+    );
+    expect(overrides).not.toHaveLength(0);
+    for (const path of [...templates, ...serviceAddons, ...overrides]) {
       const text = readText(path);
       expect(text).not.toMatch(/Action:\s*['"]?\*|Action:\s*\[?\s*['"]?[a-z0-9-]+:\*/);
       expect(text).not.toMatch(/Resource:\s*['"]\*['"]/);

@@ -1,9 +1,9 @@
-import { readTemplate } from './cfn.ts';
-import { readText, readYaml } from './repo.ts';
+import { evaluate, PSEUDO, readCloudFormationYaml, readTemplate, type Scope } from './cfn.ts';
+import { listFiles, readText, readYaml } from './repo.ts';
 
 // The deployed services' secrets (docs/deploy.md, "Secrets"): Redis takes TLS with an AUTH token
 // that Secrets Manager generates, every secret a service reads reaches it as a Copilot secret
-// (never a plain variable).
+// (never a plain variable), and the role that fetches them may read exactly those secrets.
 
 const redis = readTemplate('copilot/environments/addons/redis.yml');
 const tokenSecret = readTemplate('copilot/environments/addons/token-secret.yml');
@@ -211,4 +211,127 @@ it('when the services are compared, then only the consumer, which has operator o
     'TOKEN_SECRET',
   ]);
   expect(variablesRead('producer')).toEqual(['REDIS_URL', 'TOKEN_SECRET']);
+});
+
+// The execution roles' secrets policies, worked out for an example environment.
+const ARN = `${PSEUDO['AWS::Region']}:${PSEUDO['AWS::AccountId']}`;
+const ARTIFACT_KEY = `arn:aws:kms:${ARN}:key/0a1b2c3d-artifact`;
+const EXPORTED: Record<string, string> = {
+  'kafka-ecs-test-RedisUrlSecretArn': `arn:aws:secretsmanager:${ARN}:secret:kafka-ecs/test/redis-url-AbCdEf`,
+  'kafka-ecs-test-TokenSecretArn': `arn:aws:secretsmanager:${ARN}:secret:kafka-ecs/test/token-secret-GhIjKl`,
+};
+
+interface Statement {
+  Effect: string;
+  Action: string | string[];
+  Resource: string | string[];
+  Condition?: unknown;
+}
+
+interface Patch {
+  op: string;
+  path: string;
+  value?: unknown;
+}
+
+const list = (value: string | string[]) => (Array.isArray(value) ? value : [value]);
+
+/** The execution role's secrets statements after the service's YAML patch, evaluated. */
+function executionRoleStatements(service: Service): Statement[] {
+  const patches = readCloudFormationYaml<Patch[]>(`copilot/${service}/overrides/cfn.patches.yml`);
+  const touching = patches.filter((patch) => patch.path.startsWith('/Resources/ExecutionRole'));
+  // Copilot's secrets policy is Policies/0 of ExecutionRole (its executionrole.yml partial).
+  expect(touching.map(({ op, path }) => ({ op, path }))).toEqual([
+    {
+      op: 'replace',
+      path: '/Resources/ExecutionRole/Properties/Policies/0/PolicyDocument/Statement',
+    },
+  ]);
+  const scope: Scope = {
+    params: {
+      AppName: 'kafka-ecs',
+      EnvName: 'test',
+      WorkloadName: service,
+      ArtifactKeyARN: ARTIFACT_KEY,
+    },
+    imports: EXPORTED,
+  };
+  return evaluate(touching[0]?.value, scope) as Statement[];
+}
+
+/** What ECS needs to fetch a manifest's secrets: action → the exact resources. */
+function needed(manifest: ServiceManifest): Record<string, string[]> {
+  const result: Record<string, string[]> = { 'kms:Decrypt': [ARTIFACT_KEY] };
+  for (const source of Object.values(manifest.secrets ?? {})) {
+    const substitute = (text: string) =>
+      text
+        .replaceAll(`\${COPILOT_APPLICATION_NAME}`, 'kafka-ecs')
+        .replaceAll(`\${COPILOT_ENVIRONMENT_NAME}`, 'test');
+    let action: string;
+    let resource: string | undefined;
+    if (typeof source === 'string' && source.startsWith('/')) {
+      action = 'ssm:GetParameters';
+      resource = `arn:aws:ssm:${ARN}:parameter${substitute(source)}`;
+    } else {
+      action = 'secretsmanager:GetSecretValue';
+      resource = EXPORTED[substitute((source as { from_cfn: string }).from_cfn)];
+    }
+    expect(resource).toBeDefined();
+    result[action] = [...(result[action] ?? []), resource as string].sort();
+  }
+  return result;
+}
+
+/** Action → resources a statement list grants; a wildcard resource or a condition is a problem. */
+function granted(statements: Statement[]): {
+  grants: Record<string, string[]>;
+  problems: string[];
+} {
+  const grants: Record<string, string[]> = {};
+  const problems: string[] = [];
+  for (const statement of statements) {
+    if (statement.Effect !== 'Allow') problems.push(`${statement.Effect} statement`);
+    if (statement.Condition) problems.push('a condition (tags) instead of ARNs');
+    for (const action of list(statement.Action)) {
+      for (const resource of list(statement.Resource)) {
+        if (resource.includes('*')) problems.push(`${action} on ${resource}`);
+        grants[action] = [...(grants[action] ?? []), resource].sort();
+      }
+    }
+  }
+  return { grants, problems };
+}
+
+describe('the execution roles (copilot/<service>/overrides/cfn.patches.yml)', () => {
+  it.each(SERVICES)(
+    'when the %s task starts, then its execution role may read exactly the manifest secrets, by ARN',
+    (service) => {
+      const { grants, problems } = granted(executionRoleStatements(service));
+      expect(problems).toEqual([]);
+      expect(grants).toEqual(needed(manifests[service]));
+    },
+  );
+
+  it("when Copilot's own secrets policy is checked the same way, then it is refused (the check is real)", () => {
+    // The shape Copilot generates without the patch: every tagged secret of the environment.
+    const tagged: Statement = {
+      Effect: 'Allow',
+      Action: 'secretsmanager:GetSecretValue',
+      Resource: `arn:aws:secretsmanager:${ARN}:secret:*`,
+      Condition: { StringEquals: { 'secretsmanager:ResourceTag/copilot-environment': 'test' } },
+    };
+    expect(granted([tagged]).problems).toEqual([
+      'a condition (tags) instead of ARNs',
+      `secretsmanager:GetSecretValue on arn:aws:secretsmanager:${ARN}:secret:*`,
+    ]);
+  });
+
+  it.each(SERVICES)(
+    'when the %s code runs, then its task role reads no secret (its addons grant no ssm, secretsmanager or kms action)',
+    (service) => {
+      for (const path of listFiles(`copilot/${service}/addons`, '.yml')) {
+        expect(readText(path)).not.toMatch(/\b(ssm|secretsmanager|kms):/);
+      }
+    },
+  );
 });
