@@ -29,9 +29,15 @@ type Result = FormattedExecutionResult<Record<string, unknown>, unknown>;
 /** A login token as the producer signs it (services/producer/src/infra/jwt-token-issuer.ts). */
 const loginToken = (
   userId: string,
-  options: { expiresAt?: Date; secret?: string; issuer?: string } = {},
-) =>
-  new SignJWT({})
+  options: {
+    expiresAt?: Date;
+    secret?: string;
+    issuer?: string;
+    /** null: no `aud` claim. */
+    audience?: string | null;
+  } = {},
+) => {
+  const jwt = new SignJWT({})
     .setProtectedHeader({ alg: 'HS256', typ: 'JWT' })
     .setSubject(userId)
     .setJti(`token-of-${userId}`)
@@ -39,8 +45,10 @@ const loginToken = (
     .setIssuedAt()
     .setExpirationTime(
       Math.floor((options.expiresAt ?? new Date(Date.now() + 3_600_000)).getTime() / 1000),
-    )
-    .sign(new TextEncoder().encode(options.secret ?? TOKEN_SECRET));
+    );
+  if (options.audience !== null) jwt.setAudience(options.audience ?? 'consumer-read-api');
+  return jwt.sign(new TextEncoder().encode(options.secret ?? TOKEN_SECRET));
+};
 
 const codesOf = (result: { errors?: readonly { extensions?: Record<string, unknown> }[] }) =>
   result.errors?.map((error) => error.extensions?.code);
@@ -91,7 +99,7 @@ describe('who may read what', () => {
     graphql(service.url, query, variables, { token });
   const USER = 'query($id: ID!) { user(id: $id) { id username } }';
 
-  it('when there is no token, an invalid or expired one, or one the producer did not sign, then user data is UNAUTHENTICATED', async () => {
+  it('when there is no token, an invalid or expired one, one the producer did not sign or one not for this API, then user data is UNAUTHENTICATED', async () => {
     const id = ada.data.id;
     const unsigned = new UnsecuredJWT({ sub: id })
       .setIssuer('producer-svc')
@@ -103,6 +111,8 @@ describe('who may read what', () => {
       expired: await loginToken(id, { expiresAt: new Date(Date.now() - 1_000) }),
       'another secret': await loginToken(id, { secret: 'another-secret-of-at-least-32-chars' }),
       'another issuer': await loginToken(id, { issuer: 'someone-else' }),
+      'no audience': await loginToken(id, { audience: null }),
+      'another audience': await loginToken(id, { audience: 'producer-svc' }),
       'alg none': unsigned,
       'an operator token with a character more': `${OPERATOR_TOKEN}x`,
     };
@@ -263,9 +273,16 @@ describe('who may read what', () => {
     ]);
   });
 
-  it('when a subscription comes with no token or an invalid one, then it is refused UNAUTHENTICATED', async () => {
+  it('when a subscription comes with no token, an invalid one or one not for this API, then it is refused UNAUTHENTICATED', async () => {
     const SUBSCRIPTION = { query: 'subscription { userNotification { id } }' };
-    for (const token of [null, 'not-a-token', `${OPERATOR_TOKEN}x`]) {
+    const id = ada.data.id;
+    for (const token of [
+      null,
+      'not-a-token',
+      `${OPERATOR_TOKEN}x`,
+      await loginToken(id, { audience: null }),
+      await loginToken(id, { audience: 'producer-svc' }),
+    ]) {
       const { results, error } = await outcome(wsClient(token), SUBSCRIPTION);
       expect({ token, error, codes: results.flatMap(codesOf) }).toEqual({
         token,

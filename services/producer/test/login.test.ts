@@ -1,5 +1,5 @@
 import { startTcpProxy, type TcpProxy, testInfrastructure, waitFor } from '@kafka-ecs/testing';
-import { decodeJwt } from 'jose';
+import { decodeJwt, jwtVerify } from 'jose';
 import { pino } from 'pino';
 import type { PasswordHasher } from '../src/domain/ports.ts';
 import {
@@ -63,6 +63,33 @@ describe('login', () => {
     expect(body.errors).toBeUndefined();
     return { ...input, id: body.data.createUser.id as string };
   };
+
+  it('when a login succeeds, then its token is for the consumer read API: HS256, typ JWT, issuer producer-svc, audience consumer-read-api', async () => {
+    const producer = await started(startTestProducer());
+    const ada = await createUser(producer);
+    const { body } = await producer.graphql(LOGIN, {
+      username: ada.username,
+      password: ada.password,
+    });
+    expect(body.errors).toBeUndefined();
+    // Verified as the consumer verifies it (bearer-authenticator.ts), audience included.
+    const { payload, protectedHeader } = await jwtVerify(
+      body.data.login.token,
+      new TextEncoder().encode('test-secret-that-is-at-least-32-characters'),
+      {
+        algorithms: ['HS256'],
+        issuer: 'producer-svc',
+        audience: 'consumer-read-api',
+        typ: 'JWT',
+        requiredClaims: ['sub', 'exp', 'aud', 'jti'],
+      },
+    );
+    expect(protectedHeader).toEqual({ alg: 'HS256', typ: 'JWT' });
+    expect({ sub: payload.sub, aud: payload.aud }).toEqual({
+      sub: ada.id,
+      aud: 'consumer-read-api',
+    });
+  });
 
   it('when the username comes in another case, width or with padding, then it logs in as the stored user, and its failures count for that user', async () => {
     const producer = await started(startTestProducer({ settings: { loginMaxFailures: 3 } }));

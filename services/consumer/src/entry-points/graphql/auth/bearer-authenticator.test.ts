@@ -20,6 +20,8 @@ function loginToken(
     secret?: string;
     alg?: string;
     issuer?: string;
+    /** null: no `aud` claim. */
+    audience?: string | string[] | null;
     expiresAt?: Date;
     subject?: string;
   } = {},
@@ -31,6 +33,7 @@ function loginToken(
     .setIssuedAt(seconds(NOW) - 60)
     .setExpirationTime(seconds(change.expiresAt ?? new Date(NOW.getTime() + 3_600_000)));
   if (change.subject !== '') jwt.setSubject(change.subject ?? 'user-1');
+  if (change.audience !== null) jwt.setAudience(change.audience ?? LOGIN_TOKEN.audience);
   return jwt.sign(new TextEncoder().encode(change.secret ?? SECRET));
 }
 
@@ -76,12 +79,23 @@ describe('bearer authentication', () => {
     });
   });
 
+  it('when a login token names this API among its audiences, then the caller is its user', async () => {
+    expect(
+      await authenticate(
+        `Bearer ${await loginToken({ audience: ['other', LOGIN_TOKEN.audience] })}`,
+      ),
+    ).toMatchObject({ kind: 'user', userId: 'user-1' });
+  });
+
   it.each([
     ['expired', { expiresAt: new Date(NOW.getTime() - 1_000) }],
     ['signed with another secret', { secret: 'another-secret-of-at-least-32-characters' }],
     ['of another issuer', { issuer: 'someone-else' }],
     ['signed with HS512', { alg: 'HS512' }],
     ['without a subject', { subject: '' }],
+    ['without an audience', { audience: null }],
+    ['for another audience', { audience: 'producer-svc' }],
+    ['for other audiences only', { audience: ['dlq-cli', 'bench'] }],
   ])('when a login token %s is presented, then it is invalid', async (_case, change) => {
     expect(await authenticate(`Bearer ${await loginToken(change)}`)).toEqual({ kind: 'invalid' });
   });

@@ -3,10 +3,16 @@ import { jwtVerify } from 'jose';
 
 /**
  * What the producer's login tokens are (services/producer/src/infra/jwt-token-issuer.ts): HS256
- * JWTs, `typ` JWT, issuer `producer-svc`, `sub` the user id, `exp` set. Anything else is refused,
- * whatever its signature: `alg: none` and other algorithms included.
+ * JWTs, `typ` JWT, issuer `producer-svc`, audience `consumer-read-api` (this API), `sub` the user
+ * id, `exp` set. Anything else is refused, whatever its signature: `alg: none` and other
+ * algorithms included, and a token of the same secret meant for another audience or none.
  */
-export const LOGIN_TOKEN = { algorithm: 'HS256', issuer: 'producer-svc', type: 'JWT' } as const;
+export const LOGIN_TOKEN = {
+  algorithm: 'HS256',
+  issuer: 'producer-svc',
+  audience: 'consumer-read-api',
+  type: 'JWT',
+} as const;
 
 /** Who is calling, as far as the bearer token says. */
 export type Caller =
@@ -57,14 +63,16 @@ export function createBearerAuthenticator(options: BearerAuthenticatorOptions): 
       const { payload } = await jwtVerify(token, key, {
         algorithms: [LOGIN_TOKEN.algorithm],
         issuer: LOGIN_TOKEN.issuer,
+        audience: LOGIN_TOKEN.audience,
         typ: LOGIN_TOKEN.type,
-        requiredClaims: ['sub', 'exp'],
+        requiredClaims: ['sub', 'exp', 'aud'],
         currentDate: options.now?.(),
       });
       if (typeof payload.sub !== 'string' || payload.sub === '') return INVALID;
       return { kind: 'user', userId: payload.sub, expiresAt: new Date((payload.exp ?? 0) * 1000) };
     } catch {
-      // Bad signature, expired, wrong issuer or algorithm, not a JWT: all the same to a caller.
+      // Bad signature, expired, wrong issuer, audience or algorithm, not a JWT: all the same to a
+      // caller.
       return INVALID;
     }
   };
