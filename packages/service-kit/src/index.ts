@@ -1,4 +1,11 @@
 export { createGraphqlErrorMasker, type GraphqlErrorMaskerOptions } from './graphql-errors.ts';
+export {
+  createGraphqlIdePage,
+  GRAPHQL_IDE_HEADERS,
+  type GraphiqlAssets,
+  type GraphqlIdeOptions,
+  wantsGraphqlIde,
+} from './graphql-ide.ts';
 export { type GraphqlLimits, graphqlLimitRules } from './graphql-limits.ts';
 export { type ReadinessCheck, registerHealthRoutes } from './health-routes.ts';
 export { type HttpClientLimits, httpClientLimits } from './http-limits.ts';

@@ -1,19 +1,31 @@
 import { randomUUID } from 'node:crypto';
 import { fastifyApolloHandler } from '@as-integrations/fastify';
 import {
+  createGraphqlIdePage,
+  GRAPHQL_IDE_HEADERS,
   httpClientLimits,
   lingerOnUnreadBody,
   type ReadinessCheck,
   registerHealthRoutes,
+  wantsGraphqlIde,
 } from '@kafka-ecs/service-kit';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance, LogController } from 'fastify';
 import type { Logger } from 'pino';
 import { createApolloServer, type GraphqlSettings } from './entry-points/graphql/apollo-server.ts';
 import type { UseCases } from './entry-points/graphql/resolvers.ts';
-import { createGraphqlIdePage, wantsHtml } from './entry-points/http/graphql-ide.ts';
 
 export const BASE_PATH = '/producer-svc';
 export const GRAPHQL_PATH = `${BASE_PATH}/graphql`;
+
+const IDE_DEFAULT_QUERY = `# Create a user, then log in with it.
+mutation CreateUser {
+  createUser(input: { username: "ada", email: "ada@example.com", password: "correct horse" }) {
+    id
+    username
+    createdAt
+  }
+}
+`;
 
 export interface ProducerAppSettings extends GraphqlSettings {
   /** Serve the GraphQL IDE to browsers. */
@@ -93,13 +105,17 @@ export async function buildProducerApp(deps: ProducerAppDeps): Promise<FastifyIn
     await apollo.stop();
   });
   const graphql = fastifyApolloHandler(apollo);
-  const idePage = createGraphqlIdePage({ endpoint: GRAPHQL_PATH });
+  const idePage = createGraphqlIdePage({
+    endpoint: GRAPHQL_PATH,
+    title: 'producer-svc GraphQL',
+    defaultQuery: IDE_DEFAULT_QUERY,
+  });
   app.route<{ Reply: string }>({
     method: ['GET', 'POST', 'OPTIONS'],
     url: GRAPHQL_PATH,
     async handler(request, reply) {
-      if (request.method === 'GET' && deps.settings.ide && wantsHtml(request.headers.accept)) {
-        reply.type('text/html; charset=utf-8');
+      if (deps.settings.ide && wantsGraphqlIde(request)) {
+        reply.headers(GRAPHQL_IDE_HEADERS);
         return idePage();
       }
       return graphql.call(this, request, reply);

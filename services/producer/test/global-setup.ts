@@ -1,6 +1,6 @@
-import { execFileSync } from 'node:child_process';
 import { repoRoot } from '@kafka-ecs/devstack';
 import stackUp from '@kafka-ecs/devstack/jest-global-setup';
+import { installTestBrowser } from '@kafka-ecs/testing/browser';
 
 /**
  * The local stack, plus Debian's Chromium for the IDE test, installed by the project's own
@@ -8,8 +8,5 @@ import stackUp from '@kafka-ecs/devstack/jest-global-setup';
  */
 export default async function globalSetup(): Promise<void> {
   await stackUp();
-  execFileSync('bash', [`${repoRoot()}/scripts/install-test-browser.sh`], {
-    stdio: ['ignore', 'inherit', 'inherit'],
-    timeout: 660_000,
-  });
+  installTestBrowser(repoRoot());
 }

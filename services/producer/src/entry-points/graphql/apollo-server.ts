@@ -23,7 +23,7 @@ const MAX_ALIASES = 10;
  * Apollo Server with the limits a public endpoint needs: nesting depth and aliases (validation
  * rules), document size in tokens (checked while parsing, before any work), no batched requests, and
  * errors masked in production. Apollo's own landing page is off: the IDE is served by the
- * service itself (entry-points/http/graphql-ide.ts).
+ * service itself (service-kit's graphql-ide.ts).
  */
 export function createApolloServer(options: {
   useCases: UseCases;
