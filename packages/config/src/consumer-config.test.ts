@@ -26,6 +26,15 @@ describe('consumer configuration', () => {
     expect(loadConsumerConfig({}).ADMIN_TOKEN).toBeUndefined();
   });
 
+  it('when nothing about the IDE is set, then it is served outside production and not in it, unless GRAPHQL_IDE says so', () => {
+    expect(loadConsumerConfig({}).GRAPHQL_IDE).toBe(true);
+    expect(loadConsumerConfig({ GRAPHQL_IDE: 'false' }).GRAPHQL_IDE).toBe(false);
+    const production = { NODE_ENV: 'production', TOKEN_SECRET: PRODUCTION_SECRET };
+    expect(loadConsumerConfig(production).GRAPHQL_IDE).toBe(false);
+    expect(loadConsumerConfig({ ...production, GRAPHQL_IDE: 'true' }).GRAPHQL_IDE).toBe(true);
+    expect(messageOf(() => loadConsumerConfig({ GRAPHQL_IDE: 'maybe' }))).toMatch(/GRAPHQL_IDE: /);
+  });
+
   it('when PRODUCER_SVC_ENDPOINT is set, then it wins over service discovery, without a trailing slash', () => {
     const config = loadConsumerConfig({
       PRODUCER_SVC_ENDPOINT: 'http://producer.internal:8080/producer-svc/',

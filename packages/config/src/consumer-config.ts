@@ -149,6 +149,11 @@ export const consumerConfigSchema = commonSchema
      * @defaultValue (development secret, refused in production)
      */
     TOKEN_SECRET: tokenSecret,
+    /**
+     * Serve the GraphQL IDE to browsers at GET /graphql.
+     * @defaultValue true, except false when NODE_ENV=production
+     */
+    GRAPHQL_IDE: flag,
     /** Largest GraphQL-over-WebSocket message; a larger one closes the socket (1009). @defaultValue 65536 */
     WS_MAX_PAYLOAD_BYTES: positiveInt(65_536),
     /** Failed attempts (the first run included) before the dead-letter queue. @defaultValue 5 */
@@ -244,6 +249,7 @@ export const consumerConfigSchema = commonSchema
     DEAD_LETTER_READS_NEED_TOKEN:
       config.DEAD_LETTER_READS_NEED_TOKEN ?? config.NODE_ENV === 'production',
     TOKEN_SECRET: config.TOKEN_SECRET ?? DEV_TOKEN_SECRET,
+    GRAPHQL_IDE: config.GRAPHQL_IDE ?? config.NODE_ENV !== 'production',
     // Fault injection never reaches production, whatever the task definition says.
     FAULT_INJECT_USERNAME_PATTERN:
       config.NODE_ENV === 'production' ? undefined : config.FAULT_INJECT_USERNAME_PATTERN,
