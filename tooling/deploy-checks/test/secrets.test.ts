@@ -163,6 +163,24 @@ describe('Redis (environment addon redis.yml)', () => {
   });
 });
 
+describe('the token-signing secret (environment addon token-secret.yml)', () => {
+  it('when Secrets Manager generates TOKEN_SECRET, then it is as long as both services configurations demand', () => {
+    const generated = tokenSecret.Resources.TokenSecret?.Properties.GenerateSecretString as
+      | GenerateOptions
+      | undefined;
+    expect(tokenSecret.Resources.TokenSecret?.Properties.SecretString).toBeUndefined();
+    // The minimum the config schemas enforce (`TOKEN_SECRET: z.string().min(32, …)` or alike).
+    const minimums = [
+      'packages/config/src/producer-config.ts',
+      'packages/config/src/fields.ts',
+    ].map((path) =>
+      Number(readText(path).match(/(?:TOKEN_SECRET|tokenSecret)[^\n]*?\.min\((\d+)/)?.[1]),
+    );
+    expect(minimums.every((minimum) => minimum >= 16)).toBe(true);
+    expect(generated?.PasswordLength ?? 32).toBeGreaterThanOrEqual(Math.max(...minimums));
+  });
+});
+
 const exportOf = (name: string) => ({
   from_cfn: `\${COPILOT_APPLICATION_NAME}-\${COPILOT_ENVIRONMENT_NAME}-${name}`,
 });
