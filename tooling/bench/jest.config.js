@@ -1,5 +1,6 @@
 import { jestPreset } from '@kafka-ecs/testing/jest-preset';
 
-// Unit tests of the pure parts only (statistics, tables, the chart, the result schema); the
-// benchmark itself runs with `pnpm bench`, never in `pnpm test`.
+// `test`: unit tests of the pure parts (statistics, tables, the chart, the result schema, the
+// tools' command lines and settings). `test:secure` runs test-secure/ (Kafka's perf tools
+// against the secure stack). The benchmark itself runs with `pnpm bench`, never in `pnpm test`.
 export default jestPreset();

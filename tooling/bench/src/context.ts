@@ -13,6 +13,8 @@ export interface BenchContext {
   /** TLS and SASL from the environment, for the bench's clients and the services it starts. */
   connections: BenchConnections;
   kafka: BenchKafka;
+  /** The Java perf tools' client settings file for a secured broker; undefined for a plain one. */
+  javaClientConfig?: string;
   redis: Redis;
   /** Short and unique to this run: every topic, group and key prefix carries it. */
   tag: string;
@@ -27,6 +29,7 @@ export interface BenchContext {
     groups: string[];
     redisPrefixes: string[];
     services: Set<BenchService>;
+    /** Files and folders. */
     files: string[];
   };
   /** Peak RSS (MiB) of every service process the run started, by service. */

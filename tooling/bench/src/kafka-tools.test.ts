@@ -1,5 +1,6 @@
 import {
   consumerPerformanceArgs,
+  javaClientProperties,
   parseConsumerPerformance,
   parseProducerPerformance,
   producerPerformanceArgs,
@@ -23,6 +24,81 @@ describe('ProducerPerformance', () => {
     expect(args).toEqual(
       expect.arrayContaining(['--throughput', '-1', '--payload-file', '/tmp/p']),
     );
+  });
+});
+
+describe('Java client settings for a secured broker', () => {
+  /** What java.util.Properties.load reads back from one `key=value` line. */
+  const propertiesOf = (text: string) =>
+    new Map(
+      text
+        .trimEnd()
+        .split('\n')
+        .map((line) => {
+          const at = line.indexOf('=');
+          const value = line
+            .slice(at + 1)
+            .replace(/\\u([0-9a-f]{4})|\\(.)/g, (_, code: string | undefined, char: string) =>
+              code === undefined ? char : String.fromCharCode(Number.parseInt(code, 16)),
+            );
+          return [line.slice(0, at), value] as const;
+        }),
+    );
+
+  it('when the broker is plain, then there is no file to write', () => {
+    expect(javaClientProperties({})).toBeUndefined();
+  });
+
+  it('when TLS with a private CA and SCRAM are named, then both reach the Java client', () => {
+    const ca = '-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n';
+    const text = javaClientProperties({
+      ssl: { ca },
+      sasl: { mechanism: 'scram-sha-512', username: 'bench', password: 'p"a\\ss é' },
+    });
+    if (text === undefined) throw new Error('expected settings for a secured broker');
+    // One line per key, ASCII only (Kafka reads the file as ISO-8859-1).
+    expect(text).toMatch(/^[\x20-\x7e\n]+$/);
+    const properties = propertiesOf(text);
+    expect(properties.get('security.protocol')).toBe('SASL_SSL');
+    expect(properties.get('ssl.truststore.type')).toBe('PEM');
+    expect(properties.get('ssl.truststore.certificates')).toBe(ca);
+    expect(properties.get('sasl.mechanism')).toBe('SCRAM-SHA-512');
+    expect(properties.get('sasl.jaas.config')).toBe(
+      'org.apache.kafka.common.security.scram.ScramLoginModule required username="bench" password="p\\"a\\\\ss é";',
+    );
+  });
+
+  it('when only TLS with the system CAs is named, then the protocol is SSL and no truststore is set', () => {
+    expect(javaClientProperties({ ssl: true })).toBe('security.protocol=SSL\n');
+  });
+
+  it('when only SCRAM is named, then the protocol is SASL_PLAINTEXT', () => {
+    const text =
+      javaClientProperties({
+        sasl: { mechanism: 'scram-sha-256', username: 'u', password: 'p' },
+      }) ?? '';
+    expect(propertiesOf(text).get('security.protocol')).toBe('SASL_PLAINTEXT');
+    expect(propertiesOf(text).get('sasl.mechanism')).toBe('SCRAM-SHA-256');
+  });
+
+  it('when a settings file is given, then each tool names it with its own flag', () => {
+    const producer = producerPerformanceArgs({
+      bootstrap: 'b:1',
+      topic: 't',
+      records: 1,
+      payloadFile: '/tmp/p',
+      configFile: '/tmp/c.properties',
+    });
+    expect(producer.slice(0, 2)).toEqual(['--producer.config', '/tmp/c.properties']);
+    const consumer = consumerPerformanceArgs({
+      bootstrap: 'b:1',
+      topic: 't',
+      records: 1,
+      group: 'g',
+      timeoutMs: 1,
+      configFile: '/tmp/c.properties',
+    });
+    expect(consumer.slice(0, 2)).toEqual(['--consumer.config', '/tmp/c.properties']);
   });
 });
 

@@ -1,6 +1,9 @@
+import type { KafkaSecurity } from '@kafka-ecs/testing';
+
 /**
  * Kafka's own perf tools (org.apache.kafka.tools in the kafka-tools artifact): their command
- * lines and the figures read from their output. Pure, so the parsing is unit-tested.
+ * lines, their client settings for a secured broker, and the figures read from their output.
+ * Pure, so all of it is unit-tested.
  */
 
 export const PRODUCER_PERFORMANCE = 'org.apache.kafka.tools.ProducerPerformance';
@@ -12,8 +15,11 @@ export function producerPerformanceArgs(options: {
   topic: string;
   records: number;
   payloadFile: string;
+  /** The Java client settings for a secured broker (see `javaClientProperties`). */
+  configFile?: string;
 }): string[] {
   return [
+    ...(options.configFile === undefined ? [] : ['--producer.config', options.configFile]),
     '--topic',
     options.topic,
     '--num-records',
@@ -35,8 +41,11 @@ export function consumerPerformanceArgs(options: {
   records: number;
   group: string;
   timeoutMs: number;
+  /** The Java client settings for a secured broker (see `javaClientProperties`). */
+  configFile?: string;
 }): string[] {
   return [
+    ...(options.configFile === undefined ? [] : ['--consumer.config', options.configFile]),
     '--bootstrap-server',
     options.bootstrap,
     '--topic',
@@ -48,6 +57,47 @@ export function consumerPerformanceArgs(options: {
     '--timeout',
     String(options.timeoutMs),
   ];
+}
+
+/**
+ * The Java client's properties for the same TLS and SCRAM the bench's Node clients use, so the
+ * perf tools measure the same secured broker; undefined for a plain one. The CA goes inline as a
+ * PEM truststore (no keystore file to make) and the credentials into a JAAS line: the caller
+ * writes this to a file only its user can read, never to the command line, which `ps` shows.
+ */
+export function javaClientProperties(security: KafkaSecurity): string | undefined {
+  const { ssl, sasl } = security;
+  if (ssl === undefined && sasl === undefined) return undefined;
+  const lines = [
+    `security.protocol=${sasl === undefined ? 'SSL' : ssl === undefined ? 'SASL_PLAINTEXT' : 'SASL_SSL'}`,
+  ];
+  if (ssl !== undefined && ssl !== true) {
+    lines.push('ssl.truststore.type=PEM', `ssl.truststore.certificates=${propertyValue(ssl.ca)}`);
+  }
+  if (sasl !== undefined) {
+    lines.push(
+      `sasl.mechanism=${sasl.mechanism.toUpperCase()}`,
+      propertyValue(
+        `sasl.jaas.config=org.apache.kafka.common.security.scram.ScramLoginModule required username=${jaasString(sasl.username)} password=${jaasString(sasl.password)};`,
+      ),
+    );
+  }
+  return `${lines.join('\n')}\n`;
+}
+
+/**
+ * A java.util.Properties value on one line: backslashes escaped, and everything outside printable
+ * ASCII (line ends, and any non-ASCII, since Kafka loads the file as ISO-8859-1) as \uXXXX.
+ */
+function propertyValue(value: string): string {
+  return value
+    .replace(/\\/g, '\\\\')
+    .replace(/[^\x20-\x7e]/g, (char) => `\\u${char.charCodeAt(0).toString(16).padStart(4, '0')}`);
+}
+
+/** A JAAS option value: double-quoted, with quotes and backslashes escaped (JaasConfig's rules). */
+function jaasString(value: string): string {
+  return `"${value.replace(/[\\"]/g, (char) => `\\${char}`)}"`;
 }
 
 export interface ProducerPerformanceResult {

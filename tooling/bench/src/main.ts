@@ -6,12 +6,12 @@ import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import { join } from 'node:path';
 import { repoRoot, stackDown, stackUp } from '@kafka-ecs/devstack';
-import { testInfrastructure } from '@kafka-ecs/testing';
 import { Redis } from 'ioredis';
 import { renderChartSvg } from './chart.ts';
 import type { BenchContext, Scenario } from './context.ts';
 import { createBenchKafka } from './infra/bench-kafka.ts';
 import { benchConnections, benchEndpoints } from './infra/connection-security.ts';
+import { writeJavaClientConfig } from './infra/java-tool.ts';
 import { deleteKeysWithPrefix } from './infra/redis-keys.ts';
 import { describeMachine } from './machine.ts';
 import { parseBenchOptions, UsageError } from './options.ts';
@@ -64,11 +64,9 @@ async function main(): Promise<number> {
   const startedStack = stack ? stack.started.kafka || stack.started.redis : false;
   const { brokers, redisUrl } = benchEndpoints(connections, process.env, stack);
   const tag = randomBytes(4).toString('hex');
-  // The harness's admin and readers take the same variables, read its own way (SCRAM and TLS).
-  const kafka = createBenchKafka(
-    brokers,
-    connections.secured ? testInfrastructure().kafkaSecurity : {},
-  );
+  const kafka = createBenchKafka(brokers, connections.tools);
+  // Kafka's perf tools reach a secured broker with the same TLS and SCRAM, from a private file.
+  const javaClientConfig = writeJavaClientConfig(connections.tools);
   const redis = new Redis(redisUrl, {
     ...connections.redisTls,
     maxRetriesPerRequest: 1,
@@ -85,7 +83,14 @@ async function main(): Promise<number> {
     failureTopics: { retry: `bench-${tag}-retry`, deadLetter: `bench-${tag}-dead-letters` },
     profileDir: options.profile ? join(resultsDir, `${stamp}-profiles`) : undefined,
     log,
-    cleanup: { topics: [], groups: [], redisPrefixes: [], services: new Set(), files: [] },
+    javaClientConfig: javaClientConfig?.file,
+    cleanup: {
+      topics: [],
+      groups: [],
+      redisPrefixes: [],
+      services: new Set(),
+      files: javaClientConfig === undefined ? [] : [javaClientConfig.dir],
+    },
     peakRss: { producer: [], consumer: [] },
   };
   let interrupted = false;
@@ -189,7 +194,7 @@ async function cleanUp(context: BenchContext, stopStack: boolean): Promise<void>
   await step('deleting Redis keys', async () => {
     for (const prefix of new Set(redisPrefixes)) await deleteKeysWithPrefix(context.redis, prefix);
   });
-  for (const file of files) rmSync(file, { force: true });
+  for (const file of files) rmSync(file, { force: true, recursive: true });
   await step('closing clients', async () => {
     await context.kafka.close();
     context.redis.disconnect();

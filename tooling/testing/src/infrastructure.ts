@@ -45,10 +45,16 @@ function kafkaSecurity(env: NodeJS.ProcessEnv): KafkaSecurity {
       );
     }
     security.sasl = { mechanism, username, password };
+  } else if (mechanism === 'aws-msk-iam') {
+    // IAM signs with the task role's credentials: the services' own client does that; the
+    // harness's raw clients and Kafka's Java perf tools speak TLS and SCRAM only.
+    throw new Error(
+      'KAFKA_SASL_MECHANISM=aws-msk-iam is for the services only: the tests, bench and reliability tools reach Kafka with TLS and SCRAM',
+    );
   } else if (mechanism !== 'none' && mechanism !== '') {
-    // aws-msk-iam signs with the task role's credentials: the services' own client does that,
-    // the harness (a raw client below the product) speaks only SCRAM.
-    throw new Error(`the test harness cannot use KAFKA_SASL_MECHANISM=${mechanism}`);
+    throw new Error(
+      'KAFKA_SASL_MECHANISM must be none, scram-sha-256, scram-sha-512 or aws-msk-iam',
+    );
   }
   return security;
 }

@@ -1,5 +1,5 @@
-import { readFileSync } from 'node:fs';
 import type { KafkaSecurity } from '@kafka-ecs/kafka';
+import { type TestInfrastructure, testInfrastructure } from '@kafka-ecs/testing';
 
 /** The contract's secure-connection variables ("Secure connections"), as the services read them. */
 export const SECURITY_VARIABLES = [
@@ -18,56 +18,43 @@ export interface BenchConnections {
   secured: boolean;
   /** The variables as set, for the services the bench starts (they get no other environment). */
   serviceEnv: Record<string, string>;
-  /** For every Kafka connection the bench makes (publish worker, retry publisher). */
+  /** For the bench's product-side Kafka connections (publish worker, retry publisher). */
   kafka: KafkaSecurity;
+  /** For its raw clients (harness admin and readers) and Kafka's Java perf tools. */
+  tools: TestInfrastructure['kafkaSecurity'];
   /** Spread into every Redis client's options: TLS with the private CA, if one is named. */
-  redisTls: { tls?: { ca: string[] } };
+  redisTls: { tls?: { ca?: string } };
 }
 
 /**
- * The bench's reading of the same environment the services read (the bench is tooling, with no
- * configuration package of its own). Only what its clients need is checked here, naming the
- * variable and never a value; the services it starts check everything again at their start.
+ * The bench's settings from the variables the services read, through the harness's one reading
+ * of them (`testInfrastructure`: TLS and SCRAM, a CA that cannot be read or SCRAM without a
+ * password refused with the variable's name and never a value). The services the bench starts
+ * check everything again at their start.
  */
 export function benchConnections(
   env: Record<string, string | undefined>,
-  readFile: (path: string) => string = (path) => readFileSync(path, 'utf8'),
+  infrastructure: (
+    env: Record<string, string | undefined>,
+  ) => TestInfrastructure = testInfrastructure,
 ): BenchConnections {
-  const set = (name: string) => (env[name] === '' ? undefined : env[name]);
   const serviceEnv: Record<string, string> = {};
   for (const name of SECURITY_VARIABLES) {
-    const value = set(name);
-    if (value !== undefined) serviceEnv[name] = value;
+    const value = env[name];
+    if (value !== undefined && value !== '') serviceEnv[name] = value;
   }
-  const ssl = set('KAFKA_SSL') === 'true';
-  const mechanism = set('KAFKA_SASL_MECHANISM') ?? 'none';
-  const kafka: KafkaSecurity = { ssl };
-  const kafkaCa = set('KAFKA_SSL_CA_FILE');
-  if (kafkaCa !== undefined) kafka.ca = readFile(kafkaCa);
-  if (mechanism === 'scram-sha-256' || mechanism === 'scram-sha-512') {
-    const username = set('KAFKA_SASL_USERNAME');
-    const password = set('KAFKA_SASL_PASSWORD');
-    if (username === undefined || password === undefined) {
-      throw new Error(
-        `KAFKA_SASL_MECHANISM=${mechanism} needs KAFKA_SASL_USERNAME and KAFKA_SASL_PASSWORD`,
-      );
-    }
-    kafka.sasl = { mechanism, username, password };
-  } else if (mechanism === 'aws-msk-iam') {
-    const region = set('AWS_REGION');
-    if (region === undefined) throw new Error('KAFKA_SASL_MECHANISM=aws-msk-iam needs AWS_REGION');
-    kafka.sasl = { mechanism, region };
-  } else if (mechanism !== 'none') {
-    throw new Error(
-      'KAFKA_SASL_MECHANISM must be none, scram-sha-256, scram-sha-512 or aws-msk-iam',
-    );
-  }
-  const redisCa = set('REDIS_TLS_CA_FILE');
+  const { kafkaSecurity: tools, redisTls } = infrastructure(env);
+  const { ssl, sasl } = tools;
   return {
-    secured: ssl || mechanism !== 'none',
+    secured: ssl !== undefined || sasl !== undefined,
     serviceEnv,
-    kafka,
-    redisTls: redisCa === undefined ? {} : { tls: { ca: [readFile(redisCa)] } },
+    kafka: {
+      ssl: ssl !== undefined,
+      ...(ssl === undefined || ssl === true ? {} : { ca: ssl.ca }),
+      ...(sasl === undefined ? {} : { sasl }),
+    },
+    tools,
+    redisTls: redisTls === undefined ? {} : { tls: redisTls },
   };
 }
 

@@ -80,6 +80,7 @@ export const consumeScenario: Scenario = {
           records: filled.records,
           group: referenceGroup,
           timeoutMs: 60_000,
+          configFile: context.javaClientConfig,
         }),
         { timeoutMs: 180_000 },
       );

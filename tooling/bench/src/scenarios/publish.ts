@@ -68,6 +68,7 @@ export const publishScenario: Scenario = {
           topic: referenceTopic,
           records: options.referenceRecords,
           payloadFile,
+          configFile: context.javaClientConfig,
         }),
         { timeoutMs: 300_000 },
       );
