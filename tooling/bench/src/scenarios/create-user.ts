@@ -6,6 +6,7 @@ import type { BenchService } from '../infra/services.ts';
 import { type Check, type Metric, metric } from '../result-schema.ts';
 import { sharedProducer } from './http-services.ts';
 import { launch, producerEnv, shutdown } from './launch.ts';
+import { loginTiming } from './login-timing.ts';
 
 const TOPIC = 'new-user-created';
 
@@ -20,7 +21,8 @@ const PRODUCTION_HASH = 'argon2id m=19456,t=2,p=1';
  * answer is counted): requests/s, p50/p99, and the events that reached Kafka, which must equal
  * the successful answers. Once at the bench's lowered scrypt cost and once at the production
  * default, argon2id at OWASP's parameters, whose hash (19 MiB, tens of ms of one core) bounds
- * throughput on 2 cores.
+ * throughput on 2 cores. At the production cost it also times failed logins of known and unknown
+ * usernames (login-timing.ts).
  */
 export const createUserScenario: Scenario = {
   id: 'create-user',
@@ -57,6 +59,9 @@ export const createUserScenario: Scenario = {
         checks,
       );
       metrics.push(...figures(`${PRODUCTION_HASH} (production)`, runs));
+      const timing = await loginTiming(context, `${production.url}/producer-svc/graphql`);
+      metrics.push(...timing.metrics);
+      checks.push(...timing.checks);
     } finally {
       await shutdown(context, production);
     }
