@@ -1,4 +1,8 @@
-import { ConfigError, loadConsumerConfig, loadProducerConfig } from './index.ts';
+import { z } from 'zod';
+import { consumerConfigSchema } from './consumer-config.ts';
+import { ConfigError, loadConfig, loadConsumerConfig, loadProducerConfig } from './index.ts';
+import { quotableVariables } from './load-config.ts';
+import { producerConfigSchema } from './producer-config.ts';
 
 describe('loadConfig', () => {
   it('when the environment is empty, then every variable has the contract default', () => {
@@ -70,6 +74,40 @@ describe('loadConfig', () => {
     }
     expect(message).toMatch(/^invalid configuration: TOKEN_SECRET: must be at least 32/);
     expect(message).not.toContain(secret);
+  });
+
+  it('when a variable is not on the list of settings that may be quoted, then it is named and never quoted', () => {
+    const schema = z.object({
+      PORT: z.coerce.number().int(),
+      ALERT_WEBHOOK_URL: z.url({ error: 'must be an https:// URL', protocol: /^https$/ }),
+    });
+    const webhook = 'http://hooks.example.com/services/T000/B000/secret-path-token';
+    let message = '';
+    try {
+      loadConfig(schema, { PORT: 'x', ALERT_WEBHOOK_URL: webhook });
+    } catch (error) {
+      message = (error as Error).message;
+    }
+    expect(message).toMatch(/PORT: .*\(got "x"\)/);
+    expect(message).toMatch(/ALERT_WEBHOOK_URL: must be an https:\/\/ URL(;|$)/);
+    expect(message).not.toContain('secret-path-token');
+  });
+
+  it('when every variable of both services is listed, then only the credentials are never quoted', () => {
+    // A variable added to a service's schema must be decided on: quotable, or a secret.
+    const secrets = [
+      'ADMIN_TOKEN',
+      'KAFKA_SASL_PASSWORD',
+      'KAFKA_SASL_USERNAME',
+      'OPERATOR_TOKENS',
+      'TOKEN_SECRET',
+    ];
+    const names = new Set([
+      ...Object.keys(producerConfigSchema.in.shape),
+      ...Object.keys(consumerConfigSchema.in.shape),
+    ]);
+    const unquoted = [...names].filter((name) => !quotableVariables.has(name)).sort();
+    expect(unquoted).toEqual(secrets);
   });
 
   it('when an invalid URL carries credentials, then only what follows the @ is quoted', () => {

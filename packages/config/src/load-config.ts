@@ -4,12 +4,69 @@ import type { z } from 'zod';
 /** Invalid configuration: the message is the one line the operator needs, naming the variable. */
 export class ConfigError extends KafkaEcsError {}
 
-// Variables whose value is a secret: the error names them and never quotes them.
-const SECRET_NAME = /(PASSWORD|SECRET|TOKENS?)$/;
+/**
+ * The variables whose value an error may quote: settings that are never secret. An allow-list, so
+ * a variable added later (a webhook URL with a token in its path, a new credential) is named but
+ * never quoted until someone decides it may be. URLs here are quoted without their credentials.
+ */
+export const quotableVariables: ReadonlySet<string> = new Set([
+  'ARGON2_MEMORY_KIB',
+  'ARGON2_PASSES',
+  'AWS_REGION',
+  'CONSUMER_GROUP_ID',
+  'CONSUMER_SESSION_TIMEOUT_MS',
+  'CONSUMER_TOPICS',
+  'COPILOT_SERVICE_DISCOVERY_ENDPOINT',
+  'DEAD_LETTER_READS_NEED_TOKEN',
+  'DEAD_LETTER_TOPIC',
+  'FAULT_INJECT_CRASH_AT',
+  'FAULT_INJECT_FAILURES',
+  'FAULT_INJECT_USERNAME_PATTERN',
+  'GRAPHQL_IDE',
+  'GRAPHQL_INTROSPECTION',
+  'GRAPHQL_MAX_DEPTH',
+  'GRAPHQL_MAX_TOKENS',
+  'HTTP_BODY_LIMIT_BYTES',
+  'KAFKA_BROKERS',
+  'KAFKA_SASL_MECHANISM',
+  'KAFKA_SSL',
+  'KAFKA_SSL_CA_FILE',
+  'KAFKA_TOPIC_PARTITIONS',
+  'LOG_LEVEL',
+  'LOGIN_FAILURE_WINDOW_SECONDS',
+  'LOGIN_MAX_FAILURES',
+  'METRICS_PORT',
+  'NODE_ENV',
+  'PASSWORD_HASH',
+  'PING_TIMEOUT_MS',
+  'PORT',
+  'PRODUCER_SVC_ENDPOINT',
+  'PRODUCER_SVC_NAME',
+  'PRODUCER_SVC_PORT',
+  'PUBLISH_LINGER_MS',
+  'PUBLISH_MAX_BATCH',
+  'PUBLISH_TIMEOUT_MS',
+  'REDIS_KEY_PREFIX',
+  'REDIS_TLS_CA_FILE',
+  'REDIS_URL',
+  'RETRY_BACKOFF_FACTOR',
+  'RETRY_BACKOFF_MAX_MS',
+  'RETRY_BACKOFF_MS',
+  'RETRY_CONCURRENCY',
+  'RETRY_JOB_LOCK_MS',
+  'RETRY_MAX_ATTEMPTS',
+  'RETRY_TOPIC',
+  'SCRYPT_COST',
+  'TOKEN_TTL_SECONDS',
+  'TOPIC_CHECK',
+  'USERNAME_RESERVATION_TTL_MS',
+  'VIEW_KEY_PREFIX',
+  'WS_MAX_PAYLOAD_BYTES',
+]);
 
-/** What the error may quote of a value: nothing of a secret, a URL without its credentials. */
+/** What the error may quote of a value: nothing of an unlisted variable, a URL without credentials. */
 function shownValue(name: string, value: string | undefined): string | undefined {
-  if (value === undefined || SECRET_NAME.test(name)) return undefined;
+  if (value === undefined || !quotableVariables.has(name)) return undefined;
   // Credentials before an `@` (a URL's `user:password@`, parsed or not): everything up to the
   // last `@` after the scheme is hidden, whatever characters the password holds.
   return value.replace(/^([a-z][a-z0-9+.-]*:\/\/)?.*@/is, '$1***@');
