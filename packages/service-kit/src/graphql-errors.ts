@@ -48,6 +48,14 @@ const VALUE_BEARING = [
   `^Expected type "(${NAME})"\\. `,
 ].map((source) => new RegExp(source));
 
+/**
+ * How far from the end of a variable error its path and detail can start. Both are graphql-js's
+ * own and short; everything before them is the client's value, which may be as long as the body
+ * limit. Looking only there keeps the masker linear: scanning the whole message for the detail's
+ * start was quadratic in the value (a 100 KB value of `; Value ` repeated took ~1 s of CPU).
+ */
+const MAX_TAIL = 1_024;
+
 /** getVariableValues: `Variable "$name" got invalid value <value>[ at "<path>"]; <detail>`. */
 const VARIABLE_ERROR = new RegExp(`^Variable "\\$(${NAME})" got invalid value `);
 
@@ -161,7 +169,9 @@ function describeVariableError(name: string, message: string, error: unknown): I
   const { prefix, detail } = splitVariableMessage(message, error);
   // The path is the last thing before the detail and holds only field names and indexes, so an
   // anchored match cannot take it from inside the value.
-  const path = new RegExp(` at "(${name}((?:\\.${NAME}|\\[\\d+\\])*))"$`).exec(prefix ?? '');
+  const path = new RegExp(` at "(${name}((?:\\.${NAME}|\\[\\d+\\])*))"$`).exec(
+    prefix?.slice(-MAX_TAIL) ?? '',
+  );
   const field = path?.[2]?.match(new RegExp(`\\.(${NAME})(?:\\[\\d+\\])*$`))?.[1];
   const declared = path ? undefined : firstNode(error);
   const fallback =
@@ -181,15 +191,16 @@ function describeVariableError(name: string, message: string, error: unknown): I
 
 /**
  * Where graphql-js's prefix ends and its detail begins: its detail is the message of the error
- * it wraps (`originalError`, kept by Apollo). Without that, the first `; ` after which a known
- * detail follows (anything picked there is still reduced by `safeDetail`).
+ * it wraps (`originalError`, kept by Apollo). Without that, the first `; ` in the message's tail
+ * after which a known detail follows (anything picked there is still reduced by `safeDetail`).
  */
 function splitVariableMessage(message: string, error: unknown) {
   const cause = error instanceof GraphQLError ? error.originalError : undefined;
   if (cause && message.endsWith(`; ${cause.message}`)) {
     return { prefix: message.slice(0, -cause.message.length - 2), detail: cause.message };
   }
-  for (let at = message.indexOf('; '); at !== -1; at = message.indexOf('; ', at + 1)) {
+  const from = Math.max(0, message.length - MAX_TAIL);
+  for (let at = message.indexOf('; ', from); at !== -1; at = message.indexOf('; ', at + 1)) {
     const detail = message.slice(at + 2);
     if (safeDetail(detail, () => '') !== undefined) return { prefix: message.slice(0, at), detail };
   }
