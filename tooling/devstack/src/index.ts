@@ -9,6 +9,7 @@ export {
   startKafkaCluster,
   stopKafkaCluster,
 } from './kafka-cluster.ts';
+export { classpathMajorVersion, kafkaVersion } from './kafka-version.ts';
 export { kafkaPom, repoRoot, stackDir } from './paths.ts';
 export { isAlive, stopProcess } from './processes.ts';
 export {
@@ -20,6 +21,7 @@ export {
 } from './redis-server.ts';
 export {
   type ComponentState,
+  classpathCacheFile,
   type StackInfo,
   type StackSettings,
   stackClasspath,

@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { brokerAnswers, type KafkaSecurity } from '@kafka-ecs/testing';
 import { StackError } from './errors.ts';
+import { kafkaLogging } from './kafka-logging.ts';
 import { isAlive, ownedPid, spawnDetached, stopProcess, tail } from './processes.ts';
 
 export interface KafkaBrokerOptions {
@@ -55,7 +56,6 @@ export interface KafkaVoter {
 
 const paths = (dir: string) => ({
   config: join(dir, 'server.properties'),
-  log4j: join(dir, 'log4j.properties'),
   data: join(dir, 'data'),
   log: join(dir, 'kafka.log'),
   pid: join(dir, 'kafka.pid'),
@@ -79,12 +79,14 @@ export async function startKafkaBroker(options: KafkaBrokerOptions): Promise<num
   // 0600: a secure broker's config holds its own SCRAM password.
   writeFileSync(file.config, serverProperties(options, file.data), { mode: 0o600 });
   chmodSync(file.config, 0o600);
-  writeFileSync(file.log4j, LOG4J_PROPERTIES);
-  if (!existsSync(join(file.data, 'meta.properties'))) formatStorage(options, file);
+  const logging = kafkaLogging(options.classpath);
+  const logConfig = join(options.dir, logging.fileName);
+  writeFileSync(logConfig, logging.contents);
+  if (!existsSync(join(file.data, 'meta.properties'))) formatStorage(options, file, logConfig);
   // Readiness is read from the log, so each start begins a fresh one (the last is kept).
   if (existsSync(file.log)) renameSync(file.log, `${file.log}.1`);
 
-  const pid = spawnDetached('java', [...jvmArgs(options, file.log4j), 'kafka.Kafka', file.config], {
+  const pid = spawnDetached('java', [...jvmArgs(options, logConfig), 'kafka.Kafka', file.config], {
     cwd: options.dir,
     logFile: file.log,
     pidFile: file.pid,
@@ -120,7 +122,7 @@ export async function stopKafkaBroker(dir: string, graceMs = 30_000): Promise<bo
   return true;
 }
 
-/** Kafka 3.9's broker runs on Java 11+, its tools on 17+; we ask for 17 to keep one rule. */
+/** Kafka 3.9's broker runs on Java 11+, its tools and Kafka 4 on 17+: we ask for 17. */
 function assertJava17(): void {
   const probe = spawnSync('java', ['-XshowSettings:properties', '-version'], {
     encoding: 'utf8',
@@ -173,37 +175,29 @@ function serverProperties(options: KafkaBrokerOptions, dataDir: string): string 
   ].join('\n')}\n`;
 }
 
-// The broker logs to stdout, which the stack appends to kafka.log; request and state-change
-// logs are noise for a dev broker.
-const LOG4J_PROPERTIES = `log4j.rootLogger=INFO, stdout
-log4j.appender.stdout=org.apache.log4j.ConsoleAppender
-log4j.appender.stdout.layout=org.apache.log4j.PatternLayout
-log4j.appender.stdout.layout.ConversionPattern=[%d] %p %m (%c)%n
-log4j.logger.kafka.request.logger=WARN
-log4j.logger.state.change.logger=WARN
-log4j.logger.kafka.controller=INFO
-log4j.logger.org.apache.kafka.clients=WARN
-`;
-
-function jvmArgs(options: KafkaBrokerOptions, log4j: string): string[] {
+function jvmArgs(options: KafkaBrokerOptions, logConfig: string): string[] {
   return [
     '-Xms256m',
     '-Xmx768m',
     '-XX:+UseG1GC',
     '-XX:MaxGCPauseMillis=20',
     '-Djava.awt.headless=true',
-    `-Dlog4j.configuration=file:${log4j}`,
+    kafkaLogging(options.classpath).jvmOption(logConfig),
     '-cp',
     options.classpath,
   ];
 }
 
-function formatStorage(options: KafkaBrokerOptions, file: ReturnType<typeof paths>): void {
+function formatStorage(
+  options: KafkaBrokerOptions,
+  file: ReturnType<typeof paths>,
+  logConfig: string,
+): void {
   const clusterId = options.clusterId ?? newClusterId();
   const result = spawnSync(
     'java',
     [
-      ...jvmArgs(options, file.log4j),
+      ...jvmArgs(options, logConfig),
       'kafka.tools.StorageTool',
       'format',
       '-t',

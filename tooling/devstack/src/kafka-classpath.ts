@@ -3,16 +3,22 @@ import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { StackError } from './errors.ts';
+import { kafkaVersion, majorVersion } from './kafka-version.ts';
 
 const MAVEN_TIMEOUT_MS = 10 * 60_000;
 
 /**
- * The Java classpath of the Kafka broker and tools. Maven resolves the POM's artifacts into
- * ~/.m2 once (the slow, cold step); the resulting classpath is cached next to the stack's data,
- * keyed by the POM's hash, so later starts skip Maven entirely.
+ * The Java classpath of the Kafka broker and tools, for `version` (the POM's `kafka.version`
+ * unless given). Maven resolves the POM's artifacts into ~/.m2 once (the slow, cold step); the
+ * resulting classpath is cached next to the stack's data, keyed by the POM's hash and the
+ * version, so later starts skip Maven entirely.
  */
-export async function kafkaClasspath(pom: string, cacheFile: string): Promise<string> {
-  const pomHash = createHash('sha256').update(readFileSync(pom)).digest('hex');
+export async function kafkaClasspath(
+  pom: string,
+  cacheFile: string,
+  version: string = kafkaVersion({}, pom),
+): Promise<string> {
+  const pomHash = createHash('sha256').update(readFileSync(pom)).update(version).digest('hex');
   const cached = readCache(cacheFile, pomHash);
   if (cached) return cached;
 
@@ -27,11 +33,14 @@ export async function kafkaClasspath(pom: string, cacheFile: string): Promise<st
       '-f',
       pom,
       'dependency:build-classpath',
+      `-Dkafka.version=${version}`,
+      // The profile that brings this major's slf4j binding (see the POM).
+      `-Pkafka-${majorVersion(version)}`,
       `-Dmdep.outputFile=${outputFile}`,
     ]);
     const classpath = readFileSync(outputFile, 'utf8').trim();
-    if (!classpath.includes('kafka_2.13')) {
-      throw new StackError(`Maven resolved no Kafka jars from ${pom}`);
+    if (!classpath.includes(`kafka_2.13-${version}.jar`)) {
+      throw new StackError(`Maven resolved no Kafka ${version} jars from ${pom}`);
     }
     writeFileSync(outputFile, `${pomHash}\n${classpath}\n`);
     renameSync(outputFile, cacheFile);

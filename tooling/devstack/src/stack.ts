@@ -3,6 +3,7 @@ import { brokerAnswers } from '@kafka-ecs/testing';
 import { StackError } from './errors.ts';
 import { runningBrokerPid, startKafkaBroker, stopKafkaBroker } from './kafka-broker.ts';
 import { kafkaClasspath } from './kafka-classpath.ts';
+import { kafkaVersion } from './kafka-version.ts';
 import { withStackLock } from './lock.ts';
 import { kafkaPom, stackDir } from './paths.ts';
 import { isListening } from './processes.ts';
@@ -29,6 +30,8 @@ export interface StackSettings {
   kafkaSecurePort: number;
   kafkaSecureControllerPort: number;
   redisSecurePort: number;
+  /** The Kafka release every broker of the stack runs (`KAFKA_VERSION`, else the POM's). */
+  kafkaVersion: string;
 }
 
 /** How each part of the stack is running: started by us, found already there, or not at all. */
@@ -57,6 +60,7 @@ export function stackSettings(env: NodeJS.ProcessEnv = process.env): StackSettin
     kafkaSecurePort: port(env, 'KAFKA_SECURE_PORT', 9094),
     kafkaSecureControllerPort: port(env, 'KAFKA_SECURE_CONTROLLER_PORT', 9095),
     redisSecurePort: port(env, 'REDIS_SECURE_PORT', 6380),
+    kafkaVersion: kafkaVersion(env),
   };
 }
 
@@ -153,7 +157,9 @@ export async function stackUp(options: StackUpOptions = {}): Promise<StackInfo> 
           `port ${portToCheck} is taken by a process that is not this stack's Kafka: stop it, or set KAFKA_PORT / KAFKA_CONTROLLER_PORT to free ports`,
         );
       }
-      log('resolving the Kafka 3.9 jars with Maven (slow only the first time)');
+      log(
+        `resolving the Kafka ${settings.kafkaVersion} jars with Maven (slow only the first time)`,
+      );
       const classpath = await stackClasspath(settings);
       log(`starting the Kafka broker (KRaft) on ${kafkaBrokers}`);
       const newPid = await startKafkaBroker({
@@ -175,7 +181,12 @@ export async function stackUp(options: StackUpOptions = {}): Promise<StackInfo> 
  * (shared by the dev broker, clusters and tests that start brokers of their own).
  */
 export function stackClasspath(settings: StackSettings = stackSettings()): Promise<string> {
-  return kafkaClasspath(kafkaPom(), join(settings.dir, 'kafka', 'classpath.txt'));
+  return kafkaClasspath(kafkaPom(), classpathCacheFile(settings), settings.kafkaVersion);
+}
+
+/** One cache per version: stacks of two versions sharing a folder never evict each other's. */
+export function classpathCacheFile(settings: StackSettings = stackSettings()): string {
+  return join(settings.dir, 'kafka', `classpath-${settings.kafkaVersion}.txt`);
 }
 
 /** Stops what the stack started (by its recorded PIDs) and nothing else. */

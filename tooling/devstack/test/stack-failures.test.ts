@@ -8,9 +8,14 @@ import { isAlive } from '../src/processes.ts';
 import { primeClasspath } from './prime-classpath.ts';
 import { runStackCli } from './run-stack-cli.ts';
 
-/** A PATH with only Node on it, a fresh stack folder and free Kafka ports. */
+/**
+ * A PATH with only Node on it, a fresh stack folder and free Kafka ports; the run's Kafka
+ * version is kept, so the classpath primed for it is the one the command finds.
+ */
 async function withoutJavaOrMaven(dir: string): Promise<NodeJS.ProcessEnv> {
+  const { KAFKA_VERSION } = process.env;
   return {
+    ...(KAFKA_VERSION === undefined ? {} : { KAFKA_VERSION }),
     PATH: dirname(process.execPath),
     STACK_DIR: dir,
     KAFKA_PORT: String(await freePort()),
