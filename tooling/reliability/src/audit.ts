@@ -6,6 +6,7 @@ import {
   graphql,
   type KafkaAdmin,
   type KafkaToolOptions,
+  offsetSum,
   type ReadRecord,
   type TestRecord,
   uniqueName,
@@ -67,7 +68,7 @@ export async function readTopics(brokers: string[], timeoutMs = 30_000): Promise
     for (const topic of topics) byTopic.set(topic, await admin.endOffsets(topic));
     return byTopic;
   });
-  if ([...ends.values()].every((partitions) => sum(partitions) === 0n)) return audit;
+  if ([...ends.values()].every((partitions) => offsetSum(partitions) === 0n)) return audit;
 
   const count = (message: ReadRecord) => {
     if (message.topic === Topics.deadLetter) {
@@ -128,12 +129,6 @@ export async function readTopics(brokers: string[], timeoutMs = 30_000): Promise
   return audit;
 }
 
-function sum(offsets: Map<number, bigint>): bigint {
-  let total = 0n;
-  for (const offset of offsets.values()) total += offset;
-  return total;
-}
-
 function add(map: Map<string, Set<string>>, key: string, value: string): void {
   const set = map.get(key) ?? new Set<string>();
   set.add(value);
@@ -189,7 +184,9 @@ export function waitForCatchUp(
 export function committedOffsets(brokers: string[], groupId: string): Promise<number> {
   return withAdmin(brokers, async (admin) => {
     const committed = await admin.committedOffsets(groupId, EVENT_TOPICS);
-    return Number([...committed.values()].reduce((total, offsets) => total + sum(offsets), 0n));
+    return Number(
+      [...committed.values()].reduce((total, offsets) => total + offsetSum(offsets), 0n),
+    );
   });
 }
 
@@ -197,7 +194,7 @@ export function committedOffsets(brokers: string[], groupId: string): Promise<nu
 export function publishedRecords(brokers: string[]): Promise<number> {
   return withAdmin(brokers, async (admin) => {
     let total = 0n;
-    for (const topic of EVENT_TOPICS) total += sum(await admin.endOffsets(topic));
+    for (const topic of EVENT_TOPICS) total += offsetSum(await admin.endOffsets(topic));
     return Number(total);
   });
 }

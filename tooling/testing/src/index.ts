@@ -23,6 +23,7 @@ export {
   type KafkaSecurity,
   type KafkaToolOptions,
   type NewTopic,
+  offsetSum,
   type PartitionOffsets,
   type PartitionPlacement,
   withKafkaAdmin,

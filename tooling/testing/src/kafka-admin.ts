@@ -31,6 +31,14 @@ export interface KafkaToolOptions extends KafkaSecurity {
 /** Per partition, an offset (the next record's, for an end offset or a committed one). */
 export type PartitionOffsets = Map<number, bigint>;
 
+/** The offsets of all partitions added up: a topic's record count from its end offsets (when it
+ * holds no transaction markers), or how far a group has read from its committed ones. */
+export function offsetSum(offsets: PartitionOffsets): bigint {
+  let total = 0n;
+  for (const offset of offsets.values()) total += offset;
+  return total;
+}
+
 export interface NewTopic {
   topic: string;
   /** @defaultValue 8 (the contract's) */

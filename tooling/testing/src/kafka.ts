@@ -1,5 +1,5 @@
 import { testInfrastructure } from './infrastructure.ts';
-import { type KafkaToolOptions, kafkaClient, withKafkaAdmin } from './kafka-admin.ts';
+import { type KafkaToolOptions, kafkaClient, offsetSum, withKafkaAdmin } from './kafka-admin.ts';
 import { followTopics, type ReadRecord } from './topic-follower.ts';
 import { waitFor } from './wait-for.ts';
 
@@ -78,9 +78,7 @@ export async function committedOffsetSum(groupId: string, topic: string): Promis
   const committed = await withKafkaAdmin(onTestStack('test-admin'), (admin) =>
     admin.committedOffsets(groupId, [topic]),
   );
-  let sum = 0n;
-  for (const offset of committed.get(topic)?.values() ?? []) sum += offset;
-  return Number(sum);
+  return Number(offsetSum(committed.get(topic) ?? new Map()));
 }
 
 /**

@@ -3,6 +3,7 @@ import {
   followTopics,
   type KafkaSecurity,
   type KafkaToolOptions,
+  offsetSum,
   type PartitionOffsets,
   type ReadRecord,
   waitFor,
@@ -63,12 +64,12 @@ export function createBenchKafka(brokers: string[], security: KafkaSecurity = {}
      * written without transactions (control records take offsets too).
      */
     async recordCount(topic: string): Promise<number> {
-      return Number(sum(await admin.endOffsets(topic)));
+      return Number(offsetSum(await admin.endOffsets(topic)));
     },
     /** Sum of the group's committed offsets on the topic (0 for a partition not committed yet). */
     async committedCount(groupId: string, topic: string): Promise<number> {
       const committed = await admin.committedOffsets(groupId, [topic]);
-      return Number(sum(committed.get(topic) ?? new Map()));
+      return Number(offsetSum(committed.get(topic) ?? new Map()));
     },
     /** Commits the topic's end offsets for a group no member runs yet: it starts at the end. */
     async startGroupAtEnd(groupId: string, topic: string) {
@@ -124,9 +125,3 @@ export function createBenchKafka(brokers: string[], security: KafkaSecurity = {}
 }
 
 export type BenchKafka = ReturnType<typeof createBenchKafka>;
-
-function sum(offsets: PartitionOffsets): bigint {
-  let total = 0n;
-  for (const offset of offsets.values()) total += offset;
-  return total;
-}
