@@ -41,7 +41,12 @@ export function readTemplate(path: string): Template {
 
 /** Any YAML file that holds CloudFormation (a template, Copilot's YAML patches), tags resolved. */
 export function readCloudFormationYaml<T>(path: string): T {
-  return parse(readText(path), { customTags, logLevel: 'error' }) as T;
+  return parseCloudFormationYaml<T>(readText(path));
+}
+
+/** CloudFormation YAML text (e.g. a template fixture), tags resolved. */
+export function parseCloudFormationYaml<T>(text: string): T {
+  return parse(text, { customTags, logLevel: 'error' }) as T;
 }
 
 /** What the deploy knows: parameters, exports other stacks made, and the pseudo parameters. */
