@@ -209,6 +209,33 @@ describe('consumer configuration', () => {
     ).toBe(PRODUCTION_SECRET);
   });
 
+  it('when an alert webhook is named, then it is kept; plain http:// is refused in production and the URL is never quoted', () => {
+    expect(loadConsumerConfig({})).toMatchObject({ ALERT_MIN_INTERVAL_MS: 60_000 });
+    expect(loadConsumerConfig({}).ALERT_WEBHOOK_URL).toBeUndefined();
+    const webhook = 'https://hooks.example.com/services/T0/B0/secret-path';
+    expect(
+      loadConsumerConfig({ ALERT_WEBHOOK_URL: webhook, ALERT_MIN_INTERVAL_MS: '5000' }),
+    ).toMatchObject({ ALERT_WEBHOOK_URL: webhook, ALERT_MIN_INTERVAL_MS: 5000 });
+    const plain = 'http://hooks.example.com/services/T0/B0/secret-path';
+    expect(loadConsumerConfig({ ALERT_WEBHOOK_URL: plain }).ALERT_WEBHOOK_URL).toBe(plain);
+    const refused = messageOf(() =>
+      loadConsumerConfig({
+        NODE_ENV: 'production',
+        TOKEN_SECRET: PRODUCTION_SECRET,
+        ALERT_WEBHOOK_URL: plain,
+      }),
+    );
+    expect(refused).toMatch(
+      /ALERT_WEBHOOK_URL: must be an https:\/\/ URL when NODE_ENV=production/,
+    );
+    const invalid = messageOf(() => loadConsumerConfig({ ALERT_WEBHOOK_URL: 'hooks/secret-path' }));
+    expect(invalid).toMatch(/ALERT_WEBHOOK_URL: must be an http/);
+    for (const message of [refused, invalid]) expect(message).not.toContain('secret-path');
+    expect(messageOf(() => loadConsumerConfig({ ALERT_MIN_INTERVAL_MS: '0' }))).toMatch(
+      /ALERT_MIN_INTERVAL_MS: must be > 0 \(got "0"\)/,
+    );
+  });
+
   it('when TOKEN_SECRET or ADMIN_TOKEN is too short, then the error names it and quotes no value', () => {
     const message = messageOf(() =>
       loadConsumerConfig({ TOKEN_SECRET: 'short-secret-value', ADMIN_TOKEN: 'short-admin' }),

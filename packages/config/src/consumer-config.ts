@@ -105,6 +105,14 @@ export const consumerConfigSchema = commonSchema
       .string()
       .regex(/^[a-zA-Z0-9._:-]+$/, 'must be letters, digits, . _ : -')
       .default('consumer-view'),
+    /**
+     * A Slack-compatible incoming webhook told when records are dead-lettered. A secret (its
+     * path is the credential): never quoted in errors, never logged. https:// in production.
+     * @defaultValue none (no alerts)
+     */
+    ALERT_WEBHOOK_URL: httpUrl.optional(),
+    /** At most one alert per this many ms; what happens meanwhile is coalesced. @defaultValue 60000 */
+    ALERT_MIN_INTERVAL_MS: positiveInt(60_000),
     /** Bound on one /ping call to the producer. @defaultValue 2000 */
     PING_TIMEOUT_MS: positiveInt(2000),
     /**
@@ -231,6 +239,9 @@ export const consumerConfigSchema = commonSchema
       // The development secret is in git: tokens signed with it could be forged by anyone.
       if (config.TOKEN_SECRET === undefined || config.TOKEN_SECRET === DEV_TOKEN_SECRET) {
         issue('TOKEN_SECRET', "is required when NODE_ENV=production (the producer's secret)");
+      }
+      if (config.ALERT_WEBHOOK_URL?.startsWith('http://')) {
+        issue('ALERT_WEBHOOK_URL', 'must be an https:// URL when NODE_ENV=production');
       }
       if (config.DEAD_LETTER_READS_NEED_TOKEN === false) {
         issue('DEAD_LETTER_READS_NEED_TOKEN', 'cannot be false when NODE_ENV=production');

@@ -97,6 +97,7 @@ describe('loadConfig', () => {
     // A variable added to a service's schema must be decided on: quotable, or a secret.
     const secrets = [
       'ADMIN_TOKEN',
+      'ALERT_WEBHOOK_URL',
       'KAFKA_SASL_PASSWORD',
       'KAFKA_SASL_USERNAME',
       'OPERATOR_TOKENS',

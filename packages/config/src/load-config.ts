@@ -10,6 +10,7 @@ export class ConfigError extends KafkaEcsError {}
  * never quoted until someone decides it may be. URLs here are quoted without their credentials.
  */
 export const quotableVariables: ReadonlySet<string> = new Set([
+  'ALERT_MIN_INTERVAL_MS',
   'ARGON2_MEMORY_KIB',
   'ARGON2_PASSES',
   'AWS_REGION',
