@@ -6,6 +6,9 @@ import type { Logger } from './logger.ts';
 import type { RetryMetrics } from './metrics.ts';
 import type { RetryState } from './retry-state.ts';
 
+/** Told of each dead letter once, when it is indexed; see RetrySystemOptions.onDeadLettered. */
+export type OnDeadLettered = (deadLetter: { topic: string; reason: DeadLetterReason }) => void;
+
 /**
  * Reads this group's dead letters off the dead-letter topic (read-committed: never one of an
  * aborted transaction) into the operators' index. Idempotent: a redelivered record changes
@@ -17,6 +20,7 @@ export function createDeadLetterIndexer(deps: {
   state: RetryState;
   logger: Logger;
   metrics?: RetryMetrics;
+  onDeadLettered?: OnDeadLettered;
 }): BatchHandler {
   return async (batch) => {
     for (const record of batch.records) {
@@ -65,6 +69,7 @@ export function createDeadLetterIndexer(deps: {
       if (created) {
         await deps.state.count('deadLettered');
         deps.metrics?.deadLettered(reason);
+        deps.onDeadLettered?.({ topic: chain.origin.topic, reason });
       }
     }
     return undefined;

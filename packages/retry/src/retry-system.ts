@@ -7,7 +7,7 @@ import type {
   TransactionalProducer,
 } from '@kafka-ecs/kafka';
 import type { Redis } from 'ioredis';
-import { createDeadLetterIndexer } from './dead-letter-indexer.ts';
+import { createDeadLetterIndexer, type OnDeadLettered } from './dead-letter-indexer.ts';
 import { createDeadLetterStore, type DeadLetterStore } from './dead-letter-store.ts';
 import { createFailureRouter, type RecordFailure, type RouterTopics } from './failure-router.ts';
 import type { Logger } from './logger.ts';
@@ -39,6 +39,11 @@ export interface RetrySystemOptions {
   run: RecordRunner;
   logger: Logger;
   metrics?: RetryMetrics;
+  /**
+   * Told once per committed dead letter (where it is counted), e.g. to alert operators. It must
+   * neither throw nor wait: it runs inside the dead-letter consumer's batch.
+   */
+  onDeadLettered?: OnDeadLettered;
   onStep?: StepHook;
   consumerOptions?: Pick<
     BatchConsumerOptions,
@@ -121,7 +126,14 @@ export function createRetrySystem(options: RetrySystemOptions): RetrySystem {
     ...options.consumerOptions,
     groupId: groups.deadLetters,
     topics: [topics.deadLetter],
-    handleBatch: createDeadLetterIndexer({ groupId, store: deadLetters, state, logger, metrics }),
+    handleBatch: createDeadLetterIndexer({
+      groupId,
+      store: deadLetters,
+      state,
+      logger,
+      metrics,
+      onDeadLettered: options.onDeadLettered,
+    }),
     onBatchFailed,
   });
   const admin = options.kafka.groupAdmin();
