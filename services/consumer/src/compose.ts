@@ -23,6 +23,7 @@ import { createGraphqlSchema } from './entry-points/graphql/schema.ts';
 import { createRoutingFailureHandler } from './entry-points/kafka/record-failure.ts';
 import { createViewBatchProcessor } from './entry-points/kafka/view-batch-processor.ts';
 import { createRecordRunner } from './entry-points/retry/record-runner.ts';
+import { createWebhookAlerts, type WebhookAlertSettings } from './infra/alerts/webhook-alerts.ts';
 import { type ConsumerMetrics, createConsumerMetrics, retryMetricsOf } from './infra/metrics.ts';
 import { createProducerClient } from './infra/producer-client.ts';
 import { createRedisViewStore, type ViewStore } from './infra/redis-view-store.ts';
@@ -75,6 +76,8 @@ export interface ConsumerServiceOptions {
   };
   /** Largest GraphQL-over-WebSocket message. @defaultValue 65_536 */
   wsMaxPayloadBytes?: number;
+  /** Dead-letter alerts to ALERT_WEBHOOK_URL. @defaultValue none (no alerts) */
+  alerts?: WebhookAlertSettings;
   /**
    * Longest a failed start spends stopping what had started before it rethrows anyway.
    * @defaultValue 10_000
@@ -139,6 +142,9 @@ export async function composeConsumer(options: ConsumerServiceOptions): Promise<
     readLag: () => consumer.lag(),
     readRetryLag: () => failurePath.lag(),
   });
+  const alerts = options.alerts
+    ? createWebhookAlerts(options.alerts, { groupId: options.groupId, logger, metrics })
+    : undefined;
   const failurePath = createRetrySystem({
     kafka: options.kafka,
     redis,
@@ -151,6 +157,7 @@ export async function composeConsumer(options: ConsumerServiceOptions): Promise<
     run: createRecordRunner({ handlers, store, target, metrics }),
     logger,
     metrics: retryMetricsOf(metrics),
+    onDeadLettered: alerts?.deadLettered,
     onStep: options.retry.onStep,
     consumerOptions: options.consumerOptions,
   });
@@ -231,6 +238,8 @@ export async function composeConsumer(options: ConsumerServiceOptions): Promise<
     stopConsumer,
     // After the main consumer: its last batch may still write through the failure path.
     stopFailurePath,
+    // After the failure path: its last dead letters may still be told.
+    { name: 'alerts', run: async () => alerts?.close() },
     { name: 'producer client', run: () => producer.close() },
   ];
   return {

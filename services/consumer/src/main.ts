@@ -98,6 +98,14 @@ async function main(): Promise<void> {
     viewPrefix: config.VIEW_KEY_PREFIX,
     producerEndpoint: config.PRODUCER_SVC_ENDPOINT,
     pingTimeoutMs: config.PING_TIMEOUT_MS,
+    ...(config.ALERT_WEBHOOK_URL === undefined
+      ? {}
+      : {
+          alerts: {
+            webhookUrl: config.ALERT_WEBHOOK_URL,
+            minIntervalMs: config.ALERT_MIN_INTERVAL_MS,
+          },
+        }),
     port: config.PORT,
     metricsPort: config.METRICS_PORT,
     handlers,

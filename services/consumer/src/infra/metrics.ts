@@ -91,6 +91,12 @@ export function createConsumerMetrics(options: {
       labelNames: ['component'],
       registers: [registry],
     }),
+    alerts: new Counter({
+      name: 'consumer_alerts_total',
+      help: 'Dead-letter alerts to ALERT_WEBHOOK_URL, by outcome (sent, failed)',
+      labelNames: ['outcome'],
+      registers: [registry],
+    }),
     retryLag: new Gauge({
       name: 'consumer_retry_lag',
       help: 'Records of the side topic and the dead-letter queue not yet handled, by group',
