@@ -1,0 +1,104 @@
+import { encodeEvent } from '@kafka-ecs/events';
+import {
+  connectRawProducer,
+  type RawProducer,
+  startTcpProxy,
+  type TcpProxy,
+  testInfrastructure,
+  waitFor,
+} from '@kafka-ecs/testing';
+import {
+  createIsolation,
+  type Isolation,
+  startTestConsumer,
+  type TestConsumer,
+  userCreated,
+  viewedUser,
+} from './support/harness.ts';
+
+/** `consumer_lag` as the metrics server reports it, by `topic/partition`. */
+async function lagByPartition(service: TestConsumer): Promise<Map<string, number>> {
+  const text = await (
+    await fetch(`${service.metricsUrl}/metrics`, { signal: AbortSignal.timeout(5_000) })
+  ).text();
+  const lag = new Map<string, number>();
+  for (const match of text.matchAll(
+    /^consumer_lag\{topic="([^"]+)",partition="(\d+)"\} (\d+)$/gm,
+  )) {
+    lag.set(`${match[1]}/${match[2]}`, Number(match[3]));
+  }
+  return lag;
+}
+
+describe('consumer lag', () => {
+  let iso: Isolation;
+  let proxy: TcpProxy;
+  let service: TestConsumer;
+  let producer: RawProducer;
+
+  beforeAll(async () => {
+    iso = await createIsolation();
+    const redisUrl = new URL(testInfrastructure().redisUrl);
+    // Redis through a proxy that can keep its answers back: the view's writes then never
+    // complete, so the group commits nothing and a known backlog builds up on one partition.
+    proxy = await startTcpProxy({
+      target: { host: redisUrl.hostname, port: Number(redisUrl.port || 6379) },
+    });
+    service = await startTestConsumer(iso, { redisUrl: `redis://${proxy.address}` });
+    producer = await connectRawProducer();
+  });
+  afterAll(async () => {
+    proxy?.release();
+    await service?.close();
+    await producer?.close();
+    await proxy?.close();
+  });
+
+  it('when one partition has a known backlog, then consumer_lag reports exactly it there and 0 on every other partition', async () => {
+    const everyPartition = [iso.userTopic, iso.tokenTopic].flatMap((topic) =>
+      Array.from({ length: 8 }, (_, partition) => `${topic}/${partition}`),
+    );
+    await waitFor(
+      async () => {
+        const lag = await lagByPartition(service);
+        return everyPartition.every((key) => lag.get(key) === 0);
+      },
+      { timeoutMs: 20_000, description: 'every partition reported, at 0' },
+    );
+
+    const user = userCreated();
+    const held = proxy.holdAnswersAfter(iso.viewPrefix, 20_000);
+    const { partition } = await producer.send(iso.userTopic, [
+      { key: user.data.id, value: encodeEvent(user) },
+    ]);
+    await held;
+    // Behind the stuck record, on its partition (same key): a backlog of 1 + 5.
+    const behind = Array.from({ length: 5 }, () => userCreated({ id: user.data.id }));
+    await producer.send(
+      iso.userTopic,
+      behind.map((event) => ({ key: user.data.id, value: encodeEvent(event) })),
+    );
+    const stuck = `${iso.userTopic}/${partition}`;
+    const expected = new Map(everyPartition.map((key) => [key, key === stuck ? 6 : 0]));
+    await waitFor(
+      async () => {
+        const lag = await lagByPartition(service);
+        return everyPartition.every((key) => lag.get(key) === expected.get(key)) && lag;
+      },
+      { timeoutMs: 20_000, description: `a lag of 6 on ${stuck} and 0 elsewhere` },
+    );
+
+    proxy.release();
+    await waitFor(() => viewedUser(service.url, user.data.id), {
+      timeoutMs: 20_000,
+      description: 'the stuck user applied once Redis answers again',
+    });
+    await waitFor(
+      async () => {
+        const lag = await lagByPartition(service);
+        return everyPartition.every((key) => lag.get(key) === 0);
+      },
+      { timeoutMs: 20_000, description: 'the backlog consumed' },
+    );
+  });
+});
