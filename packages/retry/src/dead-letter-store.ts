@@ -5,11 +5,15 @@ import type { SourceRecord } from './failure-chain.ts';
 
 export interface DeadLetterHistoryEntry {
   at: string;
-  action: 'dead-lettered' | 'replay-failed' | 'replayed';
+  action: 'dead-lettered' | 'replay-failed' | 'replayed' | 'discarded';
   attempt: number;
   reason?: DeadLetterReason;
   errorName?: string;
   errorMessage?: string;
+  /** The operator who replayed or discarded it (from their token). */
+  actor?: string;
+  /** Why an operator discarded it. */
+  note?: string;
 }
 
 /**
@@ -31,7 +35,8 @@ export interface DeadLetter extends SourceRecord {
   /** Where the dead letter itself sits on the dead-letter topic. */
   deadLetterPartition: number;
   deadLetterOffset: string;
-  status: 'dead' | 'replayed';
+  /** Only `dead` ones are listed; the others are kept 30 days with their history. */
+  status: 'dead' | 'replayed' | 'discarded';
   history: DeadLetterHistoryEntry[];
 }
 
@@ -40,6 +45,8 @@ export interface DeadLetterFilter {
   reason?: DeadLetterReason;
   /** Case-insensitive substring of the error name or message. */
   errorContains?: string;
+  /** The record key, exactly (as UTF-8 text). */
+  key?: string;
   since?: Date;
   until?: Date;
 }
@@ -64,6 +71,8 @@ export interface DeadLetterStore {
   markReplayed(id: string, entry: DeadLetterHistoryEntry): Promise<void>;
   /** Replay failed: stays listed, with one more attempt and the error in its history. */
   recordReplayFailure(id: string, entry: DeadLetterHistoryEntry): Promise<void>;
+  /** Discarded by an operator: off the list, kept like a replayed one (the topic keeps it too). */
+  markDiscarded(id: string, entry: DeadLetterHistoryEntry): Promise<void>;
 }
 
 export class InvalidCursorError extends KafkaEcsError {}
@@ -133,10 +142,12 @@ export function createDeadLetterStore(deps: { redis: Redis; prefix: string }): D
       const needle = filter.errorContains?.toLowerCase();
       const secondary = (letter: DeadLetter) =>
         (!filter.reason || letter.reason === filter.reason) &&
+        (filter.key === undefined || letter.key?.toString('utf8') === filter.key) &&
         (!needle ||
           letter.errorName.toLowerCase().includes(needle) ||
           letter.errorMessage.toLowerCase().includes(needle));
-      const filtered = Boolean(needle) || Boolean(filter.topic && filter.reason);
+      const filtered =
+        Boolean(needle) || filter.key !== undefined || Boolean(filter.topic && filter.reason);
 
       const nodes: DeadLetter[] = [];
       let hasNextPage = false;
@@ -194,18 +205,8 @@ export function createDeadLetterStore(deps: { redis: Redis; prefix: string }): D
       };
     },
 
-    async markReplayed(id, entry) {
-      const letter = await get(id);
-      if (!letter) return;
-      const updated: DeadLetter = {
-        ...letter,
-        status: 'replayed',
-        history: [...letter.history, entry],
-      };
-      const multi = redis.multi().set(keys.item(id), serialize(updated), 'PX', KEEP_REPLAYED_MS);
-      for (const index of indexesOf(letter)) multi.zrem(index, id);
-      await multi.exec();
-    },
+    markReplayed: (id, entry) => unlist(id, 'replayed', entry),
+    markDiscarded: (id, entry) => unlist(id, 'discarded', entry),
 
     async recordReplayFailure(id, entry) {
       const letter = await get(id);
@@ -219,6 +220,20 @@ export function createDeadLetterStore(deps: { redis: Redis; prefix: string }): D
       });
     },
   };
+
+  /** Off the list, kept (with its history) for KEEP_REPLAYED_MS. */
+  async function unlist(
+    id: string,
+    status: 'replayed' | 'discarded',
+    entry: DeadLetterHistoryEntry,
+  ): Promise<void> {
+    const letter = await get(id);
+    if (!letter) return;
+    const updated: DeadLetter = { ...letter, status, history: [...letter.history, entry] };
+    const multi = redis.multi().set(keys.item(id), serialize(updated), 'PX', KEEP_REPLAYED_MS);
+    for (const index of indexesOf(letter)) multi.zrem(index, id);
+    await multi.exec();
+  }
 
   async function countMatching(
     source: string,

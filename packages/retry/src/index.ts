@@ -1,4 +1,20 @@
 export {
+  BULK_REPLAY_BOUNDS,
+  type BulkReplayOptions,
+  type BulkReplayResult,
+  InvalidBulkReplayError,
+} from './bulk-replay.ts';
+export {
+  AUDIT_MAX_ENTRIES,
+  type DeadLetterAuditEntry,
+  type DeadLetterAuditPage,
+} from './dead-letter-audit.ts';
+export {
+  type DeadLetterOperations,
+  InvalidOperatorInputError,
+  MAX_DISCARD_REASON_LENGTH,
+} from './dead-letter-operations.ts';
+export {
   type DeadLetter,
   type DeadLetterFilter,
   type DeadLetterHistoryEntry,
@@ -6,6 +22,7 @@ export {
   type DeadLetterStore,
   InvalidCursorError,
 } from './dead-letter-store.ts';
+export type { DiscardResult } from './discard.ts';
 export {
   type AttemptFailure,
   continueChain,

@@ -1,11 +1,16 @@
 import type { DeadLetter, DeadLetterStore } from './dead-letter-store.ts';
 import type { RetryMetrics } from './metrics.ts';
+import type { ReplayLock } from './replay-lock.ts';
 import type { RecordRunner } from './retry-job.ts';
 import type { RetryState } from './retry-state.ts';
 
 export type ReplayResult =
   | { outcome: 'not-found' }
   | { outcome: 'already-replayed'; deadLetter: DeadLetter }
+  /** Another replay or discard of it is running (any instance): nothing was done. */
+  | { outcome: 'in-progress' }
+  /** Discarded by an operator: nothing was done. */
+  | { outcome: 'discarded'; deadLetter: DeadLetter }
   | { outcome: 'replayed'; deadLetter: DeadLetter }
   | { outcome: 'failed'; deadLetter: DeadLetter; errorName: string; errorMessage: string };
 
@@ -13,22 +18,35 @@ export type ReplayResult =
  * An operator's replay: re-runs the dead letter's original handler now, in this group's
  * process. On success it leaves the list; on failure it stays listed, one attempt and one
  * history entry richer: a replay never drops a message. Infrastructure failures (Redis down)
- * reject and change nothing.
+ * reject and change nothing. Single flight: under the dead letter's lock, and its status is read
+ * once the lock is held, so a replay that just finished elsewhere is not run again.
  */
 export async function replayDeadLetter(
   deps: {
     store: DeadLetterStore;
     run: RecordRunner;
     state: RetryState;
+    lock: ReplayLock;
     metrics?: RetryMetrics;
     now?: () => Date;
   },
   id: string,
+  actor: string,
+): Promise<ReplayResult> {
+  const locked = await deps.lock.withLock(id, () => replayLocked(deps, id, actor));
+  return locked.acquired ? locked.value : { outcome: 'in-progress' };
+}
+
+async function replayLocked(
+  deps: Parameters<typeof replayDeadLetter>[0],
+  id: string,
+  actor: string,
 ): Promise<ReplayResult> {
   const now = deps.now ?? (() => new Date());
   const letter = await deps.store.get(id);
   if (!letter) return { outcome: 'not-found' };
   if (letter.status === 'replayed') return { outcome: 'already-replayed', deadLetter: letter };
+  if (letter.status === 'discarded') return { outcome: 'discarded', deadLetter: letter };
   const attempt = letter.attempts + 1;
   const outcome = await deps.run(
     { topic: letter.topic, key: letter.key, value: letter.value, headers: letter.headers },
@@ -36,7 +54,7 @@ export async function replayDeadLetter(
   );
   const at = now().toISOString();
   if (outcome.ok) {
-    await deps.store.markReplayed(id, { at, action: 'replayed', attempt });
+    await deps.store.markReplayed(id, { at, action: 'replayed', attempt, actor });
     await deps.state.count('replayed');
     deps.metrics?.replayed('replayed');
     return { outcome: 'replayed', deadLetter: (await deps.store.get(id)) ?? letter };
@@ -46,6 +64,7 @@ export async function replayDeadLetter(
     at,
     action: 'replay-failed',
     attempt,
+    actor,
     errorName: error.name,
     errorMessage: error.message.slice(0, 1_000),
   });

@@ -7,12 +7,15 @@ import type {
   TransactionalProducer,
 } from '@kafka-ecs/kafka';
 import type { Redis } from 'ioredis';
+import { createDeadLetterAudit } from './dead-letter-audit.ts';
 import { createDeadLetterIndexer, type OnDeadLettered } from './dead-letter-indexer.ts';
+import { createDeadLetterOperations, type DeadLetterOperations } from './dead-letter-operations.ts';
 import { createDeadLetterStore, type DeadLetterStore } from './dead-letter-store.ts';
 import { createFailureRouter, type RecordFailure, type RouterTopics } from './failure-router.ts';
 import type { Logger } from './logger.ts';
 import type { RetryMetrics } from './metrics.ts';
-import { type ReplayResult, replayDeadLetter } from './replay.ts';
+import { replayDeadLetter } from './replay.ts';
+import { createReplayLock } from './replay-lock.ts';
 import { createRetryJobProcessor, type RecordRunner } from './retry-job.ts';
 import type { RetryPolicy } from './retry-policy.ts';
 import { createRetryQueue, type RetryWorker, startRetryWorker } from './retry-queue.ts';
@@ -57,7 +60,8 @@ export interface RetrySystem {
   /** The main consumer's failed records → retry records and dead letters to write. */
   routeFailures(failures: RecordFailure[]): RawRecord[];
   deadLetters: DeadLetterStore;
-  replay(id: string): Promise<ReplayResult>;
+  /** Replay, bulk replay, discard and their audit, each audited and logged with its actor. */
+  operations: DeadLetterOperations;
   stats(): Promise<RetryStats & { pending: number; failedJobs: number }>;
   /** Lag of the side-topic and dead-letter consumers. */
   lag(): Promise<(PartitionLag & { groupId: string })[]>;
@@ -86,6 +90,15 @@ export function createRetrySystem(options: RetrySystemOptions): RetrySystem {
   const deadLetters = createDeadLetterStore({
     redis: options.redis,
     prefix: `dead-letters:${groupId}`,
+  });
+  const lock = createReplayLock({ redis: options.redis, prefix: `dead-letters:${groupId}:lock` });
+  const operations = createDeadLetterOperations({
+    store: deadLetters,
+    audit: createDeadLetterAudit({ redis: options.redis, key: `dead-letters:${groupId}:audit` }),
+    lock,
+    replay: (id, actor) =>
+      replayDeadLetter({ store: deadLetters, run: options.run, state, lock, metrics }, id, actor),
+    logger,
   });
   // BullMQ queue names may not contain ':'; group ids may.
   const queueName = `retry-${groupId.replace(/[^a-zA-Z0-9._-]/g, '_')}`;
@@ -143,7 +156,7 @@ export function createRetrySystem(options: RetrySystemOptions): RetrySystem {
     transactions,
     routeFailures: createFailureRouter({ topics, groupId, onStep }),
     deadLetters,
-    replay: (id) => replayDeadLetter({ store: deadLetters, run: options.run, state, metrics }, id),
+    operations,
     async stats() {
       const [stats, pending, failedJobs] = await Promise.all([
         state.stats(),

@@ -211,7 +211,7 @@ export async function composeConsumer(options: ConsumerServiceOptions): Promise<
       notifications: () => pubSub.subscribe(keys.notifications),
       operator: {
         deadLetters: failurePath.deadLetters,
-        replay: (id) => failurePath.replay(id),
+        operations: failurePath.operations,
         stats: () => failurePath.stats(),
         authorize: createOperatorGuard({
           operatorsConfigured: options.auth.operators.length > 0,

@@ -1,15 +1,19 @@
 import { DEAD_LETTER_REASONS, type DeadLetterReason } from '@kafka-ecs/events';
 import {
   type DeadLetter,
+  type DeadLetterOperations,
   type DeadLetterStore,
   InvalidCursorError,
-  type ReplayResult,
   type RetryStats,
 } from '@kafka-ecs/retry';
 import { GraphQLError } from 'graphql';
-import type { GraphqlContext, OperatorAction } from './operator-auth.ts';
+import {
+  deadLetterOperationsResolvers,
+  deadLetterOperationsTypeDefs,
+} from './dead-letter-operations.schema.ts';
+import { actorOf, type GraphqlContext, type OperatorAction } from './operator-auth.ts';
 
-export const deadLetterTypeDefs = /* GraphQL */ `
+const deadLetterReadTypeDefs = /* GraphQL */ `
   type Header {
     name: String!
     value: String!
@@ -18,12 +22,16 @@ export const deadLetterTypeDefs = /* GraphQL */ `
   type DeadLetterHistoryEntry {
     "ISO 8601, UTC."
     at: String!
-    "dead-lettered, replay-failed or replayed."
+    "dead-lettered, replay-failed, replayed or discarded."
     action: String!
     attempt: Int!
     reason: String
     errorName: String
     errorMessage: String
+    "Who replayed or discarded it."
+    actor: String
+    "Why it was discarded."
+    note: String
   }
 
   "A record that ended in the dead-letter queue, as the operators' index knows it."
@@ -45,7 +53,7 @@ export const deadLetterTypeDefs = /* GraphQL */ `
     "When it was dead-lettered."
     failedAt: String!
     consumerGroup: String!
-    "dead, or replayed (then it is no longer listed)."
+    "dead, replayed or discarded (the last two are no longer listed)."
     status: String!
     "The value as UTF-8 text (null when absent or not text; see payloadBase64)."
     payload: String
@@ -81,6 +89,10 @@ export const deadLetterTypeDefs = /* GraphQL */ `
     FAILED
     "Replayed before; nothing was done."
     ALREADY_REPLAYED
+    "Another replay or a discard of it is running now (any instance); nothing was done."
+    IN_PROGRESS
+    "Discarded by an operator; nothing was done."
+    DISCARDED
   }
 
   type ReplayResult {
@@ -94,12 +106,14 @@ export const deadLetterTypeDefs = /* GraphQL */ `
   extend type Query {
     """
     Dead letters, newest first. \`reason\`: exhausted or non-retryable. \`errorContains\`: in the
-    error name or message. \`since\`/\`until\`: ISO 8601. \`first\`: 1-100.
+    error name or message. \`key\`: the record key, exactly. \`since\`/\`until\`: ISO 8601.
+    \`first\`: 1-100.
     """
     deadLetters(
       topic: String
       reason: String
       errorContains: String
+      key: String
       since: String
       until: String
       first: Int = 20
@@ -115,9 +129,12 @@ export const deadLetterTypeDefs = /* GraphQL */ `
   }
 `;
 
+export const deadLetterTypeDefs = [deadLetterReadTypeDefs, deadLetterOperationsTypeDefs];
+
 export interface DeadLetterDeps {
   deadLetters: DeadLetterStore;
-  replay: (id: string) => Promise<ReplayResult>;
+  /** Replays, bulk replays, discards and their audit, each as the caller's actor. */
+  operations: DeadLetterOperations;
   stats: () => Promise<RetryStats & { pending: number; failedJobs: number }>;
   /** Throws unless the caller may; logs the actor of what it allows. */
   authorize: (
@@ -152,6 +169,7 @@ interface DeadLetterListArgs {
   topic?: string | null;
   reason?: string | null;
   errorContains?: string | null;
+  key?: string | null;
   since?: string | null;
   until?: string | null;
   first?: number | null;
@@ -159,6 +177,7 @@ interface DeadLetterListArgs {
 }
 
 export function deadLetterResolvers(deps: DeadLetterDeps) {
+  const operations = deadLetterOperationsResolvers(deps);
   return {
     DeadLetter: {
       key: (letter: DeadLetter) => text(letter.key),
@@ -169,6 +188,7 @@ export function deadLetterResolvers(deps: DeadLetterDeps) {
         Object.entries(letter.headers).map(([name, value]) => ({ name, value })),
     },
     Query: {
+      ...operations.Query,
       deadLetters: async (_parent: unknown, args: DeadLetterListArgs, context: GraphqlContext) => {
         deps.authorize(context, 'read', 'deadLetters');
         const first = args.first ?? 20;
@@ -184,6 +204,7 @@ export function deadLetterResolvers(deps: DeadLetterDeps) {
               topic: args.topic ?? undefined,
               reason: (args.reason as DeadLetterReason | null) ?? undefined,
               errorContains: args.errorContains ?? undefined,
+              key: args.key ?? undefined,
               since: parseInstant(args.since, 'since'),
               until: parseInstant(args.until, 'until'),
             },
@@ -209,9 +230,10 @@ export function deadLetterResolvers(deps: DeadLetterDeps) {
       },
     },
     Mutation: {
+      ...operations.Mutation,
       replayDeadLetter: async (_parent: unknown, args: { id: string }, context: GraphqlContext) => {
         deps.authorize(context, 'write', 'replayDeadLetter', { id: args.id });
-        const result = await deps.replay(args.id);
+        const result = await deps.operations.replay(actorOf(context.caller), args.id);
         if (result.outcome === 'not-found') {
           throw new GraphQLError(`no dead letter with id ${args.id}`, {
             extensions: { code: 'NOT_FOUND' },
@@ -222,7 +244,7 @@ export function deadLetterResolvers(deps: DeadLetterDeps) {
           outcome: result.outcome.toUpperCase().replace('-', '_'),
           errorName: result.outcome === 'failed' ? result.errorName : null,
           errorMessage: result.outcome === 'failed' ? result.errorMessage : null,
-          deadLetter: result.deadLetter,
+          deadLetter: 'deadLetter' in result ? result.deadLetter : null,
         };
       },
     },

@@ -75,7 +75,7 @@ const badInput = (message: string, argumentName: string) =>
 export function createGraphqlSchema(deps: GraphqlDeps): GraphQLSchema {
   const operator = deadLetterResolvers(deps.operator);
   return makeExecutableSchema({
-    typeDefs: [typeDefs, deadLetterTypeDefs],
+    typeDefs: [typeDefs, ...deadLetterTypeDefs],
     resolvers: {
       DeadLetter: operator.DeadLetter,
       Mutation: operator.Mutation,

@@ -1,0 +1,115 @@
+import { setTimeout as sleepFor } from 'node:timers/promises';
+import { KafkaEcsError } from '@kafka-ecs/errors';
+import type { DeadLetterFilter, DeadLetterStore } from './dead-letter-store.ts';
+import type { ReplayResult } from './replay.ts';
+
+export interface BulkReplayOptions {
+  /** Replay nothing, say what would be. @defaultValue true */
+  dryRun?: boolean;
+  /** Most dead letters one request replays. @defaultValue 100 (at most 500) */
+  limit?: number;
+  /** Pace of the replays, so the view's Redis is not flooded. @defaultValue 10 (at most 100) */
+  ratePerSecond?: number;
+}
+
+export interface BulkReplayResult {
+  dryRun: boolean;
+  /** Dead letters matching the filter (the limit aside). */
+  matched: number;
+  replayed: number;
+  failed: number;
+  /** Replayed elsewhere meanwhile, or being replayed or discarded right now: nothing done. */
+  skipped: number;
+  /** The dead letters taken (at most `limit`, newest first): replayed, or would be. */
+  ids: string[];
+}
+
+export const BULK_REPLAY_BOUNDS = {
+  defaultLimit: 100,
+  maxLimit: 500,
+  defaultRate: 10,
+  maxRate: 100,
+  /**
+   * The longest a real run may take (ids ÷ rate): the request answers within a load balancer's
+   * usual 60 s idle timeout, so the operator sees the outcome rather than a dropped connection.
+   */
+  maxSeconds: 50,
+} as const;
+
+/** Bad bulk-replay options; the message names the option and its bounds. */
+export class InvalidBulkReplayError extends KafkaEcsError {}
+
+function bounded(value: number | undefined, name: string, fallback: number, max: number): number {
+  if (value === undefined) return fallback;
+  if (!Number.isInteger(value) || value < 1 || value > max) {
+    throw new InvalidBulkReplayError(`${name} must be an integer from 1 to ${max} (got ${value})`);
+  }
+  return value;
+}
+
+/** The options with their defaults, or InvalidBulkReplayError. */
+export function bulkReplaySettings(options: BulkReplayOptions) {
+  const b = BULK_REPLAY_BOUNDS;
+  return {
+    dryRun: options.dryRun ?? true,
+    limit: bounded(options.limit, 'limit', b.defaultLimit, b.maxLimit),
+    ratePerSecond: bounded(options.ratePerSecond, 'ratePerSecond', b.defaultRate, b.maxRate),
+  };
+}
+
+/**
+ * Replays (or, dry, lists) the dead letters matching `filter`, newest first, up to the limit, one
+ * at a time at the given pace, each through the single-flight replay. The ids are taken before
+ * the first replay: replayed ones leave the list and would move a cursor.
+ */
+export async function bulkReplay(
+  deps: {
+    store: DeadLetterStore;
+    replay: (id: string) => Promise<ReplayResult>;
+    sleep?: (ms: number) => Promise<unknown>;
+    now?: () => number;
+  },
+  filter: DeadLetterFilter,
+  options: BulkReplayOptions,
+): Promise<BulkReplayResult> {
+  const { dryRun, limit, ratePerSecond } = bulkReplaySettings(options);
+  const { matched, ids } = await select(deps.store, filter, limit);
+  const result: BulkReplayResult = { dryRun, matched, replayed: 0, failed: 0, skipped: 0, ids };
+  if (dryRun) return result;
+  const seconds = ids.length / ratePerSecond;
+  if (seconds > BULK_REPLAY_BOUNDS.maxSeconds) {
+    throw new InvalidBulkReplayError(
+      `replaying ${ids.length} dead letters at ${ratePerSecond}/s would take ${Math.ceil(seconds)} s, ` +
+        `more than the ${BULK_REPLAY_BOUNDS.maxSeconds} s a request may: raise ratePerSecond or lower limit`,
+    );
+  }
+  const sleep = deps.sleep ?? sleepFor;
+  const now = deps.now ?? Date.now;
+  const interval = 1_000 / ratePerSecond;
+  let next = now();
+  for (const id of ids) {
+    // A fixed pace: the handlers' downstream sees at most ratePerSecond replays a second.
+    const wait = next - now();
+    if (wait > 0) await sleep(wait);
+    next += interval;
+    const outcome = (await deps.replay(id)).outcome;
+    if (outcome === 'replayed') result.replayed += 1;
+    else if (outcome === 'failed') result.failed += 1;
+    else result.skipped += 1;
+  }
+  return result;
+}
+
+async function select(store: DeadLetterStore, filter: DeadLetterFilter, limit: number) {
+  const ids: string[] = [];
+  let after: string | null = null;
+  let matched = 0;
+  while (ids.length < limit) {
+    const page = await store.list(filter, { first: Math.min(100, limit - ids.length), after });
+    matched = page.totalCount;
+    ids.push(...page.nodes.map((letter) => letter.id));
+    if (!page.hasNextPage || page.endCursor === null) break;
+    after = page.endCursor;
+  }
+  return { matched, ids };
+}

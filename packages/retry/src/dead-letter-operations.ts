@@ -1,0 +1,171 @@
+import { KafkaEcsError } from '@kafka-ecs/errors';
+import {
+  type BulkReplayOptions,
+  type BulkReplayResult,
+  bulkReplay,
+  InvalidBulkReplayError,
+} from './bulk-replay.ts';
+import type {
+  DeadLetterAudit,
+  DeadLetterAuditAction,
+  DeadLetterAuditEntry,
+} from './dead-letter-audit.ts';
+import type { DeadLetterFilter, DeadLetterStore } from './dead-letter-store.ts';
+import { type DiscardResult, discardDeadLetter } from './discard.ts';
+import type { Logger } from './logger.ts';
+import type { ReplayResult } from './replay.ts';
+import type { ReplayLock } from './replay-lock.ts';
+
+/** Bad operator input other than bulk-replay options (a discard without a reason). */
+export class InvalidOperatorInputError extends KafkaEcsError {}
+
+export const MAX_DISCARD_REASON_LENGTH = 500;
+
+/**
+ * What operators do to dead letters, from GraphQL and `pnpm dlq` alike. Every call is audited
+ * (dry runs and refusals by state too) and logged with its actor, the name the operator's token
+ * carries.
+ */
+export interface DeadLetterOperations {
+  replay(actor: string, id: string): Promise<ReplayResult>;
+  replayMany(
+    actor: string,
+    filter: DeadLetterFilter,
+    options: BulkReplayOptions,
+  ): Promise<BulkReplayResult>;
+  discard(actor: string, id: string, reason: string): Promise<DiscardResult>;
+  audit: DeadLetterAudit['page'];
+}
+
+export function createDeadLetterOperations(deps: {
+  store: DeadLetterStore;
+  audit: DeadLetterAudit;
+  lock: ReplayLock;
+  /** The single-flight replay of one dead letter, as `actor`. */
+  replay: (id: string, actor: string) => Promise<ReplayResult>;
+  logger: Logger;
+  /** Pacing of bulk replays (tests pass a clock that moves only when slept on). */
+  sleep?: (ms: number) => Promise<unknown>;
+  clock?: () => number;
+  now?: () => Date;
+}): DeadLetterOperations {
+  const now = deps.now ?? (() => new Date());
+
+  /** Runs an action, then audits and logs its outcome; a failure is audited as an error too. */
+  async function audited<T>(
+    entry: { actor: string; action: DeadLetterAuditAction; ids: string[]; dryRun: boolean },
+    extra: Pick<DeadLetterAuditEntry, 'reason' | 'filter'>,
+    work: () => Promise<T>,
+    describe: (value: T) => { outcome: string; ids?: string[] },
+  ): Promise<T> {
+    let value: T;
+    let outcome: string;
+    let ids = entry.ids;
+    try {
+      value = await work();
+      const described = describe(value);
+      outcome = described.outcome;
+      ids = described.ids ?? ids;
+    } catch (error) {
+      // Input refused before anything was done is the caller's to read, not the audit's.
+      if (
+        !(error instanceof InvalidOperatorInputError || error instanceof InvalidBulkReplayError)
+      ) {
+        await write({ ...entry, ids }, extra, `error: ${(error as Error).name}`).catch(() => {});
+      }
+      throw error;
+    }
+    await write({ ...entry, ids }, extra, outcome);
+    return value;
+  }
+
+  async function write(
+    entry: { actor: string; action: DeadLetterAuditAction; ids: string[]; dryRun: boolean },
+    extra: Pick<DeadLetterAuditEntry, 'reason' | 'filter'>,
+    outcome: string,
+  ) {
+    const recorded = await deps.audit.record({
+      at: now().toISOString(),
+      actor: entry.actor,
+      action: entry.action,
+      deadLetterIds: entry.ids,
+      dryRun: entry.dryRun,
+      outcome,
+      ...extra,
+    });
+    deps.logger.info(
+      {
+        actor: entry.actor,
+        action: entry.action,
+        deadLetters: entry.ids.length > 10 ? entry.ids.length : entry.ids,
+        dryRun: entry.dryRun,
+        outcome,
+        auditId: recorded.id,
+      },
+      'dead-letter operation',
+    );
+  }
+
+  return {
+    replay: (actor, id) =>
+      audited(
+        { actor, action: 'replay', ids: [id], dryRun: false },
+        {},
+        () => deps.replay(id, actor),
+        (result) => ({
+          outcome:
+            result.outcome === 'failed'
+              ? `failed: ${result.errorName}: ${result.errorMessage.slice(0, 200)}`
+              : result.outcome,
+        }),
+      ),
+
+    replayMany: (actor, filter, options) =>
+      audited(
+        { actor, action: 'bulk-replay', ids: [], dryRun: options.dryRun ?? true },
+        { filter: JSON.stringify(filter) },
+        () =>
+          bulkReplay(
+            {
+              store: deps.store,
+              replay: (id) => deps.replay(id, actor),
+              sleep: deps.sleep,
+              now: deps.clock,
+            },
+            filter,
+            options,
+          ),
+        (result) => ({
+          ids: result.ids,
+          outcome: result.dryRun
+            ? `dry run: matched ${result.matched}, would replay ${result.ids.length}`
+            : `matched ${result.matched}, replayed ${result.replayed}, failed ${result.failed}, skipped ${result.skipped}`,
+        }),
+      ),
+
+    discard: (actor, id, reason) => {
+      const trimmed = reason.trim();
+      if (trimmed.length === 0 || trimmed.length > MAX_DISCARD_REASON_LENGTH) {
+        return Promise.reject(
+          new InvalidOperatorInputError(
+            `reason must be 1 to ${MAX_DISCARD_REASON_LENGTH} characters of text`,
+          ),
+        );
+      }
+      return audited(
+        { actor, action: 'discard', ids: [id], dryRun: false },
+        { reason: trimmed },
+        () =>
+          discardDeadLetter(
+            { store: deps.store, lock: deps.lock, now },
+            { id, actor, reason: trimmed },
+          ),
+        (result) => ({
+          outcome: result.outcome === 'already-gone' ? `already ${result.status}` : result.outcome,
+        }),
+      );
+    },
+
+    audit: (page) => deps.audit.page(page),
+  };
+}

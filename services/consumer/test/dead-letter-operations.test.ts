@@ -1,0 +1,232 @@
+import { connectRawProducer, type RawProducer, readTopic, waitFor } from '@kafka-ecs/testing';
+import type { EventHandlers } from '../src/domain/handlers/index.ts';
+import {
+  ADMIN_TOKEN,
+  createIsolation,
+  FAST_RETRIES,
+  failingUntilReplay,
+  graphql,
+  type Isolation,
+  OPERATOR_NAME,
+  publish,
+  startTestConsumer,
+  type TestConsumer,
+  userCreated,
+  viewedUser,
+} from './support/harness.ts';
+
+interface AuditEntry {
+  actor: string;
+  action: string;
+  deadLetterIds: string[];
+  dryRun: boolean;
+  outcome: string;
+  reason: string | null;
+}
+
+const AUDIT = `query($first: Int, $after: String) { deadLetterAudit(first: $first, after: $after) {
+  totalCount nodes { actor action deadLetterIds dryRun outcome reason } pageInfo { endCursor hasNextPage } } }`;
+
+/**
+ * The handlers of `failingUntilReplay`, counting the runs past the retries (replays) per user:
+ * what single flight is about.
+ */
+function countingReplays() {
+  const base = failingUntilReplay();
+  const replayRuns = new Map<string, number>();
+  const handlers: EventHandlers = {
+    ...base,
+    'new-user-created': (event, context) => {
+      if (context.attempt > FAST_RETRIES.maxAttempts) {
+        replayRuns.set(event.data.id, (replayRuns.get(event.data.id) ?? 0) + 1);
+      }
+      return base['new-user-created'](event, context);
+    },
+  };
+  return { handlers, replayRuns };
+}
+
+describe('dead-letter operations over GraphQL', () => {
+  let iso: Isolation;
+  let producer: RawProducer;
+  let service: TestConsumer;
+  const counting = countingReplays();
+  const users = ['a', 'b', 'c', 'd'].map((n) => userCreated({ username: `doomed-ops-${n}` }));
+  let ids: string[] = [];
+
+  const deadLetterIds = async () =>
+    (
+      await graphql<{ deadLetters: { nodes: { id: string }[] } }>(
+        service.url,
+        'query($t: String) { deadLetters(topic: $t, first: 100) { nodes { id } } }',
+        { t: iso.userTopic },
+      )
+    ).data?.deadLetters.nodes.map((node) => node.id) ?? [];
+  const audit = async (first = 20) =>
+    (
+      await graphql<{ deadLetterAudit: { totalCount: number; nodes: AuditEntry[] } }>(
+        service.url,
+        AUDIT,
+        { first },
+      )
+    ).data?.deadLetterAudit;
+
+  beforeAll(async () => {
+    iso = await createIsolation();
+    service = await startTestConsumer(iso, { handlers: counting.handlers });
+    producer = await connectRawProducer();
+    await publish(producer, iso, users);
+    ids = await waitFor(
+      async () => {
+        const found = await deadLetterIds();
+        return found.length === users.length && found;
+      },
+      { timeoutMs: 30_000, description: 'four dead letters' },
+    );
+  });
+
+  afterAll(async () => {
+    await producer?.close();
+    await service?.close();
+  });
+
+  it('when four replays of one dead letter arrive at the same moment, then its handler runs once', async () => {
+    const [id] = ids as [string];
+    const answers = await Promise.all(
+      Array.from({ length: 4 }, () =>
+        graphql<{ replayDeadLetter: { outcome: string } }>(
+          service.url,
+          'mutation($id: ID!) { replayDeadLetter(id: $id) { outcome } }',
+          { id },
+        ),
+      ),
+    );
+    const outcomes = answers.map((answer) => answer.data?.replayDeadLetter.outcome).sort();
+    expect(outcomes.filter((outcome) => outcome === 'REPLAYED')).toHaveLength(1);
+    for (const outcome of outcomes) {
+      expect(['REPLAYED', 'IN_PROGRESS', 'ALREADY_REPLAYED']).toContain(outcome);
+    }
+    const runs = [...counting.replayRuns.values()];
+    expect(runs).toEqual([1]);
+    const entries = (await audit(4))?.nodes ?? [];
+    expect(entries).toHaveLength(4);
+    for (const entry of entries) {
+      expect(entry).toMatchObject({ actor: OPERATOR_NAME, action: 'replay', deadLetterIds: [id] });
+    }
+  });
+
+  it('when a bulk replay is asked without dryRun, then nothing is replayed, and the audit names the operator', async () => {
+    const dry = await graphql<{ replayDeadLetters: Record<string, unknown> }>(
+      service.url,
+      'mutation($t: String) { replayDeadLetters(filter: { topic: $t }) { dryRun matched replayed failed skipped ids } }',
+      { t: iso.userTopic },
+      { token: ADMIN_TOKEN },
+    );
+    expect(dry.errors).toBeUndefined();
+    expect(dry.data?.replayDeadLetters).toMatchObject({
+      dryRun: true,
+      matched: 3,
+      replayed: 0,
+      failed: 0,
+    });
+    expect(await deadLetterIds()).toHaveLength(3);
+    const [entry] = (await audit(1))?.nodes ?? [];
+    expect(entry).toMatchObject({
+      actor: 'admin',
+      action: 'bulk-replay',
+      dryRun: true,
+      outcome: 'dry run: matched 3, would replay 3',
+    });
+    expect(entry?.deadLetterIds).toHaveLength(3);
+  });
+
+  it('when bulk-replay input is wrong or the caller has no token, then it is refused with a clear error', async () => {
+    const bulk = (args: string, token?: string | null) =>
+      graphql(service.url, `mutation { replayDeadLetters(${args}) { matched } }`, {}, { token });
+    const codeOf = async (args: string, token?: string | null) => {
+      const { errors } = await bulk(args, token);
+      return [errors?.[0]?.extensions?.code, errors?.[0]?.message];
+    };
+    expect(await codeOf('filter: {}, limit: 0')).toEqual([
+      'BAD_USER_INPUT',
+      'limit must be an integer from 1 to 500 (got 0)',
+    ]);
+    expect(await codeOf('filter: {}, ratePerSecond: 1000')).toEqual([
+      'BAD_USER_INPUT',
+      'ratePerSecond must be an integer from 1 to 100 (got 1000)',
+    ]);
+    expect(await codeOf('filter: { since: "yesterday" }')).toEqual([
+      'BAD_USER_INPUT',
+      'filter.since must be an ISO 8601 date-time',
+    ]);
+    expect(await codeOf('filter: { reason: "bored" }')).toEqual([
+      'BAD_USER_INPUT',
+      'filter.reason must be one of exhausted, non-retryable',
+    ]);
+    expect((await codeOf('filter: {}, dryRun: false', null))[0]).toBe('UNAUTHENTICATED');
+    expect(await deadLetterIds()).toHaveLength(3);
+  });
+
+  it('when one is discarded and the rest bulk-replayed, then the list empties, the discarded stays on the topic, and the audit keeps both', async () => {
+    const [discarded, ...rest] = (await deadLetterIds()) as [string, ...string[]];
+    const discard = (reason: string) =>
+      graphql<{ discardDeadLetter: boolean }>(
+        service.url,
+        'mutation($id: ID!, $reason: String!) { discardDeadLetter(id: $id, reason: $reason) }',
+        { id: discarded, reason },
+      );
+    expect((await discard('  ')).errors?.[0]?.extensions?.code).toBe('BAD_USER_INPUT');
+    expect((await discard('payload from a broken producer')).data).toEqual({
+      discardDeadLetter: true,
+    });
+    expect((await discard('again')).data).toEqual({ discardDeadLetter: false });
+
+    const real = await graphql<{ replayDeadLetters: Record<string, unknown> }>(
+      service.url,
+      `mutation($t: String) { replayDeadLetters(filter: { topic: $t }, dryRun: false, ratePerSecond: 20)
+        { dryRun matched replayed failed skipped ids } }`,
+      { t: iso.userTopic },
+    );
+    expect(real.data?.replayDeadLetters).toEqual({
+      dryRun: false,
+      matched: 2,
+      replayed: 2,
+      failed: 0,
+      skipped: 0,
+      ids: rest,
+    });
+    expect(await deadLetterIds()).toEqual([]);
+    // Three replayed users are in the view; the discarded one is not, but is still on the topic.
+    let inView = 0;
+    for (const user of users) if (await viewedUser(service.url, user.data.id)) inView += 1;
+    expect(inView).toBe(3);
+    const onTopic = await readTopic(iso.deadLetterTopic, users.length, { timeoutMs: 15_000 });
+    const origins = onTopic.map(
+      (record) =>
+        `${record.headers['x-original-topic']}:${record.headers['x-original-partition']}:${record.headers['x-original-offset']}`,
+    );
+    expect(origins).toContain(discarded);
+
+    const entries = (await audit(3))?.nodes ?? [];
+    expect(entries.map((entry) => [entry.action, entry.outcome])).toEqual([
+      ['bulk-replay', 'matched 2, replayed 2, failed 0, skipped 0'],
+      ['discard', 'already discarded'],
+      ['discard', 'discarded'],
+    ]);
+    expect(entries[2]).toMatchObject({
+      actor: OPERATOR_NAME,
+      deadLetterIds: [discarded],
+      reason: 'payload from a broken producer',
+    });
+  });
+
+  it('when the consumer restarts, then the audit is still there, newest first', async () => {
+    const before = await audit(100);
+    await service.close();
+    service = await startTestConsumer(iso, { handlers: counting.handlers });
+    const after = await audit(100);
+    expect(after?.totalCount).toBe(before?.totalCount);
+    expect(after?.nodes).toEqual(before?.nodes);
+    expect(after?.nodes.at(-1)?.action).toBe('replay');
+  });
+});
