@@ -11,7 +11,7 @@ import {
 } from '@kafka-ecs/service-kit';
 import { collectDefaultMetrics, Registry } from 'prom-client';
 import { composeProducer } from './compose.ts';
-import { createProducerMetrics } from './infra/metrics.ts';
+import { createProducerMetrics, observeBatches } from './infra/metrics.ts';
 import { createRedisClient } from './infra/redis-client.ts';
 
 async function main(): Promise<void> {
@@ -49,10 +49,7 @@ async function main(): Promise<void> {
     sendTimeoutMs: config.PUBLISH_TIMEOUT_MS,
     lingerMs: config.PUBLISH_LINGER_MS,
     maxBatchSize: config.PUBLISH_MAX_BATCH,
-    onBatch: ({ records, durationMs, error }) => {
-      metrics.batchSize.observe(records);
-      metrics.batchSeconds.observe({ outcome: error ? 'failed' : 'ok' }, durationMs / 1000);
-    },
+    onBatch: observeBatches(metrics),
   });
   // Neither blocks the start: /ready reports Kafka until it answers, publishes connect on demand.
   void kafka

@@ -1,3 +1,4 @@
+import type { BatchReport } from '@kafka-ecs/kafka';
 import { Counter, Histogram, type Registry } from 'prom-client';
 
 export interface ProducerMetrics {
@@ -36,5 +37,13 @@ export function createProducerMetrics(registry: Registry): ProducerMetrics {
       buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
       registers: [registry],
     }),
+  };
+}
+
+/** The publisher's report of each send call, as the batch histograms: main.ts and tests alike. */
+export function observeBatches(metrics: ProducerMetrics): (report: BatchReport) => void {
+  return ({ records, durationMs, error }) => {
+    metrics.batchSize.observe(records);
+    metrics.batchSeconds.observe({ outcome: error ? 'failed' : 'ok' }, durationMs / 1000);
   };
 }

@@ -15,6 +15,7 @@ import { Registry } from 'prom-client';
 import type { ProducerAppSettings } from '../../src/app.ts';
 import { composeProducer, type ProducerComponents } from '../../src/compose.ts';
 import type { PasswordHasher } from '../../src/domain/ports.ts';
+import { createProducerMetrics, observeBatches } from '../../src/infra/metrics.ts';
 import { createPasswordHasher } from '../../src/infra/password-hasher.ts';
 import { createRedisClient } from '../../src/infra/redis-client.ts';
 
@@ -101,13 +102,19 @@ export async function startTestProducer(
     // Commands are refused until the client is connected (no offline queue), by design.
     await waitFor(() => redis.status === 'ready', { timeoutMs: 5_000, description: 'redis' });
   }
+  // As main.ts: the publisher reports each send into the metrics the service serves.
+  const registry = new Registry();
+  const metrics = createProducerMetrics(registry);
   const publisher = createKafkaConnection({
     brokers: kafkaBrokers,
     clientId: uniqueName('producer-test'),
     logger,
     // A broker given by the test (a proxy) is the plain stack's; the stack's own may be secure.
     ...(options.kafkaBrokers ? {} : { security: stackSecurity.kafka }),
-  }).publisher({ sendTimeoutMs: options.publishTimeoutMs ?? 3_000 });
+  }).publisher({
+    sendTimeoutMs: options.publishTimeoutMs ?? 3_000,
+    onBatch: observeBatches(metrics),
+  });
   const settings: ProducerComponents['settings'] & ProducerAppSettings = {
     production: false,
     ide: true,
@@ -129,7 +136,6 @@ export async function startTestProducer(
     loginFailureWindowSeconds: 900,
     ...options.settings,
   };
-  const registry = new Registry();
   let app: FastifyInstance;
   try {
     app = await composeProducer({
@@ -137,6 +143,7 @@ export async function startTestProducer(
       redis,
       publisher,
       registry,
+      metrics,
       settings,
       hasher: options.wrapHasher?.(createPasswordHasher(settings)),
       topicFor: (type) => topics[type],
