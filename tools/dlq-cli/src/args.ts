@@ -1,6 +1,7 @@
 import { parseArgs } from 'node:util';
 import { DEAD_LETTER_REASONS, type DeadLetterReason } from '@kafka-ecs/events';
 import { CliError, ExitCode } from './errors.ts';
+import { assertTokenTransport } from './token-transport.ts';
 
 export const USAGE = `usage: pnpm dlq <command> [options]
 
@@ -29,7 +30,8 @@ options:
   --out FILE           export to FILE instead of stdout
   --url URL            the consumer's GraphQL endpoint (default $DLQ_URL or
                        http://127.0.0.1:9000/graphql)
-  the admin token is read from $ADMIN_TOKEN (never from the command line: it would show in ps)
+  the admin token is read from $ADMIN_TOKEN (never from the command line: it would show in ps),
+  and sent over plain http only to localhost: any other host needs an https:// URL
 
 exit codes: 0 ok, 1 some replays failed again, 2 usage, 3 unauthorized, 4 consumer unavailable,
 5 not found`;
@@ -119,6 +121,7 @@ export function parseCommand(
   if (values.help || name === undefined || name === 'help') {
     return { command: { name: 'help' }, settings };
   }
+  assertTokenTransport(settings.url, settings.token);
   if (values.reason !== undefined && !DEAD_LETTER_REASONS.includes(values.reason as never)) {
     throw new CliError(`--reason must be one of ${DEAD_LETTER_REASONS.join(', ')}`, ExitCode.usage);
   }
