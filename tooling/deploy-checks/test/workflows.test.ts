@@ -36,24 +36,6 @@ describe('GitHub workflows', () => {
     expect(result.status).not.toBe(0);
     expect(result.stdout).toContain('nope');
   });
-
-  it.each(workflows)(
-    'when %s uses an action, then it is pinned to a full commit SHA with its version in a comment',
-    (path) => {
-      const uses = [...readText(path).matchAll(/^\s*(?:-\s+)?uses:\s*(\S+)(.*)$/gm)];
-      for (const [line, target, rest] of uses) {
-        if (target?.startsWith('./')) continue;
-        expect({ line, pinned: /@[0-9a-f]{40}$/.test(target ?? '') }).toEqual({
-          line,
-          pinned: true,
-        });
-        expect({ line, comment: /#\s*v\d+(\.\d+)*/.test(rest ?? '') }).toEqual({
-          line,
-          comment: true,
-        });
-      }
-    },
-  );
 });
 
 describe('ci.yml', () => {
@@ -63,16 +45,17 @@ describe('ci.yml', () => {
     steps: { run?: string; uses?: string; with?: Record<string, string> }[];
   };
 
-  it('when it runs, then it is read-only, on pull requests and main, and cancels superseded runs', () => {
-    expect(Object.keys(ci.on).sort()).toEqual(['pull_request', 'push']);
-    expect(ci.on.push).toEqual({ branches: ['main'] });
+  it('when it runs, then it is read-only, on pull requests and called by cd.yml, and cancels superseded runs', () => {
+    expect(Object.keys(ci.on).sort()).toEqual(['pull_request', 'workflow_call']);
     expect(ci.permissions).toEqual({ contents: 'read' });
     expect(ci.concurrency?.['cancel-in-progress']).toBe(true);
+    // Keyed by pull request; a run called by cd.yml has a group of its own, never cancelled.
+    expect(ci.concurrency?.group).toContain('github.run_id');
   });
 
-  it('when tests need Kafka and Redis, then they run as service containers (Kafka 3.9 KRaft, Redis 7)', () => {
-    expect(job.services.kafka?.image).toMatch(/^apache\/kafka:3\.9\.\d+$/);
-    expect(job.services.redis?.image).toBe('redis:7');
+  it('when tests need Kafka and Redis, then they run as service containers (Kafka KRaft, Redis 7 exact)', () => {
+    expect(job.services.kafka?.image).toMatch(/^apache\/kafka:\d+\.\d+\.\d+$/);
+    expect(job.services.redis?.image).toMatch(/^redis:7\.\d+\.\d+(@sha256:[0-9a-f]{64})?$/);
     expect(JSON.stringify(job.services.kafka)).toContain('broker,controller');
   });
 
@@ -92,16 +75,18 @@ describe('cd.yml and deploy-service.yml', () => {
   const deploy = readYaml<Workflow>('.github/workflows/deploy-service.yml');
   const deployText = readText('.github/workflows/deploy-service.yml');
 
-  it('when main changes, then only services whose paths changed are deployed; by hand, one service to one env', () => {
+  it('when main changes, then the changed services are worked out from the workspace graph; by hand, one service to one env', () => {
     expect(cd.on.push).toEqual({ branches: ['main'] });
     const dispatch = cd.on.workflow_dispatch as { inputs: Record<string, { options: string[] }> };
     expect(dispatch.inputs.service?.options).toEqual(['producer', 'consumer']);
     expect(dispatch.inputs.environment?.options).toEqual(['test', 'prod']);
-    const filters = readText('.github/workflows/cd.yml');
-    expect(filters).toMatch(/dorny\/paths-filter@[0-9a-f]{40}/);
-    expect(filters).toMatch(/producer:\n\s+- 'services\/producer\/\*\*'/);
-    expect(filters).toMatch(/consumer:\n\s+- 'services\/consumer\/\*\*'/);
+    expect(dispatch.inputs.deployer?.options).toEqual(['copilot', 'ecs-rollout']);
+    const text = readText('.github/workflows/cd.yml');
+    // No hand-written path lists (change-detection.test.ts runs the script itself).
+    expect(text).not.toMatch(/paths-filter|paths:/);
+    expect(text).toContain('node .github/scripts/changed-services.mjs "$BEFORE"');
     expect(cd.concurrency?.['cancel-in-progress']).toBe(false);
+    expect(cd.permissions).toEqual({});
   });
 
   it('when deploying, then AWS credentials come from an OIDC role, not stored keys', () => {
