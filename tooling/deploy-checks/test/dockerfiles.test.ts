@@ -15,9 +15,9 @@ describe.each([
   const stages = instructions.filter((line) => line.startsWith('FROM '));
   const runtime = instructions.slice(instructions.lastIndexOf(stages.at(-1) ?? ''));
 
-  it('when built, then it is multi-stage on node:24-slim', () => {
+  it('when built, then it is multi-stage on the Node slim image (pinned: base-images.test.ts)', () => {
     expect(stages.length).toBeGreaterThanOrEqual(3);
-    expect(dockerfile).toMatch(/^ARG NODE_IMAGE=node:24-slim$/m);
+    expect(dockerfile).toMatch(/^ARG NODE_IMAGE=node:24\.[\d.]+-slim(@sha256:[0-9a-f]{64})?$/m);
     expect(
       stages.every((line) => line.startsWith(`FROM \${NODE_IMAGE}`) || /^FROM \w+ AS/.test(line)),
     ).toBe(true);
