@@ -9,6 +9,8 @@ import {
   failingUntilReplay,
   graphql,
   type Isolation,
+  OPERATOR_NAME,
+  OPERATOR_TOKEN,
   publish,
   startTestConsumer,
   type TestConsumer,
@@ -38,7 +40,11 @@ describe('the dead-letter command line (pnpm dlq)', () => {
   let service: TestConsumer;
   let env: Record<string, string>;
   let iso: Isolation;
-  const users = [userCreated({ username: 'doomed-one' }), userCreated({ username: 'doomed-two' })];
+  const users = [
+    userCreated({ username: 'doomed-one' }),
+    userCreated({ username: 'doomed-two' }),
+    userCreated({ username: 'doomed-three' }),
+  ];
 
   beforeAll(async () => {
     iso = await createIsolation();
@@ -54,8 +60,8 @@ describe('the dead-letter command line (pnpm dlq)', () => {
             'query($t: String) { deadLetters(topic: $t) { totalCount } }',
             { t: iso.userTopic },
           )
-        ).data?.deadLetters.totalCount === 2,
-      { timeoutMs: 20_000, description: 'two dead letters' },
+        ).data?.deadLetters.totalCount === 3,
+      { timeoutMs: 20_000, description: 'three dead letters' },
     );
   });
 
@@ -68,8 +74,8 @@ describe('the dead-letter command line (pnpm dlq)', () => {
     const list = await dlq(['list', '--topic', iso.userTopic], env);
     expect(list).toMatchObject({ code: 0, stderr: '' });
     expect(list.stdout).toMatch(/^ID\s+REASON\s+ATTEMPTS\s+FAILED AT\s+ERROR$/m);
-    expect(list.stdout.match(/exhausted {2}4 /g)).toHaveLength(2);
-    expect(list.stdout).toContain('2 shown of 2');
+    expect(list.stdout.match(/exhausted {2}4 /g)).toHaveLength(3);
+    expect(list.stdout).toContain('3 shown of 3');
 
     const id = /^(\S+:\d+:\d+)\s/m.exec(list.stdout)?.[1] as string;
     const show = await dlq(['show', id], env);
@@ -89,12 +95,12 @@ describe('the dead-letter command line (pnpm dlq)', () => {
       const out = join(dir, 'dead-letters.jsonl');
       const result = await dlq(['export', '--topic', iso.userTopic, '--out', out], env);
       expect(result.code).toBe(0);
-      expect(result.stderr).toContain('exported 2 dead letter(s)');
+      expect(result.stderr).toContain('exported 3 dead letter(s)');
       const lines = (await readFile(out, 'utf8'))
         .trim()
         .split('\n')
         .map((line) => JSON.parse(line));
-      expect(lines.map((line) => line.reason)).toEqual(['exhausted', 'exhausted']);
+      expect(lines.map((line) => line.reason)).toEqual(['exhausted', 'exhausted', 'exhausted']);
       expect(lines[0]).toHaveProperty('payload');
       expect(lines[0]).toHaveProperty('history');
     } finally {
@@ -102,31 +108,55 @@ describe('the dead-letter command line (pnpm dlq)', () => {
     }
   });
 
-  it('when replaying, then a dry run changes nothing, no or a wrong token exits 3, and the token replays all', async () => {
-    const all = ['replay', '--all', '--topic', iso.userTopic];
-    const dry = await dlq(all, env);
-    expect(dry.code).toBe(0);
-    expect(dry.stdout).toContain('dry run: 2 dead letter(s) would be replayed at 5/s');
+  it('when one is discarded and the rest bulk-replayed, then a dry run comes first, no or a wrong token exits 3, and the audit names each operator', async () => {
+    const listed = await dlq(['list', '--topic', iso.userTopic, '--json'], env);
+    const [discarded] = JSON.parse(listed.stdout).nodes.map((node: { id: string }) => node.id);
+    const asOperator = { ...env, DLQ_TOKEN: OPERATOR_TOKEN };
+    expect((await dlq(['discard', discarded], asOperator)).code).toBe(2);
+    const discard = await dlq(['discard', discarded, '--reason', 'broken upstream'], asOperator);
+    expect(discard).toMatchObject({ code: 0, stderr: '' });
+    expect(discard.stdout).toContain(`discarded ${discarded}`);
 
+    const all = ['replay', '--all', '--topic', iso.userTopic];
     for (const token of [undefined, 'wrong-token-0123456789']) {
-      const refused = await dlq([...all, '--yes'], {
-        ...env,
-        ...(token ? { ADMIN_TOKEN: token } : {}),
-      });
+      const refused = await dlq(all, { ...env, ...(token ? { ADMIN_TOKEN: token } : {}) });
       expect(refused.code).toBe(3);
       expect(refused.stderr).toMatch(/^dlq: operator operations need Authorization/);
     }
-    const listed = await dlq(['list', '--topic', iso.userTopic, '--json'], env);
-    expect(JSON.parse(listed.stdout).totalCount).toBe(2);
+    const dry = await dlq(all, { ...env, ADMIN_TOKEN });
+    expect(dry.code).toBe(0);
+    expect(dry.stdout).toContain(
+      'dry run: 2 of 2 matching dead letter(s) would be replayed at 10/s',
+    );
+    const stillListed = await dlq(['list', '--topic', iso.userTopic, '--json'], env);
+    expect(JSON.parse(stillListed.stdout).totalCount).toBe(2);
 
     const replayed = await dlq([...all, '--yes', '--rate', '50'], { ...env, ADMIN_TOKEN });
     expect(replayed).toMatchObject({ code: 0 });
-    expect(replayed.stdout).toContain('replayed 2, failed again 0');
-    expect(replayed.stderr).toContain('[=============================>] 2/2');
+    expect(replayed.stdout).toContain('replayed 2, failed again 0 (still listed), skipped 0');
     const after = await dlq(['list', '--topic', iso.userTopic, '--json'], env);
     expect(JSON.parse(after.stdout).totalCount).toBe(0);
-    for (const user of users) {
-      expect((await viewedUser(service.url, user.data.id))?.username).toBe(user.data.username);
-    }
+    let inView = 0;
+    for (const user of users) if (await viewedUser(service.url, user.data.id)) inView += 1;
+    expect(inView).toBe(2);
+
+    const audit = await dlq(['audit', '--json'], env);
+    expect(audit.code).toBe(0);
+    const entries = JSON.parse(audit.stdout).nodes.map(
+      (entry: { actor: string; action: string; dryRun: boolean; outcome: string }) => [
+        entry.actor,
+        entry.action,
+        entry.dryRun,
+        entry.outcome,
+      ],
+    );
+    expect(entries).toEqual([
+      ['admin', 'bulk-replay', false, 'matched 2, replayed 2, failed 0, skipped 0'],
+      ['admin', 'bulk-replay', true, 'dry run: matched 2, would replay 2'],
+      [OPERATOR_NAME, 'discard', false, 'discarded'],
+    ]);
+    const table = await dlq(['audit', '--limit', '1'], env);
+    expect(table.stdout).toMatch(/^AT\s+ACTOR\s+ACTION\s+DRY RUN\s+DEAD LETTERS\s+OUTCOME$/m);
+    expect(table.stdout).toContain('1 shown of 3');
   });
 });

@@ -36,7 +36,7 @@ describe('dlq command line', () => {
     });
   });
 
-  it('when replay has ids, then it is a dry run at 5/s unless --yes, and the token comes from the environment', () => {
+  it('when replay has ids, then it is a dry run unless --yes, and the token comes from the environment', () => {
     const { command, settings } = parse('replay a:0:1 b:2:3 --rate 20', {
       ADMIN_TOKEN: 'secret-token-0123456789',
       DLQ_URL: 'https://consumer.example/graphql',
@@ -57,6 +57,41 @@ describe('dlq command line', () => {
       yes: true,
       filters: { reason: 'non-retryable' },
     });
+  });
+
+  it('when bulk replay, discard or audit is asked, then dry run is the default, discard needs a reason and DLQ_TOKEN wins', () => {
+    expect(parse('replay --all --topic t').command).toMatchObject({
+      all: true,
+      yes: false,
+      rate: 10,
+    });
+    expect(parse('replay --all --dry-run').command).toMatchObject({ yes: false });
+    expect(parse('replay --all --no-dry-run --limit 30').command).toMatchObject({
+      yes: true,
+      limit: 30,
+    });
+    expect(usageError('replay --all --yes --dry-run')).toBe(
+      '--yes and --dry-run contradict each other',
+    );
+    expect(parse('discard t:0:1 --reason exhausted').command).toEqual({
+      name: 'discard',
+      id: 't:0:1',
+      reason: 'exhausted',
+    });
+    expect(parse('discard t:0:1 --reason garbage-from-upstream').command).toMatchObject({
+      reason: 'garbage-from-upstream',
+    });
+    expect(usageError('discard t:0:1')).toBe(
+      'discard needs --reason TEXT: it is kept in the audit',
+    );
+    expect(usageError('discard --reason why')).toBe('discard takes exactly one id');
+    expect(parse('audit').command).toEqual({ name: 'audit', limit: 50, json: false });
+    expect(
+      parse('audit --limit 5', {
+        DLQ_TOKEN: 'alice-token-0123456789',
+        ADMIN_TOKEN: 'admin-token-0123456789',
+      }).settings.token,
+    ).toBe('alice-token-0123456789');
   });
 
   it('when the command line is wrong, then the error names the problem and the exit code is 2', () => {

@@ -11,7 +11,13 @@ commands:
   list                 dead letters, newest first
   show <id>            one dead letter: headers, history and the payload
   replay <id>...       re-run dead letters through their handler (a dry run without --yes)
-  replay --all         every dead letter matching the filters (a dry run without --yes)
+  replay --all         the dead letters matching the filters, replayed by the consumer at
+                       --rate, at most --limit (default 100, max 500); a dry run (audited)
+                       without --yes
+  discard <id> --reason TEXT
+                       take a dead letter off the list without running it (it stays on the
+                       topic and in the audit)
+  audit                who replayed or discarded what, newest first
   export               matching dead letters as JSON lines (stdout, or --out FILE)
   stats                retry and dead-letter counts
 
@@ -21,17 +27,21 @@ filters (list, replay --all, export):
   --error TEXT         text in the error name or message
   --since WHEN         ISO 8601 time, or an age such as 30m, 6h, 2d
   --until WHEN         same forms
-  --limit N            at most N (list default 50; replay and export default: all)
+  --limit N            at most N (list and audit default 50; replay --all 100; export: all)
 
 options:
-  --yes                replay for real
-  --rate N             replays per second (default 5)
-  --json               machine-readable output (list, show, stats)
+  --dry-run            only say what would be replayed (the default)
+  --yes, --no-dry-run  replay for real
+  --rate N             replays per second (default 10; with --all at most 100)
+  --reason TEXT        with discard: why (required, audited)
+  --json               machine-readable output (list, show, stats, audit)
   --out FILE           export to FILE instead of stdout
   --url URL            the consumer's GraphQL endpoint (default $DLQ_URL or
                        http://127.0.0.1:9000/graphql)
-  the admin token is read from $ADMIN_TOKEN (never from the command line: it would show in ps),
-  and sent over plain http only to localhost: any other host needs an https:// URL
+  the operator token is read from $DLQ_TOKEN (yours, from OPERATOR_TOKENS: the consumer's audit
+  then names you as the actor), else $ADMIN_TOKEN (actor admin); never from the command line
+  (it would show in ps), and sent over plain http only to localhost: any other host needs an
+  https:// URL
 
 exit codes: 0 ok, 1 some replays failed again, 2 usage, 3 unauthorized, 4 consumer unavailable,
 5 not found`;
@@ -58,6 +68,8 @@ export type Command =
       rate: number;
     }
   | { name: 'export'; filters: Filters; limit?: number; out?: string }
+  | { name: 'discard'; id: string; reason: string }
+  | { name: 'audit'; limit: number; json: boolean }
   | { name: 'stats'; json: boolean };
 
 export interface Settings {
@@ -116,13 +128,17 @@ export function parseCommand(
   if (!URL.canParse(url) || !/^https?:/.test(url)) {
     throw new CliError(`--url must be an http(s) URL (got ${url})`, ExitCode.usage);
   }
-  const settings = { url, token: env.ADMIN_TOKEN || undefined };
+  // The token names the actor the consumer audits: a name typed here (--actor) or the OS user
+  // (one shared account on a bastion) could be anyone's; the token is what the consumer verifies.
+  const settings = { url, token: env.DLQ_TOKEN || env.ADMIN_TOKEN || undefined };
   const [name, ...rest] = positionals;
   if (values.help || name === undefined || name === 'help') {
     return { command: { name: 'help' }, settings };
   }
   assertTokenTransport(settings.url, settings.token);
   if (values.reason !== undefined && !DEAD_LETTER_REASONS.includes(values.reason as never)) {
+    // discard's --reason is free text; elsewhere it filters.
+    if (name === 'discard') return { command: discardCommand(rest, values.reason), settings };
     throw new CliError(`--reason must be one of ${DEAD_LETTER_REASONS.join(', ')}`, ExitCode.usage);
   }
   const filters: Filters = {
@@ -146,6 +162,9 @@ export function parseCommand(
       if (all === rest.length > 0) {
         throw new CliError('replay takes ids, or --all with filters (not both)', ExitCode.usage);
       }
+      if (values.yes && values['dry-run'] === true) {
+        throw new CliError('--yes and --dry-run contradict each other', ExitCode.usage);
+      }
       return {
         command: {
           name,
@@ -153,12 +172,16 @@ export function parseCommand(
           all,
           filters,
           limit,
-          yes: values.yes ?? false,
-          rate: positive(values.rate, '--rate') ?? 5,
+          yes: (values.yes ?? false) || values['dry-run'] === false,
+          rate: positive(values.rate, '--rate') ?? 10,
         },
         settings,
       };
     }
+    case 'audit':
+      return { command: { name, limit: limit ?? 50, json }, settings };
+    case 'discard':
+      return { command: discardCommand(rest, values.reason), settings };
     case 'export':
       return { command: { name, filters, limit, out: values.out }, settings };
     case 'stats':
@@ -168,10 +191,19 @@ export function parseCommand(
   }
 }
 
+function discardCommand(ids: string[], reason: string | undefined): Command {
+  if (ids.length !== 1) throw new CliError('discard takes exactly one id', ExitCode.usage);
+  if (reason === undefined || reason.trim() === '') {
+    throw new CliError('discard needs --reason TEXT: it is kept in the audit', ExitCode.usage);
+  }
+  return { name: 'discard', id: ids[0] as string, reason };
+}
+
 function parse(argv: string[]) {
   return parseArgs({
     args: argv,
     allowPositionals: true,
+    allowNegative: true,
     strict: true,
     options: {
       topic: { type: 'string' },
@@ -182,6 +214,7 @@ function parse(argv: string[]) {
       limit: { type: 'string' },
       all: { type: 'boolean' },
       yes: { type: 'boolean' },
+      'dry-run': { type: 'boolean' },
       rate: { type: 'string' },
       json: { type: 'boolean' },
       out: { type: 'string' },

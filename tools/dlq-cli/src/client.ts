@@ -38,10 +38,37 @@ const DETAIL = `${SUMMARY} consumerGroup status payload payloadBase64 headers { 
 
 /** Bound on one request: a replay runs the handler once, which takes milliseconds. */
 const REQUEST_TIMEOUT_MS = 15_000;
+/** A bulk replay runs at most 50 s on the consumer (its bound), plus the request's own margin. */
+const BULK_REPLAY_TIMEOUT_MS = 50_000 + REQUEST_TIMEOUT_MS;
+
+export interface BulkReplayResult {
+  dryRun: boolean;
+  matched: number;
+  replayed: number;
+  failed: number;
+  skipped: number;
+  ids: string[];
+}
+
+export interface AuditEntry {
+  id: string;
+  at: string;
+  actor: string;
+  action: string;
+  deadLetterIds: string[];
+  dryRun: boolean;
+  outcome: string;
+  reason: string | null;
+  filter: string | null;
+}
 
 /** The consumer's operator API, with its failures turned into exit codes. */
 export function createDeadLetterClient(settings: { url: string; token?: string }) {
-  async function request<T>(query: string, variables: Record<string, unknown> = {}): Promise<T> {
+  async function request<T>(
+    query: string,
+    variables: Record<string, unknown> = {},
+    timeoutMs = REQUEST_TIMEOUT_MS,
+  ): Promise<T> {
     let response: Response;
     try {
       response = await fetch(settings.url, {
@@ -51,7 +78,7 @@ export function createDeadLetterClient(settings: { url: string; token?: string }
           ...(settings.token ? { authorization: `Bearer ${settings.token}` } : {}),
         },
         body: JSON.stringify({ query, variables }),
-        signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS),
+        signal: AbortSignal.timeout(timeoutMs),
       });
     } catch (error) {
       throw new CliError(
@@ -72,7 +99,7 @@ export function createDeadLetterClient(settings: { url: string; token?: string }
     if (error) {
       const code = error.extensions?.code;
       if (code === 'UNAUTHENTICATED' || code === 'FORBIDDEN') {
-        const hint = settings.token ? '' : ' (set ADMIN_TOKEN)';
+        const hint = settings.token ? '' : ' (set DLQ_TOKEN or ADMIN_TOKEN)';
         throw new CliError(`${error.message}${hint}`, ExitCode.unauthorized);
       }
       if (code === 'NOT_FOUND') throw new CliError(error.message, ExitCode.notFound);
@@ -130,6 +157,52 @@ export function createDeadLetterClient(settings: { url: string; token?: string }
         id,
       });
       return data.replayDeadLetter;
+    },
+    /**
+     * One bulk replay, run by the consumer (which paces, single-flights and audits it); waits
+     * as long as the pace needs, at most the consumer's bound on one run.
+     */
+    async replayMany(
+      filters: Filters,
+      options: { dryRun: boolean; limit?: number; ratePerSecond: number },
+    ): Promise<BulkReplayResult> {
+      const data = await request<{ replayDeadLetters: BulkReplayResult }>(
+        `mutation($filter: DeadLetterFilter!, $dryRun: Boolean!, $limit: Int, $rate: Int) {
+          replayDeadLetters(filter: $filter, dryRun: $dryRun, limit: $limit, ratePerSecond: $rate) {
+            dryRun matched replayed failed skipped ids } }`,
+        {
+          filter: filters,
+          dryRun: options.dryRun,
+          limit: options.limit,
+          rate: options.ratePerSecond,
+        },
+        BULK_REPLAY_TIMEOUT_MS,
+      );
+      return data.replayDeadLetters;
+    },
+    /** True when discarded; false when already replayed or discarded, or being replayed now. */
+    async discard(id: string, reason: string): Promise<boolean> {
+      const data = await request<{ discardDeadLetter: boolean }>(
+        'mutation($id: ID!, $reason: String!) { discardDeadLetter(id: $id, reason: $reason) }',
+        { id, reason },
+      );
+      return data.discardDeadLetter;
+    },
+    async auditPage(first: number, after: string | null): Promise<Page<AuditEntry>> {
+      const data = await request<{
+        deadLetterAudit: {
+          totalCount: number;
+          nodes: AuditEntry[];
+          pageInfo: { endCursor: string | null; hasNextPage: boolean };
+        };
+      }>(
+        `query($first: Int, $after: String) { deadLetterAudit(first: $first, after: $after) {
+          totalCount nodes { id at actor action deadLetterIds dryRun outcome reason filter }
+          pageInfo { endCursor hasNextPage } } }`,
+        { first, after },
+      );
+      const { totalCount, nodes, pageInfo } = data.deadLetterAudit;
+      return { totalCount, nodes, ...pageInfo };
     },
     async stats(): Promise<Record<string, number>> {
       const data = await request<{ retryStats: Record<string, number> }>(

@@ -1,4 +1,4 @@
-import type { DeadLetterDetail, DeadLetterSummary } from './client.ts';
+import type { AuditEntry, DeadLetterDetail, DeadLetterSummary } from './client.ts';
 
 // biome-ignore lint/suspicious/noControlCharactersInRegex: finding them is the point
 const CONTROL = /[\u0000-\u001f\u007f-\u009f]/g;
@@ -100,4 +100,32 @@ export function progressBar(done: number, total: number, failed: number, width =
   const filled = total === 0 ? width : Math.round((done / total) * width);
   const bar = `${'='.repeat(Math.max(0, filled - 1))}${filled > 0 ? '>' : ''}`.padEnd(width);
   return `[${bar}] ${done}/${total}${failed > 0 ? `  ${failed} failed` : ''}`;
+}
+
+/** The audit, newest first: when, who, what, dry or not, how many ids (the first), outcome. */
+export function formatAudit(entries: AuditEntry[]): string {
+  if (entries.length === 0) return 'no operator actions recorded';
+  const header = ['AT', 'ACTOR', 'ACTION', 'DRY RUN', 'DEAD LETTERS', 'OUTCOME'];
+  const rows = entries.map((entry) => [
+    entry.at.replace('T', ' ').replace(/\.\d+Z$/, 'Z'),
+    safe(entry.actor),
+    entry.action,
+    entry.dryRun ? 'yes' : 'no',
+    entry.deadLetterIds.length === 1
+      ? safe(entry.deadLetterIds[0] as string)
+      : `${entry.deadLetterIds.length} (${safe(entry.deadLetterIds[0] ?? '-')}…)`,
+    safe(`${entry.outcome}${entry.reason ? `: ${entry.reason}` : ''}`),
+  ]);
+  const all = [header, ...rows];
+  const widths = header.map((_, column) =>
+    Math.max(...all.map((line) => line[column]?.length ?? 0)),
+  );
+  return all
+    .map((line) =>
+      line
+        .map((cell, column) => cell.padEnd(widths[column] ?? 0))
+        .join('  ')
+        .trimEnd(),
+    )
+    .join('\n');
 }

@@ -15,6 +15,9 @@ import {
 } from './client.ts';
 import { CliError, ExitCode, type ExitCodeValue } from './errors.ts';
 import { formatDetail, formatTable, progressBar } from './format.ts';
+import { auditCommand, bulkReplayCommand, discardCommand } from './operator-commands.ts';
+
+const print = (line: string) => console.log(line);
 
 async function run(command: Command, client: DeadLetterClient): Promise<ExitCodeValue> {
   switch (command.name) {
@@ -56,7 +59,11 @@ async function run(command: Command, client: DeadLetterClient): Promise<ExitCode
     case 'export':
       return exportLines(command, client);
     case 'replay':
-      return replay(command, client);
+      return command.all ? bulkReplayCommand(command, client, print) : replay(command, client);
+    case 'discard':
+      return discardCommand(command, client, print);
+    case 'audit':
+      return auditCommand(command, client, print);
   }
 }
 
@@ -95,10 +102,8 @@ async function replay(
   command: Extract<Command, { name: 'replay' }>,
   client: DeadLetterClient,
 ): Promise<ExitCodeValue> {
-  // The ids first: replayed dead letters leave the list, which would move a cursor under us.
-  const targets = command.all
-    ? (await collect(pages(client, command.filters, command.limit))).flatMap((page) => page.nodes)
-    : await Promise.all(command.ids.map((id) => client.get(id)));
+  // Named ids, one replay each (each audited as a replay); --all is one bulk replay instead.
+  const targets = await Promise.all(command.ids.map((id) => client.get(id)));
   if (targets.length === 0) {
     console.log('no dead letters match; nothing to replay');
     return ExitCode.ok;
@@ -131,12 +136,6 @@ async function replay(
   console.log(`replayed ${replayed}, failed again ${failures.length} (still listed)`);
   for (const failure of failures) console.log(`  ${failure}`);
   return failures.length > 0 ? ExitCode.replayFailed : ExitCode.ok;
-}
-
-async function collect<T>(items: AsyncIterable<T>): Promise<T[]> {
-  const all: T[] = [];
-  for await (const item of items) all.push(item);
-  return all;
 }
 
 async function main(): Promise<ExitCodeValue> {
