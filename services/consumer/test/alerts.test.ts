@@ -1,7 +1,13 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { encodeEvent } from '@kafka-ecs/events';
-import { connectRawProducer, type RawProducer, waitFor } from '@kafka-ecs/testing';
+import {
+  connectRawProducer,
+  metricValue,
+  type RawProducer,
+  scrapeMetrics,
+  waitFor,
+} from '@kafka-ecs/testing';
 import {
   createIsolation,
   failingHandlers,
@@ -40,15 +46,8 @@ async function webhook(status: number | 'hang') {
 }
 
 /** The consumer's `consumer_alerts_total{outcome}` from its own metrics server. */
-async function alertCount(service: TestConsumer, outcome: 'sent' | 'failed'): Promise<number> {
-  const text = await (
-    await fetch(`${service.metricsUrl}/metrics`, { signal: AbortSignal.timeout(5_000) })
-  ).text();
-  const line = text
-    .split('\n')
-    .find((l) => l.startsWith(`consumer_alerts_total{outcome="${outcome}"}`));
-  return line === undefined ? 0 : Number(line.split(' ').at(-1));
-}
+const alertCount = async (service: TestConsumer, outcome: 'sent' | 'failed') =>
+  metricValue(await scrapeMetrics(service.metricsUrl), 'consumer_alerts_total', { outcome });
 
 describe('dead-letter alerts', () => {
   let iso: Isolation;

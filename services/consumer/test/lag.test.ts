@@ -2,6 +2,7 @@ import { encodeEvent } from '@kafka-ecs/events';
 import {
   connectRawProducer,
   type RawProducer,
+  scrapeMetrics,
   startTcpProxy,
   type TcpProxy,
   testInfrastructure,
@@ -18,16 +19,12 @@ import {
 
 /** `consumer_lag` as the metrics server reports it, by `topic/partition`. */
 async function lagByPartition(service: TestConsumer): Promise<Map<string, number>> {
-  const text = await (
-    await fetch(`${service.metricsUrl}/metrics`, { signal: AbortSignal.timeout(5_000) })
-  ).text();
-  const lag = new Map<string, number>();
-  for (const match of text.matchAll(
-    /^consumer_lag\{topic="([^"]+)",partition="(\d+)"\} (\d+)$/gm,
-  )) {
-    lag.set(`${match[1]}/${match[2]}`, Number(match[3]));
-  }
-  return lag;
+  const samples = await scrapeMetrics(service.metricsUrl);
+  return new Map(
+    samples
+      .filter((sample) => sample.name === 'consumer_lag')
+      .map((sample) => [`${sample.labels.topic}/${sample.labels.partition}`, sample.value]),
+  );
 }
 
 describe('consumer lag', () => {

@@ -1,4 +1,10 @@
-import { connectRawProducer, type RawProducer, waitFor } from '@kafka-ecs/testing';
+import {
+  connectRawProducer,
+  metricValue,
+  type RawProducer,
+  scrapeMetrics,
+  waitFor,
+} from '@kafka-ecs/testing';
 import { type Client, createClient } from 'graphql-ws';
 import WebSocket from 'ws';
 import {
@@ -12,15 +18,8 @@ import {
 } from './support/harness.ts';
 
 /** Events applied by one instance, from its own metrics registry. */
-async function appliedBy(instance: TestConsumer): Promise<number> {
-  const text = await (
-    await fetch(`${instance.metricsUrl}/metrics`, { signal: AbortSignal.timeout(5_000) })
-  ).text();
-  return text
-    .split('\n')
-    .filter((line) => line.startsWith('consumer_events_applied_total'))
-    .reduce((sum, line) => sum + Number(line.split(' ').at(-1)), 0);
-}
+const appliedBy = async (instance: TestConsumer) =>
+  metricValue(await scrapeMetrics(instance.metricsUrl), 'consumer_events_applied_total');
 
 describe('userNotification across instances', () => {
   let iso: Isolation;

@@ -28,6 +28,7 @@ export {
   type PartitionPlacement,
   withKafkaAdmin,
 } from './kafka-admin.ts';
+export { type MetricSample, metricValue, parseMetrics, scrapeMetrics } from './metrics.ts';
 export { type CommandResult, runCommand } from './run-command.ts';
 export { type ServiceProcess, startServiceProcess } from './service-process.ts';
 export { startTcpProxy, type TcpProxy } from './tcp-proxy.ts';

@@ -1,0 +1,48 @@
+/** One line of Prometheus text: a metric name, its labels and its value. */
+export interface MetricSample {
+  name: string;
+  labels: Record<string, string>;
+  value: number;
+}
+
+/**
+ * GETs `{metricsUrl}/metrics` (bounded) and parses the Prometheus text into samples, so tests
+ * check metrics by value rather than by regular expressions over the text.
+ */
+export async function scrapeMetrics(metricsUrl: string): Promise<MetricSample[]> {
+  const response = await fetch(`${metricsUrl}/metrics`, { signal: AbortSignal.timeout(5_000) });
+  if (!response.ok) throw new Error(`GET ${metricsUrl}/metrics answered ${response.status}`);
+  return parseMetrics(await response.text());
+}
+
+export function parseMetrics(text: string): MetricSample[] {
+  return text
+    .split('\n')
+    .filter((line) => line !== '' && !line.startsWith('#'))
+    .map((line) => {
+      const match = /^([A-Za-z_:][\w:]*)(?:\{(.*)\})? (\S+)$/.exec(line);
+      if (!match) throw new Error(`not a Prometheus sample: ${line}`);
+      const labels = Object.fromEntries(
+        [...(match[2] ?? '').matchAll(/(\w+)="((?:[^"\\]|\\.)*)"/g)].map((label) => [
+          label[1],
+          label[2],
+        ]),
+      );
+      return { name: match[1] as string, labels, value: Number(match[3]) };
+    });
+}
+
+/** The sum of the samples named `name` whose labels include `labels` (0 when none matches). */
+export function metricValue(
+  samples: readonly MetricSample[],
+  name: string,
+  labels: Record<string, string> = {},
+): number {
+  return samples
+    .filter(
+      (sample) =>
+        sample.name === name &&
+        Object.entries(labels).every(([key, value]) => sample.labels[key] === value),
+    )
+    .reduce((sum, sample) => sum + sample.value, 0);
+}
