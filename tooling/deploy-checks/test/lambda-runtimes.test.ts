@@ -155,9 +155,7 @@ describe('the checks are real', () => {
       'DynamicDesiredCountFunction: nodejs20.x',
     ]);
     expect(oldNodeRuntimes(deployedEnvironment(environmentManifest('prod'), []), MINIMUM)).toEqual([
-      'CertificateValidationFunction: nodejs20.x',
-      'CustomDomainFunction: nodejs20.x',
-      'DNSDelegationFunction: nodejs20.x',
+      'BucketCleanerFunction: nodejs20.x',
     ]);
   });
 
@@ -172,13 +170,13 @@ describe('the checks are real', () => {
 
   it('when a patch sets an unsupported runtime, then it is reported', () => {
     const patches = environmentPatches().map((patch) =>
-      patch.path.startsWith('/Resources/DNSDelegationFunction/')
+      patch.path.startsWith('/Resources/BucketCleanerFunction/')
         ? { ...patch, value: 'nodejs18.x' }
         : patch,
     );
     expect(
       oldNodeRuntimes(deployedEnvironment(environmentManifest('test'), patches), MINIMUM),
-    ).toEqual(['DNSDelegationFunction: nodejs18.x']);
+    ).toEqual(['BucketCleanerFunction: nodejs18.x']);
   });
 
   it('when an environment of a service has a fixed count, then its patch fails as Copilot would (no DynamicDesiredCountFunction)', () => {
@@ -191,12 +189,28 @@ describe('the checks are real', () => {
     );
   });
 
-  it('when an environment imports certificates, then the environment patches no longer apply (Copilot leaves lambdas.yml out)', () => {
-    const imported: EnvironmentManifest = {
-      http: { public: { certificates: ['arn:aws:acm:eu-west-1:123456789012:certificate/x'] } },
+  it("when an environment drops its imported certificate (Copilot's own domain instead), then lambdas.yml's functions are reported", () => {
+    const withoutCertificate: EnvironmentManifest = {
+      http: { public: { access_logs: environmentManifest('test').http?.public?.access_logs } },
     };
-    expect(environmentFunctions(imported)).toEqual([]);
-    expect(() => deployedEnvironment(imported, environmentPatches())).toThrow('not found');
+    expect(
+      oldNodeRuntimes(deployedEnvironment(withoutCertificate, environmentPatches()), MINIMUM),
+    ).toEqual([
+      'CertificateValidationFunction: nodejs20.x',
+      'CustomDomainFunction: nodejs20.x',
+      'DNSDelegationFunction: nodejs20.x',
+    ]);
+  });
+
+  it('when an environment turns its access logs off, then the environment patch no longer applies, as Copilot would fail', () => {
+    const manifest = environmentManifest('test');
+    const withoutLogs: EnvironmentManifest = {
+      http: { public: { certificates: manifest.http?.public?.certificates ?? [] } },
+    };
+    expect(environmentFunctions(withoutLogs)).toEqual([]);
+    expect(() => deployedEnvironment(withoutLogs, environmentPatches())).toThrow(
+      'key "BucketCleanerFunction" not found',
+    );
   });
 
   it('when a file under copilot/ names an old Node.js runtime, then the scan finds it', () => {
