@@ -13,6 +13,7 @@ import type {
 import type { DeadLetterFilter, DeadLetterStore } from './dead-letter-store.ts';
 import { type DiscardResult, discardDeadLetter } from './discard.ts';
 import type { Logger } from './logger.ts';
+import type { RetryMetrics } from './metrics.ts';
 import type { ReplayResult } from './replay.ts';
 import type { ReplayLock } from './replay-lock.ts';
 
@@ -44,6 +45,7 @@ export function createDeadLetterOperations(deps: {
   /** The single-flight replay of one dead letter, as `actor`. */
   replay: (id: string, actor: string) => Promise<ReplayResult>;
   logger: Logger;
+  metrics?: RetryMetrics;
   /** Pacing of bulk replays (tests pass a clock that moves only when slept on). */
   sleep?: (ms: number) => Promise<unknown>;
   clock?: () => number;
@@ -157,7 +159,7 @@ export function createDeadLetterOperations(deps: {
         { reason: trimmed },
         () =>
           discardDeadLetter(
-            { store: deps.store, lock: deps.lock, now },
+            { store: deps.store, lock: deps.lock, metrics: deps.metrics, now },
             { id, actor, reason: trimmed },
           ),
         (result) => ({

@@ -1,4 +1,5 @@
 import type { DeadLetterStore } from './dead-letter-store.ts';
+import type { RetryMetrics } from './metrics.ts';
 import type { ReplayLock } from './replay-lock.ts';
 
 export type DiscardResult =
@@ -15,7 +16,7 @@ export type DiscardResult =
  * replay, so a dead letter is never both replayed and discarded.
  */
 export async function discardDeadLetter(
-  deps: { store: DeadLetterStore; lock: ReplayLock; now?: () => Date },
+  deps: { store: DeadLetterStore; lock: ReplayLock; metrics?: RetryMetrics; now?: () => Date },
   request: { id: string; actor: string; reason: string },
 ): Promise<DiscardResult> {
   const now = deps.now ?? (() => new Date());
@@ -30,6 +31,7 @@ export async function discardDeadLetter(
       actor: request.actor,
       note: request.reason,
     });
+    deps.metrics?.discarded();
     return { outcome: 'discarded' };
   });
   return locked.acquired ? locked.value : { outcome: 'in-progress' };

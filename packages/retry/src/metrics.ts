@@ -9,6 +9,8 @@ export interface RetryMetrics {
   retried(outcome: 'succeeded' | 'failed'): void;
   deadLettered(reason: DeadLetterReason): void;
   replayed(outcome: 'replayed' | 'failed'): void;
+  /** An operator discarded a dead letter. */
+  discarded(): void;
   /** Redis or BullMQ failed under the retry machinery (the work is retried). */
   infrastructureFailure(component: 'redis' | 'bullmq' | 'kafka'): void;
 }

@@ -99,6 +99,7 @@ export function createRetrySystem(options: RetrySystemOptions): RetrySystem {
     replay: (id, actor) =>
       replayDeadLetter({ store: deadLetters, run: options.run, state, lock, metrics }, id, actor),
     logger,
+    metrics,
   });
   // BullMQ queue names may not contain ':'; group ids may.
   const queueName = `retry-${groupId.replace(/[^a-zA-Z0-9._-]/g, '_')}`;

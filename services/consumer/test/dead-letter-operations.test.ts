@@ -1,4 +1,11 @@
-import { connectRawProducer, type RawProducer, readTopic, waitFor } from '@kafka-ecs/testing';
+import {
+  connectRawProducer,
+  metricValue,
+  type RawProducer,
+  readTopic,
+  scrapeMetrics,
+  waitFor,
+} from '@kafka-ecs/testing';
 import type { EventHandlers } from '../src/domain/handlers/index.ts';
 import {
   ADMIN_TOKEN,
@@ -167,7 +174,7 @@ describe('dead-letter operations over GraphQL', () => {
     expect(await deadLetterIds()).toHaveLength(3);
   });
 
-  it('when one is discarded and the rest bulk-replayed, then the list empties, the discarded stays on the topic, and the audit keeps both', async () => {
+  it('when one is discarded and the rest bulk-replayed, then the list empties, the discarded stays on the topic, the counters move, and the audit keeps both', async () => {
     const [discarded, ...rest] = (await deadLetterIds()) as [string, ...string[]];
     const discard = (reason: string) =>
       graphql<{ discardDeadLetter: boolean }>(
@@ -206,6 +213,13 @@ describe('dead-letter operations over GraphQL', () => {
         `${record.headers['x-original-topic']}:${record.headers['x-original-partition']}:${record.headers['x-original-offset']}`,
     );
     expect(origins).toContain(discarded);
+
+    // One single replay (the first test) and two bulk ones; one discard.
+    const samples = await scrapeMetrics(service.metricsUrl);
+    expect(
+      metricValue(samples, 'consumer_dead_letter_replays_total', { outcome: 'replayed' }),
+    ).toBe(3);
+    expect(metricValue(samples, 'consumer_dead_letters_discarded_total')).toBe(1);
 
     const entries = (await audit(3))?.nodes ?? [];
     expect(entries.map((entry) => [entry.action, entry.outcome])).toEqual([

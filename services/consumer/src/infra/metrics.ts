@@ -85,6 +85,11 @@ export function createConsumerMetrics(options: {
       labelNames: ['outcome'],
       registers: [registry],
     }),
+    discarded: new Counter({
+      name: 'consumer_dead_letters_discarded_total',
+      help: 'Dead letters an operator discarded (off the list, still on the topic)',
+      registers: [registry],
+    }),
     retryInfrastructureFailures: new Counter({
       name: 'consumer_retry_infrastructure_failures_total',
       help: 'Redis, BullMQ or Kafka failures under the retry machinery (the work is retried)',
@@ -142,6 +147,7 @@ export function retryMetricsOf(metrics: ConsumerMetrics): RetryMetrics {
     retried: (outcome) => metrics.retriesRun.inc({ outcome }),
     deadLettered: (reason) => metrics.deadLettered.inc({ reason }),
     replayed: (outcome) => metrics.replayed.inc({ outcome }),
+    discarded: () => metrics.discarded.inc(),
     infrastructureFailure: (component) => metrics.retryInfrastructureFailures.inc({ component }),
   };
 }
