@@ -39,6 +39,21 @@ export const BULK_REPLAY_BOUNDS = {
 /** Bad bulk-replay options; the message names the option and its bounds. */
 export class InvalidBulkReplayError extends KafkaEcsError {}
 
+/** A replay rejected (Redis down) part-way: what was done so far, for the audit. */
+export class BulkReplayInterruptedError extends KafkaEcsError {
+  readonly result: BulkReplayResult;
+  constructor(result: BulkReplayResult, cause: unknown) {
+    super(
+      `bulk replay stopped after ${result.replayed + result.failed + result.skipped} of ${result.ids.length}`,
+      {
+        retriable: true,
+        cause,
+      },
+    );
+    this.result = result;
+  }
+}
+
 function bounded(value: number | undefined, name: string, fallback: number, max: number): number {
   if (value === undefined) return fallback;
   if (!Number.isInteger(value) || value < 1 || value > max) {
@@ -92,7 +107,12 @@ export async function bulkReplay(
     const wait = next - now();
     if (wait > 0) await sleep(wait);
     next += interval;
-    const outcome = (await deps.replay(id)).outcome;
+    let outcome: ReplayResult['outcome'];
+    try {
+      outcome = (await deps.replay(id)).outcome;
+    } catch (error) {
+      throw new BulkReplayInterruptedError({ ...result }, error);
+    }
     if (outcome === 'replayed') result.replayed += 1;
     else if (outcome === 'failed') result.failed += 1;
     else result.skipped += 1;

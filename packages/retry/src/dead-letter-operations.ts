@@ -1,5 +1,6 @@
 import { KafkaEcsError } from '@kafka-ecs/errors';
 import {
+  BulkReplayInterruptedError,
   type BulkReplayOptions,
   type BulkReplayResult,
   bulkReplay,
@@ -73,7 +74,23 @@ export function createDeadLetterOperations(deps: {
       if (
         !(error instanceof InvalidOperatorInputError || error instanceof InvalidBulkReplayError)
       ) {
-        await write({ ...entry, ids }, extra, `error: ${(error as Error).name}`).catch(() => {});
+        // A bulk replay cut short by an outage says how far it got and which ids it had taken.
+        const partial = error instanceof BulkReplayInterruptedError ? error.result : undefined;
+        const cause = (partial ? (error as Error).cause : error) as Error;
+        const done = partial
+          ? `replayed ${partial.replayed}, failed ${partial.failed}, skipped ${partial.skipped}, then `
+          : '';
+        // Best effort: the same outage may keep the audit from being written; the log has it.
+        await write(
+          { ...entry, ids: partial?.ids ?? ids },
+          extra,
+          `${done}error: ${cause.name}`,
+        ).catch((auditError) =>
+          deps.logger.error(
+            { err: auditError, actor: entry.actor, action: entry.action },
+            'dead-letter operation not audited',
+          ),
+        );
       }
       throw error;
     }

@@ -1,6 +1,10 @@
 import { testInfrastructure, uniqueName, waitFor } from '@kafka-ecs/testing';
 import { Redis } from 'ioredis';
-import { BULK_REPLAY_BOUNDS, InvalidBulkReplayError } from '../src/bulk-replay.ts';
+import {
+  BULK_REPLAY_BOUNDS,
+  BulkReplayInterruptedError,
+  InvalidBulkReplayError,
+} from '../src/bulk-replay.ts';
 import { createDeadLetterAudit } from '../src/dead-letter-audit.ts';
 import {
   createDeadLetterOperations,
@@ -201,6 +205,28 @@ describe('dead-letter operations', () => {
       action: 'replayed',
       actor: 'alice',
     });
+  });
+
+  it('when a replay rejects part-way through a bulk replay (an outage), then it stops and the audit says how far it got', async () => {
+    const run: RecordRunner = async (record) => {
+      if (record.key?.toString() === 'key-1') throw new Error('view write failed: Redis down');
+      return { ok: true };
+    };
+    const { store, operations } = setUp(run);
+    for (let n = 0; n < 3; n++) await store.index(letter(n));
+    await expect(
+      operations.replayMany('carol', {}, { dryRun: false, ratePerSecond: 100 }),
+    ).rejects.toThrow(BulkReplayInterruptedError);
+    const [entry] = (await operations.audit({ first: 1 })).nodes;
+    expect(entry).toMatchObject({
+      actor: 'carol',
+      action: 'bulk-replay',
+      deadLetterIds: ['topic-a:0:2', 'topic-a:0:1', 'topic-a:0:0'],
+      outcome: 'replayed 1, failed 0, skipped 0, then error: Error',
+    });
+    // The one that rejected is still listed, and its lock was released.
+    expect((await store.get('topic-a:0:1'))?.status).toBe('dead');
+    expect((await operations.replay('carol', 'topic-a:0:0')).outcome).toBe('replayed');
   });
 
   it('when bulk-replay options are out of bounds, then they are refused before anything runs and not audited', async () => {
