@@ -22,6 +22,8 @@ export interface ConsumerAppDeps {
   wsMaxPayloadBytes: number;
   /** Answer GraphQL introspection (off in production). */
   introspection: boolean;
+  /** Serve the GraphQL IDE to browsers at GET /graphql (GRAPHQL_IDE). */
+  graphqlIde: boolean;
 }
 
 /** Builds the consumer's HTTP app without listening, so tests can inject requests in process. */
@@ -48,6 +50,7 @@ export async function buildConsumerApp(deps: ConsumerAppDeps): Promise<FastifyIn
     authenticate: deps.authenticate,
     wsMaxPayloadBytes: deps.wsMaxPayloadBytes,
     introspection: deps.introspection,
+    ide: deps.graphqlIde,
   });
   return app;
 }

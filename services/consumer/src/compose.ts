@@ -78,6 +78,8 @@ export interface ConsumerServiceOptions {
   wsMaxPayloadBytes?: number;
   /** Dead-letter alerts to ALERT_WEBHOOK_URL. @defaultValue none (no alerts) */
   alerts?: WebhookAlertSettings;
+  /** Serve the GraphQL IDE to browsers at GET /graphql (GRAPHQL_IDE). @defaultValue false */
+  graphqlIde?: boolean;
   /**
    * Longest a failed start spends stopping what had started before it rethrows anyway.
    * @defaultValue 10_000
@@ -200,6 +202,7 @@ export async function composeConsumer(options: ConsumerServiceOptions): Promise<
     wsMaxPayloadBytes: options.wsMaxPayloadBytes ?? 65_536,
     // As Apollo decided alone before (NODE_ENV=production), now for WebSocket too.
     introspection: !options.auth.production,
+    graphqlIde: options.graphqlIde ?? false,
     producer,
     checks: [
       { name: 'kafka', check: () => consumer.isJoined() && failurePath.isJoined() },

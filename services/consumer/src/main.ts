@@ -124,6 +124,7 @@ async function main(): Promise<void> {
       readsNeedToken: config.DEAD_LETTER_READS_NEED_TOKEN,
     },
     wsMaxPayloadBytes: config.WS_MAX_PAYLOAD_BYTES,
+    graphqlIde: config.GRAPHQL_IDE,
     consumerOptions: {
       sessionTimeoutMs: config.CONSUMER_SESSION_TIMEOUT_MS,
       // A consumer kafkajs will not restart leaves a process that only looks healthy: exit 1 so

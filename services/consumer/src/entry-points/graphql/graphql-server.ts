@@ -1,6 +1,13 @@
 import { ApolloServer } from '@apollo/server';
-import fastifyApollo from '@as-integrations/fastify';
-import { createGraphqlErrorMasker, graphqlLimitRules } from '@kafka-ecs/service-kit';
+import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
+import { fastifyApolloHandler } from '@as-integrations/fastify';
+import {
+  createGraphqlErrorMasker,
+  createGraphqlIdePage,
+  GRAPHQL_IDE_HEADERS,
+  graphqlLimitRules,
+  wantsGraphqlIde,
+} from '@kafka-ecs/service-kit';
 import type { FastifyBaseLogger, FastifyInstance } from 'fastify';
 import { type GraphQLSchema, NoSchemaIntrospectionCustomRule } from 'graphql';
 import { useServer } from 'graphql-ws/use/ws';
@@ -20,6 +27,29 @@ const EXPECTED_CODES = ['UNAUTHENTICATED', 'FORBIDDEN', 'NOT_FOUND'];
 const MAX_TOKENS = 2_000;
 const limitRules = graphqlLimitRules({ maxDepth: 8, maxAliases: 10, exposeLimits: true });
 
+/** What the IDE's first tab holds: how to get and paste a token, a query and a subscription. */
+const IDE_DEFAULT_QUERY = `# User data needs a token. Paste it in the Headers editor below:
+#   { "Authorization": "Bearer <token>" }
+# A user's token: the producer's login mutation (it reads its own user).
+# An operator's token: ADMIN_TOKEN or one of OPERATOR_TOKENS (it reads everyone).
+query Users {
+  users(first: 10) {
+    totalCount
+    nodes { id username email createdAt tokensIssued }
+  }
+}
+
+# Changes as the consumer applies them; runs over WebSocket with the same token.
+subscription UserChanges {
+  userNotification { id username tokensIssued lastTokenIssuedAt }
+}
+`;
+
+/** The header editor's text in a new tab: where the token goes, as JSON. */
+const IDE_DEFAULT_HEADERS = `{
+  // "Authorization": "Bearer <token>"
+}`;
+
 export interface GraphqlServerOptions {
   schema: GraphQLSchema;
   logger: FastifyBaseLogger;
@@ -29,6 +59,8 @@ export interface GraphqlServerOptions {
   wsMaxPayloadBytes: number;
   /** Answer introspection (Apollo's default: not in production), over HTTP and WebSocket alike. */
   introspection: boolean;
+  /** Serve the GraphQL IDE to a browser's GET on `path` (GRAPHQL_IDE). */
+  ide: boolean;
   path?: string;
 }
 
@@ -99,6 +131,9 @@ export async function mountGraphql(
     introspection: options.introspection,
     parseOptions: { maxTokens: MAX_TOKENS },
     validationRules: limitRules,
+    // Apollo's landing page loads Sandbox from a CDN (blank offline, and in production a page
+    // nobody asked for); the IDE, when on, is served by the service itself instead.
+    plugins: [ApolloServerPluginLandingPageDisabled()],
   });
   await apollo.start();
   // Fastify's close already stops accepting and waits for in-flight requests; Apollo's drain
@@ -106,8 +141,26 @@ export async function mountGraphql(
   app.addHook('onClose', async () => {
     await apollo.stop();
   });
-  await app.register(fastifyApollo(apollo), {
-    path,
+  const graphql = fastifyApolloHandler(apollo, {
     context: async (request) => ({ caller: await authenticate(request.headers.authorization) }),
+  });
+  const idePage = createGraphqlIdePage({
+    endpoint: path,
+    title: 'consumer-svc GraphQL',
+    defaultQuery: IDE_DEFAULT_QUERY,
+    defaultHeaders: IDE_DEFAULT_HEADERS,
+    subscriptions: 'graphql-ws',
+  });
+  // The methods Apollo's fastify plugin registers; a browser's GET gets the IDE first.
+  app.route<{ Reply: string }>({
+    method: ['GET', 'POST', 'OPTIONS'],
+    url: path,
+    async handler(request, reply) {
+      if (options.ide && wantsGraphqlIde(request)) {
+        reply.headers(GRAPHQL_IDE_HEADERS);
+        return idePage();
+      }
+      return graphql.call(this, request, reply);
+    },
   });
 }
