@@ -153,8 +153,10 @@ function policyOf(service: string): { statements: Statement[]; outputsPolicy: bo
     params: { App: 'kafka-ecs', Env: 'test', Name: service },
     imports: { 'kafka-ecs-test-KafkaClusterArn': CLUSTER_ARN },
   };
+  // The addon that holds the task role's Kafka permissions (metrics-alarms.yml grants the
+  // metrics collector its log group: alarms.test.ts).
   const templates = listFiles(`copilot/${service}/addons`, '.yml')
-    .filter((path) => !path.endsWith('addons.parameters.yml'))
+    .filter((path) => path.endsWith('/kafka-access.yml'))
     .map(readTemplate);
   const statements: Statement[] = [];
   let outputsPolicy = false;

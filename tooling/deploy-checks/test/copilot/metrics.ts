@@ -1,0 +1,150 @@
+import { parse } from 'yaml';
+import { evaluate, type Template } from '../cfn.ts';
+import { interpolate } from './https.ts';
+
+// Metrics from the services to CloudWatch and the alarms on them: the collector sidecar's
+// configuration as a manifest states it, the alarms as an addon states them, and the problems
+// that would leave an alarm watching a metric that never arrives.
+
+export interface Collector {
+  targets: string[];
+  metricsPath: string;
+  namespace: string;
+  logGroup: string;
+  /** metric name → the dimension sets the collector writes it with. */
+  declared: Record<string, string[][]>;
+  rollup: string;
+}
+
+interface Sidecar {
+  image?: string;
+  essential?: boolean;
+  variables?: Record<string, string>;
+}
+
+export interface ManifestWithSidecars {
+  sidecars?: Record<string, Sidecar>;
+}
+
+/** The `metrics` sidecar of a manifest, interpolated as Copilot would for app and env. */
+export function collectorOf(
+  manifest: ManifestWithSidecars,
+  names: { app: string; env: string },
+): { sidecar: Sidecar; collector: Collector } {
+  const sidecar = manifest.sidecars?.metrics;
+  if (!sidecar) throw new Error('no metrics sidecar');
+  const text = interpolate(sidecar.variables?.AOT_CONFIG_CONTENT ?? '', {}, names);
+  const config = parse(text) as {
+    receivers?: {
+      prometheus?: {
+        config?: {
+          scrape_configs?: { metrics_path?: string; static_configs?: { targets: string[] }[] }[];
+        };
+      };
+    };
+    exporters?: {
+      awsemf?: {
+        namespace?: string;
+        log_group_name?: string;
+        dimension_rollup_option?: string;
+        metric_declarations?: { dimensions: string[][]; metric_name_selectors: string[] }[];
+      };
+    };
+    service?: { pipelines?: { metrics?: { receivers?: string[]; exporters?: string[] } } };
+  };
+  const scrapes = config.receivers?.prometheus?.config?.scrape_configs ?? [];
+  const emf = config.exporters?.awsemf ?? {};
+  const pipeline = config.service?.pipelines?.metrics;
+  if (!pipeline?.receivers?.includes('prometheus') || !pipeline.exporters?.includes('awsemf')) {
+    throw new Error('the metrics pipeline does not run prometheus → awsemf');
+  }
+  const declared: Record<string, string[][]> = {};
+  for (const declaration of emf.metric_declarations ?? []) {
+    for (const name of declaration.metric_name_selectors) {
+      declared[name] = [...(declared[name] ?? []), ...declaration.dimensions];
+    }
+  }
+  return {
+    sidecar,
+    collector: {
+      targets: scrapes.flatMap((scrape) => scrape.static_configs?.flatMap((c) => c.targets) ?? []),
+      metricsPath: scrapes[0]?.metrics_path ?? '/metrics',
+      namespace: emf.namespace ?? '',
+      logGroup: emf.log_group_name ?? '',
+      declared,
+      rollup: emf.dimension_rollup_option ?? 'ZeroAndSingleDimensionRollup',
+    },
+  };
+}
+
+export interface Alarm {
+  id: string;
+  name: string;
+  namespace: string;
+  metric: string;
+  dimensions: Record<string, string>;
+}
+
+/** A service addon's alarms, evaluated for app, env and service. */
+export function alarmsOf(template: Template, params: Record<string, string>): Alarm[] {
+  const scope = { params, imports: {} };
+  return Object.entries(template.Resources)
+    .filter(([, resource]) => resource.Type === 'AWS::CloudWatch::Alarm')
+    .map(([id, resource]) => {
+      const p = resource.Properties;
+      const dimensions = (p.Dimensions ?? []) as { Name: string; Value: string }[];
+      return {
+        id,
+        name: String(evaluate(p.AlarmName, scope)),
+        namespace: String(evaluate(p.Namespace, scope)),
+        metric: String(p.MetricName),
+        dimensions: Object.fromEntries(dimensions.map((d) => [d.Name, d.Value])),
+      };
+    });
+}
+
+/** What the code offers: metric name → its label names, and label → the values it can take. */
+export interface CodeMetrics {
+  labels: Record<string, string[]>;
+  values: Record<string, string[]>;
+}
+
+/** Why an alarm would never see its metric (empty: it will). */
+export function alarmProblems(alarm: Alarm, collector: Collector, code: CodeMetrics): string[] {
+  const problems: string[] = [];
+  const labels = code.labels[alarm.metric];
+  if (!labels) problems.push(`${alarm.id}: ${alarm.metric} is not a metric of the code`);
+  const keys = Object.keys(alarm.dimensions).sort();
+  for (const key of keys) {
+    if (labels && !labels.includes(key))
+      problems.push(`${alarm.id}: ${alarm.metric} has no label ${key}`);
+    const value = alarm.dimensions[key] as string;
+    if (!(code.values[key] ?? []).includes(value)) {
+      problems.push(`${alarm.id}: ${key}=${value} is never set by the code`);
+    }
+  }
+  const sets = (collector.declared[alarm.metric] ?? []).map((set) => [...set].sort().join(','));
+  if (!sets.includes(keys.join(','))) {
+    problems.push(`${alarm.id}: the collector does not write ${alarm.metric} by [${keys}]`);
+  }
+  if (collector.rollup !== 'NoDimensionRollup') {
+    problems.push(`${alarm.id}: rollup ${collector.rollup} adds dimension sets the alarms ignore`);
+  }
+  if (alarm.namespace !== collector.namespace) {
+    problems.push(`${alarm.id}: namespace ${alarm.namespace} is not ${collector.namespace}`);
+  }
+  return problems;
+}
+
+/** Metric name → label names, from `name: '…'` … `labelNames: [...]` in a metrics source. */
+export function metricLabels(source: string): Record<string, string[]> {
+  const result: Record<string, string[]> = {};
+  const blocks = source.split(/(?=\bname: ')/).slice(1);
+  for (const block of blocks) {
+    const name = block.match(/^name: '(\w+)'/)?.[1];
+    if (!name) continue;
+    const labels = block.match(/labelNames: \[([^\]]*)\]/)?.[1] ?? '';
+    result[name] = [...labels.matchAll(/'(\w+)'/g)].map((match) => match[1] as string);
+  }
+  return result;
+}
