@@ -169,6 +169,11 @@ describe('the consumer GraphQL IDE in a browser', () => {
       expect(created.errors).toBeUndefined();
       await response.getByText(username).first().waitFor({ timeout: PAGE_WAIT_MS });
     });
+    // The pasted token lives in the page only: nothing the browser keeps holds it.
+    const stored = await page.evaluate(() =>
+      JSON.stringify({ ...localStorage, ...sessionStorage }),
+    );
+    expect(stored).not.toContain(OPERATOR_TOKEN);
     expect(offsite).toEqual([]);
   }, 120_000);
 });

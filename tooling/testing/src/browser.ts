@@ -43,7 +43,8 @@ export async function blockOffsite(page: Page, origin: string): Promise<string[]
   const offsite: string[] = [];
   const isLocal = (url: string) => {
     if (url.startsWith('blob:') || url.startsWith('data:')) return true;
-    const target = new URL(url);
+    const target = URL.parse(url);
+    if (!target) return false;
     // A WebSocket to the same host and port is the same service.
     return (
       target.host === allowed.host && ['http:', 'https:', 'ws:', 'wss:'].includes(target.protocol)
