@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Installs the deploy validation tools into the git-ignored .tools/ folder, never touching the
 # system:
-#   - cfn-lint (AWS's CloudFormation linter) and moto[server] (an AWS API emulator the ECS
-#     rollout tests run against) into a Python virtualenv at .tools/venv;
+#   - cfn-lint (AWS's CloudFormation linter), checkov (a policy scanner for the CloudFormation
+#     addons and the GitHub workflows) and moto[server] (an AWS API emulator the ECS rollout
+#     tests run against) into a Python virtualenv at .tools/venv;
 #   - actionlint (the GitHub Actions workflow linter), built from its Go module into .tools/bin.
 #
 # Idempotent and quiet when everything is in place; safe to run from several test runs at once
@@ -17,6 +18,7 @@ LOG="$TOOLS/deploy-tools.log"
 
 # Pinned versions: bump them here, the stamp below reinstalls on the next run.
 CFN_LINT_VERSION="1.58.0"
+CHECKOV_VERSION="3.3.30"
 MOTO_VERSION="5.2.5"
 ACTIONLINT_VERSION="v1.7.12"
 STEP_TIMEOUT_S="${DEPLOY_TOOLS_STEP_TIMEOUT_S:-240}"
@@ -29,25 +31,26 @@ python_ok() {
 }
 
 ensure_python_tools() {
-  local stamp="$VENV/.kafka-ecs-deploy-tools" want="cfn-lint==$CFN_LINT_VERSION moto[server]==$MOTO_VERSION"
+  local stamp="$VENV/.kafka-ecs-deploy-tools" want="cfn-lint==$CFN_LINT_VERSION checkov==$CHECKOV_VERSION moto[server]==$MOTO_VERSION"
   if [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$want" ] && [ -x "$VENV/bin/cfn-lint" ] \
-     && [ -x "$VENV/bin/moto_server" ]; then
+     && [ -x "$VENV/bin/checkov" ] && [ -x "$VENV/bin/moto_server" ]; then
     return 0
   fi
   local python
   python="$(command -v python3 || true)"
   [ -n "$python" ] && python_ok "$python" \
-    || die "Python 3.9+ is needed for cfn-lint and moto: sudo apt-get install python3 python3-venv"
+    || die "Python 3.9+ is needed for cfn-lint, checkov and moto: sudo apt-get install python3 python3-venv"
   say "installing $want into .tools/venv"
   if [ ! -x "$VENV/bin/python" ]; then
     timeout "$STEP_TIMEOUT_S" "$python" -m venv "$VENV" >>"$LOG" 2>&1 \
       || die "could not create .tools/venv (is python3-venv installed? sudo apt-get install python3-venv); see .tools/deploy-tools.log"
   fi
-  # shellcheck disable=SC2086 # $want is two requirement specifiers on purpose
+  # shellcheck disable=SC2086 # $want is three requirement specifiers on purpose
   timeout "$STEP_TIMEOUT_S" "$VENV/bin/python" -m pip install --quiet --disable-pip-version-check \
     --no-input $want >>"$LOG" 2>&1 \
     || die "pip could not install $want from PyPI (network or index settings?); see .tools/deploy-tools.log"
   "$VENV/bin/cfn-lint" --version >>"$LOG" 2>&1 || die "cfn-lint was installed but does not run; see .tools/deploy-tools.log"
+  "$VENV/bin/checkov" --version >>"$LOG" 2>&1 || die "checkov was installed but does not run; see .tools/deploy-tools.log"
   printf '%s' "$want" >"$stamp"
 }
 
