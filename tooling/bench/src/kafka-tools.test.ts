@@ -1,5 +1,6 @@
 import {
   consumerPerformanceArgs,
+  hasUnifiedToolOptions,
   javaClientProperties,
   parseConsumerPerformance,
   parseProducerPerformance,
@@ -9,12 +10,13 @@ import {
 const log4jNoise = 'log4j:WARN No appenders could be found for logger (x).\n';
 
 describe('ProducerPerformance', () => {
-  it('when built, then the broker goes in --producer-props with acks=all', () => {
+  it('when built for Kafka 3.x, then the broker goes in --producer-props with acks=all', () => {
     const args = producerPerformanceArgs({
       bootstrap: '127.0.0.1:9092',
       topic: 't',
       records: 10,
       payloadFile: '/tmp/p',
+      kafkaVersion: '3.9.2',
     });
     expect(args.slice(args.indexOf('--producer-props'))).toEqual([
       '--producer-props',
@@ -24,6 +26,32 @@ describe('ProducerPerformance', () => {
     expect(args).toEqual(
       expect.arrayContaining(['--throughput', '-1', '--payload-file', '/tmp/p']),
     );
+  });
+
+  it('when built for Kafka 4.2 or later, then --bootstrap-server and --command-property acks=all', () => {
+    const args = producerPerformanceArgs({
+      bootstrap: '127.0.0.1:9092',
+      topic: 't',
+      records: 10,
+      payloadFile: '/tmp/p',
+      kafkaVersion: '4.4.0',
+    });
+    expect(args.slice(0, 2)).toEqual(['--bootstrap-server', '127.0.0.1:9092']);
+    expect(args.slice(-2)).toEqual(['--command-property', 'acks=all']);
+    expect(args).not.toContain('--producer-props');
+  });
+});
+
+describe('which option names the tools take', () => {
+  it.each([
+    ['3.9.2', false],
+    ['4.0.1', false],
+    ['4.1.1', false],
+    ['4.2.0', true],
+    ['4.4.0', true],
+    ['5.0.0', true],
+  ])('when the tools are Kafka %s, then the unified names (4.2+) are %s', (version, unified) => {
+    expect(hasUnifiedToolOptions(version)).toBe(unified);
   });
 });
 
@@ -81,43 +109,57 @@ describe('Java client settings for a secured broker', () => {
     expect(propertiesOf(text).get('sasl.mechanism')).toBe('SCRAM-SHA-256');
   });
 
-  it('when a settings file is given, then each tool names it with its own flag', () => {
-    const producer = producerPerformanceArgs({
-      bootstrap: 'b:1',
-      topic: 't',
-      records: 1,
-      payloadFile: '/tmp/p',
-      configFile: '/tmp/c.properties',
-    });
-    expect(producer.slice(0, 2)).toEqual(['--producer.config', '/tmp/c.properties']);
-    const consumer = consumerPerformanceArgs({
-      bootstrap: 'b:1',
-      topic: 't',
-      records: 1,
-      group: 'g',
-      timeoutMs: 1,
-      configFile: '/tmp/c.properties',
-    });
-    expect(consumer.slice(0, 2)).toEqual(['--consumer.config', '/tmp/c.properties']);
-  });
+  it.each([
+    ['3.9.2', '--producer.config', '--consumer.config'],
+    ['4.4.0', '--command-config', '--command-config'],
+  ])(
+    'when a settings file is given to the Kafka %s tools, then they take it as %s and %s',
+    (kafkaVersion, producerFlag, consumerFlag) => {
+      const producer = producerPerformanceArgs({
+        bootstrap: 'b:1',
+        topic: 't',
+        records: 1,
+        payloadFile: '/tmp/p',
+        configFile: '/tmp/c.properties',
+        kafkaVersion,
+      });
+      expect(producer.slice(0, 2)).toEqual([producerFlag, '/tmp/c.properties']);
+      const consumer = consumerPerformanceArgs({
+        bootstrap: 'b:1',
+        topic: 't',
+        records: 1,
+        group: 'g',
+        timeoutMs: 1,
+        configFile: '/tmp/c.properties',
+        kafkaVersion,
+      });
+      expect(consumer.slice(0, 2)).toEqual([consumerFlag, '/tmp/c.properties']);
+    },
+  );
 });
 
 describe('ConsumerPerformance', () => {
-  it('when built, then it names the bootstrap server, group and bound', () => {
-    const options = { bootstrap: 'b:1', topic: 't', records: 5, group: 'g', timeoutMs: 1000 };
-    expect(consumerPerformanceArgs(options)).toEqual([
-      '--bootstrap-server',
-      'b:1',
-      '--topic',
-      't',
-      '--messages',
-      '5',
-      '--group',
-      'g',
-      '--timeout',
-      '1000',
-    ]);
-  });
+  const options = { bootstrap: 'b:1', topic: 't', records: 5, group: 'g', timeoutMs: 1000 };
+  it.each([
+    ['3.9.2', '--messages'],
+    ['4.4.0', '--num-records'],
+  ])(
+    'when built for Kafka %s, then it names the bootstrap server, group and bound, and the count as %s',
+    (kafkaVersion, countFlag) => {
+      expect(consumerPerformanceArgs({ ...options, kafkaVersion })).toEqual([
+        '--bootstrap-server',
+        'b:1',
+        '--topic',
+        't',
+        countFlag,
+        '5',
+        '--group',
+        'g',
+        '--timeout',
+        '1000',
+      ]);
+    },
+  );
 });
 
 // The two tools print their figures differently; what is read from them is tested alike.

@@ -9,6 +9,17 @@ import type { KafkaSecurity } from '@kafka-ecs/testing';
 export const PRODUCER_PERFORMANCE = 'org.apache.kafka.tools.ProducerPerformance';
 export const CONSUMER_PERFORMANCE = 'org.apache.kafka.tools.ConsumerPerformance';
 
+/**
+ * Kafka 4.2 gave both tools the same option names (`--command-config`, `--command-property`,
+ * `--num-records`, `--bootstrap-server` for the producer too) and deprecated the old ones, which
+ * a later release removes; 3.x knows only the old. So the names follow the version whose jars
+ * run the tool (the stack's, see @kafka-ecs/devstack `kafkaVersion`).
+ */
+export function hasUnifiedToolOptions(kafkaVersion: string): boolean {
+  const [major = 0, minor = 0] = kafkaVersion.split('.').map(Number);
+  return major > 4 || (major === 4 && minor >= 2);
+}
+
 /** ProducerPerformance at full speed with acks from all in-sync replicas (as the publisher). */
 export function producerPerformanceArgs(options: {
   bootstrap: string;
@@ -17,9 +28,11 @@ export function producerPerformanceArgs(options: {
   payloadFile: string;
   /** The Java client settings for a secured broker (see `javaClientProperties`). */
   configFile?: string;
+  /** The version of the kafka-tools jar that runs it. */
+  kafkaVersion: string;
 }): string[] {
-  return [
-    ...(options.configFile === undefined ? [] : ['--producer.config', options.configFile]),
+  const unified = hasUnifiedToolOptions(options.kafkaVersion);
+  const run = [
     '--topic',
     options.topic,
     '--num-records',
@@ -28,9 +41,23 @@ export function producerPerformanceArgs(options: {
     '-1',
     '--payload-file',
     options.payloadFile,
-    // In 3.9 the broker address goes into the producer's own properties.
-    '--producer-props',
-    `bootstrap.servers=${options.bootstrap}`,
+  ];
+  if (!unified) {
+    return [
+      ...(options.configFile === undefined ? [] : ['--producer.config', options.configFile]),
+      ...run,
+      // Before 4.2 the broker address goes into the producer's own properties.
+      '--producer-props',
+      `bootstrap.servers=${options.bootstrap}`,
+      'acks=all',
+    ];
+  }
+  return [
+    ...(options.configFile === undefined ? [] : ['--command-config', options.configFile]),
+    '--bootstrap-server',
+    options.bootstrap,
+    ...run,
+    '--command-property',
     'acks=all',
   ];
 }
@@ -43,14 +70,19 @@ export function consumerPerformanceArgs(options: {
   timeoutMs: number;
   /** The Java client settings for a secured broker (see `javaClientProperties`). */
   configFile?: string;
+  /** The version of the kafka-tools jar that runs it. */
+  kafkaVersion: string;
 }): string[] {
+  const unified = hasUnifiedToolOptions(options.kafkaVersion);
   return [
-    ...(options.configFile === undefined ? [] : ['--consumer.config', options.configFile]),
+    ...(options.configFile === undefined
+      ? []
+      : [unified ? '--command-config' : '--consumer.config', options.configFile]),
     '--bootstrap-server',
     options.bootstrap,
     '--topic',
     options.topic,
-    '--messages',
+    unified ? '--num-records' : '--messages',
     String(options.records),
     '--group',
     options.group,

@@ -1,6 +1,7 @@
 import { mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { kafkaVersion } from '@kafka-ecs/devstack';
 import { uniqueName } from '@kafka-ecs/testing';
 import { createBenchKafka } from '../src/infra/bench-kafka.ts';
 import { benchConnections } from '../src/infra/connection-security.ts';
@@ -62,6 +63,7 @@ describe("Kafka's perf tools against the secure stack", () => {
           records: RECORDS,
           payloadFile,
           configFile: config?.file,
+          kafkaVersion: kafkaVersion(),
         }),
         { timeoutMs: 60_000 },
       ),
@@ -79,6 +81,7 @@ describe("Kafka's perf tools against the secure stack", () => {
           group,
           timeoutMs: 30_000,
           configFile: config?.file,
+          kafkaVersion: kafkaVersion(),
         }),
         { timeoutMs: 60_000 },
       ),

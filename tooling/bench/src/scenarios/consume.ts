@@ -1,3 +1,4 @@
+import { kafkaVersion } from '@kafka-ecs/devstack';
 import { waitFor } from '@kafka-ecs/testing';
 import type { BenchContext, Scenario } from '../context.ts';
 import { runKafkaTool } from '../infra/java-tool.ts';
@@ -81,6 +82,7 @@ export const consumeScenario: Scenario = {
           group: referenceGroup,
           timeoutMs: 60_000,
           configFile: context.javaClientConfig,
+          kafkaVersion: kafkaVersion(),
         }),
         { timeoutMs: 180_000 },
       );

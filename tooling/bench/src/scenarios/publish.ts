@@ -1,6 +1,7 @@
 import { writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { kafkaVersion } from '@kafka-ecs/devstack';
 import type { Scenario } from '../context.ts';
 import { userCreatedRecord } from '../fixtures.ts';
 import { runKafkaTool } from '../infra/java-tool.ts';
@@ -69,6 +70,7 @@ export const publishScenario: Scenario = {
           records: options.referenceRecords,
           payloadFile,
           configFile: context.javaClientConfig,
+          kafkaVersion: kafkaVersion(),
         }),
         { timeoutMs: 300_000 },
       );
