@@ -27,7 +27,7 @@ describe('the admin token on the wire', () => {
       const error = refusal(url);
       expect(error).toBeInstanceOf(CliError);
       expect(error?.code).toBe(ExitCode.usage);
-      expect(error?.message).toMatch(/^refusing to send ADMIN_TOKEN over plain http to /);
+      expect(error?.message).toMatch(/^refusing to send the operator token over plain http to /);
       // The refusal names the host, never the token.
       expect(error?.message).not.toContain(TOKEN);
     },
@@ -63,7 +63,7 @@ describe('the admin token on the wire', () => {
   it('when the command line sends a token over http to a remote consumer, then parseCommand refuses it', () => {
     const env = { ADMIN_TOKEN: TOKEN, DLQ_URL: 'http://consumer.example/graphql' };
     expect(() => parseCommand(['list'], env)).toThrow(
-      'refusing to send ADMIN_TOKEN over plain http to consumer.example',
+      'refusing to send the operator token over plain http to consumer.example',
     );
     expect(() =>
       parseCommand(['replay', '--all', '--url', 'http://10.1.2.3/graphql'], { ADMIN_TOKEN: TOKEN }),

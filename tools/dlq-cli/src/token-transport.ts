@@ -24,7 +24,7 @@ export function assertTokenTransport(url: string, token: string | undefined): vo
   const { protocol, hostname } = new URL(url);
   if (protocol === 'http:' && !isLoopbackHost(hostname)) {
     throw new CliError(
-      `refusing to send ADMIN_TOKEN over plain http to ${hostname}: use an https:// URL ` +
+      `refusing to send the operator token over plain http to ${hostname}: use an https:// URL ` +
         '(plain http only to localhost, e.g. through a tunnel)',
       ExitCode.usage,
     );
