@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { createGraphqlIdePage, type GraphiqlAssets, wantsGraphqlIde } from './graphql-ide.ts';
 
 const fakeAssets: GraphiqlAssets = {
@@ -18,7 +19,7 @@ function graphiqlOptionsOf(html: string): Record<string, unknown> {
 
 describe('GraphQL IDE page', () => {
   it('when built from the installed package, then everything it needs is inlined, nothing fetched from elsewhere', async () => {
-    const html = await createGraphqlIdePage({
+    const { html } = await createGraphqlIdePage({
       endpoint: '/graphql',
       title: 'consumer-svc GraphQL',
       defaultQuery: '{ __typename }',
@@ -30,7 +31,7 @@ describe('GraphQL IDE page', () => {
   });
 
   it('when subscriptions are graphql-ws, then GraphiQL uses WebSocket and the header editor feeds connectionParams', async () => {
-    const html = await createGraphqlIdePage({
+    const { html } = await createGraphqlIdePage({
       endpoint: '/graphql',
       title: 'consumer',
       defaultQuery: '{ users { id } }',
@@ -51,7 +52,7 @@ describe('GraphQL IDE page', () => {
   });
 
   it('when there are no subscriptions, then no WebSocket and no header bridge', async () => {
-    const html = await createGraphqlIdePage({
+    const { html } = await createGraphqlIdePage({
       endpoint: '/producer-svc/graphql',
       title: 'producer',
       defaultQuery: '{ ping }',
@@ -64,7 +65,7 @@ describe('GraphQL IDE page', () => {
   });
 
   it('when a title or query holds markup, then it cannot end the script or inject HTML', async () => {
-    const html = await createGraphqlIdePage({
+    const { html } = await createGraphqlIdePage({
       endpoint: '/graphql',
       title: '<img src=x onerror=alert(1)>',
       defaultQuery: '# </script><script>alert(1)</script>',
@@ -73,6 +74,36 @@ describe('GraphQL IDE page', () => {
     expect(html).not.toContain('<img src=x');
     expect(html).not.toContain('</script><script>alert(1)');
     expect(graphiqlOptionsOf(html).defaultQuery).toBe('# </script><script>alert(1)</script>');
+  });
+
+  it('when the page is built, then its headers allow its one inline script by hash, and talking to the service only', async () => {
+    const { html, headers } = await createGraphqlIdePage({
+      endpoint: '/graphql',
+      title: 't',
+      defaultQuery: '',
+      subscriptions: 'graphql-ws',
+      loadAssets: async () => fakeAssets,
+    })();
+    const scripts = [...html.matchAll(/<script>([\s\S]*?)<\/script>/g)].map((match) => match[1]);
+    expect(scripts).toHaveLength(1);
+    const hash = createHash('sha256')
+      .update(scripts[0] as string)
+      .digest('base64');
+    const policy = headers['content-security-policy']?.split('; ');
+    expect(policy).toEqual(
+      expect.arrayContaining([
+        "default-src 'none'",
+        `script-src 'sha256-${hash}'`,
+        "connect-src 'self'",
+        "frame-ancestors 'none'",
+      ]),
+    );
+    expect(headers).toMatchObject({
+      'content-type': 'text/html; charset=utf-8',
+      'x-frame-options': 'DENY',
+      'x-content-type-options': 'nosniff',
+      'referrer-policy': 'no-referrer',
+    });
   });
 
   it('when the page is asked for twice, then the assets are loaded once; when loading failed, then it is tried again', async () => {

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { authorizationFromHeaders } from './graphql-ide-headers.ts';
 
 /** GraphiQL's code, styles, favicon and editor workers, as `@graphql-yoga/render-graphiql` ships them. */
@@ -29,17 +30,11 @@ export interface GraphqlIdeOptions {
   loadAssets?: () => Promise<GraphiqlAssets>;
 }
 
-/**
- * Headers for the IDE page. It is where a person pastes a token, so no other site may frame it
- * (clickjacking) and the browser must not guess its type or send its address elsewhere.
- */
-export const GRAPHQL_IDE_HEADERS: Readonly<Record<string, string>> = {
-  'content-type': 'text/html; charset=utf-8',
-  'content-security-policy': "frame-ancestors 'none'",
-  'x-frame-options': 'DENY',
-  'x-content-type-options': 'nosniff',
-  'referrer-policy': 'no-referrer',
-};
+/** The page, and the headers to send it with. */
+export interface GraphqlIdePage {
+  html: string;
+  headers: Readonly<Record<string, string>>;
+}
 
 const loadInstalledAssets = (): Promise<GraphiqlAssets> =>
   import('@graphql-yoga/render-graphiql/graphiql');
@@ -52,12 +47,15 @@ const loadInstalledAssets = (): Promise<GraphiqlAssets> =>
  * itself is imported on first use too: its 9 MB module costs ~35 MiB of RSS (measured by pnpm
  * bench), which a production task with the IDE off never needs.
  */
-export function createGraphqlIdePage(options: GraphqlIdeOptions): () => Promise<string> {
+export function createGraphqlIdePage(options: GraphqlIdeOptions): () => Promise<GraphqlIdePage> {
   const loadAssets = options.loadAssets ?? loadInstalledAssets;
-  let page: Promise<string> | undefined;
+  let page: Promise<GraphqlIdePage> | undefined;
   return () => {
     page ??= loadAssets().then(
-      (assets) => renderGraphqlIde(assets, options),
+      (assets) => {
+        const script = renderScript(assets, options);
+        return { html: renderHtml(assets, options, script), headers: pageHeaders(script) };
+      },
       (error: unknown) => {
         // A failed import is tried again on the next request, not remembered.
         page = undefined;
@@ -77,6 +75,35 @@ export function wantsGraphqlIde(request: {
 }
 
 /**
+ * Headers for the IDE page. It is where a person pastes a token, so the browser runs only the
+ * page's own script (by its hash) and its workers, talks only to the service (`connect-src
+ * 'self'`, WebSockets included), lets no other site frame it (clickjacking), and neither guesses
+ * its type nor sends its address elsewhere.
+ */
+function pageHeaders(script: string): Record<string, string> {
+  const scriptHash = createHash('sha256').update(script).digest('base64');
+  return {
+    'content-type': 'text/html; charset=utf-8',
+    'content-security-policy': [
+      "default-src 'none'",
+      `script-src 'sha256-${scriptHash}'`,
+      'worker-src blob:',
+      // Monaco and GraphiQL add style elements and attributes as they render.
+      "style-src 'unsafe-inline'",
+      "img-src 'self' data:",
+      'font-src data:',
+      "connect-src 'self'",
+      "base-uri 'none'",
+      "form-action 'none'",
+      "frame-ancestors 'none'",
+    ].join('; '),
+    'x-frame-options': 'DENY',
+    'x-content-type-options': 'nosniff',
+    'referrer-policy': 'no-referrer',
+  };
+}
+
+/**
  * The page yoga's own renderGraphiQL writes, plus what its options cannot carry (they are
  * serialised as JSON, so no functions): with `graphql-ws`, the header editor's Authorization
  * reaches the WebSocket. Yoga's GraphiQL sends the editor's headers with HTTP requests only; over
@@ -86,7 +113,7 @@ export function wantsGraphqlIde(request: {
  * when no subscription runs, so a new token applies from the next subscription started after the
  * running ones stopped.
  */
-function renderGraphqlIde(assets: GraphiqlAssets, options: GraphqlIdeOptions): string {
+function renderScript(assets: GraphiqlAssets, options: GraphqlIdeOptions): string {
   const defaultHeaders = options.defaultHeaders ?? '{}';
   const graphiqlOptions = {
     endpoint: options.endpoint,
@@ -111,20 +138,7 @@ function renderGraphqlIde(assets: GraphiqlAssets, options: GraphqlIdeOptions): s
           return authorization ? { authorization } : {};
         };`
       : '';
-  return `<!doctype html>
-<html lang="en">
-  <head>
-    <meta charset="utf-8" />
-    <title>${escapeHtml(options.title)}</title>
-    <link rel="icon" href="${escapeHtml(assets.favicon)}" />
-    <style>
-      ${assets.css}
-    </style>
-  </head>
-  <body id="body" class="no-focus-outline">
-    <noscript>You need to enable JavaScript to run this app.</noscript>
-    <div id="root"></div>
-    <script>
+  return `
       function prepareBlob(workerContent) {
         const blob = new Blob([workerContent], { type: 'application/javascript' });
         return URL.createObjectURL(blob);
@@ -143,7 +157,24 @@ function renderGraphqlIde(assets: GraphiqlAssets, options: GraphqlIdeOptions): s
       ${assets.js};
       const options = ${scriptJson(graphiqlOptions)};${headerBridge}
       YogaGraphiQL.renderYogaGraphiQL(window.document.querySelector('#root'), options);
-    </script>
+    `;
+}
+
+function renderHtml(assets: GraphiqlAssets, options: GraphqlIdeOptions, script: string): string {
+  return `<!doctype html>
+<html lang="en">
+  <head>
+    <meta charset="utf-8" />
+    <title>${escapeHtml(options.title)}</title>
+    <link rel="icon" href="${escapeHtml(assets.favicon)}" />
+    <style>
+      ${assets.css}
+    </style>
+  </head>
+  <body id="body" class="no-focus-outline">
+    <noscript>You need to enable JavaScript to run this app.</noscript>
+    <div id="root"></div>
+    <script>${script}</script>
   </body>
 </html>
 `;

@@ -1,9 +1,9 @@
 export { createGraphqlErrorMasker, type GraphqlErrorMaskerOptions } from './graphql-errors.ts';
 export {
   createGraphqlIdePage,
-  GRAPHQL_IDE_HEADERS,
   type GraphiqlAssets,
   type GraphqlIdeOptions,
+  type GraphqlIdePage,
   wantsGraphqlIde,
 } from './graphql-ide.ts';
 export { type GraphqlLimits, graphqlLimitRules } from './graphql-limits.ts';

@@ -6,7 +6,12 @@ import {
   uniqueName,
   waitFor,
 } from '@kafka-ecs/testing';
-import { blockOffsite, launchTestBrowser, screenshotOnFailure } from '@kafka-ecs/testing/browser';
+import {
+  blockOffsite,
+  launchTestBrowser,
+  recordCspViolations,
+  screenshotOnFailure,
+} from '@kafka-ecs/testing/browser';
 import type { Browser, Page } from 'playwright-core';
 import { viewKeys } from '../src/infra/view-keys.ts';
 import {
@@ -74,7 +79,9 @@ describe('the consumer GraphQL IDE over HTTP', () => {
     expect(page.status).toBe(200);
     expect(page.headers.get('content-type')).toBe('text/html; charset=utf-8');
     expect(page.headers.get('x-frame-options')).toBe('DENY');
-    expect(page.headers.get('content-security-policy')).toBe("frame-ancestors 'none'");
+    expect(page.headers.get('content-security-policy')).toMatch(
+      /^default-src 'none'; script-src 'sha256-[\w+/=]+';.*; connect-src 'self';.*; frame-ancestors 'none'$/,
+    );
     expect(html).toContain('"subscriptionsProtocol":"WS"');
     expect(html).not.toMatch(/<(script|link|img)[^>]+(src|href)=["']https?:/);
 
@@ -110,6 +117,7 @@ describe('the consumer GraphQL IDE in a browser', () => {
     const page = await (browser as Browser).newPage();
     // No internet: anything not served by the consumer itself is refused and recorded.
     const offsite = await blockOffsite(page, service.url);
+    const refused = recordCspViolations(page);
     const response = page.locator('.graphiql-response');
     // GraphiQL reads the operation's name from the editor a moment after an edit: run once the
     // active tab is named after it, not with the previous one's name.
@@ -175,5 +183,6 @@ describe('the consumer GraphQL IDE in a browser', () => {
     );
     expect(stored).not.toContain(OPERATOR_TOKEN);
     expect(offsite).toEqual([]);
+    expect(refused).toEqual([]);
   }, 120_000);
 });

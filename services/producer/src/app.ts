@@ -2,7 +2,6 @@ import { randomUUID } from 'node:crypto';
 import { fastifyApolloHandler } from '@as-integrations/fastify';
 import {
   createGraphqlIdePage,
-  GRAPHQL_IDE_HEADERS,
   httpClientLimits,
   lingerOnUnreadBody,
   type ReadinessCheck,
@@ -115,8 +114,9 @@ export async function buildProducerApp(deps: ProducerAppDeps): Promise<FastifyIn
     url: GRAPHQL_PATH,
     async handler(request, reply) {
       if (deps.settings.ide && wantsGraphqlIde(request)) {
-        reply.headers(GRAPHQL_IDE_HEADERS);
-        return idePage();
+        const { html, headers } = await idePage();
+        reply.headers(headers);
+        return html;
       }
       return graphql.call(this, request, reply);
     },

@@ -1,5 +1,10 @@
 import { readTopic } from '@kafka-ecs/testing';
-import { blockOffsite, launchTestBrowser, screenshotOnFailure } from '@kafka-ecs/testing/browser';
+import {
+  blockOffsite,
+  launchTestBrowser,
+  recordCspViolations,
+  screenshotOnFailure,
+} from '@kafka-ecs/testing/browser';
 import type { Browser } from 'playwright-core';
 import { newUser, startTestProducer, type TestProducer } from './support/harness.ts';
 
@@ -22,6 +27,7 @@ describe('GraphQL IDE in a browser', () => {
     const page = await browser.newPage();
     // No internet: anything not served by the service itself is refused and recorded.
     const offsite = await blockOffsite(page, producer.url);
+    const refused = recordCspViolations(page);
     const { username } = newUser();
     await screenshotOnFailure(page, SCREENSHOT, async () => {
       await page.goto(`${producer.url}/graphql`);
@@ -41,5 +47,6 @@ describe('GraphQL IDE in a browser', () => {
     const [record] = await readTopic(producer.topics['new-user-created'], 1);
     expect(record?.value?.toString()).toContain(username);
     expect(offsite).toEqual([]);
+    expect(refused).toEqual([]);
   }, 60_000);
 });

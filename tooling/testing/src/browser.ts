@@ -69,6 +69,18 @@ export async function blockOffsite(page: Page, origin: string): Promise<string[]
 }
 
 /**
+ * What the page's Content-Security-Policy refused, as Chromium reports it on the console: a test
+ * asserts none, so a policy too tight for the page fails the test instead of breaking it quietly.
+ */
+export function recordCspViolations(page: Page): string[] {
+  const violations: string[] = [];
+  page.on('console', (message) => {
+    if (/Content Security Policy/i.test(message.text())) violations.push(message.text());
+  });
+  return violations;
+}
+
+/**
  * Runs `steps`; when they fail, writes what the page showed to `path` (a git-ignored file) for a
  * person to look at, then rethrows.
  */

@@ -4,7 +4,6 @@ import { fastifyApolloHandler } from '@as-integrations/fastify';
 import {
   createGraphqlErrorMasker,
   createGraphqlIdePage,
-  GRAPHQL_IDE_HEADERS,
   graphqlLimitRules,
   wantsGraphqlIde,
 } from '@kafka-ecs/service-kit';
@@ -157,8 +156,9 @@ export async function mountGraphql(
     url: path,
     async handler(request, reply) {
       if (options.ide && wantsGraphqlIde(request)) {
-        reply.headers(GRAPHQL_IDE_HEADERS);
-        return idePage();
+        const { html, headers } = await idePage();
+        reply.headers(headers);
+        return html;
       }
       return graphql.call(this, request, reply);
     },
