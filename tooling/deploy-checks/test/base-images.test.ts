@@ -78,6 +78,18 @@ describe('.github/renovate.json', () => {
     );
   });
 
+  it('when it reads a Copilot manifest, then its custom manager finds every sidecar image', () => {
+    const pattern = new RegExp(renovate.customManagers[1]?.matchStrings[0] ?? '$^', 'g');
+    for (const service of ['producer', 'consumer']) {
+      const manifest = readText(`copilot/${service}/manifest.yml`);
+      const images = [...manifest.matchAll(/^\s+image: (\S+)$/gm)].map(([, image]) => image);
+      const found = [...manifest.matchAll(pattern)].map(
+        (match) => `${match.groups?.depName}:${match.groups?.currentValue}`,
+      );
+      expect(found).toEqual(images);
+    }
+  });
+
   it("when it reads a Dockerfile, then its custom manager finds the base image's ARG", () => {
     const [pattern] = renovate.customManagers[0]?.matchStrings ?? [];
     const match = new RegExp(pattern ?? '$^').exec(readText('services/producer/Dockerfile'));
