@@ -70,6 +70,23 @@ describe('ci.yml', () => {
   });
 });
 
+/**
+ * The base of cd.yml's change detection must be the last commit its pipeline deployed in full,
+ * not the push's parent: the changes of a push whose CI failed, or whose queued run a newer push
+ * superseded, would otherwise never be deployed.
+ */
+function baseProblem(cdText: string): string | undefined {
+  if (
+    !/gh run list [^\n]*--workflow cd\.yml --branch main[^\n]*\n[^\n]*--status success/.test(cdText)
+  ) {
+    return 'the base is not the last successful run of cd.yml on main';
+  }
+  if (!/base="\$\(gh run list/.test(cdText) || !cdText.includes('changed-services.mjs "$base"')) {
+    return 'the script is not given the last deployed commit';
+  }
+  return undefined;
+}
+
 describe('cd.yml and deploy-service.yml', () => {
   const cd = readYaml<Workflow>('.github/workflows/cd.yml');
   const deploy = readYaml<Workflow>('.github/workflows/deploy-service.yml');
@@ -84,7 +101,21 @@ describe('cd.yml and deploy-service.yml', () => {
     const text = readText('.github/workflows/cd.yml');
     // No hand-written path lists (change-detection.test.ts runs the script itself).
     expect(text).not.toMatch(/paths-filter|paths:/);
-    expect(text).toContain('node .github/scripts/changed-services.mjs "$BEFORE"');
+    expect(baseProblem(text)).toBeUndefined();
+    expect(cd.jobs.plan?.permissions).toEqual({ contents: 'read', actions: 'read' });
+  });
+
+  it("when the base is the push's parent (control), then the check rejects it", () => {
+    const text = readText('.github/workflows/cd.yml');
+    const mutated = text.replace(
+      'changed-services.mjs "$base"',
+      // biome-ignore lint/suspicious/noTemplateCurlyInString: a GitHub expression, on purpose
+      'changed-services.mjs "${{ github.event.before }}"',
+    );
+    expect(baseProblem(mutated)).toBe('the script is not given the last deployed commit');
+    expect(baseProblem(text.replace('--status success', '--status completed'))).toBe(
+      'the base is not the last successful run of cd.yml on main',
+    );
     expect(cd.concurrency?.['cancel-in-progress']).toBe(false);
     expect(cd.permissions).toEqual({});
   });
