@@ -103,7 +103,7 @@ java_problem() {
   command -v java >/dev/null 2>&1 || { echo "Java 17+ is missing (the local Kafka broker runs on it): sudo apt-get install openjdk-17-jre-headless"; return; }
   local major
   major="$(java -XshowSettings:properties -version 2>&1 | sed -n 's/ *java.specification.version = \([0-9]*\).*/\1/p')"
-  [ "${major:-0}" -ge 17 ] || { echo "Java $major found, Kafka 3.9 here needs Java 17+: sudo apt-get install openjdk-17-jre-headless"; return; }
+  [ "${major:-0}" -ge 17 ] || { echo "Java $major found, Kafka here needs Java 17+: sudo apt-get install openjdk-17-jre-headless"; return; }
   command -v mvn >/dev/null 2>&1 || echo "Maven is missing (it fetches the Kafka jars from Maven Central): sudo apt-get install maven"
 }
 

@@ -1,9 +1,10 @@
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { StackError } from '../src/errors.ts';
 import { kafkaLogging } from '../src/kafka-logging.ts';
 import { classpathMajorVersion, kafkaVersion } from '../src/kafka-version.ts';
+import { repoRoot } from '../src/paths.ts';
 
 describe('the Kafka version of the stack', () => {
   let dir: string;
@@ -67,5 +68,21 @@ describe('the broker logging for the jars on the classpath', () => {
     expect(() => classpathMajorVersion('/m2/kafka-clients-4.4.0.jar')).toThrow(
       'the Kafka classpath holds no kafka_2.13 jar',
     );
+  });
+});
+
+describe('the one Kafka version, wherever a broker is started', () => {
+  const imageIn = (file: string) =>
+    /image: apache\/kafka:(\S+)/.exec(readFileSync(join(repoRoot(), file), 'utf8'))?.[1];
+
+  it("when docker compose or CI's service container runs the broker, then it is the POM's release", () => {
+    const version = kafkaVersion({});
+    expect({
+      compose: imageIn('docker-compose.yml'),
+      ci: imageIn('.github/workflows/ci.yml'),
+    }).toEqual({
+      compose: version,
+      ci: version,
+    });
   });
 });
