@@ -94,7 +94,14 @@ export function createDeadLetterOperations(deps: {
       }
       throw error;
     }
-    await write({ ...entry, ids }, extra, outcome);
+    // The work is done: an audit that cannot be written (the same Redis outage) must not turn
+    // it into an error for the caller. The log line keeps who did what instead.
+    await write({ ...entry, ids }, extra, outcome).catch((auditError: unknown) =>
+      deps.logger.error(
+        { err: auditError, actor: entry.actor, action: entry.action, deadLetters: ids, outcome },
+        'dead-letter operation not audited',
+      ),
+    );
     return value;
   }
 

@@ -27,6 +27,8 @@ export function createReplayLock(deps: {
   prefix: string;
   /** @defaultValue 60_000 */
   ttlMs?: number;
+  /** Told when a lock could not be released (it then expires after `ttlMs`). */
+  onReleaseFailed?: (error: unknown) => void;
 }): ReplayLock {
   const ttlMs = deps.ttlMs ?? 60_000;
   return {
@@ -38,7 +40,11 @@ export function createReplayLock(deps: {
       try {
         return { acquired: true, value: await work() };
       } finally {
-        await deps.redis.eval(RELEASE, 1, key, owner);
+        // A release that fails must not replace the work's outcome (a replay done, or its own
+        // error): the lock's expiry frees the dead letter anyway.
+        await deps.redis.eval(RELEASE, 1, key, owner).catch((error: unknown) => {
+          deps.onReleaseFailed?.(error);
+        });
       }
     },
   };

@@ -91,7 +91,12 @@ export function createRetrySystem(options: RetrySystemOptions): RetrySystem {
     redis: options.redis,
     prefix: `dead-letters:${groupId}`,
   });
-  const lock = createReplayLock({ redis: options.redis, prefix: `dead-letters:${groupId}:lock` });
+  const lock = createReplayLock({
+    redis: options.redis,
+    prefix: `dead-letters:${groupId}:lock`,
+    onReleaseFailed: (error) =>
+      logger.warn({ err: error }, 'dead-letter lock not released; it expires by itself'),
+  });
   const operations = createDeadLetterOperations({
     store: deadLetters,
     audit: createDeadLetterAudit({ redis: options.redis, key: `dead-letters:${groupId}:audit` }),

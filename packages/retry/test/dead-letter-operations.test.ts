@@ -77,7 +77,11 @@ function setUp(run: RecordRunner, logged: object[] = []) {
     },
     clock: () => clock,
   });
-  return { prefix, store, audit, operations, waits };
+  /** Moves the clock as a slow handler would. */
+  const tick = (ms: number) => {
+    clock += ms;
+  };
+  return { prefix, store, audit, operations, waits, tick };
 }
 
 const succeed: RecordRunner = async () => ({ ok: true });
@@ -227,6 +231,64 @@ describe('dead-letter operations', () => {
     // The one that rejected is still listed, and its lock was released.
     expect((await store.get('topic-a:0:1'))?.status).toBe('dead');
     expect((await operations.replay('carol', 'topic-a:0:0')).outcome).toBe('replayed');
+  });
+
+  it('when the handlers are slow, then a bulk replay stops taking dead letters at its 50 s deadline and counts the rest as skipped', async () => {
+    // Each replay takes 20 s on the test clock: the pace (100/s) alone would fit the bound.
+    const run: RecordRunner = async () => {
+      slow.tick(20_000);
+      return { ok: true };
+    };
+    const slow = setUp(run);
+    for (let n = 0; n < 5; n++) await slow.store.index(letter(n));
+    const result = await slow.operations.replayMany(
+      'dave',
+      {},
+      { dryRun: false, ratePerSecond: 100 },
+    );
+    // Started at 0, 20 and 40 s; at 60 s the deadline has passed.
+    expect(result).toMatchObject({ matched: 5, replayed: 3, failed: 0, skipped: 2 });
+    expect((await slow.store.list({}, { first: 10 })).totalCount).toBe(2);
+    const [entry] = (await slow.operations.audit({ first: 1 })).nodes;
+    expect(entry?.outcome).toBe('matched 5, replayed 3, failed 0, skipped 2');
+  });
+
+  it('when the audit cannot be written after a replay succeeded, then the replay still answers replayed and the log names who did it', async () => {
+    const prefix = uniqueName('dl-ops');
+    const store = createDeadLetterStore({ redis, prefix });
+    const state = createRetryState({ redis, prefix: `${prefix}:state` });
+    const lock = createReplayLock({ redis, prefix: `${prefix}:lock` });
+    const errors: { details: object; message: string }[] = [];
+    const operations = createDeadLetterOperations({
+      store,
+      // The same outage that may follow a replay: the audit's Redis write fails.
+      audit: {
+        record: async () => {
+          throw new Error('audit stream unreachable');
+        },
+        page: async () => ({ totalCount: 0, nodes: [], endCursor: null, hasNextPage: false }),
+      },
+      lock,
+      replay: (id, actor) => replayDeadLetter({ store, run: succeed, state, lock }, id, actor),
+      logger: {
+        ...keeping([]),
+        error: (details: object, message: string) => errors.push({ details, message }),
+      },
+    });
+    await store.index(letter(1));
+    expect((await operations.replay('erin', 'topic-a:0:1')).outcome).toBe('replayed');
+    expect((await store.get('topic-a:0:1'))?.status).toBe('replayed');
+    expect(errors).toEqual([
+      {
+        details: expect.objectContaining({
+          actor: 'erin',
+          action: 'replay',
+          deadLetters: ['topic-a:0:1'],
+          outcome: 'replayed',
+        }),
+        message: 'dead-letter operation not audited',
+      },
+    ]);
   });
 
   it('when bulk-replay options are out of bounds, then they are refused before anything runs and not audited', async () => {
