@@ -111,6 +111,17 @@ describe('loadConfig', () => {
     expect(unquoted).toEqual(secrets);
   });
 
+  it('when an invalid URL carries a password in its query, then the query is not quoted', () => {
+    let message = '';
+    try {
+      loadConsumerConfig({ REDIS_URL: 'http://cache:6379/?password=hunter2-query' });
+    } catch (error) {
+      message = (error as Error).message;
+    }
+    expect(message).toMatch(/REDIS_URL: .*\(got "http:\/\/cache:6379\/\?\*\*\*"\)$/);
+    expect(message).not.toContain('hunter2');
+  });
+
   it('when an invalid URL carries credentials, then only what follows the @ is quoted', () => {
     expect(() => loadConsumerConfig({ REDIS_URL: 'http://user:p@ss/w0rd@cache:6379' })).toThrow(
       /^invalid configuration: REDIS_URL: .*\(got "http:\/\/\*\*\*@cache:6379"\)$/,

@@ -69,8 +69,9 @@ export const quotableVariables: ReadonlySet<string> = new Set([
 function shownValue(name: string, value: string | undefined): string | undefined {
   if (value === undefined || !quotableVariables.has(name)) return undefined;
   // Credentials before an `@` (a URL's `user:password@`, parsed or not): everything up to the
-  // last `@` after the scheme is hidden, whatever characters the password holds.
-  return value.replace(/^([a-z][a-z0-9+.-]*:\/\/)?.*@/is, '$1***@');
+  // last `@` after the scheme is hidden, whatever characters the password holds. A query may
+  // carry them too (ioredis reads `?password=`), so it is hidden whole.
+  return value.replace(/^([a-z][a-z0-9+.-]*:\/\/)?.*@/is, '$1***@').replace(/[?#].*$/s, '?***');
 }
 
 /**
