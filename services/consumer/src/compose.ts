@@ -145,7 +145,7 @@ export async function composeConsumer(options: ConsumerServiceOptions): Promise<
     readRetryLag: () => failurePath.lag(),
   });
   const alerts = options.alerts
-    ? createWebhookAlerts(options.alerts, { groupId: options.groupId, logger, metrics })
+    ? createWebhookAlerts(options.alerts, { groupId: options.groupId, logger, metrics, redis })
     : undefined;
   const failurePath = createRetrySystem({
     kafka: options.kafka,

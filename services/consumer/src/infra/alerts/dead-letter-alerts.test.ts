@@ -1,7 +1,10 @@
 import { createDeadLetterAlerts } from './dead-letter-alerts.ts';
 
 /** The coalescing rules on a clock the test moves (pure logic: no network, no real waits). */
-function setup(send: (text: string) => Promise<void> = async () => {}) {
+function setup(
+  send: (text: string) => Promise<void> = async () => {},
+  claimSlot?: (ms: number) => Promise<boolean>,
+) {
   let clock = 1_000_000;
   let due: { at: number; run: () => void }[] = [];
   const sent: string[] = [];
@@ -17,6 +20,7 @@ function setup(send: (text: string) => Promise<void> = async () => {}) {
     onFailure: (error) => failures.push(error),
     onUnsent: ({ count }) => unsent.push(count),
     now: () => clock,
+    ...(claimSlot ? { claimSlot } : {}),
     timers: {
       set: (run, ms) => {
         const timer = { at: clock + ms, run };
@@ -142,5 +146,34 @@ describe('dead-letter alerts', () => {
     expect(late.sent).toHaveLength(2);
     expect(late.sent[1]).toContain('2 records dead-lettered');
     expect(late.unsent).toEqual([]);
+  });
+
+  it('when another task of the group holds the alert slot, then nothing is sent and the counts wait for the next interval', async () => {
+    let slotFree = false;
+    const claims: number[] = [];
+    const { alerts, sent, advance } = setup(undefined, async (ms) => {
+      claims.push(ms);
+      return slotFree;
+    });
+    alerts.deadLettered({ topic: 'new-user-created', reason: 'exhausted' });
+    await advance(0);
+    expect(sent).toEqual([]);
+    expect(claims).toEqual([60_000]);
+    slotFree = true;
+    alerts.deadLettered({ topic: 'issued-token', reason: 'exhausted' });
+    await advance(59_999);
+    expect(sent).toEqual([]);
+    await advance(1);
+    expect(sent).toHaveLength(1);
+    expect(sent[0]).toContain('2 records dead-lettered');
+  });
+
+  it('when the slot cannot be claimed (Redis down), then the alert is sent anyway', async () => {
+    const { alerts, sent, advance } = setup(undefined, async () => {
+      throw new Error('redis down');
+    });
+    alerts.deadLettered({ topic: 'new-user-created', reason: 'exhausted' });
+    await advance(0);
+    expect(sent).toHaveLength(1);
   });
 });

@@ -30,7 +30,7 @@ const empty = (): Pending => ({ count: 0, topics: new Map(), reasons: new Map() 
 
 /**
  * Coalesces dead letters into at most one message per `minIntervalMs` (measured from the start
- * of the last attempt). The first dead letter after a quiet interval is sent at once; what comes
+ * of the last attempt; across the group's tasks through `claimSlot`). The first dead letter after a quiet interval is sent at once; what comes
  * while a message waits or is in flight joins the next. A failed send is counted by `onFailure`
  * and its counts go back into the next message, so nothing is lost while the webhook is down.
  */
@@ -40,6 +40,12 @@ export function createDeadLetterAlerts(deps: {
   /** Delivers one message; rejects on failure. Bounded by the caller (the webhook's timeout). */
   send: (text: string) => Promise<void>;
   onFailure: (error: unknown) => void;
+  /**
+   * Claims the group's alert slot for `ms` (shared by every task of the consumer group, so the
+   * group as a whole alerts at most once per interval); false when another task holds it.
+   * @defaultValue always granted (one task)
+   */
+  claimSlot?: (ms: number) => Promise<boolean>;
   /** Told what was pending but not sent at close (the interval had not passed). */
   onUnsent: (pending: { count: number }) => void;
   now?: () => number;
@@ -69,8 +75,18 @@ export function createDeadLetterAlerts(deps: {
     const sending = pending;
     pending = empty();
     lastAttemptAt = now();
-    inFlight = deps
-      .send(alertText(deps.groupId, sending))
+    inFlight = (async () => {
+      // A slot that cannot be claimed (Redis down) does not silence the alert.
+      const claimed = deps.claimSlot
+        ? await deps.claimSlot(deps.minIntervalMs).catch(() => true)
+        : true;
+      if (!claimed) {
+        // Another task of the group alerted within the interval: these wait for the next slot.
+        merge(pending, sending);
+        return;
+      }
+      await deps.send(alertText(deps.groupId, sending));
+    })()
       .catch((error: unknown) => {
         merge(pending, sending);
         deps.onFailure(error);

@@ -1,3 +1,5 @@
+import { randomUUID } from 'node:crypto';
+import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import type { ConsumerMetrics } from '../metrics.ts';
 import { createDeadLetterAlerts, type DeadLetterAlerts } from './dead-letter-alerts.ts';
@@ -19,15 +21,19 @@ export interface WebhookAlertSettings {
  */
 export function createWebhookAlerts(
   settings: WebhookAlertSettings,
-  deps: { groupId: string; logger: Logger; metrics: ConsumerMetrics },
+  deps: { groupId: string; logger: Logger; metrics: ConsumerMetrics; redis: Redis },
 ): DeadLetterAlerts {
   const sender = createWebhookSender({
     url: settings.webhookUrl,
     timeoutMs: settings.timeoutMs ?? 5_000,
   });
+  const slotKey = `dead-letters:${deps.groupId}:alert-slot`;
+  const taskId = randomUUID();
   const alerts = createDeadLetterAlerts({
     groupId: deps.groupId,
     minIntervalMs: settings.minIntervalMs,
+    // One slot per consumer group in Redis: its tasks together alert at most once an interval.
+    claimSlot: async (ms) => (await deps.redis.set(slotKey, taskId, 'PX', ms, 'NX')) === 'OK',
     send: async (text) => {
       await sender.send(text);
       deps.metrics.alerts.inc({ outcome: 'sent' });

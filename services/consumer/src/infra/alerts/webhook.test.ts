@@ -3,7 +3,7 @@ import type { AddressInfo } from 'node:net';
 import { AlertDeliveryError, createWebhookSender } from './webhook.ts';
 
 /** A local webhook receiver: answers with `status`, or never when `status` is 'hang'. */
-async function receiver(status: number | 'hang') {
+async function receiver(status: number | 'hang', answer = 'ok') {
   const bodies: { path: string; type: string | undefined; body: unknown }[] = [];
   const server: Server = createServer((request: IncomingMessage, response) => {
     let raw = '';
@@ -18,7 +18,7 @@ async function receiver(status: number | 'hang') {
       });
       if (status === 'hang') return;
       response.writeHead(status, status === 302 ? { location: 'http://127.0.0.1:1/' } : {});
-      response.end('ok');
+      response.end(answer);
     });
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
@@ -39,8 +39,8 @@ describe('alert webhook sender', () => {
   afterEach(async () => {
     for (const close of closers.splice(0).reverse()) await close();
   });
-  const start = async (status: number | 'hang', timeoutMs = 2_000) => {
-    const webhook = await receiver(status);
+  const start = async (status: number | 'hang', timeoutMs = 2_000, answer?: string) => {
+    const webhook = await receiver(status, answer);
     const sender = createWebhookSender({ url: webhook.url, timeoutMs });
     closers.push(webhook.close, () => sender.close());
     return { webhook, sender };
@@ -56,6 +56,12 @@ describe('alert webhook sender', () => {
         body: { text: '3 records dead-lettered' },
       },
     ]);
+  });
+
+  it('when the webhook answers 2xx with a large body, then the send succeeds without reading it', async () => {
+    const { webhook, sender } = await start(200, 2_000, 'x'.repeat(1 << 20));
+    await sender.send('big answer');
+    expect(webhook.bodies).toHaveLength(1);
   });
 
   it.each([
