@@ -171,6 +171,16 @@ describe('dead-letter operations over GraphQL', () => {
       'filter.reason must be one of exhausted, non-retryable',
     ]);
     expect((await codeOf('filter: {}, dryRun: false', null))[0]).toBe('UNAUTHENTICATED');
+    // The listing reads its filter the same way, bounds included.
+    const listed = await graphql(
+      service.url,
+      'query($e: String) { deadLetters(errorContains: $e) { totalCount } }',
+      { e: 'x'.repeat(1_001) },
+    );
+    expect([listed.errors?.[0]?.extensions?.code, listed.errors?.[0]?.message]).toEqual([
+      'BAD_USER_INPUT',
+      'errorContains must be at most 1000 characters',
+    ]);
     expect(await deadLetterIds()).toHaveLength(3);
   });
 

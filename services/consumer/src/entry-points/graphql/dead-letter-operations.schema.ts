@@ -120,24 +120,26 @@ const MAX_PAGE_SIZE = 100;
 const badInput = (message: string, argumentName: string) =>
   new GraphQLError(message, { extensions: { code: 'BAD_USER_INPUT', argumentName } });
 
-function text(value: string | null | undefined, name: string): string | undefined {
-  if (value == null) return undefined;
-  if (value.length > MAX_TEXT)
-    throw badInput(`${name} must be at most ${MAX_TEXT} characters`, name);
-  return value;
-}
-
-function instant(value: string | null | undefined, name: string): Date | undefined {
-  if (value == null) return undefined;
-  const time = Date.parse(value);
-  if (Number.isNaN(time)) throw badInput(`filter.${name} must be an ISO 8601 date-time`, name);
-  return new Date(time);
-}
-
-/** The GraphQL filter as the store's, or BAD_USER_INPUT naming the field. */
-export function toDeadLetterFilter(input: FilterInput): DeadLetterFilter {
+/**
+ * The GraphQL filter as the store's, or BAD_USER_INPUT naming the field (`prefix` says where it
+ * sits: `filter.` in an input object, nothing for `deadLetters`' own arguments).
+ */
+export function toDeadLetterFilter(input: FilterInput, prefix = 'filter.'): DeadLetterFilter {
+  const text = (value: string | null | undefined, name: string): string | undefined => {
+    if (value == null) return undefined;
+    if (value.length > MAX_TEXT) {
+      throw badInput(`${prefix}${name} must be at most ${MAX_TEXT} characters`, name);
+    }
+    return value;
+  };
+  const instant = (value: string | null | undefined, name: string): Date | undefined => {
+    if (value == null) return undefined;
+    const time = Date.parse(value);
+    if (Number.isNaN(time)) throw badInput(`${prefix}${name} must be an ISO 8601 date-time`, name);
+    return new Date(time);
+  };
   if (input.reason != null && !DEAD_LETTER_REASONS.includes(input.reason as DeadLetterReason)) {
-    throw badInput(`filter.reason must be one of ${DEAD_LETTER_REASONS.join(', ')}`, 'reason');
+    throw badInput(`${prefix}reason must be one of ${DEAD_LETTER_REASONS.join(', ')}`, 'reason');
   }
   const filter: DeadLetterFilter = {
     topic: text(input.topic, 'topic'),

@@ -1,4 +1,3 @@
-import { DEAD_LETTER_REASONS, type DeadLetterReason } from '@kafka-ecs/events';
 import {
   type DeadLetter,
   type DeadLetterOperations,
@@ -10,6 +9,7 @@ import { GraphQLError } from 'graphql';
 import {
   deadLetterOperationsResolvers,
   deadLetterOperationsTypeDefs,
+  toDeadLetterFilter,
 } from './dead-letter-operations.schema.ts';
 import { actorOf, type GraphqlContext, type OperatorAction } from './operator-auth.ts';
 
@@ -149,13 +149,6 @@ const MAX_PAGE_SIZE = 100;
 const badInput = (message: string, argumentName: string) =>
   new GraphQLError(message, { extensions: { code: 'BAD_USER_INPUT', argumentName } });
 
-function parseInstant(value: string | null | undefined, name: string): Date | undefined {
-  if (value == null) return undefined;
-  const time = Date.parse(value);
-  if (Number.isNaN(time)) throw badInput(`${name} must be an ISO 8601 date-time`, name);
-  return new Date(time);
-}
-
 const text = (bytes: Buffer | null): string | null => {
   if (bytes === null) return null;
   try {
@@ -195,21 +188,9 @@ export function deadLetterResolvers(deps: DeadLetterDeps) {
         if (!Number.isInteger(first) || first < 1 || first > MAX_PAGE_SIZE) {
           throw badInput(`first must be between 1 and ${MAX_PAGE_SIZE}`, 'first');
         }
-        if (args.reason != null && !DEAD_LETTER_REASONS.includes(args.reason as DeadLetterReason)) {
-          throw badInput(`reason must be one of ${DEAD_LETTER_REASONS.join(', ')}`, 'reason');
-        }
+        const filter = toDeadLetterFilter(args, '');
         try {
-          const page = await deps.deadLetters.list(
-            {
-              topic: args.topic ?? undefined,
-              reason: (args.reason as DeadLetterReason | null) ?? undefined,
-              errorContains: args.errorContains ?? undefined,
-              key: args.key ?? undefined,
-              since: parseInstant(args.since, 'since'),
-              until: parseInstant(args.until, 'until'),
-            },
-            { first, after: args.after },
-          );
+          const page = await deps.deadLetters.list(filter, { first, after: args.after });
           return {
             totalCount: page.totalCount,
             nodes: page.nodes,
