@@ -117,7 +117,7 @@ function renderScript(assets: GraphiqlAssets, options: GraphqlIdeOptions): strin
   const defaultHeaders = options.defaultHeaders ?? '{}';
   const graphiqlOptions = {
     endpoint: options.endpoint,
-    title: escapeHtml(options.title),
+    title: options.title,
     defaultQuery: options.defaultQuery,
     defaultHeaders,
     // A pasted token stays in the page: not written to localStorage, where it would outlive it.
