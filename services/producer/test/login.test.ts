@@ -248,17 +248,19 @@ describe('login', () => {
     expect((await producer.graphql(LOGIN, credentials)).body.errors).toBeUndefined();
 
     holdAfterVerify = ada.username;
-    const startedAt = performance.now();
     const { body } = await producer.graphql(LOGIN, credentials);
-    const elapsedMs = performance.now() - startedAt;
     expect(body.errors).toBeUndefined();
     expect(decodeJwt(body.data.login.token).sub).toBe(ada.id);
-    // The bound (300 ms) and the rest of the login, well before the command timeout (2 s).
-    expect(elapsedMs).toBeLessThan(1_500);
-    await held;
-    expect(logs.messages().map((line) => line.msg)).toContain(
+    // The answer came at the bound (300 ms), not after the command timeout (2 s): when it
+    // arrived, the bound had been logged and the reset's failure had not happened yet.
+    const atAnswer = logs.messages().map((line) => line.msg);
+    expect(atAnswer).toContain(
       'login follow-up work (throttle reset, re-hash) still running; answering without it',
     );
+    expect(atAnswer).not.toContain(
+      'could not clear the failed-login count; it expires with its window',
+    );
+    await held;
     // The work went on after the answer and its failure is logged, not lost or unhandled.
     await waitFor(
       () =>

@@ -53,9 +53,10 @@ const DUMMY_PASSWORD = 'dummy password for timing';
  * - After a verified password, clearing the count and re-hashing a hash that is not the current
  *   setting's are best-effort: a failure is logged and the login still succeeds (the count
  *   expires with its window, the next login re-hashes). They are awaited, caught, for at most
- *   `followUpBoundMs`: awaited so that they run inside the request (a shutdown drains them with
- *   it, and a burst of logins cannot pile up background hashes), bounded so that a Redis that
- *   hangs delays an answer by that much at most.
+ *   `followUpBoundMs`: awaited so that they usually run inside the request (a shutdown drains
+ *   them with it, and a burst of logins mostly waits for its own hashes), bounded so that a
+ *   Redis that hangs delays an answer by that much at most; past the bound the work goes on
+ *   detached and its failure is still logged.
  */
 export async function loginUseCase(deps: LoginDeps): Promise<Login> {
   const dummyHash = await deps.hasher.hash(DUMMY_PASSWORD).catch((error: unknown) => {
