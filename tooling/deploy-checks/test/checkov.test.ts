@@ -27,7 +27,13 @@ export function checkovFailures(folder: string, framework: string, skip: string[
     cwd: ROOT,
     encoding: 'utf8',
     timeout: 120_000,
-    env: { ...process.env, BC_SKIP_MAPPING: 'TRUE', LOG_LEVEL: 'ERROR' },
+    // No update check against pypi.org on each run.
+    env: {
+      ...process.env,
+      BC_SKIP_MAPPING: 'TRUE',
+      LOG_LEVEL: 'ERROR',
+      CKV_SKIP_PACKAGE_UPDATE_CHECK: 'true',
+    },
   });
   if (result.error) throw result.error;
   // Exit 1 with a report when a check failed; anything else unparsable is a broken run.

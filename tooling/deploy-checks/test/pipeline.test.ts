@@ -153,3 +153,40 @@ describe('deploy-rollout.yml', () => {
     expect(rolloutProblems(mutated)).toEqual(['not fetch → push → record → deploy → wait']);
   });
 });
+
+describe('deploy-service.yml gives Copilot what the manifests interpolate', () => {
+  // Copilot substitutes ${NAME} in a manifest from the deploying shell and refuses to deploy
+  // when one is unset; its own (COPILOT_*) it sets itself.
+  const interpolated = [
+    ...new Set(
+      ['producer', 'consumer'].flatMap((service) =>
+        [...readText(`copilot/${service}/manifest.yml`).matchAll(/\$\{([A-Z][A-Z0-9_]*)\}/g)]
+          .map((match) => match[1] as string)
+          .filter((name) => !name.startsWith('COPILOT_')),
+      ),
+    ),
+  ].sort();
+  type DeployStep = { name?: string; run?: string; env?: Record<string, string> };
+  const missing = (workflow: { jobs: Record<string, { steps?: DeployStep[] }> }) => {
+    const step = Object.values(workflow.jobs)
+      .flatMap((job) => job.steps ?? [])
+      .find((candidate) => candidate.run?.includes('copilot svc deploy'));
+    return interpolated.filter((name) => step?.env?.[name] === undefined);
+  };
+  const deployService = parse(readText('.github/workflows/deploy-service.yml'));
+
+  it('when the Copilot deploy step runs, then every variable a service manifest interpolates is in its environment', () => {
+    expect(interpolated).toContain('PUBLIC_DOMAIN');
+    expect(missing(deployService)).toEqual([]);
+  });
+
+  it('control: when the step lacks one, then the check names it', () => {
+    const mutated = structuredClone(deployService) as {
+      jobs: Record<string, { steps?: DeployStep[] }>;
+    };
+    for (const job of Object.values(mutated.jobs)) {
+      for (const step of job.steps ?? []) delete step.env?.PUBLIC_DOMAIN;
+    }
+    expect(missing(mutated)).toEqual(['PUBLIC_DOMAIN']);
+  });
+});
