@@ -21,8 +21,7 @@ describe('broker restart', () => {
     });
     const { consumer } = system;
     await system.waitForAssignment();
-    const duplicates = () =>
-      scrapeCounter(`${consumer.metricsUrl}/metrics`, 'consumer_events_duplicate_total');
+    const duplicates = () => scrapeCounter(consumer.metricsUrl, 'consumer_events_duplicate_total');
     const load = system.startLoad({ ratePerSecond: 50, maxMutations: 2_000 });
     await load.waitForMoreAcks(250);
 

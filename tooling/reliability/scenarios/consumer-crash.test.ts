@@ -37,7 +37,7 @@ describe('consumer crash', () => {
     const redelivered = (
       await Promise.all(
         system.consumers.map((consumer) =>
-          scrapeCounter(`${consumer.metricsUrl}/metrics`, 'consumer_events_duplicate_total'),
+          scrapeCounter(consumer.metricsUrl, 'consumer_events_duplicate_total'),
         ),
       )
     ).reduce((sum, value) => sum + value, 0);

@@ -34,9 +34,7 @@ type HttpHandler = NonNullable<Parameters<typeof createHttpServer>[1]>;
 
 /** The process' resident memory in MiB, from its Prometheus metrics (its metrics server). */
 async function rss(metricsUrl: string): Promise<number> {
-  return Math.round(
-    (await scrapeCounter(`${metricsUrl}/metrics`, 'process_resident_memory_bytes')) / 2 ** 20,
-  );
+  return Math.round((await scrapeCounter(metricsUrl, 'process_resident_memory_bytes')) / 2 ** 20);
 }
 
 /** What the consumer's /ping asks the producer for. */

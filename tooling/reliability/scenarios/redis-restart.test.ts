@@ -21,8 +21,7 @@ describe('Redis restart', () => {
 
     // The consumer's Redis. SIGTERM: Redis writes its append-only file on the way out.
     await system.consumerRedis.stop();
-    const heldBatches = () =>
-      scrapeCounter(`${consumer.metricsUrl}/metrics`, 'consumer_batch_failures_total');
+    const heldBatches = () => scrapeCounter(consumer.metricsUrl, 'consumer_batch_failures_total');
     const holding = (count: number) =>
       waitFor(async () => (await heldBatches()) >= count, {
         timeoutMs: 15_000,

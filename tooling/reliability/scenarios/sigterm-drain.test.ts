@@ -43,8 +43,7 @@ describe('SIGTERM under load', () => {
     // that takes its partitions re-reads nothing.
     const [leaving, staying] = system.consumers;
     if (!leaving || !staying) throw new Error('two consumers expected');
-    const duplicates = () =>
-      scrapeCounter(`${staying.metricsUrl}/metrics`, 'consumer_events_duplicate_total');
+    const duplicates = () => scrapeCounter(staying.metricsUrl, 'consumer_events_duplicate_total');
     const duplicatesBefore = await duplicates();
     const consumerStopping = performance.now();
     const consumerExit = await leaving.stop();

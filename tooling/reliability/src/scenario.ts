@@ -1,3 +1,4 @@
+import { metricValue, scrapeMetrics } from '@kafka-ecs/testing';
 import { readTopics, readView, waitForCatchUp } from './audit.ts';
 import { computeFigures, createProgress, type Figures, reportFigures } from './figures.ts';
 import {
@@ -159,17 +160,10 @@ export function failuresByOutcome(load: Load): string {
   return [...counts].map(([outcome, count]) => `${outcome}:${count}`).join(',') || 'none';
 }
 
-/** The sum of a Prometheus counter over its labels, scraped from a running instance. */
+/**
+ * The sum of a Prometheus counter over its labels, scraped from a running instance's metrics
+ * server (`metricsUrl`, without `/metrics`). A wrong URL fails rather than read as 0.
+ */
 export async function scrapeCounter(metricsUrl: string, name: string): Promise<number> {
-  const response = await fetch(metricsUrl, { signal: AbortSignal.timeout(3_000) });
-  // A wrong URL must fail, not read as a counter at 0 (a scenario waiting for 0 would pass).
-  if (!response.ok) throw new Error(`GET ${metricsUrl} answered ${response.status}`);
-  const text = await response.text();
-  let total = 0;
-  for (const line of text.split('\n')) {
-    if (line.startsWith(`${name}{`) || line.startsWith(`${name} `)) {
-      total += Number(line.slice(line.lastIndexOf(' ') + 1)) || 0;
-    }
-  }
-  return total;
+  return metricValue(await scrapeMetrics(metricsUrl), name);
 }
