@@ -1,8 +1,6 @@
-import { DEAD_LETTER_REASONS, type DeadLetterReason } from '@kafka-ecs/events';
 import {
   AUDIT_MAX_ENTRIES,
   BULK_REPLAY_BOUNDS,
-  type DeadLetterFilter,
   type DeadLetterOperations,
   InvalidBulkReplayError,
   InvalidCursorError,
@@ -10,6 +8,7 @@ import {
   MAX_DISCARD_REASON_LENGTH,
 } from '@kafka-ecs/retry';
 import { GraphQLError } from 'graphql';
+import { badInput, type FilterInput, pageSize, toDeadLetterFilter } from './dead-letter-input.ts';
 import { actorOf, type GraphqlContext, type OperatorAction } from './operator-auth.ts';
 
 const { defaultLimit, maxLimit, defaultRate, maxRate, maxSeconds } = BULK_REPLAY_BOUNDS;
@@ -97,62 +96,15 @@ export const deadLetterOperationsTypeDefs = /* GraphQL */ `
 `;
 
 export interface DeadLetterOperationsDeps {
+  /** Replays, bulk replays, discards and their audit, each as the caller's actor. */
   operations: DeadLetterOperations;
+  /** Throws unless the caller may; logs the actor of what it allows. */
   authorize: (
     context: GraphqlContext,
     action: OperatorAction,
     operation: string,
     details?: Record<string, unknown>,
   ) => void;
-}
-
-export interface FilterInput {
-  topic?: string | null;
-  reason?: string | null;
-  errorContains?: string | null;
-  key?: string | null;
-  since?: string | null;
-  until?: string | null;
-}
-
-const MAX_TEXT = 1_000;
-const MAX_PAGE_SIZE = 100;
-const badInput = (message: string, argumentName: string) =>
-  new GraphQLError(message, { extensions: { code: 'BAD_USER_INPUT', argumentName } });
-
-/**
- * The GraphQL filter as the store's, or BAD_USER_INPUT naming the field (`prefix` says where it
- * sits: `filter.` in an input object, nothing for `deadLetters`' own arguments).
- */
-export function toDeadLetterFilter(input: FilterInput, prefix = 'filter.'): DeadLetterFilter {
-  const text = (value: string | null | undefined, name: string): string | undefined => {
-    if (value == null) return undefined;
-    if (value.length > MAX_TEXT) {
-      throw badInput(`${prefix}${name} must be at most ${MAX_TEXT} characters`, name);
-    }
-    return value;
-  };
-  const instant = (value: string | null | undefined, name: string): Date | undefined => {
-    if (value == null) return undefined;
-    const time = Date.parse(value);
-    if (Number.isNaN(time)) throw badInput(`${prefix}${name} must be an ISO 8601 date-time`, name);
-    return new Date(time);
-  };
-  if (input.reason != null && !DEAD_LETTER_REASONS.includes(input.reason as DeadLetterReason)) {
-    throw badInput(`${prefix}reason must be one of ${DEAD_LETTER_REASONS.join(', ')}`, 'reason');
-  }
-  const filter: DeadLetterFilter = {
-    topic: text(input.topic, 'topic'),
-    reason: (input.reason as DeadLetterReason | null) ?? undefined,
-    errorContains: text(input.errorContains, 'errorContains'),
-    key: text(input.key, 'key'),
-    since: instant(input.since, 'since'),
-    until: instant(input.until, 'until'),
-  };
-  // Absent fields out, so the audit's copy of the filter says only what was asked.
-  return Object.fromEntries(
-    Object.entries(filter).filter(([, value]) => value !== undefined),
-  ) as DeadLetterFilter;
 }
 
 /** The package's input errors as BAD_USER_INPUT; anything else is masked as usual. */
@@ -180,10 +132,7 @@ export function deadLetterOperationsResolvers(deps: DeadLetterOperationsDeps) {
         context: GraphqlContext,
       ) => {
         deps.authorize(context, 'read', 'deadLetterAudit');
-        const first = args.first ?? 20;
-        if (!Number.isInteger(first) || first < 1 || first > MAX_PAGE_SIZE) {
-          throw badInput(`first must be between 1 and ${MAX_PAGE_SIZE}`, 'first');
-        }
+        const first = pageSize(args.first);
         const page = await asInputErrors(() => deps.operations.audit({ first, after: args.after }));
         return {
           totalCount: page.totalCount,

@@ -1,17 +1,17 @@
 import {
   type DeadLetter,
-  type DeadLetterOperations,
   type DeadLetterStore,
   InvalidCursorError,
   type RetryStats,
 } from '@kafka-ecs/retry';
 import { GraphQLError } from 'graphql';
+import { badInput, pageSize, toDeadLetterFilter } from './dead-letter-input.ts';
 import {
+  type DeadLetterOperationsDeps,
   deadLetterOperationsResolvers,
   deadLetterOperationsTypeDefs,
-  toDeadLetterFilter,
 } from './dead-letter-operations.schema.ts';
-import { actorOf, type GraphqlContext, type OperatorAction } from './operator-auth.ts';
+import { actorOf, type GraphqlContext } from './operator-auth.ts';
 
 const deadLetterReadTypeDefs = /* GraphQL */ `
   type Header {
@@ -131,23 +131,11 @@ const deadLetterReadTypeDefs = /* GraphQL */ `
 
 export const deadLetterTypeDefs = [deadLetterReadTypeDefs, deadLetterOperationsTypeDefs];
 
-export interface DeadLetterDeps {
+/** The operations' dependencies (operations, authorize), and what the listing reads. */
+export interface DeadLetterDeps extends DeadLetterOperationsDeps {
   deadLetters: DeadLetterStore;
-  /** Replays, bulk replays, discards and their audit, each as the caller's actor. */
-  operations: DeadLetterOperations;
   stats: () => Promise<RetryStats & { pending: number; failedJobs: number }>;
-  /** Throws unless the caller may; logs the actor of what it allows. */
-  authorize: (
-    context: GraphqlContext,
-    action: OperatorAction,
-    operation: string,
-    details?: Record<string, unknown>,
-  ) => void;
 }
-
-const MAX_PAGE_SIZE = 100;
-const badInput = (message: string, argumentName: string) =>
-  new GraphQLError(message, { extensions: { code: 'BAD_USER_INPUT', argumentName } });
 
 const text = (bytes: Buffer | null): string | null => {
   if (bytes === null) return null;
@@ -184,10 +172,7 @@ export function deadLetterResolvers(deps: DeadLetterDeps) {
       ...operations.Query,
       deadLetters: async (_parent: unknown, args: DeadLetterListArgs, context: GraphqlContext) => {
         deps.authorize(context, 'read', 'deadLetters');
-        const first = args.first ?? 20;
-        if (!Number.isInteger(first) || first < 1 || first > MAX_PAGE_SIZE) {
-          throw badInput(`first must be between 1 and ${MAX_PAGE_SIZE}`, 'first');
-        }
+        const first = pageSize(args.first);
         const filter = toDeadLetterFilter(args, '');
         try {
           const page = await deps.deadLetters.list(filter, { first, after: args.after });
