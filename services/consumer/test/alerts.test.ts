@@ -1,11 +1,10 @@
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { encodeEvent } from '@kafka-ecs/events';
 import {
   connectRawProducer,
   metricValue,
   type RawProducer,
   scrapeMetrics,
+  startHttpReceiver,
   waitFor,
 } from '@kafka-ecs/testing';
 import {
@@ -18,30 +17,14 @@ import {
   viewedUser,
 } from './support/harness.ts';
 
-/** A local Slack-style webhook: answers `status`, or never ('hang'). What it was sent. */
+/** A local Slack-style webhook on a path that holds a secret; the texts it was sent. */
 async function webhook(status: number | 'hang') {
-  const texts: string[] = [];
-  const server: Server = createServer((request, response) => {
-    let raw = '';
-    request.on('data', (chunk) => {
-      raw += chunk;
-    });
-    request.on('end', () => {
-      texts.push((JSON.parse(raw) as { text: string }).text);
-      if (status === 'hang') return;
-      response.writeHead(status).end();
-    });
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
+  const receiver = await startHttpReceiver(status, { path: '/services/T0/B0/secret-path' });
   return {
-    url: `http://127.0.0.1:${port}/services/T0/B0/secret-path`,
-    texts,
-    close: () =>
-      new Promise<void>((resolve) => {
-        server.closeAllConnections();
-        server.close(() => resolve());
-      }),
+    ...receiver,
+    get texts() {
+      return receiver.received.map((entry) => (entry.body as { text: string }).text);
+    },
   };
 }
 

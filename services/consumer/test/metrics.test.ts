@@ -1,11 +1,11 @@
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { encodeEvent } from '@kafka-ecs/events';
 import {
   connectRawProducer,
+  type HttpReceiver,
   metricValue,
   type RawProducer,
   scrapeMetrics,
+  startHttpReceiver,
   waitFor,
 } from '@kafka-ecs/testing';
 import {
@@ -22,29 +22,16 @@ import {
   viewedUser,
 } from './support/harness.ts';
 
-/** A webhook that refuses every alert (500): the alert-failure outcome. */
-async function refusingWebhook() {
-  const server: Server = createServer((request, response) => {
-    request.resume();
-    request.on('end', () => response.writeHead(500).end());
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-  return {
-    url: `http://127.0.0.1:${port}/hook`,
-    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
-  };
-}
-
 describe('consumer metrics by outcome', () => {
   let iso: Isolation;
   let producer: RawProducer;
   let service: TestConsumer;
-  let webhook: Awaited<ReturnType<typeof refusingWebhook>>;
+  let webhook: HttpReceiver;
 
   beforeAll(async () => {
     iso = await createIsolation();
-    webhook = await refusingWebhook();
+    // A webhook that refuses every alert (500): the alert-failure outcome.
+    webhook = await startHttpReceiver(500);
     // Doomed users fail every attempt up to the last retry; a replay applies them. One alert
     // attempt per minute: the first dead letter's alert is the only one in this test.
     service = await startTestConsumer(iso, {

@@ -1,38 +1,13 @@
-import { createServer, type IncomingMessage, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { startHttpReceiver } from '@kafka-ecs/testing';
 import { AlertDeliveryError, createWebhookSender } from './webhook.ts';
 
-/** A local webhook receiver: answers with `status`, or never when `status` is 'hang'. */
-async function receiver(status: number | 'hang', answer = 'ok') {
-  const bodies: { path: string; type: string | undefined; body: unknown }[] = [];
-  const server: Server = createServer((request: IncomingMessage, response) => {
-    let raw = '';
-    request.on('data', (chunk) => {
-      raw += chunk;
-    });
-    request.on('end', () => {
-      bodies.push({
-        path: request.url ?? '',
-        type: request.headers['content-type'],
-        body: JSON.parse(raw),
-      });
-      if (status === 'hang') return;
-      response.writeHead(status, status === 302 ? { location: 'http://127.0.0.1:1/' } : {});
-      response.end(answer);
-    });
+/** A local webhook receiver on a path that holds a secret, as a Slack webhook's does. */
+const receiver = (status: number | 'hang', answer?: string) =>
+  startHttpReceiver(status, {
+    path: '/services/T0/B0/secret-path-token',
+    ...(answer === undefined ? {} : { answer }),
+    ...(status === 302 ? { headers: { location: 'http://127.0.0.1:1/' } } : {}),
   });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-  return {
-    url: `http://127.0.0.1:${port}/services/T0/B0/secret-path-token`,
-    bodies,
-    close: () =>
-      new Promise<void>((resolve) => {
-        server.closeAllConnections();
-        server.close(() => resolve());
-      }),
-  };
-}
 
 describe('alert webhook sender', () => {
   const closers: (() => Promise<void> | void)[] = [];
@@ -49,7 +24,7 @@ describe('alert webhook sender', () => {
   it('when the webhook answers 2xx, then it received {"text": …} as JSON on its own path', async () => {
     const { webhook, sender } = await start(200);
     await sender.send('3 records dead-lettered');
-    expect(webhook.bodies).toEqual([
+    expect(webhook.received).toEqual([
       {
         path: '/services/T0/B0/secret-path-token',
         type: 'application/json',
@@ -61,7 +36,7 @@ describe('alert webhook sender', () => {
   it('when the webhook answers 2xx with a large body, then the send succeeds without reading it', async () => {
     const { webhook, sender } = await start(200, 2_000, 'x'.repeat(1 << 20));
     await sender.send('big answer');
-    expect(webhook.bodies).toHaveLength(1);
+    expect(webhook.received).toHaveLength(1);
   });
 
   it.each([
