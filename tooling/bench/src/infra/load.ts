@@ -48,6 +48,7 @@ export async function runLoad(options: LoadOptions): Promise<LoadResult> {
     const onResponse = options.onResponse;
     request.onResponse = (status, body) => onResponse(status, body);
   }
+  const started = performance.now();
   const instance = autocannon({
     url: options.url,
     method: options.method ?? 'GET',
@@ -61,6 +62,14 @@ export async function runLoad(options: LoadOptions): Promise<LoadResult> {
     ...(options.verifyBody ? { verifyBody: options.verifyBody } : {}),
     requests: [request],
   } as autocannon.Options);
+  // autocannon hands its result over on its next one-second tick, and its `duration` counts up
+  // to that tick: a run that ends by `amount` 2.5 s in reports 3.01 s (a rate 17 % low). The
+  // rate here is over the time until the last answer instead.
+  let lastAnswer = started;
+  // The returned promise is also autocannon's event emitter (its types name only the promise).
+  (instance as unknown as NodeJS.EventEmitter).on('response', () => {
+    lastAnswer = performance.now();
+  });
   let stoppedByBound = false;
   const bound = setTimeout(() => {
     stoppedByBound = true;
@@ -82,8 +91,8 @@ export async function runLoad(options: LoadOptions): Promise<LoadResult> {
       errors: result.errors,
       timeouts: result.timeouts,
       mismatches: extra.mismatches ?? 0,
-      durationS: result.duration,
-      requestsPerSecond: responses / result.duration,
+      durationS: (lastAnswer - started) / 1000,
+      requestsPerSecond: lastAnswer > started ? responses / ((lastAnswer - started) / 1000) : 0,
       p50Ms: result.latency.p50,
       p99Ms: result.latency.p99,
     };
