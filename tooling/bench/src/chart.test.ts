@@ -1,5 +1,5 @@
-import { renderChartSvg } from './chart.ts';
-import { type BenchResult, metric, type ScenarioResult } from './result-schema.ts';
+import { renderCeilingsSvg, renderChartSvg } from './chart.ts';
+import { type BenchResult, ceilingRatio, metric, type ScenarioResult } from './result-schema.ts';
 
 const result = (scenarios: BenchResult['scenarios']): BenchResult => ({
   schemaVersion: 1,
@@ -71,5 +71,47 @@ describe('renderChartSvg', () => {
     expect(svg).toContain('needs issue #5 &amp; its env');
     expect(svg).toContain('Test &lt;CPU&gt;');
     expect(svg).not.toContain('<path>');
+  });
+});
+
+describe('renderCeilingsSvg', () => {
+  const bars = (svg: string) =>
+    [...svg.matchAll(/<rect x="330" y="[\d.]+" width="([\d.]+)"/g)].map((match) =>
+      Number(match[1]),
+    );
+
+  it('when paths have ratios to their ceilings, then each is one bar on a 0–1 scale with its target', () => {
+    const svg = renderCeilingsSvg(
+      result([
+        scenario({
+          id: 'publish',
+          title: 'Publish',
+          metrics: [
+            metric('publisher', 'records/s', [100]),
+            ceilingRatio('publish', 'ratio', [100], [400], { comparison: 'atLeast', value: 0.5 }),
+          ],
+        }),
+        scenario({
+          id: 'ping',
+          title: '/ping',
+          metrics: [ceilingRatio('/ping', 'ratio', [3, 4, 5], [10, 10, 10])],
+        }),
+      ]),
+    );
+    // Only the ratios are drawn: 0.25 and 0.4 of the 560-pixel area (1.0 fills it).
+    expect(bars(svg)).toEqual([140, 224]);
+    expect(svg).toContain('>publish</text>');
+    expect(svg).toContain('0.25× (target ≥ 0.50 ✗)');
+    expect(svg).toContain('class="target"');
+    expect(svg).toContain('class="whisker"');
+    expect(svg).not.toContain('>publisher<');
+  });
+
+  it('when a ratio exceeds 1, then the scale grows to hold it; with no ratio, then it says so', () => {
+    const over = renderCeilingsSvg(
+      result([scenario({ id: 'x', title: 'x', metrics: [ceilingRatio('x', 'r', [2], [1])] })]),
+    );
+    expect(bars(over)).toEqual([560]);
+    expect(renderCeilingsSvg(result([]))).toContain('no path was measured against a ceiling');
   });
 });

@@ -1,5 +1,6 @@
+import { loadAtStart } from './machine.ts';
 import type { BenchResult, Metric } from './result-schema.ts';
-import { formatNumber, scenarioTitle } from './table.ts';
+import { formatNumber, formatTarget, scenarioTitle } from './table.ts';
 
 const WIDTH = 1080;
 const LABEL_WIDTH = 390;
@@ -89,4 +90,71 @@ function unitScales(metrics: readonly Metric[]): Map<string, number> {
   }
   for (const [unit, top] of scales) if (!(top > 0)) scales.set(unit, 1);
   return scales;
+}
+
+const CEILING_LABEL_WIDTH = 330;
+const CEILING_BAR_AREA = 560;
+const CEILING_ROW = 30;
+
+/**
+ * The headline chart: one bar per path, its median ratio to the machine's ceiling for the same
+ * work measured in the same run (1.0 = as fast as the machine does that work without the
+ * project), whiskers from min to max, and its target as a dashed tick.
+ */
+export function renderCeilingsSvg(result: BenchResult): string {
+  const ratios = result.scenarios.flatMap((scenario) =>
+    scenario.metrics.filter((m) => m.path !== undefined && m.median !== null),
+  );
+  const top = Math.max(1, ...ratios.map((m) => Math.max(m.max ?? 0, m.target?.value ?? 0)));
+  const x0 = CEILING_LABEL_WIDTH;
+  const px = (value: number) => x0 + (Math.max(0, value) / top) * CEILING_BAR_AREA;
+  const parts: string[] = [];
+  let y = 70;
+  for (const m of ratios) {
+    const median = m.median ?? 0;
+    parts.push(
+      `<text x="${x0 - 10}" y="${y + 19}" class="label" text-anchor="end">${escapeXml(m.path ?? m.name)}</text>`,
+      `<rect x="${x0}" y="${y + 6}" width="${(px(median) - x0).toFixed(1)}" height="${CEILING_ROW - 12}" fill="${COLORS[0]}"/>`,
+    );
+    if (m.min !== null && m.max !== null && m.max > m.min) {
+      const [a, b, mid] = [px(m.min), px(m.max), y + CEILING_ROW / 2];
+      parts.push(
+        `<path d="M${a.toFixed(1)} ${mid}H${b.toFixed(1)}M${a.toFixed(1)} ${mid - 5}V${mid + 5}M${b.toFixed(1)} ${mid - 5}V${mid + 5}" class="whisker"/>`,
+      );
+    }
+    if (m.target) {
+      const t = px(m.target.value).toFixed(1);
+      parts.push(`<path d="M${t} ${y + 2}V${y + CEILING_ROW - 2}" class="target"/>`);
+    }
+    const target = m.target ? ` (target ${formatTarget(m)})` : '';
+    parts.push(
+      `<text x="${(Math.max(px(median), px(m.max ?? 0), px(m.target?.value ?? 0)) + 8).toFixed(1)}" y="${y + 19}" class="value">${escapeXml(`${formatNumber(median)}×${target}`)}</text>`,
+    );
+    y += CEILING_ROW;
+  }
+  if (ratios.length === 0) {
+    parts.push(
+      `<text x="16" y="${y + 18}" class="note">no path was measured against a ceiling</text>`,
+    );
+    y += CEILING_ROW;
+  }
+  const ceiling = px(1).toFixed(1);
+  parts.push(
+    `<path d="M${ceiling} 62V${y + 4}" class="ceiling"/>`,
+    `<text x="${ceiling}" y="${y + 20}" class="note" text-anchor="middle">1.0 = the machine's ceiling for the same work</text>`,
+  );
+  const height = y + 40;
+  const { machine } = result;
+  const quiet = loadAtStart(machine).ok ? 'quiet' : 'NOT quiet';
+  const subtitle = `${result.mode} run, ${result.startedAt} · ${machine.cpus} × ${machine.cpuModel} · load ${machine.loadAverage.start.toFixed(2)} at start (${quiet}) · medians, whiskers min–max, dashed: target`;
+  return [
+    `<svg xmlns="http://www.w3.org/2000/svg" width="${WIDTH}" height="${height}" viewBox="0 0 ${WIDTH} ${height}" font-family="system-ui, sans-serif">`,
+    '<style>.label{font-size:13px;fill:#333}.value{font-size:12px;fill:#111}.note{font-size:12px;fill:#666;font-style:italic}.whisker{stroke:#111;stroke-width:1.2;fill:none}.target{stroke:#a8433b;stroke-width:2;stroke-dasharray:4 3}.ceiling{stroke:#555;stroke-width:1}.h{font-size:18px;font-weight:700}.sub{font-size:12px;fill:#555}</style>',
+    `<rect width="${WIDTH}" height="${height}" fill="#fff"/>`,
+    '<text x="16" y="26" class="h">pnpm bench: each path as a share of what this machine can do</text>',
+    `<text x="16" y="46" class="sub">${escapeXml(subtitle)}</text>`,
+    ...parts,
+    '</svg>',
+    '',
+  ].join('\n');
 }

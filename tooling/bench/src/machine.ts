@@ -13,3 +13,51 @@ export function describeMachine(): Machine {
     loadAverage: { start: loadavg()[0] ?? 0, end: 0 },
   };
 }
+
+/** The 1-minute load average before a scenario and the highest seen while it runs. */
+export interface LoadSampler {
+  start: number;
+  /** Stops sampling; the start and the highest sample (the end included). */
+  stop(): { start: number; max: number };
+}
+
+export function sampleLoad(
+  intervalMs = 1_000,
+  read: () => number = () => loadavg()[0] ?? 0,
+): LoadSampler {
+  const start = read();
+  let max = start;
+  const timer = setInterval(() => {
+    max = Math.max(max, read());
+  }, intervalMs);
+  timer.unref();
+  return {
+    start,
+    stop() {
+      clearInterval(timer);
+      max = Math.max(max, read());
+      return { start, max };
+    },
+  };
+}
+
+/**
+ * Quiet means a load average at the start below half the cores (1 on this project's 2-core
+ * machine): above that, other work shares the CPUs and every figure understates the machine.
+ */
+export function quietThreshold(cpuCount: number): number {
+  return Math.max(1, cpuCount / 2);
+}
+
+/** Whether the run started on a quiet machine, and a sentence saying so for the results. */
+export function loadAtStart(machine: Machine): { ok: boolean; text: string } {
+  const { start } = machine.loadAverage;
+  const limit = quietThreshold(machine.cpus);
+  const ok = start <= limit;
+  return {
+    ok,
+    text: ok
+      ? `Load average ${start.toFixed(2)} at the start: a quiet machine (at most ${limit} on ${machine.cpus} cores).`
+      : `Load average ${start.toFixed(2)} at the start: NOT a quiet machine (above ${limit} on ${machine.cpus} cores), so every figure understates it.`,
+  };
+}

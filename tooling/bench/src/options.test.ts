@@ -21,6 +21,7 @@ describe('parseBenchOptions', () => {
     expect(options.runs).toBe(1);
     expect(options.retryRuns).toBe(1);
     expect(options.only).toEqual(['ping', 'publish']);
+    expect(parseBenchOptions(['--only', 'graphql']).only).toEqual(['graphql']);
   });
 
   it('when a scenario or the run count is unknown, then it is a usage error naming it', () => {

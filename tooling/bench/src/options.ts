@@ -6,6 +6,7 @@ export const SCENARIO_IDS = [
   'consume',
   'create-user',
   'ping',
+  'graphql',
   'end-to-end',
   'retry',
 ] as const;

@@ -1,4 +1,4 @@
-import { type CpuProfile, packageOf, summarizeProfile } from './profile-summary.ts';
+import { type CpuProfile, packageOf, summarizeProfile, topCosts } from './profile-summary.ts';
 
 describe('packageOf', () => {
   it('when a URL is in node_modules, then it is the (scoped) package name', () => {
@@ -37,5 +37,48 @@ describe('summarizeProfile', () => {
       share: 0.75,
     });
     expect(summary.packages.map((entry) => entry.name)).toEqual(['kafkajs', 'packages/kafka']);
+  });
+});
+
+describe('topCosts', () => {
+  const frame = (functionName: string, url = 'file:///r/packages/kafka/src/a.ts') => ({
+    functionName,
+    url,
+    lineNumber: 0,
+  });
+  const profileOf = (hits: [string, number][]): CpuProfile => ({
+    nodes: hits.map(([name], index) => ({
+      id: index + 1,
+      callFrame: name === '(idle)' ? frame(name, '') : frame(name),
+    })),
+    startTime: 0,
+    endTime: 1,
+    samples: hits.map((_hit, index) => index + 1),
+    timeDeltas: hits.map(([, ms]) => ms * 1_000),
+  });
+
+  it('when several processes were profiled, then the heaviest functions over all of them come first, named with their process, idle left out', () => {
+    const costs = topCosts([
+      {
+        process: 'producer',
+        profile: profileOf([
+          ['(idle)', 900],
+          ['hash', 50],
+          ['parse', 10],
+        ]),
+      },
+      {
+        process: 'consumer',
+        profile: profileOf([
+          ['apply', 30],
+          ['decode', 10],
+        ]),
+      },
+    ]);
+    expect(costs).toEqual([
+      'producer: hash (packages/kafka a.ts:1) 50.0%',
+      'consumer: apply (packages/kafka a.ts:1) 30.0%',
+      'producer: parse (packages/kafka a.ts:1) 10.0%',
+    ]);
   });
 });

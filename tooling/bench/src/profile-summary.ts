@@ -71,3 +71,28 @@ export function summarizeProfile(profile: CpuProfile): {
       .sort((a, b) => b.selfMs - a.selfMs);
   return { totalMs: totalUs / 1000, functions: rank(functions), packages: rank(packages) };
 }
+
+/**
+ * The `count` largest self-time costs over several profiles (one per process a scenario ran),
+ * each named with its process and its share of all the samples that were not idle:
+ * e.g. `consumer: evalsha (ioredis Redis.js:120) 18.2%`.
+ */
+export function topCosts(
+  profiles: readonly { process: string; profile: CpuProfile }[],
+  count = 3,
+): string[] {
+  const costs = new Map<string, number>();
+  let busyMs = 0;
+  for (const { process, profile } of profiles) {
+    for (const entry of summarizeProfile(profile).functions) {
+      if (entry.name.startsWith('(idle)')) continue;
+      busyMs += entry.selfMs;
+      const name = `${process}: ${entry.name}`;
+      costs.set(name, (costs.get(name) ?? 0) + entry.selfMs);
+    }
+  }
+  return [...costs]
+    .sort((a, b) => b[1] - a[1])
+    .slice(0, count)
+    .map(([name, ms]) => `${name} ${((ms / busyMs) * 100).toFixed(1)}%`);
+}

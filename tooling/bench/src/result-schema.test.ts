@@ -1,4 +1,10 @@
-import { type BenchResult, meetsTarget, metric, parseBenchResult } from './result-schema.ts';
+import {
+  type BenchResult,
+  ceilingRatio,
+  meetsTarget,
+  metric,
+  parseBenchResult,
+} from './result-schema.ts';
 
 const sample = (): BenchResult => ({
   schemaVersion: 1,
@@ -20,9 +26,14 @@ const sample = (): BenchResult => ({
       title: 'Publish path',
       status: 'ok',
       notes: [],
-      metrics: [metric('project publisher', 'records/s', [1, 2, 3])],
+      metrics: [
+        metric('project publisher', 'records/s', [1, 2, 3]),
+        ceilingRatio('publish', 'ratio', [1, 2, 3], [4, 4, 4]),
+      ],
       checks: [{ name: 'all acknowledged', ok: true, detail: '3 of 3' }],
       durationMs: 10,
+      load: { start: 0.3, max: 1.7 },
+      topCosts: ['publisher: encode 12.0%'],
     },
   ],
 });
@@ -47,6 +58,21 @@ describe('metric', () => {
 
   it('when no run produced a number, then the summary is null', () => {
     expect(metric('m', 'ms', [Number.NaN]).median).toBeNull();
+  });
+});
+
+describe('ceilingRatio', () => {
+  it('when each run has its ceiling, then the ratio is taken run by run and carries its path', () => {
+    const m = ceilingRatio('/ping', 'ratio', [2, 3, 8], [4, 4, 10], {
+      comparison: 'atLeast',
+      value: 0.6,
+    });
+    expect(m).toMatchObject({ unit: '×', path: '/ping', median: 0.75, min: 0.5, max: 0.8 });
+    expect(m.target).toEqual({ comparison: 'atLeast', value: 0.6 });
+  });
+
+  it('when a ceiling run is missing or zero, then that ratio is null, not a number', () => {
+    expect(ceilingRatio('x', 'r', [1, 1], [0]).runs).toEqual([null, null]);
   });
 });
 

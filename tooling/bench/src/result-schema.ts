@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { type Summary, summarize } from './stats.ts';
+import { ratio, type Summary, summarize } from './stats.ts';
 
 /** A goal from issue #7 that a figure is compared with (reported, never asserted). */
 export const targetSchema = z.object({
@@ -18,6 +18,11 @@ export const metricSchema = z.object({
   max: z.number().nullable(),
   runs: z.array(z.number().nullable()),
   target: targetSchema.optional(),
+  /**
+   * Set on a ratio to the machine's ceiling for the same work, measured in the same run: the
+   * path it is the ratio of (one bar of the ceilings chart).
+   */
+  path: z.string().min(1).optional(),
 });
 
 export const checkSchema = z.object({
@@ -35,6 +40,10 @@ export const scenarioResultSchema = z.object({
   metrics: z.array(metricSchema),
   checks: z.array(checkSchema),
   durationMs: z.number().nonnegative(),
+  /** 1-minute load average before the scenario and the highest sampled while it ran. */
+  load: z.object({ start: z.number(), max: z.number() }).optional(),
+  /** With `--profile`: its largest self-time costs over the processes it profiled, heaviest first. */
+  topCosts: z.array(z.string()).optional(),
 });
 
 export const machineSchema = z.object({
@@ -79,6 +88,7 @@ export function metric(
   unit: string,
   runs: readonly number[],
   target?: Target,
+  path?: string,
 ): Metric {
   const finite = runs.filter((value) => Number.isFinite(value));
   const summary: Summary | undefined = finite.length > 0 ? summarize(finite) : undefined;
@@ -90,7 +100,23 @@ export function metric(
     max: summary?.max ?? null,
     runs: runs.map((value) => (Number.isFinite(value) ? value : null)),
     ...(target ? { target } : {}),
+    ...(path ? { path } : {}),
   };
+}
+
+/**
+ * The ratio of each run's figure to the ceiling measured next to it (NaN where either is
+ * missing), as a metric on the ceilings chart under `path`.
+ */
+export function ceilingRatio(
+  path: string,
+  name: string,
+  figures: readonly number[],
+  ceilings: readonly number[],
+  target?: Target,
+): Metric {
+  const ratios = figures.map((figure, index) => ratio(figure, ceilings[index] ?? Number.NaN));
+  return metric(name, '×', ratios, target, path);
 }
 
 /** Whether a metric's median meets its target; undefined when it has no target or no value. */

@@ -67,6 +67,18 @@ describe('tableRows', () => {
     ]);
     expect(rows.at(-1)).toEqual(['', 'check: events = 2xx', '', 'FAILED', '', '', '9 of 10']);
   });
+
+  it('when the load was sampled and profiles were summarized, then both get a row', () => {
+    const rows = tableRows([
+      scenario({ load: { start: 0.42, max: 2.5 }, topCosts: ['producer: hash 50.0%', 'x 9.0%'] }),
+    ]);
+    expect(rows.slice(-2)).toEqual([
+      ['', 'load average, start / highest', '', '0.42', '', '2.50', ''],
+      ['', 'largest costs (--profile): producer: hash 50.0%; x 9.0%', '', '', '', '', ''],
+    ]);
+    const narrow = tableRows([scenario({ topCosts: ['producer: hash 50.0%'] })], { costs: false });
+    expect(narrow.flat().join(' ')).not.toContain('largest costs');
+  });
 });
 
 describe('formatTextTable', () => {

@@ -26,8 +26,14 @@ export function scenarioTitle(scenario: ScenarioResult): string {
 
 export const TABLE_HEADER = ['scenario', 'figure', 'unit', 'median', 'min', 'max', 'target'];
 
-/** One row per metric (the scenario's title on its first row), then one per failed check. */
-export function tableRows(scenarios: readonly ScenarioResult[]): string[][] {
+/**
+ * One row per metric (the scenario's title on its first row), one per check, its load, and
+ * (unless `costs` is false) its largest costs from `--profile`.
+ */
+export function tableRows(
+  scenarios: readonly ScenarioResult[],
+  { costs = true }: { costs?: boolean } = {},
+): string[][] {
   const rows: string[][] = [];
   for (const scenario of scenarios) {
     const title = scenarioTitle(scenario);
@@ -48,6 +54,29 @@ export function tableRows(scenarios: readonly ScenarioResult[]): string[][] {
     });
     for (const check of scenario.checks) {
       rows.push(['', `check: ${check.name}`, '', check.ok ? 'ok' : 'FAILED', '', '', check.detail]);
+    }
+    if (scenario.load) {
+      const { start, max } = scenario.load;
+      rows.push([
+        '',
+        'load average, start / highest',
+        '',
+        formatNumber(start),
+        '',
+        formatNumber(max),
+        '',
+      ]);
+    }
+    if (costs && scenario.topCosts?.length) {
+      rows.push([
+        '',
+        `largest costs (--profile): ${scenario.topCosts.join('; ')}`,
+        '',
+        '',
+        '',
+        '',
+        '',
+      ]);
     }
   }
   return rows;

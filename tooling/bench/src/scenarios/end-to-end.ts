@@ -16,7 +16,7 @@ import { sharedConsumer, sharedProducer } from './http-services.ts';
  */
 export const endToEndScenario: Scenario = {
   id: 'end-to-end',
-  title: '5. End to end (createUser → view)',
+  title: '6. End to end (createUser → view)',
   async run(context) {
     const { options } = context;
     const producer = await sharedProducer(context);

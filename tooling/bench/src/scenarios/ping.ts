@@ -1,9 +1,17 @@
+import type { ServiceProcess } from '@kafka-ecs/testing';
 import type { Scenario } from '../context.ts';
 import { type LoadResult, runLoad } from '../infra/load.ts';
-import { metric } from '../result-schema.ts';
+import { startWorkerServer } from '../infra/workers.ts';
+import { ceilingRatio, metric } from '../result-schema.ts';
+import { median } from '../stats.ts';
 import { sharedConsumer } from './http-services.ts';
 
-/** 4. GET /ping on the consumer, which calls the producer's /ping-what for every request. */
+/**
+ * 4. GET /ping on the consumer, which calls the producer's /ping-what for every request; next
+ * to it, run by run, its ceiling: the same two hops through bare Node `http` servers in two
+ * processes (passthrough-server.ts). Then /ping at half the ceiling's rate, for its latency
+ * when not saturated.
+ */
 export const pingScenario: Scenario = {
   id: 'ping',
   title: '4. /ping (consumer → producer)',
@@ -11,54 +19,101 @@ export const pingScenario: Scenario = {
     const { options } = context;
     const { service } = await sharedConsumer(context);
     const url = `${service.url}/ping`;
-    await runLoad({ url, connections: options.connections, durationS: 1, maxMs: 30_000 });
-    const runs: LoadResult[] = [];
-    for (let run = 0; run < options.runs; run++) {
-      const load = await runLoad({
-        url,
-        connections: options.connections,
-        durationS: options.pingSeconds,
-        maxMs: options.pingSeconds * 1_000 + 30_000,
+    const servers: ServiceProcess[] = [];
+    try {
+      const back = await startWorkerServer('passthrough-server', { ROLE: 'back' });
+      servers.push(back);
+      const front = await startWorkerServer('passthrough-server', {
+        ROLE: 'front',
+        UPSTREAM: back.url,
       });
-      context.log(
-        `  run ${run + 1}: ${Math.round(load.requestsPerSecond)} req/s, p50 ${load.p50Ms} ms, p99 ${load.p99Ms} ms`,
+      servers.push(front);
+      const ceilingUrl = `${front.url}/ping`;
+      const load = (target: string, overallRate?: number) =>
+        runLoad({
+          url: target,
+          connections: options.connections,
+          durationS: options.pingSeconds,
+          maxMs: options.pingSeconds * 1_000 + 30_000,
+          ...(overallRate ? { overallRate } : {}),
+        });
+      for (const target of [url, ceilingUrl]) {
+        await runLoad({
+          url: target,
+          connections: options.connections,
+          durationS: 1,
+          maxMs: 30_000,
+        });
+      }
+      const pings: LoadResult[] = [];
+      const ceilings: LoadResult[] = [];
+      for (let run = 0; run < options.runs; run++) {
+        pings.push(await load(url));
+        ceilings.push(await load(ceilingUrl));
+        const [ping, ceiling] = [pings.at(-1), ceilings.at(-1)] as [LoadResult, LoadResult];
+        context.log(
+          `  run ${run + 1}: /ping ${Math.round(ping.requestsPerSecond)} req/s, p50 ${ping.p50Ms} ms, p99 ${ping.p99Ms} ms; passthrough ${Math.round(ceiling.requestsPerSecond)} req/s, p99 ${ceiling.p99Ms} ms`,
+        );
+      }
+      const halfRate = Math.max(
+        1,
+        Math.round(median(ceilings.map((r) => r.requestsPerSecond)) / 2),
       );
-      runs.push(load);
-    }
-    const failures = runs.reduce((sum, r) => sum + r.non2xx + r.errors + r.timeouts, 0);
-    return {
-      metrics: [
-        metric(
-          'requests/s',
-          'req/s',
-          runs.map((r) => r.requestsPerSecond),
-          {
+      const paced: LoadResult[] = [];
+      for (let run = 0; run < Math.min(options.runs, 3); run++) {
+        paced.push(await load(url, halfRate));
+        context.log(
+          `  at ${halfRate} req/s: /ping p50 ${paced.at(-1)?.p50Ms} ms, p99 ${paced.at(-1)?.p99Ms} ms`,
+        );
+      }
+      const all = [...pings, ...ceilings, ...paced];
+      const failures = all.reduce((sum, r) => sum + r.non2xx + r.errors + r.timeouts, 0);
+      const rates = pings.map((r) => r.requestsPerSecond);
+      const ceilingRates = ceilings.map((r) => r.requestsPerSecond);
+      return {
+        metrics: [
+          metric('requests/s', 'req/s', rates),
+          metric('ceiling: Node http passthrough, same two hops', 'req/s', ceilingRates),
+          ceilingRatio('/ping', 'ratio /ping / passthrough', rates, ceilingRates, {
             comparison: 'atLeast',
-            value: 10_000,
+            value: 0.6,
+          }),
+          metric(
+            'p50',
+            'ms',
+            pings.map((r) => r.p50Ms),
+          ),
+          metric(
+            'p99',
+            'ms',
+            pings.map((r) => r.p99Ms),
+          ),
+          metric(
+            'passthrough p99',
+            'ms',
+            ceilings.map((r) => r.p99Ms),
+          ),
+          metric(
+            `p99 at half the passthrough's rate (${halfRate} req/s)`,
+            'ms',
+            paced.map((r) => r.p99Ms),
+            { comparison: 'atMost', value: 10 },
+          ),
+        ],
+        checks: [
+          {
+            name: 'every /ping and passthrough request answered 200',
+            ok: failures === 0,
+            detail: `${failures} non-2xx, errors or timeouts of ${all.reduce((sum, r) => sum + r.responses, 0)}`,
           },
-        ),
-        metric(
-          'p50',
-          'ms',
-          runs.map((r) => r.p50Ms),
-        ),
-        metric(
-          'p99',
-          'ms',
-          runs.map((r) => r.p99Ms),
-          { comparison: 'atMost', value: 10 },
-        ),
-      ],
-      checks: [
-        {
-          name: 'every /ping answered 200',
-          ok: failures === 0,
-          detail: `${failures} non-2xx, errors or timeouts of ${runs.reduce((sum, r) => sum + r.responses, 0)}`,
-        },
-      ],
-      notes: [
-        `${options.connections} connections, ${options.pingSeconds} s per run after 1 s of warm-up`,
-      ],
-    };
+        ],
+        notes: [
+          `${options.connections} connections, ${options.pingSeconds} s per run after 1 s of warm-up; /ping and the passthrough alternate run by run, then /ping is offered half the passthrough's median rate`,
+          "passthrough: two Node http servers in two processes, the front calling the back over a keep-alive agent of 32 sockets (the consumer's) and relaying the parsed JSON",
+        ],
+      };
+    } finally {
+      for (const server of servers.reverse()) await server.stop({ timeoutMs: 5_000 });
+    }
   },
 };

@@ -23,7 +23,7 @@ const BACKOFF = { RETRY_BACKOFF_MS: '1', RETRY_BACKOFF_FACTOR: '2', RETRY_BACKOF
  */
 export const retryScenario: Scenario = {
   id: 'retry',
-  title: '6. Retry path (always failing → dead letters)',
+  title: '7. Retry path (always failing → dead letters)',
   async run(context) {
     const { options, tag } = context;
     if (!builtConsumerHasRetries()) {
