@@ -2,6 +2,7 @@ import { join } from 'node:path';
 import { repoRoot } from '@kafka-ecs/devstack';
 import { type ServiceProcess, startServiceProcess } from '@kafka-ecs/testing';
 import { type ProcessMemory, processMemory } from '../process-memory.ts';
+import { taskNodeOptions } from './task-flags.ts';
 
 export interface BenchService extends ServiceProcess {
   name: 'producer' | 'consumer';
@@ -13,8 +14,9 @@ export interface BenchService extends ServiceProcess {
 const KEEP_LINES = 5_000;
 
 /**
- * Starts a built service the way production does (`node --enable-source-maps dist/main.js`),
- * from an explicit environment, on a free port; with `profileDir`, under `--cpu-prof`.
+ * Starts a built service the way production does (`node --enable-source-maps dist/main.js`
+ * with its task's NODE_OPTIONS), from an explicit environment, on a free port; with
+ * `profileDir`, under `--cpu-prof`.
  */
 export async function startBenchService(
   name: 'producer' | 'consumer',
@@ -30,7 +32,12 @@ export async function startBenchService(
     entry: 'dist/main.js',
     nodeArgs,
     inheritEnv: false,
-    env: { NODE_ENV: 'production', LOG_LEVEL: 'info', ...env },
+    env: {
+      NODE_ENV: 'production',
+      LOG_LEVEL: 'info',
+      NODE_OPTIONS: taskNodeOptions(name),
+      ...env,
+    },
     startTimeoutMs: 30_000,
   });
   const trim = setInterval(() => {
