@@ -44,6 +44,9 @@ export function createProducerClient(options: {
     // The answer is a few bytes; a producer (or an impostor) sending megabytes must not be
     // buffered into this process's memory.
     maxContentLength: 64 * 1024,
+    // Set once here, so a call passes nothing but its deadline: axios merges every per-call
+    // option into the instance's config on each request.
+    headers: { accept: 'application/json' },
   });
 
   return {
@@ -52,7 +55,6 @@ export function createProducerClient(options: {
       try {
         response = await client.get<string>('/ping-what', {
           signal: AbortSignal.timeout(options.timeoutMs),
-          headers: { accept: 'application/json' },
         });
       } catch (error) {
         throw classify(error as AxiosError, options.timeoutMs);
