@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import {
   connectRawProducer,
   createKafkaAdmin,
+  ephemeralStart,
   freePort,
   type RawProducer,
   uniqueName,
@@ -116,7 +117,8 @@ describe('a local three-broker cluster', () => {
         const taken = await Promise.all(
           [1, 2, 3, 4, 5].map((offset) => isListening('127.0.0.1', port + offset, 200)),
         );
-        return port < 65_000 && !taken.some(Boolean) ? port : undefined;
+        // All six below the ephemeral range, where no connection can take one as its source.
+        return port + 5 < ephemeralStart() && !taken.some(Boolean) ? port : undefined;
       },
       { description: 'six free ports in a row' },
     );

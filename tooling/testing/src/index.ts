@@ -1,4 +1,4 @@
-export { freePort } from './free-port.ts';
+export { ephemeralStart, freePort } from './free-port.ts';
 export {
   type GraphqlError,
   type GraphqlResult,
