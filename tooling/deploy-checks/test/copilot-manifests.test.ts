@@ -75,6 +75,10 @@ describe.each([
     });
     expect(manifest.variables.NODE_ENV).toBe('production');
   });
+
+  it('when Node starts in the task, then its young generation is bounded (the flags pnpm bench measures with)', () => {
+    expect(manifest.variables.NODE_OPTIONS).toMatch(/(^| )--max-semi-space-size=\d+( |$)/);
+  });
 });
 
 describe('secrets', () => {

@@ -26,9 +26,4 @@ describe('taskNodeOptions', () => {
     manifest('variables:\n  NODE_OPTIONS: [a, b]\n');
     expect(() => taskNodeOptions('producer', root)).toThrow(/manifest.yml: variables.NODE_OPTIONS/);
   });
-
-  it("then the project's own manifests give both services a bounded young generation", () => {
-    expect(taskNodeOptions('producer')).toContain('--max-semi-space-size=');
-    expect(taskNodeOptions('consumer')).toContain('--max-semi-space-size=');
-  });
 });
