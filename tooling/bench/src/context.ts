@@ -1,3 +1,4 @@
+import type { ServiceProcess } from '@kafka-ecs/testing';
 import type { Redis } from 'ioredis';
 import type { BenchKafka } from './infra/bench-kafka.ts';
 import type { BenchConnections } from './infra/connection-security.ts';
@@ -29,6 +30,8 @@ export interface BenchContext {
     groups: string[];
     redisPrefixes: string[];
     services: Set<BenchService>;
+    /** The ceilings' servers (passthrough, bare Fastify) while they run. */
+    workers: Set<ServiceProcess>;
     /** Files and folders. */
     files: string[];
   };

@@ -42,7 +42,7 @@ export function sampleLoad(
 }
 
 /**
- * Quiet means a load average at the start below half the cores (1 on this project's 2-core
+ * Quiet means a load average at the start of at most half the cores (1 on this project's 2-core
  * machine): above that, other work shares the CPUs and every figure understates the machine.
  */
 export function quietThreshold(cpuCount: number): number {

@@ -13,6 +13,7 @@ import { createBenchKafka } from './infra/bench-kafka.ts';
 import { benchConnections, benchEndpoints } from './infra/connection-security.ts';
 import { writeJavaClientConfig } from './infra/java-tool.ts';
 import { deleteKeysWithPrefix } from './infra/redis-keys.ts';
+import { stopWorkerServer } from './infra/workers.ts';
 import { describeMachine, loadAtStart } from './machine.ts';
 import { parseBenchOptions, UsageError } from './options.ts';
 import { type BenchResult, metric, type ScenarioResult } from './result-schema.ts';
@@ -93,6 +94,7 @@ async function main(): Promise<number> {
       groups: [],
       redisPrefixes: [],
       services: new Set(),
+      workers: new Set(),
       files: javaClientConfig === undefined ? [] : [javaClientConfig.dir],
     },
     peakRss: { producer: [], consumer: [] },
@@ -199,6 +201,9 @@ async function cleanUp(context: BenchContext, stopStack: boolean): Promise<void>
   };
   for (const service of [...context.cleanup.services]) {
     await step(`stopping the ${service.name}`, () => shutdown(context, service));
+  }
+  for (const server of [...context.cleanup.workers]) {
+    await step('stopping a ceiling server', () => stopWorkerServer(context, server));
   }
   const { topics, groups, redisPrefixes, files } = context.cleanup;
   await step('deleting topics', () => context.kafka.deleteTopics([...new Set(topics)]));

@@ -8,7 +8,7 @@ import { runCommand } from '@kafka-ecs/testing';
 export async function runToEnd(
   command: string,
   args: readonly string[],
-  options: { timeoutMs: number; description: string },
+  options: { timeoutMs: number; description: string; env?: NodeJS.ProcessEnv },
 ): Promise<{ stdout: string; stderr: string }> {
   const { code, stdout, stderr } = await runCommand(command, args, options);
   if (code !== 0) {

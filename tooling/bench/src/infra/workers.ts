@@ -1,5 +1,6 @@
 import { extname, join } from 'node:path';
 import { type ServiceProcess, startServiceProcess } from '@kafka-ecs/testing';
+import type { BenchContext } from '../context.ts';
 import type { PublishJob, PublishReport } from '../workers/publish-worker.ts';
 import { runToEnd } from './run-to-end.ts';
 
@@ -15,7 +16,13 @@ const workerFile = (name: string) =>
 export async function runWorker<Report>(
   name: string,
   job: unknown,
-  options: { timeoutMs: number; profileDir?: string; profileName?: string },
+  options: {
+    timeoutMs: number;
+    profileDir?: string;
+    profileName?: string;
+    /** Its whole environment. @defaultValue the bench's */
+    env?: NodeJS.ProcessEnv;
+  },
 ): Promise<Report> {
   const profile = options.profileDir
     ? ['--cpu-prof', `--cpu-prof-dir=${join(options.profileDir, options.profileName ?? name)}`]
@@ -23,7 +30,7 @@ export async function runWorker<Report>(
   const { stdout } = await runToEnd(
     process.execPath,
     [...process.execArgv, ...profile, workerFile(name), JSON.stringify(job)],
-    { timeoutMs: options.timeoutMs, description: name },
+    { timeoutMs: options.timeoutMs, description: name, env: options.env },
   );
   // Its report is the last line; parsed here, so a bad one fails the scenario, not the run.
   const line = stdout.trim().split('\n').at(-1) ?? '';
@@ -43,13 +50,15 @@ export const runPublishWorker = (
 
 /**
  * Starts a server worker of src/workers/ (it logs a `listening` JSON line with its url, as the
- * services do) from `env` only, under the bench's own Node flags.
+ * services do) from `env` only, under the bench's own Node flags; registered for the run's
+ * cleanup, so an interrupted run stops it too.
  */
-export function startWorkerServer(
+export async function startWorkerServer(
+  context: BenchContext,
   name: string,
   env: Record<string, string>,
 ): Promise<ServiceProcess> {
-  return startServiceProcess({
+  const server = await startServiceProcess({
     cwd: join(import.meta.dirname, '..', '..'),
     entry: workerFile(name),
     nodeArgs: [...process.execArgv],
@@ -57,4 +66,18 @@ export function startWorkerServer(
     env,
     startTimeoutMs: 30_000,
   });
+  context.cleanup.workers.add(server);
+  return server;
+}
+
+/** Stops a server worker and takes it off the cleanup list. */
+export async function stopWorkerServer(
+  context: BenchContext,
+  server: ServiceProcess,
+): Promise<void> {
+  try {
+    await server.stop({ timeoutMs: 5_000 });
+  } finally {
+    context.cleanup.workers.delete(server);
+  }
 }

@@ -1,7 +1,7 @@
 import type { ServiceProcess } from '@kafka-ecs/testing';
 import type { BenchContext, Scenario } from '../context.ts';
 import { type LoadResult, runLoad } from '../infra/load.ts';
-import { startWorkerServer } from '../infra/workers.ts';
+import { startWorkerServer, stopWorkerServer } from '../infra/workers.ts';
 import { type Check, ceilingRatio, type Metric, metric } from '../result-schema.ts';
 import { sharedConsumer, sharedProducer } from './http-services.ts';
 
@@ -9,9 +9,11 @@ const BODY = JSON.stringify({ query: '{ __typename }' });
 const answersTypename = (body: string) => body.includes('"__typename":"Query"');
 
 /**
- * 5. GraphQL's own cost: `{ __typename }` (no resolver, no Redis, no Kafka) against each
- * service's GraphQL endpoint, run by run next to a bare Fastify route on the same path that
- * parses the body and answers the same JSON (bare-fastify-server.ts).
+ * 5. What a service adds to a request before any resolver runs: `{ __typename }` (no Redis, no
+ * Kafka) against each service's GraphQL endpoint, run by run next to a bare Fastify route on
+ * the same path that parses the body and answers the same JSON (bare-fastify-server.ts). The
+ * difference is GraphQL (Apollo's parse, validate, execute) plus the service's hooks and its
+ * access log line per request, which the bare route does not write.
  */
 export const graphqlScenario: Scenario = {
   id: 'graphql',
@@ -64,7 +66,7 @@ async function measure(
   const { options } = context;
   let server: ServiceProcess | undefined;
   try {
-    server = await startWorkerServer('bare-fastify-server', { ROUTE: path });
+    server = await startWorkerServer(context, 'bare-fastify-server', { ROUTE: path });
     const bareUrl = `${server.url}${path}`;
     const load = (target: string, durationS: number) =>
       runLoad({
@@ -89,6 +91,6 @@ async function measure(
     }
     return { service, bare };
   } finally {
-    await server?.stop({ timeoutMs: 5_000 });
+    if (server) await stopWorkerServer(context, server);
   }
 }

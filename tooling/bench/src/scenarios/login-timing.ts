@@ -1,11 +1,17 @@
 import { argon2 } from 'node:crypto';
 import type { BenchContext } from '../context.ts';
 import { createUserBody } from '../fixtures.ts';
+import { PRODUCTION_ARGON2ID } from '../password-hash.ts';
 import { type Check, type Metric, metric } from '../result-schema.ts';
 import { median } from '../stats.ts';
 
-/** The producer's default hash (packages/config: ARGON2_MEMORY_KIB, ARGON2_PASSES), verified raw. */
-const ARGON2ID = { memory: 19_456, passes: 2, parallelism: 1, tagLength: 32 };
+/** The producer's default hash, verified raw (its 32-byte tag). */
+const ARGON2ID = {
+  memory: PRODUCTION_ARGON2ID.memoryKiB,
+  passes: PRODUCTION_ARGON2ID.passes,
+  parallelism: PRODUCTION_ARGON2ID.parallelism,
+  tagLength: 32,
+};
 const ROUNDS = 15;
 
 const LOGIN =

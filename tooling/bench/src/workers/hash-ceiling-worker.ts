@@ -1,27 +1,8 @@
-// The createUser ceiling: the producer's password hash at the same cost, run raw on the same
-// (libuv) thread pool with as many hashes in flight as the load has connections; no HTTP,
-// GraphQL, Redis or Kafka. Input: one JSON argument (HashJob). Output: one JSON line (HashReport).
+// The createUser ceiling: the producer's password hash at the same cost, run raw on a libuv
+// thread pool of the producer's size with as many hashes in flight as the load has connections;
+// no HTTP, GraphQL, Redis or Kafka. Input: one JSON argument (HashJob). Output: one JSON line (HashReport).
 import { argon2, randomBytes, scrypt } from 'node:crypto';
-
-/** The password hash and its cost, as the producer is configured. */
-export type Kdf =
-  | { kdf: 'scrypt'; cost: number }
-  | { kdf: 'argon2id'; memoryKiB: number; passes: number; parallelism: number };
-
-export type HashJob = Kdf & {
-  hashes: number;
-  warmup: number;
-  /** Hashes in flight at once (the load's connections). */
-  concurrency: number;
-};
-
-export interface HashReport {
-  hashes: number;
-  elapsedMs: number;
-  hashesPerSecond: number;
-  /** The libuv pool the hashes ran on (UV_THREADPOOL_SIZE, 4 when unset). */
-  threadPool: number;
-}
+import type { HashJob, HashReport } from '../password-hash.ts';
 
 // The producer's parameters (services/producer/src/infra: kdf-password-scheme.ts and the two
 // schemes): a 16-byte salt, a 32-byte tag, scrypt r = 8, p = 1 with its memory bound.
