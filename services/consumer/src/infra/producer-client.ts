@@ -41,6 +41,10 @@ export function createProducerClient(options: {
     transformResponse: [(data: unknown) => data],
     validateStatus: () => true,
     maxRedirects: 0,
+    // The producer is a service of the same VPC, found through service discovery: never reached
+    // through an HTTP(S)_PROXY of the environment. Also spares axios reading and matching the
+    // proxy variables on every request (proxy-from-env, 1.2 % of the consumer's /ping profile).
+    proxy: false,
     // The answer is a few bytes; a producer (or an impostor) sending megabytes must not be
     // buffered into this process's memory.
     maxContentLength: 64 * 1024,
