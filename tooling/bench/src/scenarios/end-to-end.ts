@@ -8,7 +8,7 @@ import { latencySummary } from '../stats.ts';
 import { sharedConsumer, sharedProducer } from './http-services.ts';
 
 /**
- * 5. createUser at a fixed rate; for each user, the time from the mutation's answer reaching the
+ * 6. createUser at a fixed rate; for each user, the time from the mutation's answer reaching the
  * client to the change being visible in the consumer's view. "Visible" is the view's own
  * notification: the consumer's apply script publishes it from inside the write, on the Redis
  * channel `userNotification` is fed from. Both instants are taken by this process's clock.

@@ -113,6 +113,11 @@ export const pingScenario: Scenario = {
             { comparison: 'atMost', value: 10 },
           ),
           metric(
+            `p50 at half its own rate (${ownHalf} req/s)`,
+            'ms',
+            atOwnHalf.map((r) => r.p50Ms),
+          ),
+          metric(
             `p99 at half its own rate (${ownHalf} req/s)`,
             'ms',
             atOwnHalf.map((r) => r.p99Ms),

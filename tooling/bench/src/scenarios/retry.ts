@@ -15,7 +15,7 @@ import { consumerEnv, launch, shutdown } from './launch.ts';
 const BACKOFF = { RETRY_BACKOFF_MS: '1', RETRY_BACKOFF_FACTOR: '2', RETRY_BACKOFF_MAX_MS: '10' };
 
 /**
- * 6. The retry path: N events whose handler always fails (fault injection), with millisecond
+ * 7. The retry path: N events whose handler always fails (fault injection), with millisecond
  * backoff. Timed from the first publish until the dead-letter topic holds N records; then every
  * dead letter is read back and checked: one per event, `x-attempt` = RETRY_MAX_ATTEMPTS, reason
  * `exhausted`, this group, this input topic. Fault injection is off in production, so this
