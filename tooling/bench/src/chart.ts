@@ -53,11 +53,7 @@ export function renderChartSvg(result: BenchResult): string {
       );
       const varies = m.min !== null && m.max !== null && m.max > m.min;
       if (varies) {
-        const [a, b] = [x0 + px(m.min), x0 + px(m.max)];
-        const mid = y + ROW / 2;
-        parts.push(
-          `<path d="M${a.toFixed(1)} ${mid}H${b.toFixed(1)}M${a.toFixed(1)} ${mid - 5}V${mid + 5}M${b.toFixed(1)} ${mid - 5}V${mid + 5}" class="whisker"/>`,
-        );
+        parts.push(whisker(x0 + px(m.min), x0 + px(m.max), y + ROW / 2));
       }
       const range = varies ? ` (${formatNumber(m.min)}–${formatNumber(m.max)})` : '';
       parts.push(
@@ -67,15 +63,39 @@ export function renderChartSvg(result: BenchResult): string {
     }
     y += GAP;
   }
-  const height = y + 24;
-  const subtitle = `${result.mode} run, ${result.startedAt} · ${result.machine.cpus} × ${result.machine.cpuModel}, ${result.machine.memoryGiB} GiB · medians, whiskers min–max`;
+  return svgDocument({
+    height: y + 24,
+    style:
+      '.title{font-size:15px;font-weight:600}.label{font-size:12px;fill:#333}.value{font-size:12px;fill:#111}.note{font-size:12px;fill:#888;font-style:italic}',
+    heading: 'pnpm bench: throughput and latency',
+    subtitle: `${result.mode} run, ${result.startedAt} · ${result.machine.cpus} × ${result.machine.cpuModel}, ${result.machine.memoryGiB} GiB · medians, whiskers min–max`,
+    subtitleY: 44,
+    parts,
+  });
+}
+
+/** A whisker from `a` to `b` at height `mid`, with end ticks. */
+function whisker(a: number, b: number, mid: number): string {
+  return `<path d="M${a.toFixed(1)} ${mid}H${b.toFixed(1)}M${a.toFixed(1)} ${mid - 5}V${mid + 5}M${b.toFixed(1)} ${mid - 5}V${mid + 5}" class="whisker"/>`;
+}
+
+/** The SVG around a chart's parts: size, styles (whisker, heading, subtitle shared), heading. */
+function svgDocument(chart: {
+  height: number;
+  style: string;
+  heading: string;
+  subtitle: string;
+  subtitleY: number;
+  parts: readonly string[];
+}): string {
+  const { height } = chart;
   return [
     `<svg xmlns="http://www.w3.org/2000/svg" width="${WIDTH}" height="${height}" viewBox="0 0 ${WIDTH} ${height}" font-family="system-ui, sans-serif">`,
-    '<style>.title{font-size:15px;font-weight:600}.label{font-size:12px;fill:#333}.value{font-size:12px;fill:#111}.note{font-size:12px;fill:#888;font-style:italic}.whisker{stroke:#111;stroke-width:1.2;fill:none}.h{font-size:18px;font-weight:700}.sub{font-size:12px;fill:#555}</style>',
+    `<style>${chart.style}.whisker{stroke:#111;stroke-width:1.2;fill:none}.h{font-size:18px;font-weight:700}.sub{font-size:12px;fill:#555}</style>`,
     `<rect width="${WIDTH}" height="${height}" fill="#fff"/>`,
-    '<text x="16" y="26" class="h">pnpm bench: throughput and latency</text>',
-    `<text x="16" y="44" class="sub">${escapeXml(subtitle)}</text>`,
-    ...parts,
+    `<text x="16" y="26" class="h">${escapeXml(chart.heading)}</text>`,
+    `<text x="16" y="${chart.subtitleY}" class="sub">${escapeXml(chart.subtitle)}</text>`,
+    ...chart.parts,
     '</svg>',
     '',
   ].join('\n');
@@ -117,10 +137,7 @@ export function renderCeilingsSvg(result: BenchResult): string {
       `<rect x="${x0}" y="${y + 6}" width="${(px(median) - x0).toFixed(1)}" height="${CEILING_ROW - 12}" fill="${COLORS[0]}"/>`,
     );
     if (m.min !== null && m.max !== null && m.max > m.min) {
-      const [a, b, mid] = [px(m.min), px(m.max), y + CEILING_ROW / 2];
-      parts.push(
-        `<path d="M${a.toFixed(1)} ${mid}H${b.toFixed(1)}M${a.toFixed(1)} ${mid - 5}V${mid + 5}M${b.toFixed(1)} ${mid - 5}V${mid + 5}" class="whisker"/>`,
-      );
+      parts.push(whisker(px(m.min), px(m.max), y + CEILING_ROW / 2));
     }
     if (m.target) {
       const t = px(m.target.value).toFixed(1);
@@ -143,18 +160,15 @@ export function renderCeilingsSvg(result: BenchResult): string {
     `<path d="M${ceiling} 62V${y + 4}" class="ceiling"/>`,
     `<text x="${ceiling}" y="${y + 20}" class="note" text-anchor="middle">1.0 = the machine's ceiling for the same work</text>`,
   );
-  const height = y + 40;
   const { machine } = result;
   const quiet = loadAtStart(machine).ok ? 'quiet' : 'NOT quiet';
-  const subtitle = `${result.mode} run, ${result.startedAt} · ${machine.cpus} × ${machine.cpuModel} · load ${machine.loadAverage.start.toFixed(2)} at start (${quiet}) · medians, whiskers min–max, dashed: target`;
-  return [
-    `<svg xmlns="http://www.w3.org/2000/svg" width="${WIDTH}" height="${height}" viewBox="0 0 ${WIDTH} ${height}" font-family="system-ui, sans-serif">`,
-    '<style>.label{font-size:13px;fill:#333}.value{font-size:12px;fill:#111}.note{font-size:12px;fill:#666;font-style:italic}.whisker{stroke:#111;stroke-width:1.2;fill:none}.target{stroke:#a8433b;stroke-width:2;stroke-dasharray:4 3}.ceiling{stroke:#555;stroke-width:1}.h{font-size:18px;font-weight:700}.sub{font-size:12px;fill:#555}</style>',
-    `<rect width="${WIDTH}" height="${height}" fill="#fff"/>`,
-    '<text x="16" y="26" class="h">pnpm bench: each path as a share of what this machine can do</text>',
-    `<text x="16" y="46" class="sub">${escapeXml(subtitle)}</text>`,
-    ...parts,
-    '</svg>',
-    '',
-  ].join('\n');
+  return svgDocument({
+    height: y + 40,
+    style:
+      '.label{font-size:13px;fill:#333}.value{font-size:12px;fill:#111}.note{font-size:12px;fill:#666;font-style:italic}.target{stroke:#a8433b;stroke-width:2;stroke-dasharray:4 3}.ceiling{stroke:#555;stroke-width:1}',
+    heading: 'pnpm bench: each path as a share of what this machine can do',
+    subtitle: `${result.mode} run, ${result.startedAt} · ${machine.cpus} × ${machine.cpuModel} · load ${machine.loadAverage.start.toFixed(2)} at start (${quiet}) · medians, whiskers min–max, dashed: target`,
+    subtitleY: 46,
+    parts,
+  });
 }
