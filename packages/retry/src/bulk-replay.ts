@@ -63,7 +63,7 @@ function bounded(value: number | undefined, name: string, fallback: number, max:
 }
 
 /** The options with their defaults, or InvalidBulkReplayError. */
-export function bulkReplaySettings(options: BulkReplayOptions) {
+function bulkReplaySettings(options: BulkReplayOptions) {
   const b = BULK_REPLAY_BOUNDS;
   return {
     dryRun: options.dryRun ?? true,
@@ -90,7 +90,7 @@ export async function bulkReplay(
   const { dryRun, limit, ratePerSecond } = bulkReplaySettings(options);
   const { matched, ids } = await select(deps.store, filter, limit);
   const result: BulkReplayResult = { dryRun, matched, replayed: 0, failed: 0, skipped: 0, ids };
-  if (dryRun) return result;
+  // Checked for a dry run too: a dry run must refuse what the real run would refuse.
   const seconds = ids.length / ratePerSecond;
   if (seconds > BULK_REPLAY_BOUNDS.maxSeconds) {
     throw new InvalidBulkReplayError(
@@ -98,6 +98,7 @@ export async function bulkReplay(
         `more than the ${BULK_REPLAY_BOUNDS.maxSeconds} s a request may: raise ratePerSecond or lower limit`,
     );
   }
+  if (dryRun) return result;
   const sleep = deps.sleep ?? sleepFor;
   const now = deps.now ?? Date.now;
   const interval = 1_000 / ratePerSecond;

@@ -313,6 +313,20 @@ describe('dead-letter operations', () => {
     expect((await operations.audit({ first: 10 })).totalCount).toBe(1);
   });
 
+  it('when a replay would outlast a request at its rate, then a dry run refuses it as the real run does', async () => {
+    const { store, operations } = setUp(succeed);
+    const over = BULK_REPLAY_BOUNDS.maxSeconds + 1;
+    for (let n = 0; n < over; n++) await store.index(letter(n));
+    for (const dryRun of [true, false]) {
+      await expect(
+        operations.replayMany('alice', {}, { dryRun, limit: over, ratePerSecond: 1 }),
+      ).rejects.toThrow(
+        `would take ${over} s, more than the ${BULK_REPLAY_BOUNDS.maxSeconds} s a request may`,
+      );
+    }
+    expect((await operations.audit({ first: 10 })).totalCount).toBe(0);
+  });
+
   it('when a dead letter is discarded, then it leaves the list, cannot be replayed, does not come back, and the audit says who and why', async () => {
     let runs = 0;
     const { store, operations } = setUp(async () => {
