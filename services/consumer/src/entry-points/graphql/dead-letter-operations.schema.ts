@@ -5,10 +5,9 @@ import {
   InvalidBulkReplayError,
   InvalidCursorError,
   InvalidOperatorInputError,
-  MAX_DISCARD_REASON_LENGTH,
 } from '@kafka-ecs/retry';
 import { GraphQLError } from 'graphql';
-import { badInput, type FilterInput, pageSize, toDeadLetterFilter } from './dead-letter-input.ts';
+import { badInput, type FilterInput, pageSize, toDeadLetterFilter } from './input-checks.ts';
 import { actorOf, type GraphqlContext, type OperatorAction } from './operator-auth.ts';
 
 const { defaultLimit, maxLimit, defaultRate, maxRate, maxSeconds } = BULK_REPLAY_BOUNDS;
@@ -168,12 +167,6 @@ export function deadLetterOperationsResolvers(deps: DeadLetterOperationsDeps) {
         context: GraphqlContext,
       ) => {
         deps.authorize(context, 'write', 'discardDeadLetter', { id: args.id });
-        if (args.reason.length > MAX_DISCARD_REASON_LENGTH) {
-          throw badInput(
-            `reason must be at most ${MAX_DISCARD_REASON_LENGTH} characters`,
-            'reason',
-          );
-        }
         const result = await asInputErrors(() =>
           deps.operations.discard(actorOf(context.caller), args.id, args.reason),
         );

@@ -5,12 +5,12 @@ import {
   type RetryStats,
 } from '@kafka-ecs/retry';
 import { GraphQLError } from 'graphql';
-import { badInput, pageSize, toDeadLetterFilter } from './dead-letter-input.ts';
 import {
   type DeadLetterOperationsDeps,
   deadLetterOperationsResolvers,
   deadLetterOperationsTypeDefs,
 } from './dead-letter-operations.schema.ts';
+import { badInput, type FilterInput, pageSize, toDeadLetterFilter } from './input-checks.ts';
 import { actorOf, type GraphqlContext } from './operator-auth.ts';
 
 const deadLetterReadTypeDefs = /* GraphQL */ `
@@ -146,13 +146,7 @@ const text = (bytes: Buffer | null): string | null => {
   }
 };
 
-interface DeadLetterListArgs {
-  topic?: string | null;
-  reason?: string | null;
-  errorContains?: string | null;
-  key?: string | null;
-  since?: string | null;
-  until?: string | null;
+interface DeadLetterListArgs extends FilterInput {
   first?: number | null;
   after?: string | null;
 }

@@ -1,6 +1,6 @@
 import { makeExecutableSchema } from '@graphql-tools/schema';
 import { filter } from '@graphql-yoga/subscription';
-import { GraphQLError, type GraphQLSchema } from 'graphql';
+import type { GraphQLSchema } from 'graphql';
 import type { UserView } from '../../domain/user-view.ts';
 import { decodeUsersCursor, toUserView, type ViewStore } from '../../infra/redis-view-store.ts';
 import {
@@ -14,6 +14,7 @@ import {
   deadLetterResolvers,
   deadLetterTypeDefs,
 } from './dead-letter.schema.ts';
+import { badInput, MAX_PAGE_SIZE, pageSize } from './input-checks.ts';
 
 const typeDefs = /* GraphQL */ `
   "One user as the read side knows it, built from new-user-created and issued-token events."
@@ -44,7 +45,7 @@ const typeDefs = /* GraphQL */ `
   type Query {
     "A login token reads its own user (FORBIDDEN for another id); an operator token, anyone."
     user(id: ID!): UserView
-    "Users ordered by creation time, then id. \`first\`: 1-${100}. Operator token only."
+    "Users ordered by creation time, then id. \`first\`: 1-${MAX_PAGE_SIZE}. Operator token only."
     users(first: Int = 20, after: String): UserConnection!
   }
 
@@ -57,8 +58,6 @@ const typeDefs = /* GraphQL */ `
   }
 `;
 
-export const MAX_PAGE_SIZE = 100;
-
 /** Where the resolvers read from: the store, the registry's active view, the notification stream. */
 export interface GraphqlDeps {
   store: ViewStore;
@@ -68,9 +67,6 @@ export interface GraphqlDeps {
   /** The dead-letter operations (queries, replay, stats). */
   operator: DeadLetterDeps;
 }
-
-const badInput = (message: string, argumentName: string) =>
-  new GraphQLError(message, { extensions: { code: 'BAD_USER_INPUT', argumentName } });
 
 export function createGraphqlSchema(deps: GraphqlDeps): GraphQLSchema {
   const operator = deadLetterResolvers(deps.operator);
@@ -91,10 +87,7 @@ export function createGraphqlSchema(deps: GraphqlDeps): GraphQLSchema {
           context: GraphqlContext,
         ) => {
           authorizeUserList(context.caller);
-          const first = args.first ?? 20;
-          if (!Number.isInteger(first) || first < 1 || first > MAX_PAGE_SIZE) {
-            throw badInput(`first must be between 1 and ${MAX_PAGE_SIZE}`, 'first');
-          }
+          const first = pageSize(args.first);
           const after = args.after == null ? null : decodeUsersCursor(args.after);
           if (args.after != null && after === null) {
             throw badInput('after is not a cursor returned by users', 'after');

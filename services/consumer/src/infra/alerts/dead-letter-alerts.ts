@@ -120,7 +120,7 @@ export function createDeadLetterAlerts(deps: {
 }
 
 /** The message: how many, on which topics, for which reasons; never a key or a payload. */
-export function alertText(groupId: string, pending: Pending): string {
+function alertText(groupId: string, pending: Pending): string {
   const list = (counts: Map<string, number>) =>
     [...counts]
       .sort(([a], [b]) => a.localeCompare(b))
