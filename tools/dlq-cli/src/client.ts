@@ -119,13 +119,7 @@ export function createDeadLetterClient(settings: { url: string; token?: string }
       detail?: Detail,
     ): Promise<Page<Detail extends true ? DeadLetterDetail : DeadLetterSummary>> {
       type Node = Detail extends true ? DeadLetterDetail : DeadLetterSummary;
-      const data = await request<{
-        deadLetters: {
-          totalCount: number;
-          nodes: Node[];
-          pageInfo: { endCursor: string | null; hasNextPage: boolean };
-        };
-      }>(
+      const data = await request<{ deadLetters: Connection<Node> }>(
         `query($topic: String, $reason: String, $errorContains: String, $since: String,
                $until: String, $first: Int, $after: String) {
           deadLetters(topic: $topic, reason: $reason, errorContains: $errorContains,
@@ -133,8 +127,7 @@ export function createDeadLetterClient(settings: { url: string; token?: string }
             totalCount nodes { ${detail ? DETAIL : SUMMARY} } pageInfo { endCursor hasNextPage } } }`,
         { ...filters, first, after },
       );
-      const { totalCount, nodes, pageInfo } = data.deadLetters;
-      return { totalCount, nodes, ...pageInfo };
+      return toPage(data.deadLetters);
     },
     async get(id: string): Promise<DeadLetterDetail> {
       const data = await request<{ deadLetter: DeadLetterDetail | null }>(
@@ -189,20 +182,13 @@ export function createDeadLetterClient(settings: { url: string; token?: string }
       return data.discardDeadLetter;
     },
     async auditPage(first: number, after: string | null): Promise<Page<AuditEntry>> {
-      const data = await request<{
-        deadLetterAudit: {
-          totalCount: number;
-          nodes: AuditEntry[];
-          pageInfo: { endCursor: string | null; hasNextPage: boolean };
-        };
-      }>(
+      const data = await request<{ deadLetterAudit: Connection<AuditEntry> }>(
         `query($first: Int, $after: String) { deadLetterAudit(first: $first, after: $after) {
           totalCount nodes { id at actor action deadLetterIds dryRun outcome reason filter }
           pageInfo { endCursor hasNextPage } } }`,
         { first, after },
       );
-      const { totalCount, nodes, pageInfo } = data.deadLetterAudit;
-      return { totalCount, nodes, ...pageInfo };
+      return toPage(data.deadLetterAudit);
     },
     async stats(): Promise<Record<string, number>> {
       const data = await request<{ retryStats: Record<string, number> }>(
@@ -221,6 +207,19 @@ export interface Page<Node> {
   endCursor: string | null;
   hasNextPage: boolean;
 }
+
+/** A GraphQL connection as the server answers it. */
+interface Connection<Node> {
+  totalCount: number;
+  nodes: Node[];
+  pageInfo: { endCursor: string | null; hasNextPage: boolean };
+}
+
+const toPage = <Node>({ totalCount, nodes, pageInfo }: Connection<Node>): Page<Node> => ({
+  totalCount,
+  nodes,
+  ...pageInfo,
+});
 
 /** The pages of dead letters matching the filters, up to `limit` dead letters in all. */
 export async function* pages<Detail extends boolean = false>(
