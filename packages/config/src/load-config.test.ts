@@ -122,6 +122,14 @@ describe('loadConfig', () => {
     expect(message).not.toContain('hunter2');
   });
 
+  it('when a value that is not a URL holds a ? (a regular expression), then it is quoted whole', () => {
+    expect(() =>
+      loadConsumerConfig({ NODE_ENV: 'test', FAULT_INJECT_USERNAME_PATTERN: '^u(?<n>\\d+' }),
+    ).toThrow(
+      /FAULT_INJECT_USERNAME_PATTERN: must be a valid regular expression \(got "\^u\(\?<n>\\d\+"\)/,
+    );
+  });
+
   it('when an invalid URL carries credentials, then only what follows the @ is quoted', () => {
     expect(() => loadConsumerConfig({ REDIS_URL: 'http://user:p@ss/w0rd@cache:6379' })).toThrow(
       /^invalid configuration: REDIS_URL: .*\(got "http:\/\/\*\*\*@cache:6379"\)$/,

@@ -69,9 +69,11 @@ export const quotableVariables: ReadonlySet<string> = new Set([
 function shownValue(name: string, value: string | undefined): string | undefined {
   if (value === undefined || !quotableVariables.has(name)) return undefined;
   // Credentials before an `@` (a URL's `user:password@`, parsed or not): everything up to the
-  // last `@` after the scheme is hidden, whatever characters the password holds. A query may
-  // carry them too (ioredis reads `?password=`), so it is hidden whole.
-  return value.replace(/^([a-z][a-z0-9+.-]*:\/\/)?.*@/is, '$1***@').replace(/[?#].*$/s, '?***');
+  // last `@` after the scheme is hidden, whatever characters the password holds.
+  const shown = value.replace(/^([a-z][a-z0-9+.-]*:\/\/)?.*@/is, '$1***@');
+  // A URL's query may carry them too (ioredis reads `?password=`), so it is hidden whole; only a
+  // URL's, so that a regular expression's `(?<name>…)` is still quoted for what is wrong with it.
+  return /^[a-z][a-z0-9+.-]*:\/\//i.test(shown) ? shown.replace(/[?#].*$/s, '?***') : shown;
 }
 
 /**
