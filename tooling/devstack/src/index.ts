@@ -9,7 +9,7 @@ export {
   startKafkaCluster,
   stopKafkaCluster,
 } from './kafka-cluster.ts';
-export { classpathMajorVersion, kafkaVersion } from './kafka-version.ts';
+export { kafkaVersion } from './kafka-version.ts';
 export { kafkaPom, repoRoot, stackDir } from './paths.ts';
 export { isAlive, stopProcess } from './processes.ts';
 export {

@@ -3,20 +3,21 @@ import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { StackError } from './errors.ts';
-import { kafkaVersion, majorVersion } from './kafka-version.ts';
+import { majorVersion } from './kafka-version.ts';
 
 const MAVEN_TIMEOUT_MS = 10 * 60_000;
 
 /**
- * The Java classpath of the Kafka broker and tools, for `version` (the POM's `kafka.version`
- * unless given). Maven resolves the POM's artifacts into ~/.m2 once (the slow, cold step); the
- * resulting classpath is cached next to the stack's data, keyed by the POM's hash and the
- * version, so later starts skip Maven entirely.
+ * The Java classpath of the Kafka broker and tools, for `version` (the stack's: the POM's
+ * `kafka.version` unless KAFKA_VERSION names another, see `kafkaVersion`). Maven resolves the
+ * POM's artifacts into ~/.m2 once (the slow, cold step); the resulting classpath is cached next
+ * to the stack's data, keyed by the POM's hash and the version, so later starts skip Maven
+ * entirely.
  */
 export async function kafkaClasspath(
   pom: string,
   cacheFile: string,
-  version: string = kafkaVersion({}, pom),
+  version: string,
 ): Promise<string> {
   const pomHash = createHash('sha256').update(readFileSync(pom)).update(version).digest('hex');
   const cached = readCache(cacheFile, pomHash);

@@ -51,6 +51,7 @@ export interface StackInfo {
 }
 
 export function stackSettings(env: NodeJS.ProcessEnv = process.env): StackSettings {
+  let version: string | undefined;
   return {
     dir: stackDir(env),
     kafkaPort: port(env, 'KAFKA_PORT', 9092),
@@ -60,7 +61,12 @@ export function stackSettings(env: NodeJS.ProcessEnv = process.env): StackSettin
     kafkaSecurePort: port(env, 'KAFKA_SECURE_PORT', 9094),
     kafkaSecureControllerPort: port(env, 'KAFKA_SECURE_CONTROLLER_PORT', 9095),
     redisSecurePort: port(env, 'REDIS_SECURE_PORT', 6380),
-    kafkaVersion: kafkaVersion(env),
+    // Read (and checked) on first use only: `stack down` and `status` need no version, and a bad
+    // KAFKA_VERSION must not keep them from stopping or listing what runs.
+    get kafkaVersion() {
+      version ??= kafkaVersion(env);
+      return version;
+    },
   };
 }
 

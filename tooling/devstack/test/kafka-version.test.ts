@@ -5,6 +5,7 @@ import { StackError } from '../src/errors.ts';
 import { kafkaLogging } from '../src/kafka-logging.ts';
 import { classpathMajorVersion, kafkaVersion } from '../src/kafka-version.ts';
 import { repoRoot } from '../src/paths.ts';
+import { stackSettings } from '../src/stack.ts';
 
 describe('the Kafka version of the stack', () => {
   let dir: string;
@@ -32,6 +33,12 @@ describe('the Kafka version of the stack', () => {
     expect(() => kafkaVersion({ KAFKA_VERSION: '4.x' }, pom)).toThrow(
       new StackError('KAFKA_VERSION must be a release such as 4.1.1, got "4.x"'),
     );
+  });
+
+  it('when KAFKA_VERSION is bad, then the stack settings still load (stack down needs no version) and fail only when the version is read', () => {
+    const settings = stackSettings({ KAFKA_VERSION: '4.x' });
+    expect(settings.kafkaPort).toBe(9092);
+    expect(() => settings.kafkaVersion).toThrow(StackError);
   });
 
   it("when the project's POM is read, then it declares a release", () => {
