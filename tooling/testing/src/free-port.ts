@@ -13,6 +13,9 @@ const LOWEST = 20_000;
 const DEFAULT_EPHEMERAL_START = 32_768;
 const ATTEMPTS = 200;
 
+/** The kernel's ephemeral range's first port, read once per process. */
+let rangeStart: number | undefined;
+
 /** Ports this process has already handed out: never handed out twice. */
 const handedOut = new Set<number>();
 
@@ -21,7 +24,8 @@ const handedOut = new Set<number>();
  * ephemeral port range (so no outgoing connection can take it as its own source port).
  */
 export async function freePort(): Promise<number> {
-  const highest = ephemeralStart() - 1;
+  rangeStart ??= ephemeralStart();
+  const highest = rangeStart - 1;
   // A machine whose ephemeral range starts this low leaves no room below it: there the kernel
   // picks, as it did before, and the self-connection guard is off.
   const roomBelow = highest >= LOWEST + 1_000;

@@ -20,6 +20,8 @@ export async function startHttpReceiver(
   const received: HttpReceiver['received'] = [];
   const server: Server = createServer((request, response) => {
     let raw = '';
+    // Whole characters: a multi-byte one split across two chunks must not be garbled.
+    request.setEncoding('utf8');
     request.on('data', (chunk) => {
       raw += chunk;
     });
