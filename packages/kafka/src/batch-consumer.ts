@@ -38,8 +38,6 @@ export interface BatchResult {
 export type BatchHandler = (batch: RecordBatch) => Promise<BatchResult | undefined>;
 
 export interface BatchConsumerOptions {
-  /** From createKafkaClient. */
-  client: Kafka;
   groupId: string;
   topics: string[];
   handleBatch: BatchHandler;
@@ -89,7 +87,9 @@ export interface BatchConsumer {
  * A failing batch is retried in place with a growing pause (heartbeating meanwhile), which holds
  * the partition without committing until the dependency is back.
  */
-export function createBatchConsumer(options: BatchConsumerOptions): BatchConsumer {
+export function createBatchConsumer(
+  options: BatchConsumerOptions & { client: Kafka },
+): BatchConsumer {
   const { client, groupId, topics, handleBatch, logger } = options;
   const initialBackoffMs = options.initialBackoffMs ?? 200;
   const maxBackoffMs = options.maxBackoffMs ?? 5_000;

@@ -1,3 +1,4 @@
+import { GenericError } from '@platformatic/kafka';
 import { Kafka, type LogEntry, logLevel } from 'kafkajs';
 import type { Logger } from './logger.ts';
 import { type KafkaSecurity, kafkaSecurityOptions } from './security.ts';
@@ -49,10 +50,12 @@ export function createKafkaClient(options: KafkaClientOptions): Kafka {
 }
 
 /**
- * True when the Kafka client library raised `error` (a broker down, a request timed out, a
+ * True when either Kafka client library raised `error` (a broker down, a request timed out, a
  * transaction fenced): callers tell Kafka's failures from their own without knowing the
  * library's error names.
  */
 export function isKafkaError(error: unknown): boolean {
-  return error instanceof Error && error.name.startsWith('KafkaJS');
+  if (!(error instanceof Error)) return false;
+  // kafkajs names its errors KafkaJS*; @platformatic/kafka gives each a PLT_KFK_* code.
+  return error.name.startsWith('KafkaJS') || GenericError.isGenericError(error);
 }

@@ -7,6 +7,14 @@ import {
 import { createKafkaClient, isKafkaError } from './client.ts';
 import { createGroupAdmin, type GroupAdmin } from './group-admin.ts';
 import type { Logger } from './logger.ts';
+import { createPlatformaticBatchConsumer } from './platformatic/batch-consumer.ts';
+import { createPlatformaticGroupAdmin } from './platformatic/group-admin.ts';
+import { createPlatformaticPublisher } from './platformatic/publisher.ts';
+import {
+  ensureAndDescribeTopicsPlatformatic,
+  ensureTopicsPlatformatic,
+} from './platformatic/topic-admin.ts';
+import { createPlatformaticTransactionalProducer } from './platformatic/transactional-producer.ts';
 import { createPublisher, type Publisher, type PublisherOptions } from './publisher.ts';
 import type { KafkaSecurity } from './security.ts';
 import {
@@ -31,7 +39,16 @@ export interface KafkaConnectionOptions {
    * topic admin, the publisher). @defaultValue plaintext, no SASL
    */
   security?: KafkaSecurity;
+  /**
+   * The client library behind every piece: the same contract and guarantees on either.
+   * @defaultValue 'kafkajs'
+   */
+  library?: KafkaLibrary;
 }
+
+/** The client libraries a connection can run on (`KAFKA_CLIENT`). */
+export const KAFKA_LIBRARIES = ['kafkajs', 'platformatic'] as const;
+export type KafkaLibrary = (typeof KAFKA_LIBRARIES)[number];
 
 /**
  * The one way into Kafka, built once per process from the configuration: every piece the
@@ -67,6 +84,12 @@ export interface KafkaConnection {
 }
 
 export function createKafkaConnection(options: KafkaConnectionOptions): KafkaConnection {
+  return options.library === 'platformatic'
+    ? createPlatformaticConnection(options)
+    : createKafkajsConnection(options);
+}
+
+function createKafkajsConnection(options: KafkaConnectionOptions): KafkaConnection {
   const { brokers, clientId, logger, security } = options;
   // Consumers, transactions and group admin share one client object (no I/O until used); the
   // publisher and topic admin build theirs with tighter bounds from the same settings.
@@ -94,6 +117,31 @@ export function createKafkaConnection(options: KafkaConnectionOptions): KafkaCon
         topics,
         configNames,
       }),
+    isKafkaError,
+  };
+}
+
+// Each piece builds its own @platformatic/kafka client (a consumer, a producer and an admin are
+// different classes there) from the same settings.
+function createPlatformaticConnection(options: KafkaConnectionOptions): KafkaConnection {
+  const { brokers, clientId, logger, security } = options;
+  const client = (role: string) => ({ brokers, clientId: `${clientId}-${role}`, security });
+  return {
+    brokers,
+    publisher: (settings = {}) =>
+      createPlatformaticPublisher({ ...settings, brokers, clientId, logger, security }),
+    batchConsumer: (consumer) =>
+      createPlatformaticBatchConsumer({ logger, ...consumer, client: client('consumer') }),
+    transactionalProducer: (producer) =>
+      createPlatformaticTransactionalProducer({
+        ...producer,
+        client: client('transactions'),
+        logger,
+      }),
+    groupAdmin: () => createPlatformaticGroupAdmin(client('admin')),
+    ensureTopics: (topics) => ensureTopicsPlatformatic({ ...client('admin'), logger, topics }),
+    ensureAndDescribeTopics: (topics, configNames) =>
+      ensureAndDescribeTopicsPlatformatic({ ...client('admin'), logger, topics, configNames }),
     isKafkaError,
   };
 }

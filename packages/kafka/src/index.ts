@@ -11,8 +11,10 @@ export type {
 export { isKafkaError } from './client.ts';
 export {
   createKafkaConnection,
+  KAFKA_LIBRARIES,
   type KafkaConnection,
   type KafkaConnectionOptions,
+  type KafkaLibrary,
 } from './connection.ts';
 export { type GroupAdmin, type PartitionLag, partitionKey } from './group-admin.ts';
 export type { Logger } from './logger.ts';
@@ -26,6 +28,7 @@ export {
 export type { KafkaSasl, KafkaSecurity } from './security.ts';
 export type { TopicDescription, TopicSpec } from './topic-admin.ts';
 export type {
+  GroupMember,
   OffsetCommit,
   RawRecord,
   TransactionalProducer,

@@ -5,6 +5,7 @@ import { createKafkaClient } from './client.ts';
 import type { Logger } from './logger.ts';
 import { createMurmur2Partitioner } from './partitioner.ts';
 import type { KafkaSecurity } from './security.ts';
+import { withTimeout } from './with-timeout.ts';
 
 /** One record to publish. The key decides the partition (Kafka's default murmur2 partitioner). */
 export interface OutgoingRecord {
@@ -223,12 +224,4 @@ function groupByTopic(records: OutgoingRecord[]): { topic: string; messages: Mes
     byTopic.set(record.topic, messages);
   }
   return [...byTopic].map(([topic, messages]) => ({ topic, messages }));
-}
-
-function withTimeout<T>(work: Promise<T>, timeoutMs: number): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`timed out after ${timeoutMs} ms`)), timeoutMs);
-  });
-  return Promise.race([work, timeout]).finally(() => clearTimeout(timer));
 }

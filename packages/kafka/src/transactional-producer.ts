@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { type Kafka, type Message, Partitioners } from 'kafkajs';
 import type { Logger } from './logger.ts';
+import { createTransactionQueue, offsetsByGroup, type Pending } from './transaction-queue.ts';
 
 /** A record written as is: key and value bytes untouched (a retry or dead letter of another). */
 export interface RawRecord {
@@ -16,6 +17,19 @@ export interface OffsetCommit {
   topic: string;
   partition: number;
   offset: string;
+  /**
+   * The group member that read the batch, when the client library says: the broker then refuses
+   * the commit if the group has rebalanced since (KIP-447). kafkajs cannot send it.
+   */
+  member?: GroupMember;
+}
+
+/** A consumer-group member as its coordinator knows it. */
+export interface GroupMember {
+  memberId: string;
+  generationId: number;
+  /** The broker coordinating the group. */
+  coordinatorId: number;
 }
 
 export interface TransactionalProducer {
@@ -32,15 +46,7 @@ export interface TransactionalProducer {
   stop(): Promise<void>;
 }
 
-interface Pending {
-  records: RawRecord[];
-  commit?: OffsetCommit;
-  resolve: () => void;
-  reject: (error: unknown) => void;
-}
-
 export interface TransactionalProducerOptions {
-  client: Kafka;
   /** Prefix of the transactional id (a random suffix makes it unique per process). */
   idPrefix: string;
   logger: Logger;
@@ -61,7 +67,7 @@ export interface TransactionalProducerOptions {
  * readers of those partitions wait at most that long.
  */
 export function createTransactionalProducer(
-  options: TransactionalProducerOptions,
+  options: TransactionalProducerOptions & { client: Kafka },
 ): TransactionalProducer {
   const { logger } = options;
   // A producer whose transaction failed is replaced, not reused: kafkajs rolls back its
@@ -85,9 +91,6 @@ export function createTransactionalProducer(
     return { producer, connected };
   };
   let current: ReturnType<typeof newProducer> | undefined;
-
-  let queue: Pending[] = [];
-  let running: Promise<void> | undefined;
 
   const runTransaction = async (entries: Pending[]) => {
     current ??= newProducer();
@@ -114,8 +117,11 @@ export function createTransactionalProducer(
           topicMessages: [...byTopic].map(([topic, messages]) => ({ topic, messages })),
         });
       }
-      for (const [groupId, topics] of offsetsByGroup(entries)) {
-        await transaction.sendOffsets({ consumerGroupId: groupId, topics });
+      for (const [groupId, commits] of offsetsByGroup(entries)) {
+        await transaction.sendOffsets({
+          consumerGroupId: groupId,
+          topics: offsetsByTopic(commits),
+        });
       }
       options.beforeCommit?.(entries.flatMap((entry) => entry.records));
       await transaction.commit();
@@ -129,43 +135,16 @@ export function createTransactionalProducer(
     }
   };
 
-  // One transaction at a time (a producer has at most one open); whatever queued meanwhile
-  // goes into the next one together.
-  const drain = async () => {
-    while (queue.length > 0) {
-      const entries = queue;
-      queue = [];
-      try {
-        await runTransaction(entries);
-        for (const entry of entries) entry.resolve();
-      } catch (error) {
-        if (entries.length === 1) {
-          entries[0]?.reject(error);
-          continue;
-        }
-        // One caller's records may be what failed (too large for its topic, say): give each
-        // caller a transaction of its own, so one bad batch cannot fail everyone else's forever.
-        for (const entry of entries) {
-          await runTransaction([entry]).then(entry.resolve, entry.reject);
-        }
-      }
-    }
-    running = undefined;
-  };
+  const queue = createTransactionQueue(runTransaction);
 
   return {
-    send(records, commit) {
-      return new Promise<void>((resolve, reject) => {
-        queue.push({ records, commit, resolve, reject });
-        running ??= drain();
-      });
-    },
+    send: queue.send,
     async start() {
       current ??= newProducer();
       await current.connected;
     },
     async stop() {
-      await running;
+      await queue.idle();
       if (!current) return;
       await current.connected.catch(() => {});
       await current.producer.disconnect();
@@ -174,28 +153,10 @@ export function createTransactionalProducer(
   };
 }
 
-function offsetsByGroup(entries: Pending[]) {
-  const groups = new Map<string, Map<string, Map<number, string>>>();
-  for (const { commit } of entries) {
-    if (!commit) continue;
-    const topics = groups.get(commit.groupId) ?? new Map<string, Map<number, string>>();
-    const partitions = topics.get(commit.topic) ?? new Map<number, string>();
-    const previous = partitions.get(commit.partition);
-    // Two batches of one partition in one transaction: the later position wins.
-    if (previous === undefined || BigInt(commit.offset) > BigInt(previous)) {
-      partitions.set(commit.partition, commit.offset);
-    }
-    topics.set(commit.topic, partitions);
-    groups.set(commit.groupId, topics);
+function offsetsByTopic(commits: OffsetCommit[]) {
+  const topics = new Map<string, { partition: number; offset: string }[]>();
+  for (const { topic, partition, offset } of commits) {
+    topics.set(topic, [...(topics.get(topic) ?? []), { partition, offset }]);
   }
-  return [...groups].map(
-    ([groupId, topics]) =>
-      [
-        groupId,
-        [...topics].map(([topic, partitions]) => ({
-          topic,
-          partitions: [...partitions].map(([partition, offset]) => ({ partition, offset })),
-        })),
-      ] as const,
-  );
+  return [...topics].map(([topic, partitions]) => ({ topic, partitions }));
 }

@@ -1,7 +1,12 @@
 import { createServer } from 'node:net';
 import { testInfrastructure, uniqueName, waitFor } from '@kafka-ecs/testing';
 import { Kafka, logLevel } from 'kafkajs';
-import { type BatchReport, createKafkaConnection, PublishError } from '../src/index.ts';
+import {
+  type BatchReport,
+  createKafkaConnection,
+  KAFKA_LIBRARIES,
+  PublishError,
+} from '../src/index.ts';
 
 const { kafkaBrokers } = testInfrastructure();
 /** A local port nothing listens on: connecting is refused at once. */
@@ -15,7 +20,7 @@ async function closedPort(): Promise<number> {
 
 const silent = { debug() {}, info() {}, warn() {}, error() {} };
 
-describe("the connection's publisher", () => {
+describe.each(KAFKA_LIBRARIES)("the connection's publisher on %s", (library) => {
   const stops: (() => Promise<void>)[] = [];
   afterEach(async () => {
     await Promise.all(stops.splice(0).map((stop) => stop()));
@@ -27,6 +32,7 @@ describe("the connection's publisher", () => {
       brokers: kafkaBrokers,
       clientId: uniqueName('publisher'),
       logger: silent,
+      library,
     });
     await kafka.ensureTopics([{ topic, partitions: 8 }]);
     const batches: BatchReport[] = [];
@@ -67,6 +73,7 @@ describe("the connection's publisher", () => {
       brokers: [`127.0.0.1:${await closedPort()}`],
       clientId: uniqueName('publisher'),
       logger: silent,
+      library,
     }).publisher({ sendTimeoutMs: 2_000 });
     stops.push(() => publisher.stop());
     const started = Date.now();

@@ -1,15 +1,10 @@
 import { testInfrastructure, uniqueName, waitFor } from '@kafka-ecs/testing';
 import { Kafka, logLevel } from 'kafkajs';
-import { createKafkaConnection } from '../src/index.ts';
+import { createKafkaConnection, KAFKA_LIBRARIES } from '../src/index.ts';
 
 const { kafkaBrokers } = testInfrastructure();
 const silent = { debug() {}, info() {}, warn() {}, error() {} };
 const kafka = new Kafka({ brokers: kafkaBrokers, logLevel: logLevel.NOTHING });
-const connection = createKafkaConnection({
-  brokers: kafkaBrokers,
-  clientId: 'txn-test',
-  logger: silent,
-});
 
 async function readAll(topic: string, expected: number, readUncommitted: boolean) {
   const consumer = kafka.consumer({ groupId: uniqueName('reader'), readUncommitted });
@@ -29,7 +24,14 @@ async function readAll(topic: string, expected: number, readUncommitted: boolean
   return values;
 }
 
-describe("the connection's transactional producer", () => {
+describe.each(KAFKA_LIBRARIES)("the connection's transactional producer on %s", (library) => {
+  const connection = createKafkaConnection({
+    brokers: kafkaBrokers,
+    clientId: 'txn-test',
+    logger: silent,
+    library,
+  });
+
   it('when records are sent with an offset, then both become visible together and concurrent sends share transactions', async () => {
     const topic = uniqueName('txn-out');
     const input = uniqueName('txn-in');

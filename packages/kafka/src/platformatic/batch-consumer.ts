@@ -1,0 +1,299 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+import {
+  Consumer,
+  FetchIsolationLevels,
+  findErrorBy,
+  type Message,
+  type MessagesStream,
+} from '@platformatic/kafka';
+import type {
+  BatchConsumer,
+  BatchConsumerOptions,
+  ConsumedRecord,
+  RecordBatch,
+} from '../batch-consumer.ts';
+import type { GroupMember } from '../transactional-producer.ts';
+import { type PlatformaticClientOptions, platformaticBaseOptions } from './client.ts';
+import { createPlatformaticGroupAdmin } from './group-admin.ts';
+
+type Stream = MessagesStream<Buffer, Buffer, Buffer, Buffer>;
+
+// Most records taken from the stream's buffer for one round of batches.
+const MAX_ROUND_RECORDS = 2_000;
+
+/** Records of one partition from one round, with the message whose commit covers them. */
+interface PartitionRound {
+  batch: RecordBatch;
+  last: Message;
+  member: GroupMember;
+}
+
+/**
+ * The batch consumer on @platformatic/kafka, with the kafkajs one's contract: per-partition
+ * batches in order, a batch committed only after its handler resolved (in one transaction with
+ * its `produce` records), a failing batch held and retried in place with a growing pause while
+ * the group heartbeats, and a revoked partition let go.
+ *
+ * The library hands out a stream of messages rather than batches: each round takes what the
+ * stream has buffered, splits it by partition and handles the partitions concurrently. When the
+ * stream ends on an error (a broker lost, a rebalance that needs a rejoin), a new one is opened
+ * from the committed offsets after a pause; only an authentication or authorization failure is
+ * fatal.
+ */
+export function createPlatformaticBatchConsumer(
+  options: BatchConsumerOptions & { client: PlatformaticClientOptions },
+): BatchConsumer {
+  const { groupId, topics, handleBatch, logger } = options;
+  const initialBackoffMs = options.initialBackoffMs ?? 200;
+  const maxBackoffMs = options.maxBackoffMs ?? 5_000;
+  const sessionTimeout = options.sessionTimeoutMs ?? 30_000;
+  const concurrency = options.partitionsConsumedConcurrently ?? 4;
+  const consumer = new Consumer({
+    ...platformaticBaseOptions(options.client),
+    groupId,
+    sessionTimeout,
+    heartbeatInterval:
+      options.heartbeatIntervalMs ?? Math.min(3_000, Math.floor(sessionTimeout / 3)),
+    rebalanceTimeout: 30_000,
+    maxWaitTime: options.maxWaitTimeMs ?? 1_000,
+    isolationLevel: options.readUncommitted
+      ? FetchIsolationLevels.READ_UNCOMMITTED
+      : FetchIsolationLevels.READ_COMMITTED,
+    // Offsets are committed by hand, only after a batch was handled.
+    autocommit: false,
+  });
+  const admin = createPlatformaticGroupAdmin(options.client);
+  const stopping = new AbortController();
+  let joined = false;
+  let stream: Stream | undefined;
+  let loop: Promise<void> | undefined;
+  let round: Promise<void> | undefined;
+
+  consumer.on('consumer:group:join', ({ assignments }) => {
+    joined = true;
+    logger.info({ groupId, assignment: toAssignment(assignments ?? []) }, 'joined consumer group');
+  });
+  consumer.on('consumer:group:leave', () => {
+    joined = false;
+  });
+
+  const owns = (topic: string, partition: number) =>
+    consumer.assignments?.some(
+      (assigned) => assigned.topic === topic && assigned.partitions.includes(partition),
+    ) ?? false;
+
+  const handlePartition = async ({ batch, last, member }: PartitionRound) => {
+    for (let attempt = 1; ; attempt++) {
+      // Stopping or revoked: leave the offsets uncommitted, whoever owns the partition next
+      // starts from the last commit.
+      if (stopping.signal.aborted || !owns(batch.topic, batch.partition)) return;
+      try {
+        const result = await handleBatch(batch);
+        if (result && result.produce.length > 0) {
+          if (!options.transactions) throw new Error('handleBatch returned records to produce');
+          // The member and generation that read the batch go with the offsets: if the group
+          // rebalanced meanwhile the broker refuses them and the transaction aborts.
+          await options.transactions.send(result.produce, {
+            groupId,
+            topic: batch.topic,
+            partition: batch.partition,
+            offset: (last.offset + 1n).toString(),
+            member,
+          });
+        }
+        break;
+      } catch (error) {
+        options.onBatchFailed?.(batch, error, attempt);
+        const pauseMs = Math.min(maxBackoffMs, initialBackoffMs * 2 ** (attempt - 1));
+        logger.warn(
+          { err: error, topic: batch.topic, partition: batch.partition, attempt, pauseMs },
+          'batch failed; holding the partition and retrying without committing',
+        );
+        await sleep(pauseMs, undefined, { signal: stopping.signal }).catch(() => {});
+      }
+    }
+    // Revoked while it was handled: its next owner reads it again from the last commit (the
+    // handler is idempotent), and this member's commit could move the new owner's position.
+    if (!owns(batch.topic, batch.partition)) return;
+    await last.commit();
+  };
+
+  const handleRound = async (messages: Message[]) => {
+    const rounds = splitByPartition(messages);
+    let next = 0;
+    const worker = async () => {
+      while (next < rounds.length) await handlePartition(rounds[next++] as PartitionRound);
+    };
+    // Every partition's batch finishes (and commits) before the round fails on the first error.
+    const settled = await Promise.allSettled(
+      Array.from({ length: Math.min(concurrency, rounds.length) }, worker),
+    );
+    const failed = settled.find((outcome) => outcome.status === 'rejected');
+    if (failed) throw failed.reason;
+  };
+
+  const consumeUntilEnd = async (opened: Stream) => {
+    for (;;) {
+      const messages = await readBuffered(opened, MAX_ROUND_RECORDS);
+      if (messages === null || stopping.signal.aborted) return;
+      round = handleRound(messages);
+      await round;
+    }
+  };
+
+  const open = () =>
+    consumer.consume({
+      topics,
+      mode: 'committed',
+      fallbackMode: options.fromBeginning ? 'earliest' : 'latest',
+    });
+
+  // Reads until stopped; a stream that ends or fails is replaced by a new one after a pause.
+  const run = async (first: Stream) => {
+    let opened: Stream | undefined = first;
+    for (let failures = 0; !stopping.signal.aborted; ) {
+      try {
+        opened ??= await open();
+        stream = opened;
+        failures = 0;
+        await consumeUntilEnd(opened);
+        if (stopping.signal.aborted) return;
+        throw new Error('the consumer stream ended');
+      } catch (error) {
+        if (stopping.signal.aborted) return;
+        joined = false;
+        if (isFatal(error)) {
+          logger.error({ groupId, err: error }, 'consumer stopped: Kafka refused its credentials');
+          options.onFatal?.(error);
+          return;
+        }
+        const pauseMs = Math.min(maxBackoffMs, initialBackoffMs * 2 ** failures++);
+        logger.warn({ groupId, err: error, pauseMs }, 'consumer stream failed; reopening');
+        await sleep(pauseMs, undefined, { signal: stopping.signal }).catch(() => {});
+      } finally {
+        await opened?.close().catch(() => {});
+        opened = undefined;
+        stream = undefined;
+      }
+    }
+  };
+
+  return {
+    async start() {
+      // The first stream is opened here, so start fails as the kafkajs consumer's does when the
+      // group cannot be joined; the loop opens the later ones.
+      const first = await open();
+      stream = first;
+      loop = run(first);
+    },
+    async stop() {
+      stopping.abort();
+      // The round under way finishes and commits what it handled; nothing new starts.
+      await round?.catch(() => {});
+      await stream?.close().catch(() => {});
+      await loop;
+      // Leaving the group makes the broker rebalance at once instead of after the session.
+      await consumer.close().catch(() => {});
+      await admin.disconnect();
+      joined = false;
+    },
+    isJoined: () => joined,
+    assignment: () => toAssignment(consumer.assignments ?? []),
+    lag: () => admin.lag(groupId, topics),
+  };
+}
+
+/** Waits for what the stream has buffered and takes up to `max` of it; null once it ended. */
+function readBuffered(stream: Stream, max: number): Promise<Message[] | null> {
+  const take = () => {
+    const taken: Message[] = [];
+    while (taken.length < max) {
+      const message = stream.read() as Message | null;
+      if (message === null) break;
+      taken.push(message);
+    }
+    return taken;
+  };
+  const ready = take();
+  if (ready.length > 0) return Promise.resolve(ready);
+  return new Promise((resolve, reject) => {
+    const settle = (outcome: () => void) => {
+      stream.off('readable', onReadable);
+      stream.off('end', onEnd);
+      stream.off('close', onEnd);
+      stream.off('error', onError);
+      outcome();
+    };
+    const onReadable = () => {
+      const taken = take();
+      if (taken.length > 0) settle(() => resolve(taken));
+    };
+    const onEnd = () => settle(() => (stream.errored ? reject(stream.errored) : resolve(null)));
+    const onError = (error: Error) => settle(() => reject(error));
+    if (stream.destroyed || stream.readableEnded) {
+      onEnd();
+      return;
+    }
+    stream.on('readable', onReadable);
+    stream.once('end', onEnd);
+    stream.once('close', onEnd);
+    stream.once('error', onError);
+  });
+}
+
+function splitByPartition(messages: Message[]): PartitionRound[] {
+  const rounds = new Map<string, PartitionRound>();
+  for (const message of messages) {
+    const key = `${message.topic}/${message.partition}`;
+    let round = rounds.get(key);
+    if (!round) {
+      const reader = message.metadata.consumer as Partial<GroupMember> | undefined;
+      round = {
+        batch: { topic: message.topic, partition: message.partition, records: [] },
+        last: message,
+        member: {
+          memberId: reader?.memberId ?? '',
+          generationId: reader?.generationId ?? -1,
+          coordinatorId: reader?.coordinatorId ?? -1,
+        },
+      };
+      rounds.set(key, round);
+    }
+    round.batch.records.push(toRecord(message));
+    round.last = message;
+  }
+  return [...rounds.values()];
+}
+
+function toRecord(message: Message): ConsumedRecord {
+  const headers: Record<string, string> = {};
+  for (const [name, value] of message.headers) headers[name.toString()] = value.toString();
+  return {
+    topic: message.topic,
+    partition: message.partition,
+    offset: message.offset.toString(),
+    key: message.key ?? null,
+    value: message.value ?? null,
+    headers,
+    timestamp: message.timestamp.toString(),
+  };
+}
+
+function toAssignment(assignments: { topic: string; partitions: number[] }[]) {
+  return Object.fromEntries(assignments.map(({ topic, partitions }) => [topic, [...partitions]]));
+}
+
+// Credentials or permissions the broker refuses will not fix themselves: the process should stop
+// so the orchestrator replaces it (and the alarm says why). Everything else is waited out.
+const REFUSALS = [
+  'SASL_AUTHENTICATION_FAILED',
+  'TOPIC_AUTHORIZATION_FAILED',
+  'GROUP_AUTHORIZATION_FAILED',
+  'CLUSTER_AUTHORIZATION_FAILED',
+];
+function isFatal(thrown: unknown): boolean {
+  if (!(thrown instanceof Error)) return false;
+  const error = thrown;
+  if (findErrorBy(error, 'code', 'PLT_KFK_AUTHENTICATION')) return true;
+  return REFUSALS.some((apiCode) => findErrorBy(error, 'apiCode', apiCode) !== null);
+}

@@ -1,0 +1,85 @@
+import { Admin } from '@platformatic/kafka';
+import { type GroupAdmin, type PartitionLag, partitionKey } from '../group-admin.ts';
+import { type PlatformaticClientOptions, platformaticBaseOptions } from './client.ts';
+
+// ListOffsets' "latest" timestamp: the high watermark.
+const LATEST = -1n;
+
+/** The group admin on @platformatic/kafka: the same answers as the kafkajs one. */
+export function createPlatformaticGroupAdmin(options: PlatformaticClientOptions): GroupAdmin {
+  let admin: Admin | undefined;
+  const client = () => {
+    admin ??= new Admin(platformaticBaseOptions(options));
+    return admin;
+  };
+
+  /** Per topic, each partition's high watermark, indexed by partition. */
+  const latest = async (topics: string[]) => {
+    const { topics: known } = await client().metadata({ topics, forceUpdate: true });
+    const listed = await client().listOffsets({
+      topics: topics.map((name) => ({
+        name,
+        partitions: Array.from({ length: known.get(name)?.partitionsCount ?? 0 }, (_, index) => ({
+          partitionIndex: index,
+          timestamp: LATEST,
+        })),
+      })),
+    });
+    const byTopic = new Map<string, string[]>();
+    for (const { name, partitions } of listed) {
+      const ends: string[] = [];
+      for (const { partitionIndex, offset } of partitions) ends[partitionIndex] = offset.toString();
+      byTopic.set(name, ends);
+    }
+    return byTopic;
+  };
+
+  return {
+    async endOffsets(topics) {
+      const ends = new Map<string, string>();
+      for (const [topic, offsets] of await latest(topics)) {
+        for (const [partition, end] of offsets.entries()) {
+          ends.set(partitionKey(topic, partition), end);
+        }
+      }
+      return ends;
+    },
+    async lag(groupId, topics) {
+      const ends = await latest(topics);
+      const [group] = await client().listConsumerGroupOffsets({
+        groups: [
+          {
+            groupId,
+            topics: [...ends].map(([name, offsets]) => ({
+              name,
+              partitionIndexes: offsets.map((_, partition) => partition),
+            })),
+          },
+        ],
+      });
+      const committed = new Map<string, bigint>();
+      for (const { name, partitions } of group?.topics ?? []) {
+        for (const { partitionIndex, committedOffset } of partitions) {
+          committed.set(partitionKey(name, partitionIndex), committedOffset);
+        }
+      }
+      return [...ends].flatMap(([topic, offsets]) =>
+        offsets.map((end, partition): PartitionLag => {
+          const offset = committed.get(partitionKey(topic, partition));
+          const position = offset === undefined || offset < 0n ? null : offset.toString();
+          // As the kafkajs admin: before the first commit, lag counts from offset 0.
+          const lag = Math.max(0, Number(BigInt(end) - BigInt(position ?? '0')));
+          return { topic, partition, committed: position, end, lag };
+        }),
+      );
+    },
+    async deleteGroup(groupId) {
+      await client().deleteGroups({ groups: [groupId] });
+    },
+    async disconnect() {
+      const open = admin;
+      admin = undefined;
+      await open?.close();
+    },
+  };
+}

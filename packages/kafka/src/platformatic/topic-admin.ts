@@ -1,0 +1,102 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+import { Admin, ConfigResourceTypes } from '@platformatic/kafka';
+import type { Logger } from '../logger.ts';
+import type { TopicDescription, TopicSpec } from '../topic-admin.ts';
+import { type PlatformaticClientOptions, platformaticBaseOptions } from './client.ts';
+
+type AdminOptions = Omit<PlatformaticClientOptions, 'connectionTimeoutMs' | 'retry'> & {
+  logger: Logger;
+};
+
+// How long a created topic may take to have a leader on every partition.
+const LEADERS_TIMEOUT_MS = 10_000;
+
+async function withAdmin<T>(options: AdminOptions, work: (admin: Admin) => Promise<T>): Promise<T> {
+  const admin = new Admin(
+    platformaticBaseOptions({
+      ...options,
+      connectionTimeoutMs: 1_000,
+      retry: { retries: 2, delayMs: 500 },
+    }),
+  );
+  try {
+    return await work(admin);
+  } finally {
+    await admin.close();
+  }
+}
+
+async function createMissing(admin: Admin, topics: TopicSpec[], logger: Logger) {
+  const existing = new Set(await admin.listTopics());
+  const missing = topics.filter((spec) => !existing.has(spec.topic));
+  // One request per topic: the library applies one set of configs to all topics of a request.
+  for (const spec of missing) {
+    await admin.createTopics({
+      topics: [spec.topic],
+      partitions: spec.partitions,
+      configs: Object.entries(spec.config ?? {}).map(([name, value]) => ({ name, value })),
+    });
+  }
+  if (missing.length === 0) return [];
+  await waitForLeaders(
+    admin,
+    missing.map((spec) => spec.topic),
+  );
+  logger.info({ topics: missing.map((spec) => spec.topic) }, 'created topics');
+  return missing.map((spec) => spec.topic);
+}
+
+// As kafkajs' `waitForLeaders`: a topic is usable once every partition has a leader, and the
+// first publish must not be the one to find out it has not.
+async function waitForLeaders(admin: Admin, topics: string[]) {
+  const deadline = Date.now() + LEADERS_TIMEOUT_MS;
+  for (;;) {
+    const metadata = await admin.metadata({ topics, forceUpdate: true });
+    const led = topics.every((topic) =>
+      metadata.topics.get(topic)?.partitions.every((partition) => partition.leader >= 0),
+    );
+    if (led) return;
+    if (Date.now() > deadline) {
+      throw new Error(`created topics have no leader after ${LEADERS_TIMEOUT_MS} ms`);
+    }
+    await sleep(100);
+  }
+}
+
+/** ensureTopics on @platformatic/kafka: creates what is missing, resolves to what it created. */
+export function ensureTopicsPlatformatic(
+  options: AdminOptions & { topics: TopicSpec[] },
+): Promise<string[]> {
+  return withAdmin(options, (admin) => createMissing(admin, options.topics, options.logger));
+}
+
+/** ensureAndDescribeTopics on @platformatic/kafka, over one admin client. */
+export function ensureAndDescribeTopicsPlatformatic(
+  options: AdminOptions & { topics: TopicSpec[]; configNames: string[] },
+): Promise<Map<string, TopicDescription>> {
+  return withAdmin(options, async (admin) => {
+    await createMissing(admin, options.topics, options.logger);
+    const names = options.topics.map((spec) => spec.topic);
+    const metadata = await admin.metadata({ topics: names, forceUpdate: true });
+    const configs = await admin.describeConfigs({
+      resources: names.map((resourceName) => ({
+        resourceType: ConfigResourceTypes.TOPIC,
+        resourceName,
+        configurationKeys: options.configNames,
+      })),
+    });
+    return new Map(
+      names.map((topic) => {
+        const resource = configs.find((entry) => entry.resourceName === topic);
+        const description: TopicDescription = {
+          topic,
+          partitions: metadata.topics.get(topic)?.partitionsCount ?? 0,
+          config: Object.fromEntries(
+            (resource?.configs ?? []).map((entry) => [entry.name, entry.value ?? '']),
+          ),
+        };
+        return [topic, description];
+      }),
+    );
+  });
+}

@@ -1,0 +1,174 @@
+import { testInfrastructure, uniqueName, waitFor } from '@kafka-ecs/testing';
+import {
+  type BatchConsumer,
+  createKafkaConnection,
+  KAFKA_LIBRARIES,
+  type RecordBatch,
+} from '../src/index.ts';
+
+const { kafkaBrokers } = testInfrastructure();
+const silent = { debug() {}, info() {}, warn() {}, error() {} };
+
+describe.each(KAFKA_LIBRARIES)("the connection's batch consumer on %s", (library) => {
+  const connect = () =>
+    createKafkaConnection({
+      brokers: kafkaBrokers,
+      clientId: uniqueName(library),
+      logger: silent,
+      library,
+    });
+  const stops: (() => Promise<void>)[] = [];
+  afterEach(async () => {
+    for (const stop of stops.splice(0).reverse()) await stop();
+  });
+
+  async function publish(kafka: ReturnType<typeof connect>, topic: string, count: number) {
+    const publisher = kafka.publisher();
+    stops.push(() => publisher.stop());
+    await Promise.all(
+      Array.from({ length: count }, (_, i) =>
+        publisher.publish({ topic, key: `key-${i}`, value: `value-${i}`, headers: { n: `${i}` } }),
+      ),
+    );
+  }
+
+  function consume(
+    kafka: ReturnType<typeof connect>,
+    topic: string,
+    groupId: string,
+    handle: (batch: RecordBatch) => Promise<void>,
+  ): BatchConsumer {
+    const consumer = kafka.batchConsumer({
+      groupId,
+      topics: [topic],
+      fromBeginning: true,
+      initialBackoffMs: 20,
+      maxBackoffMs: 100,
+      handleBatch: async (batch) => {
+        await handle(batch);
+        return undefined;
+      },
+    });
+    stops.push(() => consumer.stop());
+    return consumer;
+  }
+
+  it('when records are published, then each arrives once, in order per partition, with its key, value and headers, and the group commits them', async () => {
+    const kafka = connect();
+    const topic = uniqueName('batches');
+    const groupId = uniqueName('group');
+    await kafka.ensureTopics([{ topic, partitions: 4 }]);
+    await publish(kafka, topic, 200);
+    const seen = new Map<number, number[]>();
+    const consumer = consume(kafka, topic, groupId, async (batch) => {
+      for (const record of batch.records) {
+        expect(record.key?.toString()).toBe(`key-${record.headers.n}`);
+        expect(record.value?.toString()).toBe(`value-${record.headers.n}`);
+        expect(Number(record.timestamp)).toBeGreaterThan(0);
+        seen.set(batch.partition, [...(seen.get(batch.partition) ?? []), Number(record.offset)]);
+      }
+    });
+    await consumer.start();
+    await waitFor(() => [...seen.values()].flat().length >= 200, {
+      timeoutMs: 20_000,
+      description: 'all 200 records handled',
+    });
+    for (const offsets of seen.values()) {
+      expect(offsets).toEqual(offsets.map((_, i) => i));
+    }
+    expect(consumer.isJoined()).toBe(true);
+    expect(consumer.assignment()[topic]?.sort()).toEqual([0, 1, 2, 3]);
+    const lag = await waitFor(
+      async () => {
+        const partitions = await consumer.lag();
+        return partitions.every((partition) => partition.lag === 0) && partitions;
+      },
+      { timeoutMs: 10_000, description: 'the group committed everything' },
+    );
+    expect(lag.map((partition) => partition.end).reduce((sum, end) => sum + Number(end), 0)).toBe(
+      200,
+    );
+  });
+
+  it('when a batch fails, then its partition is held and the same records are offered again until they pass, with nothing committed meanwhile', async () => {
+    const kafka = connect();
+    const topic = uniqueName('held');
+    const groupId = uniqueName('group');
+    await kafka.ensureTopics([{ topic, partitions: 1 }]);
+    await publish(kafka, topic, 10);
+    const offered: string[][] = [];
+    let failures = 3;
+    const admin = kafka.groupAdmin();
+    stops.push(() => admin.disconnect());
+    const consumer = consume(kafka, topic, groupId, async (batch) => {
+      offered.push(batch.records.map((record) => record.offset));
+      if (failures > 0) {
+        failures -= 1;
+        const [partition] = await admin.lag(groupId, [topic]);
+        expect(partition?.committed).toBeNull();
+        throw new Error('the view is down');
+      }
+    });
+    await consumer.start();
+    await waitFor(async () => (await consumer.lag()).every((partition) => partition.lag === 0), {
+      timeoutMs: 20_000,
+      description: 'the held batch committed once it passed',
+    });
+    // The first three offers failed and the fourth passed; each began at the same offset.
+    expect(offered.length).toBeGreaterThanOrEqual(4);
+    expect(new Set(offered.slice(0, 4).map((offsets) => offsets[0]))).toEqual(new Set(['0']));
+    expect(offered.flat()).toEqual(
+      expect.arrayContaining(Array.from({ length: 10 }, (_, i) => `${i}`)),
+    );
+  });
+
+  it('when a batch returns records to produce, then they and its offsets are committed in one transaction', async () => {
+    const kafka = connect();
+    const topic = uniqueName('source');
+    const out = uniqueName('side');
+    const groupId = uniqueName('group');
+    await kafka.ensureTopics([
+      { topic, partitions: 2 },
+      { topic: out, partitions: 2 },
+    ]);
+    await publish(kafka, topic, 20);
+    const transactions = kafka.transactionalProducer({ idPrefix: uniqueName('txn') });
+    await transactions.start();
+    stops.push(() => transactions.stop());
+    const consumer = kafka.batchConsumer({
+      groupId,
+      topics: [topic],
+      fromBeginning: true,
+      transactions,
+      handleBatch: async (batch) => ({
+        produce: batch.records.map((record) => ({
+          topic: out,
+          key: record.key,
+          value: record.value,
+          headers: { from: `${record.partition}/${record.offset}` },
+        })),
+      }),
+    });
+    stops.push(() => consumer.stop());
+    await consumer.start();
+    await waitFor(async () => (await consumer.lag()).every((partition) => partition.lag === 0), {
+      timeoutMs: 20_000,
+      description: 'the source committed through the transactions',
+    });
+    const admin = kafka.groupAdmin();
+    stops.push(() => admin.disconnect());
+    const ends = await admin.endOffsets([out]);
+    // Each transaction adds one commit marker per partition it wrote to, so the side topic's end
+    // offsets count markers as well as the 20 records.
+    expect([...ends.values()].reduce((sum, end) => sum + Number(end), 0)).toBeGreaterThanOrEqual(
+      20,
+    );
+    const copies: string[] = [];
+    const reader = consume(kafka, out, uniqueName('reader'), async (batch) => {
+      for (const record of batch.records) copies.push(record.headers.from as string);
+    });
+    await reader.start();
+    await waitFor(() => copies.length >= 20, { timeoutMs: 20_000, description: '20 copies read' });
+    expect(new Set(copies).size).toBe(20);
+  });
+});
