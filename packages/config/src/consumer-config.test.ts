@@ -18,12 +18,20 @@ describe('consumer configuration', () => {
       CONSUMER_GROUP_ID: 'consumer-svc',
       PING_TIMEOUT_MS: 2000,
       KAFKA_TOPIC_PARTITIONS: 8,
+      KAFKA_CLIENT: 'kafkajs',
       PRODUCER_SVC_ENDPOINT: 'http://127.0.0.1:9001/producer-svc',
       CONSUMER_TOPICS: ['new-user-created', 'issued-token'],
       CONSUMER_SESSION_TIMEOUT_MS: 30_000,
       VIEW_KEY_PREFIX: 'consumer-view',
     });
     expect(loadConsumerConfig({}).ADMIN_TOKEN).toBeUndefined();
+  });
+
+  it('when KAFKA_CLIENT names a client library, then it is taken; any other value is refused by name', () => {
+    expect(loadConsumerConfig({ KAFKA_CLIENT: 'platformatic' }).KAFKA_CLIENT).toBe('platformatic');
+    expect(messageOf(() => loadConsumerConfig({ KAFKA_CLIENT: 'rdkafka' }))).toMatch(
+      /KAFKA_CLIENT: must be kafkajs or platformatic/,
+    );
   });
 
   it('when nothing about the IDE is set, then it is served outside production and not in it, unless GRAPHQL_IDE says so', () => {

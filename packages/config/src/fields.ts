@@ -88,11 +88,21 @@ export const DEV_TOKEN_SECRET = 'dev-only-token-secret-change-me-in-production';
 /** TOKEN_SECRET: the producer signs login tokens with it, the consumer verifies them. */
 export const tokenSecret = z.string().min(32, 'must be at least 32 characters').optional();
 
+/**
+ * The Kafka client library behind the services' one connection (contract: "Kafka client").
+ * kafkajs is the default the user chose; platformatic is @platformatic/kafka, the maintained
+ * alternative, with the same behaviour and guarantees.
+ */
+export const kafkaClient = z
+  .enum(['kafkajs', 'platformatic'], { error: 'must be kafkajs or platformatic' })
+  .default('kafkajs');
+
 /** What both services read. */
 export const commonSchema = z.object({
   NODE_ENV: nodeEnv,
   LOG_LEVEL: logLevel,
   KAFKA_BROKERS: kafkaBrokers,
+  KAFKA_CLIENT: kafkaClient,
   REDIS_URL: redisUrl,
   KAFKA_TOPIC_PARTITIONS: positiveInt(8),
   // TLS and SASL to Kafka, TLS to Redis: documented where they are checked together.

@@ -33,6 +33,7 @@ export function loadRuntime(
     clientId: names.clientId,
     logger,
     security: security.kafka,
+    library: config.KAFKA_CLIENT,
   });
   return { config, logger, kafka, redisTls: redisTlsOptions(config.REDIS_URL, security.redisCa) };
 }

@@ -23,6 +23,7 @@ describe('view replay', () => {
       brokers: testInfrastructure().kafkaBrokers,
       clientId: uniqueName('replay'),
       logger,
+      library: testInfrastructure().kafkaLibrary,
     });
     const allUsers = async () =>
       (

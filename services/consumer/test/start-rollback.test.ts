@@ -76,6 +76,7 @@ async function composeTestConsumer(
     brokers: testInfrastructure().kafkaBrokers,
     clientId: uniqueName('consumer'),
     logger,
+    library: testInfrastructure().kafkaLibrary,
   });
   const service = await composeConsumer({
     logger,

@@ -44,6 +44,7 @@ async function main(): Promise<void> {
     clientId: 'producer-svc',
     logger,
     security: security.kafka,
+    library: config.KAFKA_CLIENT,
   });
   const publisher = kafka.publisher({
     sendTimeoutMs: config.PUBLISH_TIMEOUT_MS,

@@ -3,6 +3,11 @@ import type { KafkaSecurity } from './kafka-admin.ts';
 
 export interface TestInfrastructure {
   kafkaBrokers: string[];
+  /**
+   * The Kafka client library the services' connection runs on in this run (`KAFKA_CLIENT`):
+   * the integration suites run once with each (docs/development.md).
+   */
+  kafkaLibrary: 'kafkajs' | 'platformatic';
   /** TLS and SASL for the brokers; empty for the plain stack. Spread it into a tool's options. */
   kafkaSecurity: KafkaSecurity;
   redisUrl: string;
@@ -22,8 +27,13 @@ export function testInfrastructure(env: NodeJS.ProcessEnv = process.env): TestIn
   const brokers = env.KAFKA_BROKERS ?? '127.0.0.1:9092';
   const redisUrl = env.REDIS_URL ?? 'redis://127.0.0.1:6379';
   const redisCa = pem(env, 'REDIS_TLS_CA_FILE');
+  const kafkaLibrary = env.KAFKA_CLIENT || 'kafkajs';
+  if (kafkaLibrary !== 'kafkajs' && kafkaLibrary !== 'platformatic') {
+    throw new Error('KAFKA_CLIENT must be kafkajs or platformatic');
+  }
   return {
     kafkaBrokers: brokers.split(',').map((broker) => broker.trim()),
+    kafkaLibrary,
     kafkaSecurity: kafkaSecurity(env),
     redisUrl,
     ...(redisUrl.startsWith('rediss://') ? { redisTls: redisCa ? { ca: redisCa } : {} } : {}),

@@ -130,6 +130,7 @@ export async function startTestConsumer(
     clientId: uniqueName('consumer'),
     logger,
     security: stackSecurity.kafka,
+    library: testInfrastructure().kafkaLibrary,
   });
   const service = await startConsumerService({
     logger,

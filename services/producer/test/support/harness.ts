@@ -111,6 +111,7 @@ export async function startTestProducer(
     logger,
     // A broker given by the test (a proxy) is the plain stack's; the stack's own may be secure.
     ...(options.kafkaBrokers ? {} : { security: stackSecurity.kafka }),
+    library: infrastructure.kafkaLibrary,
   }).publisher({
     sendTimeoutMs: options.publishTimeoutMs ?? 3_000,
     onBatch: observeBatches(metrics),
