@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import { testInfrastructure, uniqueName, waitFor } from '@kafka-ecs/testing';
 import {
   type BatchConsumer,
@@ -88,6 +89,39 @@ describe.each(KAFKA_LIBRARIES)("the connection's batch consumer on %s", (library
     expect(lag.map((partition) => partition.end).reduce((sum, end) => sum + Number(end), 0)).toBe(
       200,
     );
+  });
+
+  it('when records arrive one at a time, each after the previous was handled, then every one is delivered', async () => {
+    const kafka = connect();
+    const topic = uniqueName('trickle');
+    await kafka.ensureTopics([{ topic, partitions: 1 }]);
+    const publisher = kafka.publisher();
+    stops.push(() => publisher.stop());
+    const handled: string[] = [];
+    const consumer = kafka.batchConsumer({
+      groupId: uniqueName('group'),
+      topics: [topic],
+      fromBeginning: true,
+      // Short empty fetches, each ending while a batch is still being handled (the work the
+      // service does in a transaction, stood in for by a pause): a consumer that stops fetching
+      // when a fetch ends between its reads delivers the first record and then nothing.
+      maxWaitTimeMs: 20,
+      handleBatch: async (batch) => {
+        await sleep(150);
+        for (const record of batch.records) handled.push(record.value?.toString() ?? '');
+        return undefined;
+      },
+    });
+    stops.push(() => consumer.stop());
+    await consumer.start();
+    for (let i = 0; i < 6; i++) {
+      await publisher.publish({ topic, key: 'one-key', value: `record-${i}`, headers: {} });
+      await waitFor(() => handled.includes(`record-${i}`), {
+        timeoutMs: 10_000,
+        description: `record-${i} handled`,
+      });
+    }
+    expect(handled).toEqual(Array.from({ length: 6 }, (_, i) => `record-${i}`));
   });
 
   it('when a batch fails, then its partition is held and the same records are offered again until they pass, with nothing committed meanwhile', async () => {

@@ -133,6 +133,10 @@ export function createPlatformaticBatchConsumer(
   };
 
   const consumeUntilEnd = async (opened: Stream) => {
+    // The stream fetches only while it is read in paused mode (`readableFlowing` false): once its
+    // last 'readable' listener is gone it is back to null and stops fetching for good. This
+    // listener keeps it fetching between the rounds' own.
+    opened.on('readable', keepFetching);
     for (;;) {
       const messages = await readBuffered(opened, MAX_ROUND_RECORDS);
       if (messages === null || stopping.signal.aborted) return;
@@ -202,6 +206,8 @@ export function createPlatformaticBatchConsumer(
     lag: () => admin.lag(groupId, topics),
   };
 }
+
+function keepFetching() {}
 
 /** Waits for what the stream has buffered and takes up to `max` of it; null once it ended. */
 function readBuffered(stream: Stream, max: number): Promise<Message[] | null> {
