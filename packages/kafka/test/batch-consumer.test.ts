@@ -204,5 +204,11 @@ describe.each(KAFKA_LIBRARIES)("the connection's batch consumer on %s", (library
     await reader.start();
     await waitFor(() => copies.length >= 20, { timeoutMs: 20_000, description: '20 copies read' });
     expect(new Set(copies).size).toBe(20);
+    // Past the commit markers too: a reader of a transactional topic that has read everything
+    // has no lag, or the lag alarms on such topics would never clear.
+    await waitFor(async () => (await reader.lag()).every((partition) => partition.lag === 0), {
+      timeoutMs: 10_000,
+      description: "the reader's lag to reach 0 past the last commit marker",
+    });
   });
 });

@@ -68,6 +68,9 @@ export function createPlatformaticBatchConsumer(
   let stream: Stream | undefined;
   let loop: Promise<void> | undefined;
   let round: Promise<void> | undefined;
+  // Where this member last committed each partition, by `topic:partition` (the stream's keys).
+  // A partition handed back uncommitted (revoked, stopping) is dropped until its next commit.
+  const committed = new Map<string, { topic: string; partition: number; offset: bigint }>();
 
   consumer.on('consumer:group:join', ({ assignments }) => {
     joined = true;
@@ -86,7 +89,10 @@ export function createPlatformaticBatchConsumer(
     for (let attempt = 1; ; attempt++) {
       // Stopping or revoked: leave the offsets uncommitted, whoever owns the partition next
       // starts from the last commit.
-      if (stopping.signal.aborted || !owns(batch.topic, batch.partition)) return;
+      if (stopping.signal.aborted || !owns(batch.topic, batch.partition)) {
+        committed.delete(keyOf(batch));
+        return;
+      }
       try {
         const result = await handleBatch(batch);
         if (result && result.produce.length > 0) {
@@ -114,8 +120,37 @@ export function createPlatformaticBatchConsumer(
     }
     // Revoked while it was handled: its next owner reads it again from the last commit (the
     // handler is idempotent), and this member's commit could move the new owner's position.
-    if (!owns(batch.topic, batch.partition)) return;
+    if (!owns(batch.topic, batch.partition)) {
+      committed.delete(keyOf(batch));
+      return;
+    }
     await last.commit();
+    committed.set(keyOf(batch), { ...batch, offset: last.offset + 1n });
+  };
+
+  // A transaction ends with a commit marker after its last record. The stream never hands out
+  // markers, so commits taken from records stop just before one and the group's lag would stay
+  // at 1 on every topic written in transactions (the retry and dead-letter topics): the lag
+  // alarms would never clear. When everything fetched has been handled (nothing buffered, no
+  // round under way), a partition whose fetch position is past its last commit has only
+  // markers in between, and that position is committed, as the Java consumer does.
+  const commitPastMarkers = async (opened: Stream) => {
+    if (opened.readableLength > 0 || stopping.signal.aborted) return;
+    const offsets = [];
+    for (const [key, last] of committed) {
+      const position = opened.offsetsToFetch.get(key);
+      if (position === undefined || position <= last.offset) continue;
+      if (!owns(last.topic, last.partition)) continue;
+      offsets.push({ topic: last.topic, partition: last.partition, offset: position });
+    }
+    if (offsets.length === 0) return;
+    try {
+      await consumer.commit({ offsets: offsets.map((offset) => ({ ...offset, leaderEpoch: -1 })) });
+      for (const offset of offsets) committed.set(`${offset.topic}:${offset.partition}`, offset);
+    } catch (error) {
+      // Fenced by a rebalance, or the broker away: the next owner or the next round commits.
+      logger.warn({ groupId, err: error }, 'could not commit past transaction markers');
+    }
   };
 
   const handleRound = async (messages: Message[]) => {
@@ -138,6 +173,7 @@ export function createPlatformaticBatchConsumer(
     // listener keeps it fetching between the rounds' own.
     opened.on('readable', keepFetching);
     for (;;) {
+      if (opened.readableLength === 0) await commitPastMarkers(opened);
       const messages = await readBuffered(opened, MAX_ROUND_RECORDS);
       if (messages === null || stopping.signal.aborted) return;
       round = handleRound(messages);
@@ -176,6 +212,8 @@ export function createPlatformaticBatchConsumer(
         await sleep(pauseMs, undefined, { signal: stopping.signal }).catch(() => {});
       } finally {
         await opened?.close().catch(() => {});
+        // The next stream starts from the group's commits.
+        committed.clear();
         opened = undefined;
         stream = undefined;
       }
@@ -208,6 +246,9 @@ export function createPlatformaticBatchConsumer(
 }
 
 function keepFetching() {}
+
+const keyOf = ({ topic, partition }: { topic: string; partition: number }) =>
+  `${topic}:${partition}`;
 
 /** Waits for what the stream has buffered and takes up to `max` of it; null once it ended. */
 function readBuffered(stream: Stream, max: number): Promise<Message[] | null> {
