@@ -212,3 +212,119 @@ describe.each(KAFKA_LIBRARIES)("the connection's batch consumer on %s", (library
     });
   });
 });
+
+// kafkajs sends no generation with a transaction's offsets, so this fencing is
+// @platformatic/kafka's only (docs/retries.md, limits).
+describe('the platformatic batch consumer across a rebalance', () => {
+  const stops: (() => Promise<void>)[] = [];
+  afterEach(async () => {
+    for (const stop of stops.splice(0).reverse()) await stop();
+  });
+  const connect = () =>
+    createKafkaConnection({
+      brokers: kafkaBrokers,
+      clientId: uniqueName('fenced'),
+      logger: silent,
+      library: 'platformatic',
+    });
+
+  it('when the group rebalances while a batch is handled, then that batch cannot commit its transaction and every record is copied once', async () => {
+    const kafka = connect();
+    const topic = uniqueName('source');
+    const out = uniqueName('copies');
+    const groupId = uniqueName('group');
+    await kafka.ensureTopics([
+      { topic, partitions: 2 },
+      { topic: out, partitions: 1 },
+    ]);
+    const publisher = kafka.publisher();
+    stops.push(() => publisher.stop());
+    await Promise.all(
+      Array.from({ length: 10 }, (_, i) =>
+        publisher.publish({ topic, key: `key-${i}`, value: `value-${i}`, headers: {} }),
+      ),
+    );
+    let release: () => void = () => {};
+    const released = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    let held = false;
+    const failures: { name: string; error: unknown }[] = [];
+    const member = (name: string, hold: boolean) => {
+      const connection = connect();
+      const transactions = connection.transactionalProducer({ idPrefix: uniqueName(name) });
+      const consumer = connection.batchConsumer({
+        groupId,
+        topics: [topic],
+        fromBeginning: true,
+        transactions,
+        initialBackoffMs: 20,
+        maxBackoffMs: 100,
+        onBatchFailed: (_batch, error) => failures.push({ name, error }),
+        handleBatch: async (batch) => {
+          // The first batch waits until a second member has joined: it was read in the old
+          // generation and answers in the new one.
+          if (hold && !held) {
+            held = true;
+            await released;
+          }
+          return {
+            produce: batch.records.map((record) => ({
+              topic: out,
+              key: record.key,
+              value: record.value,
+              headers: { from: `${record.partition}/${record.offset}` },
+            })),
+          };
+        },
+      });
+      stops.push(
+        () => transactions.stop(),
+        () => consumer.stop(),
+      );
+      return { transactions, consumer };
+    };
+    const first = member('first', true);
+    await first.transactions.start();
+    await first.consumer.start();
+    await waitFor(() => held, { timeoutMs: 10_000, description: 'the first batch held' });
+    const second = member('second', false);
+    await second.transactions.start();
+    await second.consumer.start();
+    await waitFor(() => second.consumer.isJoined() && first.consumer.isJoined(), {
+      timeoutMs: 20_000,
+      description: 'both members in the new generation',
+    });
+    release();
+    const admin = kafka.groupAdmin();
+    stops.push(() => admin.disconnect());
+    await waitFor(async () => (await admin.lag(groupId, [topic])).every((p) => p.lag === 0), {
+      timeoutMs: 20_000,
+      description: 'the group committed every source record',
+    });
+    const copies: string[] = [];
+    const reader = kafka.batchConsumer({
+      groupId: uniqueName('reader'),
+      topics: [out],
+      fromBeginning: true,
+      handleBatch: async (batch) => {
+        for (const record of batch.records) copies.push(record.headers.from as string);
+        return undefined;
+      },
+    });
+    stops.push(() => reader.stop());
+    await reader.start();
+    await waitFor(
+      async () => (await reader.lag()).every((p) => p.lag === 0) && copies.length >= 10,
+      {
+        timeoutMs: 20_000,
+        description: 'the copies read to the end',
+      },
+    );
+    expect(copies.sort()).toEqual([...new Set(copies)].sort());
+    expect(copies).toHaveLength(10);
+    // The held batch's transaction was refused once, and not tried again with its old generation.
+    expect(failures.map(({ name }) => name)).toEqual(['first']);
+    expect(String(failures[0]?.error)).toMatch(/generation/i);
+  });
+});

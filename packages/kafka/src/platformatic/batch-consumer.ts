@@ -68,6 +68,9 @@ export function createPlatformaticBatchConsumer(
   let stream: Stream | undefined;
   let loop: Promise<void> | undefined;
   let round: Promise<void> | undefined;
+  // Set when a batch of the current round was read in a generation the group has left: the
+  // stream is reopened from the group's commits once the round is over.
+  let readAgain = false;
   // Where this member last committed each partition, by `topic:partition` (the stream's keys).
   // A partition handed back uncommitted (revoked, stopping) is dropped until its next commit.
   const committed = new Map<string, { topic: string; partition: number; offset: bigint }>();
@@ -110,6 +113,14 @@ export function createPlatformaticBatchConsumer(
         break;
       } catch (error) {
         options.onBatchFailed?.(batch, error, attempt);
+        // The group rebalanced since the batch was read: its transaction was refused for the old
+        // generation and would be refused again. Nothing of it is committed; it is read again
+        // from the last commit, by this member or the partition's new owner.
+        if (member.generationId !== consumer.generationId) {
+          committed.delete(keyOf(batch));
+          readAgain = true;
+          return;
+        }
         const pauseMs = Math.min(maxBackoffMs, initialBackoffMs * 2 ** (attempt - 1));
         logger.warn(
           { err: error, topic: batch.topic, partition: batch.partition, attempt, pauseMs },
@@ -178,6 +189,7 @@ export function createPlatformaticBatchConsumer(
       if (messages === null || stopping.signal.aborted) return;
       round = handleRound(messages);
       await round;
+      if (readAgain) return;
     }
   };
 
@@ -188,6 +200,14 @@ export function createPlatformaticBatchConsumer(
       fallbackMode: options.fromBeginning ? 'earliest' : 'latest',
     });
 
+  // Closing a stream also ends its subscription: the next one would rejoin the group.
+  const discard = async (old: Stream | undefined) => {
+    if (stream === old) stream = undefined;
+    // The next stream starts from the group's commits.
+    committed.clear();
+    await old?.close().catch(() => {});
+  };
+
   // Reads until stopped; a stream that ends or fails is replaced by a new one after a pause.
   const run = async (first: Stream) => {
     let opened: Stream | undefined = first;
@@ -197,10 +217,19 @@ export function createPlatformaticBatchConsumer(
         stream = opened;
         failures = 0;
         await consumeUntilEnd(opened);
-        if (stopping.signal.aborted) return;
-        throw new Error('the consumer stream ended');
+        if (stopping.signal.aborted) break;
+        if (!readAgain) throw new Error('the consumer stream ended');
+        readAgain = false;
+        logger.info({ groupId }, 'the group rebalanced under a batch; reading from the commits');
+        // The new stream is opened before the old one closes, so the subscription never lapses:
+        // no rejoin, which would rebalance every member again (and fence their batches).
+        const next: Stream = await open();
+        await discard(opened);
+        opened = next;
       } catch (error) {
-        if (stopping.signal.aborted) return;
+        await discard(opened);
+        opened = undefined;
+        if (stopping.signal.aborted) break;
         joined = false;
         if (isFatal(error)) {
           logger.error({ groupId, err: error }, 'consumer stopped: Kafka refused its credentials');
@@ -210,14 +239,9 @@ export function createPlatformaticBatchConsumer(
         const pauseMs = Math.min(maxBackoffMs, initialBackoffMs * 2 ** failures++);
         logger.warn({ groupId, err: error, pauseMs }, 'consumer stream failed; reopening');
         await sleep(pauseMs, undefined, { signal: stopping.signal }).catch(() => {});
-      } finally {
-        await opened?.close().catch(() => {});
-        // The next stream starts from the group's commits.
-        committed.clear();
-        opened = undefined;
-        stream = undefined;
       }
     }
+    await discard(opened);
   };
 
   return {
