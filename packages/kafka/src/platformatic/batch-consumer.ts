@@ -61,6 +61,10 @@ export function createPlatformaticBatchConsumer(
       : FetchIsolationLevels.READ_COMMITTED,
     // Offsets are committed by hand, only after a batch was handled.
     autocommit: false,
+    // kafkajs' name for the round-robin assignment: the broker lets members into one group only
+    // if they share a protocol name, and during a rolling switch of KAFKA_CLIENT the group has
+    // members on both libraries. Either leader computes a round-robin assignment.
+    protocols: [{ name: 'RoundRobinAssigner', version: 0 }],
   });
   const admin = createPlatformaticGroupAdmin(options.client);
   const stopping = new AbortController();
