@@ -1,6 +1,12 @@
 import { createServer } from 'node:net';
 import { waitFor } from '@kafka-ecs/testing';
-import { createKafkaConnection, type KafkaConnection, type KafkaSecurity } from './index.ts';
+import {
+  createKafkaConnection,
+  KAFKA_LIBRARIES,
+  type KafkaConnection,
+  type KafkaLibrary,
+  type KafkaSecurity,
+} from './index.ts';
 
 // A listener that records the first byte of each connection and hangs up: a TLS connection
 // opens with a handshake record (0x16), a plaintext Kafka request with its length (0x00).
@@ -11,7 +17,7 @@ const closers: (() => Promise<void>)[] = [];
 afterAll(() => Promise.all(closers.map((close) => close())));
 
 /** A connection to a listener of its own, and the first byte of each connection it opens. */
-async function connectionToListener(security?: KafkaSecurity) {
+async function connectionToListener(library: KafkaLibrary, security?: KafkaSecurity) {
   const firstBytes: number[] = [];
   const server = createServer((socket) => {
     socket.once('data', (chunk) => {
@@ -28,6 +34,7 @@ async function connectionToListener(security?: KafkaSecurity) {
     clientId: 'security-test',
     logger,
     security,
+    library,
   });
   return { kafka, firstBytes };
 }
@@ -37,10 +44,11 @@ async function connectionToListener(security?: KafkaSecurity) {
  * returns the first bytes of the connections it opened.
  */
 async function firstBytesOf(
+  library: KafkaLibrary,
   security: KafkaSecurity | undefined,
   use: (kafka: KafkaConnection) => Promise<unknown>,
 ): Promise<number[]> {
-  const { kafka, firstBytes } = await connectionToListener(security);
+  const { kafka, firstBytes } = await connectionToListener(library, security);
   await use(kafka).catch(quiet);
   await waitFor(() => firstBytes.length > 0, { timeoutMs: 1_000, description: 'a connection' });
   return firstBytes;
@@ -52,9 +60,9 @@ const publisherProbe = async (kafka: KafkaConnection) => {
   await publisher.stop();
 };
 
-describe('a connection with security settings', () => {
+describe.each(KAFKA_LIBRARIES)('a connection on %s with security settings', (library) => {
   it('when TLS is off, then the clients speak plaintext (the listener tells them apart)', async () => {
-    const bytes = await firstBytesOf(undefined, publisherProbe);
+    const bytes = await firstBytesOf(library, undefined, publisherProbe);
     expect(bytes.some((byte) => byte === TLS_HANDSHAKE)).toBe(false);
   });
 
@@ -62,11 +70,12 @@ describe('a connection with security settings', () => {
     const security: KafkaSecurity = { ssl: true };
     // In parallel: the admin clients retry their connection for seconds before giving up.
     const opened = await Promise.all([
-      firstBytesOf(security, publisherProbe),
-      firstBytesOf(security, (kafka) => kafka.ensureTopics([])),
-      // Consumers, transactions and the group admin share one client: the group admin stands
-      // for all three.
-      firstBytesOf(security, async (kafka) => {
+      firstBytesOf(library, security, publisherProbe),
+      firstBytesOf(library, security, (kafka) => kafka.ensureTopics([])),
+      // On kafkajs consumers, transactions and the group admin share one client, and the group
+      // admin stands for all three; @platformatic/kafka's pieces build theirs from the same
+      // settings.
+      firstBytesOf(library, security, async (kafka) => {
         const admin = kafka.groupAdmin();
         await admin.endOffsets(['any-topic']).finally(() => admin.disconnect());
       }),

@@ -13,6 +13,7 @@ import type {
   RecordBatch,
 } from '../batch-consumer.ts';
 import type { GroupMember } from '../transactional-producer.ts';
+import { withTimeout } from '../with-timeout.ts';
 import { type PlatformaticClientOptions, platformaticBaseOptions } from './client.ts';
 import { createPlatformaticGroupAdmin } from './group-admin.ts';
 
@@ -20,6 +21,8 @@ type Stream = MessagesStream<Buffer, Buffer, Buffer, Buffer>;
 
 // Most records taken from the stream's buffer for one round of batches.
 const MAX_ROUND_RECORDS = 2_000;
+// Longest wait for a stream: the group join (rebalance timeout 30 s) and the offsets.
+const OPEN_TIMEOUT_MS = 45_000;
 
 /** Records of one partition from one round, with the message whose commit covers them. */
 interface PartitionRound {
@@ -48,56 +51,79 @@ export function createPlatformaticBatchConsumer(
   const maxBackoffMs = options.maxBackoffMs ?? 5_000;
   const sessionTimeout = options.sessionTimeoutMs ?? 30_000;
   const concurrency = options.partitionsConsumedConcurrently ?? 4;
-  const consumer = new Consumer({
-    ...platformaticBaseOptions(options.client),
-    groupId,
-    sessionTimeout,
-    heartbeatInterval:
-      options.heartbeatIntervalMs ?? Math.min(3_000, Math.floor(sessionTimeout / 3)),
-    rebalanceTimeout: 30_000,
-    maxWaitTime: options.maxWaitTimeMs ?? 1_000,
-    isolationLevel: options.readUncommitted
-      ? FetchIsolationLevels.READ_UNCOMMITTED
-      : FetchIsolationLevels.READ_COMMITTED,
-    // Offsets are committed by hand, only after a batch was handled.
-    autocommit: false,
-    // kafkajs' name for the round-robin assignment: the broker lets members into one group only
-    // if they share a protocol name, and during a rolling switch of KAFKA_CLIENT the group has
-    // members on both libraries. Either leader computes a round-robin assignment.
-    protocols: [{ name: 'RoundRobinAssigner', version: 0 }],
-  });
+  const newConsumer = () => {
+    const created = new Consumer({
+      ...platformaticBaseOptions(options.client),
+      groupId,
+      sessionTimeout,
+      heartbeatInterval:
+        options.heartbeatIntervalMs ?? Math.min(3_000, Math.floor(sessionTimeout / 3)),
+      rebalanceTimeout: 30_000,
+      maxWaitTime: options.maxWaitTimeMs ?? 1_000,
+      isolationLevel: options.readUncommitted
+        ? FetchIsolationLevels.READ_UNCOMMITTED
+        : FetchIsolationLevels.READ_COMMITTED,
+      // Offsets are committed by hand, only after a batch was handled.
+      autocommit: false,
+      // kafkajs' name for the round-robin assignment: the broker lets members into one group only
+      // if they share a protocol name, and during a rolling switch of KAFKA_CLIENT the group has
+      // members on both libraries. Either leader computes a round-robin assignment.
+      protocols: [{ name: 'RoundRobinAssigner', version: 0 }],
+    });
+    created.on('consumer:group:join', ({ assignments }) => {
+      if (created !== consumer) return;
+      joined = true;
+      logger.info(
+        { groupId, assignment: toAssignment(assignments ?? []) },
+        'joined consumer group',
+      );
+    });
+    created.on('consumer:group:leave', () => {
+      if (created === consumer) joined = false;
+    });
+    return created;
+  };
+  let consumer = newConsumer();
+  // A consumer whose stream failed may never get back into its group by itself (its membership
+  // expired while the brokers were away, and its stream then waits for an assignment that does
+  // not come): a new one joins afresh. The old one is closed without waiting for the group.
+  const replaceConsumer = async () => {
+    const old = consumer;
+    consumer = newConsumer();
+    joined = false;
+    await old.close(true).catch(() => {});
+  };
   const admin = createPlatformaticGroupAdmin(options.client);
   const stopping = new AbortController();
   let joined = false;
   let stream: Stream | undefined;
   let loop: Promise<void> | undefined;
   let round: Promise<void> | undefined;
-  // Set when a batch of the current round was read in a generation the group has left: the
-  // stream is reopened from the group's commits once the round is over.
+  // Set when a batch of the current round was given up uncommitted (revoked, or read in a
+  // generation the group has left): the stream is reopened from the group's commits once the
+  // round is over. The old stream's position is past that batch, and it keeps its position for
+  // a partition that comes back to it with no commit yet.
   let readAgain = false;
   // Where this member last committed each partition, by `topic:partition` (the stream's keys).
   // A partition handed back uncommitted (revoked, stopping) is dropped until its next commit.
   const committed = new Map<string, { topic: string; partition: number; offset: bigint }>();
-
-  consumer.on('consumer:group:join', ({ assignments }) => {
-    joined = true;
-    logger.info({ groupId, assignment: toAssignment(assignments ?? []) }, 'joined consumer group');
-  });
-  consumer.on('consumer:group:leave', () => {
-    joined = false;
-  });
 
   const owns = (topic: string, partition: number) =>
     consumer.assignments?.some(
       (assigned) => assigned.topic === topic && assigned.partitions.includes(partition),
     ) ?? false;
 
+  const giveUp = (batch: RecordBatch) => {
+    committed.delete(keyOf(batch));
+    readAgain = true;
+  };
+
   const handlePartition = async ({ batch, last, member }: PartitionRound) => {
     for (let attempt = 1; ; attempt++) {
       // Stopping or revoked: leave the offsets uncommitted, whoever owns the partition next
       // starts from the last commit.
       if (stopping.signal.aborted || !owns(batch.topic, batch.partition)) {
-        committed.delete(keyOf(batch));
+        giveUp(batch);
         return;
       }
       try {
@@ -121,8 +147,7 @@ export function createPlatformaticBatchConsumer(
         // generation and would be refused again. Nothing of it is committed; it is read again
         // from the last commit, by this member or the partition's new owner.
         if (member.generationId !== consumer.generationId) {
-          committed.delete(keyOf(batch));
-          readAgain = true;
+          giveUp(batch);
           return;
         }
         const pauseMs = Math.min(maxBackoffMs, initialBackoffMs * 2 ** (attempt - 1));
@@ -136,7 +161,7 @@ export function createPlatformaticBatchConsumer(
     // Revoked while it was handled: its next owner reads it again from the last commit (the
     // handler is idempotent), and this member's commit could move the new owner's position.
     if (!owns(batch.topic, batch.partition)) {
-      committed.delete(keyOf(batch));
+      giveUp(batch);
       return;
     }
     await last.commit();
@@ -197,12 +222,21 @@ export function createPlatformaticBatchConsumer(
     }
   };
 
-  const open = () =>
-    consumer.consume({
-      topics,
-      mode: 'committed',
-      fallbackMode: options.fromBeginning ? 'earliest' : 'latest',
-    });
+  // Bounded: joining waits at most for the other members' rebalance timeout.
+  const open = async () => {
+    const opened = await withTimeout(
+      consumer.consume({
+        topics,
+        mode: 'committed',
+        fallbackMode: options.fromBeginning ? 'earliest' : 'latest',
+      }),
+      OPEN_TIMEOUT_MS,
+    );
+    // A stream's failure reaches the loop through readBuffered; an 'error' emitted with no
+    // listener (while the stream is being discarded, say) would end the process instead.
+    opened.on('error', ignoreLateError);
+    return opened;
+  };
 
   // Closing a stream also ends its subscription: the next one would rejoin the group.
   const discard = async (old: Stream | undefined) => {
@@ -224,7 +258,7 @@ export function createPlatformaticBatchConsumer(
         if (stopping.signal.aborted) break;
         if (!readAgain) throw new Error('the consumer stream ended');
         readAgain = false;
-        logger.info({ groupId }, 'the group rebalanced under a batch; reading from the commits');
+        logger.info({ groupId }, 'a batch was given up uncommitted; reading from the commits');
         // The new stream is opened before the old one closes, so the subscription never lapses:
         // no rejoin, which would rebalance every member again (and fence their batches).
         const next: Stream = await open();
@@ -234,7 +268,7 @@ export function createPlatformaticBatchConsumer(
         await discard(opened);
         opened = undefined;
         if (stopping.signal.aborted) break;
-        joined = false;
+        await replaceConsumer();
         if (isFatal(error)) {
           logger.error({ groupId, err: error }, 'consumer stopped: Kafka refused its credentials');
           options.onFatal?.(error);
@@ -274,6 +308,7 @@ export function createPlatformaticBatchConsumer(
 }
 
 function keepFetching() {}
+function ignoreLateError() {}
 
 const keyOf = ({ topic, partition }: { topic: string; partition: number }) =>
   `${topic}:${partition}`;
