@@ -28,3 +28,27 @@ export function processMemory(pid: number | undefined): ProcessMemory | undefine
     return undefined;
   }
 }
+
+/**
+ * CPU time (user + system) the process has used, in seconds, from /proc/<pid>/stat; undefined
+ * elsewhere or once it has exited. Its fields 14 and 15 count clock ticks of 1/100 s (USER_HZ,
+ * fixed at 100 in Linux's user ABI).
+ */
+export function processCpuSeconds(pid: number | undefined): number | undefined {
+  if (pid === undefined) return undefined;
+  try {
+    return parseProcStatCpu(readFileSync(`/proc/${pid}/stat`, 'utf8'));
+  } catch {
+    return undefined;
+  }
+}
+
+/** utime + stime of a /proc/<pid>/stat line, in seconds. */
+export function parseProcStatCpu(stat: string): number | undefined {
+  // The command name (field 2) is in parentheses and may hold spaces: count from after it.
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  const utime = Number(fields[11]);
+  const stime = Number(fields[12]);
+  if (!Number.isFinite(utime) || !Number.isFinite(stime)) return undefined;
+  return (utime + stime) / 100;
+}

@@ -1,4 +1,5 @@
 import { kafkaVersion } from '@kafka-ecs/devstack';
+import { KAFKA_LIBRARIES, type KafkaLibrary } from '@kafka-ecs/kafka';
 import { waitFor } from '@kafka-ecs/testing';
 import type { BenchContext, Scenario } from '../context.ts';
 import { runKafkaTool } from '../infra/java-tool.ts';
@@ -10,15 +11,17 @@ import {
   consumerPerformanceArgs,
   parseConsumerPerformance,
 } from '../kafka-tools.ts';
+import { processCpuSeconds } from '../process-memory.ts';
 import { ceilingRatio, metric } from '../result-schema.ts';
+import { type ClientFigures, figuresByLibrary, librarySuffix } from './client-libraries.ts';
 import { consumerEnv, launch, shutdown } from './launch.ts';
 import { PRODUCER_DEFAULTS } from './publish.ts';
 
 /**
- * 2. The consumer service (built, production mode) over a pre-filled topic: fetch → decode →
- * validate → Redis view → commit, from the moment it joined its group until the group's
- * committed offsets reach the end; vs ConsumerPerformance's fetch rate (which also excludes the
- * group join) on the same topic.
+ * 2. The consumer service (built, production mode) over a pre-filled topic, on each client
+ * library: fetch → decode → validate → Redis view → commit, from the moment it joined its group
+ * until the group's committed offsets reach the end; vs ConsumerPerformance's fetch rate (which
+ * also excludes the group join) on the same topic.
  */
 export const consumeScenario: Scenario = {
   id: 'consume',
@@ -26,49 +29,19 @@ export const consumeScenario: Scenario = {
   async run(context) {
     const { options, tag } = context;
     const filled = context.filled ?? (await fill(context));
-    const project: number[] = [];
+    const byLibrary = figuresByLibrary();
     const reference: number[] = [];
     const checks = [];
     for (let run = 0; run < options.runs; run++) {
-      const groupId = `bench-consume-${tag}-${run}`;
-      const viewPrefix = `bench-${tag}-view-c${run}`;
-      const consumer = await launch(
-        context,
-        'consumer',
-        consumerEnv(context, {
-          CONSUMER_GROUP_ID: groupId,
-          CONSUMER_TOPICS: filled.topic,
-          VIEW_KEY_PREFIX: viewPrefix,
-        }),
-      );
-      let rate = Number.NaN;
-      try {
-        const joinedAt = await waitFor(() => joinTime(consumer.output, groupId), {
-          timeoutMs: 30_000,
-          description: 'consumer joined its group',
-        });
-        await waitForCount(
-          () => context.kafka.committedCount(groupId, filled.topic),
-          filled.records,
-          {
-            stallMs: 30_000,
-            maxMs: 600_000,
-            description: 'consumer committed the whole topic',
-          },
-        );
-        const doneAt = Date.now();
-        rate = (filled.records / (doneAt - joinedAt)) * 1000;
-        const applied = await appliedUsers(context, viewPrefix);
+      for (const library of KAFKA_LIBRARIES) {
+        const { applied, figures } = await consumeOnce(context, filled, `${run}`, library);
         checks.push({
-          name: `run ${run + 1}: every event applied to the view`,
+          name: `run ${run + 1} (${library}): every event applied to the view`,
           ok: applied === filled.records,
           detail: `${applied} users in the view of ${filled.records} events`,
         });
-      } finally {
-        await shutdown(context, consumer);
+        record(byLibrary[library], figures);
       }
-      project.push(rate);
-      await deleteKeysWithPrefix(context.redis, `${viewPrefix}:`);
 
       const referenceGroup = `bench-consumer-perf-${tag}-${run}`;
       context.cleanup.groups.push(referenceGroup);
@@ -87,29 +60,96 @@ export const consumeScenario: Scenario = {
       );
       reference.push(parseConsumerPerformance(output).fetchRecordsPerSecond);
       context.log(
-        `  run ${run + 1}: consumer ${Math.round(rate)}/s applied, ConsumerPerformance ${Math.round(reference.at(-1) ?? 0)}/s fetched`,
+        `  run ${run + 1}: consumer ${KAFKA_LIBRARIES.map((library) => `${library} ${Math.round(byLibrary[library].rates.at(-1) ?? 0)}/s`).join(', ')} applied, ConsumerPerformance ${Math.round(reference.at(-1) ?? 0)}/s fetched`,
       );
     }
     return {
       metrics: [
-        metric('consumer, applied to the view', 'events/s', project, {
-          comparison: 'atLeast',
-          value: 50_000,
+        ...KAFKA_LIBRARIES.flatMap((library) => {
+          const figures = byLibrary[library];
+          const suffix = librarySuffix(library);
+          return [
+            metric(`consumer, applied to the view${suffix}`, 'events/s', figures.rates, {
+              comparison: 'atLeast',
+              value: 50_000,
+            }),
+            // Issue #15's target: three times the ratio of 2026-11 (full 0.04×, quick 0.099×).
+            ceilingRatio(
+              `consume${suffix}`,
+              `ratio project${suffix} / ConsumerPerformance`,
+              figures.rates,
+              reference,
+              { comparison: 'atLeast', value: options.mode === 'full' ? 0.12 : 0.3 },
+            ),
+            metric(`consumer CPU per event${suffix}`, 'µs', figures.cpuPerRecord),
+            metric(`consumer peak RSS${suffix}`, 'MiB', figures.peakRss),
+          ];
         }),
         metric('ConsumerPerformance fetch rate', 'records/s', reference),
-        // Issue #15's target: three times the ratio of 2026-11 (full 0.04×, quick 0.099×).
-        ceilingRatio('consume', 'ratio project / ConsumerPerformance', project, reference, {
-          comparison: 'atLeast',
-          value: options.mode === 'full' ? 0.12 : 0.3,
-        }),
       ],
       checks,
       notes: [
-        `${filled.records} ~300-byte new-user-created events on 8 partitions, a new group and view per run; timed from the consumer's "joined consumer group" log line until the committed offsets reach the end`,
+        `${filled.records} ~300-byte new-user-created events on 8 partitions, a new group and view per run and library (KAFKA_CLIENT kafkajs, then platformatic); CPU per event counts the whole process from the join to the last commit; timed from the consumer's "joined consumer group" log line until the committed offsets reach the end`,
       ],
     };
   },
 };
+
+/**
+ * One consumer process on `library` reads the filled topic to its end with a new group and view;
+ * resolves with its rate, CPU per event and peak RSS, and the users its view holds.
+ */
+async function consumeOnce(
+  context: BenchContext,
+  filled: { topic: string; records: number },
+  run: string,
+  library: KafkaLibrary,
+): Promise<{ applied: number; figures: { rate: number; cpuPerRecord: number; peakRss: number } }> {
+  const groupId = `bench-consume-${context.tag}-${library}-${run}`;
+  const viewPrefix = `bench-${context.tag}-view-${library}-c${run}`;
+  const consumer = await launch(
+    context,
+    'consumer',
+    consumerEnv(context, {
+      CONSUMER_GROUP_ID: groupId,
+      CONSUMER_TOPICS: filled.topic,
+      VIEW_KEY_PREFIX: viewPrefix,
+      KAFKA_CLIENT: library,
+    }),
+  );
+  try {
+    const joinedAt = await waitFor(() => joinTime(consumer.output, groupId), {
+      timeoutMs: 30_000,
+      description: 'consumer joined its group',
+    });
+    const cpuAtJoin = processCpuSeconds(consumer.child.pid) ?? Number.NaN;
+    await waitForCount(() => context.kafka.committedCount(groupId, filled.topic), filled.records, {
+      stallMs: 30_000,
+      maxMs: 600_000,
+      description: 'consumer committed the whole topic',
+    });
+    const doneAt = Date.now();
+    const cpu = (processCpuSeconds(consumer.child.pid) ?? Number.NaN) - cpuAtJoin;
+    const figures = {
+      rate: (filled.records / (doneAt - joinedAt)) * 1000,
+      cpuPerRecord: (cpu * 1e6) / filled.records,
+      peakRss: consumer.memory()?.peakRssMiB ?? Number.NaN,
+    };
+    return { applied: await appliedUsers(context, viewPrefix), figures };
+  } finally {
+    await shutdown(context, consumer);
+    await deleteKeysWithPrefix(context.redis, `${viewPrefix}:`);
+  }
+}
+
+function record(
+  into: ClientFigures,
+  figures: { rate: number; cpuPerRecord: number; peakRss: number },
+): void {
+  into.rates.push(figures.rate);
+  into.cpuPerRecord.push(figures.cpuPerRecord);
+  into.peakRss.push(figures.peakRss);
+}
 
 /** When only this scenario runs, the publisher fills a topic first. */
 async function fill(context: BenchContext): Promise<{ topic: string; records: number }> {
@@ -125,6 +165,7 @@ async function fill(context: BenchContext): Promise<{ topic: string; records: nu
       concurrency: context.options.publishConcurrency,
       ...PRODUCER_DEFAULTS,
       usernamePrefix: `fill-${context.tag}-`,
+      library: 'kafkajs',
     },
     { timeoutMs: 300_000 },
   );

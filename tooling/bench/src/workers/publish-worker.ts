@@ -1,7 +1,7 @@
 // The publish path in a process of its own (so it can run under --cpu-prof and its memory is
 // its own): the project's publisher, as the producer configures it, at full speed.
 // Input: one JSON argument (PublishJob). Output: one JSON line (PublishReport) on stdout.
-import { createKafkaConnection } from '@kafka-ecs/kafka';
+import { createKafkaConnection, type KafkaLibrary } from '@kafka-ecs/kafka';
 import { type FixtureRecord, userCreatedRecord } from '../fixtures.ts';
 import { benchConnections } from '../infra/connection-security.ts';
 
@@ -17,6 +17,8 @@ export interface PublishJob {
   lingerMs: number;
   sendTimeoutMs: number;
   usernamePrefix: string;
+  /** The client library behind the publisher (KAFKA_CLIENT). */
+  library: KafkaLibrary;
 }
 
 export interface PublishReport {
@@ -25,6 +27,10 @@ export interface PublishReport {
   elapsedMs: number;
   recordsPerSecond: number;
   batches: number;
+  /** CPU time (user + system) of the timed part, µs. */
+  cpuMicros: number;
+  /** Peak resident set size of the whole process, MiB. */
+  peakRssMiB: number;
 }
 
 const job = JSON.parse(process.argv[2] ?? '{}') as PublishJob;
@@ -37,6 +43,7 @@ const publisher = createKafkaConnection({
   logger,
   // Inherited from the bench, so never on the command line where `ps` would show a password.
   security: benchConnections(process.env).kafka,
+  library: job.library,
 }).publisher({
   maxBatchSize: job.maxBatchSize,
   lingerMs: job.lingerMs,
@@ -73,7 +80,9 @@ if (job.warmup > 0) await publishAll(make(job.warmup, 0));
 const records = make(job.records, job.warmup);
 batches = 0;
 const started = performance.now();
+const cpuBefore = process.cpuUsage();
 const failed = await publishAll(records);
+const cpu = process.cpuUsage(cpuBefore);
 const elapsedMs = performance.now() - started;
 await publisher.stop();
 const report: PublishReport = {
@@ -82,5 +91,8 @@ const report: PublishReport = {
   elapsedMs,
   recordsPerSecond: ((records.length - failed) / elapsedMs) * 1000,
   batches,
+  cpuMicros: cpu.user + cpu.system,
+  // maxRSS is in KiB.
+  peakRssMiB: process.resourceUsage().maxRSS / 1024,
 };
 process.stdout.write(`${JSON.stringify(report)}\n`);

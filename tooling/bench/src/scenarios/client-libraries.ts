@@ -1,0 +1,25 @@
+import { KAFKA_LIBRARIES, type KafkaLibrary } from '@kafka-ecs/kafka';
+
+/** What the publish and consume paths record per run for one Kafka client library. */
+export interface ClientFigures {
+  /** Records (or events) per second. */
+  rates: number[];
+  /** CPU time of the process per record, µs. */
+  cpuPerRecord: number[];
+  /** Peak resident set size of the process, MiB. */
+  peakRss: number[];
+}
+
+/** Empty figures for every library the connection can run on. */
+export function figuresByLibrary(): Record<KafkaLibrary, ClientFigures> {
+  return Object.fromEntries(
+    KAFKA_LIBRARIES.map((library) => [library, { rates: [], cpuPerRecord: [], peakRss: [] }]),
+  ) as unknown as Record<KafkaLibrary, ClientFigures>;
+}
+
+/**
+ * How a metric names its library: kafkajs, the default, keeps the names the earlier results
+ * used (so they compare run to run); the others carry their name.
+ */
+export const librarySuffix = (library: KafkaLibrary) =>
+  library === 'kafkajs' ? '' : ` (${library})`;
