@@ -1,6 +1,6 @@
 import { KafkaEcsError } from '@kafka-ecs/errors';
 import type { Admin, Message, Producer } from 'kafkajs';
-import { type BatchingOptions, createBatcher } from './batching-publisher.ts';
+import { type Batcher, type BatchingOptions, createBatcher } from './batching-publisher.ts';
 import { createKafkaClient } from './client.ts';
 import type { Logger } from './logger.ts';
 import { createMurmur2Partitioner } from './partitioner.ts';
@@ -71,9 +71,12 @@ const SEND_RETRY = { retries: 2, initialRetryTime: 100, maxRetryTime: 500 };
  * batcher. Kafka being down turns into a fast PublishError, never a hang, and the next publish
  * reconnects by itself when the broker is back.
  */
+/** PublisherOptions.sendTimeoutMs when unset. */
+export const DEFAULT_SEND_TIMEOUT_MS = 5_000;
+
 export function createPublisher(options: PublisherOptions): Publisher {
   const { logger } = options;
-  const sendTimeoutMs = options.sendTimeoutMs ?? 5_000;
+  const sendTimeoutMs = options.sendTimeoutMs ?? DEFAULT_SEND_TIMEOUT_MS;
   const kafka = createKafkaClient({
     brokers: options.brokers,
     clientId: options.clientId,
@@ -140,34 +143,17 @@ export function createPublisher(options: PublisherOptions): Publisher {
     return connecting;
   };
 
-  const send = async (records: OutgoingRecord[], signal: AbortSignal) => {
-    const started = performance.now();
-    let error: unknown;
-    try {
+  const batcher = createPublishBatcher(
+    options,
+    async (records, signal) => {
       if (!connected) await connect();
       // Connecting may have outlasted the callers' bound: they were told the publish failed, so
       // it must not happen now.
       signal.throwIfAborted();
       await producer.sendBatch({ acks: -1, topicMessages: groupByTopic(records) });
-    } catch (cause) {
-      error = cause;
-      replaceProducer();
-      throw new PublishError(`Kafka did not acknowledge: ${(cause as Error).message}`, { cause });
-    } finally {
-      options.onBatch?.({
-        records: records.length,
-        durationMs: performance.now() - started,
-        error,
-      });
-    }
-  };
-  // The batcher bounds what callers wait (sendTimeoutMs) without starting the next send before
-  // this one settled.
-  const batcher = createBatcher(send, {
-    ...options,
-    timeoutMs: sendTimeoutMs,
-    timeoutError: (ms) => new PublishError(`Kafka did not acknowledge within ${ms} ms`),
-  });
+    },
+    replaceProducer,
+  );
 
   let probing: Promise<boolean> | undefined;
   const probe = async () => {
@@ -213,6 +199,41 @@ export function createPublisher(options: PublisherOptions): Publisher {
       await Promise.allSettled([producer.disconnect(), admin.disconnect()]);
     },
   };
+}
+
+/**
+ * The batcher both libraries' publishers put in front of their producer. `sendBatch` is one
+ * acknowledged send; when it fails, `onFailure` runs (the producer is replaced) and the batch's
+ * callers get a PublishError. Every batch is reported to `onBatch`. The batcher bounds what
+ * callers wait (sendTimeoutMs) without starting the next send before this one settled.
+ */
+export function createPublishBatcher(
+  options: PublisherOptions,
+  sendBatch: (records: OutgoingRecord[], signal: AbortSignal) => Promise<void>,
+  onFailure: () => void,
+): Batcher<OutgoingRecord> {
+  const send = async (records: OutgoingRecord[], signal: AbortSignal) => {
+    const started = performance.now();
+    let error: unknown;
+    try {
+      await sendBatch(records, signal);
+    } catch (cause) {
+      error = cause;
+      onFailure();
+      throw new PublishError(`Kafka did not acknowledge: ${(cause as Error).message}`, { cause });
+    } finally {
+      options.onBatch?.({
+        records: records.length,
+        durationMs: performance.now() - started,
+        error,
+      });
+    }
+  };
+  return createBatcher(send, {
+    ...options,
+    timeoutMs: options.sendTimeoutMs ?? DEFAULT_SEND_TIMEOUT_MS,
+    timeoutError: (ms) => new PublishError(`Kafka did not acknowledge within ${ms} ms`),
+  });
 }
 
 function groupByTopic(records: OutgoingRecord[]): { topic: string; messages: Message[] }[] {

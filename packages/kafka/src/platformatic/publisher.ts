@@ -1,8 +1,8 @@
 import { compatibilityPartitioner, type MessageToProduce, Producer } from '@platformatic/kafka';
-import { createBatcher } from '../batching-publisher.ts';
 import {
+  createPublishBatcher,
+  DEFAULT_SEND_TIMEOUT_MS,
   type OutgoingRecord,
-  PublishError,
   type Publisher,
   type PublisherOptions,
 } from '../publisher.ts';
@@ -23,7 +23,7 @@ const RETRY_DELAY_MS = 250;
  */
 export function createPlatformaticPublisher(options: PublisherOptions): Publisher {
   const { logger } = options;
-  const sendTimeoutMs = options.sendTimeoutMs ?? 5_000;
+  const sendTimeoutMs = options.sendTimeoutMs ?? DEFAULT_SEND_TIMEOUT_MS;
   const base = platformaticBaseOptions({
     brokers: options.brokers,
     clientId: options.clientId,
@@ -60,30 +60,17 @@ export function createPlatformaticPublisher(options: PublisherOptions): Publishe
   };
 
   let stopped = false;
-  const send = async (records: OutgoingRecord[], signal: AbortSignal) => {
-    const started = performance.now();
-    let error: unknown;
-    try {
+  const batcher = createPublishBatcher(
+    options,
+    async (records, signal) => {
       if (stopped) throw new Error('publisher is stopped');
       signal.throwIfAborted();
       await producer.send({ messages: records.map(toMessage) });
-    } catch (cause) {
-      error = cause;
+    },
+    () => {
       if (!stopped) replaceProducer();
-      throw new PublishError(`Kafka did not acknowledge: ${(cause as Error).message}`, { cause });
-    } finally {
-      options.onBatch?.({
-        records: records.length,
-        durationMs: performance.now() - started,
-        error,
-      });
-    }
-  };
-  const batcher = createBatcher(send, {
-    ...options,
-    timeoutMs: sendTimeoutMs,
-    timeoutError: (ms) => new PublishError(`Kafka did not acknowledge within ${ms} ms`),
-  });
+    },
+  );
 
   let probing: Promise<boolean> | undefined;
   const probe = async () => {
