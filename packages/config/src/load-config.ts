@@ -29,6 +29,7 @@ export const quotableVariables: ReadonlySet<string> = new Set([
   'GRAPHQL_MAX_TOKENS',
   'HTTP_BODY_LIMIT_BYTES',
   'KAFKA_BROKERS',
+  'KAFKA_CLIENT',
   'KAFKA_SASL_MECHANISM',
   'KAFKA_SSL',
   'KAFKA_SSL_CA_FILE',
