@@ -81,6 +81,13 @@ export function createPlatformaticBatchConsumer(
     created.on('consumer:group:leave', () => {
       if (created === consumer) joined = false;
     });
+    // The library reports a failed rejoin here and heartbeats no more: failing the stream makes
+    // the loop replace this consumer. With no listener the 'error' would end the process.
+    created.on('error', (error: Error) => {
+      if (created !== consumer) return;
+      joined = false;
+      stream?.destroy(error);
+    });
     return created;
   };
   let consumer = newConsumer();
@@ -405,5 +412,6 @@ function isFatal(thrown: unknown): boolean {
   if (!(thrown instanceof Error)) return false;
   const error = thrown;
   if (findErrorBy(error, 'code', 'PLT_KFK_AUTHENTICATION')) return true;
-  return REFUSALS.some((apiCode) => findErrorBy(error, 'apiCode', apiCode) !== null);
+  // apiId is the error's name (apiCode its number).
+  return REFUSALS.some((apiId) => findErrorBy(error, 'apiId', apiId) !== null);
 }

@@ -1,5 +1,5 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import { Admin, ConfigResourceTypes } from '@platformatic/kafka';
+import { Admin, ConfigResourceTypes, findErrorBy } from '@platformatic/kafka';
 import type { Logger } from '../logger.ts';
 import type { TopicDescription, TopicSpec } from '../topic-admin.ts';
 import { type PlatformaticClientOptions, platformaticBaseOptions } from './client.ts';
@@ -31,11 +31,19 @@ async function createMissing(admin: Admin, topics: TopicSpec[], logger: Logger) 
   const missing = topics.filter((spec) => !existing.has(spec.topic));
   // One request per topic: the library applies one set of configs to all topics of a request.
   for (const spec of missing) {
-    await admin.createTopics({
-      topics: [spec.topic],
-      partitions: spec.partitions,
-      configs: Object.entries(spec.config ?? {}).map(([name, value]) => ({ name, value })),
-    });
+    await admin
+      .createTopics({
+        topics: [spec.topic],
+        partitions: spec.partitions,
+        configs: Object.entries(spec.config ?? {}).map(([name, value]) => ({ name, value })),
+      })
+      .catch((error: unknown) => {
+        // The other service, starting at the same time, created it first: as with kafkajs,
+        // not a failure.
+        if (!(error instanceof Error) || !findErrorBy(error, 'apiId', 'TOPIC_ALREADY_EXISTS')) {
+          throw error;
+        }
+      });
   }
   if (missing.length === 0) return [];
   await waitForLeaders(
