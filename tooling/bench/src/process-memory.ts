@@ -21,9 +21,18 @@ export function parseProcStatus(status: string): ProcessMemory | undefined {
 
 /** The process's memory from /proc (Linux); undefined elsewhere or once it has exited. */
 export function processMemory(pid: number | undefined): ProcessMemory | undefined {
+  return readProc(pid, 'status', parseProcStatus);
+}
+
+/** `parse` of /proc/<pid>/<file>; undefined elsewhere or once the process has exited. */
+function readProc<T>(
+  pid: number | undefined,
+  file: string,
+  parse: (text: string) => T | undefined,
+): T | undefined {
   if (pid === undefined) return undefined;
   try {
-    return parseProcStatus(readFileSync(`/proc/${pid}/status`, 'utf8'));
+    return parse(readFileSync(`/proc/${pid}/${file}`, 'utf8'));
   } catch {
     return undefined;
   }
@@ -35,12 +44,7 @@ export function processMemory(pid: number | undefined): ProcessMemory | undefine
  * fixed at 100 in Linux's user ABI).
  */
 export function processCpuSeconds(pid: number | undefined): number | undefined {
-  if (pid === undefined) return undefined;
-  try {
-    return parseProcStatCpu(readFileSync(`/proc/${pid}/stat`, 'utf8'));
-  } catch {
-    return undefined;
-  }
+  return readProc(pid, 'stat', parseProcStatCpu);
 }
 
 /** utime + stime of a /proc/<pid>/stat line, in seconds. */
