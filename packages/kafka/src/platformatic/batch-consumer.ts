@@ -21,8 +21,15 @@ type Stream = MessagesStream<Buffer, Buffer, Buffer, Buffer>;
 
 // Most records taken from the stream's buffer for one round of batches.
 const MAX_ROUND_RECORDS = 2_000;
-// Longest wait for a stream: the group join (rebalance timeout 30 s) and the offsets.
+// How long the group waits for its members to rejoin in a rebalance.
+const REBALANCE_TIMEOUT_MS = 30_000;
+// A JoinGroup request is answered only when that rebalance is over: a shorter request timeout
+// would give up on a join the broker is still holding, and the retry would start it again.
+const JOIN_REQUEST_TIMEOUT_MS = REBALANCE_TIMEOUT_MS + 5_000;
+// Longest wait for a stream: the group join and the offsets.
 const OPEN_TIMEOUT_MS = 45_000;
+// Longest wait for one commit: the library holds commits while the group rejoins.
+const COMMIT_TIMEOUT_MS = 30_000;
 
 /** Records of one partition from one round, with the message whose commit covers them. */
 interface PartitionRound {
@@ -53,12 +60,15 @@ export function createPlatformaticBatchConsumer(
   const concurrency = options.partitionsConsumedConcurrently ?? 4;
   const newConsumer = () => {
     const created = new Consumer({
-      ...platformaticBaseOptions(options.client),
+      ...platformaticBaseOptions({
+        ...options.client,
+        requestTimeoutMs: Math.max(options.client.requestTimeoutMs ?? 0, JOIN_REQUEST_TIMEOUT_MS),
+      }),
       groupId,
       sessionTimeout,
       heartbeatInterval:
         options.heartbeatIntervalMs ?? Math.min(3_000, Math.floor(sessionTimeout / 3)),
-      rebalanceTimeout: 30_000,
+      rebalanceTimeout: REBALANCE_TIMEOUT_MS,
       maxWaitTime: options.maxWaitTimeMs ?? 1_000,
       isolationLevel: options.readUncommitted
         ? FetchIsolationLevels.READ_UNCOMMITTED
@@ -105,7 +115,6 @@ export function createPlatformaticBatchConsumer(
   let joined = false;
   let stream: Stream | undefined;
   let loop: Promise<void> | undefined;
-  let round: Promise<void> | undefined;
   // Set when a batch of the current round was given up uncommitted (revoked, or read in a
   // generation the group has left): the stream is reopened from the group's commits once the
   // round is over. The old stream's position is past that batch, and it keeps its position for
@@ -171,7 +180,9 @@ export function createPlatformaticBatchConsumer(
       giveUp(batch);
       return;
     }
-    await last.commit();
+    // A commit that fails or times out leaves the batch to be read again (the handler is
+    // idempotent): the stream is replaced and reads from the group's last commit.
+    await withTimeout(Promise.resolve(last.commit()), COMMIT_TIMEOUT_MS);
     committed.set(keyOf(batch), { ...batch, offset: last.offset + 1n });
   };
 
@@ -221,10 +232,9 @@ export function createPlatformaticBatchConsumer(
     opened.on('readable', keepFetching);
     for (;;) {
       if (opened.readableLength === 0) await commitPastMarkers(opened);
-      const messages = await readBuffered(opened, MAX_ROUND_RECORDS);
+      const messages = await readBuffered(opened, MAX_ROUND_RECORDS, stopping.signal);
       if (messages === null || stopping.signal.aborted) return;
-      round = handleRound(messages);
-      await round;
+      await handleRound(messages);
       if (readAgain) return;
     }
   };
@@ -260,6 +270,8 @@ export function createPlatformaticBatchConsumer(
       try {
         opened ??= await open();
         stream = opened;
+        // stop() closed the stream it saw; one opened meanwhile is closed below.
+        if (stopping.signal.aborted) break;
         failures = 0;
         await consumeUntilEnd(opened);
         if (stopping.signal.aborted) break;
@@ -271,6 +283,8 @@ export function createPlatformaticBatchConsumer(
         const next: Stream = await open();
         await discard(opened);
         opened = next;
+        stream = next;
+        if (stopping.signal.aborted) break;
       } catch (error) {
         await discard(opened);
         opened = undefined;
@@ -298,10 +312,10 @@ export function createPlatformaticBatchConsumer(
       loop = run(first);
     },
     async stop() {
+      // The loop lets the round under way finish and commit what it handled, starts nothing new
+      // and closes its stream. It alone closes streams: the library resolves a second close() of
+      // a stream at once, before the first has ended it, and the group could not be left then.
       stopping.abort();
-      // The round under way finishes and commits what it handled; nothing new starts.
-      await round?.catch(() => {});
-      await stream?.close().catch(() => {});
       await loop;
       // Leaving the group makes the broker rebalance at once instead of after the session.
       await consumer.close().catch(() => {});
@@ -320,8 +334,11 @@ function ignoreLateError() {}
 const keyOf = ({ topic, partition }: { topic: string; partition: number }) =>
   `${topic}:${partition}`;
 
-/** Waits for what the stream has buffered and takes up to `max` of it; null once it ended. */
-function readBuffered(stream: Stream, max: number): Promise<Message[] | null> {
+/**
+ * Waits for what the stream has buffered and takes up to `max` of it; null once it ended or
+ * `signal` aborted (an idle topic may buffer nothing for as long as it stays idle).
+ */
+function readBuffered(stream: Stream, max: number, signal: AbortSignal): Promise<Message[] | null> {
   const take = () => {
     const taken: Message[] = [];
     while (taken.length < max) {
@@ -335,6 +352,7 @@ function readBuffered(stream: Stream, max: number): Promise<Message[] | null> {
   if (ready.length > 0) return Promise.resolve(ready);
   return new Promise((resolve, reject) => {
     const settle = (outcome: () => void) => {
+      signal.removeEventListener('abort', onAbort);
       stream.off('readable', onReadable);
       stream.off('end', onEnd);
       stream.off('close', onEnd);
@@ -347,10 +365,13 @@ function readBuffered(stream: Stream, max: number): Promise<Message[] | null> {
     };
     const onEnd = () => settle(() => (stream.errored ? reject(stream.errored) : resolve(null)));
     const onError = (error: Error) => settle(() => reject(error));
+    const onAbort = () => settle(() => resolve(null));
+    if (signal.aborted) return resolve(null);
     if (stream.destroyed || stream.readableEnded) {
       onEnd();
       return;
     }
+    signal.addEventListener('abort', onAbort, { once: true });
     stream.on('readable', onReadable);
     stream.once('end', onEnd);
     stream.once('close', onEnd);
