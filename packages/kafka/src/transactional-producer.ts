@@ -28,8 +28,6 @@ export interface OffsetCommit {
 export interface GroupMember {
   memberId: string;
   generationId: number;
-  /** The broker coordinating the group. */
-  coordinatorId: number;
 }
 
 export interface TransactionalProducer {

@@ -392,7 +392,6 @@ function splitByPartition(messages: Message[]): PartitionRound[] {
         member: {
           memberId: reader?.memberId ?? '',
           generationId: reader?.generationId ?? -1,
-          coordinatorId: reader?.coordinatorId ?? -1,
         },
       };
       rounds.set(key, round);

@@ -39,21 +39,32 @@ export function createPlatformaticTransactionalProducer(
       partitioner: compatibilityPartitioner,
     });
   let current: Producer | undefined;
-  // Only for commits that name no member (a caller outside a consumer group): their group's
-  // coordinator is looked up here.
+  // The broker coordinating each group's offsets, looked up when first needed and again after a
+  // failed transaction: the coordinator moves when its broker goes, and the one a consumer saw
+  // when it fetched a batch may be unknown or gone by the time the batch fails.
   let admin: Admin | undefined;
-  const memberOf = async (commit: OffsetCommit): Promise<GroupMember> => {
-    if (commit.member) return commit.member;
+  const coordinators = new Map<string, number>();
+  const coordinatorOf = async (groupId: string): Promise<number> => {
+    const known = coordinators.get(groupId);
+    if (known !== undefined) return known;
     admin ??= new Admin(platformaticBaseOptions(options.client));
     const [coordinator] = await admin.findCoordinator({
       keyType: FindCoordinatorKeyTypes.GROUP,
-      keys: [commit.groupId],
+      keys: [groupId],
     });
-    if (!coordinator) throw new Error(`no coordinator for group ${commit.groupId}`);
-    // Generation -1 and no member id: the broker commits without a membership check, as the
-    // Java client does for a bare group id.
-    return { memberId: '', generationId: -1, coordinatorId: coordinator.nodeId };
+    if (!coordinator || coordinator.nodeId < 0)
+      throw new Error(`no coordinator for group ${groupId}`);
+    coordinators.set(groupId, coordinator.nodeId);
+    return coordinator.nodeId;
   };
+  // A commit that names no member (a caller outside a consumer group) goes with generation -1
+  // and no member id: the broker commits without a membership check, as the Java client does
+  // for a bare group id.
+  const consumerOf = async (commit: OffsetCommit): Promise<ConsumerMetadata> => ({
+    groupId: commit.groupId,
+    ...(commit.member ?? { memberId: '', generationId: -1 }),
+    coordinatorId: await coordinatorOf(commit.groupId),
+  });
 
   const runTransaction = async (entries: Pending[]) => {
     current ??= newProducer();
@@ -75,7 +86,7 @@ export function createPlatformaticTransactionalProducer(
         // both are rebuilt from the commit, which carries what the broker checks.
         await transaction.addConsumer({ groupId } as Consumer);
         for (const commit of commits) {
-          await transaction.addOffset(asConsumedMessage(commit, await memberOf(commit)));
+          await transaction.addOffset(asConsumedMessage(commit, await consumerOf(commit)));
         }
       }
       options.beforeCommit?.(entries.flatMap((entry) => entry.records));
@@ -85,6 +96,7 @@ export function createPlatformaticTransactionalProducer(
         logger.warn({ err: abortError }, 'could not abort the transaction; the broker will');
       });
       current = undefined;
+      coordinators.clear();
       await producer.close().catch(() => {});
       throw error;
     }
@@ -107,12 +119,19 @@ export function createPlatformaticTransactionalProducer(
   };
 }
 
-// addOffset commits `offset + 1` of the message it is given, with the member in its metadata.
-function asConsumedMessage(commit: OffsetCommit, member: GroupMember): Message {
+/** What addOffset reads from a consumed message's metadata: the group, member and coordinator. */
+interface ConsumerMetadata extends GroupMember {
+  groupId: string;
+  coordinatorId: number;
+}
+
+// addOffset commits `offset + 1` of the message it is given, sent to the coordinator in its
+// metadata with the member's id and generation.
+function asConsumedMessage(commit: OffsetCommit, consumer: ConsumerMetadata): Message {
   return {
     topic: commit.topic,
     partition: commit.partition,
     offset: BigInt(commit.offset) - 1n,
-    metadata: { consumer: { groupId: commit.groupId, ...member } },
+    metadata: { consumer },
   } as unknown as Message;
 }
