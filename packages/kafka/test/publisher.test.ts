@@ -1,5 +1,13 @@
 import { createServer } from 'node:net';
-import { testInfrastructure, uniqueName, waitFor } from '@kafka-ecs/testing';
+import { setTimeout as sleep } from 'node:timers/promises';
+import {
+  readTopic,
+  startTcpProxy,
+  testInfrastructure,
+  uniqueName,
+  waitFor,
+  withKafkaAdmin,
+} from '@kafka-ecs/testing';
 import { Kafka, logLevel } from 'kafkajs';
 import {
   type BatchReport,
@@ -66,6 +74,48 @@ describe.each(KAFKA_LIBRARIES)("the connection's publisher on %s", (library) => 
     });
     // 300 distinct keys over 8 partitions: the default partitioner spreads them over all.
     expect(offsets.filter((partition) => Number(partition.high) > 0)).toHaveLength(8);
+  });
+
+  it('when the broker answers only after the bound, then the publish that was reported failed is never written', async () => {
+    const topic = uniqueName('publisher-late');
+    const kafka = createKafkaConnection({
+      brokers: kafkaBrokers,
+      clientId: uniqueName('publisher'),
+      logger: silent,
+      library,
+    });
+    await kafka.ensureTopics([{ topic, partitions: 1 }]);
+    const [host, port] = (kafkaBrokers[0] as string).split(':');
+    const proxy = await startTcpProxy({ target: { host: host as string, port: Number(port) } });
+    stops.push(() => proxy.close());
+    const clientId = uniqueName('late');
+    // Every answer to this client is kept back: each request times out and is retried.
+    const held = proxy.holdAnswersAfter(clientId).catch(() => {});
+    const publisher = createKafkaConnection({
+      brokers: [proxy.address],
+      clientId,
+      logger: silent,
+      library,
+    }).publisher({ sendTimeoutMs: 1_200 });
+    stops.push(() => publisher.stop());
+
+    await expect(publisher.publish({ topic, key: 'k', value: 'late' })).rejects.toBeInstanceOf(
+      PublishError,
+    );
+    await held;
+    // The broker answers again: a retry of the failed send still pending in the library would
+    // now get through, and a new send does.
+    proxy.release();
+    await publisher.publish({ topic, key: 'k', value: 'after' });
+    // An observation window, not a wait for an event: "never written" can only be checked over
+    // a span. It is longer than what was left of the failed send's retry schedule (3 attempts
+    // of at most 500 ms each, 250 ms apart: over 1.5 s after the bound at the latest).
+    await sleep(2_000);
+    const records = await readTopic(topic, 1);
+    expect(records.map((record) => record.value?.toString())).toEqual(['after']);
+    await withKafkaAdmin({ brokers: kafkaBrokers }, async (admin) => {
+      expect((await admin.endOffsets(topic)).get(0)).toBe(1n);
+    });
   });
 
   it('when no broker answers, then publish fails with PublishError within the bound and readiness is false', async () => {

@@ -65,7 +65,19 @@ export function createPlatformaticPublisher(options: PublisherOptions): Publishe
     async (records, signal) => {
       if (stopped) throw new Error('publisher is stopped');
       signal.throwIfAborted();
-      await producer.send({ messages: records.map(toMessage) });
+      const sending = producer;
+      // The callers' bound passed and they were told the publish failed: closing the producer
+      // cancels the retries it still has pending (metadata, producer id, produce), so the records
+      // are not written later. A request already on the wire cannot be recalled by any client.
+      const cancel = () => {
+        sending.close().catch(() => {});
+      };
+      signal.addEventListener('abort', cancel, { once: true });
+      try {
+        await sending.send({ messages: records.map(toMessage) });
+      } finally {
+        signal.removeEventListener('abort', cancel);
+      }
     },
     () => {
       if (!stopped) replaceProducer();
