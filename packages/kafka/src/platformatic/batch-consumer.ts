@@ -318,7 +318,14 @@ export function createPlatformaticBatchConsumer(
       stopping.abort();
       await loop;
       // Leaving the group makes the broker rebalance at once instead of after the session.
-      await consumer.close().catch(() => {});
+      await consumer.close().catch(async (error: unknown) => {
+        logger.warn(
+          { groupId, err: error },
+          'could not leave the consumer group; it rebalances once the session expires',
+        );
+        // The connections are closed all the same, so nothing outlives stop().
+        await consumer.close(true).catch(() => {});
+      });
       await admin.disconnect();
       joined = false;
     },
