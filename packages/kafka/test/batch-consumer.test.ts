@@ -327,4 +327,79 @@ describe('the platformatic batch consumer across a rebalance', () => {
     expect(failures.map(({ name }) => name)).toEqual(['first']);
     expect(String(failures[0]?.error)).toMatch(/generation/i);
   });
+
+  it('when the group rebalances and a member keeps its partitions, then every record it had read before is still handled', async () => {
+    const kafka = connect();
+    const topic = uniqueName('source');
+    const groupId = uniqueName('group');
+    await kafka.ensureTopics([{ topic, partitions: 8 }]);
+    let release: () => void = () => {};
+    const released = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    let heldBatch: RecordBatch | undefined;
+    const handled = new Set<string>();
+    const member = (hold: boolean) => {
+      const consumer = connect().batchConsumer({
+        groupId,
+        topics: [topic],
+        fromBeginning: true,
+        // One partition at a time: the rest of the round waits behind the held batch.
+        partitionsConsumedConcurrently: 1,
+        handleBatch: async (batch) => {
+          if (!hold) return undefined;
+          for (const { partition, offset } of batch.records) handled.add(`${partition}/${offset}`);
+          if (!heldBatch) {
+            heldBatch = batch;
+            await released;
+          }
+          return undefined;
+        },
+      });
+      stops.push(() => consumer.stop());
+      return consumer;
+    };
+    const first = member(true);
+    const second = member(false);
+    await first.start();
+    await second.start();
+    const assigned = (consumer: BatchConsumer) => Object.values(consumer.assignment()).flat();
+    await waitFor(() => assigned(first).length === 4 && assigned(second).length === 4, {
+      timeoutMs: 20_000,
+      description: 'the partitions shared by both members',
+    });
+    const kept = new Set(assigned(first));
+    const publisher = kafka.publisher();
+    stops.push(() => publisher.stop());
+    await Promise.all(
+      Array.from({ length: 400 }, (_, i) =>
+        publisher.publish({ topic, key: `key-${i}`, value: `value-${i}`, headers: {} }),
+      ),
+    );
+    await waitFor(() => heldBatch, { timeoutMs: 10_000, description: 'a batch held' });
+    // The second member leaves: the first keeps its partitions and gains the others, so none of
+    // what it had read is revoked.
+    await second.stop();
+    await waitFor(() => assigned(first).length === 8, {
+      timeoutMs: 20_000,
+      description: 'every partition with the first member',
+    });
+    release();
+    const admin = kafka.groupAdmin();
+    stops.push(() => admin.disconnect());
+    const lag = await waitFor(
+      async () => {
+        const partitions = await admin.lag(groupId, [topic]);
+        return partitions.every((p) => p.lag === 0) && partitions;
+      },
+      { timeoutMs: 20_000, description: 'the group committed every record' },
+    );
+    // Every record of the partitions it kept was handled by the first member, at least once.
+    const keptRecords = lag
+      .filter(({ partition }) => kept.has(partition))
+      .flatMap(({ partition, end }) =>
+        Array.from({ length: Number(end) }, (_, offset) => `${partition}/${offset}`),
+      );
+    expect(keptRecords.filter((key) => !handled.has(key))).toEqual([]);
+  });
 });
