@@ -76,8 +76,8 @@ describe('ci.yml runs what `pnpm test` runs', () => {
     expect(tasksNotRun(ci, testTasks)).toEqual([]);
   });
 
-  it('when the reliability step is dropped (control), then the check names it', () => {
-    const mutated = parse(ciText.replace(/test:secure reliability/, 'test:secure')) as Workflow;
+  it('when no step runs reliability (control), then the check names it', () => {
+    const mutated = parse(ciText.replaceAll(/test:secure reliability/g, 'test:secure')) as Workflow;
     expect(tasksNotRun(mutated, testTasks)).toEqual(['reliability']);
   });
 });
