@@ -30,6 +30,11 @@ const JOIN_REQUEST_TIMEOUT_MS = REBALANCE_TIMEOUT_MS + 5_000;
 const OPEN_TIMEOUT_MS = 45_000;
 // Longest wait for one commit: the library holds commits while the group rejoins.
 const COMMIT_TIMEOUT_MS = 30_000;
+// Fetch sizes as kafkajs' defaults. The library's own (50 MiB a fetch, and as much per
+// partition) let one fetch buffer ~170,000 small records: a consumer behind on its topics
+// peaked at 1,059 MiB RSS in the bench, against kafkajs' 511 MiB.
+const FETCH_MAX_BYTES = 10 * 1024 * 1024;
+const FETCH_MAX_BYTES_PER_PARTITION = 1024 * 1024;
 
 /** Records of one partition from one round, with the message whose commit covers them. */
 interface PartitionRound {
@@ -70,6 +75,8 @@ export function createPlatformaticBatchConsumer(
         options.heartbeatIntervalMs ?? Math.min(3_000, Math.floor(sessionTimeout / 3)),
       rebalanceTimeout: REBALANCE_TIMEOUT_MS,
       maxWaitTime: options.maxWaitTimeMs ?? 1_000,
+      maxBytes: FETCH_MAX_BYTES,
+      maxBytesPerPartition: FETCH_MAX_BYTES_PER_PARTITION,
       isolationLevel: options.readUncommitted
         ? FetchIsolationLevels.READ_UNCOMMITTED
         : FetchIsolationLevels.READ_COMMITTED,
