@@ -80,6 +80,10 @@ describe.each(SERVICES)('the %s metrics in CloudWatch', (service) => {
     expect(manifest(service).variables.METRICS_PORT).toBeUndefined();
   });
 
+  it("when a counter first counts (a task's first dead letter or publish failure), then the collector sends that value", () => {
+    expect(collector(service).sendsFirstValue).toBe(true);
+  });
+
   it('when the collector writes, then the task role may write that log group and nothing else beside Kafka', () => {
     const template = addon(service);
     const scope = { params: { App: NAMES.app, Env: NAMES.env, Name: service }, imports: {} };
@@ -192,6 +196,16 @@ describe('the alarm checks are real', () => {
       '127.0.0.1:9001',
     );
     expect(collector('producer', source).targets).not.toEqual([`127.0.0.1:${PORTS.producer}`]);
+  });
+
+  it('when the collector keeps first values as a baseline (control), then the check sees it', () => {
+    const source = structuredClone(manifest('consumer'));
+    const variables = source.sidecars?.metrics?.variables as Record<string, string>;
+    variables.AOT_CONFIG_CONTENT = String(variables.AOT_CONFIG_CONTENT).replace(
+      'retain_initial_value_of_delta_metric: true',
+      '',
+    );
+    expect(collector('consumer', source).sendsFirstValue).toBe(false);
   });
 
   it('when a runbook loses an alarm link, then it is reported', () => {

@@ -14,6 +14,8 @@ export interface Collector {
   /** metric name → the dimension sets the collector writes it with. */
   declared: Record<string, string[][]>;
   rollup: string;
+  /** Whether a counter's first value is sent (rather than kept as the baseline of its deltas). */
+  sendsFirstValue: boolean;
 }
 
 interface Sidecar {
@@ -47,6 +49,7 @@ export function collectorOf(
         namespace?: string;
         log_group_name?: string;
         dimension_rollup_option?: string;
+        retain_initial_value_of_delta_metric?: boolean;
         metric_declarations?: { dimensions: string[][]; metric_name_selectors: string[] }[];
       };
     };
@@ -73,6 +76,7 @@ export function collectorOf(
       logGroup: emf.log_group_name ?? '',
       declared,
       rollup: emf.dimension_rollup_option ?? 'ZeroAndSingleDimensionRollup',
+      sendsFirstValue: emf.retain_initial_value_of_delta_metric === true,
     },
   };
 }
