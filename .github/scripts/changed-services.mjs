@@ -81,18 +81,15 @@ export function changedServices(base) {
     return all;
   }
   const names = new Set(selected.map((project) => project.name));
+  // One diff for every service's deployment folder.
+  const deploymentChanges = run('git', ['diff', '--name-only', base, 'HEAD', '--', 'copilot/'])
+    .split('\n')
+    .filter(Boolean);
   return services
     .filter(
       (service) =>
         names.has(service.package) ||
-        run('git', [
-          'diff',
-          '--name-only',
-          base,
-          'HEAD',
-          '--',
-          `copilot/${service.name}/`,
-        ]).trim() !== '',
+        deploymentChanges.some((file) => file.startsWith(`copilot/${service.name}/`)),
     )
     .map((service) => service.name)
     .sort();
