@@ -1,31 +1,48 @@
 import { execFileSync } from 'node:child_process';
 import { ROOT, readText } from './repo.ts';
 
-// deploy-rollout.yml reads the revision to roll back to from `ecs-rollout status` with a sed
-// expression. That expression is run here on what ecs-rollout's own formatStatus prints (the
-// package imports itself by name from its folder), for an environment with both services; a
-// mutated copy of the expression must read nothing.
+// deploy-rollout.yml reads the revision to roll back to from `ecs-rollout status --json` with a
+// line of Node (no jq: it is on GitHub's runners, not on every machine this suite runs on). That
+// line is run here on what ecs-rollout's own statusAsJson prints (the package
+// imports itself by name from its folder), for a service in the middle of a deployment: the
+// revision read must be the one it last finished rolling out, not the one in progress.
 const workflow = readText('.github/workflows/deploy-rollout.yml');
-const SED = /sed -n -E "([^"]+)" <<<"\$status"/;
+const READER = /node -e '([^']+)' <<<"\$status"/;
 
-/** ecs-rollout's status text for producer at revision 12 and consumer at revision 7. */
-function statusText(): string {
-  const service = (name: string, revision: number) => ({
-    name,
-    ecsName: `kafka-ecs-test-${name}-Service-AbC123`,
-    desiredCount: 2,
-    runningCount: 2,
-    pendingCount: 0,
-    taskDefinition: `arn:aws:ecs:eu-west-1:123456789012:task-definition/kafka-ecs-test-${name}:${revision}`,
-    deployments: [],
-    events: [],
-    stoppedTasks: [],
+const taskDefinition = (revision: number) =>
+  `arn:aws:ecs:eu-west-1:123456789012:task-definition/kafka-ecs-test-producer:${revision}`;
+
+/**
+ * ecs-rollout's JSON status for producer: revision 13 rolling out over 12, which is in state
+ * `previousState` (COMPLETED: the stable one).
+ */
+function statusJson(previousState = 'COMPLETED'): string {
+  const deployment = (status: string, revision: number, rolloutState: string) => ({
+    id: `ecs-svc/${revision}`,
+    status,
+    taskDefinition: taskDefinition(revision),
+    rolloutState,
   });
   const status = {
     app: 'kafka-ecs',
     env: 'test',
     clusterName: 'kafka-ecs-test-Cluster',
-    services: [service('consumer', 7), service('producer', 12)],
+    services: [
+      {
+        name: 'producer',
+        ecsName: 'kafka-ecs-test-producer-Service-AbC123',
+        desiredCount: 2,
+        runningCount: 3,
+        pendingCount: 1,
+        taskDefinition: taskDefinition(13),
+        deployments: [
+          deployment('PRIMARY', 13, 'IN_PROGRESS'),
+          deployment('ACTIVE', 12, previousState),
+        ],
+        events: [],
+        stoppedTasks: [],
+      },
+    ],
   };
   return execFileSync(
     process.execPath,
@@ -33,34 +50,34 @@ function statusText(): string {
       '--conditions=kafka-ecs-source',
       '--input-type=module',
       '-e',
-      `const { formatStatus } = await import('@kafka-ecs/ecs-rollout');
-       console.log(formatStatus(${JSON.stringify(status)}));`,
+      `const { statusAsJson } = await import('@kafka-ecs/ecs-rollout');
+       console.log(statusAsJson(${JSON.stringify(status)}));`,
     ],
     { cwd: `${ROOT}/tools/ecs-rollout`, encoding: 'utf8' },
   );
 }
 
-/** What the workflow's sed expression (or `expression`) reads for `service`. */
-function revisionRead(service: string, status: string, expression: string): string {
-  return execFileSync('bash', ['-c', `sed -n -E "${expression}" <<<"$status"`], {
-    env: { ...process.env, SERVICE: service, status },
-    encoding: 'utf8',
-  }).trim();
+/** What the workflow's reader (or `reader`) prints for `status`. */
+function revisionRead(reader: string, status: string): string {
+  return execFileSync(process.execPath, ['-e', reader], { input: status, encoding: 'utf8' }).trim();
 }
 
-describe('deploy-rollout.yml reads the running revision', () => {
-  const expression = SED.exec(workflow)?.[1] ?? '';
-  const status = statusText();
+describe('deploy-rollout.yml reads the revision to roll back to', () => {
+  const reader = READER.exec(workflow)?.[1] ?? '';
+  const status = statusJson();
 
-  it("when ecs-rollout status lists both services, then each service's own revision is read", () => {
-    expect(expression).toContain('task definition');
-    expect(status).toContain('task definition kafka-ecs-test-producer:12');
-    expect(revisionRead('producer', status, expression)).toBe('12');
-    expect(revisionRead('consumer', status, expression)).toBe('7');
+  it('when a deployment is in progress, then the revision read is the last finished one', () => {
+    expect(reader).toContain('stableRevision');
+    expect(revisionRead(reader, status)).toBe('12');
   });
 
-  it('when the expression expects other words (control), then it reads nothing', () => {
-    const mutated = expression.replace('task definition', 'taskDefinition');
-    expect(revisionRead('producer', status, mutated)).toBe('');
+  it("when the reader takes the service's current task definition (control), then it gets the one in progress", () => {
+    expect(revisionRead(reader.replace('stableRevision', 'revision'), status)).toBe('13');
+  });
+
+  it('when no deployment has finished, then nothing is read and the step stops', () => {
+    const unsure = statusJson('IN_PROGRESS');
+    expect(revisionRead(reader, unsure)).toBe('');
+    expect(workflow).toContain('has no finished rollout to return to');
   });
 });

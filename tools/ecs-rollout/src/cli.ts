@@ -3,17 +3,20 @@ import type { ECSClient } from '@aws-sdk/client-ecs';
 import type { Clock } from './clock.ts';
 import { confirmRollout, deploy, rollback } from './deploy.ts';
 import { ExitCode, type ExitCodeValue, RolloutCliError } from './errors.ts';
-import { collectStatus, formatStatus } from './status.ts';
+import { collectStatus, formatStatus, statusAsJson } from './status.ts';
 
 export const USAGE = `ecs-rollout: deploy and inspect Copilot-created ECS services without the Copilot CLI
 
 usage:
-  ecs-rollout status --app A --env E [--service S] [--events N]
+  ecs-rollout status --app A --env E [--service S] [--events N] [--json]
   ecs-rollout deploy --app A --env E --service S --image IMAGE [--container C]
                      [--timeout SECONDS] [--poll SECONDS] [--no-wait]
   ecs-rollout deploy --app A --env E --service S --rollback [--to-revision N]
   ecs-rollout wait   --app A --env E --service S [--image-tag TAG] [--container C]
                      [--timeout SECONDS] [--poll SECONDS]
+
+status --json prints the same as JSON for scripts, with each service's stableRevision: the
+task-definition revision it last finished rolling out (null while that is unclear).
 
 deploy, rollback and wait succeed only once the PRIMARY deployment is COMPLETED on the expected
 task definition and every running task uses it (after a circuit-breaker rollback the service is
@@ -83,7 +86,7 @@ async function run(argv: string[], deps: CliDeps): Promise<ExitCodeValue> {
       service: values.service,
       events: positiveNumber('events', values.events),
     });
-    deps.out(formatStatus(status));
+    deps.out(values.json ? statusAsJson(status) : formatStatus(status));
     if (values.service !== undefined && status.services.length === 0) {
       throw new RolloutCliError(
         `no service ${values.service} in ${values.app}/${values.env}`,
@@ -144,6 +147,7 @@ function parse(argv: string[]) {
       timeout: { type: 'string' },
       poll: { type: 'string' },
       events: { type: 'string' },
+      json: { type: 'boolean' },
       rollback: { type: 'boolean' },
       'to-revision': { type: 'string' },
       'no-wait': { type: 'boolean' },

@@ -20,6 +20,8 @@ export {
   type EnvironmentStatus,
   formatStatus,
   type ServiceStatus,
+  stableRevision,
+  statusAsJson,
 } from './status.ts';
 export { revisionWithImage } from './task-definition.ts';
 export { type RolloutOutcome, waitForRollout } from './wait-for-rollout.ts';

@@ -5,7 +5,7 @@ import {
   type LookupDeps,
 } from './copilot-lookup.ts';
 import { formatStoppedTask, listServiceTasks, type TaskSummary } from './stopped-tasks.ts';
-import { shortTaskDefinition } from './task-definition.ts';
+import { revisionOf, shortTaskDefinition } from './task-definition.ts';
 
 export interface ServiceStatus {
   name: string;
@@ -103,4 +103,58 @@ export function formatStatus(status: EnvironmentStatus): string {
     }
   }
   return lines.join('\n');
+}
+
+/** The revision of a task-definition ARN, or undefined when there is none to read. */
+function knownRevision(arn: string | undefined): number | undefined {
+  const revision = arn ? revisionOf(arn) : Number.NaN;
+  return Number.isInteger(revision) ? revision : undefined;
+}
+
+/**
+ * The revision the service last finished rolling out: its COMPLETED deployment's (while a new
+ * one is IN_PROGRESS the old one stays ACTIVE and COMPLETED), or, with no rollout state at all
+ * (no circuit breaker), its only deployment's. Undefined while two deployments run and neither
+ * says it is the stable one: there is nothing safe to roll back to then.
+ */
+export function stableRevision(service: Pick<ServiceStatus, 'deployments'>): number | undefined {
+  const completed = service.deployments.find((d) => d.rolloutState === 'COMPLETED');
+  if (completed) return knownRevision(completed.taskDefinition);
+  const [only, ...others] = service.deployments;
+  if (only && others.length === 0 && only.rolloutState === undefined) {
+    return knownRevision(only.taskDefinition);
+  }
+  return undefined;
+}
+
+/** `status --json`: what formatStatus shows, for scripts (deploy-rollout.yml reads it with jq). */
+export function statusAsJson(status: EnvironmentStatus): string {
+  return JSON.stringify(
+    {
+      app: status.app,
+      env: status.env,
+      cluster: status.clusterName,
+      services: status.services.map((service) => ({
+        name: service.name,
+        ecsName: service.ecsName,
+        desiredCount: service.desiredCount,
+        runningCount: service.runningCount,
+        pendingCount: service.pendingCount,
+        taskDefinition: service.taskDefinition ?? null,
+        revision: knownRevision(service.taskDefinition) ?? null,
+        stableRevision: stableRevision(service) ?? null,
+        deployments: service.deployments.map((deployment) => ({
+          id: deployment.id ?? null,
+          status: deployment.status ?? null,
+          taskDefinition: deployment.taskDefinition ?? null,
+          rolloutState: deployment.rolloutState ?? null,
+          runningCount: deployment.runningCount ?? 0,
+          desiredCount: deployment.desiredCount ?? 0,
+          failedTasks: deployment.failedTasks ?? 0,
+        })),
+      })),
+    },
+    null,
+    2,
+  );
 }

@@ -86,6 +86,31 @@ describe('ecs-rollout against the moto ECS emulator', () => {
     expect(out).not.toContain(`${app}-prod-`);
   });
 
+  it('when status is asked for JSON, then each service carries its revision and the one it last finished rolling out', async () => {
+    const { app, serviceNames } = await copilotApp();
+
+    const { exitCode, out, err } = await runCliForTest(ecs, [
+      'status',
+      ...targetArgs(app, 'test'),
+      '--service',
+      'producer',
+      '--json',
+    ]);
+
+    expect(err).toBe('');
+    expect(exitCode).toBe(ExitCode.ok);
+    const status = JSON.parse(out) as { services: Record<string, unknown>[] };
+    expect(status.services).toEqual([
+      expect.objectContaining({
+        name: 'producer',
+        ecsName: serviceNames.producer,
+        desiredCount: 2,
+        revision: 1,
+        stableRevision: 1,
+      }),
+    ]);
+  });
+
   it('when no cluster carries the app and env tags, then status exits with "not found" and one clear line', async () => {
     const { exitCode, err } = await runCliForTest(ecs, [
       'status',

@@ -15,6 +15,7 @@ import {
 import { mockClient } from 'aws-sdk-client-mock';
 import type { Clock } from '../src/clock.ts';
 import { ExitCode } from '../src/errors.ts';
+import { stableRevision } from '../src/status.ts';
 import { fakeClock, runCliForTest, targetArgs } from './cli-harness.ts';
 
 // What moto cannot model: deployments that move on over time, the circuit breaker rolling a
@@ -375,5 +376,37 @@ describe('wait: confirming what copilot svc deploy rolled out', () => {
 
     expect(exitCode).toBe(ExitCode.rolloutFailed);
     expect(out).toContain('not tag abc123 (rolled back?)');
+  });
+});
+
+describe('the revision a service last finished rolling out', () => {
+  const td = (revision: number) =>
+    `arn:aws:ecs:eu-west-1:1:task-definition/shop-test-producer:${revision}`;
+  const primary = (revision: number, rolloutState?: string) => ({
+    status: 'PRIMARY',
+    taskDefinition: td(revision),
+    ...(rolloutState ? { rolloutState } : {}),
+  });
+  const active = (revision: number, rolloutState: string) => ({
+    status: 'ACTIVE',
+    taskDefinition: td(revision),
+    rolloutState,
+  });
+
+  it.each([
+    {
+      has: 'a rollout in progress over a completed one',
+      deployments: [primary(8, 'IN_PROGRESS'), active(7, 'COMPLETED')],
+      expected: 7,
+    },
+    { has: 'one completed deployment', deployments: [primary(7, 'COMPLETED')], expected: 7 },
+    { has: 'one deployment without a rollout state', deployments: [primary(7)], expected: 7 },
+    {
+      has: 'two deployments, neither completed',
+      deployments: [primary(8, 'IN_PROGRESS'), active(7, 'FAILED')],
+      expected: undefined,
+    },
+  ])('when the service has $has, then it is $expected', ({ deployments, expected }) => {
+    expect(stableRevision({ deployments: deployments as Deployment[] })).toBe(expected);
   });
 });
