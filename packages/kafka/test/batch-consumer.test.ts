@@ -361,6 +361,9 @@ describe('the platformatic batch consumer across a rebalance', () => {
     };
     const first = member(true);
     const second = member(false);
+    // Cleanup runs in reverse: the held handler is let go before the members stop, even when
+    // the test failed before releasing it.
+    stops.push(async () => release());
     await first.start();
     await second.start();
     const assigned = (consumer: BatchConsumer) => Object.values(consumer.assignment()).flat();

@@ -24,12 +24,16 @@ const MAX_ROUND_RECORDS = 2_000;
 // How long the group waits for its members to rejoin in a rebalance.
 const REBALANCE_TIMEOUT_MS = 30_000;
 // A JoinGroup request is answered only when that rebalance is over: a shorter request timeout
-// would give up on a join the broker is still holding, and the retry would start it again.
+// would give up on a join the broker is still holding, and the retry would start it again. The
+// library has one request timeout for every request, so a broker that stops answering is also
+// noticed only after this long (heartbeats, fetches, LeaveGroup): the price of joins that work.
 const JOIN_REQUEST_TIMEOUT_MS = REBALANCE_TIMEOUT_MS + 5_000;
 // Longest wait for a stream: the group join and the offsets.
 const OPEN_TIMEOUT_MS = 45_000;
-// Longest wait for one commit: the library holds commits while the group rejoins.
-const COMMIT_TIMEOUT_MS = 30_000;
+// Longest wait for one commit: the library holds commits while the group rejoins, which may
+// take a whole join. Shorter, a commit about to go would fail the round and replace the consumer,
+// and the new member would rebalance the group again.
+const COMMIT_TIMEOUT_MS = JOIN_REQUEST_TIMEOUT_MS + 5_000;
 // Fetch sizes as kafkajs' defaults. The library's own (50 MiB a fetch, and as much per
 // partition) let one fetch buffer ~170,000 small records: a consumer behind on its topics
 // peaked at 1,059 MiB RSS in the bench, against kafkajs' 511 MiB.
@@ -277,7 +281,7 @@ export function createPlatformaticBatchConsumer(
       try {
         opened ??= await open();
         stream = opened;
-        // stop() closed the stream it saw; one opened meanwhile is closed below.
+        // Stopped while it was opening: the loop's end closes it.
         if (stopping.signal.aborted) break;
         failures = 0;
         await consumeUntilEnd(opened);
@@ -288,9 +292,10 @@ export function createPlatformaticBatchConsumer(
         // The new stream is opened before the old one closes, so the subscription never lapses:
         // no rejoin, which would rebalance every member again (and fence their batches).
         const next: Stream = await open();
+        // Current before the old one goes: a consumer 'error' meanwhile must fail this stream.
+        stream = next;
         await discard(opened);
         opened = next;
-        stream = next;
         if (stopping.signal.aborted) break;
       } catch (error) {
         await discard(opened);
@@ -330,8 +335,11 @@ export function createPlatformaticBatchConsumer(
           { groupId, err: error },
           'could not leave the consumer group; it rebalances once the session expires',
         );
-        // The connections are closed all the same, so nothing outlives stop().
-        await consumer.close(true).catch(() => {});
+        // The connections are closed all the same, so nothing outlives stop(): a forced close
+        // fails too when the broker refused the LeaveGroup, and the pool is then closed by hand.
+        await consumer
+          .close(true)
+          .catch(() => new Promise<void>((resolve) => consumer.connections.close(() => resolve())));
       });
       await admin.disconnect();
       joined = false;

@@ -70,7 +70,10 @@ export function createPlatformaticPublisher(options: PublisherOptions): Publishe
       // cancels the retries it still has pending (metadata, producer id, produce), so the records
       // are not written later. A request already on the wire cannot be recalled by any client.
       const cancel = () => {
-        sending.close().catch(() => {});
+        // Replaced now, not only if the send then fails: one already on the wire may succeed,
+        // and the next batch must not find a closed producer.
+        if (producer === sending) replaceProducer();
+        else sending.close().catch(() => {});
       };
       signal.addEventListener('abort', cancel, { once: true });
       try {
