@@ -81,8 +81,17 @@ export function changedServices(base) {
     return all;
   }
   const names = new Set(selected.map((project) => project.name));
-  // One diff for every service's deployment folder.
-  const deploymentChanges = run('git', ['diff', '--name-only', base, 'HEAD', '--', 'copilot/'])
+  // One diff for every service's deployment folder; without rename pairing, a file moved out of
+  // copilot/<service>/ still counts for that service.
+  const deploymentChanges = run('git', [
+    'diff',
+    '--name-only',
+    '--no-renames',
+    base,
+    'HEAD',
+    '--',
+    'copilot/',
+  ])
     .split('\n')
     .filter(Boolean);
   return services

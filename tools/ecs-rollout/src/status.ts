@@ -127,7 +127,7 @@ export function stableRevision(service: Pick<ServiceStatus, 'deployments'>): num
   return undefined;
 }
 
-/** `status --json`: what formatStatus shows, for scripts (deploy-rollout.yml reads it with jq). */
+/** `status --json`: what formatStatus shows, for scripts (deploy-rollout.yml reads it with a line of Node; events and stopped tasks stay in the text form). */
 export function statusAsJson(status: EnvironmentStatus): string {
   return JSON.stringify(
     {
