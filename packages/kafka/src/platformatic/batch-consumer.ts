@@ -119,7 +119,7 @@ export function createPlatformaticBatchConsumer(
     const old = consumer;
     consumer = newConsumer();
     joined = false;
-    await old.close(true).catch(() => {});
+    await closeConnections(old);
   };
   const admin = createPlatformaticGroupAdmin(options.client);
   const stopping = new AbortController();
@@ -335,11 +335,7 @@ export function createPlatformaticBatchConsumer(
           { groupId, err: error },
           'could not leave the consumer group; it rebalances once the session expires',
         );
-        // The connections are closed all the same, so nothing outlives stop(): a forced close
-        // fails too when the broker refused the LeaveGroup, and the pool is then closed by hand.
-        await consumer
-          .close(true)
-          .catch(() => new Promise<void>((resolve) => consumer.connections.close(() => resolve())));
+        await closeConnections(consumer);
       });
       await admin.disconnect();
       joined = false;
@@ -348,6 +344,17 @@ export function createPlatformaticBatchConsumer(
     assignment: () => toAssignment(consumer.assignments ?? []),
     lag: () => admin.lag(groupId, topics),
   };
+}
+
+/**
+ * Closes a consumer without waiting for its group, so nothing of it outlives the call: a forced
+ * close fails too when the broker refuses the LeaveGroup, and its connections are then closed
+ * by hand. Never rejects.
+ */
+function closeConnections(consumer: Consumer): Promise<void> {
+  return consumer
+    .close(true)
+    .catch(() => new Promise<void>((resolve) => consumer.connections.close(() => resolve())));
 }
 
 function keepFetching() {}

@@ -66,25 +66,25 @@ export function createPlatformaticPublisher(options: PublisherOptions): Publishe
       if (stopped) throw new Error('publisher is stopped');
       signal.throwIfAborted();
       const sending = producer;
-      // The callers' bound passed and they were told the publish failed: closing the producer
-      // cancels the retries it still has pending (metadata, producer id, produce), so the records
-      // are not written later. A request already on the wire cannot be recalled by any client.
-      const cancel = () => {
-        // Replaced now, not only if the send then fails: one already on the wire may succeed,
-        // and the next batch must not find a closed producer.
-        if (producer === sending) replaceProducer();
-        else sending.close().catch(() => {});
+      // Replaced once, here, where it is known which producer failed: when the send fails, or
+      // as soon as the callers' bound passes (they were told the publish failed), since closing
+      // it cancels the retries it still has pending (metadata, producer id, produce) and the
+      // records are not written later. A request already on the wire cannot be recalled.
+      const retire = () => {
+        if (producer === sending && !stopped) replaceProducer();
       };
-      signal.addEventListener('abort', cancel, { once: true });
+      signal.addEventListener('abort', retire, { once: true });
       try {
         await sending.send({ messages: records.map(toMessage) });
+      } catch (error) {
+        retire();
+        throw error;
       } finally {
-        signal.removeEventListener('abort', cancel);
+        signal.removeEventListener('abort', retire);
       }
     },
-    () => {
-      if (!stopped) replaceProducer();
-    },
+    // Nothing more on failure: the send above has already replaced its producer.
+    () => {},
   );
 
   let probing: Promise<boolean> | undefined;
