@@ -85,8 +85,7 @@ describe.each(KAFKA_LIBRARIES)("the connection's publisher on %s", (library) => 
       library,
     });
     await kafka.ensureTopics([{ topic, partitions: 1 }]);
-    const [host, port] = (kafkaBrokers[0] as string).split(':');
-    const proxy = await startTcpProxy({ target: { host: host as string, port: Number(port) } });
+    const proxy = await startTcpProxy({ target: kafkaBrokers[0] as string });
     stops.push(() => proxy.close());
     const clientId = uniqueName('late');
     // Every answer to this client is kept back: each request times out and is retried.

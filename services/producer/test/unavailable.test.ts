@@ -50,10 +50,9 @@ describe('when Kafka or Redis is down', () => {
   });
 
   it('when the broker comes back, then the running service recovers by itself', async () => {
-    const [host, port] = (testInfrastructure().kafkaBrokers[0] ?? '').split(':');
     // Down from the start: the proxy's port answers nothing until restore().
     const proxy = await startTcpProxy({
-      target: { host: host ?? '', port: +(port ?? 0) },
+      target: testInfrastructure().kafkaBrokers[0] ?? '',
       listening: false,
     });
     cleanups.push(() => proxy.close());

@@ -48,6 +48,20 @@ describe('startTcpProxy', () => {
     expect(await ask(proxy.port, 'ping')).toBe('got ping');
   });
 
+  it('when the target is given as host:port, then bytes pass both ways', async () => {
+    proxy = await startTcpProxy({ target: `127.0.0.1:${upstreamPort}` });
+    expect(await ask(proxy.port, 'ping')).toBe('got ping');
+  });
+
+  it.each(['127.0.0.1', '127.0.0.1:', ':9092', '127.0.0.1:http', '127.0.0.1:70000'])(
+    'when the target is %p, then it refuses to start and names it',
+    async (target) => {
+      await expect(startTcpProxy({ target })).rejects.toThrow(
+        `tcp proxy: target must be host:port, got "${target}"`,
+      );
+    },
+  );
+
   it('when cut, then connections are refused until restore brings it back on the same port', async () => {
     proxy = await startTcpProxy({ target: { host: '127.0.0.1', port: upstreamPort } });
     await proxy.cut();

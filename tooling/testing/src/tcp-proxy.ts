@@ -40,14 +40,16 @@ interface Pair {
 }
 
 /**
- * Starts a proxy to `target` on `port` (a free one when not given). With `listening: false` it
- * starts cut, for a dependency that is down before the service starts: `restore` brings it up.
+ * Starts a proxy to `target` (`{ host, port }`, or `host:port` as a broker list names it) on
+ * `port` (a free one when not given). With `listening: false` it starts cut, for a dependency
+ * that is down before the service starts: `restore` brings it up.
  */
 export async function startTcpProxy(options: {
-  target: { host: string; port: number };
+  target: { host: string; port: number } | string;
   port?: number;
   listening?: boolean;
 }): Promise<TcpProxy> {
+  const target = typeof options.target === 'string' ? hostAndPort(options.target) : options.target;
   const pairs = new Set<Pair>();
   let server: Server | undefined;
   let holding = false;
@@ -55,7 +57,7 @@ export async function startTcpProxy(options: {
   let armed: { marker: string; pair?: Pair; onHeld: () => void } | undefined;
 
   const connect = (client: Socket) => {
-    const upstream = createConnection(options.target);
+    const upstream = createConnection(target);
     const pair: Pair = { client, upstream, held: [] };
     pairs.add(pair);
     // One side failing ends both: a half-open pair would look like a dependency that hangs.
@@ -162,4 +164,14 @@ export async function startTcpProxy(options: {
     },
     close: cut,
   };
+}
+
+/** `host:port` as its parts; a missing or bad port is an error, not port 0. */
+function hostAndPort(address: string): { host: string; port: number } {
+  const separator = address.lastIndexOf(':');
+  const port = Number(address.slice(separator + 1));
+  if (separator <= 0 || !Number.isInteger(port) || port <= 0 || port > 65_535) {
+    throw new Error(`tcp proxy: target must be host:port, got "${address}"`);
+  }
+  return { host: address.slice(0, separator), port };
 }
