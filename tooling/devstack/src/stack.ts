@@ -15,7 +15,7 @@ import {
   startRedisServer,
   stopRedisServer,
 } from './redis-server.ts';
-import { ensureTopics } from './topics.ts';
+import { ensureOffsetsTopic, ensureTopics } from './topics.ts';
 
 const HOST = '127.0.0.1';
 
@@ -105,6 +105,7 @@ export async function stackUp(options: StackUpOptions = {}): Promise<StackInfo> 
       }
       const createdTopics = await ensureTopics([kafkaBrokers]);
       if (createdTopics.length > 0) log(`created topics: ${createdTopics.join(', ')}`);
+      await ensureOffsetsTopic([kafkaBrokers]);
       return { kafkaBrokers, redisUrl, kafka, redis, started, createdTopics };
     } catch (error) {
       if (started.kafka) await stopKafkaBroker(kafkaDir);

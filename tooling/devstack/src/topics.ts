@@ -49,6 +49,32 @@ export async function ensureTopics(
   });
 }
 
+const OFFSETS_TOPIC = '__consumer_offsets';
+const WARM_UP_GROUP = 'devstack-warm-up';
+
+/**
+ * Has the broker create its offsets topic now and waits until every partition of it has a
+ * leader (bounded). Kafka creates that topic on the first group request and answers
+ * NOT_COORDINATOR or COORDINATOR_NOT_AVAILABLE until then: on a new stack the first test to
+ * commit offsets (a transaction's, through kafkajs' short retries) raced it and failed. Cheap
+ * when the topic exists.
+ */
+export async function ensureOffsetsTopic(
+  brokers: string[],
+  security: KafkaSecurity = {},
+): Promise<void> {
+  const [topic] = Object.keys(TOPIC_CONFIG) as TopicName[];
+  if (!topic) return;
+  await withKafkaAdmin(
+    { ...security, brokers, clientId: 'devstack', retries: 8 },
+    async (admin) => {
+      await admin.setGroupOffsets(WARM_UP_GROUP, topic, new Map([[0, 0n]]));
+      await admin.deleteGroups([WARM_UP_GROUP]);
+    },
+  );
+  await waitForLeaders(brokers, [OFFSETS_TOPIC], security);
+}
+
 /**
  * Until the brokers' metadata names a leader for each partition of `topics` (bounded). kafkajs
  * sends a metadata request to whichever broker it likes, so one answer does not speak for every
