@@ -127,7 +127,10 @@ export function stableRevision(service: Pick<ServiceStatus, 'deployments'>): num
   return undefined;
 }
 
-/** `status --json`: what formatStatus shows, for scripts (deploy-rollout.yml reads it with a line of Node; events and stopped tasks stay in the text form). */
+/**
+ * `status --json`: what formatStatus shows, for scripts (deploy-rollout.yml reads it with a line
+ * of Node), less the events and stopped tasks, which stay in the text form.
+ */
 export function statusAsJson(status: EnvironmentStatus): string {
   return JSON.stringify(
     {
