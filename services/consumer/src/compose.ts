@@ -25,8 +25,13 @@ import { createViewBatchProcessor } from './entry-points/kafka/view-batch-proces
 import { createRecordRunner } from './entry-points/retry/record-runner.ts';
 import { createWebhookAlerts, type WebhookAlertSettings } from './infra/alerts/webhook-alerts.ts';
 import { type ConsumerMetrics, createConsumerMetrics, retryMetricsOf } from './infra/metrics.ts';
+import { countListeners } from './infra/notification-listeners.ts';
 import { createProducerClient } from './infra/producer-client.ts';
-import { createRedisViewStore, type ViewStore } from './infra/redis-view-store.ts';
+import {
+  createRedisViewStore,
+  type ViewStore,
+  type WriteTarget,
+} from './infra/redis-view-store.ts';
 import { viewKeys } from './infra/view-keys.ts';
 import { createViewRegistry, type ViewRegistry } from './infra/view-registry.ts';
 
@@ -135,9 +140,18 @@ export async function composeConsumer(options: ConsumerServiceOptions): Promise<
   const handlers = options.handlers ?? eventHandlers;
   const registry = createViewRegistry({ redis, prefix: options.viewPrefix });
   const store = createRedisViewStore({ redis, prefix: options.viewPrefix });
-  const target = async () => {
-    const { active, writing } = await registry.targets();
-    return { views: writing, notifyView: active };
+  // Asked per batch: the views to write, and whether anyone listens for notifications (a
+  // publish nobody hears still costs Redis an encode and a fan-out per event).
+  const target = async (): Promise<WriteTarget> => {
+    const [{ active, writing }, listeners] = await Promise.all([
+      registry.targets(),
+      countListeners(redis, keys.notifications),
+    ]);
+    return {
+      views: [active, ...writing.filter((view) => view !== active)],
+      notify: listeners > 0,
+      writer: 'live',
+    };
   };
   // Lag is read on each scrape: only once the metrics server listens, after both exist.
   const metrics = createConsumerMetrics({

@@ -20,6 +20,7 @@ import {
 import { createViewBatchProcessor } from '../src/entry-points/kafka/view-batch-processor.ts';
 import { createRecordRunner } from '../src/entry-points/retry/record-runner.ts';
 import { createConsumerMetrics } from '../src/infra/metrics.ts';
+import type { WriteTarget } from '../src/infra/redis-view-store.ts';
 import { logger, tokenIssued, userCreated } from './support/harness.ts';
 import { createInMemoryViewStore } from './support/in-memory-view-store.ts';
 
@@ -29,7 +30,7 @@ import { createInMemoryViewStore } from './support/in-memory-view-store.ts';
 // crash-safety.test.ts, redis-outage.test.ts.
 
 const GROUP = 'consumer-svc';
-const TARGET = { views: ['v1'], notifyView: 'v1' };
+const TARGET: WriteTarget = { views: ['v1'], notify: true, writer: 'live' };
 const FAILED_AT = new Date('2026-11-21T10:00:00.000Z');
 let flakyUsers = 0;
 const flakyUser = () => userCreated({ username: `flaky-${++flakyUsers}` });

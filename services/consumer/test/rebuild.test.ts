@@ -1,5 +1,6 @@
 import { createKafkaConnection } from '@kafka-ecs/kafka';
 import { connectRawProducer, testInfrastructure, uniqueName, waitFor } from '@kafka-ecs/testing';
+import { viewKeys } from '../src/infra/view-keys.ts';
 import { runRebuild } from '../src/rebuild/run-rebuild.ts';
 import {
   createIsolation,
@@ -65,7 +66,7 @@ describe('view replay', () => {
       });
       expect(result).toMatchObject({ view: 'v2', previous: 'v1' });
       expect(result.droppedKeys).toBeGreaterThan(0);
-      expect(await redis.exists(`${iso.viewPrefix}:v1:users`)).toBe(0);
+      expect(await redis.keys(viewKeys(iso.viewPrefix).viewPattern('v1'))).toEqual([]);
 
       await waitFor(async () => (await allUsers())?.totalCount === users.length + 1, {
         description: 'the late user in the rebuilt view',

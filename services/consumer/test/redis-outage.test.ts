@@ -6,6 +6,7 @@ import {
   testInfrastructure,
   waitFor,
 } from '@kafka-ecs/testing';
+import { viewKeys } from '../src/infra/view-keys.ts';
 import {
   createIsolation,
   newRedis,
@@ -31,7 +32,7 @@ describe('consumer during a Redis outage', () => {
       producer = await connectRawProducer();
       const user = userCreated();
       await publish(producer, iso, [user]);
-      const userKey = `${iso.viewPrefix}:v1:user:${user.data.id}`;
+      const userKey = viewKeys(iso.viewPrefix).user('v1', user.data.id);
       await waitFor(async () => (await direct.hget(userKey, 'username')) === user.data.username);
       const committed = () => committedOffsetSum(iso.groupId, iso.tokenTopic);
       const committedBefore = await committed();

@@ -4,6 +4,8 @@ import {
   startServiceProcess,
   waitFor,
 } from '@kafka-ecs/testing';
+import { createRedisViewStore } from '../src/infra/redis-view-store.ts';
+import { viewKeys } from '../src/infra/view-keys.ts';
 import { createIsolation, newRedis, publish, tokenIssued, userCreated } from './support/harness.ts';
 
 /**
@@ -64,7 +66,7 @@ describe('consumer scale-out', () => {
       const tokensOf = async () =>
         Promise.all(
           users.map((user) =>
-            redis.hget(`${iso.viewPrefix}:v1:user:${user.data.id}`, 'tokensIssued'),
+            redis.hget(viewKeys(iso.viewPrefix).user('v1', user.data.id), 'tokensIssued'),
           ),
         );
       await waitFor(
@@ -74,7 +76,8 @@ describe('consumer scale-out', () => {
           description: 'every token applied by the survivors',
         },
       );
-      expect(await redis.zcard(`${iso.viewPrefix}:v1:users`)).toBe(users.length);
+      const store = createRedisViewStore({ redis, prefix: iso.viewPrefix });
+      expect((await store.users('v1', { first: 1, after: null })).totalCount).toBe(users.length);
       // The survivors took over the dead member's partitions.
       await waitFor(
         () =>

@@ -5,6 +5,7 @@ import type { RecordFailure } from '../src/entry-points/kafka/record-failure.ts'
 import { createViewBatchProcessor } from '../src/entry-points/kafka/view-batch-processor.ts';
 import { createRecordRunner } from '../src/entry-points/retry/record-runner.ts';
 import { createConsumerMetrics } from '../src/infra/metrics.ts';
+import type { WriteTarget } from '../src/infra/redis-view-store.ts';
 import { tokenIssued, userCreated } from './support/harness.ts';
 import { createInMemoryViewStore } from './support/in-memory-view-store.ts';
 
@@ -12,7 +13,7 @@ import { createInMemoryViewStore } from './support/in-memory-view-store.ts';
 // in-memory view store; the same paths run against real Kafka and Redis in view.test.ts,
 // poison.test.ts and retries.test.ts.
 
-const TARGET = { views: ['v1'], notifyView: 'v1' };
+const TARGET: WriteTarget = { views: ['v1'], notify: true, writer: 'live' };
 
 let offset = 0;
 function record(value: Buffer | string | null, key = 'k'): ConsumedRecord {

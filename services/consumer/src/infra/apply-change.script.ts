@@ -1,52 +1,158 @@
 /**
- * Applies one event's change to one user of one view, atomically: the event id is checked and
- * marked in the same step as the change, so a duplicate delivery, a replay or a retry changes
- * nothing. When a notification channel is given and the user has a profile, the resulting view
- * is published on it (inside the script, so notifications leave in apply order).
+ * Applies a batch of events to the users of one view, each user's changes atomically with the
+ * marks that make them idempotent. One call reads each user's hash once, applies its changes in
+ * order in Lua, and writes the hash back once: per-event Redis work is a few table operations.
  *
- * KEYS: 1 user hash, 2 applied-event-ids set, 3 users index
- * ARGV: 1 event id, 2 change kind, 3 notification channel ('' for none), 4 change as JSON
- * Returns 1 when applied, 0 for an event id already applied.
+ * Idempotency is bounded (docs/architecture.md, "Applying each event once"):
+ * - offsets in the sink: per user and source partition, the highest offset applied, `o@<src>`.
+ *   A record at or below it is a re-delivery. A rebuild keeps its own mark, `r@<src>`, and
+ *   leaves to the live consumer every record from `f@<src>`, the first offset the live consumer
+ *   wrote to this user in this view;
+ * - for a re-published event (same id, another offset) and for a retry or an operator's replay
+ *   (no source offset): the last WINDOW event ids applied with an offset (ring `l1`…) and out of
+ *   band (ring `w1`…).
+ *
+ * KEYS: the user hashes. ARGV: 1 writer (`live` or `rebuild`), 2 notification channel ('' for
+ * none), 3 WINDOW, then per change 6 values: key index, source (`<topic>/<partition>`, '' for
+ * none), offset, event id, kind, payload (`issuedAt` for token-issued, the profile as JSON).
+ * Returns per change 1 applied, 0 already applied, -1 not a change this script knows.
  */
-export const APPLY_CHANGE_SCRIPT = `
-local kind = ARGV[2]
--- Validate before marking: a script that fails half-way is not rolled back.
-if kind ~= 'profile' and kind ~= 'token-issued' then
-  return redis.error_reply('unknown change kind ' .. kind)
-end
-local change = cjson.decode(ARGV[4])
-if redis.call('SADD', KEYS[2], ARGV[1]) == 0 then return 0 end
+export const APPLY_CHANGES_SCRIPT = `
+local writer, channel, window = ARGV[1], ARGV[2], tonumber(ARGV[3])
+local VIEW_FIELDS = { 'id', 'username', 'email', 'firstName', 'lastName', 'createdAt',
+  'tokensIssued', 'lastTokenIssuedAt' }
+local users, results = {}, {}
 
-if kind == 'profile' then
-  local p = change.profile
-  local member = p.createdAt .. '|' .. p.id
-  local previous = redis.call('HGET', KEYS[1], 'indexMember')
-  if previous and previous ~= member then redis.call('ZREM', KEYS[3], previous) end
-  redis.call('HSET', KEYS[1], 'id', p.id, 'username', p.username, 'email', p.email,
-    'createdAt', p.createdAt, 'indexMember', member)
-  for _, field in ipairs({ 'firstName', 'lastName' }) do
-    if p[field] == nil or p[field] == cjson.null then
-      redis.call('HDEL', KEYS[1], field)
+local function load(k)
+  local user = users[k]
+  if user then return user end
+  local flat = redis.call('HGETALL', KEYS[k])
+  local hash = {}
+  for i = 1, #flat, 2 do hash[flat[i]] = flat[i + 1] end
+  user = { hash = hash, dirty = {} }
+  users[k] = user
+  return user
+end
+
+local function set(user, field, value)
+  user.hash[field] = value
+  user.dirty[field] = true
+end
+
+-- A window is a ring of fields <name>1..<name>WINDOW and its next slot in <name>#: short values
+-- keep the hash in Redis' compact listpack encoding, which a 300-byte field would end.
+local function seen(h, name, id)
+  for slot = 1, window do
+    if h[name .. slot] == id then return true end
+  end
+  return false
+end
+
+local function remember(user, name, id)
+  local slot = (tonumber(user.hash[name .. '#']) or 0) % window + 1
+  set(user, name .. slot, id)
+  set(user, name .. '#', tostring(slot))
+end
+
+local function valid(kind, payload)
+  if kind == 'token-issued' then return payload ~= '' end
+  if kind ~= 'profile' then return false end
+  local ok, p = pcall(cjson.decode, payload)
+  if not ok or type(p) ~= 'table' then return false end
+  for _, field in ipairs({ 'id', 'username', 'email', 'createdAt' }) do
+    if type(p[field]) ~= 'string' then return false end
+  end
+  return p
+end
+
+-- Whether the change is new to this user, by the rules above.
+local function fresh(user, src, offset, id)
+  local h = user.hash
+  if seen(h, 'w', id) or seen(h, 'l', id) then return false end
+  if src == '' then return true end
+  if writer == 'rebuild' then
+    local first, mark = h['f@' .. src], h['r@' .. src]
+    if first and offset >= tonumber(first) then return false end
+    return not (mark and offset <= tonumber(mark))
+  end
+  local mark = h['o@' .. src]
+  return not (mark and offset <= tonumber(mark))
+end
+
+local function mark(user, src, offset, id)
+  if src == '' then return remember(user, 'w', id) end
+  local field = (writer == 'rebuild' and 'r@' or 'o@') .. src
+  if writer ~= 'rebuild' and user.hash[field] == nil and user.hash['f@' .. src] == nil then
+    set(user, 'f@' .. src, tostring(offset))
+  end
+  local current = user.hash[field]
+  if not current or offset > tonumber(current) then set(user, field, tostring(offset)) end
+  remember(user, 'l', id)
+end
+
+local function notify(user)
+  local h = user.hash
+  if not h.username then return end
+  local view = {}
+  for _, field in ipairs(VIEW_FIELDS) do
+    if h[field] then view[field] = h[field] end
+  end
+  redis.call('PUBLISH', channel, cjson.encode(view))
+end
+
+for i = 4, #ARGV, 6 do
+  local k, src, offset, id, kind, payload =
+    tonumber(ARGV[i]), ARGV[i + 1], tonumber(ARGV[i + 2]), ARGV[i + 3], ARGV[i + 4], ARGV[i + 5]
+  local profile = valid(kind, payload)
+  if not profile then
+    results[#results + 1] = -1
+  else
+    local user = load(k)
+    if not fresh(user, src, offset or 0, id) then
+      -- Seen by id, or re-delivered: the mark still moves, so a later re-delivery is cheap.
+      if src ~= '' and writer ~= 'rebuild' and offset then
+        local field = 'o@' .. src
+        if not user.hash[field] or offset > tonumber(user.hash[field]) then
+          set(user, field, tostring(offset))
+        end
+      end
+      results[#results + 1] = 0
     else
-      redis.call('HSET', KEYS[1], field, p[field])
+      if kind == 'profile' then
+        for _, field in ipairs({ 'id', 'username', 'email', 'createdAt' }) do
+          set(user, field, profile[field])
+        end
+        for _, field in ipairs({ 'firstName', 'lastName' }) do
+          local value = profile[field]
+          set(user, field, type(value) == 'string' and value or false)
+        end
+      else
+        set(user, 'tokensIssued', tostring((tonumber(user.hash.tokensIssued) or 0) + 1))
+        -- Latest wins whatever the arrival order (retries arrive late); ISO strings compare.
+        local last = user.hash.lastTokenIssuedAt
+        if not last or last < payload then set(user, 'lastTokenIssuedAt', payload) end
+      end
+      mark(user, src, offset or 0, id)
+      if channel ~= '' then notify(user) end
+      results[#results + 1] = 1
     end
   end
-  redis.call('ZADD', KEYS[3], 0, member)
-else
-  redis.call('HINCRBY', KEYS[1], 'tokensIssued', 1)
-  local last = redis.call('HGET', KEYS[1], 'lastTokenIssuedAt')
-  -- Latest wins whatever the arrival order (retries arrive late); ISO strings compare as instants.
-  if not last or last < change.issuedAt then
-    redis.call('HSET', KEYS[1], 'lastTokenIssuedAt', change.issuedAt)
-  end
 end
 
-if ARGV[3] ~= '' and redis.call('HEXISTS', KEYS[1], 'username') == 1 then
-  local flat = redis.call('HGETALL', KEYS[1])
-  local view = {}
-  for i = 1, #flat, 2 do view[flat[i]] = flat[i + 1] end
-  view.indexMember = nil
-  redis.call('PUBLISH', ARGV[3], cjson.encode(view))
+-- One write per user: its changed fields (false = remove the field).
+for k, user in pairs(users) do
+  local fields, removed = {}, {}
+  for field in pairs(user.dirty) do
+    local value = user.hash[field]
+    if value == false then
+      removed[#removed + 1] = field
+    else
+      fields[#fields + 1] = field
+      fields[#fields + 1] = value
+    end
+  end
+  if #fields > 0 then redis.call('HSET', KEYS[k], unpack(fields)) end
+  if #removed > 0 then redis.call('HDEL', KEYS[k], unpack(removed)) end
 end
-return 1
+return results
 `;

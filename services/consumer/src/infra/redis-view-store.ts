@@ -1,16 +1,43 @@
-import type { ChainableCommander, Redis } from 'ioredis';
+import type { Redis } from 'ioredis';
 import type { UserPage, UserView } from '../domain/user-view.ts';
 import type { EventChange } from '../domain/view-change.ts';
-import { APPLY_CHANGE_SCRIPT } from './apply-change.script.ts';
-import { viewKeys } from './view-keys.ts';
+import { APPLY_CHANGES_SCRIPT } from './apply-change.script.ts';
+import { USERS_INDEX_SHARDS, usersIndexShard, viewKeys } from './view-keys.ts';
 
-/** Redis error replies that describe the server's state, not the record: hold and retry. */
-const TRANSIENT_REPLY = /^(OOM|READONLY|MISCONF|BUSY|LOADING|MASTERDOWN|CLUSTERDOWN|TRYAGAIN)\b/;
+/**
+ * Event ids remembered per user, for the rare event published twice and for retries: bounded, so
+ * a user's marks weigh the same after ten events as after a million (docs/architecture.md).
+ */
+export const DEDUPE_WINDOW = 8;
 
-/** Where one batch is written: every view in `views`; only `notifyView` publishes notifications. */
+/** Changes per script call: a script blocks Redis while it runs, so about a millisecond each. */
+const SCRIPT_CHANGES_MAX = 500;
+
+const chunks = <T>(items: T[], size: number): T[][] =>
+  Array.from({ length: Math.ceil(items.length / size) }, (_, i) =>
+    items.slice(i * size, (i + 1) * size),
+  );
+
+/** Where a record was read: the source of the offset marks. */
+export interface RecordPosition {
+  topic: string;
+  partition: number;
+  offset: string;
+}
+
+/** A change and where its record was read; null for a retry or an operator's replay. */
+export interface ChangeToApply extends EventChange {
+  position: RecordPosition | null;
+}
+
+/** Where one batch is written. */
 export interface WriteTarget {
+  /** Every view to write; the first one's outcome is reported, and only it notifies. */
   views: string[];
-  notifyView: string | null;
+  /** Publish each applied change (only when someone listens: a publish costs Redis CPU). */
+  notify: boolean;
+  /** Whose offset marks: the live consumer's, or a rebuild's (see apply-change.script.ts). */
+  writer: 'live' | 'rebuild';
 }
 
 /** Per change: applied now, applied before (same event id), or rejected by Redis. */
@@ -18,20 +45,32 @@ export type ApplyOutcome = 'applied' | 'duplicate' | Error;
 
 export interface ViewStore {
   /**
-   * Writes the changes in one round trip (a pipeline of atomic scripts, in order). Rejects when
-   * Redis cannot be reached, so the caller keeps the batch uncommitted; an error Redis answered
-   * for one change is returned in that change's outcome.
+   * Writes the changes in one round trip. Rejects when Redis cannot be reached or cannot write,
+   * so the caller keeps the batch uncommitted (a batch applied in part is safe to apply again: the
+   * marks are written with each user's changes); a change the store does not accept is returned
+   * as an Error in its outcome.
    */
-  apply(changes: EventChange[], target: WriteTarget): Promise<ApplyOutcome[]>;
+  apply(changes: ChangeToApply[], target: WriteTarget): Promise<ApplyOutcome[]>;
   user(view: string, id: string): Promise<UserView | null>;
   users(view: string, page: { first: number; after: string | null }): Promise<UserPage>;
   /** Deletes every key of `view`; returns how many. */
   dropView(view: string): Promise<number>;
 }
 
-type ViewPipeline = ChainableCommander & {
-  applyViewChange(...args: string[]): ChainableCommander;
+type ViewRedis = Redis & {
+  applyViewChanges(numberOfKeys: number, ...args: string[]): Promise<number[]>;
 };
+
+const VIEW_FIELDS = [
+  'id',
+  'username',
+  'email',
+  'firstName',
+  'lastName',
+  'createdAt',
+  'tokensIssued',
+  'lastTokenIssuedAt',
+] as const;
 
 /** An opaque cursor for `users`: the index member, base64url. */
 export const encodeUsersCursor = (member: string): string =>
@@ -44,75 +83,115 @@ export function decodeUsersCursor(cursor: string): string | null {
   return /^\d{4}-\d\d-\d\dT[\d:.]+Z\|.+/.test(member) ? member : null;
 }
 
+/** The script's arguments for one view: distinct user keys, then 6 values per change. */
+function scriptArguments(
+  changes: ChangeToApply[],
+  userKey: (userId: string) => string,
+  head: string[],
+): { keys: string[]; argv: string[] } {
+  const keyIndex = new Map<string, number>();
+  const argv = [...head];
+  for (const { eventId, change, position } of changes) {
+    const key = userKey(change.userId);
+    let index = keyIndex.get(key);
+    if (index === undefined) {
+      index = keyIndex.size + 1;
+      keyIndex.set(key, index);
+    }
+    argv.push(
+      String(index),
+      position ? `${position.topic}/${position.partition}` : '',
+      position?.offset ?? '0',
+      eventId,
+      change.kind,
+      change.kind === 'profile' ? JSON.stringify(change.profile) : change.issuedAt,
+    );
+  }
+  return { keys: [...keyIndex.keys()], argv };
+}
+
+/** The users index members the batch's profiles add, by shard. */
+function indexMembers(changes: ChangeToApply[]): Map<number, string[]> {
+  const byShard = new Map<number, string[]>();
+  for (const { change } of changes) {
+    if (change.kind !== 'profile') continue;
+    const shard = usersIndexShard(change.userId);
+    const member = `${change.profile.createdAt}|${change.userId}`;
+    const members = byShard.get(shard);
+    if (members) members.push(member);
+    else byShard.set(shard, [member]);
+  }
+  return byShard;
+}
+
 export function createRedisViewStore(deps: { redis: Redis; prefix: string }): ViewStore {
-  const { redis } = deps;
+  const redis = deps.redis as ViewRedis;
   const keys = viewKeys(deps.prefix);
   // defineCommand sends EVALSHA and reloads the script itself after a Redis restart (NOSCRIPT).
-  redis.defineCommand('applyViewChange', { numberOfKeys: 3, lua: APPLY_CHANGE_SCRIPT });
+  redis.defineCommand('applyViewChanges', { lua: APPLY_CHANGES_SCRIPT });
+
+  const readUser = async (view: string, id: string) =>
+    toUserView(viewHash(await redis.hmget(keys.user(view, id), ...VIEW_FIELDS)));
 
   return {
     async apply(changes, target) {
       if (changes.length === 0) return [];
-      const pipeline = redis.pipeline() as ViewPipeline;
-      for (const view of target.views) {
-        const channel = view === target.notifyView ? keys.notifications : '';
-        for (const { eventId, change } of changes) {
-          pipeline.applyViewChange(
-            keys.user(view, change.userId),
-            keys.applied(view, change.userId),
-            keys.usersIndex(view),
-            eventId,
-            change.kind,
-            channel,
-            JSON.stringify(change),
+      const writes = target.views.map((view, v) => {
+        // The index first: a member whose profile is not written yet is skipped by readers,
+        // while a profile without its member would be missing from every page.
+        const indexed = [...indexMembers(changes)].map(([shard, members]) =>
+          redis.zadd(keys.usersIndex(view, shard), ...members.flatMap((member) => [0, member])),
+        );
+        const channel = v === 0 && target.notify ? keys.notifications : '';
+        const applied = chunks(changes, SCRIPT_CHANGES_MAX).map((chunk) => {
+          const { keys: userKeys, argv } = scriptArguments(
+            chunk,
+            (userId) => keys.user(view, userId),
+            [target.writer, channel, String(DEDUPE_WINDOW)],
           );
-        }
-      }
-      const replies = (await pipeline.exec()) ?? [];
-      const primary = Math.max(0, target.views.indexOf(target.notifyView ?? ''));
-      return changes.map((_change, index) => {
-        let outcome: ApplyOutcome | undefined;
-        for (let v = 0; v < target.views.length; v++) {
-          const [error, result] = replies[v * changes.length + index] ?? [new Error('no reply')];
-          if (error) {
-            // No answer (connection lost, timeout) or a refusal of the server's state (out of
-            // memory, read-only replica, loading…) is an outage: throw, so the batch is held.
-            // Only the script's own verdict on this record is a per-record outcome.
-            if (error.name !== 'ReplyError' || TRANSIENT_REPLY.test(error.message)) throw error;
-            outcome ??= error;
-          } else if (v === primary && outcome === undefined) {
-            outcome = result === 1 ? 'applied' : 'duplicate';
-          }
-        }
-        return outcome ?? 'duplicate';
+          return redis.applyViewChanges(userKeys.length, ...userKeys, ...argv);
+        });
+        return Promise.all([...indexed, ...applied]).then((replies) =>
+          (replies.slice(indexed.length) as number[][]).flat(),
+        );
+      });
+      // Every view written, or the batch is held: an error of any view's write throws.
+      const results = await Promise.all(writes);
+      const primary = results[0] ?? [];
+      return changes.map(({ change }, index) => {
+        const code = primary[index];
+        if (code === 1) return 'applied';
+        if (code === 0) return 'duplicate';
+        return new Error(`the view store does not accept this ${change.kind} change`);
       });
     },
 
-    async user(view, id) {
-      return toUserView(await redis.hgetall(keys.user(view, id)));
-    },
+    user: readUser,
 
     async users(view, { first, after }) {
-      const index = keys.usersIndex(view);
-      const [totalCount, members] = await Promise.all([
-        redis.zcard(index),
-        redis.zrangebylex(index, after === null ? '-' : `(${after}`, '+', 'LIMIT', 0, first + 1),
+      const shards = Array.from({ length: USERS_INDEX_SHARDS }, (_, shard) =>
+        keys.usersIndex(view, shard),
+      );
+      const start = after === null ? '-' : `(${after}`;
+      // Each shard's next members, merged: the first `first + 1` of all shards in member order.
+      const [counts, ranges] = await Promise.all([
+        Promise.all(shards.map((shard) => redis.zcard(shard))),
+        Promise.all(
+          shards.map((shard) => redis.zrangebylex(shard, start, '+', 'LIMIT', 0, first + 1)),
+        ),
       ]);
+      const members = ranges
+        .flat()
+        .sort((a, b) => (a < b ? -1 : a > b ? 1 : 0))
+        .slice(0, first + 1);
       const page = members.slice(0, first);
-      const pipeline = redis.pipeline();
-      for (const member of page)
-        pipeline.hgetall(keys.user(view, member.slice(member.indexOf('|') + 1)));
-      const hashes = page.length > 0 ? ((await pipeline.exec()) ?? []) : [];
-      const nodes = hashes
-        .map(([error, hash]) => {
-          if (error) throw error;
-          return toUserView(hash as Record<string, string>);
-        })
-        .filter((user): user is UserView => user !== null);
+      const users = await Promise.all(
+        page.map((member) => readUser(view, member.slice(member.indexOf('|') + 1))),
+      );
       const last = page.at(-1);
       return {
-        totalCount,
-        nodes,
+        totalCount: counts.reduce((sum, count) => sum + count, 0),
+        nodes: users.filter((user): user is UserView => user !== null),
         endCursor: last === undefined ? null : encodeUsersCursor(last),
         hasNextPage: members.length > first,
       };
@@ -127,6 +206,16 @@ export function createRedisViewStore(deps: { redis: Redis; prefix: string }): Vi
       return deleted;
     },
   };
+}
+
+/** HMGET's answer for VIEW_FIELDS as a hash (the marks beside them are never read). */
+function viewHash(values: (string | null)[]): Record<string, string> {
+  const hash: Record<string, string> = {};
+  VIEW_FIELDS.forEach((field, index) => {
+    const value = values[index];
+    if (value !== null && value !== undefined) hash[field] = value;
+  });
+  return hash;
 }
 
 /** A user hash as the API type; null until the user's profile has been applied. */

@@ -49,7 +49,7 @@ export async function runRebuild(options: {
           store,
           metrics,
           onRecordFailure,
-          target: async () => ({ views: [view], notifyView: null }),
+          target: async () => ({ views: [view], notify: false, writer: 'rebuild' }),
         }),
       createReplayConsumer: (groupId, handleBatch) =>
         options.kafka.batchConsumer({

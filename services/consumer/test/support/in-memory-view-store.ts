@@ -1,6 +1,10 @@
 import type { UserPage, UserView } from '../../src/domain/user-view.ts';
-import type { EventChange } from '../../src/domain/view-change.ts';
-import type { ApplyOutcome, ViewStore, WriteTarget } from '../../src/infra/redis-view-store.ts';
+import type {
+  ApplyOutcome,
+  ChangeToApply,
+  ViewStore,
+  WriteTarget,
+} from '../../src/infra/redis-view-store.ts';
 
 /**
  * A ViewStore double for unit tests of the paths that feed the store (the batch processor, the
@@ -9,11 +13,11 @@ import type { ApplyOutcome, ViewStore, WriteTarget } from '../../src/infra/redis
  * whole round trip). Reads are the Redis store's job and its integration tests'.
  */
 export function createInMemoryViewStore() {
-  const applied = new Map<string, EventChange[]>();
+  const applied = new Map<string, ChangeToApply[]>();
   const seen = new Map<string, Set<string>>();
   let failure: { kind: 'change' | 'round-trip'; error: Error } | undefined;
   const store: ViewStore = {
-    async apply(changes: EventChange[], target: WriteTarget): Promise<ApplyOutcome[]> {
+    async apply(changes: ChangeToApply[], target: WriteTarget): Promise<ApplyOutcome[]> {
       if (failure?.kind === 'round-trip') throw failure.error;
       if (failure?.kind === 'change') return changes.map(() => failure?.error as Error);
       const outcomes: ApplyOutcome[] = changes.map(() => 'duplicate');

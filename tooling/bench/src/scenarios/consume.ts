@@ -188,8 +188,14 @@ function joinTime(output: readonly string[], groupId: string): number | undefine
   return undefined;
 }
 
-/** Users in the consumer's active view (its users index). */
+/** Users in the consumer's active view: the members of its users index, over all its shards. */
 async function appliedUsers(context: BenchContext, viewPrefix: string): Promise<number> {
   const view = await context.redis.get(`${viewPrefix}:view:active`);
-  return view ? context.redis.zcard(`${viewPrefix}:${view}:users`) : 0;
+  if (!view) return 0;
+  let users = 0;
+  const shards = context.redis.scanStream({ match: `${viewPrefix}:${view}:users:*`, count: 100 });
+  for await (const keys of shards as AsyncIterable<string[]>) {
+    for (const key of keys) users += await context.redis.zcard(key);
+  }
+  return users;
 }

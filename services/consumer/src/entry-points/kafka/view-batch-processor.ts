@@ -1,9 +1,8 @@
 import type { BatchHandler } from '@kafka-ecs/kafka';
 import { eventChangeOf } from '../../domain/event-change.ts';
 import type { EventHandlers } from '../../domain/handlers/index.ts';
-import type { EventChange } from '../../domain/view-change.ts';
 import type { ConsumerMetrics } from '../../infra/metrics.ts';
-import type { ViewStore, WriteTarget } from '../../infra/redis-view-store.ts';
+import type { ChangeToApply, ViewStore, WriteTarget } from '../../infra/redis-view-store.ts';
 import {
   type RecordFailure,
   type RecordFailureHandler,
@@ -29,12 +28,15 @@ export function createViewBatchProcessor(deps: {
   const { metrics } = deps;
   return async (batch) => {
     const stopTimer = metrics.batchDuration.startTimer({ topic: batch.topic });
-    const changes: EventChange[] = [];
+    const changes: ChangeToApply[] = [];
     const sources: RecordFailure['record'][] = [];
     const failures: RecordFailure[] = [];
     for (const record of batch.records) {
       try {
-        changes.push(eventChangeOf(deps.handlers, record.value, FIRST_RUN));
+        changes.push({
+          ...eventChangeOf(deps.handlers, record.value, FIRST_RUN),
+          position: { topic: record.topic, partition: record.partition, offset: record.offset },
+        });
         sources.push(record);
       } catch (error) {
         failures.push(toRecordFailure(record, error));
@@ -42,7 +44,7 @@ export function createViewBatchProcessor(deps: {
     }
     const outcomes = await deps.store.apply(changes, await deps.target());
     outcomes.forEach((outcome, index) => {
-      const { eventType } = changes[index] as EventChange;
+      const { eventType } = changes[index] as ChangeToApply;
       if (outcome === 'applied') metrics.eventsApplied.inc({ type: eventType });
       else if (outcome === 'duplicate') metrics.eventsDuplicate.inc({ type: eventType });
       else failures.push(toRecordFailure(sources[index] as RecordFailure['record'], outcome));

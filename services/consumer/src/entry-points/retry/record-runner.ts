@@ -24,7 +24,8 @@ export function createRecordRunner(deps: {
     } catch (error) {
       return { ok: false, failure: classifyError(error) };
     }
-    const [outcome] = await deps.store.apply([change], await deps.target());
+    // No position: a retry's record is not its source's, so the event id is what dedupes it.
+    const [outcome] = await deps.store.apply([{ ...change, position: null }], await deps.target());
     if (outcome instanceof Error) return { ok: false, failure: classifyError(outcome) };
     if (outcome === 'applied') deps.metrics.eventsApplied.inc({ type: change.eventType });
     else deps.metrics.eventsDuplicate.inc({ type: change.eventType });
