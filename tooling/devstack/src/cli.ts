@@ -1,16 +1,21 @@
 // `pnpm stack:up | stack:down [--clean] | stack:status`: the local Kafka + Redis, in the background.
 // With `--cluster`, the same commands act on a separate three-broker Kafka cluster instead; with
-// `--secure`, on the SASL_SSL broker and TLS Redis beside the plain stack (which plain `down`
-// stops too).
+// `--secure`, on the SASL_SSL broker and TLS Redis beside the plain stack; with `--redis-cluster`,
+// on the Redis Cluster beside it (plain `down` stops those two too).
 import { rmSync } from 'node:fs';
 import { StackError } from './errors.ts';
 import { kafkaClusterStatus } from './kafka-cluster.ts';
+import {
+  printRedisClusterSummary,
+  redisClusterCommand,
+  redisClusterDownCommand,
+} from './redis-cluster-commands.ts';
 import { printSecureStatus, secureCommand, secureDown } from './secure-commands.ts';
 import { type ComponentState, stackDown, stackSettings, stackStatus, stackUp } from './stack.ts';
 import { clusterDir, stackClusterDown, stackClusterUp } from './stack-cluster.ts';
 
 const USAGE =
-  'usage: stack up | down [--clean] | status, each with --cluster for the 3-broker cluster or --secure for the SASL_SSL/TLS stack';
+  'usage: stack up | down [--clean] | status, each with --cluster for the 3-broker cluster, --secure for the SASL_SSL/TLS stack or --redis-cluster for the Redis Cluster';
 
 const describe = (state: ComponentState): string =>
   state.state === 'running'
@@ -25,6 +30,11 @@ async function main(argv: string[]): Promise<number> {
   if (flags.includes('--cluster') && command !== undefined) return cluster(command, flags, log);
   if (flags.includes('--secure') && command !== undefined) {
     const code = await secureCommand(command, flags, stackSettings(), log);
+    if (code === 2) console.error(USAGE);
+    return code;
+  }
+  if (flags.includes('--redis-cluster') && command !== undefined) {
+    const code = await redisClusterCommand(command, flags, stackSettings(), log);
     if (code === 2) console.error(USAGE);
     return code;
   }
@@ -43,6 +53,7 @@ async function main(argv: string[]): Promise<number> {
         `kafka: ${stopped.kafka ? 'stopped' : 'was not running'}; redis: ${stopped.redis ? 'stopped' : 'was not running'}`,
       );
       await secureDown(settings, [], log);
+      await redisClusterDownCommand(settings, [], log);
       if (flags.includes('--clean')) {
         rmSync(settings.dir, { recursive: true, force: true });
         log(`removed ${settings.dir}`);
@@ -54,6 +65,7 @@ async function main(argv: string[]): Promise<number> {
       console.log(`kafka  ${status.kafkaBrokers.padEnd(24)} ${describe(status.kafka)}`);
       console.log(`redis  ${status.redisUrl.padEnd(24)} ${describe(status.redis)}`);
       printSecureStatus(stackSettings());
+      printRedisClusterSummary(stackSettings());
       return 0;
     }
     default:

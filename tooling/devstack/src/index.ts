@@ -12,6 +12,7 @@ export {
 export { kafkaVersion } from './kafka-version.ts';
 export { kafkaPom, repoRoot, stackDir } from './paths.ts';
 export { isAlive, stopProcess } from './processes.ts';
+export type { RedisNodeView } from './redis-cluster.ts';
 export {
   type RedisServerOptions,
   redisAnswers,
@@ -30,6 +31,15 @@ export {
   stackStatus,
   stackUp,
 } from './stack.ts';
+export {
+  type RedisClusterInfo,
+  type RedisClusterNodeStatus,
+  redisClusterDir,
+  redisClusterDown,
+  redisClusterEnvFile,
+  redisClusterStatus,
+  redisClusterUp,
+} from './stack-redis-cluster.ts';
 export {
   type SecureStackInfo,
   secureEnvFile,

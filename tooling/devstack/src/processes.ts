@@ -1,6 +1,7 @@
 import { spawn } from 'node:child_process';
 import { openSync, readFileSync, readlinkSync, rmSync, writeFileSync } from 'node:fs';
 import { createConnection } from 'node:net';
+import { sep } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { StackError } from './errors.ts';
 
@@ -21,9 +22,11 @@ export function isAlive(pid: number): boolean {
 }
 
 /**
- * The PID recorded in `pidFile`, if that process still runs inside `dir` (its working folder,
- * where spawnDetached started it). The check keeps a recycled PID from being mistaken for ours,
- * so `stack:down` never signals a stranger. (Not the command line: redis-server rewrites it.)
+ * The PID recorded in `pidFile`, if that process still runs in `dir` or a folder below it (its
+ * working folder: spawnDetached starts it in `dir`, redis-server moves to its data folder). The
+ * check keeps a recycled PID from being mistaken for ours, so `stack:down` never signals a
+ * stranger. (Not the command line: redis-server rewrites it.) Below it, not merely a path with
+ * the same start: `.stack/redis-cluster/7101` is not inside `.stack/redis`.
  */
 export function ownedPid(pidFile: string, dir: string): number | undefined {
   let pid: number;
@@ -34,7 +37,8 @@ export function ownedPid(pidFile: string, dir: string): number | undefined {
   }
   if (!Number.isInteger(pid) || pid <= 0 || !isAlive(pid)) return undefined;
   try {
-    return readlinkSync(`/proc/${pid}/cwd`).startsWith(dir) ? pid : undefined;
+    const cwd = readlinkSync(`/proc/${pid}/cwd`);
+    return cwd === dir || cwd.startsWith(`${dir}${sep}`) ? pid : undefined;
   } catch {
     return undefined;
   }

@@ -1,11 +1,8 @@
+import { envFileText } from './env-file.ts';
 import type { StackCredentials } from './secure-credentials.ts';
 import type { StackCertificates } from './secure-tls.ts';
 
-/**
- * `.stack/secure.env`: the contract's variables for the secure stack, one `KEY=value` a line,
- * for `set -a; source .stack/secure.env; set +a` (or an env file of docker or systemd, hence no
- * quotes unless a value needs them in a shell).
- */
+/** `.stack/secure.env`: the contract's variables for the secure stack (see envFileText). */
 export function secureEnv(stack: {
   kafkaBrokers: string;
   redisAddress: string;
@@ -26,10 +23,5 @@ export function secureEnv(stack: {
     ],
     ['REDIS_TLS_CA_FILE', stack.certificates.caFile],
   ];
-  return `${variables.map(([name, value]) => `${name}=${shellWord(value)}`).join('\n')}\n`;
-}
-
-/** The value as one shell word: as it is when it is safe so, else single-quoted. */
-export function shellWord(value: string): string {
-  return /^[\w./:@,+=%-]+$/.test(value) ? value : `'${value.replaceAll("'", `'\\''`)}'`;
+  return envFileText(variables);
 }

@@ -30,6 +30,11 @@ export interface StackSettings {
   kafkaSecurePort: number;
   kafkaSecureControllerPort: number;
   redisSecurePort: number;
+  /**
+   * First of the six client ports of the Redis Cluster (`stack up --redis-cluster`); its nodes'
+   * cluster bus ports are each 10000 higher.
+   */
+  redisClusterPort: number;
   /** The Kafka release every broker of the stack runs (`KAFKA_VERSION`, else the POM's). */
   kafkaVersion: string;
 }
@@ -61,6 +66,7 @@ export function stackSettings(env: NodeJS.ProcessEnv = process.env): StackSettin
     kafkaSecurePort: port(env, 'KAFKA_SECURE_PORT', 9094),
     kafkaSecureControllerPort: port(env, 'KAFKA_SECURE_CONTROLLER_PORT', 9095),
     redisSecurePort: port(env, 'REDIS_SECURE_PORT', 6380),
+    redisClusterPort: port(env, 'REDIS_CLUSTER_PORT', 7101),
     // Read (and checked) on first use only: `stack down` and `status` need no version, and a bad
     // KAFKA_VERSION must not keep them from stopping or listing what runs.
     get kafkaVersion() {
