@@ -198,6 +198,15 @@ describe('the Redis view store', () => {
     }
   });
 
+  it('when a profile has an empty name and an absent one, then the view keeps them apart', async () => {
+    const user = randomUUID();
+    const created = profile(user, at(0, 0, 'new-user-created'));
+    if (created.change.kind !== 'profile') throw new Error('not a profile');
+    created.change.profile = { ...created.change.profile, firstName: '', lastName: null };
+    await store.apply([created], LIVE);
+    expect(await store.user('v1', user)).toMatchObject({ firstName: '', lastName: null });
+  });
+
   it('when a change is not one the store knows, then it alone is refused and the rest applied', async () => {
     const user = randomUUID();
     const unknown = {

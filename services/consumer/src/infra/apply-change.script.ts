@@ -12,9 +12,11 @@
  *   (no source offset): the last WINDOW event ids applied with an offset (ring `l1`…) and out of
  *   band (ring `w1`…).
  *
- * KEYS: the user hashes. ARGV: 1 writer (`live` or `rebuild`), 2 notification channel ('' for
- * none), 3 WINDOW, then per change 6 values: key index, source (`<topic>/<partition>`, '' for
- * none), offset, event id, kind, payload (`issuedAt` for token-issued, the profile as JSON).
+ * KEYS: the user hashes. ARGV: 1 writer (`live`; `live-beside-rebuild` into a view a rebuild is
+ * writing, which records `f@`; or `rebuild`), 2 notification channel ('' for
+ * none), 3 WINDOW, then per change 11 values: key index, source (`<topic>/<partition>`, '' for
+ * none), offset, event id, kind, and 6 values of the change: token-issued's `issuedAt` (then 5
+ * empty), or the profile's id, username, email, createdAt, firstName, lastName (see `change`).
  * Returns per change 1 applied, 0 already applied, -1 not a change this script knows.
  */
 export const APPLY_CHANGES_SCRIPT = `
@@ -40,28 +42,44 @@ local function set(user, field, value)
 end
 
 -- A window is a ring of fields <name>1..<name>WINDOW and its next slot in <name>#: short values
--- keep the hash in Redis' compact listpack encoding, which a 300-byte field would end.
+-- keep the hash in Redis' compact listpack encoding, which a 300-byte field would end. The
+-- field names are made once per call: a string built per event costs more than the lookup.
+local RING = { l = {}, w = {} }
+for name, fields in pairs(RING) do
+  for slot = 1, window do fields[slot] = name .. slot end
+end
+
 local function seen(h, name, id)
-  for slot = 1, window do
-    if h[name .. slot] == id then return true end
+  if not h[name .. '#'] then return false end
+  for _, field in ipairs(RING[name]) do
+    if h[field] == id then return true end
   end
   return false
 end
 
 local function remember(user, name, id)
   local slot = (tonumber(user.hash[name .. '#']) or 0) % window + 1
-  set(user, name .. slot, id)
+  set(user, RING[name][slot], id)
   set(user, name .. '#', tostring(slot))
 end
 
-local function valid(kind, payload)
-  if kind == 'token-issued' then return payload ~= '' end
-  if kind ~= 'profile' then return false end
-  local ok, p = pcall(cjson.decode, payload)
-  if not ok or type(p) ~= 'table' then return false end
-  for _, field in ipairs({ 'id', 'username', 'email', 'createdAt' }) do
-    if type(p[field]) ~= 'string' then return false end
+local PROFILE_FIELDS = { 'id', 'username', 'email', 'createdAt' }
+
+-- The change's values (ARGV from i), or nil when it is not a change this script knows. Values
+-- come as arguments, not JSON: decoding costs more than the whole change.
+local function change(kind, i)
+  if kind == 'token-issued' then
+    return ARGV[i] ~= '' and ARGV[i] or nil
   end
+  if kind ~= 'profile' then return nil end
+  local p = {}
+  for n, field in ipairs(PROFILE_FIELDS) do
+    if ARGV[i + n - 1] == '' then return nil end
+    p[field] = ARGV[i + n - 1]
+  end
+  -- A name is '' when absent, '=' followed by the name when present (which may be empty).
+  p.firstName = ARGV[i + 4] ~= '' and string.sub(ARGV[i + 4], 2) or false
+  p.lastName = ARGV[i + 5] ~= '' and string.sub(ARGV[i + 5], 2) or false
   return p
 end
 
@@ -82,8 +100,9 @@ end
 local function mark(user, src, offset, id)
   if src == '' then return remember(user, 'w', id) end
   local field = (writer == 'rebuild' and 'r@' or 'o@') .. src
-  if writer ~= 'rebuild' and user.hash[field] == nil and user.hash['f@' .. src] == nil then
-    set(user, 'f@' .. src, tostring(offset))
+  local first = 'f@' .. src
+  if writer == 'live-beside-rebuild' and user.hash[field] == nil and user.hash[first] == nil then
+    set(user, first, tostring(offset))
   end
   local current = user.hash[field]
   if not current or offset > tonumber(current) then set(user, field, tostring(offset)) end
@@ -100,11 +119,11 @@ local function notify(user)
   redis.call('PUBLISH', channel, cjson.encode(view))
 end
 
-for i = 4, #ARGV, 6 do
-  local k, src, offset, id, kind, payload =
-    tonumber(ARGV[i]), ARGV[i + 1], tonumber(ARGV[i + 2]), ARGV[i + 3], ARGV[i + 4], ARGV[i + 5]
-  local profile = valid(kind, payload)
-  if not profile then
+for i = 4, #ARGV, 11 do
+  local k, src, offset, id, kind =
+    tonumber(ARGV[i]), ARGV[i + 1], tonumber(ARGV[i + 2]), ARGV[i + 3], ARGV[i + 4]
+  local values = change(kind, i + 5)
+  if not values then
     results[#results + 1] = -1
   else
     local user = load(k)
@@ -119,18 +138,12 @@ for i = 4, #ARGV, 6 do
       results[#results + 1] = 0
     else
       if kind == 'profile' then
-        for _, field in ipairs({ 'id', 'username', 'email', 'createdAt' }) do
-          set(user, field, profile[field])
-        end
-        for _, field in ipairs({ 'firstName', 'lastName' }) do
-          local value = profile[field]
-          set(user, field, type(value) == 'string' and value or false)
-        end
+        for field, value in pairs(values) do set(user, field, value) end
       else
         set(user, 'tokensIssued', tostring((tonumber(user.hash.tokensIssued) or 0) + 1))
         -- Latest wins whatever the arrival order (retries arrive late); ISO strings compare.
         local last = user.hash.lastTokenIssuedAt
-        if not last or last < payload then set(user, 'lastTokenIssuedAt', payload) end
+        if not last or last < values then set(user, 'lastTokenIssuedAt', values) end
       end
       mark(user, src, offset or 0, id)
       if channel ~= '' then notify(user) end

@@ -1,6 +1,6 @@
 import type { Redis } from 'ioredis';
 import type { UserPage, UserView } from '../domain/user-view.ts';
-import type { EventChange } from '../domain/view-change.ts';
+import type { EventChange, ViewChange } from '../domain/view-change.ts';
 import { APPLY_CHANGES_SCRIPT } from './apply-change.script.ts';
 import { USERS_INDEX_SHARDS, usersIndexShard, viewKeys } from './view-keys.ts';
 
@@ -32,7 +32,10 @@ export interface ChangeToApply extends EventChange {
 
 /** Where one batch is written. */
 export interface WriteTarget {
-  /** Every view to write; the first one's outcome is reported, and only it notifies. */
+  /**
+   * Every view to write; the first one's outcome is reported, and only it notifies. For the live
+   * writer, the readers' view comes first and any other is one a rebuild is filling.
+   */
   views: string[];
   /** Publish each applied change (only when someone listens: a publish costs Redis CPU). */
   notify: boolean;
@@ -83,7 +86,19 @@ export function decodeUsersCursor(cursor: string): string | null {
   return /^\d{4}-\d\d-\d\dT[\d:.]+Z\|.+/.test(member) ? member : null;
 }
 
-/** The script's arguments for one view: distinct user keys, then 6 values per change. */
+/** A change's 6 script values (apply-change.script.ts `change`): a name '' absent, '=…' present. */
+function changeValues(change: ViewChange): string[] {
+  if (change.kind === 'token-issued') return [change.issuedAt, '', '', '', '', ''];
+  if (change.kind === 'profile') {
+    const { id, username, email, createdAt, firstName, lastName } = change.profile;
+    const name = (value: string | null) => (value === null ? '' : `=${value}`);
+    return [id, username, email, createdAt, name(firstName), name(lastName)];
+  }
+  // Not a kind this version knows (a handler ahead of the store): the script refuses it alone.
+  return ['', '', '', '', '', ''];
+}
+
+/** The script's arguments for one view: distinct user keys, then 11 values per change. */
 function scriptArguments(
   changes: ChangeToApply[],
   userKey: (userId: string) => string,
@@ -104,11 +119,18 @@ function scriptArguments(
       position?.offset ?? '0',
       eventId,
       change.kind,
-      change.kind === 'profile' ? JSON.stringify(change.profile) : change.issuedAt,
+      ...changeValues(change),
     );
   }
   return { keys: [...keyIndex.keys()], argv };
 }
+
+/**
+ * The script's writer for the view at `index`: the live writer's second view is one a rebuild is
+ * filling, where it records the first offset it wrote (the rebuild leaves the rest to it).
+ */
+const scriptWriter = (writer: WriteTarget['writer'], index: number) =>
+  writer === 'live' && index > 0 ? 'live-beside-rebuild' : writer;
 
 /** The users index members the batch's profiles add, by shard. */
 function indexMembers(changes: ChangeToApply[]): Map<number, string[]> {
@@ -147,7 +169,7 @@ export function createRedisViewStore(deps: { redis: Redis; prefix: string }): Vi
           const { keys: userKeys, argv } = scriptArguments(
             chunk,
             (userId) => keys.user(view, userId),
-            [target.writer, channel, String(DEDUPE_WINDOW)],
+            [scriptWriter(target.writer, v), channel, String(DEDUPE_WINDOW)],
           );
           return redis.applyViewChanges(userKeys.length, ...userKeys, ...argv);
         });

@@ -13,3 +13,16 @@ export async function deleteKeysWithPrefix(redis: Redis, prefix: string): Promis
 }
 
 const escapeGlob = (text: string) => text.replace(/[*?[\]\\]/g, '\\$&');
+
+/**
+ * CPU seconds the Redis server has used (user + system, `INFO cpu`): the difference over a run
+ * is Redis' share of the work, whoever else is connected (the bench runs alone on its Redis).
+ */
+export async function redisCpuSeconds(redis: Redis): Promise<number> {
+  const info = await redis.info('cpu');
+  let seconds = 0;
+  for (const [, name, value] of info.matchAll(/^used_cpu_(sys|user):([\d.]+)\r?$/gm)) {
+    if (name) seconds += Number(value);
+  }
+  return seconds;
+}

@@ -8,12 +8,17 @@ export interface ClientFigures {
   cpuPerRecord: number[];
   /** Peak resident set size of the process, MiB. */
   peakRss: number[];
+  /** Redis' CPU time per record, µs (the consume path; empty where Redis takes no part). */
+  redisCpuPerRecord: number[];
 }
 
 /** Empty figures for every library the connection can run on. */
 export function figuresByLibrary(): Record<KafkaLibrary, ClientFigures> {
   return Object.fromEntries(
-    KAFKA_LIBRARIES.map((library) => [library, { rates: [], cpuPerRecord: [], peakRss: [] }]),
+    KAFKA_LIBRARIES.map((library) => [
+      library,
+      { rates: [], cpuPerRecord: [], peakRss: [], redisCpuPerRecord: [] },
+    ]),
   ) as unknown as Record<KafkaLibrary, ClientFigures>;
 }
 

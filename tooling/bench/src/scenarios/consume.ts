@@ -4,7 +4,7 @@ import { waitFor } from '@kafka-ecs/testing';
 import type { BenchContext, Scenario } from '../context.ts';
 import { runKafkaTool } from '../infra/java-tool.ts';
 import { waitForCount } from '../infra/progress.ts';
-import { deleteKeysWithPrefix } from '../infra/redis-keys.ts';
+import { deleteKeysWithPrefix, redisCpuSeconds } from '../infra/redis-keys.ts';
 import { runPublishWorker } from '../infra/workers.ts';
 import {
   CONSUMER_PERFORMANCE,
@@ -83,13 +83,14 @@ export const consumeScenario: Scenario = {
             ),
             metric(`consumer CPU per event${suffix}`, 'µs', figures.cpuPerRecord),
             metric(`consumer peak RSS${suffix}`, 'MiB', figures.peakRss),
+            metric(`Redis CPU per event${suffix}`, 'µs', figures.redisCpuPerRecord),
           ];
         }),
         metric('ConsumerPerformance fetch rate', 'records/s', reference),
       ],
       checks,
       notes: [
-        `${filled.records} ~300-byte new-user-created events on 8 partitions, a new group and view per run and library (KAFKA_CLIENT kafkajs, then platformatic); CPU per event counts the whole process from the join to the last commit; timed from the consumer's "joined consumer group" log line until the committed offsets reach the end`,
+        `${filled.records} ~300-byte new-user-created events on 8 partitions, a new group and view per run and library (KAFKA_CLIENT kafkajs, then platformatic); CPU per event counts the whole process from the join to the last commit (Redis' from INFO cpu over the same span); timed from the consumer's "joined consumer group" log line until the committed offsets reach the end`,
       ],
     };
   },
@@ -104,7 +105,7 @@ async function consumeOnce(
   filled: { topic: string; records: number },
   run: string,
   library: KafkaLibrary,
-): Promise<{ applied: number; figures: { rate: number; cpuPerRecord: number; peakRss: number } }> {
+): Promise<{ applied: number; figures: ConsumeFigures }> {
   const groupId = `bench-consume-${context.tag}-${library}-${run}`;
   const viewPrefix = `bench-${context.tag}-view-${library}-c${run}`;
   const consumer = await launch(
@@ -123,6 +124,7 @@ async function consumeOnce(
       description: 'consumer joined its group',
     });
     const cpuAtJoin = processCpuSeconds(consumer.child.pid) ?? Number.NaN;
+    const redisCpuAtJoin = await redisCpuSeconds(context.redis);
     await waitForCount(() => context.kafka.committedCount(groupId, filled.topic), filled.records, {
       stallMs: 30_000,
       maxMs: 600_000,
@@ -130,9 +132,11 @@ async function consumeOnce(
     });
     const doneAt = Date.now();
     const cpu = (processCpuSeconds(consumer.child.pid) ?? Number.NaN) - cpuAtJoin;
+    const redisCpu = (await redisCpuSeconds(context.redis)) - redisCpuAtJoin;
     const figures = {
       rate: (filled.records / (doneAt - joinedAt)) * 1000,
       cpuPerRecord: (cpu * 1e6) / filled.records,
+      redisCpuPerRecord: (redisCpu * 1e6) / filled.records,
       peakRss: consumer.memory()?.peakRssMiB ?? Number.NaN,
     };
     return { applied: await appliedUsers(context, viewPrefix), figures };
@@ -142,13 +146,18 @@ async function consumeOnce(
   }
 }
 
-function record(
-  into: ClientFigures,
-  figures: { rate: number; cpuPerRecord: number; peakRss: number },
-): void {
+type ConsumeFigures = {
+  rate: number;
+  cpuPerRecord: number;
+  peakRss: number;
+  redisCpuPerRecord: number;
+};
+
+function record(into: ClientFigures, figures: ConsumeFigures): void {
   into.rates.push(figures.rate);
   into.cpuPerRecord.push(figures.cpuPerRecord);
   into.peakRss.push(figures.peakRss);
+  into.redisCpuPerRecord.push(figures.redisCpuPerRecord);
 }
 
 /** When only this scenario runs, the publisher fills a topic first. */
