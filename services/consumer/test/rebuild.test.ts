@@ -78,7 +78,7 @@ describe('view replay', () => {
       const next = userCreated();
       await publish(producer, iso, [next]);
       await waitFor(async () => (await allUsers())?.totalCount === users.length + 2);
-      expect(await redis.smembers(`${iso.viewPrefix}:view:writing`)).toEqual(['v2']);
+      expect(await redis.smembers(viewKeys(iso.viewPrefix).writing)).toEqual(['v2']);
     } finally {
       await producer.close();
       await service.close();

@@ -1,35 +1,46 @@
 import { randomUUID } from 'node:crypto';
+import { redisClusterUp } from '@kafka-ecs/devstack';
 import { uniqueName, waitFor } from '@kafka-ecs/testing';
-import type { Redis } from 'ioredis';
+import { Cluster, type Redis } from 'ioredis';
+import { countListeners } from '../src/infra/notification-listeners.ts';
 import {
   type ChangeToApply,
   createRedisViewStore,
   DEDUPE_WINDOW,
   type RecordPosition,
+  type RedisClient,
   type ViewStore,
   type WriteTarget,
 } from '../src/infra/redis-view-store.ts';
-import { viewKeys } from '../src/infra/view-keys.ts';
+import { legacyRegistryKeys, viewKeys } from '../src/infra/view-keys.ts';
+import { createViewRegistry } from '../src/infra/view-registry.ts';
 import { newRedis } from './support/harness.ts';
 
-// The Redis view store's idempotency and memory, against real Redis: what the apply script
-// decides for re-deliveries, re-published events, retries and a rebuild beside the live writer.
+// The Redis view store's idempotency and memory, against a real Redis and a real Redis Cluster
+// (three masters, `pnpm stack:up --redis-cluster`): what the apply script decides for
+// re-deliveries, re-published events, retries and a rebuild beside the live writer.
+
+let clusterUrl: URL;
+beforeAll(async () => {
+  clusterUrl = new URL((await redisClusterUp({ log: () => {} })).redisUrl);
+}, 60_000);
+
+const newCluster = () =>
+  new Cluster([{ host: clusterUrl.hostname, port: Number(clusterUrl.port) }], {
+    redisOptions: { maxRetriesPerRequest: 1, commandTimeout: 5_000 },
+  });
+
+const CLIENTS: [string, () => RedisClient][] = [
+  ['a single Redis', () => newRedis()],
+  ['a Redis Cluster', newCluster],
+];
 
 const LIVE: WriteTarget = { views: ['v1'], notify: false, writer: 'live' };
 const TOKENS = 'issued-token';
 
-let redis: Redis;
+let redis: RedisClient;
 let prefix: string;
 let store: ViewStore;
-
-beforeEach(() => {
-  redis = newRedis();
-  prefix = uniqueName('view-store');
-  store = createRedisViewStore({ redis, prefix });
-});
-afterEach(async () => {
-  await redis.quit();
-});
 
 const at = (offset: number, partition = 0, topic = TOKENS): RecordPosition => ({
   topic,
@@ -71,13 +82,26 @@ const tokensOf = async (view: string, userId: string) =>
 
 /** Bytes Redis holds for everything of one user in one view (its key and any beside it). */
 async function memoryOf(view: string, userId: string): Promise<number> {
-  const keys = await redis.keys(`${viewKeys(prefix).user(view, userId)}*`);
   let bytes = 0;
-  for (const key of keys) bytes += Number(await redis.memory('USAGE', key, 'SAMPLES', 0));
+  const nodes = redis instanceof Cluster ? redis.nodes('master') : [redis];
+  for (const node of nodes) {
+    for (const key of await node.keys(`${viewKeys(prefix).user(view, userId)}*`)) {
+      bytes += Number(await node.memory('USAGE', key, 'SAMPLES', 0));
+    }
+  }
   return bytes;
 }
 
-describe('the Redis view store', () => {
+describe.each(CLIENTS)('the Redis view store on %s', (_name, connect) => {
+  beforeEach(() => {
+    redis = connect();
+    prefix = uniqueName('view-store');
+    store = createRedisViewStore({ redis, prefix });
+  });
+  afterEach(async () => {
+    await redis.quit();
+  });
+
   it('when a user logs in 1,000 times, then its view takes within a few hundred bytes of what it took after 10', async () => {
     const user = randomUUID();
     await store.apply([profile(user, at(0, 0, 'new-user-created'))], LIVE);
@@ -167,7 +191,7 @@ describe('the Redis view store', () => {
 
   it('when changes are applied and someone listens, then each applied change is published with the user after it', async () => {
     const user = randomUUID();
-    const listener = newRedis();
+    const listener = connect();
     const heard: Record<string, string>[] = [];
     try {
       await listener.subscribe(viewKeys(prefix).notifications);
@@ -194,7 +218,7 @@ describe('the Redis view store', () => {
       await waitFor(() => heard.length >= 4, { description: 'the fourth notification' });
       expect(heard.map((view) => view.tokensIssued)).toEqual([undefined, '1', '2', '4']);
     } finally {
-      listener.disconnect();
+      await listener.quit();
     }
   });
 
@@ -235,5 +259,63 @@ describe('the Redis view store', () => {
       after = Buffer.from(page.endCursor as string, 'base64url').toString('utf8');
     }
     expect(seen).toEqual([...users].sort());
+  });
+
+  it('when a view is dropped, then none of its keys is left, on every node', async () => {
+    const users = Array.from({ length: 30 }, () => randomUUID());
+    await store.apply(
+      users.map((user, i) => profile(user, at(i, 0, 'new-user-created'))),
+      LIVE,
+    );
+    expect(await store.dropView('v1')).toBeGreaterThanOrEqual(users.length);
+    expect(await store.users('v1', { first: 5, after: null })).toMatchObject({ totalCount: 0 });
+    expect(await store.user('v1', users[0] as string)).toBeNull();
+  });
+
+  it('when a client subscribes to the notifications and leaves, then the listeners are counted over every node', async () => {
+    const channel = viewKeys(prefix).notifications;
+    const listener = connect();
+    try {
+      expect(await countListeners(redis, channel)).toBe(0);
+      await listener.subscribe(channel);
+      expect(await countListeners(redis, channel)).toBe(1);
+      await listener.unsubscribe(channel);
+      await waitFor(async () => (await countListeners(redis, channel)) === 0, {
+        description: 'no listener left',
+      });
+    } finally {
+      await listener.quit();
+    }
+  });
+
+  it('when a view is rebuilt and activated, then the registry moves readers and writers in one step', async () => {
+    const registry = createViewRegistry({ redis, prefix });
+    expect(await registry.initialize()).toEqual({ active: 'v1', writing: ['v1'] });
+    expect(await registry.beginRebuild()).toBe('v2');
+    expect(await registry.targets()).toEqual({ active: 'v1', writing: ['v1', 'v2'] });
+    expect(await registry.activate('v2')).toEqual({ previous: 'v1' });
+    expect(await registry.targets()).toEqual({ active: 'v2', writing: ['v2'] });
+  });
+});
+
+describe('the view registry on a single Redis upgraded from untagged keys', () => {
+  it('when the old keys hold a rebuilt view, then the registry keeps it and counts on', async () => {
+    const redis: Redis = newRedis();
+    const prefix = uniqueName('view-registry');
+    try {
+      const legacy = legacyRegistryKeys(prefix);
+      await redis
+        .multi()
+        .set(legacy.active, 'v3')
+        .sadd(legacy.writing, 'v3')
+        .set(legacy.sequence, '3')
+        .exec();
+      const registry = createViewRegistry({ redis, prefix });
+      expect(await registry.initialize()).toEqual({ active: 'v3', writing: ['v3'] });
+      expect(await registry.beginRebuild()).toBe('v4');
+      expect(await redis.exists(legacy.active, legacy.writing, legacy.sequence)).toBe(0);
+    } finally {
+      await redis.quit();
+    }
   });
 });

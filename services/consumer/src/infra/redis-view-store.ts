@@ -1,4 +1,4 @@
-import type { Redis } from 'ioredis';
+import { Cluster, type Redis } from 'ioredis';
 import type { UserPage, UserView } from '../domain/user-view.ts';
 import type { EventChange, ViewChange } from '../domain/view-change.ts';
 import { APPLY_CHANGES_SCRIPT } from './apply-change.script.ts';
@@ -60,7 +60,10 @@ export interface ViewStore {
   dropView(view: string): Promise<number>;
 }
 
-type ViewRedis = Redis & {
+/** A single Redis, or a Redis Cluster (`REDIS_CLUSTER`): the view runs on both unchanged. */
+export type RedisClient = Redis | Cluster;
+
+type ViewRedis = RedisClient & {
   applyViewChanges(numberOfKeys: number, ...args: string[]): Promise<number[]>;
 };
 
@@ -132,6 +135,17 @@ function scriptArguments(
 const scriptWriter = (writer: WriteTarget['writer'], index: number) =>
   writer === 'live' && index > 0 ? 'live-beside-rebuild' : writer;
 
+/** The script's codes in the order of the changes, from calls that each took some of them. */
+function outcomesInOrder(calls: number[][], replies: number[][], count: number): number[] {
+  const codes = new Array<number>(count).fill(-1);
+  calls.forEach((call, c) => {
+    call.forEach((index, i) => {
+      codes[index] = replies[c]?.[i] ?? -1;
+    });
+  });
+  return codes;
+}
+
 /** The users index members the batch's profiles add, by shard. */
 function indexMembers(changes: ChangeToApply[]): Map<number, string[]> {
   const byShard = new Map<number, string[]>();
@@ -146,8 +160,26 @@ function indexMembers(changes: ChangeToApply[]): Map<number, string[]> {
   return byShard;
 }
 
-export function createRedisViewStore(deps: { redis: Redis; prefix: string }): ViewStore {
+/**
+ * The changes one script call takes. A script may only touch keys of one slot on a cluster: there
+ * a call holds one user's changes (a user is one key); a single Redis takes up to
+ * SCRIPT_CHANGES_MAX users' changes at once.
+ */
+function scriptCalls(changes: ChangeToApply[], cluster: boolean): number[][] {
+  const indices = changes.map((_change, index) => index);
+  if (!cluster) return chunks(indices, SCRIPT_CHANGES_MAX);
+  const byUser = new Map<string, number[]>();
+  changes.forEach(({ change }, index) => {
+    const mine = byUser.get(change.userId);
+    if (mine) mine.push(index);
+    else byUser.set(change.userId, [index]);
+  });
+  return [...byUser.values()];
+}
+
+export function createRedisViewStore(deps: { redis: RedisClient; prefix: string }): ViewStore {
   const redis = deps.redis as ViewRedis;
+  const cluster = redis instanceof Cluster;
   const keys = viewKeys(deps.prefix);
   // defineCommand sends EVALSHA and reloads the script itself after a Redis restart (NOSCRIPT).
   redis.defineCommand('applyViewChanges', { lua: APPLY_CHANGES_SCRIPT });
@@ -165,16 +197,17 @@ export function createRedisViewStore(deps: { redis: Redis; prefix: string }): Vi
           redis.zadd(keys.usersIndex(view, shard), ...members.flatMap((member) => [0, member])),
         );
         const channel = v === 0 && target.notify ? keys.notifications : '';
-        const applied = chunks(changes, SCRIPT_CHANGES_MAX).map((chunk) => {
+        const calls = scriptCalls(changes, cluster);
+        const applied = calls.map((call) => {
           const { keys: userKeys, argv } = scriptArguments(
-            chunk,
+            call.map((index) => changes[index] as ChangeToApply),
             (userId) => keys.user(view, userId),
             [scriptWriter(target.writer, v), channel, String(DEDUPE_WINDOW)],
           );
           return redis.applyViewChanges(userKeys.length, ...userKeys, ...argv);
         });
         return Promise.all([...indexed, ...applied]).then((replies) =>
-          (replies.slice(indexed.length) as number[][]).flat(),
+          outcomesInOrder(calls, replies.slice(indexed.length) as number[][], changes.length),
         );
       });
       // Every view written, or the batch is held: an error of any view's write throws.
@@ -221,9 +254,14 @@ export function createRedisViewStore(deps: { redis: Redis; prefix: string }): Vi
 
     async dropView(view) {
       let deleted = 0;
-      const stream = redis.scanStream({ match: keys.viewPattern(view), count: 500 });
-      for await (const batch of stream as AsyncIterable<string[]>) {
-        if (batch.length > 0) deleted += await redis.unlink(...batch);
+      // A cluster's keys are spread over its masters: each is scanned for its own.
+      for (const node of cluster ? (redis as Cluster).nodes('master') : [redis as Redis]) {
+        const stream = node.scanStream({ match: keys.viewPattern(view), count: 500 });
+        for await (const batch of stream as AsyncIterable<string[]>) {
+          // One key at a time on a cluster: UNLINK of several keys must stay in one slot.
+          if (cluster) for (const key of batch) deleted += await node.unlink(key);
+          else if (batch.length > 0) deleted += await node.unlink(...batch);
+        }
       }
       return deleted;
     },

@@ -11,12 +11,13 @@ export const USERS_INDEX_SHARDS = 16;
  */
 export function viewKeys(prefix: string) {
   return {
+    // The registry's keys share the hash tag `{registry}`, so its scripts and MULTI stay in one slot.
     /** The view readers use (string). */
-    active: `${prefix}:view:active`,
+    active: `${prefix}:{registry}:active`,
     /** The views the live consumer writes to (set): the active one, plus one being rebuilt. */
-    writing: `${prefix}:view:writing`,
+    writing: `${prefix}:{registry}:writing`,
     /** Source of view names (`v1`, `v2`, …). */
-    sequence: `${prefix}:view:sequence`,
+    sequence: `${prefix}:{registry}:sequence`,
     /** Pub/sub channel of `userNotification`, shared by every instance. */
     notifications: `${prefix}:user-notifications`,
     user: (view: string, userId: string) => `${prefix}:${view}:user:${userId}`,
@@ -40,3 +41,10 @@ export function usersIndexShard(userId: string): number {
 }
 
 export type ViewKeys = ReturnType<typeof viewKeys>;
+
+/** The registry's keys before they carried a hash tag (until December 2026), for the upgrade. */
+export const legacyRegistryKeys = (prefix: string) => ({
+  active: `${prefix}:view:active`,
+  writing: `${prefix}:view:writing`,
+  sequence: `${prefix}:view:sequence`,
+});

@@ -1,6 +1,7 @@
 import { KafkaEcsError } from '@kafka-ecs/errors';
-import type { Redis } from 'ioredis';
-import { viewKeys } from './view-keys.ts';
+import { Cluster } from 'ioredis';
+import type { RedisClient } from './redis-view-store.ts';
+import { legacyRegistryKeys, viewKeys } from './view-keys.ts';
 
 /** Which views exist for readers and for the live consumer. */
 export interface ViewTargets {
@@ -35,7 +36,7 @@ end
 if redis.call('SCARD', KEYS[2]) == 0 then redis.call('SADD', KEYS[2], active) end
 return active`;
 
-export function createViewRegistry(deps: { redis: Redis; prefix: string }): ViewRegistry {
+export function createViewRegistry(deps: { redis: RedisClient; prefix: string }): ViewRegistry {
   const { redis } = deps;
   const keys = viewKeys(deps.prefix);
 
@@ -50,6 +51,7 @@ export function createViewRegistry(deps: { redis: Redis; prefix: string }): View
 
   return {
     async initialize() {
+      await adoptLegacyKeys(deps.redis, deps.prefix);
       await redis.eval(INITIALIZE, 3, keys.active, keys.writing, keys.sequence);
       return targets();
     },
@@ -77,4 +79,23 @@ export function createViewRegistry(deps: { redis: Redis; prefix: string }): View
       await redis.srem(keys.writing, view);
     },
   };
+}
+
+/**
+ * A single Redis upgraded from before the registry's keys had a hash tag: its keys move to the new
+ * names (RENAMENX, so a second instance starting at once, or a later start, changes nothing).
+ * Without it the registry would start again at `v1`. A cluster never had the old names.
+ */
+async function adoptLegacyKeys(redis: RedisClient, prefix: string): Promise<void> {
+  if (redis instanceof Cluster) return;
+  const legacy = legacyRegistryKeys(prefix);
+  const keys = viewKeys(prefix);
+  for (const name of ['sequence', 'writing', 'active'] as const) {
+    if ((await redis.exists(legacy[name])) === 1) {
+      await redis.renamenx(legacy[name], keys[name]).catch((error: Error) => {
+        // Gone meanwhile: another instance moved it first.
+        if (!/no such key/i.test(error.message)) throw error;
+      });
+    }
+  }
 }

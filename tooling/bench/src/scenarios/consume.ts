@@ -199,7 +199,7 @@ function joinTime(output: readonly string[], groupId: string): number | undefine
 
 /** Users in the consumer's active view: the members of its users index, over all its shards. */
 async function appliedUsers(context: BenchContext, viewPrefix: string): Promise<number> {
-  const view = await context.redis.get(`${viewPrefix}:view:active`);
+  const view = await context.redis.get(`${viewPrefix}:{registry}:active`);
   if (!view) return 0;
   let users = 0;
   const shards = context.redis.scanStream({ match: `${viewPrefix}:${view}:users:*`, count: 100 });
