@@ -104,6 +104,11 @@ export const commonSchema = z.object({
   KAFKA_BROKERS: kafkaBrokers,
   KAFKA_CLIENT: kafkaClient,
   REDIS_URL: redisUrl,
+  /**
+   * Redis Cluster (ElastiCache cluster mode): REDIS_URL names one node or the configuration
+   * endpoint and the client finds the rest. @defaultValue false
+   */
+  REDIS_CLUSTER: z.stringbool({ error: 'must be true or false' }).default(false),
   KAFKA_TOPIC_PARTITIONS: positiveInt(8),
   // TLS and SASL to Kafka, TLS to Redis: documented where they are checked together.
   ...connectionSecurityFields,

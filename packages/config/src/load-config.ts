@@ -48,6 +48,7 @@ export const quotableVariables: ReadonlySet<string> = new Set([
   'PUBLISH_LINGER_MS',
   'PUBLISH_MAX_BATCH',
   'PUBLISH_TIMEOUT_MS',
+  'REDIS_CLUSTER',
   'REDIS_KEY_PREFIX',
   'REDIS_TLS_CA_FILE',
   'REDIS_URL',

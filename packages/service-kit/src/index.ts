@@ -17,5 +17,10 @@ export {
   type MetricsServer,
   type MetricsServerOptions,
 } from './metrics-server.ts';
+export {
+  createRedisConnection,
+  type RedisClient,
+  type RedisConnectionSettings,
+} from './redis-connection.ts';
 export { type RedisTlsOptions, redisErrorForLog, redisTlsOptions } from './redis-options.ts';
 export { onShutdownSignal, type ShutdownStep } from './shutdown.ts';
