@@ -71,8 +71,7 @@ export function decodeEvent(value: Buffer | string | null | undefined): DomainEv
   }
   let json: unknown;
   try {
-    const text =
-      typeof value === 'string' ? value : UTF8.decode(value);
+    const text = typeof value === 'string' ? value : UTF8.decode(value);
     json = JSON.parse(text);
   } catch (error) {
     throw new EventDecodeError(
