@@ -85,6 +85,7 @@ describe('loadProducerConfig', () => {
     [{ LOGIN_MAX_FAILURES: '1.5' }, /LOGIN_MAX_FAILURES: must be a whole number/],
     [{ LOGIN_FAILURE_WINDOW_SECONDS: 'soon' }, /LOGIN_FAILURE_WINDOW_SECONDS: must be a number/],
     [{ LOGIN_FAILURE_WINDOW_SECONDS: '86401' }, /LOGIN_FAILURE_WINDOW_SECONDS: must be <= 86400/],
+    [{ REDIS_KEY_PREFIX: 'tenant-{a}:' }, /REDIS_KEY_PREFIX: must not contain \{ or \}/],
   ])('when %j, then the variable is named', (env, message) => {
     expect(() => loadProducerConfig(env)).toThrow(message);
   });

@@ -56,8 +56,15 @@ export const producerConfigSchema = commonSchema
      * exceed PUBLISH_TIMEOUT_MS several times over. @defaultValue 60000
      */
     USERNAME_RESERVATION_TTL_MS: positiveInt(60_000),
-    /** Prefix of every Redis key the producer writes. @defaultValue producer: */
-    REDIS_KEY_PREFIX: z.string().min(1).default('producer:'),
+    /**
+     * Prefix of every Redis key the producer writes. No `{` or `}`: on a cluster a brace there
+     * would be every key's hash tag instead of the username. @defaultValue producer:
+     */
+    REDIS_KEY_PREFIX: z
+      .string()
+      .min(1)
+      .refine((prefix) => !/[{}]/.test(prefix), 'must not contain { or }')
+      .default('producer:'),
     /**
      * Algorithm of new password hashes: `argon2id` or `scrypt`. Stored hashes of either verify
      * (each carries its parameters); a successful login replaces one that is not the current

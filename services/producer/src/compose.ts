@@ -1,6 +1,6 @@
 import type { EventType } from '@kafka-ecs/events';
 import type { Publisher } from '@kafka-ecs/kafka';
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '@kafka-ecs/service-kit';
 import type { Logger } from 'pino';
 import type { Registry } from 'prom-client';
 import { buildProducerApp, type ProducerAppSettings } from './app.ts';
@@ -16,7 +16,8 @@ import { createRedisUserStore } from './infra/redis-user-store.ts';
 
 export interface ProducerComponents {
   logger: Logger;
-  redis: Redis;
+  /** A single Redis or a Cluster (REDIS_CLUSTER): the store picks its key names from which. */
+  redis: RedisClient;
   publisher: Publisher;
   registry: Registry;
   metrics?: ProducerMetrics;

@@ -7,7 +7,6 @@ import {
   createMetricsServer,
   onShutdownSignal,
   redisErrorForLog,
-  redisTlsOptions,
 } from '@kafka-ecs/service-kit';
 import { collectDefaultMetrics, Registry } from 'prom-client';
 import { composeProducer } from './compose.ts';
@@ -23,10 +22,11 @@ async function main(): Promise<void> {
 
   // The CA bundles are read once, here; every client below gets the same settings.
   const security = readConnectionSecurity(config);
-  const redis = createRedisClient(
-    config.REDIS_URL,
-    redisTlsOptions(config.REDIS_URL, security.redisCa),
-  );
+  const redis = createRedisClient({
+    url: config.REDIS_URL,
+    cluster: config.REDIS_CLUSTER,
+    ca: security.redisCa,
+  });
   let redisUp = false;
   redis.on('ready', () => {
     redisUp = true;

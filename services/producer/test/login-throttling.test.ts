@@ -4,15 +4,25 @@ import {
   codeOf,
   countingHasher,
   type GraphqlBody,
+  keysOf,
   LOGIN,
   newUser,
+  redisClusterUrl,
   startTestProducer,
   type TestProducer,
 } from './support/harness.ts';
 
 const retryAfterOf = (body: GraphqlBody) => body.errors?.[0]?.extensions?.retryAfterSeconds;
 
-describe('login throttling', () => {
+// Every case on the stack's single Redis and on the three-master cluster of
+// `pnpm stack:up --redis-cluster` (brought up when it does not run), where the user store's keys
+// are tagged and the throttle's are not.
+const REDIS_KINDS: [string, () => Promise<{ redisCluster?: string }>][] = [
+  ['a single Redis', async () => ({})],
+  ['a Redis Cluster', async () => ({ redisCluster: await redisClusterUrl() })],
+];
+
+describe.each(REDIS_KINDS)('login throttling on %s', (_name, redisOf) => {
   const counting = countingHasher();
   let producer: TestProducer;
   const login = async (username: string, password: string) =>
@@ -25,10 +35,11 @@ describe('login throttling', () => {
 
   beforeAll(async () => {
     producer = await startTestProducer({
+      ...(await redisOf()),
       settings: { loginMaxFailures: 3, loginFailureWindowSeconds: 60 },
       wrapHasher: counting.wrap,
     });
-  });
+  }, 60_000);
   afterAll(async () => {
     await producer.close();
   });
@@ -40,7 +51,7 @@ describe('login throttling', () => {
       expect(codeOf(await login(ada.username, 'wrong password'))).toBe('UNAUTHENTICATED');
     }
     // Under the producer's own prefix, so tests and deployments sharing a Redis stay apart.
-    expect(await producer.redis.keys(`${producer.keyPrefix}login-failures:*`)).toEqual([
+    expect(await keysOf(producer.redis, `${producer.keyPrefix}login-failures:*`)).toEqual([
       `${producer.keyPrefix}login-failures:${ada.username}`,
     ]);
 
@@ -134,15 +145,16 @@ describe('login throttling', () => {
       expect(codeOf(await login(odd, 'wrong password'))).toBe('UNAUTHENTICATED');
     }
     expect(codeOf(await login(odd, 'wrong password'))).toBe('TOO_MANY_REQUESTS');
-    const keys = await producer.redis.keys(`${producer.keyPrefix}login-failures:#*`);
+    const keys = await keysOf(producer.redis, `${producer.keyPrefix}login-failures:#*`);
     expect(keys).toHaveLength(1);
     expect(keys[0]?.length).toBeLessThan(producer.keyPrefix.length + 64);
   });
 });
 
-describe('login throttling window', () => {
+describe.each(REDIS_KINDS)('login throttling window on %s', (_name, redisOf) => {
   it('when the window has passed, then the username logs in again', async () => {
     const producer = await startTestProducer({
+      ...(await redisOf()),
       settings: { loginMaxFailures: 1, loginFailureWindowSeconds: 2 },
     });
     try {

@@ -1,58 +1,102 @@
 import { randomUUID } from 'node:crypto';
+import type { RedisClient } from '@kafka-ecs/service-kit';
 import { uniqueName } from '@kafka-ecs/testing';
-import type { Redis } from 'ioredis';
 import type { StoredUser, UserStore } from '../src/domain/ports.ts';
 import { createRedisUserStore } from '../src/infra/redis-user-store.ts';
-import { connectTestRedis } from './support/harness.ts';
+import { userKeys } from '../src/infra/user-keys.ts';
+import { connectTestRedis, deleteKeys, keysOf, redisClusterUrl } from './support/harness.ts';
 
-describe('the Redis user store', () => {
-  let redis: Redis;
+// Every case on the stack's single Redis and on the three-master cluster of
+// `pnpm stack:up --redis-cluster` (brought up here when it does not run): on the cluster a
+// script's two keys must share a slot, or Redis refuses it (CROSSSLOT).
+
+describe.each([
+  ['a single Redis', false],
+  ['a Redis Cluster', true],
+])('the Redis user store on %s', (_name, cluster) => {
+  let redis: RedisClient;
   let store: UserStore;
   let keyPrefix: string;
-  const stored = async (id: string) =>
-    JSON.parse((await redis.get(`${keyPrefix}user:${id}`)) ?? 'null') as Record<string, unknown>;
+  const keyOf = (user: Pick<StoredUser, 'id' | 'username'>) =>
+    userKeys(keyPrefix, { cluster }).user(user);
+  const stored = async (user: Pick<StoredUser, 'id' | 'username'>) =>
+    JSON.parse((await redis.get(keyOf(user))) ?? 'null') as Record<string, unknown>;
+  const newStoredUser = (): StoredUser => ({
+    id: randomUUID(),
+    username: uniqueName('user').toLowerCase().slice(0, 64),
+    email: 'ada@example.com',
+    firstName: 'Zoë',
+    lastName: null,
+    createdAt: new Date().toISOString(),
+    passwordHash: '$argon2id$v=19$m=19456,t=2,p=1$b2xkc2FsdA$b2xkLWhhc2gtYnl0ZXM/+w',
+  });
   const committedUser = async (): Promise<StoredUser> => {
-    const user: StoredUser = {
-      id: randomUUID(),
-      username: uniqueName('user').toLowerCase().slice(0, 64),
-      email: 'ada@example.com',
-      firstName: 'Zoë',
-      lastName: null,
-      createdAt: new Date().toISOString(),
-      passwordHash: '$argon2id$v=19$m=19456,t=2,p=1$b2xkc2FsdA$b2xkLWhhc2gtYnl0ZXM/+w',
-    };
+    const user = newStoredUser();
     expect(await store.reserve(user, 60_000)).toBe(true);
     expect(await store.commit(user)).toBe(true);
     return user;
   };
 
   beforeAll(async () => {
-    redis = await connectTestRedis();
-  });
+    redis = await connectTestRedis(cluster ? { url: await redisClusterUrl(), cluster } : {});
+  }, 60_000);
   beforeEach(() => {
     keyPrefix = `${uniqueName('user-store')}:`;
     store = createRedisUserStore(redis, { keyPrefix });
   });
   afterEach(async () => {
-    const keys = await redis.keys(`${keyPrefix}*`);
-    if (keys.length > 0) await redis.del(...keys);
+    await deleteKeys(redis, `${keyPrefix}*`);
   });
   afterAll(() => {
     redis?.disconnect();
   });
 
+  it('when a user is committed, then its two keys have the names of this kind of Redis and it is found by its username', async () => {
+    const user = await committedUser();
+    // A single Redis keeps the names deployments already hold; a cluster's share a hash tag.
+    expect(await keysOf(redis, `${keyPrefix}*`)).toEqual(
+      cluster
+        ? [
+            `${keyPrefix}user:{${user.username}}:${user.id}`,
+            `${keyPrefix}username:{${user.username}}`,
+          ]
+        : [`${keyPrefix}user:${user.id}`, `${keyPrefix}username:${user.username}`],
+    );
+    expect(await store.findByUsername(` ${user.username.toUpperCase()} `)).toEqual(user);
+  });
+
+  it('when a username is reserved or committed, then another reservation of it is refused, and a release frees it', async () => {
+    const user = newStoredUser();
+    expect(await store.reserve(user, 60_000)).toBe(true);
+    const rival = { ...newStoredUser(), username: user.username };
+    expect(await store.reserve(rival, 60_000)).toBe(false);
+    // Only reserved: not a user yet.
+    expect(await store.findByUsername(user.username)).toBeUndefined();
+
+    // Another request's release leaves the reservation alone; the owner's removes both keys.
+    await store.release(rival);
+    expect(await keysOf(redis, `${keyPrefix}*`)).toHaveLength(2);
+    await store.release(user);
+    expect(await keysOf(redis, `${keyPrefix}*`)).toEqual([]);
+
+    expect(await store.reserve(rival, 60_000)).toBe(true);
+    expect(await store.commit(rival)).toBe(true);
+    expect(await store.reserve(user, 60_000)).toBe(false);
+    expect(await store.findByUsername(user.username)).toEqual(rival);
+  });
+
   it('when the hash is replaced, then only the hash field changes, and a field changed meanwhile is kept', async () => {
     const user = await committedUser();
     // Another writer changes the record after the login read it: the login's copy is stale.
-    const changed = { ...(await stored(user.id)), email: 'ada@new.example.com' };
-    await redis.set(`${keyPrefix}user:${user.id}`, JSON.stringify(changed));
+    const changed = { ...(await stored(user)), email: 'ada@new.example.com' };
+    await redis.set(keyOf(user), JSON.stringify(changed));
 
     expect(await store.updatePasswordHash(user, 'scrypt$1024$8$1$bmV3c2FsdA==$bmV3')).toBe(true);
-    expect(await stored(user.id)).toEqual({
+    expect(await stored(user)).toEqual({
       ...changed,
       passwordHash: 'scrypt$1024$8$1$bmV3c2FsdA==$bmV3',
     });
-    expect(await redis.ttl(`${keyPrefix}user:${user.id}`)).toBe(-1);
+    expect(await redis.ttl(keyOf(user))).toBe(-1);
     expect((await store.findByUsername(user.username))?.passwordHash).toBe(
       'scrypt$1024$8$1$bmV3c2FsdA==$bmV3',
     );
@@ -60,10 +104,10 @@ describe('the Redis user store', () => {
 
   it('when the stored hash is no longer the one the caller verified, then nothing is replaced', async () => {
     const user = await committedUser();
-    const before = await stored(user.id);
+    const before = await stored(user);
     const stale = { ...user, passwordHash: 'scrypt$1024$8$1$b3RoZXI=$b3RoZXI=' };
     expect(await store.updatePasswordHash(stale, 'scrypt$1024$8$1$bmV3c2FsdA==$bmV3')).toBe(false);
-    expect(await stored(user.id)).toEqual(before);
+    expect(await stored(user)).toEqual(before);
   });
 
   it('when the user is only reserved or does not exist, then nothing is replaced or created', async () => {
@@ -73,13 +117,13 @@ describe('the Redis user store', () => {
       username: 'x-pending',
     };
     expect(await store.reserve(pending, 60_000)).toBe(true);
-    const before = await stored(pending.id);
+    const before = await stored(pending);
     expect(await store.updatePasswordHash(pending, 'scrypt$1024$8$1$bmV3c2FsdA==$bmV3')).toBe(
       false,
     );
-    expect(await stored(pending.id)).toEqual(before);
-    const ghost = { id: randomUUID(), passwordHash: pending.passwordHash };
+    expect(await stored(pending)).toEqual(before);
+    const ghost = { id: randomUUID(), username: 'x-ghost', passwordHash: pending.passwordHash };
     expect(await store.updatePasswordHash(ghost, 'scrypt$1024$8$1$bmV3c2FsdA==$bmV3')).toBe(false);
-    expect(await redis.exists(`${keyPrefix}user:${ghost.id}`)).toBe(0);
+    expect(await redis.exists(keyOf(ghost))).toBe(0);
   });
 });

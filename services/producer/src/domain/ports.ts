@@ -30,10 +30,11 @@ export interface UserStore {
   findByUsername(username: string): Promise<StoredUser | undefined>;
   /**
    * Replaces a committed user's password hash and nothing else, only while it is still
-   * `user.passwordHash` (a concurrent change wins); false when it was not replaced.
+   * `user.passwordHash` (a concurrent change wins); false when it was not replaced. The
+   * username is part of the user's key on a Redis Cluster (its hash tag), so it is needed too.
    */
   updatePasswordHash(
-    user: Pick<StoredUser, 'id' | 'passwordHash'>,
+    user: Pick<StoredUser, 'id' | 'username' | 'passwordHash'>,
     passwordHash: string,
   ): Promise<boolean>;
 }

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '@kafka-ecs/service-kit';
 import { RateLimiterRedis, RateLimiterRes } from 'rate-limiter-flexible';
 import { DependencyUnavailableError, TooManyLoginAttemptsError } from '../domain/errors.ts';
 import type { LoginThrottle } from '../domain/ports.ts';
@@ -27,10 +27,12 @@ const keyOf = (username: string) => {
  * starts a window of `windowSeconds` (one atomic script: SET NX EX, INCRBY), and once it holds
  * more than `maxFailures` attempts every further one is refused until the window's key expires.
  * Refused attempts count too but never extend the window. No insurance limiter: when Redis
- * fails the login fails (SERVICE_UNAVAILABLE) instead of going unthrottled.
+ * fails the login fails (SERVICE_UNAVAILABLE) instead of going unthrottled. Every command is on
+ * one key (the script, DEL), so a Redis Cluster needs nothing more: the limiter defines its script
+ * on a Cluster as on a Redis, and `rejectIfRedisNotReady` reads the Cluster's own status.
  */
 export function createRedisLoginThrottle(
-  redis: Redis,
+  redis: RedisClient,
   settings: LoginThrottleSettings,
 ): LoginThrottle {
   const limiter = new RateLimiterRedis({

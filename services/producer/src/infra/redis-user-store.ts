@@ -1,11 +1,14 @@
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '@kafka-ecs/service-kit';
+import { Cluster } from 'ioredis';
 import { DependencyUnavailableError } from '../domain/errors.ts';
 import type { StoredUser, UserStore } from '../domain/ports.ts';
 import { normalizeUsername, USERNAME_PATTERN } from '../domain/username.ts';
+import { userKeys } from './user-keys.ts';
 
-// Keys: `<prefix>username:<username>` → user id (the uniqueness index) and `<prefix>user:<id>`
-// → the user as JSON with its state. While reserved both carry the reservation's TTL; commit
-// removes it. The scripts make each step atomic and act only on the caller's own reservation.
+// Keys (user-keys.ts): `<prefix>username:<username>` → user id (the uniqueness index) and
+// `<prefix>user:<id>` → the user as JSON with its state; on a cluster both carry the username as
+// hash tag. While reserved both carry the reservation's TTL; commit removes it. The scripts make
+// each step atomic and act only on the caller's own reservation.
 
 const RESERVE = `
 if redis.call('SET', KEYS[1], ARGV[1], 'NX', 'PX', ARGV[3]) then
@@ -58,24 +61,27 @@ type UserScripts = {
 };
 
 /** The producer's users in Redis. Any Redis failure surfaces as DependencyUnavailableError. */
-export function createRedisUserStore(redis: Redis, options: { keyPrefix: string }): UserStore {
+export function createRedisUserStore(
+  redis: RedisClient,
+  options: { keyPrefix: string },
+): UserStore {
   // defineCommand sends EVALSHA and reloads a script itself after a Redis restart (NOSCRIPT),
   // as the consumer's view store and the retry state do.
   redis.defineCommand('reserveUser', { numberOfKeys: 2, lua: RESERVE });
   redis.defineCommand('commitUser', { numberOfKeys: 2, lua: COMMIT });
   redis.defineCommand('releaseUser', { numberOfKeys: 2, lua: RELEASE });
   redis.defineCommand('replaceUserHash', { numberOfKeys: 1, lua: REPLACE_HASH });
-  const scripts = redis as Redis & UserScripts;
-  const usernameKey = (username: string) => `${options.keyPrefix}username:${username}`;
-  const userKey = (id: string) => `${options.keyPrefix}user:${id}`;
+  const scripts = redis as RedisClient & UserScripts;
+  // Decided once: the names must not change while the store runs (see user-keys.ts).
+  const keys = userKeys(options.keyPrefix, { cluster: redis instanceof Cluster });
   const record = (user: StoredUser, state: StoredRecord['state']) =>
     JSON.stringify({ ...user, state } satisfies StoredRecord);
   /** Runs a script on the user's two keys with the user's id first; true when it returned 1. */
   const run = (script: TwoKeyScript, user: StoredUser, ...args: string[]) =>
     guarded(async () => {
       const done = await scripts[script](
-        usernameKey(user.username),
-        userKey(user.id),
+        keys.username(user.username),
+        keys.user(user),
         user.id,
         ...args,
       );
@@ -95,9 +101,9 @@ export function createRedisUserStore(redis: Redis, options: { keyPrefix: string 
         const name = normalizeUsername(username);
         // No stored username has another shape: no lookup, and no key built from long input.
         if (!USERNAME_PATTERN.test(name)) return undefined;
-        const id = await redis.get(usernameKey(name));
+        const id = await redis.get(keys.username(name));
         if (id === null) return undefined;
-        const json = await redis.get(userKey(id));
+        const json = await redis.get(keys.user({ id, username: name }));
         if (json === null) return undefined;
         const { state, ...user } = JSON.parse(json) as StoredRecord;
         return state === 'committed' ? user : undefined;
@@ -105,7 +111,7 @@ export function createRedisUserStore(redis: Redis, options: { keyPrefix: string 
     updatePasswordHash: (user, passwordHash) =>
       guarded(async () => {
         const replaced = await scripts.replaceUserHash(
-          userKey(user.id),
+          keys.user(user),
           user.passwordHash,
           passwordHash,
         );

@@ -1,6 +1,7 @@
 import { loadProducerConfig, readConnectionSecurity } from '@kafka-ecs/config';
+import { redisClusterUp } from '@kafka-ecs/devstack';
 import { createKafkaConnection, type Publisher } from '@kafka-ecs/kafka';
-import { createMetricsServer, redisTlsOptions } from '@kafka-ecs/service-kit';
+import { createMetricsServer, type RedisClient } from '@kafka-ecs/service-kit';
 import {
   createTestTopics,
   graphql as graphqlOverHttp,
@@ -9,7 +10,7 @@ import {
   waitFor,
 } from '@kafka-ecs/testing';
 import type { FastifyInstance } from 'fastify';
-import type { Redis } from 'ioredis';
+import { Cluster } from 'ioredis';
 import { type Logger, pino } from 'pino';
 import { Registry } from 'prom-client';
 import type { ProducerAppSettings } from '../../src/app.ts';
@@ -25,16 +26,54 @@ import { createRedisClient } from '../../src/infra/redis-client.ts';
  */
 const stackSecurity = readConnectionSecurity(loadProducerConfig(process.env));
 
-/** A client to the stack's Redis, made as the service makes its own, once it is ready. */
-export async function connectTestRedis(url = testInfrastructure().redisUrl): Promise<Redis> {
-  const redis = createRedisClient(
+/**
+ * A client made as the service makes its own (REDIS_CLUSTER = `cluster`): the stack's CA only
+ * for a rediss:// URL, since a proxy's or the local cluster's URL is plain beside a secure stack.
+ */
+function testRedisClient(url: string, cluster: boolean): RedisClient {
+  const redis = createRedisClient({
     url,
-    url.startsWith('rediss://') ? redisTlsOptions(url, stackSecurity.redisCa) : {},
-  );
+    cluster,
+    ...(url.startsWith('rediss://') ? { ca: stackSecurity.redisCa } : {}),
+  });
   redis.on('error', () => {});
-  // Commands are refused until the client is connected (no offline queue), by design.
-  await waitFor(() => redis.status === 'ready', { timeoutMs: 5_000, description: 'redis' });
   return redis;
+}
+
+/** Commands are refused until the client is connected (no offline queue), by design. */
+const untilReady = (redis: RedisClient) =>
+  waitFor(() => redis.status === 'ready', { timeoutMs: 5_000, description: 'redis' });
+
+/**
+ * A client to the stack's Redis, or to the local Redis Cluster (`redisClusterUrl`) with
+ * `cluster`, made as the service makes its own, once it is ready.
+ */
+export async function connectTestRedis(
+  options: { url?: string; cluster?: boolean } = {},
+): Promise<RedisClient> {
+  const redis = testRedisClient(
+    options.url ?? testInfrastructure().redisUrl,
+    options.cluster ?? false,
+  );
+  await untilReady(redis);
+  return redis;
+}
+
+/**
+ * The URL of the local three-master Redis Cluster (`pnpm stack:up --redis-cluster`), started
+ * when it does not run; a running healthy cluster is left as it is.
+ */
+export const redisClusterUrl = async () => (await redisClusterUp({ log: () => {} })).redisUrl;
+
+/** The keys matching `pattern` on every master: KEYS on a Cluster asks one node only. */
+export async function keysOf(redis: RedisClient, pattern: string): Promise<string[]> {
+  const nodes = redis instanceof Cluster ? redis.nodes('master') : [redis];
+  return (await Promise.all(nodes.map((node) => node.keys(pattern)))).flat().sort();
+}
+
+/** Deletes the keys matching `pattern`, one DEL each: on a Cluster one DEL takes one slot. */
+export async function deleteKeys(redis: RedisClient, pattern: string): Promise<void> {
+  await Promise.all((await keysOf(redis, pattern)).map((key) => redis.del(key)));
 }
 
 export interface TestProducer {
@@ -42,7 +81,7 @@ export interface TestProducer {
   /** Its metrics server, as main.ts starts it: `GET {metricsUrl}/metrics`. */
   metricsUrl: string;
   app: FastifyInstance;
-  redis: Redis;
+  redis: RedisClient;
   publisher: Publisher;
   topics: { 'new-user-created': string; 'issued-token': string };
   keyPrefix: string;
@@ -73,6 +112,8 @@ export async function startTestProducer(
   options: {
     kafkaBrokers?: string[];
     redisUrl?: string;
+    /** A Redis Cluster's URL (`redisClusterUrl`) to run on instead, waited for like the stack's. */
+    redisCluster?: string;
     settings?: Partial<ProducerComponents['settings']>;
     publishTimeoutMs?: number;
     /** Wraps the settings' hasher, to count or slow its hashes. */
@@ -92,16 +133,12 @@ export async function startTestProducer(
   await createTestTopics(Object.values(topics), { partitions: PARTITIONS });
   const logger = options.logger ?? pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' });
   const keyPrefix = `${uniqueName('producer')}:`;
-  const redisUrl = options.redisUrl ?? infrastructure.redisUrl;
-  const redis = createRedisClient(
-    redisUrl,
-    redisUrl.startsWith('rediss://') ? redisTlsOptions(redisUrl, stackSecurity.redisCa) : {},
+  const redis = testRedisClient(
+    options.redisCluster ?? options.redisUrl ?? infrastructure.redisUrl,
+    options.redisCluster !== undefined,
   );
-  redis.on('error', () => {});
-  if (!options.redisUrl) {
-    // Commands are refused until the client is connected (no offline queue), by design.
-    await waitFor(() => redis.status === 'ready', { timeoutMs: 5_000, description: 'redis' });
-  }
+  // A URL given by the test may answer nothing on purpose: no wait for it.
+  if (!options.redisUrl) await untilReady(redis);
   // As main.ts: the publisher reports each send into the metrics the service serves.
   const registry = new Registry();
   const metrics = createProducerMetrics(registry);
@@ -175,8 +212,7 @@ export async function startTestProducer(
     async close() {
       await Promise.all([app.close(), metricsServer.close()]);
       await publisher.stop();
-      const keys = await redis.keys(`${keyPrefix}*`).catch(() => []);
-      if (keys.length > 0) await redis.del(...keys).catch(() => {});
+      await deleteKeys(redis, `${keyPrefix}*`).catch(() => {});
       redis.disconnect();
     },
   };
