@@ -1,6 +1,6 @@
 import { KafkaEcsError } from '@kafka-ecs/errors';
-import type { Redis } from 'ioredis';
 import { InvalidCursorError } from './dead-letter-store.ts';
+import type { RedisClient } from './redis-client.ts';
 
 export type DeadLetterAuditAction = 'replay' | 'bulk-replay' | 'discard';
 
@@ -51,7 +51,7 @@ export const AUDIT_MAX_ENTRIES = 5_000;
  * the oldest entries go first. Stream ids order the entries and are stable cursors.
  */
 export function createDeadLetterAudit(deps: {
-  redis: Redis;
+  redis: RedisClient;
   key: string;
   maxEntries?: number;
 }): DeadLetterAudit {

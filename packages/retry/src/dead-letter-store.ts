@@ -1,7 +1,7 @@
 import { KafkaEcsError } from '@kafka-ecs/errors';
 import type { DeadLetterReason } from '@kafka-ecs/events';
-import type { Redis } from 'ioredis';
 import type { SourceRecord } from './failure-chain.ts';
+import type { RedisClient } from './redis-client.ts';
 
 export interface DeadLetterHistoryEntry {
   at: string;
@@ -87,7 +87,10 @@ const KEEP_REPLAYED_MS = 30 * 24 * 3600 * 1000;
  * topic: one JSON document per dead letter, and sorted sets by failure time (all, per original
  * topic, per reason) for newest-first listings with stable cursors.
  */
-export function createDeadLetterStore(deps: { redis: Redis; prefix: string }): DeadLetterStore {
+export function createDeadLetterStore(deps: {
+  redis: RedisClient;
+  prefix: string;
+}): DeadLetterStore {
   const { redis, prefix } = deps;
   const keys = {
     item: (id: string) => `${prefix}:item:${id}`,

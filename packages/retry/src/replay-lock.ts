@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type { Redis } from 'ioredis';
+import type { RedisClient } from './redis-client.ts';
 
 /** Deletes the lock only while it is still ours: an expired one may belong to another run now. */
 const RELEASE = `if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('del', KEYS[1]) end
@@ -23,7 +23,7 @@ export interface ReplayLock {
  * letter for that long only; a run longer than that could overlap, hence a generous default.
  */
 export function createReplayLock(deps: {
-  redis: Redis;
+  redis: RedisClient;
   prefix: string;
   /** @defaultValue 60_000 */
   ttlMs?: number;

@@ -1,7 +1,7 @@
 import { Queue, Worker } from 'bullmq';
-import type { Redis } from 'ioredis';
 import type { SourceRecord } from './failure-chain.ts';
 import type { Logger } from './logger.ts';
+import type { RedisClient } from './redis-client.ts';
 
 /** A side-topic record as a job carries it (bytes as base64: job data is JSON). */
 export interface RetryJobData {
@@ -66,7 +66,7 @@ const JOB_ATTEMPTS = 1_000;
 const JOB_BACKOFF_CAP_MS = 30_000;
 
 export function createRetryQueue(deps: {
-  connection: Redis;
+  connection: RedisClient;
   name: string;
   logger: Logger;
 }): RetryQueue {
@@ -111,7 +111,7 @@ export function createRetryQueue(deps: {
  * (BullMQ's blocking commands wait indefinitely by design).
  */
 export function startRetryWorker(deps: {
-  connection: Redis;
+  connection: RedisClient;
   name: string;
   concurrency: number;
   /** How long a job stays claimed; a crashed worker's job runs again after it. */

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import type { Redis } from 'ioredis';
+import type { RedisClient } from './redis-client.ts';
 
 /**
  * Advances a chain's attempt count once per failure, whatever is delivered twice.
@@ -66,25 +66,25 @@ export interface RetryState {
  * retry that outlives its count (a consumer down for hours) still knows its attempt from the
  * record's `x-attempt` header.
  */
-export function createRetryState(deps: { redis: Redis; prefix: string }): RetryState {
+type ClaimingRedis = RedisClient & {
+  claimRetryAttempt(key: string, attempt: number, ref: string, expireMs: number): Promise<number>;
+};
+
+export function createRetryState(deps: { redis: RedisClient; prefix: string }): RetryState {
   const { redis } = deps;
   redis.defineCommand('claimRetryAttempt', { numberOfKeys: 1, lua: CLAIM_SCRIPT });
   const statsKey = `${deps.prefix}:stats`;
   const claimAll = async (claims: AttemptClaim[]): Promise<boolean[]> => {
     if (claims.length === 0) return [];
-    const pipeline = redis.pipeline() as ReturnType<Redis['pipeline']> & {
-      claimRetryAttempt(key: string, attempt: number, ref: string, expireMs: number): unknown;
-    };
-    for (const { key, attempt, ref, expireMs } of claims) {
-      pipeline.claimRetryAttempt(key, attempt, ref, Math.ceil(expireMs));
-    }
-    const replies = (await pipeline.exec()) ?? [];
-    return claims.map((_claim, index) => {
-      const [error, result] = replies[index] ?? [new Error('no reply from Redis')];
-      // Nothing may be decided on a claim Redis did not answer: the batch is held and retried.
-      if (error) throw error;
-      return result === 1;
-    });
+    // One command per chain, sent at once (not a pipeline: a cluster refuses one whose keys sit
+    // on different nodes). Nothing may be decided on a claim Redis did not answer: the first
+    // error rejects, and the batch is held and retried.
+    const replies = await Promise.all(
+      claims.map(({ key, attempt, ref, expireMs }) =>
+        (redis as ClaimingRedis).claimRetryAttempt(key, attempt, ref, Math.ceil(expireMs)),
+      ),
+    );
+    return replies.map((result) => result === 1);
   };
 
   return {

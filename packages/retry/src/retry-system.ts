@@ -6,7 +6,6 @@ import type {
   RawRecord,
   TransactionalProducer,
 } from '@kafka-ecs/kafka';
-import type { Redis } from 'ioredis';
 import { createDeadLetterAudit } from './dead-letter-audit.ts';
 import { createDeadLetterIndexer, type OnDeadLettered } from './dead-letter-indexer.ts';
 import { createDeadLetterOperations, type DeadLetterOperations } from './dead-letter-operations.ts';
@@ -14,6 +13,7 @@ import { createDeadLetterStore, type DeadLetterStore } from './dead-letter-store
 import { createFailureRouter, type RecordFailure, type RouterTopics } from './failure-router.ts';
 import type { Logger } from './logger.ts';
 import type { RetryMetrics } from './metrics.ts';
+import { type RedisClient, slotTag } from './redis-client.ts';
 import { replayDeadLetter } from './replay.ts';
 import { createReplayLock } from './replay-lock.ts';
 import { createRetryJobProcessor, type RecordRunner } from './retry-job.ts';
@@ -27,9 +27,9 @@ export interface RetrySystemOptions {
   /** The process's Kafka connection (createKafkaConnection). */
   kafka: KafkaConnection;
   /** Commands: attempt counts, the dead-letter index, BullMQ's queue. */
-  redis: Redis;
+  redis: RedisClient;
   /** BullMQ's worker: a client of its own with `maxRetriesPerRequest: null`. */
-  workerConnection: Redis;
+  workerConnection: RedisClient;
   /** The group whose failures this retries (the main consumer's). */
   groupId: string;
   topics: RouterTopics;
@@ -87,9 +87,10 @@ export function createRetrySystem(options: RetrySystemOptions): RetrySystem {
   const { groupId, topics, logger, metrics, onStep } = options;
   const groups = retryGroupIds(groupId);
   const state = createRetryState({ redis: options.redis, prefix: `retry:${groupId}` });
+  // The dead letters' index is written with MULTI over several keys: one slot on a cluster.
   const deadLetters = createDeadLetterStore({
     redis: options.redis,
-    prefix: `dead-letters:${groupId}`,
+    prefix: slotTag(options.redis, `dead-letters:${groupId}`),
   });
   const lock = createReplayLock({
     redis: options.redis,
@@ -106,8 +107,9 @@ export function createRetrySystem(options: RetrySystemOptions): RetrySystem {
     logger,
     metrics,
   });
-  // BullMQ queue names may not contain ':'; group ids may.
-  const queueName = `retry-${groupId.replace(/[^a-zA-Z0-9._-]/g, '_')}`;
+  // BullMQ queue names may not contain ':'; group ids may. BullMQ's scripts take several keys of
+  // a queue, so on a cluster the name is one hash tag.
+  const queueName = slotTag(options.redis, `retry-${groupId.replace(/[^a-zA-Z0-9._-]/g, '_')}`);
   const queue = createRetryQueue({ connection: options.redis, name: queueName, logger });
   const transactions = options.kafka.transactionalProducer({
     idPrefix: groupId,

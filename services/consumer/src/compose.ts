@@ -8,9 +8,9 @@ import {
   type RouterTopics,
   type StepHook,
 } from '@kafka-ecs/retry';
+import type { RedisClient } from '@kafka-ecs/service-kit';
 import { createMetricsServer, type ShutdownStep } from '@kafka-ecs/service-kit';
 import type { FastifyInstance } from 'fastify';
-import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import { buildConsumerApp } from './app.ts';
 import { type EventHandlers, eventHandlers } from './domain/handlers/index.ts';
@@ -43,9 +43,9 @@ export interface ConsumerServiceOptions {
   /** The process's Kafka connection (createKafkaConnection). */
   kafka: KafkaConnection;
   /** Commands: view writes, reads, notifications published by the apply script. */
-  redis: Redis;
+  redis: RedisClient;
   /** A connection of its own for pub/sub (a subscribed connection can run nothing else). */
-  subscriber: Redis;
+  subscriber: RedisClient;
   groupId: string;
   topics: string[];
   viewPrefix: string;
@@ -61,7 +61,7 @@ export interface ConsumerServiceOptions {
   /** The failure path: retry side-topic, delayed retries, dead-letter queue. */
   retry: {
     /** BullMQ's worker connection: a client of its own with `maxRetriesPerRequest: null`. */
-    workerConnection: Redis;
+    workerConnection: RedisClient;
     policy: RetryPolicy;
     topics: RouterTopics;
     concurrency: number;

@@ -1,23 +1,18 @@
 import { type ConsumerConfig, loadConsumerConfig, readConnectionSecurity } from '@kafka-ecs/config';
 import { createKafkaConnection, type KafkaConnection } from '@kafka-ecs/kafka';
-import {
-  createLogger,
-  type Logger,
-  type RedisTlsOptions,
-  redisTlsOptions,
-} from '@kafka-ecs/service-kit';
+import { createLogger, type Logger, type RedisConnectionSettings } from '@kafka-ecs/service-kit';
 
 export interface ConsumerRuntime {
   config: ConsumerConfig;
   logger: Logger;
   kafka: KafkaConnection;
-  /** What every Redis client of the process adds to its options (TLS with a private CA). */
-  redisTls: RedisTlsOptions;
+  /** Where every Redis client of the process connects: URL, cluster or not, private CA. */
+  redisConnection: RedisConnectionSettings;
 }
 
 /**
  * What each consumer entry point (the service, the rebuild command) starts from: the validated
- * configuration, a logger, the Kafka connection and the Redis TLS options. One place, so a
+ * configuration, a logger, the Kafka connection and the Redis connection settings. One place, so a
  * connection setting added to the configuration reaches every process that connects. The CA
  * bundles are read here, once.
  */
@@ -35,5 +30,10 @@ export function loadRuntime(
     security: security.kafka,
     library: config.KAFKA_CLIENT,
   });
-  return { config, logger, kafka, redisTls: redisTlsOptions(config.REDIS_URL, security.redisCa) };
+  const redisConnection = {
+    url: config.REDIS_URL,
+    cluster: config.REDIS_CLUSTER,
+    ...(security.redisCa === undefined ? {} : { ca: security.redisCa }),
+  };
+  return { config, logger, kafka, redisConnection };
 }

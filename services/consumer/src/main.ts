@@ -1,8 +1,7 @@
 // Composition root: the only module that reads the environment, creates clients and listens.
 import { ADMIN_OPERATOR_NAME, exitOnStartFailure } from '@kafka-ecs/config';
 import { type RetryPolicy, type RetryStep, retryChainMs } from '@kafka-ecs/retry';
-import { onShutdownSignal, redisErrorForLog } from '@kafka-ecs/service-kit';
-import { Redis } from 'ioredis';
+import { createRedisConnection, onShutdownSignal, redisErrorForLog } from '@kafka-ecs/service-kit';
 import { startConsumerService } from './compose.ts';
 import { withFaultInjection } from './domain/handlers/fault-injection.ts';
 import { eventHandlers } from './domain/handlers/index.ts';
@@ -10,24 +9,20 @@ import { prepareTopics } from './infra/topic-check.ts';
 import { loadRuntime } from './load-runtime.ts';
 
 async function main(): Promise<void> {
-  const { config, logger, kafka, redisTls } = loadRuntime(process.env, {
+  const { config, logger, kafka, redisConnection } = loadRuntime(process.env, {
     service: 'consumer',
     clientId: 'consumer-svc',
   });
   const redisOptions = {
-    ...redisTls,
     // Fail a command quickly during an outage: the consumer then holds its batch and retries,
     // and a GraphQL read answers with an error instead of hanging.
     maxRetriesPerRequest: 1,
     commandTimeout: 5_000,
   };
-  const redis = new Redis(config.REDIS_URL, redisOptions);
-  const subscriber = new Redis(config.REDIS_URL, redisOptions);
+  const redis = createRedisConnection(redisConnection, redisOptions);
+  const subscriber = createRedisConnection(redisConnection, redisOptions);
   // BullMQ's worker blocks on Redis by design: it must retry commands forever, not fail them.
-  const workerConnection = new Redis(config.REDIS_URL, {
-    ...redisTls,
-    maxRetriesPerRequest: null,
-  });
+  const workerConnection = createRedisConnection(redisConnection, { maxRetriesPerRequest: null });
   for (const [name, client] of [
     ['redis', redis],
     ['redis subscriber', subscriber],

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { redisClusterUp } from '@kafka-ecs/devstack';
-import { uniqueName, waitFor } from '@kafka-ecs/testing';
-import { Cluster, type Redis } from 'ioredis';
+import { testInfrastructure, uniqueName, waitFor } from '@kafka-ecs/testing';
+import { Cluster, Redis } from 'ioredis';
 import { countListeners } from '../src/infra/notification-listeners.ts';
 import {
   type ChangeToApply,
@@ -300,7 +300,7 @@ describe.each(CLIENTS)('the Redis view store on %s', (_name, connect) => {
 
 describe('the view registry on a single Redis upgraded from untagged keys', () => {
   it('when the old keys hold a rebuilt view, then the registry keeps it and counts on', async () => {
-    const redis: Redis = newRedis();
+    const redis = new Redis(testInfrastructure().redisUrl);
     const prefix = uniqueName('view-registry');
     try {
       const legacy = legacyRegistryKeys(prefix);

@@ -7,7 +7,8 @@ import { secureStackUp } from './stack-secure.ts';
  * hands its addresses to the tests through the environment. The stack is left running so the
  * next run starts in seconds; `pnpm stack:down` stops it.
  *
- * An environment that already names a secured Kafka (`source .stack/secure.env`, or a managed
+ * A run on the local Redis Cluster (`REDIS_CLUSTER=true`, from `with-redis-cluster`) keeps its
+ * REDIS_URL. An environment that already names a secured Kafka (`source .stack/secure.env`, or a managed
  * cluster) is the caller's choice and is kept as it is: the secure stack is brought up when it is
  * the one named, and nothing is started for anything else.
  */
@@ -21,5 +22,6 @@ export default async function globalSetup(): Promise<void> {
   }
   const stack = await stackUp({ log: () => {} });
   process.env.KAFKA_BROKERS = stack.kafkaBrokers;
-  process.env.REDIS_URL = stack.redisUrl;
+  // A run on the Redis Cluster (`with-redis-cluster`) keeps its REDIS_URL; Kafka is the stack's.
+  if (process.env.REDIS_CLUSTER !== 'true') process.env.REDIS_URL = stack.redisUrl;
 }

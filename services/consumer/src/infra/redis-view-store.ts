@@ -1,3 +1,4 @@
+import type { RedisClient } from '@kafka-ecs/service-kit';
 import { Cluster, type Redis } from 'ioredis';
 import type { UserPage, UserView } from '../domain/user-view.ts';
 import type { EventChange, ViewChange } from '../domain/view-change.ts';
@@ -60,8 +61,7 @@ export interface ViewStore {
   dropView(view: string): Promise<number>;
 }
 
-/** A single Redis, or a Redis Cluster (`REDIS_CLUSTER`): the view runs on both unchanged. */
-export type RedisClient = Redis | Cluster;
+export type { RedisClient };
 
 type ViewRedis = RedisClient & {
   applyViewChanges(numberOfKeys: number, ...args: string[]): Promise<number[]>;

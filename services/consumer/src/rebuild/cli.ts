@@ -2,7 +2,7 @@
 // docs/operations.md). A composition root like main.ts: reads the environment, creates clients.
 import { parseArgs } from 'node:util';
 import { ConfigError } from '@kafka-ecs/config';
-import { Redis } from 'ioredis';
+import { createRedisConnection } from '@kafka-ecs/service-kit';
 import { loadRuntime } from '../load-runtime.ts';
 import { runRebuild } from './run-rebuild.ts';
 
@@ -30,13 +30,12 @@ async function main(): Promise<number> {
     console.error(`--timeout-minutes must be a positive number\n\n${USAGE}`);
     return 2;
   }
-  const { config, logger, kafka, redisTls } = loadRuntime(process.env, {
+  const { config, logger, kafka, redisConnection } = loadRuntime(process.env, {
     service: 'consumer-rebuild',
     clientId: 'consumer-rebuild',
   });
   // Bounded: an operator command must end with an error, not hang, if Redis stops answering.
-  const redis = new Redis(config.REDIS_URL, {
-    ...redisTls,
+  const redis = createRedisConnection(redisConnection, {
     maxRetriesPerRequest: 3,
     commandTimeout: 10_000,
   });

@@ -1,5 +1,5 @@
 import type { KafkaConnection } from '@kafka-ecs/kafka';
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '@kafka-ecs/service-kit';
 import type { Logger } from 'pino';
 import { eventHandlers } from '../domain/handlers/index.ts';
 import { createLoggingFailureHandler } from '../entry-points/kafka/record-failure.ts';
@@ -16,7 +16,7 @@ import { type RebuildProgress, type RebuildResult, rebuildView } from './rebuild
 export async function runRebuild(options: {
   logger: Logger;
   kafka: KafkaConnection;
-  redis: Redis;
+  redis: RedisClient;
   groupId: string;
   topics: string[];
   viewPrefix: string;

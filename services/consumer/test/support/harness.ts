@@ -3,7 +3,7 @@ import { loadConsumerConfig, readConnectionSecurity } from '@kafka-ecs/config';
 import { createEvent, type DomainEvent, encodeEvent } from '@kafka-ecs/events';
 import { createKafkaConnection } from '@kafka-ecs/kafka';
 import type { RetryPolicy } from '@kafka-ecs/retry';
-import { redisTlsOptions } from '@kafka-ecs/service-kit';
+import { createRedisConnection, type RedisClient, redisTlsOptions } from '@kafka-ecs/service-kit';
 import {
   createTestTopics,
   graphql as graphqlOverHttp,
@@ -11,7 +11,7 @@ import {
   testInfrastructure,
   uniqueName,
 } from '@kafka-ecs/testing';
-import { Redis } from 'ioredis';
+import { Cluster, type RedisOptions } from 'ioredis';
 import { pino } from 'pino';
 import {
   type ConsumerService,
@@ -65,8 +65,24 @@ export const stackSecurity = readConnectionSecurity(loadConsumerConfig(process.e
 export const redisOptionsFor = (url: string) =>
   url.startsWith('rediss://') ? redisTlsOptions(url, stackSecurity.redisCa) : {};
 
-export const newRedis = (url = testInfrastructure().redisUrl) =>
-  new Redis(url, { maxRetriesPerRequest: 1, commandTimeout: 5_000, ...redisOptionsFor(url) });
+/**
+ * Whether this run's Redis is a cluster (`REDIS_CLUSTER=true`, set by `with-redis-cluster` from
+ * `.stack/redis-cluster.env`): `pnpm test:redis-cluster` runs suites a second time on one.
+ */
+export const onRedisCluster = process.env.REDIS_CLUSTER === 'true';
+
+/** A client of this run's Redis (a cluster's when the run is on one), as the service builds it. */
+export const newRedis = (url = testInfrastructure().redisUrl, options: RedisOptions = {}) =>
+  createRedisConnection(
+    { url, cluster: onRedisCluster && url === testInfrastructure().redisUrl },
+    { maxRetriesPerRequest: 1, commandTimeout: 5_000, ...redisOptionsFor(url), ...options },
+  );
+
+/** The keys matching `pattern` on every node (KEYS on one client of a cluster sees one node). */
+export async function keysMatching(redis: RedisClient, pattern: string): Promise<string[]> {
+  const nodes = redis instanceof Cluster ? redis.nodes('master') : [redis];
+  return (await Promise.all(nodes.map((node) => node.keys(pattern)))).flat();
+}
 
 /** Retries in milliseconds: 100, 200, 400 ms, dead letter after the 4th failed attempt. */
 export const FAST_RETRIES = { maxAttempts: 4, backoffMs: 100, factor: 2, maxBackoffMs: 1_000 };
@@ -92,7 +108,7 @@ export const failingHandlers = (failures: number | 'always') =>
  */
 export const failingUntilReplay = () => failingHandlers(FAST_RETRIES.maxAttempts);
 
-export type TestConsumer = ConsumerService & { close(): Promise<void>; redis: Redis };
+export type TestConsumer = ConsumerService & { close(): Promise<void>; redis: RedisClient };
 
 /** Who may read what in a test consumer: `admin` and `tests` operators, reads open (not production). */
 export const testAuth: ConsumerServiceOptions['auth'] = {
@@ -118,10 +134,9 @@ export async function startTestConsumer(
 ): Promise<TestConsumer> {
   const redis = newRedis(overrides.redisUrl);
   const subscriber = newRedis(overrides.redisUrl);
-  const workerUrl = overrides.redisUrl ?? testInfrastructure().redisUrl;
-  const workerConnection = new Redis(workerUrl, {
+  const workerConnection = newRedis(overrides.redisUrl, {
     maxRetriesPerRequest: null,
-    ...redisOptionsFor(workerUrl),
+    commandTimeout: undefined,
   });
   for (const client of [redis, subscriber, workerConnection]) client.on('error', () => {});
   await createTestTopics([iso.retryTopic, iso.deadLetterTopic]);

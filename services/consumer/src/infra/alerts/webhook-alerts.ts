@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '@kafka-ecs/service-kit';
 import type { Logger } from 'pino';
 import type { ConsumerMetrics } from '../metrics.ts';
 import { createDeadLetterAlerts, type DeadLetterAlerts } from './dead-letter-alerts.ts';
@@ -21,7 +21,7 @@ export interface WebhookAlertSettings {
  */
 export function createWebhookAlerts(
   settings: WebhookAlertSettings,
-  deps: { groupId: string; logger: Logger; metrics: ConsumerMetrics; redis: Redis },
+  deps: { groupId: string; logger: Logger; metrics: ConsumerMetrics; redis: RedisClient },
 ): DeadLetterAlerts {
   const sender = createWebhookSender({
     url: settings.webhookUrl,
