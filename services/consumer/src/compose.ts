@@ -145,7 +145,8 @@ export async function composeConsumer(options: ConsumerServiceOptions): Promise<
   const target = async (): Promise<WriteTarget> => {
     const [{ active, writing }, listeners] = await Promise.all([
       registry.targets(),
-      countListeners(redis, keys.notifications),
+      // Unknown (a node did not answer): publish, rather than hold the batch or miss a listener.
+      countListeners(redis, keys.notifications).catch(() => 1),
     ]);
     return {
       views: [active, ...writing.filter((view) => view !== active)],

@@ -14,7 +14,7 @@ import {
 } from '../src/infra/redis-view-store.ts';
 import { legacyRegistryKeys, viewKeys } from '../src/infra/view-keys.ts';
 import { createViewRegistry } from '../src/infra/view-registry.ts';
-import { newRedis } from './support/harness.ts';
+import { keysMatching, newRedis } from './support/harness.ts';
 
 // The Redis view store's idempotency and memory, against a real Redis and a real Redis Cluster
 // (three masters, `pnpm stack:up --redis-cluster`): what the apply script decides for
@@ -189,6 +189,28 @@ describe.each(CLIENTS)('the Redis view store on %s', (_name, connect) => {
     }
   });
 
+  it('when the rebuild runs ahead of a stalled live writer, then the live writer applies only what the rebuild has not', async () => {
+    const users = [randomUUID(), randomUUID()];
+    const records = Array.from({ length: 60 }, (_, offset) =>
+      token(users[offset % users.length] as string, at(offset)),
+    );
+    const rebuilding: WriteTarget = { views: ['v1', 'v2'], notify: false, writer: 'live' };
+    const replay: WriteTarget = { views: ['v2'], notify: false, writer: 'rebuild' };
+    await store.apply(records.slice(0, 10), LIVE);
+    // The live group stalls at 10; the rebuild replays 0-49 meanwhile (far more than the id
+    // window), then the live writer resumes from 10 into both views, and the rebuild ends.
+    await store.apply(records.slice(0, 50), replay);
+    await store.apply(records.slice(10, 60), rebuilding);
+    await store.apply(records.slice(50, 60), replay);
+    // After the switch, the live writer delivers some of it once more.
+    await store.apply(records.slice(40, 60), { ...LIVE, views: ['v2'] });
+
+    for (const user of users) {
+      expect(await tokensOf('v2', user)).toBe(30);
+      expect(await tokensOf('v1', user)).toBe(30);
+    }
+  });
+
   it('when changes are applied and someone listens, then each applied change is published with the user after it', async () => {
     const user = randomUUID();
     const listener = connect();
@@ -268,6 +290,7 @@ describe.each(CLIENTS)('the Redis view store on %s', (_name, connect) => {
       LIVE,
     );
     expect(await store.dropView('v1')).toBeGreaterThanOrEqual(users.length);
+    expect(await keysMatching(redis, viewKeys(prefix).viewPattern('v1'))).toEqual([]);
     expect(await store.users('v1', { first: 5, after: null })).toMatchObject({ totalCount: 0 });
     expect(await store.user('v1', users[0] as string)).toBeNull();
   });

@@ -7,7 +7,8 @@
  * - offsets in the sink: per user and source partition, the highest offset applied, `o@<src>`.
  *   A record at or below it is a re-delivery. A rebuild keeps its own mark, `r@<src>`, and
  *   leaves to the live consumer every record from `f@<src>`, the first offset the live consumer
- *   wrote to this user in this view;
+ *   applied to this user while the rebuild filled this view; the live consumer leaves alone what
+ *   a rebuild that ran ahead of it applied (at or below `r@<src>`);
  * - for a re-published event (same id, another offset) and for a retry or an operator's replay
  *   (no source offset): the last WINDOW event ids applied with an offset (ring `l1`…) and out of
  *   band (ring `w1`…).
@@ -83,32 +84,38 @@ local function change(kind, i)
   return p
 end
 
--- Whether the change is new to this user, by the rules above.
+local function above(h, field, offset)
+  local mark = h[field]
+  return not mark or offset > tonumber(mark)
+end
+
+-- Whether the change is new to this user, by the rules above. Every writer also leaves alone
+-- what the other one applied: the live writer what a rebuild that ran ahead of it applied
+-- (at or below r@), the rebuild what the live writer took on (from f@).
 local function fresh(user, src, offset, id)
   local h = user.hash
   if seen(h, 'w', id) or seen(h, 'l', id) then return false end
   if src == '' then return true end
+  if not above(h, 'r@' .. src, offset) then return false end
   if writer == 'rebuild' then
-    local first, mark = h['f@' .. src], h['r@' .. src]
-    if first and offset >= tonumber(first) then return false end
-    return not (mark and offset <= tonumber(mark))
+    local first = h['f@' .. src]
+    return not (first and offset >= tonumber(first))
   end
-  local mark = h['o@' .. src]
-  return not (mark and offset <= tonumber(mark))
+  return above(h, 'o@' .. src, offset)
 end
 
-local function mark(user, src, offset, id)
+-- Offsets are stored as they came (Lua would print a large number rounded); compared as numbers.
+local function mark(user, src, offset, raw, id)
   if src == '' then return remember(user, 'w', id) end
   local field = (writer == 'rebuild' and 'r@' or 'o@') .. src
   local first = 'f@' .. src
-  if writer == 'live-beside-rebuild' and user.hash[field] == nil and user.hash[first] == nil then
-    set(user, first, tostring(offset))
-  end
-  local current = user.hash[field]
-  if not current or offset > tonumber(current) then set(user, field, tostring(offset)) end
+  if writer == 'live-beside-rebuild' and user.hash[first] == nil then set(user, first, raw) end
+  if above(user.hash, field, offset) then set(user, field, raw) end
   remember(user, 'l', id)
 end
 
+-- Published after the writes: a script that fails half-way has told nobody of a change it lost.
+local published = {}
 local function notify(user)
   local h = user.hash
   if not h.username then return end
@@ -116,24 +123,21 @@ local function notify(user)
   for _, field in ipairs(VIEW_FIELDS) do
     if h[field] then view[field] = h[field] end
   end
-  redis.call('PUBLISH', channel, cjson.encode(view))
+  published[#published + 1] = cjson.encode(view)
 end
 
 for i = 4, #ARGV, 11 do
-  local k, src, offset, id, kind =
-    tonumber(ARGV[i]), ARGV[i + 1], tonumber(ARGV[i + 2]), ARGV[i + 3], ARGV[i + 4]
+  local k, src, raw, id, kind = tonumber(ARGV[i]), ARGV[i + 1], ARGV[i + 2], ARGV[i + 3], ARGV[i + 4]
+  local offset = tonumber(raw) or 0
   local values = change(kind, i + 5)
   if not values then
     results[#results + 1] = -1
   else
     local user = load(k)
-    if not fresh(user, src, offset or 0, id) then
+    if not fresh(user, src, offset, id) then
       -- Seen by id, or re-delivered: the mark still moves, so a later re-delivery is cheap.
-      if src ~= '' and writer ~= 'rebuild' and offset then
-        local field = 'o@' .. src
-        if not user.hash[field] or offset > tonumber(user.hash[field]) then
-          set(user, field, tostring(offset))
-        end
+      if src ~= '' and writer ~= 'rebuild' and above(user.hash, 'o@' .. src, offset) then
+        set(user, 'o@' .. src, raw)
       end
       results[#results + 1] = 0
     else
@@ -145,7 +149,7 @@ for i = 4, #ARGV, 11 do
         local last = user.hash.lastTokenIssuedAt
         if not last or last < values then set(user, 'lastTokenIssuedAt', values) end
       end
-      mark(user, src, offset or 0, id)
+      mark(user, src, offset, raw, id)
       if channel ~= '' then notify(user) end
       results[#results + 1] = 1
     end
@@ -167,5 +171,6 @@ for k, user in pairs(users) do
   if #fields > 0 then redis.call('HSET', KEYS[k], unpack(fields)) end
   if #removed > 0 then redis.call('HDEL', KEYS[k], unpack(removed)) end
 end
+for _, message in ipairs(published) do redis.call('PUBLISH', channel, message) end
 return results
 `;

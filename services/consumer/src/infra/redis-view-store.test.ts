@@ -1,4 +1,11 @@
-import { decodeUsersCursor, encodeUsersCursor, toUserView } from './redis-view-store.ts';
+import {
+  type ChangeToApply,
+  decodeUsersCursor,
+  encodeUsersCursor,
+  SCRIPT_CHANGES_MAX,
+  scriptCalls,
+  toUserView,
+} from './redis-view-store.ts';
 
 // The store's pure pieces only. Its writes and reads are a Lua script and pipelines whose
 // behaviour is Redis's own (atomic dedup, ordering, replies), so the store itself is tested
@@ -55,4 +62,43 @@ describe('toUserView', () => {
     );
     expect(toUserView({})).toBeNull();
   });
+});
+
+describe('how changes are split into script calls', () => {
+  const token = (userId: string, offset: number): ChangeToApply => ({
+    eventId: `e-${userId}-${offset}`,
+    eventType: 'issued-token',
+    change: { kind: 'token-issued', userId, issuedAt: '2026-01-01T00:00:00.000Z' },
+    position: { topic: 'issued-token', partition: 0, offset: String(offset) },
+  });
+  // Users interleaved, and one with more changes than a call takes.
+  const changes = Array.from({ length: 1_400 }, (_, i) =>
+    token(i % 3 === 0 ? 'busy' : `user-${i % 400}`, i),
+  );
+  const usersOf = (call: number[]) => new Set(call.map((i) => changes[i]?.change.userId));
+
+  it.each([
+    ['a single Redis', false],
+    ['a cluster', true],
+  ])(
+    'on %s, each user is in exactly one call, its changes in order, and every change once',
+    (_name, cluster) => {
+      const calls = scriptCalls(changes, cluster);
+      expect(calls.flat().sort((a, b) => a - b)).toEqual(changes.map((_change, i) => i));
+      const callOf = new Map<string, number>();
+      calls.forEach((call, c) => {
+        for (const user of usersOf(call)) {
+          expect(callOf.has(user as string)).toBe(false);
+          callOf.set(user as string, c);
+        }
+        const busy = call.filter((i) => changes[i]?.change.userId === 'busy');
+        expect(busy).toEqual([...busy].sort((a, b) => a - b));
+      });
+      for (const call of calls) {
+        if (cluster) expect(usersOf(call).size).toBe(1);
+        else if (usersOf(call).size > 1)
+          expect(call.length).toBeLessThanOrEqual(SCRIPT_CHANGES_MAX);
+      }
+    },
+  );
 });

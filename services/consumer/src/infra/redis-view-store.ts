@@ -12,12 +12,7 @@ import { USERS_INDEX_SHARDS, usersIndexShard, viewKeys } from './view-keys.ts';
 export const DEDUPE_WINDOW = 8;
 
 /** Changes per script call: a script blocks Redis while it runs, so about a millisecond each. */
-const SCRIPT_CHANGES_MAX = 500;
-
-const chunks = <T>(items: T[], size: number): T[][] =>
-  Array.from({ length: Math.ceil(items.length / size) }, (_, i) =>
-    items.slice(i * size, (i + 1) * size),
-  );
+export const SCRIPT_CHANGES_MAX = 500;
 
 /** Where a record was read: the source of the offset marks. */
 export interface RecordPosition {
@@ -161,20 +156,32 @@ function indexMembers(changes: ChangeToApply[]): Map<number, string[]> {
 }
 
 /**
- * The changes one script call takes. A script may only touch keys of one slot on a cluster: there
- * a call holds one user's changes (a user is one key); a single Redis takes up to
- * SCRIPT_CHANGES_MAX users' changes at once.
+ * The changes each script call takes (indices into `changes`), every user's changes in one call
+ * and in their order. A script may only touch keys of one slot on a cluster: there a call holds
+ * one user (a user is one key); on a single Redis a call holds whole users, up to
+ * SCRIPT_CHANGES_MAX changes (more only for one user who has more).
  */
-function scriptCalls(changes: ChangeToApply[], cluster: boolean): number[][] {
-  const indices = changes.map((_change, index) => index);
-  if (!cluster) return chunks(indices, SCRIPT_CHANGES_MAX);
+export function scriptCalls(changes: ChangeToApply[], cluster: boolean): number[][] {
   const byUser = new Map<string, number[]>();
   changes.forEach(({ change }, index) => {
     const mine = byUser.get(change.userId);
     if (mine) mine.push(index);
     else byUser.set(change.userId, [index]);
   });
-  return [...byUser.values()];
+  if (cluster) return [...byUser.values()];
+  // Whole users per call: were a user's changes split over two calls and only the second
+  // written, its offset mark would cover the first call's changes, never applied.
+  const calls: number[][] = [];
+  let call: number[] = [];
+  for (const mine of byUser.values()) {
+    if (call.length > 0 && call.length + mine.length > SCRIPT_CHANGES_MAX) {
+      calls.push(call);
+      call = [];
+    }
+    call.push(...mine);
+  }
+  if (call.length > 0) calls.push(call);
+  return calls;
 }
 
 export function createRedisViewStore(deps: { redis: RedisClient; prefix: string }): ViewStore {
