@@ -23,9 +23,8 @@ describe.each([
           timeoutMs: 5_000,
           description: `reconnect ${seen}`,
         });
-        const started = Date.now();
+        // Refused by the offline queue being off, which answers at once: not a timeout.
         await expect(redis.get('any-key')).rejects.toThrow(/enableOfflineQueue options is false/);
-        expect(Date.now() - started).toBeLessThan(100);
       }
     } finally {
       redis.disconnect();
