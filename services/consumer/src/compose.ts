@@ -8,8 +8,12 @@ import {
   type RouterTopics,
   type StepHook,
 } from '@kafka-ecs/retry';
-import type { RedisClient } from '@kafka-ecs/service-kit';
-import { createMetricsServer, type ShutdownStep } from '@kafka-ecs/service-kit';
+import {
+  createMetricsServer,
+  type RedisClient,
+  redisErrorForLog,
+  type ShutdownStep,
+} from '@kafka-ecs/service-kit';
 import type { FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 import { buildConsumerApp } from './app.ts';
@@ -146,7 +150,10 @@ export async function composeConsumer(options: ConsumerServiceOptions): Promise<
     const [{ active, writing }, listeners] = await Promise.all([
       registry.targets(),
       // Unknown (a node did not answer): publish, rather than hold the batch or miss a listener.
-      countListeners(redis, keys.notifications).catch(() => 1),
+      countListeners(redis, keys.notifications).catch((error: unknown) => {
+        logger.debug({ err: redisErrorForLog(error) }, 'notification listeners not counted');
+        return 1;
+      }),
     ]);
     return {
       views: [active, ...writing.filter((view) => view !== active)],

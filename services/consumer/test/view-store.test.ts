@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { redisClusterUp } from '@kafka-ecs/devstack';
-import { testInfrastructure, uniqueName, waitFor } from '@kafka-ecs/testing';
+import { keysOnEveryMaster, testInfrastructure, uniqueName, waitFor } from '@kafka-ecs/testing';
 import { Cluster, Redis } from 'ioredis';
 import { countListeners } from '../src/infra/notification-listeners.ts';
 import {
@@ -14,7 +14,7 @@ import {
 } from '../src/infra/redis-view-store.ts';
 import { legacyRegistryKeys, viewKeys } from '../src/infra/view-keys.ts';
 import { createViewRegistry } from '../src/infra/view-registry.ts';
-import { keysMatching, newRedis } from './support/harness.ts';
+import { newRedis } from './support/harness.ts';
 
 // The Redis view store's idempotency and memory, against a real Redis and a real Redis Cluster
 // (three masters, `pnpm stack:up --redis-cluster`): what the apply script decides for
@@ -76,6 +76,15 @@ function profile(userId: string, position: RecordPosition | null): ChangeToApply
     position,
   };
 }
+
+/** `count` tokens at offsets 0… of one partition, the users taking turns. */
+const interleaved = (users: string[], count: number) =>
+  Array.from({ length: count }, (_, offset) =>
+    token(users[offset % users.length] as string, at(offset)),
+  );
+/** The live writer while a rebuild fills v2, and the rebuild's own replay into v2. */
+const rebuilding: WriteTarget = { views: ['v1', 'v2'], notify: false, writer: 'live' };
+const replay: WriteTarget = { views: ['v2'], notify: false, writer: 'rebuild' };
 
 const tokensOf = async (view: string, userId: string) =>
   Number((await redis.hget(viewKeys(prefix).user(view, userId), 'tokensIssued')) ?? 0);
@@ -169,11 +178,7 @@ describe.each(CLIENTS)('the Redis view store on %s', (_name, connect) => {
 
   it('when a rebuild replays a partition while the live writer writes its end, then every record counts once', async () => {
     const users = [randomUUID(), randomUUID(), randomUUID()];
-    const records = Array.from({ length: 60 }, (_, offset) =>
-      token(users[offset % users.length] as string, at(offset)),
-    );
-    const rebuilding: WriteTarget = { views: ['v1', 'v2'], notify: false, writer: 'live' };
-    const replay: WriteTarget = { views: ['v2'], notify: false, writer: 'rebuild' };
+    const records = interleaved(users, 60);
     await store.apply(records.slice(0, 30), LIVE);
     // The rebuild began: the live writer writes both views from offset 30 on (and delivers
     // 30-39 twice); the replay reads from 0 past the point where the live writer started.
@@ -191,11 +196,7 @@ describe.each(CLIENTS)('the Redis view store on %s', (_name, connect) => {
 
   it('when the rebuild runs ahead of a stalled live writer, then the live writer applies only what the rebuild has not', async () => {
     const users = [randomUUID(), randomUUID()];
-    const records = Array.from({ length: 60 }, (_, offset) =>
-      token(users[offset % users.length] as string, at(offset)),
-    );
-    const rebuilding: WriteTarget = { views: ['v1', 'v2'], notify: false, writer: 'live' };
-    const replay: WriteTarget = { views: ['v2'], notify: false, writer: 'rebuild' };
+    const records = interleaved(users, 60);
     await store.apply(records.slice(0, 10), LIVE);
     // The live group stalls at 10; the rebuild replays 0-49 meanwhile (far more than the id
     // window), then the live writer resumes from 10 into both views, and the rebuild ends.
@@ -290,7 +291,7 @@ describe.each(CLIENTS)('the Redis view store on %s', (_name, connect) => {
       LIVE,
     );
     expect(await store.dropView('v1')).toBeGreaterThanOrEqual(users.length);
-    expect(await keysMatching(redis, viewKeys(prefix).viewPattern('v1'))).toEqual([]);
+    expect(await keysOnEveryMaster(redis, viewKeys(prefix).viewPattern('v1'))).toEqual([]);
     expect(await store.users('v1', { first: 5, after: null })).toMatchObject({ totalCount: 0 });
     expect(await store.user('v1', users[0] as string)).toBeNull();
   });

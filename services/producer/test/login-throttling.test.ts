@@ -1,10 +1,9 @@
-import { waitFor } from '@kafka-ecs/testing';
+import { keysOnEveryMaster, waitFor } from '@kafka-ecs/testing';
 import {
   CREATE_USER,
   codeOf,
   countingHasher,
   type GraphqlBody,
-  keysOf,
   LOGIN,
   newUser,
   redisClusterUrl,
@@ -51,9 +50,9 @@ describe.each(REDIS_KINDS)('login throttling on %s', (_name, redisOf) => {
       expect(codeOf(await login(ada.username, 'wrong password'))).toBe('UNAUTHENTICATED');
     }
     // Under the producer's own prefix, so tests and deployments sharing a Redis stay apart.
-    expect(await keysOf(producer.redis, `${producer.keyPrefix}login-failures:*`)).toEqual([
-      `${producer.keyPrefix}login-failures:${ada.username}`,
-    ]);
+    expect(
+      await keysOnEveryMaster(producer.redis, `${producer.keyPrefix}login-failures:*`),
+    ).toEqual([`${producer.keyPrefix}login-failures:${ada.username}`]);
 
     const before = { ...counting.counts };
     for (const password of ['wrong password', ada.password]) {
@@ -145,7 +144,7 @@ describe.each(REDIS_KINDS)('login throttling on %s', (_name, redisOf) => {
       expect(codeOf(await login(odd, 'wrong password'))).toBe('UNAUTHENTICATED');
     }
     expect(codeOf(await login(odd, 'wrong password'))).toBe('TOO_MANY_REQUESTS');
-    const keys = await keysOf(producer.redis, `${producer.keyPrefix}login-failures:#*`);
+    const keys = await keysOnEveryMaster(producer.redis, `${producer.keyPrefix}login-failures:#*`);
     expect(keys).toHaveLength(1);
     expect(keys[0]?.length).toBeLessThan(producer.keyPrefix.length + 64);
   });

@@ -1,10 +1,10 @@
 import { randomUUID } from 'node:crypto';
 import type { RedisClient } from '@kafka-ecs/service-kit';
-import { uniqueName } from '@kafka-ecs/testing';
+import { keysOnEveryMaster, uniqueName } from '@kafka-ecs/testing';
 import type { StoredUser, UserStore } from '../src/domain/ports.ts';
 import { createRedisUserStore } from '../src/infra/redis-user-store.ts';
 import { userKeys } from '../src/infra/user-keys.ts';
-import { connectTestRedis, deleteKeys, keysOf, redisClusterUrl } from './support/harness.ts';
+import { connectTestRedis, deleteKeys, redisClusterUrl } from './support/harness.ts';
 
 // Every case on the stack's single Redis and on the three-master cluster of
 // `pnpm stack:up --redis-cluster` (brought up here when it does not run): on the cluster a
@@ -54,7 +54,7 @@ describe.each([
   it('when a user is committed, then its two keys have the names of this kind of Redis and it is found by its username', async () => {
     const user = await committedUser();
     // A single Redis keeps the names deployments already hold; a cluster's share a hash tag.
-    expect(await keysOf(redis, `${keyPrefix}*`)).toEqual(
+    expect(await keysOnEveryMaster(redis, `${keyPrefix}*`)).toEqual(
       cluster
         ? [
             `${keyPrefix}user:{${user.username}}:${user.id}`,
@@ -75,9 +75,9 @@ describe.each([
 
     // Another request's release leaves the reservation alone; the owner's removes both keys.
     await store.release(rival);
-    expect(await keysOf(redis, `${keyPrefix}*`)).toHaveLength(2);
+    expect(await keysOnEveryMaster(redis, `${keyPrefix}*`)).toHaveLength(2);
     await store.release(user);
-    expect(await keysOf(redis, `${keyPrefix}*`)).toEqual([]);
+    expect(await keysOnEveryMaster(redis, `${keyPrefix}*`)).toEqual([]);
 
     expect(await store.reserve(rival, 60_000)).toBe(true);
     expect(await store.commit(rival)).toBe(true);

@@ -30,6 +30,7 @@ export {
   withKafkaAdmin,
 } from './kafka-admin.ts';
 export { type MetricSample, metricValue, parseMetrics, scrapeMetrics } from './metrics.ts';
+export { keysOnEveryMaster } from './redis-keys.ts';
 export { type CommandResult, runCommand } from './run-command.ts';
 export { type ServiceProcess, startServiceProcess } from './service-process.ts';
 export { startTcpProxy, type TcpProxy } from './tcp-proxy.ts';

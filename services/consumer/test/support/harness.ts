@@ -11,7 +11,7 @@ import {
   testInfrastructure,
   uniqueName,
 } from '@kafka-ecs/testing';
-import { Cluster, type RedisOptions } from 'ioredis';
+import type { RedisOptions } from 'ioredis';
 import { pino } from 'pino';
 import {
   type ConsumerService,
@@ -77,12 +77,6 @@ export const newRedis = (url = testInfrastructure().redisUrl, options: RedisOpti
     { url, cluster: onRedisCluster && url === testInfrastructure().redisUrl },
     { maxRetriesPerRequest: 1, commandTimeout: 5_000, ...redisOptionsFor(url), ...options },
   );
-
-/** The keys matching `pattern` on every node (KEYS on one client of a cluster sees one node). */
-export async function keysMatching(redis: RedisClient, pattern: string): Promise<string[]> {
-  const nodes = redis instanceof Cluster ? redis.nodes('master') : [redis];
-  return (await Promise.all(nodes.map((node) => node.keys(pattern)))).flat();
-}
 
 /** Retries in milliseconds: 100, 200, 400 ms, dead letter after the 4th failed attempt. */
 export const FAST_RETRIES = { maxAttempts: 4, backoffMs: 100, factor: 2, maxBackoffMs: 1_000 };

@@ -5,12 +5,12 @@ import { createMetricsServer, type RedisClient } from '@kafka-ecs/service-kit';
 import {
   createTestTopics,
   graphql as graphqlOverHttp,
+  keysOnEveryMaster,
   testInfrastructure,
   uniqueName,
   waitFor,
 } from '@kafka-ecs/testing';
 import type { FastifyInstance } from 'fastify';
-import { Cluster } from 'ioredis';
 import { type Logger, pino } from 'pino';
 import { Registry } from 'prom-client';
 import type { ProducerAppSettings } from '../../src/app.ts';
@@ -65,15 +65,9 @@ export async function connectTestRedis(
  */
 export const redisClusterUrl = async () => (await redisClusterUp({ log: () => {} })).redisUrl;
 
-/** The keys matching `pattern` on every master: KEYS on a Cluster asks one node only. */
-export async function keysOf(redis: RedisClient, pattern: string): Promise<string[]> {
-  const nodes = redis instanceof Cluster ? redis.nodes('master') : [redis];
-  return (await Promise.all(nodes.map((node) => node.keys(pattern)))).flat().sort();
-}
-
 /** Deletes the keys matching `pattern`, one DEL each: on a Cluster one DEL takes one slot. */
 export async function deleteKeys(redis: RedisClient, pattern: string): Promise<void> {
-  await Promise.all((await keysOf(redis, pattern)).map((key) => redis.del(key)));
+  await Promise.all((await keysOnEveryMaster(redis, pattern)).map((key) => redis.del(key)));
 }
 
 export interface TestProducer {
