@@ -217,6 +217,17 @@ describe('consumer configuration', () => {
     ).toBe(PRODUCTION_SECRET);
   });
 
+  it('when REDIS_WAIT_REPLICAS is unset, then no replica is waited for; a count up to 5 is taken, others refused by name', () => {
+    expect(loadConsumerConfig({}).REDIS_WAIT_REPLICAS).toBe(0);
+    expect(loadConsumerConfig({ REDIS_WAIT_REPLICAS: '1' }).REDIS_WAIT_REPLICAS).toBe(1);
+    expect(messageOf(() => loadConsumerConfig({ REDIS_WAIT_REPLICAS: '-1' }))).toMatch(
+      /REDIS_WAIT_REPLICAS: must be >= 0 \(got "-1"\)/,
+    );
+    expect(messageOf(() => loadConsumerConfig({ REDIS_WAIT_REPLICAS: '6' }))).toMatch(
+      /REDIS_WAIT_REPLICAS: must be <= 5/,
+    );
+  });
+
   it('when an alert webhook is named, then it is kept; plain http:// is refused in production and the URL is never quoted', () => {
     expect(loadConsumerConfig({})).toMatchObject({ ALERT_MIN_INTERVAL_MS: 60_000 });
     expect(loadConsumerConfig({}).ALERT_WEBHOOK_URL).toBeUndefined();

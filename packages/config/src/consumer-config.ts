@@ -106,6 +106,19 @@ export const consumerConfigSchema = commonSchema
       .regex(/^[a-zA-Z0-9._:-]+$/, 'must be letters, digits, . _ : -')
       .default('consumer-view'),
     /**
+     * Replicas of each Redis master that must hold a batch's view writes before its offsets are
+     * committed (Redis WAIT, bounded at 1 s; short, the batch is held and retried). Redis
+     * replicates asynchronously: where a replica takes over from a failed master (ElastiCache
+     * Multi-AZ, a cluster), set it to 1, or a failover may lose the writes Kafka counts as done.
+     * @defaultValue 0
+     */
+    REDIS_WAIT_REPLICAS: z.coerce
+      .number({ error: 'must be a number' })
+      .int('must be a whole number')
+      .min(0, 'must be >= 0')
+      .max(5, 'must be <= 5 (ElastiCache has at most 5 replicas per shard)')
+      .default(0),
+    /**
      * A Slack-compatible incoming webhook told when records are dead-lettered. A secret (its
      * path is the credential): never quoted in errors, never logged. https:// in production.
      * @defaultValue none (no alerts)

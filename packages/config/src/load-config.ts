@@ -52,6 +52,7 @@ export const quotableVariables: ReadonlySet<string> = new Set([
   'REDIS_KEY_PREFIX',
   'REDIS_TLS_CA_FILE',
   'REDIS_URL',
+  'REDIS_WAIT_REPLICAS',
   'RETRY_BACKOFF_FACTOR',
   'RETRY_BACKOFF_MAX_MS',
   'RETRY_BACKOFF_MS',

@@ -1,6 +1,7 @@
 import type {
   BatchConsumer,
   BatchConsumerOptions,
+  BatchHandler,
   KafkaConnection,
   PartitionLag,
   RawRecord,
@@ -13,7 +14,7 @@ import { createDeadLetterStore, type DeadLetterStore } from './dead-letter-store
 import { createFailureRouter, type RecordFailure, type RouterTopics } from './failure-router.ts';
 import type { Logger } from './logger.ts';
 import type { RetryMetrics } from './metrics.ts';
-import { type RedisClient, slotTag } from './redis-client.ts';
+import { type RedisClient, slotTag, waitForReplicas } from './redis-client.ts';
 import { replayDeadLetter } from './replay.ts';
 import { createReplayLock } from './replay-lock.ts';
 import { createRetryJobProcessor, type RecordRunner } from './retry-job.ts';
@@ -28,6 +29,12 @@ export interface RetrySystemOptions {
   kafka: KafkaConnection;
   /** Commands: attempt counts, the dead-letter index, BullMQ's queue. */
   redis: RedisClient;
+  /**
+   * Replicas of each master that must hold a batch's writes (attempt counts, retry jobs, the
+   * dead-letter index) before the side-topic or dead-letter consumer commits it
+   * (REDIS_WAIT_REPLICAS): a retry job lost in a failover would never run. @defaultValue 0
+   */
+  waitReplicas?: number;
   /** BullMQ's worker: a client of its own with `maxRetriesPerRequest: null`. */
   workerConnection: RedisClient;
   /** The group whose failures this retries (the main consumer's). */
@@ -125,21 +132,31 @@ export function createRetrySystem(options: RetrySystemOptions): RetrySystem {
   const onBatchFailed = (_batch: unknown, error: unknown) =>
     metrics?.infrastructureFailure(options.kafka.isKafkaError(error) ? 'kafka' : 'redis');
   const consumerDefaults = { logger, fromBeginning: true, transactions };
+  // A batch's Redis writes on the replicas before its offsets are committed.
+  const replicated =
+    (handle: BatchHandler): BatchHandler =>
+    async (batch) => {
+      const result = await handle(batch);
+      await waitForReplicas(options.redis, options.waitReplicas ?? 0, "the failure path's writes");
+      return result;
+    };
   const retryConsumer: BatchConsumer = options.kafka.batchConsumer({
     ...consumerDefaults,
     ...options.consumerOptions,
     groupId: groups.retry,
     topics: [topics.retry],
-    handleBatch: createRetryTopicProcessor({
-      groupId,
-      topics,
-      policy: options.policy,
-      state,
-      queue,
-      logger,
-      metrics,
-      onStep,
-    }),
+    handleBatch: replicated(
+      createRetryTopicProcessor({
+        groupId,
+        topics,
+        policy: options.policy,
+        state,
+        queue,
+        logger,
+        metrics,
+        onStep,
+      }),
+    ),
     onBatchFailed,
   });
   const indexer: BatchConsumer = options.kafka.batchConsumer({
@@ -147,14 +164,16 @@ export function createRetrySystem(options: RetrySystemOptions): RetrySystem {
     ...options.consumerOptions,
     groupId: groups.deadLetters,
     topics: [topics.deadLetter],
-    handleBatch: createDeadLetterIndexer({
-      groupId,
-      store: deadLetters,
-      state,
-      logger,
-      metrics,
-      onDeadLettered: options.onDeadLettered,
-    }),
+    handleBatch: replicated(
+      createDeadLetterIndexer({
+        groupId,
+        store: deadLetters,
+        state,
+        logger,
+        metrics,
+        onDeadLettered: options.onDeadLettered,
+      }),
+    ),
     onBatchFailed,
   });
   const admin = options.kafka.groupAdmin();

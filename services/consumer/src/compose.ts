@@ -53,6 +53,11 @@ export interface ConsumerServiceOptions {
   groupId: string;
   topics: string[];
   viewPrefix: string;
+  /**
+   * Replicas of each Redis master that must hold a batch's writes (view, failure path) before its
+   * offsets are committed (REDIS_WAIT_REPLICAS). @defaultValue 0
+   */
+  redisWaitReplicas?: number;
   producerEndpoint: string;
   pingTimeoutMs: number;
   port: number;
@@ -143,7 +148,11 @@ export async function composeConsumer(options: ConsumerServiceOptions): Promise<
   const keys = viewKeys(options.viewPrefix);
   const handlers = options.handlers ?? eventHandlers;
   const registry = createViewRegistry({ redis, prefix: options.viewPrefix });
-  const store = createRedisViewStore({ redis, prefix: options.viewPrefix });
+  const store = createRedisViewStore({
+    redis,
+    prefix: options.viewPrefix,
+    waitReplicas: options.redisWaitReplicas,
+  });
   // Asked per batch: the views to write, and whether anyone listens for notifications (a
   // publish nobody hears still costs Redis an encode and a fan-out per event).
   const target = async (): Promise<WriteTarget> => {
@@ -172,6 +181,7 @@ export async function composeConsumer(options: ConsumerServiceOptions): Promise<
   const failurePath = createRetrySystem({
     kafka: options.kafka,
     redis,
+    waitReplicas: options.redisWaitReplicas,
     workerConnection: options.retry.workerConnection,
     groupId: options.groupId,
     topics: options.retry.topics,

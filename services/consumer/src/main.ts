@@ -91,6 +91,7 @@ async function main(): Promise<void> {
     groupId: config.CONSUMER_GROUP_ID,
     topics: config.CONSUMER_TOPICS,
     viewPrefix: config.VIEW_KEY_PREFIX,
+    redisWaitReplicas: config.REDIS_WAIT_REPLICAS,
     producerEndpoint: config.PRODUCER_SVC_ENDPOINT,
     pingTimeoutMs: config.PING_TIMEOUT_MS,
     ...(config.ALERT_WEBHOOK_URL === undefined

@@ -343,3 +343,56 @@ describe('the view registry on a single Redis upgraded from untagged keys', () =
     }
   });
 });
+
+describe('view writes that must reach a replica (REDIS_WAIT_REPLICAS=1)', () => {
+  const clients: RedisClient[] = [];
+  afterEach(async () => {
+    await Promise.all(clients.splice(0).map((client) => client.quit()));
+  });
+  const track = <T extends RedisClient>(client: T) => {
+    clients.push(client);
+    return client;
+  };
+
+  it('when every master of a cluster has a replica, then apply resolves once each replica acknowledged, and the replicas hold the writes', async () => {
+    const cluster = track(newCluster());
+    const prefix = uniqueName('view-store-wait');
+    const waiting = createRedisViewStore({ redis: cluster, prefix, waitReplicas: 1 });
+    const users = Array.from({ length: 12 }, () => randomUUID());
+
+    const outcomes = await waiting.apply(
+      users.map((user, offset) => token(user, at(offset))),
+      LIVE,
+    );
+
+    expect(outcomes).toEqual(users.map(() => 'applied'));
+    // Read from the replicas only.
+    const replicas = track(
+      new Cluster([{ host: clusterUrl.hostname, port: Number(clusterUrl.port) }], {
+        scaleReads: 'slave',
+        redisOptions: { maxRetriesPerRequest: 1, commandTimeout: 5_000 },
+      }),
+    );
+    const onReplicas = await Promise.all(
+      users.map((user) => replicas.hget(viewKeys(prefix).user('v1', user), 'tokensIssued')),
+    );
+    expect(onReplicas).toEqual(users.map(() => '1'));
+  });
+
+  it('when Redis has no replica, then apply rejects naming the setting, and the same batch applies once when it is retried', async () => {
+    const single = track(newRedis());
+    const prefix = uniqueName('view-store-wait');
+    const user = randomUUID();
+    const batch = [token(user, at(0)), token(user, at(1))];
+
+    await expect(
+      createRedisViewStore({ redis: single, prefix, waitReplicas: 1 }).apply(batch, LIVE),
+    ).rejects.toThrow(/reached 0 of 1 replica\(s\) within 1000 ms \(REDIS_WAIT_REPLICAS\)/);
+    // Held, then handled again (here by a store that waits for none): nothing counted twice.
+    expect(await createRedisViewStore({ redis: single, prefix }).apply(batch, LIVE)).toEqual([
+      'duplicate',
+      'duplicate',
+    ]);
+    expect(await single.hget(viewKeys(prefix).user('v1', user), 'tokensIssued')).toBe('2');
+  });
+});

@@ -1,3 +1,4 @@
+import { waitForReplicas } from '@kafka-ecs/retry';
 import type { RedisClient } from '@kafka-ecs/service-kit';
 import { Cluster, type Redis } from 'ioredis';
 import type { UserPage, UserView } from '../domain/user-view.ts';
@@ -184,9 +185,19 @@ export function scriptCalls(changes: ChangeToApply[], cluster: boolean): number[
   return calls;
 }
 
-export function createRedisViewStore(deps: { redis: RedisClient; prefix: string }): ViewStore {
+export function createRedisViewStore(deps: {
+  redis: RedisClient;
+  prefix: string;
+  /**
+   * Replicas (per master) that must hold a batch's writes before `apply` resolves, and so before
+   * its offsets are committed: Redis replicates asynchronously, and a master lost right after
+   * acknowledging would take the last writes with it while Kafka counts them done. @defaultValue 0
+   */
+  waitReplicas?: number;
+}): ViewStore {
   const redis = deps.redis as ViewRedis;
   const cluster = redis instanceof Cluster;
+  const waitReplicas = deps.waitReplicas ?? 0;
   const keys = viewKeys(deps.prefix);
   // defineCommand sends EVALSHA and reloads the script itself after a Redis restart (NOSCRIPT).
   redis.defineCommand('applyViewChanges', { lua: APPLY_CHANGES_SCRIPT });
@@ -219,6 +230,7 @@ export function createRedisViewStore(deps: { redis: RedisClient; prefix: string 
       });
       // Every view written, or the batch is held: an error of any view's write throws.
       const results = await Promise.all(writes);
+      await waitForReplicas(redis, waitReplicas, "the view's writes");
       const primary = results[0] ?? [];
       return changes.map(({ change }, index) => {
         const code = primary[index];

@@ -48,6 +48,7 @@ async function main(): Promise<number> {
       groupId: config.CONSUMER_GROUP_ID,
       topics: config.CONSUMER_TOPICS,
       viewPrefix: config.VIEW_KEY_PREFIX,
+      redisWaitReplicas: config.REDIS_WAIT_REPLICAS,
       dropPrevious: values['drop-previous'],
       timeoutMs: timeoutMinutes * 60_000,
       onProgress: ({ view, remaining, total }) => {

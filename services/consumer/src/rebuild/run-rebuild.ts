@@ -20,12 +20,18 @@ export async function runRebuild(options: {
   groupId: string;
   topics: string[];
   viewPrefix: string;
+  /** As the live consumer's REDIS_WAIT_REPLICAS: a rebuilt view must survive a failover too. */
+  redisWaitReplicas?: number;
   dropPrevious?: boolean;
   timeoutMs?: number;
   onProgress?: (progress: RebuildProgress) => void;
 }): Promise<RebuildResult> {
   const { logger, redis } = options;
-  const store = createRedisViewStore({ redis, prefix: options.viewPrefix });
+  const store = createRedisViewStore({
+    redis,
+    prefix: options.viewPrefix,
+    waitReplicas: options.redisWaitReplicas,
+  });
   const registry = createViewRegistry({ redis, prefix: options.viewPrefix });
   const metrics = createConsumerMetrics({ defaultMetrics: false });
   // Bad records were already handed to the failure path by the live consumer; here they are

@@ -149,6 +149,8 @@ export async function startTestConsumer(
     groupId: iso.groupId,
     topics: [iso.userTopic, iso.tokenTopic],
     viewPrefix: iso.viewPrefix,
+    // The stack's cluster has a replica per master: its lane runs as production with replicas.
+    redisWaitReplicas: onRedisCluster ? 1 : 0,
     producerEndpoint: 'http://127.0.0.1:1/producer-svc',
     pingTimeoutMs: 500,
     port: 0,
