@@ -20,8 +20,10 @@ export {
 export {
   type PrivateKafka,
   type PrivateRedis,
+  type PrivateRedisCluster,
   startPrivateKafka,
   startPrivateRedis,
+  startPrivateRedisCluster,
 } from './infrastructure.ts';
 export {
   type Ledger,

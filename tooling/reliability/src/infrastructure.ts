@@ -1,14 +1,22 @@
 import { rmSync } from 'node:fs';
 import {
   ensureTopics,
+  isAlive,
   type KafkaCluster,
+  type RedisClusterNodeStatus,
+  redisClusterDown,
+  redisClusterStatus,
+  redisClusterUp,
+  StackError,
+  type StackSettings,
   stackClasspath,
+  stackSettings,
   startKafkaCluster,
   startRedisServer,
   stopRedisServer,
 } from '@kafka-ecs/devstack';
 import { DEFAULT_PARTITIONS } from '@kafka-ecs/events';
-import { freePort } from '@kafka-ecs/testing';
+import { freePort, waitFor } from '@kafka-ecs/testing';
 import { componentDir } from './run-dir.ts';
 
 /** A Kafka of the scenario's own (one node, or a three-node cluster), with the contract's topics. */
@@ -83,6 +91,92 @@ export async function startPrivateRedis(): Promise<PrivateRedis> {
     start,
     async close() {
       await stopRedisServer(dir);
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** A Redis Cluster of the scenario's own (3 masters, 1 replica each), whose masters it may kill. */
+export interface PrivateRedisCluster {
+  /** One node's URL: a cluster client finds the others. */
+  url: string;
+  /**
+   * SIGKILLs the first master (no shutdown, no last write to disk: a host lost) and resolves
+   * with its address once it has exited.
+   */
+  killMaster(): Promise<string>;
+  /**
+   * Waits until the nodes still running serve every slot again with three masters: a replica of
+   * the killed master was promoted. Resolves with how long that took from `since`.
+   */
+  waitForFailover(since: number, timeoutMs?: number): Promise<number>;
+  /** Starts the killed node again (it rejoins as a replica); resolves once the cluster is whole. */
+  restartKilled(): Promise<void>;
+  close(): Promise<void>;
+}
+
+/** A cluster's first port: 6 client ports from there and their bus ports (+10000) must be free. */
+const clusterPortBase = () => 12_000 + Math.floor(Math.random() * 7_000);
+
+/**
+ * Starts a Redis Cluster only this scenario uses, in the run's folder, with the stack's own code
+ * (`pnpm stack:up --redis-cluster`): six redis-servers, a short node timeout (fast failover).
+ */
+export async function startPrivateRedisCluster(): Promise<PrivateRedisCluster> {
+  const dir = componentDir('redis-cluster');
+  let settings: StackSettings | undefined;
+  let url = '';
+  // A random range of ports may hold a stranger: the stack refuses it, and another is tried.
+  for (let attempt = 1; !settings; attempt++) {
+    const candidate = { ...stackSettings(), dir, redisClusterPort: clusterPortBase() };
+    try {
+      url = (await redisClusterUp({ settings: candidate, log: () => {} })).redisUrl;
+      settings = candidate;
+    } catch (error) {
+      if (attempt >= 5 || !(error instanceof StackError && /is taken/.test(error.message))) {
+        throw error;
+      }
+    }
+  }
+  const running = settings;
+  const nodes = () => redisClusterStatus({ settings: running });
+  let killed: RedisClusterNodeStatus | undefined;
+  return {
+    url,
+    async killMaster() {
+      const master = (await nodes()).find((node) => node.view?.role === 'master');
+      if (!master?.pid) throw new Error('no running master to kill in the Redis Cluster');
+      const { pid } = master;
+      process.kill(pid, 'SIGKILL');
+      await waitFor(() => !isAlive(pid), {
+        timeoutMs: 10_000,
+        description: `Redis Cluster master ${master.address} exiting on SIGKILL`,
+      });
+      killed = master;
+      return master.address;
+    },
+    async waitForFailover(since, timeoutMs = 30_000) {
+      await waitFor(
+        async () => {
+          const alive = (await nodes()).filter((node) => node.view !== undefined);
+          return (
+            alive.length > 0 &&
+            alive.every((node) => node.view?.clusterState === 'ok') &&
+            alive.filter((node) => node.view?.role === 'master').length === 3
+          );
+        },
+        { timeoutMs, intervalMs: 50, description: 'a replica promoted: three masters, cluster ok' },
+      );
+      return Date.now() - since;
+    },
+    async restartKilled() {
+      if (!killed) throw new Error('no master was killed');
+      // `up` starts the stopped node from its nodes.conf and waits until the cluster is whole.
+      await redisClusterUp({ settings: running, log: () => {} });
+      killed = undefined;
+    },
+    async close() {
+      await redisClusterDown({ settings: running });
       rmSync(dir, { recursive: true, force: true });
     },
   };

@@ -1,7 +1,13 @@
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { isAlive, stopKafkaCluster, stopRedisServer } from '@kafka-ecs/devstack';
+import {
+  isAlive,
+  redisClusterDown,
+  stackSettings,
+  stopKafkaCluster,
+  stopRedisServer,
+} from '@kafka-ecs/devstack';
 
 const ROOT = join(tmpdir(), 'kafka-ecs-reliability');
 const OWNER = 'owner.pid';
@@ -27,7 +33,7 @@ export function createRunDir(): string {
 }
 
 /** A fresh folder for one broker, cluster or Redis of this run. */
-export function componentDir(kind: 'kafka' | 'redis'): string {
+export function componentDir(kind: 'kafka' | 'redis' | 'redis-cluster'): string {
   return mkdtempSync(join(runDir(), `${kind}-`));
 }
 
@@ -45,7 +51,9 @@ export async function cleanRunDir(dir: string): Promise<void> {
   for (const entry of entriesOf(dir)) {
     const path = join(dir, entry);
     if (entry.startsWith('kafka-')) await stopKafkaCluster(path);
-    if (entry.startsWith('redis-')) await stopRedisServer(path);
+    else if (entry.startsWith('redis-cluster-')) {
+      await redisClusterDown({ settings: { ...stackSettings(), dir: path } });
+    } else if (entry.startsWith('redis-')) await stopRedisServer(path);
   }
   rmSync(dir, { recursive: true, force: true });
 }

@@ -4,8 +4,10 @@ import { computeFigures, createProgress, type Figures, reportFigures } from './f
 import {
   type PrivateKafka,
   type PrivateRedis,
+  type PrivateRedisCluster,
   startPrivateKafka,
   startPrivateRedis,
+  startPrivateRedisCluster,
 } from './infrastructure.ts';
 import { type Load, type LoadOptions, startLoad } from './load.ts';
 import type { Scope } from './scope.ts';
@@ -24,6 +26,8 @@ export interface ScenarioSystem {
   redis: PrivateRedis;
   /** The consumers' Redis: the same one unless `separateRedis` was asked for. */
   consumerRedis: PrivateRedis;
+  /** With `redisCluster`: the consumers' Redis Cluster (they use it instead of `consumerRedis`). */
+  redisCluster: PrivateRedisCluster | undefined;
   producer: ServiceHandle;
   /** The first consumer instance. */
   consumer: ServiceHandle;
@@ -49,6 +53,8 @@ export interface ScenarioOptions {
   consumerEnv?: Record<string, string>;
   /** Give the consumers a Redis of their own, so one side's Redis can fail alone. */
   separateRedis?: boolean;
+  /** Give the consumers a Redis Cluster of their own (REDIS_CLUSTER=true), to fail a master of. */
+  redisCluster?: boolean;
 }
 
 /**
@@ -61,14 +67,16 @@ export async function startSystem(
   options: ScenarioOptions = {},
 ): Promise<ScenarioSystem> {
   const step = createProgress('system');
-  const [kafka, redis, consumerRedis] = await Promise.all([
+  const [kafka, redis, consumerRedis, redisCluster] = await Promise.all([
     startPrivateKafka({ nodes: options.brokers ?? 1 }),
     startPrivateRedis(),
     options.separateRedis ? startPrivateRedis() : undefined,
+    options.redisCluster ? startPrivateRedisCluster() : undefined,
   ]);
   scope.add(kafka, (k) => k.close());
   scope.add(redis, (r) => r.close());
   if (consumerRedis) scope.add(consumerRedis, (r) => r.close());
+  if (redisCluster) scope.add(redisCluster, (c) => c.close());
   step(`kafka (${kafka.brokers.length} node(s)) and redis up`);
   const stack = { kafkaBrokers: kafka.brokersEnv, redisUrl: redis.url };
   const producer = await startService({
@@ -77,12 +85,14 @@ export async function startSystem(
     env: { ...producerEnv(stack), ...options.producerEnv },
   });
   scope.add(producer, (p) => p.stop());
-  const env = {
+  const env: Record<string, string> = {
     ...consumerEnv({
       kafkaBrokers: kafka.brokersEnv,
-      redisUrl: (consumerRedis ?? redis).url,
+      redisUrl: (redisCluster ?? consumerRedis ?? redis).url,
       producerUrl: producer.url,
     }),
+    // As production with replicas sets it: a batch counts once its writes are on a replica.
+    ...(redisCluster ? { REDIS_CLUSTER: 'true', REDIS_WAIT_REPLICAS: '1' } : {}),
     ...options.consumerEnv,
   };
   const consumers: ServiceHandle[] = [];
@@ -105,6 +115,7 @@ export async function startSystem(
     kafka,
     redis,
     consumerRedis: consumerRedis ?? redis,
+    redisCluster,
     producer,
     consumer,
     consumers,
