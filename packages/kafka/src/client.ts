@@ -1,4 +1,3 @@
-import { GenericError } from '@platformatic/kafka';
 import { Kafka, type LogEntry, logLevel } from 'kafkajs';
 import type { Logger } from './logger.ts';
 import { type KafkaSecurity, kafkaSecurityOptions } from './security.ts';
@@ -56,6 +55,10 @@ export function createKafkaClient(options: KafkaClientOptions): Kafka {
  */
 export function isKafkaError(error: unknown): boolean {
   if (!(error instanceof Error)) return false;
-  // kafkajs names its errors KafkaJS*; @platformatic/kafka gives each a PLT_KFK_* code.
-  return error.name.startsWith('KafkaJS') || GenericError.isGenericError(error);
+  // kafkajs names its errors KafkaJS*; @platformatic/kafka gives each a PLT_KFK_* code (read
+  // here rather than with its GenericError.isGenericError, whose import would load the library).
+  const { code } = error as { code?: unknown };
+  return (
+    error.name.startsWith('KafkaJS') || (typeof code === 'string' && code.startsWith('PLT_KFK_'))
+  );
 }

@@ -5,16 +5,9 @@ import {
   createBatchConsumer,
 } from './batch-consumer.ts';
 import { createKafkaClient, isKafkaError } from './client.ts';
+import { createDeferredConnection } from './deferred-connection.ts';
 import { createGroupAdmin, type GroupAdmin } from './group-admin.ts';
 import type { Logger } from './logger.ts';
-import { createPlatformaticBatchConsumer } from './platformatic/batch-consumer.ts';
-import { createPlatformaticGroupAdmin } from './platformatic/group-admin.ts';
-import { createPlatformaticPublisher } from './platformatic/publisher.ts';
-import {
-  ensureAndDescribeTopicsPlatformatic,
-  ensureTopicsPlatformatic,
-} from './platformatic/topic-admin.ts';
-import { createPlatformaticTransactionalProducer } from './platformatic/transactional-producer.ts';
 import { createPublisher, type Publisher, type PublisherOptions } from './publisher.ts';
 import type { KafkaSecurity } from './security.ts';
 import {
@@ -85,7 +78,7 @@ export interface KafkaConnection {
 
 export function createKafkaConnection(options: KafkaConnectionOptions): KafkaConnection {
   return options.library === 'platformatic'
-    ? createPlatformaticConnection(options)
+    ? createDeferredConnection(options, loadPlatformatic)
     : createKafkajsConnection(options);
 }
 
@@ -121,27 +114,9 @@ function createKafkajsConnection(options: KafkaConnectionOptions): KafkaConnecti
   };
 }
 
-// Each piece builds its own @platformatic/kafka client (a consumer, a producer and an admin are
-// different classes there) from the same settings.
-function createPlatformaticConnection(options: KafkaConnectionOptions): KafkaConnection {
-  const { brokers, clientId, logger, security } = options;
-  const client = (role: string) => ({ brokers, clientId: `${clientId}-${role}`, security });
-  return {
-    brokers,
-    publisher: (settings = {}) =>
-      createPlatformaticPublisher({ ...settings, brokers, clientId, logger, security }),
-    batchConsumer: (consumer) =>
-      createPlatformaticBatchConsumer({ logger, ...consumer, client: client('consumer') }),
-    transactionalProducer: (producer) =>
-      createPlatformaticTransactionalProducer({
-        ...producer,
-        client: client('transactions'),
-        logger,
-      }),
-    groupAdmin: () => createPlatformaticGroupAdmin(client('admin')),
-    ensureTopics: (topics) => ensureTopicsPlatformatic({ ...client('admin'), logger, topics }),
-    ensureAndDescribeTopics: (topics, configNames) =>
-      ensureAndDescribeTopicsPlatformatic({ ...client('admin'), logger, topics, configNames }),
-    isKafkaError,
-  };
-}
+/**
+ * @platformatic/kafka takes ~59 MiB of memory once loaded (its protocol tables, schemas and WASM
+ * helpers): loaded on first use, so a process on kafkajs (the default) never pays for it.
+ */
+const loadPlatformatic = async () =>
+  (await import('./platformatic/connection.ts')).createPlatformaticConnection;

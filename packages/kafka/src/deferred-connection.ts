@@ -1,0 +1,93 @@
+import type { BatchConsumer } from './batch-consumer.ts';
+import { isKafkaError } from './client.ts';
+import type { KafkaConnection, KafkaConnectionOptions } from './connection.ts';
+import type { GroupAdmin } from './group-admin.ts';
+import type { Publisher } from './publisher.ts';
+import type { TransactionalProducer } from './transactional-producer.ts';
+
+type ConnectionFactory = (options: KafkaConnectionOptions) => KafkaConnection;
+
+/**
+ * A connection whose client library is loaded on first use: every piece it hands out is made at
+ * once and builds the real one when first asked for I/O (all of which is asynchronous). Until
+ * then a consumer is not joined and owns nothing, and stopping a piece never used does nothing.
+ */
+export function createDeferredConnection(
+  options: KafkaConnectionOptions,
+  load: () => Promise<ConnectionFactory>,
+): KafkaConnection {
+  let loading: Promise<KafkaConnection> | undefined;
+  const connection = () => {
+    loading ??= load().then((create) => create(options));
+    return loading;
+  };
+  /** The real piece, made once on first use; `made()` is it or undefined. */
+  const piece = <T>(make: (real: KafkaConnection) => T) => {
+    let real: Promise<T> | undefined;
+    let made: T | undefined;
+    return {
+      get: () => {
+        real ??= connection().then((c) => {
+          made = make(c);
+          return made;
+        });
+        return real;
+      },
+      made: () => made,
+      used: () => real,
+    };
+  };
+
+  return {
+    brokers: options.brokers,
+    publisher(settings) {
+      const publisher = piece((c) => c.publisher(settings));
+      return {
+        publish: async (record) => (await publisher.get()).publish(record),
+        start: async () => (await publisher.get()).start(),
+        isReady: async () => (await publisher.get()).isReady(),
+        async stop() {
+          await (await publisher.used())?.stop();
+        },
+      } satisfies Publisher;
+    },
+    batchConsumer(consumerOptions) {
+      const consumer = piece((c) => c.batchConsumer(consumerOptions));
+      return {
+        start: async () => (await consumer.get()).start(),
+        async stop() {
+          await (await consumer.used())?.stop();
+        },
+        isJoined: () => consumer.made()?.isJoined() ?? false,
+        assignment: () => consumer.made()?.assignment() ?? {},
+        lag: async () => (await consumer.get()).lag(),
+      } satisfies BatchConsumer;
+    },
+    transactionalProducer(producerOptions) {
+      const producer = piece((c) => c.transactionalProducer(producerOptions));
+      return {
+        send: async (records, commit) => (await producer.get()).send(records, commit),
+        start: async () => (await producer.get()).start(),
+        async stop() {
+          await (await producer.used())?.stop();
+        },
+      } satisfies TransactionalProducer;
+    },
+    groupAdmin() {
+      const admin = piece((c) => c.groupAdmin());
+      return {
+        endOffsets: async (topics) => (await admin.get()).endOffsets(topics),
+        lag: async (groupId, topics) => (await admin.get()).lag(groupId, topics),
+        deleteGroup: async (groupId) => (await admin.get()).deleteGroup(groupId),
+        async disconnect() {
+          await (await admin.used())?.disconnect();
+        },
+      } satisfies GroupAdmin;
+    },
+    ensureTopics: async (topics) => (await connection()).ensureTopics(topics),
+    ensureAndDescribeTopics: async (topics, configNames) =>
+      (await connection()).ensureAndDescribeTopics(topics, configNames),
+    // An error of a library not loaded yet cannot have been raised: the check needs no load.
+    isKafkaError,
+  };
+}
