@@ -19,7 +19,10 @@ export const REPLICA_WAIT_MS = 1_000;
  * Redis `WAIT` on every master: what each connection of `redis` wrote so far is on `replicas`
  * replicas, or this throws, naming `what` and the master, so the caller holds its batch (applying
  * it again is safe) rather than commit writes a failover could still lose (replication is
- * asynchronous). A connection that wrote nothing answers at once; 0 replicas asks nothing.
+ * asynchronous). On a cluster the masters are those of its slot table; one that is not connected
+ * (lost since it took the writes, its slots not yet moved) throws too, and so does a master with
+ * too few replicas, such as a promoted one until a replica has joined it. A connection that wrote
+ * nothing answers at once; 0 replicas asks nothing.
  */
 export async function waitForReplicas(
   redis: RedisClient,
@@ -27,14 +30,31 @@ export async function waitForReplicas(
   what: string,
 ): Promise<void> {
   if (replicas === 0) return;
-  const masters = redis instanceof Cluster ? redis.nodes('master') : [redis];
+  const masters = redis instanceof Cluster ? slotMasters(redis, what) : [redis];
   const acks = await Promise.all(masters.map((node) => node.wait(replicas, REPLICA_WAIT_MS)));
   const short = acks.findIndex((count) => count < replicas);
   const master = masters[short];
   if (master) {
-    const { host, port } = master.options;
     throw new Error(
-      `${what} on ${host}:${port} reached ${acks[short]} of ${replicas} replica(s) within ${REPLICA_WAIT_MS} ms (REDIS_WAIT_REPLICAS)`,
+      `${what} on ${nodeKey(master)} reached ${acks[short]} of ${replicas} replica(s) within ${REPLICA_WAIT_MS} ms (REDIS_WAIT_REPLICAS)`,
     );
   }
+}
+
+const nodeKey = (node: Redis) => `${node.options.host}:${node.options.port}`;
+
+/** The connected master of every slot owner in the cluster's slot table; throws if one is not. */
+function slotMasters(cluster: Cluster, what: string): Redis[] {
+  const connected = new Map(cluster.nodes('master').map((node) => [nodeKey(node), node]));
+  const owners = new Set<string>();
+  for (const slot of cluster.slots) if (slot?.[0]) owners.add(slot[0]);
+  if (owners.size === 0)
+    throw new Error(`${what}: the Redis Cluster's slot table is not known yet`);
+  return [...owners].map((owner) => {
+    const node = connected.get(owner);
+    if (!node) {
+      throw new Error(`${what}: the master ${owner} is not connected (REDIS_WAIT_REPLICAS)`);
+    }
+    return node;
+  });
 }

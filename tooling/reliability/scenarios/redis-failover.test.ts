@@ -18,7 +18,9 @@ describe('Redis Cluster failover', () => {
     const killed = await cluster.killMaster();
     const failoverMs = await cluster.waitForFailover(killedAt);
     await load.waitForMoreAcks(150);
-    // Back as a replica of the promoted node: the cluster is whole again.
+    // Back as a replica of the promoted node: the cluster is whole again. With one replica per
+    // master the consumer's batches wait for this (REDIS_WAIT_REPLICAS=1: the promoted master
+    // has no replica to acknowledge them until then).
     await cluster.restartKilled();
     await load.waitForMoreAcks(100);
 
