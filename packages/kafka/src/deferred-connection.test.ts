@@ -52,8 +52,27 @@ describe('a connection whose client library loads on first use', () => {
     );
     expect(kafka.isKafkaError(new Error('x'))).toBe(false);
 
+    // Stopped before use: a late call opens nothing.
+    await expect(
+      publisher.publish({ topic: 't', key: 'k', value: Buffer.from('v') }),
+    ).rejects.toThrow('the publisher is stopped');
+    await expect(consumer.lag()).rejects.toThrow('the batch consumer is stopped');
+
     expect(loads()).toBe(0);
     expect(calls).toEqual([]);
+  });
+
+  it('when the library fails to load, then the call fails and the next one tries again', async () => {
+    const { load } = standIn();
+    let fail = true;
+    const kafka = createDeferredConnection(OPTIONS, () =>
+      fail ? Promise.reject(new Error('cannot load')) : load(),
+    );
+    const publisher = kafka.publisher();
+
+    await expect(publisher.start()).rejects.toThrow('cannot load');
+    fail = false;
+    await expect(publisher.isReady()).resolves.toBe(true);
   });
 
   it('when pieces are used, then the library is loaded once and every call reaches the real piece', async () => {

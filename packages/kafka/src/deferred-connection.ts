@@ -10,53 +10,73 @@ type ConnectionFactory = (options: KafkaConnectionOptions) => KafkaConnection;
 /**
  * A connection whose client library is loaded on first use: every piece it hands out is made at
  * once and builds the real one when first asked for I/O (all of which is asynchronous). Until
- * then a consumer is not joined and owns nothing, and stopping a piece never used does nothing.
+ * then a consumer is not joined and owns nothing; stopping a piece never used does nothing, and
+ * a stopped piece refuses further I/O.
  */
 export function createDeferredConnection(
   options: KafkaConnectionOptions,
   load: () => Promise<ConnectionFactory>,
 ): KafkaConnection {
   let loading: Promise<KafkaConnection> | undefined;
+  // A failed load (a broken install) is not kept: the next use tries again.
   const connection = () => {
-    loading ??= load().then((create) => create(options));
+    loading ??= load()
+      .then((create) => create(options))
+      .catch((error: unknown) => {
+        loading = undefined;
+        throw error;
+      });
     return loading;
   };
-  /** The real piece, made once on first use; `made()` is it or undefined. */
-  const piece = <T>(make: (real: KafkaConnection) => T) => {
+  /**
+   * The real piece, made once on first use; `made()` is it or undefined. After `stop` nothing
+   * makes it any more: a late `publish` or `lag` must not open a client nobody would close.
+   */
+  const piece = <T>(name: string, make: (real: KafkaConnection) => T) => {
     let real: Promise<T> | undefined;
     let made: T | undefined;
+    let stopped = false;
     return {
       get: () => {
+        // A real piece refuses in its own words (a stopped publisher's PublishError).
+        if (stopped && !real) return Promise.reject(new Error(`the ${name} is stopped`));
         real ??= connection().then((c) => {
           made = make(c);
           return made;
         });
+        real.catch(() => {
+          real = undefined;
+        });
         return real;
       },
       made: () => made,
-      used: () => real,
+      /** Marks it stopped; resolves with the real piece if one was made or is being made. */
+      stop: async () => {
+        stopped = true;
+        return real?.catch(() => undefined);
+      },
     };
   };
 
   return {
     brokers: options.brokers,
     publisher(settings) {
-      const publisher = piece((c) => c.publisher(settings));
+      const publisher = piece('publisher', (c) => c.publisher(settings));
       return {
         publish: async (record) => (await publisher.get()).publish(record),
         start: async () => (await publisher.get()).start(),
         isReady: async () => (await publisher.get()).isReady(),
         async stop() {
-          await (await publisher.used())?.stop();
+          await (await publisher.stop())?.stop();
         },
       } satisfies Publisher;
     },
     batchConsumer(consumerOptions) {
-      const consumer = piece((c) => c.batchConsumer(consumerOptions));
+      const consumer = piece('batch consumer', (c) => c.batchConsumer(consumerOptions));
       return {
         start: async () => (await consumer.get()).start(),
         async stop() {
-          await (await consumer.used())?.stop();
+          await (await consumer.stop())?.stop();
         },
         isJoined: () => consumer.made()?.isJoined() ?? false,
         assignment: () => consumer.made()?.assignment() ?? {},
@@ -64,23 +84,25 @@ export function createDeferredConnection(
       } satisfies BatchConsumer;
     },
     transactionalProducer(producerOptions) {
-      const producer = piece((c) => c.transactionalProducer(producerOptions));
+      const producer = piece('transactional producer', (c) =>
+        c.transactionalProducer(producerOptions),
+      );
       return {
         send: async (records, commit) => (await producer.get()).send(records, commit),
         start: async () => (await producer.get()).start(),
         async stop() {
-          await (await producer.used())?.stop();
+          await (await producer.stop())?.stop();
         },
       } satisfies TransactionalProducer;
     },
     groupAdmin() {
-      const admin = piece((c) => c.groupAdmin());
+      const admin = piece('group admin', (c) => c.groupAdmin());
       return {
         endOffsets: async (topics) => (await admin.get()).endOffsets(topics),
         lag: async (groupId, topics) => (await admin.get()).lag(groupId, topics),
         deleteGroup: async (groupId) => (await admin.get()).deleteGroup(groupId),
         async disconnect() {
-          await (await admin.used())?.disconnect();
+          await (await admin.stop())?.disconnect();
         },
       } satisfies GroupAdmin;
     },
