@@ -32,16 +32,22 @@ function standIn() {
   return { calls, load, loads: () => loads };
 }
 
+/** A deferred connection over `load`, with a publisher and a consumer made from it. */
+function pieces(load: Parameters<typeof createDeferredConnection>[1]) {
+  const kafka = createDeferredConnection(OPTIONS, load);
+  const publisher = kafka.publisher();
+  const consumer = kafka.batchConsumer({
+    groupId: 'g',
+    topics: ['t'],
+    handleBatch: async () => undefined,
+  });
+  return { kafka, publisher, consumer };
+}
+
 describe('a connection whose client library loads on first use', () => {
   it('when pieces are made but not used, then nothing is loaded, a consumer owns nothing, and stopping them does nothing', async () => {
     const { calls, load, loads } = standIn();
-    const kafka = createDeferredConnection(OPTIONS, load);
-    const publisher = kafka.publisher();
-    const consumer = kafka.batchConsumer({
-      groupId: 'g',
-      topics: ['t'],
-      handleBatch: async () => undefined,
-    });
+    const { kafka, publisher, consumer } = pieces(load);
 
     expect(consumer.isJoined()).toBe(false);
     expect(consumer.assignment()).toEqual({});
@@ -77,13 +83,7 @@ describe('a connection whose client library loads on first use', () => {
 
   it('when pieces are used, then the library is loaded once and every call reaches the real piece', async () => {
     const { calls, load, loads } = standIn();
-    const kafka = createDeferredConnection(OPTIONS, load);
-    const publisher = kafka.publisher();
-    const consumer = kafka.batchConsumer({
-      groupId: 'g',
-      topics: ['t'],
-      handleBatch: async () => undefined,
-    });
+    const { publisher, consumer } = pieces(load);
 
     await Promise.all([
       publisher.publish({ topic: 't', key: 'k', value: Buffer.from('v') }),
