@@ -12,9 +12,9 @@ import { loadRuntime } from './load-runtime.ts';
 /**
  * V8 lets the old generation grow to several times what is live before a full collection. A
  * consumer behind on its topics allocates steadily (a fetch decoded, applied, dropped): ~80 MiB
- * live peaked at 313 MiB RSS. A growing factor of 1.5 held it at 223 MiB for ~9 % more CPU and the
- * same rate (docs/performance.md). Set here because NODE_OPTIONS refuses this flag; V8 reads it at
- * each collection, and ignores it should a later V8 drop it.
+ * live peaked at 311 MiB RSS in the bench's consume scenario. A growing factor of 1.5 held it at
+ * 231 MiB for ~10 % more CPU per event (docs/performance.md). Set here because NODE_OPTIONS
+ * refuses this flag; V8 reads it at each collection, and ignores it should a later V8 drop it.
  */
 const HEAP_GROWING_PERCENT = 50;
 
