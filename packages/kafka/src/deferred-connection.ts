@@ -17,43 +17,32 @@ export function createDeferredConnection(
   options: KafkaConnectionOptions,
   load: () => Promise<ConnectionFactory>,
 ): KafkaConnection {
-  let loading: Promise<KafkaConnection> | undefined;
   // A failed load (a broken install) is not kept: the next use tries again.
-  const connection = () => {
-    loading ??= load()
-      .then((create) => create(options))
-      .catch((error: unknown) => {
-        loading = undefined;
-        throw error;
-      });
-    return loading;
-  };
+  const connection = memoizeUntilRejected(() => load().then((create) => create(options)));
   /**
    * The real piece, made once on first use; `made()` is it or undefined. After `stop` nothing
    * makes it any more: a late `publish` or `lag` must not open a client nobody would close.
    */
   const piece = <T>(name: string, make: (real: KafkaConnection) => T) => {
-    let real: Promise<T> | undefined;
     let made: T | undefined;
+    let started = false;
     let stopped = false;
+    const real = memoizeUntilRejected(async () => {
+      made = make(await connection());
+      return made;
+    });
     return {
       get: () => {
         // A real piece refuses in its own words (a stopped publisher's PublishError).
-        if (stopped && !real) return Promise.reject(new Error(`the ${name} is stopped`));
-        real ??= connection().then((c) => {
-          made = make(c);
-          return made;
-        });
-        real.catch(() => {
-          real = undefined;
-        });
-        return real;
+        if (stopped && !started) return Promise.reject(new Error(`the ${name} is stopped`));
+        started = true;
+        return real();
       },
       made: () => made,
       /** Marks it stopped; resolves with the real piece if one was made or is being made. */
       stop: async () => {
         stopped = true;
-        return real?.catch(() => undefined);
+        return started ? real().catch(() => undefined) : undefined;
       },
     };
   };
@@ -111,5 +100,17 @@ export function createDeferredConnection(
       (await connection()).ensureAndDescribeTopics(topics, configNames),
     // An error of a library not loaded yet cannot have been raised: the check needs no load.
     isKafkaError,
+  };
+}
+
+/** `make()`'s promise, shared by every call until it rejects; the next call after that retries. */
+function memoizeUntilRejected<T>(make: () => Promise<T>): () => Promise<T> {
+  let pending: Promise<T> | undefined;
+  return () => {
+    pending ??= make().catch((error: unknown) => {
+      pending = undefined;
+      throw error;
+    });
+    return pending;
   };
 }

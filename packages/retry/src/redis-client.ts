@@ -13,7 +13,7 @@ export const slotTag = (redis: RedisClient, name: string): string =>
   redis instanceof Cluster ? `{${name}}` : name;
 
 /** Longest a batch waits for its writes to reach the replicas (REDIS_WAIT_REPLICAS). */
-export const REPLICA_WAIT_MS = 1_000;
+const REPLICA_WAIT_MS = 1_000;
 
 /**
  * Redis `WAIT` on every master: what each connection of `redis` wrote so far is on `replicas`
