@@ -17,14 +17,22 @@ import {
   viewedUser,
 } from './support/harness.ts';
 
-/** `consumer_lag` as the metrics server reports it, by `topic/partition`. */
+/**
+ * `consumer_lag` as the metrics server reports it, by `topic/partition`, and in the same scrape
+ * `consumer_group_lag` (the alarms' figure), by `topic`.
+ */
 async function lagByPartition(service: TestConsumer): Promise<Map<string, number>> {
   const samples = await scrapeMetrics(service.metricsUrl);
-  return new Map(
-    samples
+  return new Map([
+    ...samples
       .filter((sample) => sample.name === 'consumer_lag')
-      .map((sample) => [`${sample.labels.topic}/${sample.labels.partition}`, sample.value]),
-  );
+      .map(
+        (sample) => [`${sample.labels.topic}/${sample.labels.partition}`, sample.value] as const,
+      ),
+    ...samples
+      .filter((sample) => sample.name === 'consumer_group_lag')
+      .map((sample) => [`${sample.labels.topic}`, sample.value] as const),
+  ]);
 }
 
 describe('consumer lag', () => {
@@ -51,10 +59,14 @@ describe('consumer lag', () => {
     await proxy?.close();
   });
 
-  it('when one partition has a known backlog, then consumer_lag reports exactly it there and 0 on every other partition', async () => {
-    const everyPartition = [iso.userTopic, iso.tokenTopic].flatMap((topic) =>
-      Array.from({ length: 8 }, (_, partition) => `${topic}/${partition}`),
-    );
+  it('when one partition has a known backlog, then consumer_lag reports exactly it there and 0 on every other partition, and consumer_group_lag the topic its sum', async () => {
+    const topics = [iso.userTopic, iso.tokenTopic];
+    const everyPartition = [
+      ...topics.flatMap((topic) =>
+        Array.from({ length: 8 }, (_, partition) => `${topic}/${partition}`),
+      ),
+      ...topics,
+    ];
     await waitFor(
       async () => {
         const lag = await lagByPartition(service);
@@ -76,7 +88,9 @@ describe('consumer lag', () => {
       behind.map((event) => ({ key: user.data.id, value: encodeEvent(event) })),
     );
     const stuck = `${iso.userTopic}/${partition}`;
-    const expected = new Map(everyPartition.map((key) => [key, key === stuck ? 6 : 0]));
+    const expected = new Map(
+      everyPartition.map((key) => [key, key === stuck || key === iso.userTopic ? 6 : 0]),
+    );
     await waitFor(
       async () => {
         const lag = await lagByPartition(service);

@@ -17,7 +17,10 @@ export function createConsumerMetrics(options: {
 }) {
   const registry = new Registry();
   if (options.defaultMetrics ?? true) collectDefaultMetrics({ register: registry });
-  const { readLag, readRetryLag } = options;
+  // One read of Kafka serves both of a scrape's views of it (per partition, and per topic or
+  // group): the registry collects its metrics concurrently.
+  const readLag = options.readLag && sharedWhileInFlight(options.readLag);
+  const readRetryLag = options.readRetryLag && sharedWhileInFlight(options.readRetryLag);
   return {
     registry,
     eventsApplied: new Counter({
@@ -119,6 +122,25 @@ export function createConsumerMetrics(options: {
         }
       },
     }),
+    // The alarms' signal: what a group has left, all partitions together. Each task reports the
+    // whole group's figure, so CloudWatch's Maximum over tasks is that figure, however many run.
+    retryGroupLag: new Gauge({
+      name: 'consumer_retry_group_lag',
+      help: 'Records of the side topic and the dead-letter queue not yet handled, summed by group',
+      labelNames: ['group'],
+      registers: [registry],
+      async collect() {
+        if (!readRetryLag) return;
+        this.reset();
+        try {
+          for (const [group, lag] of sumBy(await readRetryLag(), (entry) => entry.groupId)) {
+            this.set({ group }, lag);
+          }
+        } catch {
+          // As for consumer_lag.
+        }
+      },
+    }),
     lag: new Gauge({
       name: 'consumer_lag',
       help: 'Records written to a partition and not yet committed by the consumer group',
@@ -136,7 +158,41 @@ export function createConsumerMetrics(options: {
         }
       },
     }),
+    groupLag: new Gauge({
+      name: 'consumer_group_lag',
+      help: 'Records written to a topic and not yet committed by the consumer group, all partitions',
+      labelNames: ['topic'],
+      registers: [registry],
+      async collect() {
+        if (!readLag) return;
+        this.reset();
+        try {
+          for (const [topic, lag] of sumBy(await readLag(), (entry) => entry.topic)) {
+            this.set({ topic }, lag);
+          }
+        } catch {
+          // As for consumer_lag.
+        }
+      },
+    }),
   };
+}
+
+/** Calls `read` once for all callers that ask while a call is in flight. */
+function sharedWhileInFlight<T>(read: () => Promise<T>): () => Promise<T> {
+  let inFlight: Promise<T> | undefined;
+  return () => {
+    inFlight ??= read().finally(() => {
+      inFlight = undefined;
+    });
+    return inFlight;
+  };
+}
+
+function sumBy<T extends { lag: number }>(entries: T[], keyOf: (entry: T) => string) {
+  const sums = new Map<string, number>();
+  for (const entry of entries) sums.set(keyOf(entry), (sums.get(keyOf(entry)) ?? 0) + entry.lag);
+  return sums;
 }
 
 /** The retry system's reports, as the consumer's metrics. */
