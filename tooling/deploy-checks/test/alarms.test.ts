@@ -27,8 +27,28 @@ const manifest = (service: Service) =>
     `copilot/${service}/manifest.yml`,
   );
 const addon = (service: Service) => readTemplate(`copilot/${service}/addons/metrics-alarms.yml`);
+const topicAddon = () => readTemplate('copilot/environments/addons/alarm-topic.yml');
+/** The environment's alarm topic, as the services' addons import it: its export's name. */
+const TOPIC = 'the alarm topic';
+const topicImport = () => {
+  const output = topicAddon().Outputs?.AlarmTopicArn;
+  if (JSON.stringify(output?.Value) !== JSON.stringify({ Ref: 'AlarmTopic' })) {
+    throw new Error('alarm-topic.yml does not output the topic as AlarmTopicArn');
+  }
+  const scope = { params: { App: NAMES.app, Env: NAMES.env }, imports: {} };
+  return { [String(evaluate(output?.Export?.Name, scope))]: TOPIC };
+};
 const alarms = (service: Service, template: Template = addon(service)) =>
-  alarmsOf(template, { App: NAMES.app, Env: NAMES.env, Name: service });
+  alarmsOf(template, { App: NAMES.app, Env: NAMES.env, Name: service }, topicImport());
+/** The alarms that would not tell the alarm topic both that they fire and that they recover. */
+const silent = (list: Alarm[]) =>
+  list
+    .filter(
+      (alarm) =>
+        JSON.stringify(alarm.alarmActions) !== JSON.stringify([TOPIC]) ||
+        JSON.stringify(alarm.okActions) !== JSON.stringify([TOPIC]),
+    )
+    .map((alarm) => alarm.id);
 const collector = (service: Service, source: ManifestWithSidecars = manifest(service)) =>
   collectorOf(source, NAMES).collector;
 
@@ -129,7 +149,7 @@ describe.each(SERVICES)('the %s metrics in CloudWatch', (service) => {
 });
 
 describe('the runbook alerts as alarms', () => {
-  it('when the runbook alerts are listed, then each has its alarm: dead letters, retry lag, consumer lag, publish failures', () => {
+  it('when the runbook alerts are listed, then each has its alarm: dead letters, retries scheduled, retry infrastructure, retry lag, consumer lag, publish failures', () => {
     const watched = [...alarms('consumer'), ...alarms('producer')].map(
       (alarm) => `${alarm.metric} ${JSON.stringify(alarm.dimensions)}`,
     );
@@ -137,10 +157,12 @@ describe('the runbook alerts as alarms', () => {
       [
         'consumer_dead_lettered_total {"reason":"exhausted"}',
         'consumer_dead_lettered_total {"reason":"non-retryable"}',
-        'consumer_retry_lag {"group":"consumer-svc.retry"}',
-        'consumer_retry_lag {"group":"consumer-svc.dead-letters"}',
-        'consumer_lag {"topic":"new-user-created"}',
-        'consumer_lag {"topic":"issued-token"}',
+        'consumer_retries_scheduled_total {}',
+        'consumer_retry_infrastructure_failures_total {}',
+        'consumer_retry_group_lag {"group":"consumer-svc.retry"}',
+        'consumer_retry_group_lag {"group":"consumer-svc.dead-letters"}',
+        'consumer_group_lag {"topic":"new-user-created"}',
+        'consumer_group_lag {"topic":"issued-token"}',
         'producer_events_published_total {"outcome":"failed"}',
       ].sort(),
     );
@@ -148,6 +170,77 @@ describe('the runbook alerts as alarms', () => {
 
   it('when an alarm fires, then a runbook links it by name', () => {
     expect(unlinked([...alarms('consumer'), ...alarms('producer')], runbookText())).toEqual([]);
+  });
+  it('when an alarm fires or recovers, then it notifies the environment alarm topic', () => {
+    const list = [...alarms('consumer'), ...alarms('producer')];
+    expect(list).toHaveLength(9);
+    expect(silent(list)).toEqual([]);
+  });
+});
+
+describe('the alarm topic (environment addon alarm-topic.yml)', () => {
+  const template = topicAddon();
+  const resource = (id: string) => template.Resources[id];
+  const statements = (id: string, key: string) =>
+    (resource(id)?.Properties[key] as { Statement: Record<string, unknown>[] } | undefined)
+      ?.Statement ?? [];
+
+  it('when CloudWatch publishes, then the topic is encrypted with a rotating key of its own that CloudWatch of this account may use', () => {
+    expect(resource('AlarmTopic')?.Properties.KmsMasterKeyId).toEqual({ Ref: 'AlarmTopicKey' });
+    expect(resource('AlarmTopicKey')?.Properties.EnableKeyRotation).toBe(true);
+    const cloudWatch = statements('AlarmTopicKey', 'KeyPolicy').filter(
+      (statement) =>
+        JSON.stringify(statement.Principal) !==
+        JSON.stringify({
+          AWS: { 'Fn::Sub': `arn:\${AWS::Partition}:iam::\${AWS::AccountId}:root` },
+        }),
+    );
+    expect(cloudWatch).toEqual([
+      expect.objectContaining({
+        Effect: 'Allow',
+        Principal: { Service: 'cloudwatch.amazonaws.com' },
+        Action: ['kms:Decrypt', 'kms:GenerateDataKey*'],
+        Condition: { StringEquals: { 'aws:SourceAccount': { Ref: 'AWS::AccountId' } } },
+      }),
+    ]);
+  });
+
+  it("when anyone publishes, then only this account's alarms of this environment may, and only over TLS", () => {
+    const [allow, deny] = statements('AlarmTopicPolicy', 'PolicyDocument');
+    expect(allow).toMatchObject({
+      Effect: 'Allow',
+      Principal: { Service: 'cloudwatch.amazonaws.com' },
+      Action: 'sns:Publish',
+      Condition: {
+        StringEquals: { 'aws:SourceAccount': { Ref: 'AWS::AccountId' } },
+        ArnLike: {
+          'aws:SourceArn': {
+            'Fn::Sub': `arn:\${AWS::Partition}:cloudwatch:\${AWS::Region}:\${AWS::AccountId}:alarm:\${App}-\${Env}-*`,
+          },
+        },
+      },
+    });
+    expect(deny).toMatchObject({
+      Effect: 'Deny',
+      Principal: '*',
+      Condition: { Bool: { 'aws:SecureTransport': 'false' } },
+    });
+    // Every alarm's name falls under the policy's pattern.
+    for (const alarm of [...alarms('consumer'), ...alarms('producer')]) {
+      expect(alarm.name.startsWith(`${NAMES.app}-${NAMES.env}-`)).toBe(true);
+    }
+  });
+
+  it('when AlarmEmail is set, then that address is subscribed; empty (the default), no subscription', () => {
+    expect(resource('AlarmEmailSubscription')).toMatchObject({
+      Condition: 'HasEmail',
+      Properties: { Protocol: 'email', Endpoint: { Ref: 'AlarmEmail' } },
+    });
+    expect(
+      readYaml<{ Parameters: Record<string, string> }>(
+        'copilot/environments/addons/addons.parameters.yml',
+      ).Parameters.AlarmEmail,
+    ).toBe('');
   });
 });
 
@@ -177,7 +270,7 @@ describe('the alarm checks are real', () => {
   it('when the collector drops the dimension, rolls dimensions up or writes another namespace, then it is reported', () => {
     const mutated: Collector = {
       ...collector('consumer'),
-      declared: { consumer_dead_lettered_total: [['topic']] },
+      declared: () => [['topic']],
       rollup: 'ZeroAndSingleDimensionRollup',
       namespace: 'kafka-ecs',
     };
@@ -206,6 +299,37 @@ describe('the alarm checks are real', () => {
       '',
     );
     expect(collector('consumer', source).sendsFirstValue).toBe(false);
+  });
+
+  it('when an alarm loses its notification on firing or on recovery, then it is reported', () => {
+    const template = addon('producer');
+    const properties = template.Resources.PublishFailuresAlarm?.Properties as Record<
+      string,
+      unknown
+    >;
+    delete properties.OKActions;
+    expect(silent(alarms('producer', template))).toEqual(['PublishFailuresAlarm']);
+    properties.OKActions = properties.AlarmActions;
+    properties.AlarmActions = [];
+    expect(silent(alarms('producer', template))).toEqual(['PublishFailuresAlarm']);
+  });
+
+  it('when a declaration selects a metric by a pattern, then the collector check matches it as the exporter does (unanchored)', () => {
+    const source = structuredClone(manifest('consumer'));
+    const variables = source.sidecars?.metrics?.variables as Record<string, string>;
+    variables.AOT_CONFIG_CONTENT = String(variables.AOT_CONFIG_CONTENT).replace(
+      'metric_name_selectors: [consumer_group_lag]',
+      'metric_name_selectors: [group_lag$]',
+    );
+    const lag = alarms('consumer').find((alarm) => alarm.id === 'IssuedTokenLagAlarm') as Alarm;
+    expect(alarmProblems(lag, collector('consumer', source), code)).toEqual([]);
+    variables.AOT_CONFIG_CONTENT = variables.AOT_CONFIG_CONTENT.replace(
+      '[group_lag$]',
+      '[^group_lag]',
+    );
+    expect(alarmProblems(lag, collector('consumer', source), code)).toEqual([
+      'IssuedTokenLagAlarm: the collector does not write consumer_group_lag by [topic]',
+    ]);
   });
 
   it('when a runbook loses an alarm link, then it is reported', () => {

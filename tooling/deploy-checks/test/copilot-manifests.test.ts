@@ -1,5 +1,9 @@
 import { existsSync } from 'node:fs';
+import { readCloudFormationYaml, type Template } from './cfn.ts';
 import { listFiles, ROOT, readText, readYaml } from './repo.ts';
+
+/** A template's text without its KMS key policies (the key-policy check reads those). */
+const withoutKeyPolicies = (text: string) => text.replace(/^( +)KeyPolicy:\n(?:\1 +.*\n)+/gm, '');
 
 // There is no official schema for Copilot manifests: these checks pin down what the services
 // need from theirs.
@@ -132,7 +136,13 @@ describe('environment addons', () => {
 
   // KafkaClusterArn is imported by the services' addons, which scope their task roles to it;
   // the secrets' ARNs by the manifests and the execution roles' policies (overrides).
-  const EXPORTS = ['KafkaBrokers', 'KafkaClusterArn', 'RedisUrlSecretArn', 'TokenSecretArn'];
+  const EXPORTS = [
+    'KafkaBrokers',
+    'KafkaClusterArn',
+    'RedisUrlSecretArn',
+    'TokenSecretArn',
+    'AlarmTopicArn',
+  ];
   // Still exported for service stacks deployed before the Redis AUTH token; nothing new uses it.
   const DEPRECATED = ['RedisUrl'];
 
@@ -191,9 +201,38 @@ describe('environment addons', () => {
     );
     expect(overrides).not.toHaveLength(0);
     for (const path of [...templates, ...serviceAddons, ...overrides]) {
-      const text = readText(path);
+      const text = withoutKeyPolicies(readText(path));
       expect(text).not.toMatch(/Action:\s*['"]?\*|Action:\s*\[?\s*['"]?[a-z0-9-]+:\*/);
       expect(text).not.toMatch(/Resource:\s*['"]\*['"]/);
     }
+  });
+
+  // A key policy's Resource "*" means the key itself, and its account-root statement (kms:*) is
+  // KMS's default, which keeps the key manageable through IAM; anything else stays named.
+  it('when a KMS key has a policy, then the account root administers it and a service gets named actions for this account only', () => {
+    const keys = templates.flatMap((path) =>
+      Object.values(readCloudFormationYaml<Template>(path).Resources).filter(
+        (resource) => resource.Type === 'AWS::KMS::Key',
+      ),
+    );
+    expect(keys).not.toHaveLength(0);
+    for (const key of keys) {
+      const { Statement } = key.Properties.KeyPolicy as { Statement: Record<string, unknown>[] };
+      for (const statement of Statement) {
+        if (JSON.stringify(statement.Action) === '"kms:*"') {
+          expect(statement.Principal).toEqual({
+            AWS: { 'Fn::Sub': `arn:\${AWS::Partition}:iam::\${AWS::AccountId}:root` },
+          });
+        } else {
+          expect(JSON.stringify(statement.Action)).not.toMatch(/"kms:\*"|"\*"/);
+          expect(statement.Condition).toEqual({
+            StringEquals: { 'aws:SourceAccount': { Ref: 'AWS::AccountId' } },
+          });
+        }
+      }
+    }
+    expect(withoutKeyPolicies(readText('copilot/environments/addons/alarm-topic.yml'))).not.toMatch(
+      /kms:\*/,
+    );
   });
 });

@@ -11,8 +11,8 @@ export interface Collector {
   metricsPath: string;
   namespace: string;
   logGroup: string;
-  /** metric name → the dimension sets the collector writes it with. */
-  declared: Record<string, string[][]>;
+  /** The dimension sets the collector writes a metric with, by its name. */
+  declared: (name: string) => string[][];
   rollup: string;
   /** Whether a counter's first value is sent (rather than kept as the baseline of its deltas). */
   sendsFirstValue: boolean;
@@ -61,12 +61,15 @@ export function collectorOf(
   if (!pipeline?.receivers?.includes('prometheus') || !pipeline.exporters?.includes('awsemf')) {
     throw new Error('the metrics pipeline does not run prometheus → awsemf');
   }
-  const declared: Record<string, string[][]> = {};
-  for (const declaration of emf.metric_declarations ?? []) {
-    for (const name of declaration.metric_name_selectors) {
-      declared[name] = [...(declared[name] ?? []), ...declaration.dimensions];
-    }
-  }
+  const declarations = (emf.metric_declarations ?? []).map((declaration) => ({
+    dimensions: declaration.dimensions,
+    selectors: declaration.metric_name_selectors.map((selector) => new RegExp(selector)),
+  }));
+  // The exporter matches a selector as an unanchored regular expression on the metric's name.
+  const declared = (name: string) =>
+    declarations
+      .filter((declaration) => declaration.selectors.some((selector) => selector.test(name)))
+      .flatMap((declaration) => declaration.dimensions);
   return {
     sidecar,
     collector: {
@@ -87,22 +90,51 @@ export interface Alarm {
   namespace: string;
   metric: string;
   dimensions: Record<string, string>;
+  /** Where it notifies when it fires and when it recovers, evaluated (imports by export name). */
+  alarmActions: unknown[];
+  okActions: unknown[];
 }
 
-/** A service addon's alarms, evaluated for app, env and service. */
-export function alarmsOf(template: Template, params: Record<string, string>): Alarm[] {
-  const scope = { params, imports: {} };
+interface MetricStat {
+  Metric: {
+    Namespace: unknown;
+    MetricName: string;
+    Dimensions?: { Name: string; Value: string }[];
+  };
+}
+
+/**
+ * A service addon's alarms, evaluated for app, env and service: a plain metric alarm, or one on
+ * metric math (an anomaly band) over a single metric, which is then the alarm's metric.
+ */
+export function alarmsOf(
+  template: Template,
+  params: Record<string, string>,
+  imports: Record<string, string> = {},
+): Alarm[] {
+  const scope = { params, imports };
   return Object.entries(template.Resources)
     .filter(([, resource]) => resource.Type === 'AWS::CloudWatch::Alarm')
     .map(([id, resource]) => {
       const p = resource.Properties;
-      const dimensions = (p.Dimensions ?? []) as { Name: string; Value: string }[];
+      const stats = ((p.Metrics ?? []) as { MetricStat?: MetricStat }[]).flatMap((m) =>
+        m.MetricStat ? [m.MetricStat.Metric] : [],
+      );
+      if (stats.length > 1) throw new Error(`${id}: more than one metric; extend alarmsOf`);
+      const metric = stats[0] ?? {
+        Namespace: p.Namespace,
+        MetricName: String(p.MetricName),
+        Dimensions: p.Dimensions as MetricStat['Metric']['Dimensions'],
+      };
+      const dimensions = metric.Dimensions ?? [];
       return {
         id,
         name: String(evaluate(p.AlarmName, scope)),
-        namespace: String(evaluate(p.Namespace, scope)),
-        metric: String(p.MetricName),
+        namespace: String(evaluate(metric.Namespace, scope)),
+        metric: metric.MetricName,
         dimensions: Object.fromEntries(dimensions.map((d) => [d.Name, d.Value])),
+        alarmActions: ((p.AlarmActions ?? []) as unknown[]).map((a) => evaluate(a, scope)),
+        okActions: ((p.OKActions ?? []) as unknown[]).map((a) => evaluate(a, scope)),
       };
     });
 }
@@ -127,7 +159,7 @@ export function alarmProblems(alarm: Alarm, collector: Collector, code: CodeMetr
       problems.push(`${alarm.id}: ${key}=${value} is never set by the code`);
     }
   }
-  const sets = (collector.declared[alarm.metric] ?? []).map((set) => [...set].sort().join(','));
+  const sets = collector.declared(alarm.metric).map((set) => [...set].sort().join(','));
   if (!sets.includes(keys.join(','))) {
     problems.push(`${alarm.id}: the collector does not write ${alarm.metric} by [${keys}]`);
   }
