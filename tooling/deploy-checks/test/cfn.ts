@@ -104,3 +104,30 @@ export function evaluate(node: unknown, scope: Scope): unknown {
   }
   return Object.fromEntries(entries.map(([key, value]) => [key, evaluate(value, scope)]));
 }
+
+const NO_VALUE = Symbol('AWS::NoValue');
+
+/**
+ * The template as CloudFormation sees it under the given conditions: each Fn::If replaced by its
+ * chosen branch, and a `Ref: AWS::NoValue` removed with its key. A condition not given throws.
+ */
+export function underConditions<T>(node: T, conditions: Record<string, boolean>): T {
+  const walk = (value: unknown): unknown => {
+    if (Array.isArray(value)) return value.map(walk).filter((item) => item !== NO_VALUE);
+    if (value === null || typeof value !== 'object') return value;
+    const entries = Object.entries(value);
+    if (entries.length === 1) {
+      const [[key, arg]] = entries as [[string, unknown]];
+      if (key === 'Ref' && arg === 'AWS::NoValue') return NO_VALUE;
+      if (key === 'Fn::If') {
+        const [name, whenTrue, whenFalse] = arg as [string, unknown, unknown];
+        if (!(name in conditions)) throw new Error(`condition not given: ${name}`);
+        return walk(conditions[name] ? whenTrue : whenFalse);
+      }
+    }
+    return Object.fromEntries(
+      entries.map(([key, item]) => [key, walk(item)]).filter(([, item]) => item !== NO_VALUE),
+    );
+  };
+  return walk(node) as T;
+}

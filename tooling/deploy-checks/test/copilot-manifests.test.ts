@@ -1,5 +1,5 @@
 import { existsSync } from 'node:fs';
-import { readCloudFormationYaml, type Template } from './cfn.ts';
+import { readCloudFormationYaml, type Template, underConditions } from './cfn.ts';
 import { listFiles, ROOT, readText, readYaml } from './repo.ts';
 
 /** A template's text without its KMS key policies (the key-policy check reads those). */
@@ -142,6 +142,7 @@ describe('environment addons', () => {
     'RedisUrlSecretArn',
     'TokenSecretArn',
     'AlarmTopicArn',
+    'RedisCluster',
   ];
   // Still exported for service stacks deployed before the Redis AUTH token; nothing new uses it.
   const DEPRECATED = ['RedisUrl'];
@@ -178,15 +179,18 @@ describe('environment addons', () => {
   });
 
   it('when Redis holds BullMQ queues, then its parameter group never evicts keys', () => {
-    const redis = readYaml<{
-      Resources: Record<string, { Type: string; Properties: Record<string, unknown> }>;
-    }>('copilot/environments/addons/redis.yml');
+    const redis = readCloudFormationYaml<Template>('copilot/environments/addons/redis.yml');
     const groups = Object.values(redis.Resources).filter(
       (resource) => resource.Type === 'AWS::ElastiCache::ParameterGroup',
     );
-    expect(groups.map((group) => group.Properties.Properties)).toEqual([
-      { 'maxmemory-policy': 'noeviction' },
-    ]);
+    for (const cluster of [false, true]) {
+      const properties = underConditions(groups, { ClusterMode: cluster }).map(
+        (group) => group.Properties.Properties,
+      );
+      expect(properties).toEqual([
+        { 'maxmemory-policy': 'noeviction', ...(cluster ? { 'cluster-enabled': 'yes' } : {}) },
+      ]);
+    }
   });
 
   it('when an addon grants IAM permissions, then they are scoped to named actions (no wildcards)', () => {

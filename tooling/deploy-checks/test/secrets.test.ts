@@ -1,4 +1,11 @@
-import { evaluate, PSEUDO, readCloudFormationYaml, readTemplate, type Scope } from './cfn.ts';
+import {
+  evaluate,
+  PSEUDO,
+  readCloudFormationYaml,
+  readTemplate,
+  type Scope,
+  underConditions,
+} from './cfn.ts';
 import { listFiles, readText, readYaml } from './repo.ts';
 
 // The deployed services' secrets (docs/deploy.md, "Secrets"): Redis takes TLS with an AUTH token
@@ -121,37 +128,43 @@ describe('Redis (environment addon redis.yml)', () => {
     expect(characters.filter((char) => !URL_UNRESERVED.test(char))).toEqual([]);
   });
 
-  it('when the services read the REDIS_URL secret, then it is rediss://:<that token>@<primary endpoint>:<port>', () => {
-    const urlSecret = redis.Resources.RedisUrlSecret;
-    expect(urlSecret?.Type).toBe('AWS::SecretsManager::Secret');
-    const template = String(
-      (urlSecret?.Properties.SecretString as { 'Fn::Sub'?: string } | undefined)?.['Fn::Sub'],
-    );
-    const authToken = (group.AuthToken as { 'Fn::Sub': string })['Fn::Sub'];
-    // The same secret as AuthToken, so the URL's credentials are the group's.
-    expect(template.match(REFERENCE)?.[0]).toBe(authToken);
-    const token = generatable({ ExcludePunctuation: true }).join('').slice(0, 64);
-    const host = 'master.kafka-ecs-test-redis.abc123.euw1.cache.amazonaws.com';
-    const url = new URL(
-      template
-        .replace(REFERENCE, token)
-        .replace(`\${Redis.PrimaryEndPoint.Address}`, host)
-        .replace(`\${Redis.PrimaryEndPoint.Port}`, '6379'),
-    );
-    expect({
-      protocol: url.protocol,
-      username: url.username,
-      password: url.password,
-      host: url.host,
-      path: url.pathname,
-    }).toEqual({
-      protocol: 'rediss:',
-      username: '',
-      password: token,
-      host: `${host}:6379`,
-      path: '',
-    });
-  });
+  it.each([
+    ['one primary (RedisShards 0)', false, 'PrimaryEndPoint'],
+    ['a Redis Cluster (RedisShards > 0)', true, 'ConfigurationEndPoint'],
+  ])(
+    'when the services read the REDIS_URL secret of %s, then it is rediss://:<that token>@<its endpoint>:<port>',
+    (_, cluster, endpoint) => {
+      const urlSecret = underConditions(redis.Resources.RedisUrlSecret, { ClusterMode: cluster });
+      expect(urlSecret?.Type).toBe('AWS::SecretsManager::Secret');
+      const template = String(
+        (urlSecret?.Properties.SecretString as { 'Fn::Sub'?: string } | undefined)?.['Fn::Sub'],
+      );
+      const authToken = (group.AuthToken as { 'Fn::Sub': string })['Fn::Sub'];
+      // The same secret as AuthToken, so the URL's credentials are the group's.
+      expect(template.match(REFERENCE)?.[0]).toBe(authToken);
+      const token = generatable({ ExcludePunctuation: true }).join('').slice(0, 64);
+      const host = 'master.kafka-ecs-test-redis.abc123.euw1.cache.amazonaws.com';
+      const url = new URL(
+        template
+          .replace(REFERENCE, token)
+          .replace(`\${Redis.${endpoint}.Address}`, host)
+          .replace(`\${Redis.${endpoint}.Port}`, '6379'),
+      );
+      expect({
+        protocol: url.protocol,
+        username: url.username,
+        password: url.password,
+        host: url.host,
+        path: url.pathname,
+      }).toEqual({
+        protocol: 'rediss:',
+        username: '',
+        password: token,
+        host: `${host}:6379`,
+        path: '',
+      });
+    },
+  );
 
   it('when the addon is deployed, then no output carries the token, and the URL secret is exported by ARN', () => {
     expect(JSON.stringify(redis.Outputs)).not.toContain('resolve:secretsmanager');
