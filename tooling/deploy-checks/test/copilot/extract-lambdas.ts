@@ -3,19 +3,35 @@
 //
 //   node tooling/deploy-checks/test/copilot/extract-lambdas.ts <copilot-cli git dir> [commit]
 //
+// or from a release as the Go module proxy serves it (a git snapshot may lack the release tag):
+//
+//   go mod download -json github.com/aws/copilot-cli@v1.34.1   # prints Dir and Info
+//   node tooling/deploy-checks/test/copilot/extract-lambdas.ts --module <Dir> <Info>
+//
+// (the .info file names the release's commit and time).
 // For each function of Copilot's custom-resource map (internal/pkg/deploy/upload/
 // customresource/customresource.go) it copies the resource's text from the template partial
 // that defines it, without the Go template lines (its Code is an S3 location filled in at
 // deploy time), and the line of Copilot's handler source that exports the handler, which says
 // whether the handler is async or takes a callback (Lambda's Node.js 24 refuses callbacks).
 import { execFileSync } from 'node:child_process';
-import { writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { stringify } from 'yaml';
 
-const [gitDir, commit = 'HEAD'] = process.argv.slice(2);
-if (!gitDir) throw new Error('usage: extract-lambdas.ts <copilot-cli git dir> [commit]');
+const args = process.argv.slice(2);
+const fromModule = args[0] === '--module';
+const [gitDir, commit = 'HEAD'] = fromModule ? [] : args;
+const [moduleDir, infoFile] = fromModule ? args.slice(1) : [];
+if (!(gitDir || (moduleDir && infoFile))) {
+  throw new Error(
+    'usage: extract-lambdas.ts <copilot-cli git dir> [commit] | --module <module dir> <info file>',
+  );
+}
+const git = (...rest: string[]) =>
+  execFileSync('git', ['--git-dir', String(gitDir), ...rest], { encoding: 'utf8' });
 const show = (path: string) =>
-  execFileSync('git', ['--git-dir', gitDir, 'show', `${commit}:${path}`], { encoding: 'utf8' });
+  moduleDir ? readFileSync(join(moduleDir, path), 'utf8') : git('show', `${commit}:${path}`);
 const TEMPLATES = 'internal/pkg/template/templates';
 
 // Function → [the stack it is in, the partial that defines it, its handler source].
@@ -92,12 +108,11 @@ function handlerExport(source: string, handler: string): string {
   return line.trim();
 }
 
-const date = execFileSync('git', ['--git-dir', gitDir, 'log', '-1', '--format=%cs', commit], {
-  encoding: 'utf8',
-}).trim();
-const sha = execFileSync('git', ['--git-dir', gitDir, 'rev-parse', commit], {
-  encoding: 'utf8',
-}).trim();
+const info = infoFile
+  ? (JSON.parse(readFileSync(infoFile, 'utf8')) as { Time: string; Origin: { Hash: string } })
+  : undefined;
+const date = info ? info.Time.slice(0, 10) : git('log', '-1', '--format=%cs', commit).trim();
+const sha = info ? info.Origin.Hash : git('rev-parse', commit).trim();
 const functions = Object.fromEntries(
   Object.entries(FUNCTIONS).map(([name, [stack, partial, source]]) => {
     const template = resourceText(partial, name);
