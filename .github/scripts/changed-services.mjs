@@ -4,6 +4,13 @@
 // ["consumer"]. Run from the repository root with pnpm on the PATH:
 //
 //   node .github/scripts/changed-services.mjs <base-commit>
+//   node .github/scripts/changed-services.mjs --environments <base-commit>   # true or false
+//   node .github/scripts/changed-services.mjs --deployments <base-commit>    # ["producer"]
+//
+// --environments: whether anything under copilot/environments/ (the environments' manifests,
+// addons, overrides) changed, so that cd.yml runs `copilot env deploy` before the services.
+// --deployments: the services whose copilot/<service>/ changed (what the ecs-rollout deployer,
+// which swaps images only, does not apply; cd.yml warns about them).
 //
 // Nothing here is a list of paths. A service is affected when a file that goes into its image
 // changed, and the workspace's own dependency graph says which files those are:
@@ -17,7 +24,8 @@
 //     pnpm-workspace.yaml, patches/, package.json, .npmrc, tsconfig.base.json, …) belongs to
 //     the workspace root, which every image is built from: every service;
 //   - copilot/<service>/ is that service's deployment (manifest, addons, overrides).
-// A base that is missing, all zeros (a new branch) or not in the clone selects every service.
+// A base that is missing, all zeros (a new branch) or not in the clone selects every service,
+// and counts as a change of the environments and of every service's deployment.
 import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { basename, relative } from 'node:path';
@@ -60,12 +68,48 @@ function isCommit(ref) {
   }
 }
 
-export function changedServices(base) {
-  const services = projects(['-r'])
+const knownBase = (base) => Boolean(base) && !ZERO.test(base) && isCommit(base);
+
+/**
+ * The files changed base..HEAD under copilot/. Without rename pairing, a file moved out of a
+ * folder still counts for that folder.
+ */
+function copilotChanges(base) {
+  return run('git', ['diff', '--name-only', '--no-renames', base, 'HEAD', '--', 'copilot/'])
+    .split('\n')
+    .filter(Boolean);
+}
+
+/** The workspace's services: folder name under services/ (the Copilot name) and package. */
+function workspaceServices() {
+  return projects(['-r'])
     .filter((project) => project.dir.startsWith('services/'))
     .map((project) => ({ name: basename(project.dir), package: project.name }));
+}
+
+/** Whether a file under copilot/environments/ changed base..HEAD (true for an unknown base). */
+export function environmentsChanged(base) {
+  if (!knownBase(base)) {
+    console.error(`[changed-services] base "${base ?? ''}" is not a commit here: environments too`);
+    return true;
+  }
+  return copilotChanges(base).some((file) => file.startsWith('copilot/environments/'));
+}
+
+/** The services whose copilot/<service>/ changed base..HEAD (all for an unknown base). */
+export function changedDeployments(base) {
+  const names = workspaceServices()
+    .map((service) => service.name)
+    .sort();
+  if (!knownBase(base)) return names;
+  const changes = copilotChanges(base);
+  return names.filter((name) => changes.some((file) => file.startsWith(`copilot/${name}/`)));
+}
+
+export function changedServices(base) {
+  const services = workspaceServices();
   const all = services.map((service) => service.name).sort();
-  if (!base || ZERO.test(base) || !isCommit(base)) {
+  if (!knownBase(base)) {
     console.error(`[changed-services] base "${base ?? ''}" is not a commit here: every service`);
     return all;
   }
@@ -81,19 +125,8 @@ export function changedServices(base) {
     return all;
   }
   const names = new Set(selected.map((project) => project.name));
-  // One diff for every service's deployment folder; without rename pairing, a file moved out of
-  // copilot/<service>/ still counts for that service.
-  const deploymentChanges = run('git', [
-    'diff',
-    '--name-only',
-    '--no-renames',
-    base,
-    'HEAD',
-    '--',
-    'copilot/',
-  ])
-    .split('\n')
-    .filter(Boolean);
+  // One diff for every service's deployment folder.
+  const deploymentChanges = copilotChanges(base);
   return services
     .filter(
       (service) =>
@@ -104,6 +137,19 @@ export function changedServices(base) {
     .sort();
 }
 
+const MODES = {
+  '--services': changedServices,
+  '--environments': environmentsChanged,
+  '--deployments': changedDeployments,
+};
+
 if (import.meta.url === `file://${process.argv[1]}`) {
-  console.log(JSON.stringify(changedServices(process.argv[2])));
+  const [first, second] = process.argv.slice(2);
+  const [mode, base] = first?.startsWith('--') ? [first, second] : ['--services', first];
+  const answer = MODES[mode];
+  if (!answer) {
+    console.error(`[changed-services] unknown option ${mode} (${Object.keys(MODES).join(', ')})`);
+    process.exit(2);
+  }
+  console.log(JSON.stringify(answer(base)));
 }

@@ -1,10 +1,20 @@
-import { listFiles, readText } from './repo.ts';
+import { listActions, listFiles, readText } from './repo.ts';
 import { unpinnedActions } from './workflow-rules.ts';
 
 // Every action runs at a commit someone reviewed: a tag can be moved to other code, a SHA cannot.
-const workflows = listFiles('.github/workflows', '.yml');
+// The repository's own composite actions (.github/actions/) use actions too, and are checked alike.
+const workflows = [...listFiles('.github/workflows', '.yml'), ...listActions()];
 
 describe('actions pinned by commit SHA', () => {
+  it('when the files are listed, then the composite actions are among them', () => {
+    expect(workflows).toEqual(
+      expect.arrayContaining([
+        '.github/actions/push-scanned-image/action.yml',
+        '.github/actions/install-copilot/action.yml',
+      ]),
+    );
+  });
+
   it.each(workflows)(
     'when %s uses an action, then it is pinned to a full commit SHA with its version in a comment',
     (path) => {

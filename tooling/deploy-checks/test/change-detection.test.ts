@@ -11,10 +11,12 @@ import { tmpdir } from 'node:os';
 import { dirname } from 'node:path';
 import { ROOT } from './repo.ts';
 
-// .github/scripts/changed-services.mjs decides which services cd.yml deploys. It is run here for
-// real, on a scratch clone of this repository: one commit per case on top of HEAD, and the
-// script's answer compared with what must be deployed. Mutated copies of the script (each with
-// one of its rules broken) must get some case wrong, so the cases do test those rules.
+// .github/scripts/changed-services.mjs decides which services cd.yml deploys, whether it deploys
+// the environments first (--environments), and which services' copilot/<service>/ changed
+// (--deployments: what the ecs-rollout deployer leaves out, and the plan warns about). It is run
+// here for real, on a scratch clone of this repository: one commit per case on top of HEAD, and
+// the script's answers compared with what must be deployed. Mutated copies of the script (each
+// with one of its rules broken) must get some case wrong, so the cases do test those rules.
 const SCRIPT = `${ROOT}/.github/scripts/changed-services.mjs`;
 const ZERO = '0'.repeat(40);
 
@@ -23,6 +25,10 @@ interface Case {
   /** Files to append a line to (created when missing), relative to the repository root. */
   touch: string[];
   services: string[];
+  /** Whether copilot/environments/ changed (default false). */
+  environments?: boolean;
+  /** The services whose copilot/<service>/ changed (default none). */
+  deployments?: string[];
 }
 
 const CASES: Case[] = [
@@ -45,6 +51,13 @@ const CASES: Case[] = [
     name: "the producer's Copilot manifest",
     touch: ['copilot/producer/manifest.yml'],
     services: ['producer'],
+    deployments: ['producer'],
+  },
+  {
+    name: "the consumer's addon",
+    touch: ['copilot/consumer/addons/kafka-access.yml'],
+    services: ['consumer'],
+    deployments: ['consumer'],
   },
   {
     name: 'a dependency patch',
@@ -67,7 +80,25 @@ const CASES: Case[] = [
   { name: 'a test of a library', touch: ['packages/retry/src/scratch-case.test.ts'], services: [] },
   { name: 'a dev-only workspace package', touch: ['tooling/devstack/src/index.ts'], services: [] },
   { name: 'the workflows', touch: ['.github/workflows/ci.yml'], services: [] },
-  { name: 'an environment addon', touch: ['copilot/environments/addons/kafka.yml'], services: [] },
+  {
+    name: 'an environment addon',
+    touch: ['copilot/environments/addons/kafka.yml'],
+    services: [],
+    environments: true,
+  },
+  {
+    name: "the prod environment's manifest",
+    touch: ['copilot/environments/prod/manifest.yml'],
+    services: [],
+    environments: true,
+  },
+  {
+    name: "the environments' overrides and a service's manifest",
+    touch: ['copilot/environments/overrides/cfn.patches.yml', 'copilot/consumer/manifest.yml'],
+    services: ['consumer'],
+    environments: true,
+    deployments: ['consumer'],
+  },
 ];
 
 let scratch: string;
@@ -90,8 +121,8 @@ function git(...args: string[]): string {
   ).trim();
 }
 
-/** Commits the case's changes on top of HEAD and returns what `script` selects for them. */
-function selects(script: string, change: Case, since = base): string[] {
+/** Commits the case's changes on top of HEAD. */
+function commit(change: Case): void {
   git('checkout', '--quiet', '--force', '-B', 'case', base);
   for (const path of change.touch) {
     mkdirSync(dirname(`${clone}/${path}`), { recursive: true });
@@ -100,14 +131,40 @@ function selects(script: string, change: Case, since = base): string[] {
   }
   git('add', '--all');
   git('commit', '--quiet', '--allow-empty', '-m', change.name);
-  const out = execFileSync('node', [script, since], {
+}
+
+/** What `script` answers (in `mode`, none for the services) on the commit checked out. */
+function answer(script: string, since: string, mode?: string): unknown {
+  const out = execFileSync('node', [script, ...(mode ? [mode] : []), since], {
     cwd: clone,
     encoding: 'utf8',
     stdio: ['ignore', 'pipe', 'pipe'],
     timeout: 60_000,
   });
-  return JSON.parse(out) as string[];
+  return JSON.parse(out);
 }
+
+/** Commits the case's changes on top of HEAD and returns what `script` selects for them. */
+function selects(script: string, change: Case, since = base): string[] {
+  commit(change);
+  return answer(script, since) as string[];
+}
+
+/** Commits the case's changes and returns all three answers of `script`. */
+function plans(script: string, change: Case, since = base) {
+  commit(change);
+  return {
+    services: answer(script, since),
+    environments: answer(script, since, '--environments'),
+    deployments: answer(script, since, '--deployments'),
+  };
+}
+
+const expected = (change: Case) => ({
+  services: change.services,
+  environments: change.environments ?? false,
+  deployments: change.deployments ?? [],
+});
 
 /** A copy of the script with one rule broken. */
 function mutant(name: string, from: string, to: string): string {
@@ -136,12 +193,24 @@ afterAll(() => {
 });
 
 describe('changed-services.mjs on a scratch clone', () => {
-  it.each(CASES)('when a commit changes $name, then it deploys $services', (change) => {
-    expect(selects(SCRIPT, change)).toEqual(change.services);
+  it.each(CASES)(
+    'when a commit changes $name, then it deploys $services (environments: $environments)',
+    (change) => {
+      expect(plans(SCRIPT, change)).toEqual(expected(change));
+    },
+  );
+
+  it('when the base is unknown (a new branch pushes 000…0), then every service and the environments are deployed', () => {
+    expect(plans(SCRIPT, byName('docs only'), ZERO)).toEqual({
+      services: ['consumer', 'producer'],
+      environments: true,
+      deployments: ['consumer', 'producer'],
+    });
   });
 
-  it('when the base is unknown (a new branch pushes 000…0), then every service is deployed', () => {
-    expect(selects(SCRIPT, byName('docs only'), ZERO)).toEqual(['consumer', 'producer']);
+  it('when given an option it does not know, then it fails rather than answer', () => {
+    commit(byName('docs only'));
+    expect(() => answer(SCRIPT, base, '--environment')).toThrow(/unknown option --environment/);
   });
 });
 
@@ -162,6 +231,35 @@ describe('changed-services.mjs controls (a broken rule must get a case wrong)', 
     const broken = mutant('no-ignore', 'return patterns.flatMap(', 'return [].flatMap(');
     const change = byName('docs only');
     expect(selects(broken, change)).not.toEqual(change.services);
+  });
+
+  it('when copilot/environments/ is not looked at, then an environment addon change deploys no environment', () => {
+    const broken = mutant(
+      'no-environments',
+      "file.startsWith('copilot/environments/')",
+      "file.startsWith('copilot/environment/')",
+    );
+    const change = byName('an environment addon');
+    expect(plans(broken, change)).not.toEqual(expected(change));
+  });
+
+  it('when an unknown base counts as no environment change, then a new branch deploys no environment', () => {
+    const broken = mutant(
+      'unknown-no-environments',
+      'environments too`);\n    return true;',
+      'environments too`);\n    return false;',
+    );
+    expect(plans(broken, byName('docs only'), ZERO).environments).toBe(false);
+  });
+
+  it("when --deployments ignores the service's folder, then an addon change is not reported", () => {
+    const broken = mutant(
+      'no-deployments',
+      'return names.filter((name) => changes.some(',
+      'return names.filter(() => false && changes.some(',
+    );
+    const change = byName("the consumer's addon");
+    expect(plans(broken, change)).not.toEqual(expected(change));
   });
 
   it('when the copilot/<service> rule is gone, then a manifest change deploys nothing', () => {

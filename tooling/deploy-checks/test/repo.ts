@@ -25,3 +25,11 @@ export function listFiles(folder: string, suffix: string): string[] {
     .sort()
     .map((name) => `${folder}/${name}`);
 }
+
+/** The repository's own actions (.github/actions/<name>/action.yml), as repo paths. */
+export function listActions(): string[] {
+  return readdirSync(`${ROOT}/.github/actions`, { withFileTypes: true })
+    .filter((entry) => entry.isDirectory())
+    .map((entry) => `.github/actions/${entry.name}/action.yml`)
+    .sort();
+}

@@ -1,5 +1,9 @@
 import { spawnSync } from 'node:child_process';
-import { listFiles, ROOT, readText, readYaml, TOOLS } from './repo.ts';
+import { chmodSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { parse } from 'yaml';
+import { listActions, listFiles, ROOT, readText, readYaml, TOOLS } from './repo.ts';
+import { copilotWithoutInstall, type Workflow as ParsedWorkflow } from './workflow-rules.ts';
 
 // actionlint, built from its Go module into .tools/bin (scripts/install-deploy-tools.sh).
 const workflows = listFiles('.github/workflows', '.yml');
@@ -81,7 +85,12 @@ function baseProblem(cdText: string): string | undefined {
   ) {
     return 'the base is not the last successful run of cd.yml on main';
   }
-  if (!/base="\$\(gh run list/.test(cdText) || !cdText.includes('changed-services.mjs "$base"')) {
+  if (
+    !/base="\$\(gh run list/.test(cdText) ||
+    !cdText.includes('changed-services.mjs "$base"') ||
+    !cdText.includes('changed-services.mjs --environments "$base"') ||
+    !cdText.includes('changed-services.mjs --deployments "$base"')
+  ) {
     return 'the script is not given the last deployed commit';
   }
   return undefined;
@@ -116,29 +125,191 @@ describe('cd.yml and deploy-service.yml', () => {
     expect(baseProblem(text.replace('--status success', '--status completed'))).toBe(
       'the base is not the last successful run of cd.yml on main',
     );
+    expect(
+      baseProblem(
+        text.replace(
+          '--environments "$base"',
+          // biome-ignore lint/suspicious/noTemplateCurlyInString: a GitHub expression, on purpose
+          '--environments "${{ github.event.before }}"',
+        ),
+      ),
+    ).toBe('the script is not given the last deployed commit');
     expect(cd.concurrency?.['cancel-in-progress']).toBe(false);
     expect(cd.permissions).toEqual({});
   });
 
-  it('when deploying, then AWS credentials come from an OIDC role, not stored keys', () => {
-    expect(deploy.permissions).toEqual({ contents: 'read', 'id-token': 'write' });
-    expect(deployText).toMatch(/aws-actions\/configure-aws-credentials@[0-9a-f]{40}/);
-    expect(deployText).toContain('role-to-assume:');
-    expect(deployText).not.toMatch(/aws-access-key-id|aws-secret-access-key/);
-  });
+  it.each(['deploy-service.yml', 'deploy-environment.yml'])(
+    'when %s deploys, then AWS credentials come from an OIDC role, not stored keys',
+    (name) => {
+      const workflow = readYaml<Workflow>(`.github/workflows/${name}`);
+      const text = readText(`.github/workflows/${name}`);
+      expect(workflow.permissions).toEqual({ contents: 'read', 'id-token': 'write' });
+      expect(text).toMatch(/aws-actions\/configure-aws-credentials@[0-9a-f]{40}/);
+      expect(text).toContain('role-to-assume:');
+      expect(text).not.toMatch(/aws-access-key-id|aws-secret-access-key/);
+      // The GitHub environment holds the role and gates prod.
+      // biome-ignore lint/suspicious/noTemplateCurlyInString: a GitHub expression, kept verbatim
+      expect(Object.values(workflow.jobs)[0]?.environment).toBe('${{ inputs.environment }}');
+    },
+  );
 
-  it('when Copilot is installed, then it is v1.34.1 checked against a pinned sha256', () => {
-    expect(deploy.env?.COPILOT_VERSION).toBe('v1.34.1');
-    expect(deploy.env?.COPILOT_SHA256).toMatch(/^[0-9a-f]{64}$/);
-    expect(deployText).toMatch(/# sha256 of the release asset copilot-linux-amd64-v1\.34\.1/);
-    expect(deployText).toContain('sha256sum --check --strict');
-  });
-
-  it('when Copilot has deployed, then the rollout tool confirms the rollout of that image', () => {
+  it('when Copilot has deployed, then the rollout tool confirms the rollout of that digest', () => {
     const svcDeploy = deployText.indexOf('copilot svc deploy --app');
     const confirm = deployText.indexOf('ecs-rollout/dist/main.js wait');
     expect(svcDeploy).toBeGreaterThan(0);
     expect(confirm).toBeGreaterThan(svcDeploy);
-    expect(deployText).toContain('--image-tag "$GITHUB_SHA"');
+    expect(deployText).toContain('--image-tag "$DIGEST"');
+    expect(deploy.env).toEqual({ COPILOT_APP: 'kafka-ecs' });
+  });
+});
+
+describe('deploy-environment.yml', () => {
+  const text = readText('.github/workflows/deploy-environment.yml');
+  const workflow = readYaml<Workflow>('.github/workflows/deploy-environment.yml');
+
+  it('when an environment changed, then cd.yml runs `copilot env deploy` on it, after checking the certificate is set', () => {
+    expect(Object.keys(workflow.on)).toEqual(['workflow_call']);
+    expect(text).toContain('copilot env deploy --app "$COPILOT_APP" --name "$ENVIRONMENT"');
+    expect(workflow.env?.COPILOT_APP).toBe('kafka-ecs');
+    expect(text).toMatch(/if \[ -z "\$PUBLIC_CERTIFICATE_ARN" \]; then\n\s+echo "::error::/);
+  });
+});
+
+// One Copilot CLI for every job that runs it: .github/actions/install-copilot, v1.34.1 checked
+// against a pinned sha256; no workflow downloads it by itself.
+describe('Copilot is installed in one place, checksum verified', () => {
+  const actionText = readText('.github/actions/install-copilot/action.yml');
+  const action = parse(actionText) as { runs: { steps: { env?: Record<string, string> }[] } };
+  const copilotWorkflows = ['deploy-service.yml', 'deploy-environment.yml'];
+
+  it('when Copilot is installed, then it is v1.34.1 checked against a pinned sha256', () => {
+    const env = action.runs.steps[0]?.env ?? {};
+    expect(env.COPILOT_VERSION).toBe('v1.34.1');
+    expect(env.COPILOT_SHA256).toMatch(/^[0-9a-f]{64}$/);
+    expect(actionText).toMatch(/# sha256 of the release asset copilot-linux-amd64-v1\.34\.1/);
+    expect(actionText).toContain('sha256sum --check --strict');
+  });
+
+  it('when a workflow runs copilot, then it installed it with the action first, and nothing else downloads it', () => {
+    for (const name of copilotWorkflows) {
+      const workflow = readYaml<ParsedWorkflow>(`.github/workflows/${name}`);
+      expect({ name, jobs: copilotWithoutInstall(workflow) }).toEqual({ name, jobs: [] });
+    }
+    const downloads = [...listFiles('.github/workflows', '.yml'), ...listActions()].filter((path) =>
+      readText(path).includes('copilot-cli/releases/download'),
+    );
+    expect(downloads).toEqual(['.github/actions/install-copilot/action.yml']);
+  });
+
+  it('when the install step is left out (control), then the check names the job', () => {
+    const workflow = readYaml<ParsedWorkflow>('.github/workflows/deploy-environment.yml');
+    for (const job of Object.values(workflow.jobs)) {
+      job.steps = (job.steps ?? []).filter((step) => !step.uses?.includes('install-copilot'));
+    }
+    expect(copilotWithoutInstall(workflow)).toEqual(['deploy']);
+  });
+});
+
+// The plan step's shell, run for real with stand-ins for `gh` and changed-services.mjs: what
+// it outputs, and that it warns when ecs-rollout would leave changes of copilot/<service>/ out.
+describe("cd.yml's plan step", () => {
+  const cd = readYaml<ParsedWorkflow>('.github/workflows/cd.yml');
+  const planRun = (cd.jobs.plan?.steps ?? []).find((step) => step.run?.includes('changed-services'))
+    ?.run as string;
+  let scratch: string;
+  beforeAll(() => {
+    scratch = mkdtempSync(`${tmpdir()}/plan-step-`);
+    // `gh run list` prints the base; `node <script> [--mode] <base>` prints STUB_<MODE>.
+    writeFileSync(`${scratch}/gh`, '#!/bin/sh\necho 0123456789abcdef0123456789abcdef01234567\n');
+    writeFileSync(
+      `${scratch}/node`,
+      [
+        '#!/bin/sh',
+        'case "$2" in',
+        '  --environments) echo "$STUB_ENVIRONMENTS" ;;',
+        '  --deployments) echo "$STUB_DEPLOYMENTS" ;;',
+        '  *) echo "$STUB_SERVICES" ;;',
+        'esac',
+        '',
+      ].join('\n'),
+    );
+    chmodSync(`${scratch}/gh`, 0o755);
+    chmodSync(`${scratch}/node`, 0o755);
+  });
+  afterAll(() => rmSync(scratch, { recursive: true, force: true }));
+
+  /** Runs `run` as the step would: its outputs and annotations. */
+  function plan(run: string, env: Record<string, string>) {
+    const output = `${scratch}/output`;
+    writeFileSync(output, '');
+    const result = spawnSync('bash', ['-e', '-c', run], {
+      encoding: 'utf8',
+      env: {
+        PATH: `${scratch}:/usr/bin:/bin`,
+        GITHUB_OUTPUT: output,
+        GITHUB_REPOSITORY: 'owner/repo',
+        EVENT: 'push',
+        STUB_SERVICES: '["producer"]',
+        STUB_ENVIRONMENTS: 'false',
+        STUB_DEPLOYMENTS: '[]',
+        ...env,
+      },
+    });
+    const outputs = Object.fromEntries(
+      readFileSync(output, 'utf8')
+        .split('\n')
+        .filter(Boolean)
+        .map((line) => line.split(/=(.*)/s).slice(0, 2)),
+    );
+    return {
+      status: result.status,
+      outputs,
+      warnings: result.stdout.match(/::warning::.*/g) ?? [],
+    };
+  }
+
+  it('when a push changed the environments, then the plan says so', () => {
+    const result = plan(planRun, { STUB_ENVIRONMENTS: 'true' });
+    expect(result.status).toBe(0);
+    expect(result.outputs).toMatchObject({
+      services: '["producer"]',
+      deployer: 'copilot',
+      'environments-changed': 'true',
+      'to-test': 'true',
+      'to-prod': 'true',
+    });
+    expect(result.warnings).toEqual([]);
+  });
+
+  it('when run by hand, then no environment is deployed', () => {
+    const result = plan(planRun, {
+      EVENT: 'workflow_dispatch',
+      INPUT_SERVICE: 'consumer',
+      INPUT_ENVIRONMENT: 'prod',
+      INPUT_DEPLOYER: 'ecs-rollout',
+      STUB_ENVIRONMENTS: 'true',
+    });
+    expect(result.outputs).toMatchObject({
+      services: '["consumer"]',
+      'environments-changed': 'false',
+      'to-test': 'false',
+      'to-prod': 'true',
+    });
+  });
+
+  it('when ecs-rollout deploys a service whose copilot/<service>/ changed, then the run warns that the change is not applied', () => {
+    const changed = { STUB_DEPLOYMENTS: '["producer"]' };
+    const warned = plan(planRun, { ...changed, REPO_DEPLOYER: 'ecs-rollout' }).warnings;
+    expect(warned).toEqual([expect.stringMatching(/ecs-rollout deploys images only.*producer/)]);
+    expect(plan(planRun, changed).warnings).toEqual([]);
+    expect(plan(planRun, { REPO_DEPLOYER: 'ecs-rollout' }).warnings).toEqual([]);
+  });
+
+  it('when the warning is gone (control), then the check notices', () => {
+    const silent = planRun.replace(/echo "::warning::ecs-rollout[^\n]*/, ':');
+    expect(silent).not.toBe(planRun);
+    const result = plan(silent, { STUB_DEPLOYMENTS: '["producer"]', REPO_DEPLOYER: 'ecs-rollout' });
+    expect(result.status).toBe(0);
+    expect(result.warnings).toEqual([]);
   });
 });
