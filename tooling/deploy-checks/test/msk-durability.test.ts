@@ -114,3 +114,31 @@ describe('the durability checks are real', () => {
     expect(subnetProblems(environment('test'), 4)).toEqual(['4 brokers over 3 private subnets']);
   });
 });
+
+describe('MSK Kafka version (environment addon kafka.yml)', () => {
+  const parameter = (kafka.Parameters?.KafkaVersion ?? {}) as {
+    Default?: string;
+    AllowedValues?: string[];
+  };
+
+  it('when a cluster is created, then it runs the chosen version and its configuration is for exactly that version', () => {
+    expect(cluster.KafkaVersion).toEqual({ Ref: 'KafkaVersion' });
+    expect(kafka.Resources.KafkaConfiguration?.Properties.KafkaVersionsList).toEqual([
+      { Ref: 'KafkaVersion' },
+    ]);
+  });
+
+  it('when nothing is chosen, then a deployed environment keeps 3.9.x, and every 4.x offered is KRaft', () => {
+    // The default is what deployed environments run: another default would replace their
+    // named configuration on the next deploy, which CloudFormation refuses.
+    expect(parameter.Default).toBe('3.9.x');
+    const fours = (parameter.AllowedValues ?? []).filter((version) => version.startsWith('4.'));
+    expect(fours).not.toHaveLength(0);
+    expect(fours.filter((version) => !version.endsWith('.kraft'))).toEqual([]);
+    expect(
+      readYaml<{ Parameters: Record<string, unknown> }>(
+        'copilot/environments/addons/addons.parameters.yml',
+      ).Parameters,
+    ).not.toHaveProperty('KafkaVersion');
+  });
+});
