@@ -105,77 +105,74 @@ export function createConsumerMetrics(options: {
       labelNames: ['outcome'],
       registers: [registry],
     }),
-    retryLag: new Gauge({
+    retryLag: lagGauge(registry, {
       name: 'consumer_retry_lag',
       help: 'Records of the side topic and the dead-letter queue not yet handled, by group',
       labelNames: ['group', 'topic', 'partition'],
-      registers: [registry],
-      async collect() {
-        if (!readRetryLag) return;
-        this.reset();
-        try {
-          for (const { groupId, topic, partition, lag } of await readRetryLag()) {
-            this.set({ group: groupId, topic, partition: String(partition) }, lag);
-          }
-        } catch {
-          // As for consumer_lag: a scrape during an outage reports nothing rather than fail.
-        }
-      },
+      read: readRetryLag,
+      samples: (entries) =>
+        entries.map(({ groupId, topic, partition, lag }) => [
+          { group: groupId, topic, partition: String(partition) },
+          lag,
+        ]),
     }),
     // The alarms' signal: what a group has left, all partitions together. Each task reports the
     // whole group's figure, so CloudWatch's Maximum over tasks is that figure, however many run.
-    retryGroupLag: new Gauge({
+    retryGroupLag: lagGauge(registry, {
       name: 'consumer_retry_group_lag',
       help: 'Records of the side topic and the dead-letter queue not yet handled, summed by group',
       labelNames: ['group'],
-      registers: [registry],
-      async collect() {
-        if (!readRetryLag) return;
-        this.reset();
-        try {
-          for (const [group, lag] of sumBy(await readRetryLag(), (entry) => entry.groupId)) {
-            this.set({ group }, lag);
-          }
-        } catch {
-          // As for consumer_lag.
-        }
-      },
+      read: readRetryLag,
+      samples: (entries) =>
+        [...sumBy(entries, (entry) => entry.groupId)].map(([group, lag]) => [{ group }, lag]),
     }),
-    lag: new Gauge({
+    lag: lagGauge(registry, {
       name: 'consumer_lag',
       help: 'Records written to a partition and not yet committed by the consumer group',
       labelNames: ['topic', 'partition'],
-      registers: [registry],
-      async collect() {
-        if (!readLag) return;
-        this.reset();
-        try {
-          for (const { topic, partition, lag } of await readLag()) {
-            this.set({ topic, partition: String(partition) }, lag);
-          }
-        } catch {
-          // A scrape during a broker outage reports no lag rather than failing the whole page.
-        }
-      },
+      read: readLag,
+      samples: (entries) =>
+        entries.map(({ topic, partition, lag }) => [{ topic, partition: String(partition) }, lag]),
     }),
-    groupLag: new Gauge({
+    groupLag: lagGauge(registry, {
       name: 'consumer_group_lag',
       help: 'Records written to a topic and not yet committed by the consumer group, all partitions',
       labelNames: ['topic'],
-      registers: [registry],
-      async collect() {
-        if (!readLag) return;
-        this.reset();
-        try {
-          for (const [topic, lag] of sumBy(await readLag(), (entry) => entry.topic)) {
-            this.set({ topic }, lag);
-          }
-        } catch {
-          // As for consumer_lag.
-        }
-      },
+      read: readLag,
+      samples: (entries) =>
+        [...sumBy(entries, (entry) => entry.topic)].map(([topic, lag]) => [{ topic }, lag]),
     }),
   };
+}
+
+/**
+ * A gauge of lag read from Kafka on every scrape. A scrape during a broker outage reports no lag
+ * rather than failing the whole page (the lag alarms treat missing data as breaching).
+ */
+function lagGauge<T, L extends string>(
+  registry: Registry,
+  options: {
+    name: string;
+    help: string;
+    labelNames: L[];
+    read: (() => Promise<T[]>) | undefined;
+    samples: (entries: T[]) => [Record<L, string>, number][];
+  },
+) {
+  const { read, samples, ...metric } = options;
+  return new Gauge<L>({
+    ...metric,
+    registers: [registry],
+    async collect() {
+      if (!read) return;
+      this.reset();
+      try {
+        for (const [labels, value] of samples(await read())) this.set(labels, value);
+      } catch {
+        // Reported as nothing, as said above.
+      }
+    },
+  });
 }
 
 /** Calls `read` once for all callers that ask while a call is in flight. */
