@@ -5,7 +5,19 @@ import { readText } from './repo.ts';
 // their long forms, and `evaluate` works out what a value will be once deployed, for the few
 // intrinsic functions the addons use. Enough to check what an ARN or an output really is.
 
-const SHORT_TAGS = ['Ref', 'Sub', 'Join', 'Split', 'Select', 'ImportValue', 'GetAtt', 'If'];
+const SHORT_TAGS = [
+  'Ref',
+  'Sub',
+  'Join',
+  'Split',
+  'Select',
+  'ImportValue',
+  'GetAtt',
+  'If',
+  'FindInMap',
+  'Equals',
+  'Not',
+];
 const customTags = SHORT_TAGS.flatMap((name) => {
   const key = name === 'Ref' ? 'Ref' : `Fn::${name}`;
   return [
@@ -31,6 +43,8 @@ export interface Resource {
 
 export interface Template {
   Parameters?: Record<string, { Default?: string }>;
+  Mappings?: Record<string, Record<string, Record<string, string>>>;
+  Conditions?: Record<string, unknown>;
   Resources: Record<string, Resource>;
   Outputs?: Record<string, { Value: unknown; Export?: { Name: unknown } }>;
 }

@@ -5,7 +5,7 @@ import {
   serverProperties,
   subnetProblems,
 } from './msk-layout.ts';
-import { readYaml } from './repo.ts';
+import { listEnvironments, readYaml } from './repo.ts';
 
 // MSK as durable as the guarantees docs/reliability.md proves (issue #14): three brokers in
 // three availability zones, replication 3 and min.insync.replicas 2, so one broker or one zone
@@ -14,7 +14,7 @@ import { readYaml } from './repo.ts';
 const kafka = readTemplate('copilot/environments/addons/kafka.yml');
 const cluster = kafka.Resources.KafkaCluster?.Properties ?? {};
 const brokers = Number(cluster.NumberOfBrokerNodes);
-const ENVIRONMENTS = ['test', 'prod'];
+const ENVIRONMENTS = listEnvironments();
 const environment = (env: string) =>
   readYaml<EnvironmentNetwork>(`copilot/environments/${env}/manifest.yml`);
 
@@ -115,30 +115,42 @@ describe('the durability checks are real', () => {
   });
 });
 
-describe('MSK Kafka version (environment addon kafka.yml)', () => {
-  const parameter = (kafka.Parameters?.KafkaVersion ?? {}) as {
-    Default?: string;
-    AllowedValues?: string[];
-  };
+describe('MSK Kafka version and brokers (environment addon kafka.yml, a row per environment)', () => {
+  const rows = kafka.Mappings?.KafkaByEnvironment ?? {};
+  const row = (field: string) => ({
+    'Fn::FindInMap': ['KafkaByEnvironment', { Ref: 'Env' }, field],
+  });
+  /** The environments deployed so far, whose Version must never change (a guard, see below). */
+  const DEPLOYED_VERSIONS = { test: '3.9.x', prod: '3.9.x' };
+  const OFFERED = ['3.9.x', '3.9.x.kraft', '4.0.x.kraft', '4.1.x.kraft'];
 
-  it('when a cluster is created, then it runs the chosen version and its configuration is for exactly that version', () => {
-    expect(cluster.KafkaVersion).toEqual({ Ref: 'KafkaVersion' });
+  it("when a cluster is created, then it runs its environment's version and size, and its configuration is for exactly that version", () => {
+    expect(cluster.KafkaVersion).toEqual(row('Version'));
     expect(kafka.Resources.KafkaConfiguration?.Properties.KafkaVersionsList).toEqual([
-      { Ref: 'KafkaVersion' },
+      row('Version'),
     ]);
+    expect((cluster.BrokerNodeGroupInfo as { InstanceType: unknown }).InstanceType).toEqual(
+      row('BrokerType'),
+    );
+    expect(kafka.Parameters).not.toHaveProperty('KafkaVersion');
+    expect(kafka.Parameters).not.toHaveProperty('BrokerInstanceType');
   });
 
-  it('when nothing is chosen, then a deployed environment keeps 3.9.x, and every 4.x offered is KRaft', () => {
-    // The default is what deployed environments run: another default would replace their
-    // named configuration on the next deploy, which CloudFormation refuses.
-    expect(parameter.Default).toBe('3.9.x');
-    const fours = (parameter.AllowedValues ?? []).filter((version) => version.startsWith('4.'));
-    expect(fours).not.toHaveLength(0);
-    expect(fours.filter((version) => !version.endsWith('.kraft'))).toEqual([]);
-    expect(
-      readYaml<{ Parameters: Record<string, unknown> }>(
-        'copilot/environments/addons/addons.parameters.yml',
-      ).Parameters,
-    ).not.toHaveProperty('KafkaVersion');
+  it('when an environment exists in copilot/environments, then it has a row: a version MSK offers, 4.x only in KRaft mode and not on kafka.t3.small', () => {
+    expect(listEnvironments()).toEqual(Object.keys(rows).sort());
+    for (const { Version, BrokerType } of Object.values(rows)) {
+      expect(OFFERED).toContain(Version);
+      expect(BrokerType).toMatch(/^kafka\.[a-z0-9]+\.[a-z0-9]+$/);
+      if (Version?.startsWith('4.')) expect(BrokerType).not.toBe('kafka.t3.small');
+    }
+  });
+
+  // A changed KafkaVersionsList replaces the named configuration, which CloudFormation refuses,
+  // and ZooKeeper-to-KRaft is an MSK migration (docs/deploy.md, "Kafka versions"): a new
+  // environment gets a new row; a change here is a migration, not an edit.
+  it('when an environment is already deployed, then its row still has the version it was deployed with', () => {
+    expect(Object.fromEntries(Object.entries(rows).map(([env, r]) => [env, r.Version]))).toEqual(
+      DEPLOYED_VERSIONS,
+    );
   });
 });

@@ -95,7 +95,11 @@ describe('MSK (environment addon kafka.yml)', () => {
     const parameters = readYaml<{ Parameters: Record<string, string> }>(
       'copilot/environments/addons/addons.parameters.yml',
     ).Parameters;
-    expect(parameters).toMatchObject({ ExistingBootstrapBrokers: '', ExistingClusterArn: '' });
+    expect(parameters).toEqual({
+      ExistingBootstrapBrokers: '',
+      ExistingClusterArn: '',
+      AlarmEmail: '',
+    });
   });
 });
 

@@ -1,27 +1,49 @@
 import { readTemplate, type Template, underConditions } from './cfn.ts';
-import { readText, readYaml } from './repo.ts';
+import { listEnvironments, readYaml } from './repo.ts';
 
-// ElastiCache cluster mode as an option of the environment addon redis.yml (issue #14): with
-// RedisShards above 0 the environment's Redis is a Redis Cluster, the services are told so by
-// REDIS_CLUSTER (the addon's export), and with 0 (the default) nothing changes.
+// ElastiCache cluster mode as an option of the environment addon redis.yml (issue #14): an
+// environment whose row in RedisByEnvironment has Shards above 0 gets a Redis Cluster, the
+// services are told so by REDIS_CLUSTER (the addon's export), and with 0 nothing changes. The
+// choice is a row per environment because Copilot has one addons folder for all of them: a
+// parameter would change every environment at once.
 
 const redis = readTemplate('copilot/environments/addons/redis.yml');
+/** The environments deployed so far, whose rows must never change (a guard, see below). */
+const DEPLOYED_SHARDS = { test: '0', prod: '0' };
+
 type Group = Record<string, unknown>;
 const group = (conditions: { ClusterMode: boolean; IsProd: boolean }) =>
   underConditions(redis.Resources.Redis?.Properties as Group, conditions);
 const exported = (conditions: { ClusterMode: boolean }) =>
   underConditions(redis.Outputs as NonNullable<Template['Outputs']>, conditions);
+const rows = () => redis.Mappings?.RedisByEnvironment ?? {};
 
-describe('Redis Cluster (environment addon redis.yml, RedisShards)', () => {
-  it('when nothing is set, then RedisShards is 0: one primary, no cluster mode', () => {
-    expect(redis.Parameters?.RedisShards).toMatchObject({ Type: 'Number', Default: 0 });
-    const values = readYaml<{ Parameters: Record<string, unknown> }>(
-      'copilot/environments/addons/addons.parameters.yml',
-    ).Parameters;
-    expect(values.RedisShards).toBe(0);
-    expect(readText('copilot/environments/addons/redis.yml')).toMatch(
-      /ClusterMode: !Not \[!Equals \[!Ref RedisShards, "0"\]\]/,
-    );
+describe('Redis Cluster (environment addon redis.yml, a row per environment)', () => {
+  it('when the template chooses, then cluster mode is exactly "the row of this environment has Shards above 0"', () => {
+    expect(redis.Conditions?.ClusterMode).toEqual({
+      'Fn::Not': [
+        {
+          'Fn::Equals': [
+            { 'Fn::FindInMap': ['RedisByEnvironment', { Ref: 'Env' }, 'Shards'] },
+            '0',
+          ],
+        },
+      ],
+    });
+    expect(redis.Parameters).not.toHaveProperty('RedisShards');
+  });
+
+  it('when an environment exists in copilot/environments, then it has a row, of a whole number of shards', () => {
+    expect(listEnvironments()).toEqual(Object.keys(rows()).sort());
+    for (const row of Object.values(rows())) expect(row.Shards).toMatch(/^(0|[1-9]\d?)$/);
+  });
+
+  // A deployed group cannot become a cluster in place (docs/deploy.md, "Redis Cluster"): a new
+  // environment gets a new row; a change here is a migration, not an edit.
+  it('when an environment is already deployed, then its row still says what it was deployed with', () => {
+    expect(
+      Object.fromEntries(Object.entries(rows()).map(([env, row]) => [env, row.Shards])),
+    ).toEqual(DEPLOYED_SHARDS);
   });
 
   it.each([
@@ -46,11 +68,11 @@ describe('Redis Cluster (environment addon redis.yml, RedisShards)', () => {
     [false, 1],
     [true, 2],
   ])(
-    'when cluster mode is on (prod %s), then RedisShards shards of a primary and %i replicas fail over automatically',
+    "when cluster mode is on (prod %s), then the row's shards of a primary and %i replicas fail over automatically",
     (prod, replicas) => {
       const properties = group({ ClusterMode: true, IsProd: prod });
       expect(properties).toMatchObject({
-        NumNodeGroups: { Ref: 'RedisShards' },
+        NumNodeGroups: { 'Fn::FindInMap': ['RedisByEnvironment', { Ref: 'Env' }, 'Shards'] },
         ReplicasPerNodeGroup: replicas,
         AutomaticFailoverEnabled: true,
         TransitEncryptionEnabled: true,
@@ -75,7 +97,6 @@ describe('Redis Cluster (environment addon redis.yml, RedisShards)', () => {
     expect(redis.Outputs?.RedisCluster?.Export?.Name).toEqual({
       'Fn::Sub': `\${App}-\${Env}-RedisCluster`,
     });
-    expect(readText('packages/config/src/fields.ts')).toMatch(/REDIS_CLUSTER: z\.stringbool\(/);
   });
 
   it('when a condition is not given (control), then reading the template under conditions refuses', () => {

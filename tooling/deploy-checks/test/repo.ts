@@ -33,3 +33,11 @@ export function listActions(): string[] {
     .map((entry) => `.github/actions/${entry.name}/action.yml`)
     .sort();
 }
+
+/** The Copilot environments the repository defines (copilot/environments/<env>/manifest.yml). */
+export function listEnvironments(): string[] {
+  return readdirSync(`${ROOT}/copilot/environments`, { withFileTypes: true })
+    .filter((entry) => entry.isDirectory() && entry.name !== 'addons' && entry.name !== 'overrides')
+    .map((entry) => entry.name)
+    .sort();
+}

@@ -129,8 +129,8 @@ describe('Redis (environment addon redis.yml)', () => {
   });
 
   it.each([
-    ['one primary (RedisShards 0)', false, 'PrimaryEndPoint'],
-    ['a Redis Cluster (RedisShards > 0)', true, 'ConfigurationEndPoint'],
+    ['one primary (Shards 0)', false, 'PrimaryEndPoint'],
+    ['a Redis Cluster (Shards > 0)', true, 'ConfigurationEndPoint'],
   ])(
     'when the services read the REDIS_URL secret of %s, then it is rediss://:<that token>@<its endpoint>:<port>',
     (_, cluster, endpoint) => {
