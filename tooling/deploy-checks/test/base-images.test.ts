@@ -66,8 +66,23 @@ describe('.github/renovate.json', () => {
   const renovate = JSON.parse(readText('.github/renovate.json')) as {
     extends: string[];
     enabledManagers: string[];
-    customManagers: { matchStrings: string[] }[];
+    customManagers: { matchStrings: string[]; autoReplaceStringTemplate?: string }[];
   };
+  /**
+   * What Renovate writes for an update of a regex manager's match: its autoReplaceStringTemplate
+   * with the new values (the Handlebars this config uses: {{name}} and one {{#if}}). Without a
+   * template Renovate can replace a digest already in the file but never add one.
+   */
+  const written = (index: number, values: Record<string, string>) => {
+    const template = renovate.customManagers[index]?.autoReplaceStringTemplate;
+    if (!template) return undefined;
+    return template
+      .replace(/\{\{#if (\w+)\}\}(.*?)\{\{\/if\}\}/g, (_, name: string, body: string) =>
+        values[name] ? body : '',
+      )
+      .replace(/\{\{(\w+)\}\}/g, (_, name: string) => values[name] ?? '');
+  };
+  const DIGEST_PIN = `sha256:${'a'.repeat(64)}`;
 
   it('when updates are due, then npm, actions and images are kept current and images get digests', () => {
     expect(renovate.enabledManagers).toEqual(
@@ -87,6 +102,43 @@ describe('.github/renovate.json', () => {
         (match) => `${match.groups?.depName}:${match.groups?.currentValue}`,
       );
       expect(found).toEqual(images);
+    }
+  });
+
+  it('when Renovate pins a digest, then each custom manager writes the image with it, in a line it and the checks read back', () => {
+    const collector = written(1, {
+      depName: 'public.ecr.aws/aws-observability/aws-otel-collector',
+      newValue: 'v0.49.0',
+      newDigest: DIGEST_PIN,
+    });
+    expect(collector).toBe(
+      `image: public.ecr.aws/aws-observability/aws-otel-collector:v0.49.0@${DIGEST_PIN}`,
+    );
+    expect(
+      new RegExp(renovate.customManagers[1]?.matchStrings[0] ?? '$^').exec(collector ?? '')?.groups,
+    ).toMatchObject({ currentValue: 'v0.49.0', currentDigest: DIGEST_PIN });
+
+    const base = written(0, {
+      depName: 'node',
+      newValue: `${nodeVersion}-slim`,
+      newDigest: DIGEST_PIN,
+    });
+    expect(base).toBe(`ARG NODE_IMAGE=node:${nodeVersion}-slim@${DIGEST_PIN}`);
+    expect(baseImageProblem(`${base}\n`, nodeVersion)).toBeUndefined();
+    // A version bump without a digest writes none.
+    expect(written(0, { depName: 'node', newValue: `${nodeVersion}-slim` })).toBe(
+      `ARG NODE_IMAGE=node:${nodeVersion}-slim`,
+    );
+  });
+
+  it('when a custom manager has no replacement template (control), then nothing would write a digest', () => {
+    const saved = renovate.customManagers[1]?.autoReplaceStringTemplate;
+    delete renovate.customManagers[1]?.autoReplaceStringTemplate;
+    try {
+      expect(written(1, { depName: 'x/y', newValue: '1', newDigest: DIGEST_PIN })).toBeUndefined();
+    } finally {
+      if (renovate.customManagers[1] && saved)
+        renovate.customManagers[1].autoReplaceStringTemplate = saved;
     }
   });
 
