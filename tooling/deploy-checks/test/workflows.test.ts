@@ -249,6 +249,7 @@ describe("cd.yml's plan step", () => {
         GITHUB_OUTPUT: output,
         GITHUB_REPOSITORY: 'owner/repo',
         EVENT: 'push',
+        REF: 'refs/heads/main',
         STUB_SERVICES: '["producer"]',
         STUB_ENVIRONMENTS: 'false',
         STUB_DEPLOYMENTS: '[]',
@@ -265,6 +266,7 @@ describe("cd.yml's plan step", () => {
       status: result.status,
       outputs,
       warnings: result.stdout.match(/::warning::.*/g) ?? [],
+      errors: result.stdout.match(/::error::.*/g) ?? [],
     };
   }
 
@@ -295,6 +297,26 @@ describe("cd.yml's plan step", () => {
       'to-test': 'false',
       'to-prod': 'true',
     });
+  });
+
+  it('when run by hand on another branch, then nothing is deployed and the run says why', () => {
+    const byHand = {
+      EVENT: 'workflow_dispatch',
+      INPUT_SERVICE: 'consumer',
+      INPUT_ENVIRONMENT: 'prod',
+      INPUT_DEPLOYER: 'copilot',
+    };
+    const result = plan(planRun, { ...byHand, REF: 'refs/heads/feature' });
+    expect(result.status).not.toBe(0);
+    expect(result.outputs).toEqual({});
+    expect(result.errors).toEqual([
+      '::error::deploy by hand from main only; this run is on refs/heads/feature',
+    ]);
+    expect(plan(planRun, byHand).status).toBe(0);
+    expect(cd.concurrency).toEqual({ group: 'cd-deploy', 'cancel-in-progress': false });
+    expect(cd.jobs.plan?.steps?.find((step) => step.id === 'plan')?.env?.REF).toBe(
+      `\${{ github.ref }}`,
+    );
   });
 
   it('when ecs-rollout deploys a service whose copilot/<service>/ changed, then the run warns that the change is not applied', () => {
