@@ -281,6 +281,18 @@ describe('the alarm checks are real', () => {
     ]);
   });
 
+  it('when the receiver trims metric suffixes (control: _total dropped), then every alarm is reported', () => {
+    const source = structuredClone(manifest('consumer'));
+    const variables = source.sidecars?.metrics?.variables as Record<string, string>;
+    variables.AOT_CONFIG_CONTENT = String(variables.AOT_CONFIG_CONTENT).replace(
+      '\n  prometheus:\n',
+      '\n  prometheus:\n    trim_metric_suffixes: true\n',
+    );
+    expect(alarmProblems(base, collector('consumer', source), code)).toEqual([
+      'DeadLettersExhaustedAlarm: the receiver trims suffixes, so consumer_dead_lettered_total arrives renamed',
+    ]);
+  });
+
   it('when the collector scrapes the public port, then the sidecar check fails', () => {
     const source = structuredClone(manifest('producer'));
     const variables = source.sidecars?.metrics?.variables as Record<string, string>;

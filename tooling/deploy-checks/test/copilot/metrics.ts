@@ -16,6 +16,8 @@ export interface Collector {
   rollup: string;
   /** Whether a counter's first value is sent (rather than kept as the baseline of its deltas). */
   sendsFirstValue: boolean;
+  /** Whether the receiver keeps names as scraped (`trim_metric_suffixes` would drop `_total`). */
+  keepsNames: boolean;
 }
 
 interface Sidecar {
@@ -39,6 +41,7 @@ export function collectorOf(
   const config = parse(text) as {
     receivers?: {
       prometheus?: {
+        trim_metric_suffixes?: boolean;
         config?: {
           scrape_configs?: { metrics_path?: string; static_configs?: { targets: string[] }[] }[];
         };
@@ -80,6 +83,7 @@ export function collectorOf(
       declared,
       rollup: emf.dimension_rollup_option ?? 'ZeroAndSingleDimensionRollup',
       sendsFirstValue: emf.retain_initial_value_of_delta_metric === true,
+      keepsNames: config.receivers?.prometheus?.trim_metric_suffixes !== true,
     },
   };
 }
@@ -165,6 +169,9 @@ export function alarmProblems(alarm: Alarm, collector: Collector, code: CodeMetr
   }
   if (collector.rollup !== 'NoDimensionRollup') {
     problems.push(`${alarm.id}: rollup ${collector.rollup} adds dimension sets the alarms ignore`);
+  }
+  if (!collector.keepsNames) {
+    problems.push(`${alarm.id}: the receiver trims suffixes, so ${alarm.metric} arrives renamed`);
   }
   if (alarm.namespace !== collector.namespace) {
     problems.push(`${alarm.id}: namespace ${alarm.namespace} is not ${collector.namespace}`);
