@@ -28,10 +28,15 @@ export function createViewBatchProcessor(deps: {
   const { metrics } = deps;
   return async (batch) => {
     const stopTimer = metrics.batchDuration.startTimer({ topic: batch.topic });
+    const startedAt = Date.now();
+    const wait = metrics.recordWait.labels(batch.topic);
+    const stopDecode = metrics.batchStage.startTimer({ topic: batch.topic, stage: 'decode' });
     const changes: ChangeToApply[] = [];
     const sources: RecordFailure['record'][] = [];
     const failures: RecordFailure[] = [];
     for (const record of batch.records) {
+      const sentAt = Number(record.timestamp);
+      if (Number.isFinite(sentAt)) wait.observe((startedAt - sentAt) / 1_000);
       try {
         changes.push({
           ...eventChangeOf(deps.handlers, record.value, FIRST_RUN),
@@ -42,7 +47,10 @@ export function createViewBatchProcessor(deps: {
         failures.push(toRecordFailure(record, error));
       }
     }
+    stopDecode();
+    const stopApply = metrics.batchStage.startTimer({ topic: batch.topic, stage: 'apply' });
     const outcomes = await deps.store.apply(changes, await deps.target());
+    stopApply();
     outcomes.forEach((outcome, index) => {
       const { eventType } = changes[index] as ChangeToApply;
       if (outcome === 'applied') metrics.eventsApplied.inc({ type: eventType });
