@@ -1,4 +1,12 @@
-import { latencySummary, median, percentileOfSorted, ratio, summarize } from './stats.ts';
+import {
+  bucketPercentile,
+  bucketsBetween,
+  latencySummary,
+  median,
+  percentileOfSorted,
+  ratio,
+  summarize,
+} from './stats.ts';
 
 describe('median', () => {
   it('when the count is odd, then it is the middle value whatever the order', () => {
@@ -61,5 +69,38 @@ describe('ratio', () => {
     expect(ratio(5, 10)).toBe(0.5);
     expect(ratio(5, 0)).toBeNaN();
     expect(ratio(5, Number.NaN)).toBeNaN();
+  });
+});
+
+describe('histogram buckets', () => {
+  const before = [
+    { le: 0.001, count: 10 },
+    { le: 0.01, count: 10 },
+    { le: 0.1, count: 10 },
+    { le: Number.POSITIVE_INFINITY, count: 10 },
+  ];
+  // In between: 90 at most 1 ms, 8 more at most 10 ms, 1 at most 100 ms, 1 beyond.
+  const after = [
+    { le: 0.001, count: 100 },
+    { le: 0.01, count: 108 },
+    { le: 0.1, count: 109 },
+    { le: Number.POSITIVE_INFINITY, count: 110 },
+  ];
+
+  it('when two scrapes are compared, then the buckets hold only what was observed in between', () => {
+    expect(bucketsBetween(before, after).map(({ count }) => count)).toEqual([90, 98, 99, 100]);
+  });
+
+  it('when a percentile is asked, then it is the upper bound of the bucket it falls in', () => {
+    const between = bucketsBetween(before, after);
+    expect(bucketPercentile(between, 50)).toBe(0.001);
+    expect(bucketPercentile(between, 90)).toBe(0.001);
+    expect(bucketPercentile(between, 91)).toBe(0.01);
+    expect(bucketPercentile(between, 99)).toBe(0.1);
+    expect(bucketPercentile(between, 100)).toBe(Number.POSITIVE_INFINITY);
+  });
+
+  it('when nothing was observed, then the percentile is NaN', () => {
+    expect(bucketPercentile(bucketsBetween(after, after), 99)).toBeNaN();
   });
 });

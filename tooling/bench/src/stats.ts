@@ -62,3 +62,25 @@ export function latencySummary(values: readonly number[]): LatencySummary {
 export function ratio(project: number, reference: number): number {
   return reference > 0 && Number.isFinite(reference) ? project / reference : Number.NaN;
 }
+
+/** A Prometheus histogram's cumulative buckets: upper bound `le` (Infinity last) → count. */
+export type Buckets = readonly { le: number; count: number }[];
+
+/** `after − before` of the same histogram's buckets: what was observed in between. */
+export function bucketsBetween(before: Buckets, after: Buckets): Buckets {
+  const earlier = new Map(before.map(({ le, count }) => [le, count]));
+  return after.map(({ le, count }) => ({ le, count: count - (earlier.get(le) ?? 0) }));
+}
+
+/**
+ * The p-th percentile (0-100) of a histogram as the upper bound of the bucket it falls in (what
+ * the histogram can say: "at most"), Infinity past the last finite bound; NaN when it is empty.
+ */
+export function bucketPercentile(buckets: Buckets, p: number): number {
+  if (p < 0 || p > 100) throw new RangeError(`percentile must be 0-100, got ${p}`);
+  const sorted = [...buckets].sort((a, b) => a.le - b.le);
+  const total = sorted.at(-1)?.count ?? 0;
+  if (total === 0) return Number.NaN;
+  const rank = Math.max(1, Math.ceil((p / 100) * total));
+  return (sorted.find(({ count }) => count >= rank) as { le: number }).le;
+}

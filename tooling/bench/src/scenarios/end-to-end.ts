@@ -1,10 +1,11 @@
+import { type MetricSample, scrapeMetrics } from '@kafka-ecs/testing';
 import { Redis } from 'ioredis';
 import type { Scenario } from '../context.ts';
 import { createdUserId, createUserBody } from '../fixtures.ts';
 import { runLoad } from '../infra/load.ts';
 import { waitForCount } from '../infra/progress.ts';
 import { type Metric, metric } from '../result-schema.ts';
-import { latencySummary } from '../stats.ts';
+import { type Buckets, bucketPercentile, bucketsBetween, latencySummary } from '../stats.ts';
 import { sharedConsumer, sharedProducer } from './http-services.ts';
 
 /**
@@ -13,14 +14,44 @@ import { sharedConsumer, sharedProducer } from './http-services.ts';
  * notification: the consumer's apply script publishes it from inside the write, on the Redis
  * channel `userNotification` is fed from. Both instants are taken by this process's clock.
  * A change already visible when the answer arrives counts as 0.
+ *
+ * Where the time goes, from the consumer's own histograms over the same run: how long a record
+ * waited from its timestamp (the producer's send, before the answer) to reaching the consumer's
+ * batch handler (broker write and replication, fetch wait), then its batch's decode and apply
+ * (the view write, whose script publishes the notification). Percentiles of a histogram are the
+ * upper bound of their bucket ("at most").
  */
+const STAGES = [
+  ['record wait', 'consumer_record_wait_seconds', {}],
+  ['decode', 'consumer_batch_stage_seconds', { stage: 'decode' }],
+  ['apply', 'consumer_batch_stage_seconds', { stage: 'apply' }],
+] as const;
+
+/** One histogram's buckets in a scrape, for the samples whose labels include `labels`. */
+function bucketsOf(
+  samples: readonly MetricSample[],
+  name: string,
+  labels: Record<string, string>,
+): Buckets {
+  return samples
+    .filter(
+      (sample) =>
+        sample.name === `${name}_bucket` &&
+        Object.entries(labels).every(([key, value]) => sample.labels[key] === value),
+    )
+    .map((sample) => ({
+      le: sample.labels.le === '+Inf' ? Number.POSITIVE_INFINITY : Number(sample.labels.le),
+      count: sample.value,
+    }));
+}
 export const endToEndScenario: Scenario = {
   id: 'end-to-end',
   title: '6. End to end (createUser → view)',
   async run(context) {
     const { options } = context;
     const producer = await sharedProducer(context);
-    const { viewPrefix } = await sharedConsumer(context);
+    const { service: consumer, viewPrefix } = await sharedConsumer(context);
+    const topic = { topic: 'new-user-created' };
     const subscriber = new Redis(context.redisUrl, {
       ...context.connections.redisTls,
       maxRetriesPerRequest: 1,
@@ -47,7 +78,9 @@ export const endToEndScenario: Scenario = {
         const p99: number[] = [];
         const max: number[] = [];
         const rate: number[] = [];
+        const stageP99 = new Map<string, number[]>(STAGES.map(([stage]) => [stage, []]));
         for (let run = 0; run < options.runs; run++) {
+          const before = await scrapeMetrics(consumer.metricsUrl);
           const answeredAt = new Map<string, number>();
           let n = 0;
           const usernamePrefix = `e2e-${context.tag}-${targetRate}-${run}-`;
@@ -77,6 +110,17 @@ export const endToEndScenario: Scenario = {
             maxMs: 120_000,
             description: 'every created user visible in the view',
           }).catch((error: unknown) => context.log(`  ${(error as Error).message}`));
+          const after = await scrapeMetrics(consumer.metricsUrl);
+          const stages = STAGES.map(([stage, name, labels]) => {
+            const between = bucketsBetween(
+              bucketsOf(before, name, { ...topic, ...labels }),
+              bucketsOf(after, name, { ...topic, ...labels }),
+            );
+            const p99ms = bucketPercentile(between, 99) * 1_000;
+            stageP99.get(stage)?.push(p99ms);
+            return `${stage} p50 ≤ ${bucketPercentile(between, 50) * 1_000} ms, p99 ≤ ${p99ms} ms`;
+          });
+          context.log(`  ${targetRate}/s run ${run + 1}, in the consumer: ${stages.join('; ')}`);
           const latencies: number[] = [];
           for (const [id, at] of answeredAt) {
             const visible = visibleAt.get(id);
@@ -108,6 +152,9 @@ export const endToEndScenario: Scenario = {
             targetRate === 1_000 ? { comparison: 'atMost', value: 50 } : undefined,
           ),
           metric(`answer → visible max ${at}`, 'ms', max),
+          ...STAGES.map(([stage]) =>
+            metric(`consumer ${stage} p99 (bucket bound) ${at}`, 'ms', stageP99.get(stage) ?? []),
+          ),
         );
       }
     } finally {
