@@ -6,4 +6,8 @@ export default {
   globalSetup: '<rootDir>/test/global-setup.ts',
   // Building and starting the services' production bundles takes a while on a small machine.
   testTimeout: 180_000,
+  // Two files at a time (jest's default is one less than the cores: one here). Most of the time
+  // goes to child processes (checkov, cfn-lint, git and pnpm in scratch clones, the bundles'
+  // builds): 67 s with two workers against 108 s with one, 308 of 308 passing.
+  maxWorkers: 2,
 };
