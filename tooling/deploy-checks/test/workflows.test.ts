@@ -313,7 +313,10 @@ describe("cd.yml's plan step", () => {
       '::error::deploy by hand from main only; this run is on refs/heads/feature',
     ]);
     expect(plan(planRun, byHand).status).toBe(0);
-    expect(cd.concurrency).toEqual({ group: 'cd-deploy', 'cancel-in-progress': false });
+    expect(cd.concurrency).toEqual({
+      group: `\${{ github.ref == 'refs/heads/main' && 'cd-deploy' || format('cd-refused-{0}', github.run_id) }}`,
+      'cancel-in-progress': false,
+    });
     expect(cd.jobs.plan?.steps?.find((step) => step.id === 'plan')?.env?.REF).toBe(
       `\${{ github.ref }}`,
     );
