@@ -70,7 +70,7 @@ describe('.github/renovate.json', () => {
   };
   /**
    * What Renovate writes for an update of a regex manager's match: its autoReplaceStringTemplate
-   * with the new values (the Handlebars this config uses: {{name}} and one {{#if}}). Without a
+   * with the new values (the Handlebars this config uses: {{{name}}}, unescaped, and one {{#if}}). Without a
    * template Renovate can replace a digest already in the file but never add one.
    */
   const written = (index: number, values: Record<string, string>) => {
@@ -80,7 +80,7 @@ describe('.github/renovate.json', () => {
       .replace(/\{\{#if (\w+)\}\}(.*?)\{\{\/if\}\}/g, (_, name: string, body: string) =>
         values[name] ? body : '',
       )
-      .replace(/\{\{(\w+)\}\}/g, (_, name: string) => values[name] ?? '');
+      .replace(/\{\{\{(\w+)\}\}\}/g, (_, name: string) => values[name] ?? '');
   };
   const DIGEST_PIN = `sha256:${'a'.repeat(64)}`;
 
