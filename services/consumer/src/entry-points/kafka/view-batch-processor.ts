@@ -28,15 +28,16 @@ export function createViewBatchProcessor(deps: {
   const { metrics } = deps;
   return async (batch) => {
     const stopTimer = metrics.batchDuration.startTimer({ topic: batch.topic });
-    const startedAt = Date.now();
-    const wait = metrics.recordWait.labels(batch.topic);
+    const oldest = Number(batch.records[0]?.timestamp);
+    if (Number.isFinite(oldest)) {
+      // Clocks of two hosts can disagree by a little: never a negative wait.
+      metrics.batchWait.observe({ topic: batch.topic }, Math.max(0, Date.now() - oldest) / 1_000);
+    }
     const stopDecode = metrics.batchStage.startTimer({ topic: batch.topic, stage: 'decode' });
     const changes: ChangeToApply[] = [];
     const sources: RecordFailure['record'][] = [];
     const failures: RecordFailure[] = [];
     for (const record of batch.records) {
-      const sentAt = Number(record.timestamp);
-      if (Number.isFinite(sentAt)) wait.observe((startedAt - sentAt) / 1_000);
       try {
         changes.push({
           ...eventChangeOf(deps.handlers, record.value, FIRST_RUN),
