@@ -51,6 +51,15 @@ const silent = (list: Alarm[]) =>
     .map((alarm) => alarm.id);
 const collector = (service: Service, source: ManifestWithSidecars = manifest(service)) =>
   collectorOf(source, NAMES).collector;
+/** A copy of the service's manifest whose collector configuration has `from` replaced by `to`. */
+function withCollectorText(service: Service, from: string, to: string): ManifestWithSidecars {
+  const source = structuredClone(manifest(service));
+  const variables = source.sidecars?.metrics?.variables as Record<string, string>;
+  const text = String(variables.AOT_CONFIG_CONTENT);
+  if (!text.includes(from)) throw new Error(`the collector configuration has no ${from}`);
+  variables.AOT_CONFIG_CONTENT = text.replace(from, to);
+  return source;
+}
 
 /** Metric labels and the label values the code sets, read from the sources. */
 function codeMetrics(service: Service): CodeMetrics {
@@ -282,9 +291,8 @@ describe('the alarm checks are real', () => {
   });
 
   it('when the receiver trims metric suffixes (control: _total dropped), then the alarm is reported', () => {
-    const source = structuredClone(manifest('consumer'));
-    const variables = source.sidecars?.metrics?.variables as Record<string, string>;
-    variables.AOT_CONFIG_CONTENT = String(variables.AOT_CONFIG_CONTENT).replace(
+    const source = withCollectorText(
+      'consumer',
       '\n  prometheus:\n',
       '\n  prometheus:\n    trim_metric_suffixes: true\n',
     );
@@ -294,22 +302,12 @@ describe('the alarm checks are real', () => {
   });
 
   it('when the collector scrapes the public port, then the sidecar check fails', () => {
-    const source = structuredClone(manifest('producer'));
-    const variables = source.sidecars?.metrics?.variables as Record<string, string>;
-    variables.AOT_CONFIG_CONTENT = String(variables.AOT_CONFIG_CONTENT).replace(
-      '127.0.0.1:9101',
-      '127.0.0.1:9001',
-    );
+    const source = withCollectorText('producer', '127.0.0.1:9101', '127.0.0.1:9001');
     expect(collector('producer', source).targets).not.toEqual([`127.0.0.1:${PORTS.producer}`]);
   });
 
   it('when the collector keeps first values as a baseline (control), then the check sees it', () => {
-    const source = structuredClone(manifest('consumer'));
-    const variables = source.sidecars?.metrics?.variables as Record<string, string>;
-    variables.AOT_CONFIG_CONTENT = String(variables.AOT_CONFIG_CONTENT).replace(
-      'retain_initial_value_of_delta_metric: true',
-      '',
-    );
+    const source = withCollectorText('consumer', 'retain_initial_value_of_delta_metric: true', '');
     expect(collector('consumer', source).sendsFirstValue).toBe(false);
   });
 
@@ -327,19 +325,19 @@ describe('the alarm checks are real', () => {
   });
 
   it('when a declaration selects a metric by a pattern, then the collector check matches it as the exporter does (unanchored)', () => {
-    const source = structuredClone(manifest('consumer'));
-    const variables = source.sidecars?.metrics?.variables as Record<string, string>;
-    variables.AOT_CONFIG_CONTENT = String(variables.AOT_CONFIG_CONTENT).replace(
+    const source = withCollectorText(
+      'consumer',
       'metric_name_selectors: [consumer_group_lag]',
       'metric_name_selectors: [group_lag$]',
     );
     const lag = alarms('consumer').find((alarm) => alarm.id === 'IssuedTokenLagAlarm') as Alarm;
     expect(alarmProblems(lag, collector('consumer', source), code)).toEqual([]);
-    variables.AOT_CONFIG_CONTENT = variables.AOT_CONFIG_CONTENT.replace(
-      '[group_lag$]',
-      '[^group_lag]',
+    const anchored = withCollectorText(
+      'consumer',
+      'metric_name_selectors: [consumer_group_lag]',
+      'metric_name_selectors: [^group_lag]',
     );
-    expect(alarmProblems(lag, collector('consumer', source), code)).toEqual([
+    expect(alarmProblems(lag, collector('consumer', anchored), code)).toEqual([
       'IssuedTokenLagAlarm: the collector does not write consumer_group_lag by [topic]',
     ]);
   });
