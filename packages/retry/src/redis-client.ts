@@ -47,7 +47,13 @@ const nodeKey = (node: Redis) => `${node.options.host}:${node.options.port}`;
 function slotMasters(cluster: Cluster, what: string): Redis[] {
   const connected = new Map(cluster.nodes('master').map((node) => [nodeKey(node), node]));
   const owners = new Set<string>();
-  for (const slot of cluster.slots) if (slot?.[0]) owners.add(slot[0]);
+  // ioredis gives every slot of a range the same array: look at each range once.
+  let previous: string[] | undefined;
+  for (const slot of cluster.slots) {
+    if (slot === previous) continue;
+    previous = slot;
+    if (slot?.[0]) owners.add(slot[0]);
+  }
   if (owners.size === 0)
     throw new Error(`${what}: the Redis Cluster's slot table is not known yet`);
   return [...owners].map((owner) => {
