@@ -29,7 +29,13 @@ export {
   type PartitionPlacement,
   withKafkaAdmin,
 } from './kafka-admin.ts';
-export { type MetricSample, metricValue, parseMetrics, scrapeMetrics } from './metrics.ts';
+export {
+  type MetricSample,
+  metricValue,
+  parseMetrics,
+  samplesOf,
+  scrapeMetrics,
+} from './metrics.ts';
 export { keysOnEveryMaster } from './redis-keys.ts';
 export { type CommandResult, runCommand } from './run-command.ts';
 export { type ServiceProcess, startServiceProcess } from './service-process.ts';

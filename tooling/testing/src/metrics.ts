@@ -32,17 +32,24 @@ export function parseMetrics(text: string): MetricSample[] {
     });
 }
 
+/** The samples named `name` whose labels include `labels`. */
+export function samplesOf(
+  samples: readonly MetricSample[],
+  name: string,
+  labels: Record<string, string> = {},
+): MetricSample[] {
+  return samples.filter(
+    (sample) =>
+      sample.name === name &&
+      Object.entries(labels).every(([key, value]) => sample.labels[key] === value),
+  );
+}
+
 /** The sum of the samples named `name` whose labels include `labels` (0 when none matches). */
 export function metricValue(
   samples: readonly MetricSample[],
   name: string,
   labels: Record<string, string> = {},
 ): number {
-  return samples
-    .filter(
-      (sample) =>
-        sample.name === name &&
-        Object.entries(labels).every(([key, value]) => sample.labels[key] === value),
-    )
-    .reduce((sum, sample) => sum + sample.value, 0);
+  return samplesOf(samples, name, labels).reduce((sum, sample) => sum + sample.value, 0);
 }

@@ -1,4 +1,4 @@
-import { type MetricSample, scrapeMetrics } from '@kafka-ecs/testing';
+import { type MetricSample, metricValue, samplesOf, scrapeMetrics } from '@kafka-ecs/testing';
 import { Redis } from 'ioredis';
 import type { Scenario } from '../context.ts';
 import { createdUserId, createUserBody } from '../fixtures.ts';
@@ -8,19 +8,7 @@ import { type Metric, metric } from '../result-schema.ts';
 import { type Buckets, bucketPercentile, bucketsBetween, latencySummary } from '../stats.ts';
 import { sharedConsumer, sharedProducer } from './http-services.ts';
 
-/**
- * 6. createUser at a fixed rate; for each user, the time from the mutation's answer reaching the
- * client to the change being visible in the consumer's view. "Visible" is the view's own
- * notification: the consumer's apply script publishes it from inside the write, on the Redis
- * channel `userNotification` is fed from. Both instants are taken by this process's clock.
- * A change already visible when the answer arrives counts as 0.
- *
- * Where the time goes, from the consumer's own histograms over the same run, all per batch: how
- * long its oldest record waited from its timestamp (the producer's send, before the answer) to
- * reaching the consumer's batch handler (broker write and replication, fetch wait), then its
- * decode and apply (the registry read and the view write, whose script publishes the
- * notification). Percentiles of a histogram are the upper bound of their bucket ("at most").
- */
+/** The consumer's histograms that say where an end-to-end change's time goes (see below). */
 const STAGES = [
   ['batch wait', 'consumer_batch_wait_seconds', {}],
   ['batch decode', 'consumer_batch_stage_seconds', { stage: 'decode' }],
@@ -30,9 +18,7 @@ const STAGES = [
 /** Scrapes until the consumer's count of applied batches holds still: the run's last batch in. */
 async function settledScrape(metricsUrl: string): Promise<MetricSample[]> {
   const applied = (samples: readonly MetricSample[]) =>
-    samples
-      .filter((s) => s.name === 'consumer_batch_stage_seconds_count' && s.labels.stage === 'apply')
-      .reduce((sum, s) => sum + s.value, 0);
+    metricValue(samples, 'consumer_batch_stage_seconds_count', { stage: 'apply' });
   let last = await scrapeMetrics(metricsUrl);
   const until = Date.now() + 5_000;
   while (Date.now() < until) {
@@ -50,17 +36,25 @@ function bucketsOf(
   name: string,
   labels: Record<string, string>,
 ): Buckets {
-  return samples
-    .filter(
-      (sample) =>
-        sample.name === `${name}_bucket` &&
-        Object.entries(labels).every(([key, value]) => sample.labels[key] === value),
-    )
-    .map((sample) => ({
-      le: sample.labels.le === '+Inf' ? Number.POSITIVE_INFINITY : Number(sample.labels.le),
-      count: sample.value,
-    }));
+  return samplesOf(samples, `${name}_bucket`, labels).map((sample) => ({
+    le: sample.labels.le === '+Inf' ? Number.POSITIVE_INFINITY : Number(sample.labels.le),
+    count: sample.value,
+  }));
 }
+
+/**
+ * 6. createUser at a fixed rate; for each user, the time from the mutation's answer reaching the
+ * client to the change being visible in the consumer's view. "Visible" is the view's own
+ * notification: the consumer's apply script publishes it from inside the write, on the Redis
+ * channel `userNotification` is fed from. Both instants are taken by this process's clock.
+ * A change already visible when the answer arrives counts as 0.
+ *
+ * Where the time goes, from the consumer's own histograms over the same run, all per batch: how
+ * long its oldest record waited from its timestamp (the producer's send, before the answer) to
+ * reaching the consumer's batch handler (broker write and replication, fetch wait), then its
+ * decode and apply (the registry read and the view write, whose script publishes the
+ * notification). Percentiles of a histogram are the upper bound of their bucket ("at most").
+ */
 export const endToEndScenario: Scenario = {
   id: 'end-to-end',
   title: '6. End to end (createUser → view)',
