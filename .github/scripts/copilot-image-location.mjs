@@ -31,11 +31,14 @@ export function withImageLocation(manifest, image) {
   const lines = manifest.split('\n');
   const start = lines.findIndex((line) => /^image:\s*(#.*)?$/.test(line));
   if (start < 0) throw new Error('the manifest has no top-level `image:` block');
-  // The block: the lines after `image:` that are indented or blank (a comment at column 0 or the
-  // next key ends it), without the blank lines that trail it.
+  // The block: the lines after `image:` that are indented, blank or comments (a comment never
+  // ends a YAML block, wherever it starts; the next key does), without the blank lines and
+  // comments that trail it.
+  const inside = (line) => isBlank(line) || isComment(line) || indentOf(line) > 0;
+  const trailing = (line) => isBlank(line) || isComment(line);
   let end = start + 1;
-  while (end < lines.length && (isBlank(lines[end]) || indentOf(lines[end]) > 0)) end += 1;
-  while (end > start + 1 && isBlank(lines[end - 1])) end -= 1;
+  while (end < lines.length && inside(lines[end])) end += 1;
+  while (end > start + 1 && trailing(lines[end - 1])) end -= 1;
   const keys = lines
     .slice(start + 1, end)
     .map((line, offset) => ({ line, at: start + 1 + offset }))
@@ -51,7 +54,7 @@ export function withImageLocation(manifest, image) {
   let buildEnd = build.at + 1;
   while (
     buildEnd < end &&
-    (isBlank(lines[buildEnd]) || indentOf(lines[buildEnd]) > indent) &&
+    (trailing(lines[buildEnd]) || indentOf(lines[buildEnd]) > indent) &&
     !children.some(({ at }) => at === buildEnd)
   ) {
     buildEnd += 1;

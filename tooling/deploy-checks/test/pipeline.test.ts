@@ -491,6 +491,8 @@ describe('cd.yml deploys the environments before their services', () => {
   it('when an if: uses what the scenarios do not model, then running the graph fails rather than guess', () => {
     const need = { ci: { result: 'success' as const, outputs: {} } };
     expect(evaluate("!cancelled() && needs.ci.result == 'success'", need)).toBe(true);
+    // ! binds tighter than ==, as in GitHub: (!'success') == false.
+    expect(evaluate('!needs.ci.result == false', need)).toBe(true);
     expect(() => evaluate("contains(needs.ci.outputs.x, 'a')", need)).toThrow(/cannot read/);
     expect(() => evaluate('hashFiles()', need)).toThrow(/unknown function/);
     expect(() => evaluate("needs.plan.result == 'success'", need)).toThrow(/not needed/);
@@ -592,7 +594,10 @@ describe('copilot-image-location.mjs points a manifest at the scanned digest', (
   function point(script: string, text: string, to: string) {
     const path = `${scratch}/manifest.yml`;
     writeFileSync(path, text);
-    const result = spawnSync(process.execPath, [script, path, to], { encoding: 'utf8' });
+    const result = spawnSync(process.execPath, [script, path, to], {
+      encoding: 'utf8',
+      timeout: 30_000,
+    });
     return { status: result.status, text: readFileSync(path, 'utf8'), stderr: result.stderr };
   }
 
@@ -644,6 +649,17 @@ describe('copilot-image-location.mjs points a manifest at the scanned digest', (
       ]);
     },
   );
+
+  it('when a line of image.build is commented out at column 0, then the rewrite still parses and builds nothing', () => {
+    const original = readText('copilot/producer/manifest.yml').replace(
+      /^( {4}dockerfile: .*)$/m,
+      '#    target: runtime\n$1',
+    );
+    expect(original).toContain('\n#    target: runtime\n');
+    const result = point(SCRIPT, original, image('producer'));
+    expect(result.status).toBe(0);
+    expect(rewriteProblems(original, result.text, image('producer'))).toEqual([]);
+  });
 
   it.each([
     ['an image by tag', (text: string) => text, 'r.example/kafka-ecs/producer:abc123'],
