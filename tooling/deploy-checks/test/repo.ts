@@ -1,4 +1,4 @@
-import { readdirSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { parse } from 'yaml';
 
@@ -37,7 +37,11 @@ export function listActions(): string[] {
 /** The Copilot environments the repository defines (copilot/environments/<env>/manifest.yml). */
 export function listEnvironments(): string[] {
   return readdirSync(`${ROOT}/copilot/environments`, { withFileTypes: true })
-    .filter((entry) => entry.isDirectory() && entry.name !== 'addons' && entry.name !== 'overrides')
+    .filter(
+      (entry) =>
+        entry.isDirectory() &&
+        existsSync(`${ROOT}/copilot/environments/${entry.name}/manifest.yml`),
+    )
     .map((entry) => entry.name)
     .sort();
 }

@@ -195,27 +195,28 @@ export function evaluate(expression: string, needs: NeedsContext): boolean {
     if (field === 'outputs' && name !== undefined) return need.outputs[name] ?? '';
     throw new Error(`unknown field: ${token}`);
   };
-  const comparison = (): Value => {
-    const left = primary();
-    if (peek() === '==' || peek() === '!=') {
-      const operator = take();
-      const right = primary();
-      return operator === '==' ? equal(left, right) : !equal(left, right);
-    }
-    return left;
-  };
+  // GitHub's precedence: ! binds tighter than == and !=, which bind tighter than && and ||.
   const unary = (): Value => {
     if (peek() === '!') {
       take('!');
       return !truthy(unary());
     }
-    return comparison();
+    return primary();
+  };
+  const comparison = (): Value => {
+    const left = unary();
+    if (peek() === '==' || peek() === '!=') {
+      const operator = take();
+      const right = unary();
+      return operator === '==' ? equal(left, right) : !equal(left, right);
+    }
+    return left;
   };
   const and = (): Value => {
-    let value = unary();
+    let value = comparison();
     while (peek() === '&&') {
       take('&&');
-      const right = unary();
+      const right = comparison();
       value = truthy(value) && truthy(right);
     }
     return value;

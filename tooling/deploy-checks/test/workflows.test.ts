@@ -243,6 +243,7 @@ describe("cd.yml's plan step", () => {
     const output = `${scratch}/output`;
     writeFileSync(output, '');
     const result = spawnSync('bash', ['-e', '-c', run], {
+      timeout: 30_000,
       encoding: 'utf8',
       env: {
         PATH: `${scratch}:/usr/bin:/bin`,

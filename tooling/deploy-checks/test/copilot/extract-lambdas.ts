@@ -109,10 +109,13 @@ function handlerExport(source: string, handler: string): string {
 }
 
 const info = infoFile
-  ? (JSON.parse(readFileSync(infoFile, 'utf8')) as { Time: string; Origin: { Hash: string } })
+  ? (JSON.parse(readFileSync(infoFile, 'utf8')) as { Time: string; Origin?: { Hash?: string } })
   : undefined;
+if (info && !info.Origin?.Hash) {
+  throw new Error(`${infoFile} names no commit (Origin.Hash): use a copilot-cli git dir instead`);
+}
 const date = info ? info.Time.slice(0, 10) : git('log', '-1', '--format=%cs', commit).trim();
-const sha = info ? info.Origin.Hash : git('rev-parse', commit).trim();
+const sha = info?.Origin?.Hash ?? git('rev-parse', commit).trim();
 const functions = Object.fromEntries(
   Object.entries(FUNCTIONS).map(([name, [stack, partial, source]]) => {
     const template = resourceText(partial, name);
