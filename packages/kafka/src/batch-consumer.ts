@@ -1,5 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Consumer, EachBatchPayload, Kafka, KafkaMessage } from 'kafkajs';
+import { FETCH_MAX_BYTES, FETCH_MAX_BYTES_PER_PARTITION } from './fetch-limits.ts';
 import { createGroupAdmin, type PartitionLag } from './group-admin.ts';
 import type { Logger } from './logger.ts';
 import type { RawRecord, TransactionalProducer } from './transactional-producer.ts';
@@ -103,6 +104,8 @@ export function createBatchConsumer(
     // Leaving the group on stop makes the broker rebalance at once instead of after the session.
     rebalanceTimeout: 30_000,
     readUncommitted: options.readUncommitted ?? false,
+    maxBytes: FETCH_MAX_BYTES,
+    maxBytesPerPartition: FETCH_MAX_BYTES_PER_PARTITION,
   });
   const admin = createGroupAdmin(client);
   const stopping = new AbortController();

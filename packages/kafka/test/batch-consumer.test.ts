@@ -1,5 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { testInfrastructure, uniqueName, waitFor } from '@kafka-ecs/testing';
+import { FETCH_MAX_BYTES_PER_PARTITION } from '../src/fetch-limits.ts';
 import {
   type BatchConsumer,
   createKafkaConnection,
@@ -122,6 +123,35 @@ describe.each(KAFKA_LIBRARIES)("the connection's batch consumer on %s", (library
       });
     }
     expect(handled).toEqual(Array.from({ length: 6 }, (_, i) => `record-${i}`));
+  });
+
+  it('when a partition holds more than a fetch may bring, then no batch carries more than its share of a fetch, and every record arrives', async () => {
+    const kafka = connect();
+    const topic = uniqueName('bounded');
+    await kafka.ensureTopics([{ topic, partitions: 1 }]);
+    const publisher = kafka.publisher();
+    stops.push(() => publisher.stop());
+    // 600 KiB in producer batches of ~100 KiB: more than a partition's share of one fetch, less
+    // than the 1 MiB kafkajs would fetch by default (one batch of all of it).
+    const value = Buffer.alloc(1_024, 'x');
+    for (let round = 0; round < 6; round++) {
+      await Promise.all(
+        Array.from({ length: 100 }, (_, i) =>
+          publisher.publish({ topic, key: `key-${round}-${i}`, value, headers: {} }),
+        ),
+      );
+    }
+    const batchBytes: number[] = [];
+    const consumer = consume(kafka, topic, uniqueName('group'), async (batch) => {
+      batchBytes.push(batch.records.reduce((sum, record) => sum + (record.value?.length ?? 0), 0));
+    });
+    await consumer.start();
+    await waitFor(() => batchBytes.reduce((sum, bytes) => sum + bytes, 0) >= 600 * 1_024, {
+      timeoutMs: 20_000,
+      description: 'all 600 records handled',
+    });
+    expect(batchBytes.reduce((sum, bytes) => sum + bytes, 0)).toBe(600 * 1_024);
+    expect(Math.max(...batchBytes)).toBeLessThanOrEqual(FETCH_MAX_BYTES_PER_PARTITION);
   });
 
   it('when a batch fails, then its partition is held and the same records are offered again until they pass, with nothing committed meanwhile', async () => {

@@ -12,6 +12,7 @@ import type {
   ConsumedRecord,
   RecordBatch,
 } from '../batch-consumer.ts';
+import { FETCH_MAX_BYTES, FETCH_MAX_BYTES_PER_PARTITION } from '../fetch-limits.ts';
 import type { GroupMember } from '../transactional-producer.ts';
 import { withTimeout } from '../with-timeout.ts';
 import { type PlatformaticClientOptions, platformaticBaseOptions } from './client.ts';
@@ -34,11 +35,6 @@ const OPEN_TIMEOUT_MS = 45_000;
 // take a whole join. Shorter, a commit about to go would fail the round and replace the consumer,
 // and the new member would rebalance the group again.
 const COMMIT_TIMEOUT_MS = JOIN_REQUEST_TIMEOUT_MS + 5_000;
-// Fetch sizes as kafkajs' defaults. The library's own (50 MiB a fetch, and as much per
-// partition) let one fetch buffer ~170,000 small records: a consumer behind on its topics
-// peaked at 1,059 MiB RSS in the bench, against kafkajs' 511 MiB.
-const FETCH_MAX_BYTES = 10 * 1024 * 1024;
-const FETCH_MAX_BYTES_PER_PARTITION = 1024 * 1024;
 
 /** Records of one partition from one round, with the message whose commit covers them. */
 interface PartitionRound {
