@@ -21,6 +21,7 @@ export {
   createRedisConnection,
   type RedisClient,
   type RedisConnectionSettings,
+  redisReady,
 } from './redis-connection.ts';
 export { type RedisTlsOptions, redisErrorForLog, redisTlsOptions } from './redis-options.ts';
 export { onShutdownSignal, type ShutdownStep } from './shutdown.ts';
