@@ -21,7 +21,6 @@ export {
   createRedisConnection,
   type RedisClient,
   type RedisConnectionSettings,
-  redisReady,
 } from './redis-connection.ts';
 export { type RedisTlsOptions, redisErrorForLog, redisTlsOptions } from './redis-options.ts';
 export { onShutdownSignal, type ShutdownStep } from './shutdown.ts';

@@ -39,31 +39,3 @@ export function createRedisConnection(
     dnsLookup: (address, callback) => callback(null, address),
   });
 }
-
-/**
- * Resolves once `client` takes commands; rejects when it has ended or after `timeoutMs`. A start
- * waits here before its first command: a cluster client whose offline queue is off refuses
- * every command until it has read the cluster's slots.
- */
-export async function redisReady(client: RedisClient, timeoutMs: number): Promise<void> {
-  if (client.status === 'ready') return;
-  if (client.status === 'end') throw new Error('Redis connection was closed before it was ready');
-  await new Promise<void>((resolve, reject) => {
-    const done = (error?: Error) => {
-      clearTimeout(timer);
-      client.off('ready', onReady);
-      client.off('end', onEnd);
-      if (error) reject(error);
-      else resolve();
-    };
-    const onReady = () => done();
-    const onEnd = () => done(new Error('Redis connection was closed before it was ready'));
-    // The status, never the URL: it may carry credentials.
-    const timer = setTimeout(
-      () => done(new Error(`Redis not ready within ${timeoutMs} ms (status: ${client.status})`)),
-      timeoutMs,
-    );
-    client.on('ready', onReady);
-    client.on('end', onEnd);
-  });
-}

@@ -12,7 +12,6 @@ import {
   createMetricsServer,
   type RedisClient,
   redisErrorForLog,
-  redisReady,
   type ShutdownStep,
 } from '@kafka-ecs/service-kit';
 import type { FastifyInstance } from 'fastify';
@@ -32,7 +31,6 @@ import { createWebhookAlerts, type WebhookAlertSettings } from './infra/alerts/w
 import { type ConsumerMetrics, createConsumerMetrics, retryMetricsOf } from './infra/metrics.ts';
 import { countListeners } from './infra/notification-listeners.ts';
 import { createProducerClient } from './infra/producer-client.ts';
-import { REDIS_READY_TIMEOUT_MS } from './infra/redis-client.ts';
 import {
   createRedisViewStore,
   type ViewStore,
@@ -123,11 +121,10 @@ export interface ComposedConsumer {
   /** In reverse start order: stop HTTP (subscriptions, Apollo) and metrics, then the consumer. */
   shutdownSteps: ShutdownStep[];
   /**
-   * The I/O, in order: Redis ready (bounded) → view registry → failure path (its producer,
-   * side-topic and dead-letter consumers, retry worker) → main consumer group → HTTP → metrics.
-   * Resolves with both servers' URLs. If a step fails, what had started is stopped again, latest
-   * first (a stop that fails is logged), and the step's error is rethrown; `stop()` still
-   * releases the rest.
+   * The I/O, in order: view registry (Redis) → failure path (its producer, side-topic and
+   * dead-letter consumers, retry worker) → main consumer group → HTTP → metrics. Resolves with
+   * both servers' URLs. If a step fails, what had started is stopped again, latest first (a stop
+   * that fails is logged), and the step's error is rethrown; `stop()` still releases the rest.
    */
   start(): Promise<ConsumerAddresses>;
   stop(): Promise<void>;
@@ -295,7 +292,6 @@ export async function composeConsumer(options: ConsumerServiceOptions): Promise<
       // needs its stop too; stopping a part that never started is harmless.
       const started: ShutdownStep[] = [];
       try {
-        await redisReady(redis, REDIS_READY_TIMEOUT_MS);
         await registry.initialize();
         // The failure path first: the main consumer's first failed batch needs its producer.
         started.unshift(stopFailurePath);

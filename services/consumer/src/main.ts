@@ -6,7 +6,6 @@ import { createRedisConnection, onShutdownSignal, redisErrorForLog } from '@kafk
 import { startConsumerService } from './compose.ts';
 import { withFaultInjection } from './domain/handlers/fault-injection.ts';
 import { eventHandlers } from './domain/handlers/index.ts';
-import { createCommandRedis } from './infra/redis-client.ts';
 import { prepareTopics } from './infra/topic-check.ts';
 import { loadRuntime } from './load-runtime.ts';
 
@@ -25,12 +24,14 @@ async function main(): Promise<void> {
     service: 'consumer',
     clientId: 'consumer-svc',
   });
-  const redis = createCommandRedis(redisConnection);
-  // Subscriptions wait out an outage in the client's queue: nobody waits on a SUBSCRIBE's answer.
-  const subscriber = createRedisConnection(redisConnection, {
+  const redisOptions = {
+    // Fail a command quickly during an outage: the consumer then holds its batch and retries,
+    // and a GraphQL read answers with an error instead of hanging.
     maxRetriesPerRequest: 1,
     commandTimeout: 5_000,
-  });
+  };
+  const redis = createRedisConnection(redisConnection, redisOptions);
+  const subscriber = createRedisConnection(redisConnection, redisOptions);
   // BullMQ's worker blocks on Redis by design: it must retry commands forever, not fail them.
   const workerConnection = createRedisConnection(redisConnection, { maxRetriesPerRequest: null });
   for (const [name, client] of [

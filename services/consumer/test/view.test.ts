@@ -1,5 +1,4 @@
 import { type DomainEvent, encodeEvent } from '@kafka-ecs/events';
-import { redisReady } from '@kafka-ecs/service-kit';
 import { connectRawProducer, type RawProducer, waitFor } from '@kafka-ecs/testing';
 import { createClient } from 'graphql-ws';
 import WebSocket from 'ws';
@@ -130,8 +129,6 @@ describe('consumer view', () => {
     // Watch the notifications the apply script publishes, in apply order.
     const seen: { tokensIssued: string; lastTokenIssuedAt: string }[] = [];
     const listener = service.redis.duplicate();
-    // A copy of the service's connection: on a cluster it refuses commands until ready.
-    await redisReady(listener, 10_000);
     await listener.subscribe(`${iso.viewPrefix}:user-notifications`);
     listener.on('message', (_channel, message) => {
       const view = JSON.parse(message);

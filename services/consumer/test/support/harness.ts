@@ -20,7 +20,6 @@ import {
 } from '../../src/compose.ts';
 import { withFaultInjection } from '../../src/domain/handlers/fault-injection.ts';
 import { eventHandlers } from '../../src/domain/handlers/index.ts';
-import { createCommandRedis } from '../../src/infra/redis-client.ts';
 
 export const logger = pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' });
 
@@ -127,12 +126,7 @@ export async function startTestConsumer(
     retryPolicy?: RetryPolicy;
   } = {},
 ): Promise<TestConsumer> {
-  // The service's own command connection (on a cluster: no offline queue, start waits for it).
-  const redisUrl = overrides.redisUrl ?? testInfrastructure().redisUrl;
-  const redis = createCommandRedis(
-    { url: redisUrl, cluster: onRedisCluster && redisUrl === testInfrastructure().redisUrl },
-    redisOptionsFor(redisUrl),
-  );
+  const redis = newRedis(overrides.redisUrl);
   const subscriber = newRedis(overrides.redisUrl);
   const workerConnection = newRedis(overrides.redisUrl, {
     maxRetriesPerRequest: null,
