@@ -11,6 +11,15 @@ import {
 const { kafkaBrokers } = testInfrastructure();
 const silent = { debug() {}, info() {}, warn() {}, error() {} };
 
+/** What a test started, stopped after it in reverse order. */
+function stopsAfterEach(): (() => Promise<void>)[] {
+  const stops: (() => Promise<void>)[] = [];
+  afterEach(async () => {
+    for (const stop of stops.splice(0).reverse()) await stop();
+  });
+  return stops;
+}
+
 describe.each(KAFKA_LIBRARIES)("the connection's batch consumer on %s", (library) => {
   const connect = () =>
     createKafkaConnection({
@@ -19,10 +28,7 @@ describe.each(KAFKA_LIBRARIES)("the connection's batch consumer on %s", (library
       logger: silent,
       library,
     });
-  const stops: (() => Promise<void>)[] = [];
-  afterEach(async () => {
-    for (const stop of stops.splice(0).reverse()) await stop();
-  });
+  const stops = stopsAfterEach();
 
   async function publish(kafka: ReturnType<typeof connect>, topic: string, count: number) {
     const publisher = kafka.publisher();
@@ -218,10 +224,7 @@ describe.each(KAFKA_LIBRARIES)("the connection's batch consumer on %s", (library
 // @platformatic/kafka's adapter takes whatever its stream buffered (several fetches, up to 2,000
 // records), so its batches say nothing of the fetch size.
 describe('the kafkajs batch consumer behind on a partition', () => {
-  const stops: (() => Promise<void>)[] = [];
-  afterEach(async () => {
-    for (const stop of stops.splice(0).reverse()) await stop();
-  });
+  const stops = stopsAfterEach();
 
   it('when a partition holds more than a fetch may bring, then no batch carries more than its share of a fetch, and every record arrives', async () => {
     const kafka = createKafkaConnection({
@@ -269,10 +272,7 @@ describe('the kafkajs batch consumer behind on a partition', () => {
 // kafkajs sends no generation with a transaction's offsets, so this fencing is
 // @platformatic/kafka's only (docs/retries.md, limits).
 describe('the platformatic batch consumer across a rebalance', () => {
-  const stops: (() => Promise<void>)[] = [];
-  afterEach(async () => {
-    for (const stop of stops.splice(0).reverse()) await stop();
-  });
+  const stops = stopsAfterEach();
   const connect = () =>
     createKafkaConnection({
       brokers: kafkaBrokers,
