@@ -30,6 +30,7 @@ import { createRecordRunner } from './entry-points/retry/record-runner.ts';
 import { createWebhookAlerts, type WebhookAlertSettings } from './infra/alerts/webhook-alerts.ts';
 import { type ConsumerMetrics, createConsumerMetrics, retryMetricsOf } from './infra/metrics.ts';
 import { countListeners } from './infra/notification-listeners.ts';
+import { notificationSubscriber } from './infra/notification-subscriber.ts';
 import { createProducerClient } from './infra/producer-client.ts';
 import {
   createRedisViewStore,
@@ -221,7 +222,7 @@ export async function composeConsumer(options: ConsumerServiceOptions): Promise<
   const pubSub = createPubSub<Record<string, [Record<string, string>]>>({
     eventTarget: createRedisEventTarget({
       publishClient: redis,
-      subscribeClient: options.subscriber,
+      subscribeClient: notificationSubscriber(options.subscriber, logger),
     }),
   });
   const producer = createProducerClient({

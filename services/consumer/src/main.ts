@@ -6,6 +6,7 @@ import { createRedisConnection, onShutdownSignal, redisErrorForLog } from '@kafk
 import { startConsumerService } from './compose.ts';
 import { withFaultInjection } from './domain/handlers/fault-injection.ts';
 import { eventHandlers } from './domain/handlers/index.ts';
+import { SUBSCRIBER_REDIS_OPTIONS } from './infra/notification-subscriber.ts';
 import { prepareTopics } from './infra/topic-check.ts';
 import { loadRuntime } from './load-runtime.ts';
 
@@ -31,7 +32,7 @@ async function main(): Promise<void> {
     commandTimeout: 5_000,
   };
   const redis = createRedisConnection(redisConnection, redisOptions);
-  const subscriber = createRedisConnection(redisConnection, redisOptions);
+  const subscriber = createRedisConnection(redisConnection, SUBSCRIBER_REDIS_OPTIONS);
   // BullMQ's worker blocks on Redis by design: it must retry commands forever, not fail them.
   const workerConnection = createRedisConnection(redisConnection, { maxRetriesPerRequest: null });
   for (const [name, client] of [

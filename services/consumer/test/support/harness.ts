@@ -20,6 +20,7 @@ import {
 } from '../../src/compose.ts';
 import { withFaultInjection } from '../../src/domain/handlers/fault-injection.ts';
 import { eventHandlers } from '../../src/domain/handlers/index.ts';
+import { SUBSCRIBER_REDIS_OPTIONS } from '../../src/infra/notification-subscriber.ts';
 
 export const logger = pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' });
 
@@ -127,7 +128,7 @@ export async function startTestConsumer(
   } = {},
 ): Promise<TestConsumer> {
   const redis = newRedis(overrides.redisUrl);
-  const subscriber = newRedis(overrides.redisUrl);
+  const subscriber = newRedis(overrides.redisUrl, SUBSCRIBER_REDIS_OPTIONS);
   const workerConnection = newRedis(overrides.redisUrl, {
     maxRetriesPerRequest: null,
     commandTimeout: undefined,

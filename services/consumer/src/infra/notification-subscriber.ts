@@ -1,0 +1,72 @@
+import { type RedisClient, redisErrorForLog } from '@kafka-ecs/service-kit';
+import type { RedisOptions } from 'ioredis';
+import type { Logger } from 'pino';
+
+/**
+ * The subscribing connection's options. ioredis' own re-subscribe after a reconnect is off: it
+ * leaves its SUBSCRIBE's promise unhandled too, so `notificationSubscriber` does it instead.
+ */
+export const SUBSCRIBER_REDIS_OPTIONS = {
+  maxRetriesPerRequest: 1,
+  commandTimeout: 5_000,
+  autoResubscribe: false,
+} satisfies RedisOptions;
+
+/** Longest pause between two tries of a SUBSCRIBE refused while the client reads as ready. */
+const RETRY_MAX_MS = 30_000;
+
+/**
+ * The subscribing connection as graphql-yoga's Redis event target needs it. The event target
+ * calls `subscribe` and `unsubscribe` and never handles their promises: one refused during a
+ * Redis outage (the client gives up after `maxRetriesPerRequest`) would be an unhandled
+ * rejection, which ends a Node process. Here both always resolve; a refusal is logged. Every
+ * channel still wanted is subscribed again whenever the client is ready again (a reconnected
+ * connection, with `SUBSCRIBER_REDIS_OPTIONS`, is subscribed to nothing), and, when the client
+ * already reads as ready (a cluster moving its subscriber node), after a growing pause.
+ */
+export function notificationSubscriber<T extends RedisClient>(client: T, logger: Logger): T {
+  const wanted = new Set<string>();
+  const subscribe = (channel: string, attempt = 1): Promise<void> =>
+    client.subscribe(channel).then(
+      () => undefined,
+      (error: unknown) => {
+        logger.warn(
+          { err: redisErrorForLog(error), channel, attempt },
+          'notification channel not subscribed; trying again',
+        );
+        if (client.status !== 'ready') return; // the next `ready` subscribes it
+        const pauseMs = Math.min(RETRY_MAX_MS, 500 * 2 ** (attempt - 1));
+        setTimeout(() => {
+          if (wanted.has(channel)) void subscribe(channel, attempt + 1);
+        }, pauseMs).unref();
+      },
+    );
+  const unsubscribe = (channel: string): Promise<void> =>
+    client.unsubscribe(channel).then(
+      () => undefined,
+      // Refused with the connection lost: it comes back subscribed to nothing.
+      (error: unknown) =>
+        logger.debug({ err: redisErrorForLog(error), channel }, 'notification channel not left'),
+    );
+  client.on('ready', () => {
+    for (const channel of wanted) void subscribe(channel);
+  });
+  // Everything else (`on('message')`, status) is the client's own.
+  return new Proxy(client, {
+    get(target, property, receiver) {
+      if (property === 'subscribe') {
+        return (channel: string) => {
+          wanted.add(channel);
+          return subscribe(channel);
+        };
+      }
+      if (property === 'unsubscribe') {
+        return (channel: string) => {
+          wanted.delete(channel);
+          return unsubscribe(channel);
+        };
+      }
+      return Reflect.get(target, property, receiver);
+    },
+  });
+}
