@@ -3,14 +3,13 @@ import {
   connectRawProducer,
   type RawProducer,
   scrapeMetrics,
-  startTcpProxy,
   type TcpProxy,
-  testInfrastructure,
   waitFor,
 } from '@kafka-ecs/testing';
 import {
   createIsolation,
   type Isolation,
+  startRedisProxy,
   startTestConsumer,
   type TestConsumer,
   userCreated,
@@ -43,12 +42,9 @@ describe('consumer lag', () => {
 
   beforeAll(async () => {
     iso = await createIsolation();
-    const redisUrl = new URL(testInfrastructure().redisUrl);
     // Redis through a proxy that can keep its answers back: the view's writes then never
     // complete, so the group commits nothing and a known backlog builds up on one partition.
-    proxy = await startTcpProxy({
-      target: { host: redisUrl.hostname, port: Number(redisUrl.port || 6379) },
-    });
+    proxy = await startRedisProxy();
     service = await startTestConsumer(iso, { redisUrl: `redis://${proxy.address}` });
     producer = await connectRawProducer();
   });

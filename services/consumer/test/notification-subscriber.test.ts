@@ -1,17 +1,11 @@
 import { createRedisConnection } from '@kafka-ecs/service-kit';
-import {
-  startTcpProxy,
-  type TcpProxy,
-  testInfrastructure,
-  uniqueName,
-  waitFor,
-} from '@kafka-ecs/testing';
+import { type TcpProxy, testInfrastructure, uniqueName, waitFor } from '@kafka-ecs/testing';
 import { Redis } from 'ioredis';
-import { pino } from 'pino';
 import {
   notificationSubscriber,
   SUBSCRIBER_REDIS_OPTIONS,
 } from '../src/infra/notification-subscriber.ts';
+import { capturingLogger, startRedisProxy } from './support/harness.ts';
 
 // graphql-yoga's Redis event target never handles a SUBSCRIBE's promise: during a Redis outage
 // a refused one would end the process. The consumer hands it this wrapper instead.
@@ -24,15 +18,8 @@ describe('the notification subscriber during a Redis outage', () => {
   });
 
   it('when channels are subscribed before and during an outage, then nothing rejects, the refusal is logged, and both channels deliver once Redis is back', async () => {
-    const redisUrl = new URL(testInfrastructure().redisUrl);
-    proxy = await startTcpProxy({
-      target: { host: redisUrl.hostname, port: Number(redisUrl.port || 6379) },
-    });
-    const logged: { msg: string; channel?: string }[] = [];
-    const logger = pino(
-      { level: 'debug' },
-      { write: (line: string) => logged.push(JSON.parse(line)) },
-    );
+    proxy = await startRedisProxy();
+    const { logger, lines: logged } = capturingLogger<{ msg: string; channel?: string }>();
     const raw = createRedisConnection(
       { url: `redis://${proxy.address}`, cluster: false },
       SUBSCRIBER_REDIS_OPTIONS,

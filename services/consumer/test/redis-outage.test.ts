@@ -2,8 +2,6 @@ import {
   committedOffsetSum,
   connectRawProducer,
   type RawProducer,
-  startTcpProxy,
-  testInfrastructure,
   waitFor,
 } from '@kafka-ecs/testing';
 import { viewKeys } from '../src/infra/view-keys.ts';
@@ -11,6 +9,7 @@ import {
   createIsolation,
   newRedis,
   publish,
+  startRedisProxy,
   startTestConsumer,
   type TestConsumer,
   tokenIssued,
@@ -20,10 +19,7 @@ import {
 describe('consumer during a Redis outage', () => {
   it('when Redis goes away, then the consumer holds its offsets and catches up by itself once Redis is back', async () => {
     const iso = await createIsolation();
-    const redisUrl = new URL(testInfrastructure().redisUrl);
-    const proxy = await startTcpProxy({
-      target: { host: redisUrl.hostname, port: Number(redisUrl.port || 6379) },
-    });
+    const proxy = await startRedisProxy();
     const direct = newRedis();
     let producer: RawProducer | undefined;
     let service: TestConsumer | undefined;

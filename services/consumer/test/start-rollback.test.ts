@@ -9,9 +9,15 @@ import {
   withKafkaAdmin,
 } from '@kafka-ecs/testing';
 import { Redis } from 'ioredis';
-import { pino } from 'pino';
 import { type ComposedConsumer, composeConsumer } from '../src/compose.ts';
-import { FAST_RETRIES, type Isolation, isolation, newRedis, testAuth } from './support/harness.ts';
+import {
+  capturingLogger,
+  FAST_RETRIES,
+  type Isolation,
+  isolation,
+  newRedis,
+  testAuth,
+} from './support/harness.ts';
 
 /** A port some other server already listens on (127.0.0.1). */
 async function takenPort() {
@@ -61,11 +67,11 @@ async function composeTestConsumer(
     rollbackDeadlineMs?: number;
   },
 ) {
-  const logged: { msg: string; step?: string; err?: { message: string } }[] = [];
-  const logger = pino(
-    { level: 'info' },
-    { write: (line: string) => logged.push(JSON.parse(line)) },
-  );
+  const { logger, lines: logged } = capturingLogger<{
+    msg: string;
+    step?: string;
+    err?: { message: string };
+  }>('info');
   const redis = newRedis();
   const subscriber = newRedis();
   const workerConnection = new Redis(testInfrastructure().redisUrl, {

@@ -8,6 +8,8 @@ import {
   createTestTopics,
   graphql as graphqlOverHttp,
   type RawProducer,
+  startTcpProxy,
+  type TcpProxy,
   testInfrastructure,
   uniqueName,
 } from '@kafka-ecs/testing';
@@ -78,6 +80,19 @@ export const newRedis = (url = testInfrastructure().redisUrl, options: RedisOpti
     { url, cluster: onRedisCluster && url === testInfrastructure().redisUrl },
     { maxRetriesPerRequest: 1, commandTimeout: 5_000, ...redisOptionsFor(url), ...options },
   );
+
+/** A TCP proxy in front of this run's Redis, for tests that cut it or hold its answers. */
+export function startRedisProxy(): Promise<TcpProxy> {
+  const url = new URL(testInfrastructure().redisUrl);
+  return startTcpProxy({ target: { host: url.hostname, port: Number(url.port || 6379) } });
+}
+
+/** A pino logger at `level` that keeps every line it writes, parsed, in `lines`. */
+export function capturingLogger<Line>(level: pino.Level = 'debug') {
+  const lines: Line[] = [];
+  const logger = pino({ level }, { write: (line: string) => lines.push(JSON.parse(line)) });
+  return { logger, lines };
+}
 
 /** Retries in milliseconds: 100, 200, 400 ms, dead letter after the 4th failed attempt. */
 export const FAST_RETRIES = { maxAttempts: 4, backoffMs: 100, factor: 2, maxBackoffMs: 1_000 };
