@@ -59,6 +59,8 @@ export function withImageLocation(manifest, image) {
   ) {
     buildEnd += 1;
   }
+  // Comments and blank lines right before the next key of `image:` are that key's: they stay.
+  while (buildEnd > build.at + 1 && trailing(lines[buildEnd - 1])) buildEnd -= 1;
   const location = `${' '.repeat(indent)}location: ${JSON.stringify(image)}`;
   const result = [...lines.slice(0, build.at), location, ...lines.slice(buildEnd)];
   const left = result.filter((line) => /^\s*(?:-\s+)?(build|location):/.test(line));

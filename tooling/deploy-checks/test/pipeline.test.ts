@@ -661,6 +661,19 @@ describe('copilot-image-location.mjs points a manifest at the scanned digest', (
     expect(rewriteProblems(original, result.text, image('producer'))).toEqual([]);
   });
 
+  it("when a comment stands right before image's next key, then the rewrite keeps it byte for byte", () => {
+    const comment = '  # The port the load balancer routes to.';
+    const original = readText('copilot/producer/manifest.yml').replace(
+      /^( {2}port: .*)$/m,
+      `${comment}\n$1`,
+    );
+    expect(original).toContain(`\n${comment}\n  port:`);
+    const result = point(SCRIPT, original, image('producer'));
+    expect(result.status).toBe(0);
+    expect(result.text).toContain(`\n${comment}\n  port:`);
+    expect(rewriteProblems(original, result.text, image('producer'))).toEqual([]);
+  });
+
   it.each([
     ['an image by tag', (text: string) => text, 'r.example/kafka-ecs/producer:abc123'],
     [
