@@ -1,4 +1,10 @@
-import { type MetricSample, metricValue, samplesOf, scrapeMetrics } from '@kafka-ecs/testing';
+import {
+  type MetricSample,
+  metricValue,
+  samplesOf,
+  scrapeMetrics,
+  waitFor,
+} from '@kafka-ecs/testing';
 import { Redis } from 'ioredis';
 import type { Scenario } from '../context.ts';
 import { createdUserId, createUserBody } from '../fixtures.ts';
@@ -15,19 +21,30 @@ const STAGES = [
   ['batch apply', 'consumer_batch_stage_seconds', { stage: 'apply' }],
 ] as const;
 
-/** Scrapes until the consumer's count of applied batches holds still: the run's last batch in. */
-async function settledScrape(metricsUrl: string): Promise<MetricSample[]> {
+/**
+ * Scrapes until the consumer's count of applied batches holds still: the run's last batch in.
+ * After 5 s it says so through `log` and returns the last scrape (the stages may miss a batch).
+ */
+async function settledScrape(
+  metricsUrl: string,
+  log: (line: string) => void,
+): Promise<MetricSample[]> {
   const applied = (samples: readonly MetricSample[]) =>
     metricValue(samples, 'consumer_batch_stage_seconds_count', { stage: 'apply' });
-  let last = await scrapeMetrics(metricsUrl);
-  const until = Date.now() + 5_000;
-  while (Date.now() < until) {
-    await new Promise((resolve) => setTimeout(resolve, 250));
-    const next = await scrapeMetrics(metricsUrl);
-    if (applied(next) === applied(last)) return next;
-    last = next;
-  }
-  return last;
+  // Two scrapes a pause apart agree (waitFor probes at once, then every intervalMs).
+  let last: MetricSample[] | undefined;
+  return waitFor(
+    async () => {
+      const next = await scrapeMetrics(metricsUrl);
+      const settled = last !== undefined && applied(next) === applied(last);
+      last = next;
+      return settled && next;
+    },
+    { timeoutMs: 5_000, intervalMs: 250, description: "the consumer's applied batches settled" },
+  ).catch((error: unknown) => {
+    log(`  ${(error as Error).message}; its stages are read from the last scrape`);
+    return last ?? scrapeMetrics(metricsUrl);
+  });
 }
 
 /** One histogram's buckets in a scrape, for the samples whose labels include `labels`. */
@@ -121,7 +138,7 @@ export const endToEndScenario: Scenario = {
             maxMs: 120_000,
             description: 'every created user visible in the view',
           }).catch((error: unknown) => context.log(`  ${(error as Error).message}`));
-          const after = await settledScrape(consumer.metricsUrl);
+          const after = await settledScrape(consumer.metricsUrl, context.log);
           const stages = STAGES.map(([stage, name, labels]) => {
             const between = bucketsBetween(
               bucketsOf(before, name, { ...topic, ...labels }),
