@@ -54,7 +54,7 @@ function processor() {
 }
 
 describe('the view batch processor', () => {
-  it("when a batch is handled, then its oldest record's wait since its timestamp and each stage of the batch are observed; a batch without a usable timestamp has no wait", async () => {
+  it("when a batch is handled, then its first record's wait since its timestamp and each stage of the batch are observed; a batch without a usable timestamp has no wait", async () => {
     const { handleBatch, metrics } = processor();
     const sent = record(encodeEvent(userCreated()));
     sent.timestamp = String(Date.now() - 3_000);

@@ -63,7 +63,7 @@ export function createConsumerMetrics(options: {
     // Once per batch, for its oldest record: per record it cost ~1 µs an event on the hot path.
     batchWait: new Histogram({
       name: 'consumer_batch_wait_seconds',
-      help: "From the timestamp of a batch's oldest record (the producer's send) to the batch reaching the view: broker write and replication, fetch wait",
+      help: "From the timestamp of a batch's first record by offset (its producer's send) to the batch reaching the view: broker write and replication, fetch wait",
       labelNames: ['topic'],
       buckets: LATENCY_BUCKETS,
       registers: [registry],
