@@ -5,6 +5,7 @@ import {
   type BatchConsumer,
   createKafkaConnection,
   KAFKA_LIBRARIES,
+  type KafkaConnection,
   type RecordBatch,
 } from '../src/index.ts';
 
@@ -18,6 +19,32 @@ function stopsAfterEach(): (() => Promise<void>)[] {
     for (const stop of stops.splice(0).reverse()) await stop();
   });
   return stops;
+}
+
+/**
+ * A group member (not started) reading `topic` from the beginning, each batch to `handle`; short
+ * backoffs for the failing-batch cases. Stopped after the test through `stops`.
+ */
+function consumeFromStart(
+  kafka: KafkaConnection,
+  stops: (() => Promise<void>)[],
+  topic: string,
+  groupId: string,
+  handle: (batch: RecordBatch) => Promise<void> | void,
+): BatchConsumer {
+  const consumer = kafka.batchConsumer({
+    groupId,
+    topics: [topic],
+    fromBeginning: true,
+    initialBackoffMs: 20,
+    maxBackoffMs: 100,
+    handleBatch: async (batch) => {
+      await handle(batch);
+      return undefined;
+    },
+  });
+  stops.push(() => consumer.stop());
+  return consumer;
 }
 
 describe.each(KAFKA_LIBRARIES)("the connection's batch consumer on %s", (library) => {
@@ -40,26 +67,12 @@ describe.each(KAFKA_LIBRARIES)("the connection's batch consumer on %s", (library
     );
   }
 
-  function consume(
+  const consume = (
     kafka: ReturnType<typeof connect>,
     topic: string,
     groupId: string,
     handle: (batch: RecordBatch) => Promise<void>,
-  ): BatchConsumer {
-    const consumer = kafka.batchConsumer({
-      groupId,
-      topics: [topic],
-      fromBeginning: true,
-      initialBackoffMs: 20,
-      maxBackoffMs: 100,
-      handleBatch: async (batch) => {
-        await handle(batch);
-        return undefined;
-      },
-    });
-    stops.push(() => consumer.stop());
-    return consumer;
-  }
+  ) => consumeFromStart(kafka, stops, topic, groupId, handle);
 
   it('when records are published, then each arrives once, in order per partition, with its key, value and headers, and the group commits them', async () => {
     const kafka = connect();
@@ -248,16 +261,9 @@ describe('the kafkajs batch consumer behind on a partition', () => {
       );
     }
     const batchBytes: number[] = [];
-    const consumer = kafka.batchConsumer({
-      groupId: uniqueName('group'),
-      topics: [topic],
-      fromBeginning: true,
-      handleBatch: async (batch) => {
-        batchBytes.push(batch.records.reduce((sum, r) => sum + (r.value?.length ?? 0), 0));
-        return undefined;
-      },
+    const consumer = consumeFromStart(kafka, stops, topic, uniqueName('group'), (batch) => {
+      batchBytes.push(batch.records.reduce((sum, r) => sum + (r.value?.length ?? 0), 0));
     });
-    stops.push(() => consumer.stop());
     await consumer.start();
     const total = () => batchBytes.reduce((sum, bytes) => sum + bytes, 0);
     await waitFor(() => total() >= 600 * 1_024, {
@@ -356,16 +362,9 @@ describe('the platformatic batch consumer across a rebalance', () => {
       description: 'the group committed every source record',
     });
     const copies: string[] = [];
-    const reader = kafka.batchConsumer({
-      groupId: uniqueName('reader'),
-      topics: [out],
-      fromBeginning: true,
-      handleBatch: async (batch) => {
-        for (const record of batch.records) copies.push(record.headers.from as string);
-        return undefined;
-      },
+    const reader = consumeFromStart(kafka, stops, out, uniqueName('reader'), (batch) => {
+      for (const record of batch.records) copies.push(record.headers.from as string);
     });
-    stops.push(() => reader.stop());
     await reader.start();
     await waitFor(
       async () => (await reader.lag()).every((p) => p.lag === 0) && copies.length >= 10,
