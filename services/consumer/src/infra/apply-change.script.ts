@@ -17,71 +17,80 @@
  * writing, which records `f@`; or `rebuild`), 2 notification channel ('' for
  * none), 3 WINDOW, then per change 11 values: key index, source (`<topic>/<partition>`, '' for
  * none), offset, event id, kind, and 6 values of the change: token-issued's `issuedAt` (then 5
- * empty), or the profile's id, username, email, createdAt, firstName, lastName (see `change`).
+ * empty), or the profile's id, username, email, createdAt, firstName, lastName (see `apply`).
  * Returns per change 1 applied, 0 already applied, -1 not a change this script knows.
  */
 export const APPLY_CHANGES_SCRIPT = `
 local writer, channel, window = ARGV[1], ARGV[2], tonumber(ARGV[3])
 local VIEW_FIELDS = { 'id', 'username', 'email', 'firstName', 'lastName', 'createdAt',
   'tokensIssued', 'lastTokenIssuedAt' }
-local users, results = {}, {}
+-- Per user key index: its hash as read, and the fields changed (a list, and a set of the same).
+local hashes, dirty, results = {}, {}, {}
 
 local function load(k)
-  local user = users[k]
-  if user then return user end
+  local h = hashes[k]
+  if h then return h end
   local flat = redis.call('HGETALL', KEYS[k])
-  local hash = {}
-  for i = 1, #flat, 2 do hash[flat[i]] = flat[i + 1] end
-  user = { hash = hash, dirty = {} }
-  users[k] = user
-  return user
+  h = {}
+  for i = 1, #flat, 2 do h[flat[i]] = flat[i + 1] end
+  hashes[k] = h
+  dirty[k] = {}
+  return h
 end
 
-local function set(user, field, value)
-  user.hash[field] = value
-  user.dirty[field] = true
+local function set(k, h, field, value)
+  h[field] = value
+  local d = dirty[k]
+  if not d[field] then
+    d[field] = true
+    d[#d + 1] = field
+  end
 end
 
 -- A window is a ring of fields <name>1..<name>WINDOW and its next slot in <name>#: short values
--- keep the hash in Redis' compact listpack encoding, which a 300-byte field would end. The
--- field names are made once per call: a string built per event costs more than the lookup.
-local RING = { l = {}, w = {} }
+-- keep the hash in Redis' compact listpack encoding, which a 300-byte field would end. Field
+-- names are made once per call: a string built per event costs more than the lookup.
+local RING, NEXT, SLOT = { l = {}, w = {} }, { l = 'l#', w = 'w#' }, {}
+for slot = 1, window do SLOT[slot] = tostring(slot) end
 for name, fields in pairs(RING) do
   for slot = 1, window do fields[slot] = name .. slot end
 end
 
 local function seen(h, name, id)
-  if not h[name .. '#'] then return false end
-  for _, field in ipairs(RING[name]) do
-    if h[field] == id then return true end
+  if not h[NEXT[name]] then return false end
+  local fields = RING[name]
+  for slot = 1, window do
+    if h[fields[slot]] == id then return true end
   end
   return false
 end
 
-local function remember(user, name, id)
-  local slot = (tonumber(user.hash[name .. '#']) or 0) % window + 1
-  set(user, RING[name][slot], id)
-  set(user, name .. '#', tostring(slot))
+local function remember(k, h, name, id)
+  local slot = (tonumber(h[NEXT[name]]) or 0) % window + 1
+  set(k, h, RING[name][slot], id)
+  set(k, h, NEXT[name], SLOT[slot])
 end
 
-local PROFILE_FIELDS = { 'id', 'username', 'email', 'createdAt' }
+-- The mark fields of a source, made once per call for the same reason.
+local MARKS = {}
+local function marksOf(src)
+  local m = MARKS[src]
+  if not m then
+    m = { o = 'o@' .. src, r = 'r@' .. src, f = 'f@' .. src }
+    MARKS[src] = m
+  end
+  return m
+end
 
--- The change's values (ARGV from i), or nil when it is not a change this script knows. Values
--- come as arguments, not JSON: decoding costs more than the whole change.
-local function change(kind, i)
-  if kind == 'token-issued' then
-    return ARGV[i] ~= '' and ARGV[i] or nil
+-- Whether the change's values (ARGV from i) are complete. Values come as arguments, not JSON:
+-- decoding costs more than the whole change.
+local function known(kind, i)
+  if kind == 'token-issued' then return ARGV[i] ~= '' end
+  if kind ~= 'profile' then return false end
+  for n = i, i + 3 do
+    if ARGV[n] == '' then return false end
   end
-  if kind ~= 'profile' then return nil end
-  local p = {}
-  for n, field in ipairs(PROFILE_FIELDS) do
-    if ARGV[i + n - 1] == '' then return nil end
-    p[field] = ARGV[i + n - 1]
-  end
-  -- A name is '' when absent, '=' followed by the name when present (which may be empty).
-  p.firstName = ARGV[i + 4] ~= '' and string.sub(ARGV[i + 4], 2) or false
-  p.lastName = ARGV[i + 5] ~= '' and string.sub(ARGV[i + 5], 2) or false
-  return p
+  return true
 end
 
 local function above(h, field, offset)
@@ -92,32 +101,51 @@ end
 -- Whether the change is new to this user, by the rules above. Every writer also leaves alone
 -- what the other one applied: the live writer what a rebuild that ran ahead of it applied
 -- (at or below r@), the rebuild what the live writer took on (from f@).
-local function fresh(user, src, offset, id)
-  local h = user.hash
+local function fresh(h, m, offset, id)
   if seen(h, 'w', id) or seen(h, 'l', id) then return false end
-  if src == '' then return true end
-  if not above(h, 'r@' .. src, offset) then return false end
+  if not m then return true end
+  if not above(h, m.r, offset) then return false end
   if writer == 'rebuild' then
-    local first = h['f@' .. src]
+    local first = h[m.f]
     return not (first and offset >= tonumber(first))
   end
-  return above(h, 'o@' .. src, offset)
+  return above(h, m.o, offset)
 end
 
 -- Offsets are stored as they came (Lua would print a large number rounded); compared as numbers.
-local function mark(user, src, offset, raw, id)
-  if src == '' then return remember(user, 'w', id) end
-  local field = (writer == 'rebuild' and 'r@' or 'o@') .. src
-  local first = 'f@' .. src
-  if writer == 'live-beside-rebuild' and user.hash[first] == nil then set(user, first, raw) end
-  if above(user.hash, field, offset) then set(user, field, raw) end
-  remember(user, 'l', id)
+local function mark(k, h, m, offset, raw, id)
+  if not m then return remember(k, h, 'w', id) end
+  local field = writer == 'rebuild' and m.r or m.o
+  if writer == 'live-beside-rebuild' and h[m.f] == nil then set(k, h, m.f, raw) end
+  if above(h, field, offset) then set(k, h, field, raw) end
+  remember(k, h, 'l', id)
+end
+
+local PROFILE_FIELDS = { 'id', 'username', 'email', 'createdAt' }
+
+-- A name is '' when absent, '=' followed by the name when present (which may be empty). An
+-- absent name removes the field, if there is one.
+local function name(k, h, field, value)
+  if value ~= '' then return set(k, h, field, string.sub(value, 2)) end
+  if h[field] then set(k, h, field, false) end
+end
+
+local function apply(k, h, kind, v)
+  if kind == 'profile' then
+    for n = 1, 4 do set(k, h, PROFILE_FIELDS[n], ARGV[v + n - 1]) end
+    name(k, h, 'firstName', ARGV[v + 4])
+    name(k, h, 'lastName', ARGV[v + 5])
+  else
+    set(k, h, 'tokensIssued', tostring((tonumber(h.tokensIssued) or 0) + 1))
+    -- Latest wins whatever the arrival order (retries arrive late); ISO strings compare.
+    local last, issuedAt = h.lastTokenIssuedAt, ARGV[v]
+    if not last or last < issuedAt then set(k, h, 'lastTokenIssuedAt', issuedAt) end
+  end
 end
 
 -- Published after the writes: a script that fails half-way has told nobody of a change it lost.
 local published = {}
-local function notify(user)
-  local h = user.hash
+local function notify(h)
   if not h.username then return end
   local view = {}
   for _, field in ipairs(VIEW_FIELDS) do
@@ -126,41 +154,35 @@ local function notify(user)
   published[#published + 1] = cjson.encode(view)
 end
 
+local n = 0
 for i = 4, #ARGV, 11 do
   local k, src, raw, id, kind = tonumber(ARGV[i]), ARGV[i + 1], ARGV[i + 2], ARGV[i + 3], ARGV[i + 4]
-  local offset = tonumber(raw) or 0
-  local values = change(kind, i + 5)
-  if not values then
-    results[#results + 1] = -1
-  else
-    local user = load(k)
-    if not fresh(user, src, offset, id) then
+  local result = -1
+  if known(kind, i + 5) then
+    local h = load(k)
+    local m = src ~= '' and marksOf(src) or nil
+    local offset = tonumber(raw) or 0
+    if not fresh(h, m, offset, id) then
       -- Seen by id, or re-delivered: the mark still moves, so a later re-delivery is cheap.
-      if src ~= '' and writer ~= 'rebuild' and above(user.hash, 'o@' .. src, offset) then
-        set(user, 'o@' .. src, raw)
-      end
-      results[#results + 1] = 0
+      if m and writer ~= 'rebuild' and above(h, m.o, offset) then set(k, h, m.o, raw) end
+      result = 0
     else
-      if kind == 'profile' then
-        for field, value in pairs(values) do set(user, field, value) end
-      else
-        set(user, 'tokensIssued', tostring((tonumber(user.hash.tokensIssued) or 0) + 1))
-        -- Latest wins whatever the arrival order (retries arrive late); ISO strings compare.
-        local last = user.hash.lastTokenIssuedAt
-        if not last or last < values then set(user, 'lastTokenIssuedAt', values) end
-      end
-      mark(user, src, offset, raw, id)
-      if channel ~= '' then notify(user) end
-      results[#results + 1] = 1
+      apply(k, h, kind, i + 5)
+      mark(k, h, m, offset, raw, id)
+      if channel ~= '' then notify(h) end
+      result = 1
     end
   end
+  n = n + 1
+  results[n] = result
 end
 
 -- One write per user: its changed fields (false = remove the field).
-for k, user in pairs(users) do
-  local fields, removed = {}, {}
-  for field in pairs(user.dirty) do
-    local value = user.hash[field]
+for k, d in pairs(dirty) do
+  local h, fields, removed = hashes[k], {}, {}
+  for f = 1, #d do
+    local field = d[f]
+    local value = h[field]
     if value == false then
       removed[#removed + 1] = field
     else

@@ -85,7 +85,7 @@ export function decodeUsersCursor(cursor: string): string | null {
   return /^\d{4}-\d\d-\d\dT[\d:.]+Z\|.+/.test(member) ? member : null;
 }
 
-/** A change's 6 script values (apply-change.script.ts `change`): a name '' absent, '=…' present. */
+/** A change's 6 script values (apply-change.script.ts `apply`): a name '' absent, '=…' present. */
 function changeValues(change: ViewChange): string[] {
   if (change.kind === 'token-issued') return [change.issuedAt, '', '', '', '', ''];
   if (change.kind === 'profile') {
