@@ -22,6 +22,10 @@ type Stream = MessagesStream<Buffer, Buffer, Buffer, Buffer>;
 
 // Most records taken from the stream's buffer for one round of batches.
 const MAX_ROUND_RECORDS = 2_000;
+// The stream starts a fetch only while it buffers fewer records than this (the library's
+// default is 1,024) and pushes a fetch's records whole: it holds at most this plus one fetch
+// from each broker (it fetches from every broker at once).
+const STREAM_HIGH_WATER_MARK = 256;
 // How long the group waits for its members to rejoin in a rebalance.
 const REBALANCE_TIMEOUT_MS = 30_000;
 // A JoinGroup request is answered only when that rebalance is over: a shorter request timeout
@@ -252,6 +256,7 @@ export function createPlatformaticBatchConsumer(
       consumer.consume({
         topics,
         mode: 'committed',
+        highWaterMark: STREAM_HIGH_WATER_MARK,
         fallbackMode: options.fromBeginning ? 'earliest' : 'latest',
       }),
       OPEN_TIMEOUT_MS,
