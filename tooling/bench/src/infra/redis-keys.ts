@@ -26,3 +26,24 @@ export async function redisCpuSeconds(redis: Redis): Promise<number> {
   }
   return seconds;
 }
+
+/**
+ * Microseconds Redis spent in `commands`, from the text of `INFO commandstats` (each line
+ * `cmdstat_<name>:calls=…,usec=…,…`). A command Redis has not run yet has no line: 0.
+ */
+export function commandMicroseconds(commandstats: string, commands: readonly string[]): number {
+  let usec = 0;
+  for (const [, name, value] of commandstats.matchAll(/^cmdstat_([^:]+):calls=\d+,usec=(\d+)/gm)) {
+    if (name && commands.includes(name)) usec += Number(value);
+  }
+  return usec;
+}
+
+/**
+ * Seconds Redis spent running scripts (EVAL and EVALSHA; the commands a script calls are
+ * counted within it): the view's apply script's share of Redis' work. Redis times a command by
+ * the clock, so on a busy machine this includes time its thread waited for a core.
+ */
+export async function redisScriptSeconds(redis: Redis): Promise<number> {
+  return commandMicroseconds(await redis.info('commandstats'), ['eval', 'evalsha']) / 1e6;
+}

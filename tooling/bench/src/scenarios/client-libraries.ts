@@ -10,6 +10,8 @@ export interface ClientFigures {
   peakRss: number[];
   /** Redis' CPU time per record, µs (the consume path; empty where Redis takes no part). */
   redisCpuPerRecord: number[];
+  /** Of that, Redis' time in scripts per record, µs (the consume path's apply script). */
+  redisScriptPerRecord: number[];
 }
 
 /** Empty figures for every library the connection can run on. */
@@ -17,7 +19,7 @@ export function figuresByLibrary(): Record<KafkaLibrary, ClientFigures> {
   return Object.fromEntries(
     KAFKA_LIBRARIES.map((library) => [
       library,
-      { rates: [], cpuPerRecord: [], peakRss: [], redisCpuPerRecord: [] },
+      { rates: [], cpuPerRecord: [], peakRss: [], redisCpuPerRecord: [], redisScriptPerRecord: [] },
     ]),
   ) as unknown as Record<KafkaLibrary, ClientFigures>;
 }

@@ -4,7 +4,7 @@ import { waitFor } from '@kafka-ecs/testing';
 import type { BenchContext, Scenario } from '../context.ts';
 import { runKafkaTool } from '../infra/java-tool.ts';
 import { waitForCount } from '../infra/progress.ts';
-import { deleteKeysWithPrefix, redisCpuSeconds } from '../infra/redis-keys.ts';
+import { deleteKeysWithPrefix, redisCpuSeconds, redisScriptSeconds } from '../infra/redis-keys.ts';
 import { runPublishWorker } from '../infra/workers.ts';
 import {
   CONSUMER_PERFORMANCE,
@@ -84,13 +84,14 @@ export const consumeScenario: Scenario = {
             metric(`consumer CPU per event${suffix}`, 'µs', figures.cpuPerRecord),
             metric(`consumer peak RSS${suffix}`, 'MiB', figures.peakRss),
             metric(`Redis CPU per event${suffix}`, 'µs', figures.redisCpuPerRecord),
+            metric(`Redis script time per event${suffix}`, 'µs', figures.redisScriptPerRecord),
           ];
         }),
         metric('ConsumerPerformance fetch rate', 'records/s', reference),
       ],
       checks,
       notes: [
-        `${filled.records} ~300-byte new-user-created events on 8 partitions, a new group and view per run and library (KAFKA_CLIENT kafkajs, then platformatic); CPU per event counts the whole process from the join to the last commit (Redis' from INFO cpu over the same span); timed from the consumer's "joined consumer group" log line until the committed offsets reach the end`,
+        `${filled.records} ~300-byte new-user-created events on 8 partitions, a new group and view per run and library (KAFKA_CLIENT kafkajs, then platformatic); CPU per event counts the whole process from the join to the last commit (Redis' from INFO cpu over the same span, its script time from INFO commandstats' EVAL and EVALSHA, the commands the script calls included, timed by the clock); timed from the consumer's "joined consumer group" log line until the committed offsets reach the end`,
       ],
     };
   },
@@ -125,6 +126,7 @@ async function consumeOnce(
     });
     const cpuAtJoin = processCpuSeconds(consumer.child.pid) ?? Number.NaN;
     const redisCpuAtJoin = await redisCpuSeconds(context.redis);
+    const redisScriptAtJoin = await redisScriptSeconds(context.redis);
     await waitForCount(() => context.kafka.committedCount(groupId, filled.topic), filled.records, {
       stallMs: 30_000,
       maxMs: 600_000,
@@ -133,10 +135,12 @@ async function consumeOnce(
     const doneAt = Date.now();
     const cpu = (processCpuSeconds(consumer.child.pid) ?? Number.NaN) - cpuAtJoin;
     const redisCpu = (await redisCpuSeconds(context.redis)) - redisCpuAtJoin;
+    const redisScript = (await redisScriptSeconds(context.redis)) - redisScriptAtJoin;
     const figures = {
       rate: (filled.records / (doneAt - joinedAt)) * 1000,
       cpuPerRecord: (cpu * 1e6) / filled.records,
       redisCpuPerRecord: (redisCpu * 1e6) / filled.records,
+      redisScriptPerRecord: (redisScript * 1e6) / filled.records,
       peakRss: consumer.memory()?.peakRssMiB ?? Number.NaN,
     };
     return { applied: await appliedUsers(context, viewPrefix), figures };
@@ -151,6 +155,7 @@ type ConsumeFigures = {
   cpuPerRecord: number;
   peakRss: number;
   redisCpuPerRecord: number;
+  redisScriptPerRecord: number;
 };
 
 function record(into: ClientFigures, figures: ConsumeFigures): void {
@@ -158,6 +163,7 @@ function record(into: ClientFigures, figures: ConsumeFigures): void {
   into.cpuPerRecord.push(figures.cpuPerRecord);
   into.peakRss.push(figures.peakRss);
   into.redisCpuPerRecord.push(figures.redisCpuPerRecord);
+  into.redisScriptPerRecord.push(figures.redisScriptPerRecord);
 }
 
 /** When only this scenario runs, the publisher fills a topic first. */
