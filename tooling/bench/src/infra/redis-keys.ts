@@ -41,8 +41,9 @@ export function commandMicroseconds(commandstats: string, commands: readonly str
 
 /**
  * Seconds Redis spent running scripts (EVAL and EVALSHA; the commands a script calls are
- * counted within it): the view's apply script's share of Redis' work. Redis times a command by
- * the clock, so on a busy machine this includes time its thread waited for a core.
+ * counted within it), whoever sent them: in the consume scenario, which runs alone on its Redis,
+ * mostly the view's apply script. Redis times a command by the clock, so on a busy machine this
+ * includes time its thread waited for a core.
  */
 export async function redisScriptSeconds(redis: Redis): Promise<number> {
   return commandMicroseconds(await redis.info('commandstats'), ['eval', 'evalsha']) / 1e6;

@@ -10,7 +10,10 @@ export interface ClientFigures {
   peakRss: number[];
   /** Redis' CPU time per record, µs (the consume path; empty where Redis takes no part). */
   redisCpuPerRecord: number[];
-  /** Of that, Redis' time in scripts per record, µs (the consume path's apply script). */
+  /**
+   * Redis' time in scripts per record, µs (the consume path's apply script), timed by Redis'
+   * clock: beside the CPU time, not a part of it.
+   */
   redisScriptPerRecord: number[];
 }
 
