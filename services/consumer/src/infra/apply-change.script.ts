@@ -126,7 +126,7 @@ local PROFILE_FIELDS = { 'id', 'username', 'email', 'createdAt' }
 
 -- A name is '' when absent, '=' followed by the name when present (which may be empty). An
 -- absent name removes the field, if there is one.
-local function name(k, h, field, value)
+local function setName(k, h, field, value)
   if value ~= '' then return set(k, h, field, string.sub(value, 2)) end
   if h[field] then set(k, h, field, false) end
 end
@@ -134,8 +134,8 @@ end
 local function apply(k, h, kind, v)
   if kind == 'profile' then
     for n = 1, 4 do set(k, h, PROFILE_FIELDS[n], ARGV[v + n - 1]) end
-    name(k, h, 'firstName', ARGV[v + 4])
-    name(k, h, 'lastName', ARGV[v + 5])
+    setName(k, h, 'firstName', ARGV[v + 4])
+    setName(k, h, 'lastName', ARGV[v + 5])
   else
     set(k, h, 'tokensIssued', tostring((tonumber(h.tokensIssued) or 0) + 1))
     -- Latest wins whatever the arrival order (retries arrive late); ISO strings compare.
