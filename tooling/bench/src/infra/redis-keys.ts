@@ -14,17 +14,30 @@ export async function deleteKeysWithPrefix(redis: Redis, prefix: string): Promis
 
 const escapeGlob = (text: string) => text.replace(/[*?[\]\\]/g, '\\$&');
 
-/**
- * CPU seconds the Redis server has used (user + system, `INFO cpu`): the difference over a run
- * is Redis' share of the work, whoever else is connected (the bench runs alone on its Redis).
- */
-export async function redisCpuSeconds(redis: Redis): Promise<number> {
-  const info = await redis.info('cpu');
-  let seconds = 0;
+/** What Redis has done so far, read at two moments; their difference is a span's share. */
+export interface RedisWork {
+  /**
+   * CPU seconds the server has used (user + system, `INFO cpu`), whoever else is connected
+   * (the bench runs alone on its Redis).
+   */
+  cpuSeconds: number;
+  /**
+   * Seconds spent running scripts (EVAL and EVALSHA, the commands a script calls counted
+   * within it; `INFO commandstats`): in the consume scenario mostly the view's apply script.
+   * Redis times a command by the clock, so on a busy machine this includes time its thread
+   * waited for a core: beside the CPU time, not a part of it.
+   */
+  scriptSeconds: number;
+}
+
+/** Both figures from one `INFO`, so they are read at the same moment. */
+export async function redisWork(redis: Redis): Promise<RedisWork> {
+  const info = await redis.info('cpu', 'commandstats');
+  let cpuSeconds = 0;
   for (const [, name, value] of info.matchAll(/^used_cpu_(sys|user):([\d.]+)\r?$/gm)) {
-    if (name) seconds += Number(value);
+    if (name) cpuSeconds += Number(value);
   }
-  return seconds;
+  return { cpuSeconds, scriptSeconds: commandMicroseconds(info, ['eval', 'evalsha']) / 1e6 };
 }
 
 /**
@@ -37,14 +50,4 @@ export function commandMicroseconds(commandstats: string, commands: readonly str
     if (name && commands.includes(name)) usec += Number(value);
   }
   return usec;
-}
-
-/**
- * Seconds Redis spent running scripts (EVAL and EVALSHA; the commands a script calls are
- * counted within it), whoever sent them: in the consume scenario, which runs alone on its Redis,
- * mostly the view's apply script. Redis times a command by the clock, so on a busy machine this
- * includes time its thread waited for a core.
- */
-export async function redisScriptSeconds(redis: Redis): Promise<number> {
-  return commandMicroseconds(await redis.info('commandstats'), ['eval', 'evalsha']) / 1e6;
 }

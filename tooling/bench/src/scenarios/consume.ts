@@ -4,7 +4,7 @@ import { waitFor } from '@kafka-ecs/testing';
 import type { BenchContext, Scenario } from '../context.ts';
 import { runKafkaTool } from '../infra/java-tool.ts';
 import { waitForCount } from '../infra/progress.ts';
-import { deleteKeysWithPrefix, redisCpuSeconds, redisScriptSeconds } from '../infra/redis-keys.ts';
+import { deleteKeysWithPrefix, redisWork } from '../infra/redis-keys.ts';
 import { runPublishWorker } from '../infra/workers.ts';
 import {
   CONSUMER_PERFORMANCE,
@@ -125,8 +125,7 @@ async function consumeOnce(
       description: 'consumer joined its group',
     });
     const cpuAtJoin = processCpuSeconds(consumer.child.pid) ?? Number.NaN;
-    const redisCpuAtJoin = await redisCpuSeconds(context.redis);
-    const redisScriptAtJoin = await redisScriptSeconds(context.redis);
+    const redisAtJoin = await redisWork(context.redis);
     await waitForCount(() => context.kafka.committedCount(groupId, filled.topic), filled.records, {
       stallMs: 30_000,
       maxMs: 600_000,
@@ -134,8 +133,9 @@ async function consumeOnce(
     });
     const doneAt = Date.now();
     const cpu = (processCpuSeconds(consumer.child.pid) ?? Number.NaN) - cpuAtJoin;
-    const redisCpu = (await redisCpuSeconds(context.redis)) - redisCpuAtJoin;
-    const redisScript = (await redisScriptSeconds(context.redis)) - redisScriptAtJoin;
+    const redisAtEnd = await redisWork(context.redis);
+    const redisCpu = redisAtEnd.cpuSeconds - redisAtJoin.cpuSeconds;
+    const redisScript = redisAtEnd.scriptSeconds - redisAtJoin.scriptSeconds;
     const figures = {
       rate: (filled.records / (doneAt - joinedAt)) * 1000,
       cpuPerRecord: (cpu * 1e6) / filled.records,
