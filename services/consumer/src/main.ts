@@ -6,7 +6,10 @@ import { createRedisConnection, onShutdownSignal, redisErrorForLog } from '@kafk
 import { startConsumerService } from './compose.ts';
 import { withFaultInjection } from './domain/handlers/fault-injection.ts';
 import { eventHandlers } from './domain/handlers/index.ts';
-import { SUBSCRIBER_REDIS_OPTIONS } from './infra/notification-subscriber.ts';
+import {
+  COMMAND_REDIS_OPTIONS,
+  SUBSCRIBER_REDIS_OPTIONS,
+} from './infra/notification-subscriber.ts';
 import { prepareTopics } from './infra/topic-check.ts';
 import { loadRuntime } from './load-runtime.ts';
 
@@ -25,13 +28,7 @@ async function main(): Promise<void> {
     service: 'consumer',
     clientId: 'consumer-svc',
   });
-  const redisOptions = {
-    // Fail a command quickly during an outage: the consumer then holds its batch and retries,
-    // and a GraphQL read answers with an error instead of hanging.
-    maxRetriesPerRequest: 1,
-    commandTimeout: 5_000,
-  };
-  const redis = createRedisConnection(redisConnection, redisOptions);
+  const redis = createRedisConnection(redisConnection, COMMAND_REDIS_OPTIONS);
   const subscriber = createRedisConnection(redisConnection, SUBSCRIBER_REDIS_OPTIONS);
   // BullMQ's worker blocks on Redis by design: it must retry commands forever, not fail them.
   const workerConnection = createRedisConnection(redisConnection, { maxRetriesPerRequest: null });

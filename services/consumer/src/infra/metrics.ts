@@ -60,7 +60,7 @@ export function createConsumerMetrics(options: {
     }),
     // Where a change's time to visible goes (docs/performance.md): how long its record waited
     // before the consumer had it, then each stage of its batch. Fine buckets: the target is 20 ms.
-    // Once per batch, for its oldest record: per record it cost ~1 µs an event on the hot path.
+    // Once per batch, for its first record by offset: per record it cost ~1 µs an event.
     batchWait: new Histogram({
       name: 'consumer_batch_wait_seconds',
       help: "From the timestamp of a batch's first record by offset (its producer's send) to the batch reaching the view: broker write and replication, fetch wait",

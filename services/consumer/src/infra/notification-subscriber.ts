@@ -3,12 +3,20 @@ import type { RedisOptions } from 'ioredis';
 import type { Logger } from 'pino';
 
 /**
+ * The consumer's command connections: fail a command quickly during an outage, so the consumer
+ * holds its batch and retries, and a GraphQL read answers with an error instead of hanging.
+ */
+export const COMMAND_REDIS_OPTIONS = {
+  maxRetriesPerRequest: 1,
+  commandTimeout: 5_000,
+} satisfies RedisOptions;
+
+/**
  * The subscribing connection's options. ioredis' own re-subscribe after a reconnect is off: it
  * leaves its SUBSCRIBE's promise unhandled too, so `notificationSubscriber` does it instead.
  */
 export const SUBSCRIBER_REDIS_OPTIONS = {
-  maxRetriesPerRequest: 1,
-  commandTimeout: 5_000,
+  ...COMMAND_REDIS_OPTIONS,
   autoResubscribe: false,
 } satisfies RedisOptions;
 
@@ -21,8 +29,10 @@ const RETRY_MAX_MS = 30_000;
  * Redis outage (the client gives up after `maxRetriesPerRequest`) would be an unhandled
  * rejection, which ends a Node process. Here both always resolve; a refusal is logged. Every
  * channel still wanted is subscribed again whenever the client is ready again (a reconnected
- * connection, with `SUBSCRIBER_REDIS_OPTIONS`, is subscribed to nothing), and, when the client
- * already reads as ready (a cluster moving its subscriber node), after a growing pause.
+ * connection, with `SUBSCRIBER_REDIS_OPTIONS`, is subscribed to nothing), and, when a SUBSCRIBE
+ * is refused while the client reads as ready, after a growing pause. Not covered: a cluster
+ * client that moves its subscriber to another node re-subscribes by itself, inside ioredis,
+ * and a failure of that is not reported here.
  */
 export function notificationSubscriber<T extends RedisClient>(client: T, logger: Logger): T {
   const wanted = new Set<string>();

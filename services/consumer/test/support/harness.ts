@@ -22,7 +22,10 @@ import {
 } from '../../src/compose.ts';
 import { withFaultInjection } from '../../src/domain/handlers/fault-injection.ts';
 import { eventHandlers } from '../../src/domain/handlers/index.ts';
-import { SUBSCRIBER_REDIS_OPTIONS } from '../../src/infra/notification-subscriber.ts';
+import {
+  COMMAND_REDIS_OPTIONS,
+  SUBSCRIBER_REDIS_OPTIONS,
+} from '../../src/infra/notification-subscriber.ts';
 
 export const logger = pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' });
 
@@ -78,7 +81,7 @@ export const onRedisCluster = process.env.REDIS_CLUSTER === 'true';
 export const newRedis = (url = testInfrastructure().redisUrl, options: RedisOptions = {}) =>
   createRedisConnection(
     { url, cluster: onRedisCluster && url === testInfrastructure().redisUrl },
-    { maxRetriesPerRequest: 1, commandTimeout: 5_000, ...redisOptionsFor(url), ...options },
+    { ...COMMAND_REDIS_OPTIONS, ...redisOptionsFor(url), ...options },
   );
 
 /** A TCP proxy in front of this run's Redis, for tests that cut it or hold its answers. */
