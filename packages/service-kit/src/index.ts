@@ -21,6 +21,8 @@ export {
   createRedisConnection,
   type RedisClient,
   type RedisConnectionSettings,
+  RedisNotReadyError,
+  redisReady,
 } from './redis-connection.ts';
 export { type RedisTlsOptions, redisErrorForLog, redisTlsOptions } from './redis-options.ts';
 export { onShutdownSignal, type ShutdownStep } from './shutdown.ts';
