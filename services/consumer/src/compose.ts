@@ -12,6 +12,7 @@ import {
   createMetricsServer,
   type RedisClient,
   redisErrorForLog,
+  redisReady,
   type ShutdownStep,
 } from '@kafka-ecs/service-kit';
 import type { FastifyInstance } from 'fastify';
@@ -42,6 +43,13 @@ import { createViewRegistry, type ViewRegistry } from './infra/view-registry.ts'
 
 /** As the shutdown's deadline: past it, the caller gets the start's error (main.ts exits 1). */
 const ROLLBACK_DEADLINE_MS = 10_000;
+
+/**
+ * Longest the start waits for Redis: long enough for a cache that comes up with the service
+ * (a node restarting, a cluster electing), short of ECS' health-check grace, so a task that
+ * cannot reach Redis exits with the reason instead of being killed without one.
+ */
+const REDIS_START_TIMEOUT_MS = 30_000;
 
 export interface ConsumerServiceOptions {
   logger: Logger;
@@ -100,6 +108,8 @@ export interface ConsumerServiceOptions {
    * @defaultValue 10_000
    */
   rollbackDeadlineMs?: number;
+  /** Longest the start waits for the command connection to be ready. @defaultValue 30_000 */
+  redisStartTimeoutMs?: number;
   /** Consumer tuning (tests shorten the session). */
   consumerOptions?: Pick<
     BatchConsumerOptions,
@@ -122,7 +132,7 @@ export interface ComposedConsumer {
   /** In reverse start order: stop HTTP (subscriptions, Apollo) and metrics, then the consumer. */
   shutdownSteps: ShutdownStep[];
   /**
-   * The I/O, in order: view registry (Redis) → failure path (its producer, side-topic and
+   * The I/O, in order: Redis ready → view registry (Redis) → failure path (its producer, side-topic and
    * dead-letter consumers, retry worker) → main consumer group → HTTP → metrics. Resolves with
    * both servers' URLs. If a step fails, what had started is stopped again, latest first (a stop
    * that fails is logged), and the step's error is rethrown; `stop()` still releases the rest.
@@ -293,6 +303,9 @@ export async function composeConsumer(options: ConsumerServiceOptions): Promise<
       // needs its stop too; stopping a part that never started is harmless.
       const started: ShutdownStep[] = [];
       try {
+        // First, to fail with the reason: a command alone fails after its timeout and says only
+        // that, and a cluster's MULTI waits until the cluster answers, however long.
+        await redisReady(redis, options.redisStartTimeoutMs ?? REDIS_START_TIMEOUT_MS);
         await registry.initialize();
         // The failure path first: the main consumer's first failed batch needs its producer.
         started.unshift(stopFailurePath);

@@ -2,6 +2,7 @@ import { once } from 'node:events';
 import { createServer } from 'node:net';
 import { createKafkaConnection, type KafkaConnection } from '@kafka-ecs/kafka';
 import { retryGroupIds } from '@kafka-ecs/retry';
+import { createRedisConnection, type RedisClient } from '@kafka-ecs/service-kit';
 import {
   createTestTopics,
   testInfrastructure,
@@ -10,6 +11,7 @@ import {
 } from '@kafka-ecs/testing';
 import { Redis } from 'ioredis';
 import { type ComposedConsumer, composeConsumer } from '../src/compose.ts';
+import { COMMAND_REDIS_OPTIONS } from '../src/infra/notification-subscriber.ts';
 import {
   capturingLogger,
   FAST_RETRIES,
@@ -48,7 +50,7 @@ const deleteGroups = (groups: string[]) =>
 async function startFailure(service: ComposedConsumer): Promise<unknown> {
   return service.start().then(
     ({ url }) => {
-      throw new Error(`start() resolved (${url}) although the port was taken`);
+      throw new Error(`start() resolved (${url}) although it could not start`);
     },
     (error: unknown) => error,
   );
@@ -65,6 +67,9 @@ async function composeTestConsumer(
     metricsPort?: number;
     kafka?: (kafka: KafkaConnection) => KafkaConnection;
     rollbackDeadlineMs?: number;
+    /** The command connection, instead of one to the run's Redis. */
+    redis?: RedisClient;
+    redisStartTimeoutMs?: number;
   },
 ) {
   const { logger, lines: logged } = capturingLogger<{
@@ -72,7 +77,7 @@ async function composeTestConsumer(
     step?: string;
     err?: { message: string };
   }>('info');
-  const redis = newRedis();
+  const redis = options.redis ?? newRedis();
   const subscriber = newRedis();
   const workerConnection = new Redis(testInfrastructure().redisUrl, {
     maxRetriesPerRequest: null,
@@ -98,6 +103,7 @@ async function composeTestConsumer(
     metricsPort: options.metricsPort ?? 0,
     host: '127.0.0.1',
     rollbackDeadlineMs: options.rollbackDeadlineMs,
+    redisStartTimeoutMs: options.redisStartTimeoutMs,
     consumerOptions: { sessionTimeoutMs: 6_000, maxBackoffMs: 500 },
     retry: {
       workerConnection,
@@ -220,4 +226,33 @@ describe('consumer start', () => {
       await close();
     }
   });
+
+  it.each([
+    ['a single Redis', false],
+    ['a Redis Cluster', true],
+  ])(
+    'when %s cannot be reached, then start() rejects in time with the reason and joins no group',
+    async (_, cluster) => {
+      // Nothing listens on port 1 of the loopback. A cluster client there used to wait forever.
+      const unreachable = createRedisConnection(
+        { url: 'redis://127.0.0.1:1', cluster },
+        COMMAND_REDIS_OPTIONS,
+      );
+      unreachable.on('error', () => {});
+      const { service, close } = await composeTestConsumer(iso, {
+        port: 0,
+        redis: unreachable,
+        redisStartTimeoutMs: 500,
+      });
+      try {
+        const error = (await startFailure(service)) as Error;
+        expect(error.name).toBe('RedisNotReadyError');
+        expect(error.message).toMatch(/^Redis not ready after 500 ms .*127\.0\.0\.1:1/);
+        expect(service.consumer.isJoined()).toBe(false);
+        expect(service.retry.isJoined()).toBe(false);
+      } finally {
+        await close();
+      }
+    },
+  );
 });
