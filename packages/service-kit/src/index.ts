@@ -24,5 +24,6 @@ export {
   RedisNotReadyError,
   redisReady,
 } from './redis-connection.ts';
+export { logRedisConnection, type RedisConnectionEvents } from './redis-connection-log.ts';
 export { type RedisTlsOptions, redisErrorForLog, redisTlsOptions } from './redis-options.ts';
 export { onShutdownSignal, type ShutdownStep } from './shutdown.ts';

@@ -1,11 +1,5 @@
 import { KafkaEcsError } from '@kafka-ecs/errors';
-import {
-  Cluster,
-  type ClusterNode,
-  type ClusterOptions,
-  Redis,
-  type RedisOptions,
-} from 'ioredis';
+import { Cluster, type ClusterNode, type ClusterOptions, Redis, type RedisOptions } from 'ioredis';
 import { redisTlsOptions } from './redis-options.ts';
 
 /** A single Redis, or a Redis Cluster (`REDIS_CLUSTER`): what the services' Redis code takes. */

@@ -2,7 +2,11 @@
 import { setFlagsFromString } from 'node:v8';
 import { ADMIN_OPERATOR_NAME, exitOnStartFailure } from '@kafka-ecs/config';
 import { type RetryPolicy, type RetryStep, retryChainMs } from '@kafka-ecs/retry';
-import { createRedisConnection, onShutdownSignal, redisErrorForLog } from '@kafka-ecs/service-kit';
+import {
+  createRedisConnection,
+  logRedisConnection,
+  onShutdownSignal,
+} from '@kafka-ecs/service-kit';
 import { startConsumerService } from './compose.ts';
 import { withFaultInjection } from './domain/handlers/fault-injection.ts';
 import { eventHandlers } from './domain/handlers/index.ts';
@@ -32,15 +36,9 @@ async function main(): Promise<void> {
   const subscriber = createRedisConnection(redisConnection, SUBSCRIBER_REDIS_OPTIONS);
   // BullMQ's worker blocks on Redis by design: it must retry commands forever, not fail them.
   const workerConnection = createRedisConnection(redisConnection, { maxRetriesPerRequest: null });
-  for (const [name, client] of [
-    ['redis', redis],
-    ['redis subscriber', subscriber],
-    ['redis retry worker', workerConnection],
-  ] as const) {
-    client.on('error', (error) =>
-      logger.warn({ err: redisErrorForLog(error), client: name }, 'redis error'),
-    );
-  }
+  logRedisConnection(redis, logger, 'redis');
+  logRedisConnection(subscriber, logger, 'redis subscriber');
+  logRedisConnection(workerConnection, logger, 'redis retry worker');
 
   const policy: RetryPolicy = {
     maxAttempts: config.RETRY_MAX_ATTEMPTS,

@@ -5,8 +5,8 @@ import { createKafkaConnection } from '@kafka-ecs/kafka';
 import {
   createLogger,
   createMetricsServer,
+  logRedisConnection,
   onShutdownSignal,
-  redisErrorForLog,
 } from '@kafka-ecs/service-kit';
 import { collectDefaultMetrics, Registry } from 'prom-client';
 import { composeProducer } from './compose.ts';
@@ -27,17 +27,7 @@ async function main(): Promise<void> {
     cluster: config.REDIS_CLUSTER,
     ca: security.redisCa,
   });
-  let redisUp = false;
-  redis.on('ready', () => {
-    redisUp = true;
-    logger.info('redis connected');
-  });
-  redis.on('error', (error) => {
-    if (redisUp) {
-      logger.warn({ err: redisErrorForLog(error) }, 'redis connection lost; reconnecting');
-    }
-    redisUp = false;
-  });
+  logRedisConnection(redis, logger, 'redis');
 
   const kafka = createKafkaConnection({
     brokers: config.KAFKA_BROKERS,
