@@ -13,6 +13,7 @@ export { kafkaVersion } from './kafka-version.ts';
 export { kafkaPom, repoRoot, stackDir } from './paths.ts';
 export { isAlive, stopProcess } from './processes.ts';
 export type { RedisNodeView } from './redis-cluster.ts';
+export { withProbeClient } from './redis-probe.ts';
 export {
   type RedisServerOptions,
   redisAnswers,

@@ -14,6 +14,7 @@ import {
   startKafkaCluster,
   startRedisServer,
   stopRedisServer,
+  withProbeClient,
 } from '@kafka-ecs/devstack';
 import { DEFAULT_PARTITIONS } from '@kafka-ecs/events';
 import { freePort, waitFor } from '@kafka-ecs/testing';
@@ -101,10 +102,14 @@ export interface PrivateRedisCluster {
   /** One node's URL: a cluster client finds the others. */
   url: string;
   /**
-   * SIGKILLs the first master (no shutdown, no last write to disk: a host lost) and resolves
-   * with its address once it has exited.
+   * SIGKILLs the master at `address`, or the first master (no shutdown, no last write to disk:
+   * a host lost), and resolves with its address once it has exited.
    */
-  killMaster(): Promise<string>;
+  killMaster(address?: string): Promise<string>;
+  /** The running nodes with a pub/sub connection open (a cluster client keeps one on a node). */
+  pubsubNodes(): Promise<{ address: string; role: string }[]>;
+  /** Closes every pub/sub connection on the node at `address`; resolves with how many. */
+  dropPubsubClients(address: string): Promise<number>;
   /**
    * Waits until the nodes still running serve every slot again with three masters: a replica of
    * the killed master was promoted. Resolves with how long that took from `since`.
@@ -143,9 +148,14 @@ export async function startPrivateRedisCluster(): Promise<PrivateRedisCluster> {
   let killed: RedisClusterNodeStatus | undefined;
   return {
     url,
-    async killMaster() {
-      const master = (await nodes()).find((node) => node.view?.role === 'master');
-      if (!master?.pid) throw new Error('no running master to kill in the Redis Cluster');
+    async killMaster(address) {
+      const master = (await nodes()).find(
+        (node) =>
+          node.view?.role === 'master' && (address === undefined || node.address === address),
+      );
+      if (!master?.pid) {
+        throw new Error(`no running master ${address ?? ''} to kill in the Redis Cluster`);
+      }
       const { pid } = master;
       process.kill(pid, 'SIGKILL');
       await waitFor(() => !isAlive(pid), {
@@ -154,6 +164,25 @@ export async function startPrivateRedisCluster(): Promise<PrivateRedisCluster> {
       });
       killed = master;
       return master.address;
+    },
+    async pubsubNodes() {
+      const running = (await nodes()).filter((node) => node.view !== undefined);
+      const holding = await Promise.all(
+        running.map((node) =>
+          withProbeClient(`redis://${node.address}`, { timeoutMs: 2_000 }, async (client) => {
+            const list = String(await client.call('CLIENT', 'LIST', 'TYPE', 'pubsub'));
+            return list.trim() === ''
+              ? []
+              : [{ address: node.address, role: node.view?.role ?? '' }];
+          }),
+        ),
+      );
+      return holding.flat();
+    },
+    async dropPubsubClients(address) {
+      return withProbeClient(`redis://${address}`, { timeoutMs: 2_000 }, async (client) =>
+        Number(await client.call('CLIENT', 'KILL', 'TYPE', 'pubsub')),
+      );
     },
     async waitForFailover(since, timeoutMs = 30_000) {
       await waitFor(
