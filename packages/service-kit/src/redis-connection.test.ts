@@ -44,16 +44,27 @@ describe('createRedisConnection and redisReady, with no Redis to reach', () => {
       );
       expect(error.name).toBe('RedisNotReadyError');
       expect(error.message).toMatch(
-        /^Redis not ready after 300 ms \(status \w+; last errors: .*127\.0\.0\.1:1/,
+        /^Redis (at 127\.0\.0\.1:1 )?not ready after 300 ms \(status \w+; last errors: .*127\.0\.0\.1:1/,
       );
       expect(error.message).not.toContain('not-to-be-shown');
     },
   );
 
+  it('when the client waits for its first command (lazyConnect), then redisReady connects it', async () => {
+    const lazy = createRedisConnection({ url: UNREACHABLE, cluster: false }, { lazyConnect: true });
+    lazy.on('error', () => {});
+    clients.push(lazy);
+    await expect(redisReady(lazy, 300)).rejects.toThrow(
+      /status (connecting|reconnecting); last errors: connect ECONNREFUSED/,
+    );
+  });
+
   it('when the client is closed while waiting, then redisReady rejects at once', async () => {
     const closing = client(false);
     const ready = redisReady(closing, 60_000);
     closing.disconnect();
-    await expect(ready).rejects.toThrow('Redis client closed before it was ready');
+    await expect(ready).rejects.toThrow(
+      /^Redis client at 127\.0\.0\.1:1 closed before it was ready/,
+    );
   });
 });

@@ -43,26 +43,33 @@ export function createRedisConnection(
   });
 }
 
+/** ioredis' message for a command its `commandTimeout` ended. */
+const TIMED_OUT = 'Command timed out';
+
 /**
  * A Cluster whose commands time out as a single Redis' do. A single Redis starts a command's
- * `commandTimeout` when the command is issued, so it covers a wait in the offline queue during
- * an outage; ioredis' Cluster starts it only once a node connection writes the command, so one
- * issued while no node is reachable waits in the cluster's queue for as long as the outage
- * lasts (redis/ioredis#1604). Started here at issue time instead: ioredis keeps the first timer
- * a command gets, so a redirect or the node's own `commandTimeout` does not extend it.
+ * `commandTimeout` when the command is issued, so it covers a wait in its offline queue during
+ * an outage; ioredis' Cluster starts it only when it hands the command to a node connection, so
+ * one issued while the cluster is down waits in the cluster's own queue for as long as the
+ * outage lasts (redis/ioredis#1604). Started here when the command is issued. ioredis keeps the
+ * first timer a command gets, so a single command's redirects do not extend it (a pipeline's
+ * bound starts again at each of its redirect rounds).
  *
- * ioredis leaves a command that timed out in the queue and sends it once the cluster is back
- * (redis/ioredis#2130): a write its caller was told had failed, and has since retried, would
- * then run again (a retry attempt counted twice). So a command whose promise was rejected is
- * never sent from here. Not covered: one rejected while it waits out a failover redirect
- * (ioredis retries it by itself, for at most `maxRedirections` × 100 ms).
+ * A command that timed out is never sent afterwards. ioredis would: from the cluster's queue once
+ * the cluster is back (redis/ioredis#2130), a MULTI or pipeline too, and, after its node's
+ * connection closed, through its failover retry. That is a write its caller was told had failed
+ * and has since retried, run again. Not covered: one that times out while it already waits out
+ * a failover redirect (ioredis retries it from inside), and a single Redis, which re-sends
+ * unanswered commands after a reconnect (`autoResendUnfulfilledCommands`).
  */
 class BoundedCluster extends Cluster {
   readonly #nodes: ClusterNode[];
   readonly #commandTimeoutMs: number | undefined;
-  // By promise, not command: a pipeline sends a redirected command again with a new promise.
-  readonly #watched = new WeakSet<Promise<unknown>>();
-  readonly #rejected = new WeakSet<Promise<unknown>>();
+  // By command: a pipeline gives its commands new promises before it reports the timeout.
+  readonly #timedOut = new WeakSet<object>();
+  // By promise: the bound and its watch go on each promise a pipeline's redirect gives a command.
+  readonly #bounded = new WeakSet<Promise<unknown>>();
+  readonly #guarded = new WeakSet<object>();
 
   constructor(nodes: ClusterNode[], commandTimeoutMs: number | undefined, options: ClusterOptions) {
     super(nodes, options);
@@ -71,19 +78,30 @@ class BoundedCluster extends Cluster {
   }
 
   override sendCommand(...args: Parameters<Cluster['sendCommand']>): unknown {
-    const [command] = args;
-    if (this.#rejected.has(command.promise)) return command.promise;
-    if (this.#commandTimeoutMs !== undefined && !this.#watched.has(command.promise)) {
-      this.#watched.add(command.promise);
+    const [command, , node] = args;
+    if (this.#timedOut.has(command)) return command.promise;
+    if (this.#commandTimeoutMs === undefined) return super.sendCommand(...args);
+    if (!this.#bounded.has(command.promise)) {
+      this.#bounded.add(command.promise);
       command.setTimeout(this.#commandTimeoutMs);
-      // Wrapped before ioredis wraps it for redirects, so this runs only on the final rejection.
-      const { promise, reject } = command;
+      // Inside ioredis' redirect handling (wrapped below), so it sees only the final rejection.
+      const reject = command.reject;
       command.reject = (error) => {
-        this.#rejected.add(promise);
+        if (error.message === TIMED_OUT) this.#timedOut.add(command);
         reject.call(command, error);
       };
     }
-    return super.sendCommand(...args);
+    const sent = super.sendCommand(...args);
+    // ioredis has now wrapped `reject` of a command of its own (no `node`) to retry it after a
+    // redirect or a closed connection. Outside that: a timed-out command is not retried.
+    if (node === undefined && !this.#guarded.has(command)) {
+      this.#guarded.add(command);
+      const redirecting = command.reject;
+      command.reject = (error) => {
+        if (!this.#timedOut.has(command)) redirecting.call(command, error);
+      };
+    }
+    return sent;
   }
 
   // BullMQ duplicates its connection for blocking reads: the copy keeps the bound.
@@ -104,14 +122,16 @@ export class RedisNotReadyError extends KafkaEcsError {}
 
 /**
  * Resolves once `client` is ready (connected, and on a cluster its slots known); rejects with a
- * RedisNotReadyError after `timeoutMs`, or at once if the client was closed. It sends nothing,
- * since a command of a cluster that no node answers waits in ioredis' queue, and a pipeline's
- * waits there without a bound. The error names the client's status and its last connection
- * errors (addresses and reasons, never a credential), so a start that cannot reach Redis says
- * why instead of waiting until a health check gives up on it.
+ * RedisNotReadyError after `timeoutMs`, or at once if the client was closed. It sends no
+ * command, so what it waits for is the connection, not a command's timeout. The error names
+ * the client's status, a single Redis' address, and its last connection errors (a cluster's
+ * nodes by address; reasons, never a credential), so a start that cannot reach Redis says why
+ * instead of waiting until a health check gives up on it.
  */
 export function redisReady(client: RedisClient, timeoutMs: number): Promise<void> {
   if (client.status === 'ready') return Promise.resolve();
+  // A cluster's nodes name themselves in their errors; a single Redis' errors may not (a timeout).
+  const target = client instanceof Redis ? ` at ${client.options.host}:${client.options.port}` : '';
   return new Promise<void>((resolve, reject) => {
     // The last few distinct errors. A cluster's own says only "Failed to refresh slots cache.",
     // and its nodes' "Connection is closed.", so a node's error is named by its address.
@@ -134,9 +154,12 @@ export function redisReady(client: RedisClient, timeoutMs: number): Promise<void
     };
     const onReady = () => settle();
     const reason = () => `last errors: ${errors.size > 0 ? [...errors].join('; ') : 'none'}`;
-    const onEnd = () => settle(`Redis client closed before it was ready (${reason()})`);
+    const onEnd = () => settle(`Redis client${target} closed before it was ready (${reason()})`);
     const timer = setTimeout(
-      () => settle(`Redis not ready after ${timeoutMs} ms (status ${client.status}; ${reason()})`),
+      () =>
+        settle(
+          `Redis${target} not ready after ${timeoutMs} ms (status ${client.status}; ${reason()})`,
+        ),
       timeoutMs,
     );
     client.on('ready', onReady);
@@ -144,5 +167,7 @@ export function redisReady(client: RedisClient, timeoutMs: number): Promise<void
     client.on('node error', onNodeError);
     client.on('end', onEnd);
     if (client.status === 'end') onEnd();
+    // A client made with `lazyConnect` waits for its first command, which this does not send.
+    else if (client.status === 'wait') client.connect().catch(() => {});
   });
 }

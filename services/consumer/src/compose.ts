@@ -303,8 +303,8 @@ export async function composeConsumer(options: ConsumerServiceOptions): Promise<
       // needs its stop too; stopping a part that never started is harmless.
       const started: ShutdownStep[] = [];
       try {
-        // First, to fail with the reason: a command alone fails after its timeout and says only
-        // that, and a cluster's MULTI waits until the cluster answers, however long.
+        // First, to fail with the reason: the registry's first command would fail with only
+        // "Command timed out" (or give up after one reconnect on a single Redis).
         await redisReady(redis, options.redisStartTimeoutMs ?? REDIS_START_TIMEOUT_MS);
         await registry.initialize();
         // The failure path first: the main consumer's first failed batch needs its producer.

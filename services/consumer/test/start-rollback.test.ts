@@ -247,7 +247,9 @@ describe('consumer start', () => {
       try {
         const error = (await startFailure(service)) as Error;
         expect(error.name).toBe('RedisNotReadyError');
-        expect(error.message).toMatch(/^Redis not ready after 500 ms .*127\.0\.0\.1:1/);
+        expect(error.message).toMatch(
+          /^Redis (at 127\.0\.0\.1:1 )?not ready after 500 ms .*127\.0\.0\.1:1/,
+        );
         expect(service.consumer.isJoined()).toBe(false);
         expect(service.retry.isJoined()).toBe(false);
       } finally {
