@@ -15,6 +15,9 @@ const REDACTED_PATHS = [
   'token',
   'err.command.args',
   'error.command.args',
+  // A cluster's error carries its last node's (redisErrorForLog strips both; this is the net).
+  'err.lastNodeError.command.args',
+  'error.lastNodeError.command.args',
 ];
 
 /** The options every service's logger is built with (exported for its test). */

@@ -1,3 +1,5 @@
+import { pino } from 'pino';
+import { loggerOptions } from './logger.ts';
 import { redisErrorForLog, redisTlsOptions } from './redis-options.ts';
 
 const PEM = '-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n';
@@ -42,6 +44,29 @@ describe('redisErrorForLog', () => {
     expect(JSON.stringify({ ...logged })).not.toContain('the-password');
     // The original is left as it was: the client may still be handling it.
     expect(error.command.args).toEqual(['view', 'the-password']);
+  });
+
+  it('when a cluster error carries its last node error (refused credentials), then that one loses its arguments too', () => {
+    const nodeError = replyError();
+    const clusterError = Object.assign(new Error('Failed to refresh slots cache.'), {
+      lastNodeError: nodeError,
+    });
+    const wrapped = new Error('start failed', { cause: clusterError });
+    const logged = redisErrorForLog(wrapped) as Error & {
+      cause: Error & { lastNodeError: Error & { command: unknown } };
+    };
+    expect(logged.message).toBe('start failed');
+    expect(logged.cause.message).toBe('Failed to refresh slots cache.');
+    expect(logged.cause.lastNodeError.message).toBe(nodeError.message);
+    expect(logged.cause.lastNodeError.command).toEqual({ name: 'auth' });
+    // As pino writes it: the line holds no password at any depth.
+    const lines: string[] = [];
+    pino(loggerOptions({ service: 'test', level: 'info' }), {
+      write: (line: string) => lines.push(line),
+    }).warn({ err: redisErrorForLog(clusterError) }, 'redis connection failed; reconnecting');
+    expect(lines.join('')).toContain('WRONGPASS');
+    expect(lines.join('')).not.toContain('the-password');
+    expect(nodeError.command.args).toEqual(['view', 'the-password']);
   });
 
   it('when an error has no command, then it is logged as it is', () => {
