@@ -11,6 +11,7 @@ function capture() {
     level: number;
     msg: string;
     client?: string;
+    node?: string;
     errors?: number;
     err?: { message: string };
   }[] = [];
@@ -58,6 +59,26 @@ describe('logRedisConnection', () => {
       { msg: 'redis connection failed; reconnecting', errors: undefined },
       { msg: 'redis connected', errors: 3 },
       { msg: 'redis connection failed; reconnecting', errors: undefined },
+    ]);
+  });
+
+  it('when one node of a cluster fails again and again, then one warning names it, and again once it was added back', () => {
+    const { logger, lines } = capture();
+    const cluster = client();
+    logRedisConnection(cluster, logger, 'redis');
+    cluster.emit('ready');
+    for (let attempt = 1; attempt <= 5; attempt++) {
+      cluster.emit('node error', new Error('Connection is closed.'), '10.0.0.7:6379');
+    }
+    cluster.emit('node error', new Error('Connection is closed.'), '10.0.0.8:6379');
+    cluster.emit('+node', { options: { host: '10.0.0.7', port: 6379 } });
+    cluster.emit('node error', new Error('Connection is closed.'), '10.0.0.7:6379');
+    expect(
+      lines.filter((line) => line.level >= WARN).map(({ msg, node }) => ({ msg, node })),
+    ).toEqual([
+      { msg: 'redis node failed', node: '10.0.0.7:6379' },
+      { msg: 'redis node failed', node: '10.0.0.8:6379' },
+      { msg: 'redis node failed', node: '10.0.0.7:6379' },
     ]);
   });
 

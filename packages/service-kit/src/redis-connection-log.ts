@@ -5,6 +5,13 @@ import { redisErrorForLog } from './redis-options.ts';
 export interface RedisConnectionEvents {
   on(event: 'error', listener: (error: Error) => void): unknown;
   on(event: 'ready', listener: () => void): unknown;
+  /** A cluster's: one of its nodes failed (`node` is its address); the client may stay ready. */
+  on(event: 'node error', listener: (error: Error, node: string) => void): unknown;
+  /** A cluster's: a node connection was added (after a slot refresh, a failover). */
+  on(
+    event: '+node',
+    listener: (node: { options: { host?: string; port?: number } }) => void,
+  ): unknown;
 }
 
 /**
@@ -13,7 +20,9 @@ export interface RedisConnectionEvents {
  * how many errors the outage brought. ioredis emits `error` at every reconnect attempt, a
  * cluster client several times a second at first: a consumer whose three clients could not
  * reach a cluster logged 390 warnings, each with its stack, in 30 s. The errors in between are
- * logged at debug.
+ * logged at debug. A cluster that loses one node stays ready (its commands fail over): the
+ * node's first error is a warning of its own, until the node is added again or the client is
+ * ready again.
  */
 export function logRedisConnection(
   client: RedisConnectionEvents,
@@ -27,8 +36,17 @@ export function logRedisConnection(
     if (errors === 1) logger.warn(line, 'redis connection failed; reconnecting');
     else logger.debug({ ...line, errors }, 'redis connection failed again');
   });
+  const failedNodes = new Set<string>();
+  client.on('node error', (error, node) => {
+    const line = { err: redisErrorForLog(error), client: name, node };
+    if (failedNodes.has(node)) return logger.debug(line, 'redis node failed again');
+    failedNodes.add(node);
+    logger.warn(line, 'redis node failed');
+  });
+  client.on('+node', (node) => failedNodes.delete(`${node.options.host}:${node.options.port}`));
   client.on('ready', () => {
     logger.info({ client: name, errors }, 'redis connected');
     errors = 0;
+    failedNodes.clear();
   });
 }

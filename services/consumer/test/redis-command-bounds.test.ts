@@ -1,13 +1,19 @@
 import { redisClusterStatus, redisClusterUp } from '@kafka-ecs/devstack';
 import { createRedisConnection, redisReady } from '@kafka-ecs/service-kit';
-import { startTcpProxy, type TcpProxy, uniqueName, waitFor } from '@kafka-ecs/testing';
+import {
+  startTcpProxy,
+  type TcpProxy,
+  testInfrastructure,
+  uniqueName,
+  waitFor,
+} from '@kafka-ecs/testing';
 import type { Cluster } from 'ioredis';
 import { COMMAND_REDIS_OPTIONS } from '../src/infra/notification-subscriber.ts';
 
-// The consumer's command connection on a real Redis Cluster (three masters, one replica each,
-// started as `pnpm stack:up --redis-cluster` starts it) that no node of answers for a while,
-// played by a TCP proxy in front of every node. ioredis' own Cluster would keep a command in its
-// queue for the whole outage, and send it afterwards although its caller was told it failed.
+// The consumer's command connection, as createRedisConnection makes it, on the run's Redis and
+// on a real Redis Cluster (three masters, one replica each, started as `pnpm stack:up
+// --redis-cluster` starts it), with TCP proxies in front to play the outages. ioredis would keep
+// a command its timeout ended and send it later, although its caller was told it failed.
 
 let nodes: string[];
 beforeAll(async () => {
@@ -112,5 +118,64 @@ describe('a cluster command connection whose cluster is unreachable', () => {
 
     expect(await client.get(key)).toBe('1');
     await client.del(key, `${key}:after`);
+  });
+
+  it('when a command times out on a cluster node whose connection is still opening, then it is not run once that node is ready', async () => {
+    await redisReady(client, 10_000);
+    // A master no command went to yet: ioredis opens its connection for the first one.
+    const idle = client.nodes('master').find((node) => node.status === 'wait');
+    const open = client.nodes('all').find((node) => node.status === 'ready');
+    if (!idle || !open) throw new Error('no master left unconnected, or none connected');
+    const proxy = [...proxies.values()].find((p) => p.port === idle.options.port);
+    if (!proxy) throw new Error(`no proxy for port ${idle.options.port}`);
+    // A key of that master's slots, asked of a node already connected.
+    let key = '';
+    for (let i = 0; !key; i++) {
+      const candidate = `{${uniqueName('bounds')}-${i}}`;
+      const slot = Number(await open.call('CLUSTER', 'KEYSLOT', candidate));
+      if (client.slots[slot]?.[0] === proxy.address) key = candidate;
+    }
+    // Its ready check (INFO) goes through and its answer is kept back.
+    const checking = proxy.holdAnswersAfter('info', 5_000);
+    const incr = client.incr(key);
+    await checking;
+    await expect(incr).rejects.toThrow('Command timed out');
+
+    proxy.release();
+    await waitFor(() => idle.status === 'ready', {
+      timeoutMs: 5_000,
+      description: "the node's connection ready",
+    });
+    await client.set(`${key}:after`, 'sent once the node was ready');
+    expect(await client.get(key)).toBeNull();
+    await client.del(`${key}:after`);
+  });
+});
+
+describe('a command connection whose Redis takes long to become ready', () => {
+  it('when a command times out on a single Redis still being connected to, then it is not run once the connection is ready', async () => {
+    const redisUrl = new URL(testInfrastructure().redisUrl);
+    const proxy = await startTcpProxy({
+      target: { host: redisUrl.hostname, port: Number(redisUrl.port || 6379) },
+    });
+    // The connection's ready check (INFO) goes through and its answer is kept back.
+    const checking = proxy.holdAnswersAfter('info', 5_000);
+    const redis = createRedisConnection(
+      { url: `redis://${proxy.address}`, cluster: false },
+      { ...COMMAND_REDIS_OPTIONS, commandTimeout: 300 },
+    );
+    redis.on('error', () => {});
+    try {
+      await checking;
+      const key = uniqueName('bounds');
+      await expect(redis.incr(key)).rejects.toThrow('Command timed out');
+
+      proxy.release();
+      await redisReady(redis, 5_000);
+      expect(await redis.get(key)).toBeNull();
+    } finally {
+      redis.disconnect();
+      await proxy.close();
+    }
   });
 });
