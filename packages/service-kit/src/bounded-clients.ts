@@ -32,7 +32,12 @@ class TimedOutCommands {
     };
   }
 
-  /** Has `redis` (a cluster's node connection) write no marked command. */
+  /**
+   * Has `redis` (a cluster's node connection) write no marked command. A pipeline is written
+   * whole once every command of it went through, so refusing part of one would leave the rest
+   * queued unwritten: that cannot happen, as all of a pipeline's commands get their timer in the
+   * same pass and so time out together.
+   */
   guard(redis: Redis): void {
     const send = redis.sendCommand;
     redis.sendCommand = (command, stream) =>
@@ -62,10 +67,11 @@ export class BoundedRedis extends Redis {
  * connection, so one issued while the cluster is down waited in the cluster's own queue for as
  * long as the outage lasted (redis/ioredis#1604). Started here when the command is issued;
  * ioredis keeps the first timer a command gets, so a single command's redirects do not extend
- * it (a pipeline's bound starts again at each of its redirect rounds). A command it ended is
- * not sent by the cluster (its queue), by a node (its queue, a redirect's retry), nor retried
- * through ioredis' failover path once its node's connection closes. Not covered: a command that
- * already reached Redis and ran before its answer came late.
+ * it (a pipeline's or MULTI's bound starts again at each of its redirect rounds, of at most
+ * `maxRedirections`). A command it ended is not sent by the cluster (its queue), by a node (its
+ * queue, a redirect's retry), nor retried through ioredis' failover path once its node's
+ * connection closes. Not covered: a command that already reached Redis and ran before its
+ * answer came late, and the subscriber's connection (below).
  */
 export class BoundedCluster extends Cluster {
   readonly #nodes: ClusterNode[];
@@ -77,10 +83,14 @@ export class BoundedCluster extends Cluster {
     super(nodes, options);
     this.#nodes = nodes;
     this.#commandTimeoutMs = commandTimeoutMs;
-    if (commandTimeoutMs === undefined) return;
-    // Node connections made while the constructor connected, then every later one.
-    for (const node of this.nodes('all')) this.#timedOut.guard(node);
-    this.on('+node', (node: Redis) => this.#timedOut.guard(node));
+    // Every node connection comes from the pool, which announces it before any command can use
+    // it (after the constructor: the pool is first filled once the startup nodes are resolved).
+    // Not the subscriber's connection (ClusterSubscriber makes its own): a SUBSCRIBE that timed
+    // out while it was opening is still sent, which notificationSubscriber's re-subscribe makes
+    // harmless.
+    if (commandTimeoutMs !== undefined) {
+      this.on('+node', (node: Redis) => this.#timedOut.guard(node));
+    }
   }
 
   override sendCommand(...args: Parameters<Cluster['sendCommand']>): unknown {

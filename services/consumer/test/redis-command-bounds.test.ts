@@ -135,8 +135,9 @@ describe('a cluster command connection whose cluster is unreachable', () => {
       const slot = Number(await open.call('CLUSTER', 'KEYSLOT', candidate));
       if (client.slots[slot]?.[0] === proxy.address) key = candidate;
     }
-    // Its ready check (INFO) goes through and its answer is kept back.
-    const checking = proxy.holdAnswersAfter('info', 5_000);
+    // Its first command (CLIENT SETINFO) goes through and its answer, and every later one, is
+    // kept back: the connection stays short of ready until `release`.
+    const checking = proxy.holdAnswersAfter('setinfo', 5_000);
     const incr = client.incr(key);
     await checking;
     await expect(incr).rejects.toThrow('Command timed out');
@@ -158,8 +159,10 @@ describe('a command connection whose Redis takes long to become ready', () => {
     const proxy = await startTcpProxy({
       target: { host: redisUrl.hostname, port: Number(redisUrl.port || 6379) },
     });
-    // The connection's ready check (INFO) goes through and its answer is kept back.
-    const checking = proxy.holdAnswersAfter('info', 5_000);
+    // ioredis' first command on a connection, CLIENT SETINFO, goes through and its answer (and
+    // every later one) is kept back; the ready check (INFO) waits for it, so the client stays
+    // connecting until `release`.
+    const checking = proxy.holdAnswersAfter('setinfo', 5_000);
     const redis = createRedisConnection(
       { url: `redis://${proxy.address}`, cluster: false },
       { ...COMMAND_REDIS_OPTIONS, commandTimeout: 300 },
