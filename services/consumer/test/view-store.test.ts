@@ -254,6 +254,25 @@ describe.each(CLIENTS)('the Redis view store on %s', (_name, connect) => {
     expect(await store.user('v1', user)).toMatchObject({ firstName: '', lastName: null });
   });
 
+  it('when values hold any UTF-8 or bytes that look like lengths, then the view keeps them exactly', async () => {
+    // The script reads each change's values from one packed argument by their byte lengths.
+    const names = ['Zoë', '李小龍', '🙂 x', '\u0000\u0000\u0000\u0005', '='];
+    const users = names.map(() => randomUUID());
+    const changes = users.map((user, i) => {
+      const created = profile(user, at(i, 0, 'new-user-created'));
+      if (created.change.kind !== 'profile') throw new Error('not a profile');
+      const name = names[i] as string;
+      created.change.profile = { ...created.change.profile, firstName: name, lastName: name };
+      return created;
+    });
+    expect(await store.apply(changes, LIVE)).toEqual(names.map(() => 'applied'));
+    for (const [i, user] of users.entries()) {
+      expect(await store.user('v1', user)).toMatchObject({
+        firstName: names[i],
+        lastName: names[i],
+      });
+    }
+  });
   it('when a change is not one the store knows, then it alone is refused and the rest applied', async () => {
     const user = randomUUID();
     const unknown = {

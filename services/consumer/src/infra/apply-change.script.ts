@@ -16,9 +16,12 @@
  *
  * KEYS: the user hashes. ARGV: 1 writer (`live`; `live-beside-rebuild` into a view a rebuild is
  * writing, which records `f@`; or `rebuild`), 2 notification channel ('' for
- * none), 3 WINDOW, then per change 11 values: key index, source (`<topic>/<partition>`, '' for
- * none), offset, event id, kind, and 6 values of the change: token-issued's `issuedAt` (then 5
- * empty), or the profile's id, username, email, createdAt, firstName, lastName (see `apply`).
+ * none), 3 WINDOW, 4 the changes, packed (`packChanges`): per change 11 values, each a 4-byte
+ * big-endian length and its bytes: key index, source (`<topic>/<partition>`, '' for none),
+ * offset, event id, kind, and 6 values of the change: token-issued's `issuedAt` (then 5 empty),
+ * or the profile's id, username, email, createdAt, firstName, lastName (see `apply`).
+ * One packed argument, not 11 per change: Redis makes an object of every argument it reads and
+ * the client encodes each one, which cost more than unpacking them here (docs/performance.md).
  * Returns per change 1 applied, 0 already applied, -1 not a change this script knows.
  */
 export const APPLY_CHANGES_SCRIPT = `
@@ -83,15 +86,12 @@ local function marksOf(src)
   return m
 end
 
--- Whether the change's values (ARGV from i) are complete. Values come as arguments, not JSON:
--- decoding costs more than the whole change.
-local function known(kind, i)
-  if kind == 'token-issued' then return ARGV[i] ~= '' end
+-- Whether the change's values are complete. Values come packed, not as JSON: decoding JSON
+-- costs more than the whole change.
+local function known(kind, v1, v2, v3, v4)
+  if kind == 'token-issued' then return v1 ~= '' end
   if kind ~= 'profile' then return false end
-  for n = i, i + 3 do
-    if ARGV[n] == '' then return false end
-  end
-  return true
+  return v1 ~= '' and v2 ~= '' and v3 ~= '' and v4 ~= ''
 end
 
 local function above(h, field, offset)
@@ -122,8 +122,6 @@ local function mark(k, h, m, offset, raw, id)
   remember(k, h, 'l', id)
 end
 
-local PROFILE_FIELDS = { 'id', 'username', 'email', 'createdAt' }
-
 -- A name is '' when absent, '=' followed by the name when present (which may be empty). An
 -- absent name removes the field, if there is one.
 local function setName(k, h, field, value)
@@ -131,16 +129,19 @@ local function setName(k, h, field, value)
   if h[field] then set(k, h, field, false) end
 end
 
-local function apply(k, h, kind, v)
+local function apply(k, h, kind, v1, v2, v3, v4, v5, v6)
   if kind == 'profile' then
-    for n = 1, 4 do set(k, h, PROFILE_FIELDS[n], ARGV[v + n - 1]) end
-    setName(k, h, 'firstName', ARGV[v + 4])
-    setName(k, h, 'lastName', ARGV[v + 5])
+    set(k, h, 'id', v1)
+    set(k, h, 'username', v2)
+    set(k, h, 'email', v3)
+    set(k, h, 'createdAt', v4)
+    setName(k, h, 'firstName', v5)
+    setName(k, h, 'lastName', v6)
   else
     set(k, h, 'tokensIssued', tostring((tonumber(h.tokensIssued) or 0) + 1))
     -- Latest wins whatever the arrival order (retries arrive late); ISO strings compare.
-    local last, issuedAt = h.lastTokenIssuedAt, ARGV[v]
-    if not last or last < issuedAt then set(k, h, 'lastTokenIssuedAt', issuedAt) end
+    local last = h.lastTokenIssuedAt
+    if not last or last < v1 then set(k, h, 'lastTokenIssuedAt', v1) end
   end
 end
 
@@ -155,11 +156,16 @@ local function notify(h)
   published[#published + 1] = cjson.encode(view)
 end
 
-local n = 0
-for i = 4, #ARGV, 11 do
-  local k, src, raw, id, kind = tonumber(ARGV[i]), ARGV[i + 1], ARGV[i + 2], ARGV[i + 3], ARGV[i + 4]
+-- One change's 11 values and the position after them: struct reads each length and its bytes.
+local CHANGE = '>' .. string.rep('I4c0', 11)
+local changes = ARGV[4]
+local n, at, size = 0, 1, #changes
+while at <= size do
+  local ki, src, raw, id, kind, v1, v2, v3, v4, v5, v6, nextAt = struct.unpack(CHANGE, changes, at)
+  at = nextAt
+  local k = tonumber(ki)
   local result = -1
-  if known(kind, i + 5) then
+  if known(kind, v1, v2, v3, v4) then
     local h = load(k)
     local m = src ~= '' and marksOf(src) or nil
     local offset = tonumber(raw) or 0
@@ -168,7 +174,7 @@ for i = 4, #ARGV, 11 do
       if m and writer ~= 'rebuild' and above(h, m.o, offset) then set(k, h, m.o, raw) end
       result = 0
     else
-      apply(k, h, kind, i + 5)
+      apply(k, h, kind, v1, v2, v3, v4, v5, v6)
       mark(k, h, m, offset, raw, id)
       if channel ~= '' then notify(h) end
       result = 1
