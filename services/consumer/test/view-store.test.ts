@@ -9,6 +9,7 @@ import {
   DEDUPE_WINDOW,
   type RecordPosition,
   type RedisClient,
+  SCRIPT_CHANGES_MAX,
   type ViewStore,
   type WriteTarget,
 } from '../src/infra/redis-view-store.ts';
@@ -256,23 +257,57 @@ describe.each(CLIENTS)('the Redis view store on %s', (_name, connect) => {
 
   it('when values hold any UTF-8 or bytes that look like lengths, then the view keeps them exactly', async () => {
     // The script reads each change's values from one packed argument by their byte lengths.
-    const names = ['Zoë', '李小龍', '🙂 x', '\u0000\u0000\u0000\u0005', '='];
+    const long = `é${'x'.repeat(300)}`; // a length over 255: more than its low byte
+    const names = ['Zoë', '李小龍', '🙂 x', '\u0000\u0000\u0000\u0005', '=', long];
     const users = names.map(() => randomUUID());
     const changes = users.map((user, i) => {
       const created = profile(user, at(i, 0, 'new-user-created'));
       if (created.change.kind !== 'profile') throw new Error('not a profile');
       const name = names[i] as string;
-      created.change.profile = { ...created.change.profile, firstName: name, lastName: name };
+      // A username starts its value in the packing (a name follows its '=').
+      const username = `\u0000\u0000\u0000\u0001${name}`;
+      created.change.profile = {
+        ...created.change.profile,
+        username,
+        firstName: name,
+        lastName: name,
+      };
       return created;
     });
     expect(await store.apply(changes, LIVE)).toEqual(names.map(() => 'applied'));
     for (const [i, user] of users.entries()) {
       expect(await store.user('v1', user)).toMatchObject({
+        username: `\u0000\u0000\u0000\u0001${names[i]}`,
         firstName: names[i],
         lastName: names[i],
       });
     }
   });
+
+  it('when a batch holds more changes than one script call takes, then each is applied once', async () => {
+    const count = 2 * SCRIPT_CHANGES_MAX + 1; // three calls on a single Redis
+    const created = (users: string[], from: number) =>
+      users.map((user, i) => profile(user, at(from + i, 0, 'new-user-created')));
+    const first = created(
+      Array.from({ length: count }, () => randomUUID()),
+      0,
+    );
+    expect(await store.apply(first, LIVE)).toEqual(first.map(() => 'applied'));
+    // Again, with the last calls' users new: each outcome comes from its own call's reply.
+    const fresh = created(
+      Array.from({ length: count - SCRIPT_CHANGES_MAX }, () => randomUUID()),
+      count,
+    );
+    const again = [...first.slice(0, SCRIPT_CHANGES_MAX), ...fresh];
+    expect(await store.apply(again, LIVE)).toEqual(
+      again.map((_, i) => (i < SCRIPT_CHANGES_MAX ? 'duplicate' : 'applied')),
+    );
+    for (const read of [first[0], again[SCRIPT_CHANGES_MAX], again.at(-1)]) {
+      const user = read?.change.userId as string;
+      expect(await store.user('v1', user)).toMatchObject({ id: user, tokensIssued: 0 });
+    }
+  });
+
   it('when a change is not one the store knows, then it alone is refused and the rest applied', async () => {
     const user = randomUUID();
     const unknown = {

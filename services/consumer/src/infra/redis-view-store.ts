@@ -119,19 +119,18 @@ function packChanges(values: string[]): Buffer {
   return packed;
 }
 
-/** The script's arguments for one view: distinct user keys, then the changes' values packed. */
-function scriptArguments(
-  changes: ChangeToApply[],
-  userKey: (userId: string) => string,
-): { keys: string[]; changes: Buffer } {
-  const keyIndex = new Map<string, number>();
+/**
+ * One script call's users (KEYS, in order, once each) and its changes' values packed; the same
+ * for every view, whose user keys are made from `userIds`.
+ */
+function scriptArguments(changes: ChangeToApply[]): { userIds: string[]; changes: Buffer } {
+  const userIndex = new Map<string, number>();
   const values: string[] = [];
   for (const { eventId, change, position } of changes) {
-    const key = userKey(change.userId);
-    let index = keyIndex.get(key);
+    let index = userIndex.get(change.userId);
     if (index === undefined) {
-      index = keyIndex.size + 1;
-      keyIndex.set(key, index);
+      index = userIndex.size + 1;
+      userIndex.set(change.userId, index);
     }
     values.push(
       String(index),
@@ -142,7 +141,7 @@ function scriptArguments(
       ...changeValues(change),
     );
   }
-  return { keys: [...keyIndex.keys()], changes: packChanges(values) };
+  return { userIds: [...userIndex.keys()], changes: packChanges(values) };
 }
 
 /**
@@ -231,29 +230,23 @@ export function createRedisViewStore(deps: {
       if (changes.length === 0) return [];
       const members = [...indexMembers(changes)];
       const calls = scriptCalls(changes, cluster);
-      // Every argument is made before anything is sent: were making one to throw, no command
-      // would be left in flight with nobody waiting for its reply.
-      const planned = target.views.map((view, v) => ({
-        view,
-        writer: scriptWriter(target.writer, v),
-        channel: v === 0 && target.notify ? keys.notifications : '',
-        scripts: calls.map((call) =>
-          scriptArguments(
-            call.map((index) => changes[index] as ChangeToApply),
-            (userId) => keys.user(view, userId),
-          ),
-        ),
-      }));
-      const writes = planned.map(({ view, writer, channel, scripts }) => {
+      // The scripts' arguments are made before anything is sent: were making them to throw, no
+      // command would be left in flight with nobody waiting for its reply.
+      const scripts = calls.map((call) =>
+        scriptArguments(call.map((index) => changes[index] as ChangeToApply)),
+      );
+      const writes = target.views.map((view, v) => {
+        const writer = scriptWriter(target.writer, v);
+        const channel = v === 0 && target.notify ? keys.notifications : '';
         // The index first: a member whose profile is not written yet is skipped by readers,
         // while a profile without its member would be missing from every page.
         const indexed = members.map(([shard, shardMembers]) =>
           redis.zadd(keys.usersIndex(view, shard), ...shardMembers.flatMap((m) => [0, m])),
         );
-        const applied = scripts.map(({ keys: userKeys, changes: packed }) =>
+        const applied = scripts.map(({ userIds, changes: packed }) =>
           redis.applyViewChanges(
-            userKeys.length,
-            ...userKeys,
+            userIds.length,
+            ...userIds.map((userId) => keys.user(view, userId)),
             writer,
             channel,
             String(DEDUPE_WINDOW),
