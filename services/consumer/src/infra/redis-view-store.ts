@@ -103,18 +103,15 @@ function changeValues(change: ViewChange): string[] {
  * the client an encoding each and Redis an object each (docs/performance.md).
  */
 function packChanges(values: string[]): Buffer {
-  const lengths = new Array<number>(values.length);
   let size = 0;
-  for (let i = 0; i < values.length; i++) {
-    const length = Buffer.byteLength(values[i] as string);
-    lengths[i] = length;
-    size += 4 + length;
-  }
+  for (const value of values) size += 4 + Buffer.byteLength(value);
   const packed = Buffer.allocUnsafe(size);
   let at = 0;
-  for (let i = 0; i < values.length; i++) {
-    at = packed.writeUInt32BE(lengths[i] as number, at);
-    at += packed.write(values[i] as string, at, 'utf8');
+  for (const value of values) {
+    // The bytes first, then their count before them: `write` returns it.
+    const length = packed.write(value, at + 4, 'utf8');
+    packed.writeUInt32BE(length, at);
+    at += 4 + length;
   }
   return packed;
 }
