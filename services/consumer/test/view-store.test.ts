@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { redisClusterUp } from '@kafka-ecs/devstack';
 import { keysOnEveryMaster, testInfrastructure, uniqueName, waitFor } from '@kafka-ecs/testing';
 import { Cluster, Redis } from 'ioredis';
+import type { UserView } from '../src/domain/user-view.ts';
 import { countListeners } from '../src/infra/notification-listeners.ts';
 import {
   type ChangeToApply,
@@ -58,7 +59,11 @@ function token(userId: string, position: RecordPosition | null, eventId = random
   } satisfies ChangeToApply;
 }
 
-function profile(userId: string, position: RecordPosition | null): ChangeToApply {
+function profile(
+  userId: string,
+  position: RecordPosition | null,
+  fields: Partial<Pick<UserView, 'username' | 'firstName' | 'lastName'>> = {},
+): ChangeToApply {
   return {
     eventId: randomUUID(),
     eventType: 'new-user-created',
@@ -72,6 +77,7 @@ function profile(userId: string, position: RecordPosition | null): ChangeToApply
         firstName: null,
         lastName: null,
         createdAt: '2026-01-01T00:00:00.000Z',
+        ...fields,
       },
     },
     position,
@@ -248,9 +254,7 @@ describe.each(CLIENTS)('the Redis view store on %s', (_name, connect) => {
 
   it('when a profile has an empty name and an absent one, then the view keeps them apart', async () => {
     const user = randomUUID();
-    const created = profile(user, at(0, 0, 'new-user-created'));
-    if (created.change.kind !== 'profile') throw new Error('not a profile');
-    created.change.profile = { ...created.change.profile, firstName: '', lastName: null };
+    const created = profile(user, at(0, 0, 'new-user-created'), { firstName: '', lastName: null });
     await store.apply([created], LIVE);
     expect(await store.user('v1', user)).toMatchObject({ firstName: '', lastName: null });
   });
@@ -261,18 +265,14 @@ describe.each(CLIENTS)('the Redis view store on %s', (_name, connect) => {
     const names = ['Zoë', '李小龍', '🙂 x', '\u0000\u0000\u0000\u0005', '=', long];
     const users = names.map(() => randomUUID());
     const changes = users.map((user, i) => {
-      const created = profile(user, at(i, 0, 'new-user-created'));
-      if (created.change.kind !== 'profile') throw new Error('not a profile');
       const name = names[i] as string;
       // A username starts its value in the packing (a name follows its '=').
       const username = `\u0000\u0000\u0000\u0001${name}`;
-      created.change.profile = {
-        ...created.change.profile,
+      return profile(user, at(i, 0, 'new-user-created'), {
         username,
         firstName: name,
         lastName: name,
-      };
-      return created;
+      });
     });
     expect(await store.apply(changes, LIVE)).toEqual(names.map(() => 'applied'));
     for (const [i, user] of users.entries()) {
