@@ -259,6 +259,18 @@ describe.each(CLIENTS)('the Redis view store on %s', (_name, connect) => {
     expect(await store.user('v1', user)).toMatchObject({ firstName: '', lastName: null });
   });
 
+  it('when a later profile drops a name or sets it again, in one call or the next, then the last one holds', async () => {
+    const user = randomUUID();
+    const named = (offset: number, firstName: string | null, lastName: string | null) =>
+      profile(user, at(offset, 0, 'new-user-created'), { firstName, lastName });
+    await store.apply([named(0, 'Ada', 'King'), named(1, null, 'Byron')], LIVE);
+    expect(await store.user('v1', user)).toMatchObject({ firstName: null, lastName: 'Byron' });
+
+    // Byron removed, then set anew within the same call.
+    await store.apply([named(2, null, null), named(3, 'Eve', 'Gray')], LIVE);
+    expect(await store.user('v1', user)).toMatchObject({ firstName: 'Eve', lastName: 'Gray' });
+  });
+
   it('when values hold any UTF-8 or bytes that look like lengths, then the view keeps them exactly', async () => {
     // The script reads each change's values from one packed argument by their byte lengths.
     const long = `é${'x'.repeat(300)}`; // a length over 255: more than its low byte
@@ -306,6 +318,21 @@ describe.each(CLIENTS)('the Redis view store on %s', (_name, connect) => {
       const user = read?.change.userId as string;
       expect(await store.user('v1', user)).toMatchObject({ id: user, tokensIssued: 0 });
     }
+  });
+
+  it('when one user has 1,000 changes in a batch, then each is applied once and its hash stays a listpack', async () => {
+    const user = randomUUID();
+    const logins = [
+      profile(user, at(0, 0, 'new-user-created')),
+      ...Array.from({ length: 1_000 }, (_, i) => token(user, at(i))),
+    ];
+    expect(await store.apply(logins, LIVE)).toEqual(logins.map(() => 'applied'));
+    expect(await store.apply(logins, LIVE)).toEqual(logins.map(() => 'duplicate'));
+
+    expect(await tokensOf('v1', user)).toBe(1_000);
+    // Newer Redis than this 7.0 would also convert it on one HSET naming 128+ fields.
+    const key = viewKeys(prefix).user('v1', user);
+    expect(await redis.object('ENCODING', key)).toBe('listpack');
   });
 
   it('when a change is not one the store knows, then it alone is refused and the rest applied', async () => {

@@ -28,8 +28,9 @@ export const APPLY_CHANGES_SCRIPT = `
 local writer, channel, window = ARGV[1], ARGV[2], tonumber(ARGV[3])
 local VIEW_FIELDS = { 'id', 'username', 'email', 'firstName', 'lastName', 'createdAt',
   'tokensIssued', 'lastTokenIssuedAt' }
--- Per user key index: its hash as read, and the fields changed (a list, and a set of the same).
-local hashes, dirty, results = {}, {}, {}
+-- Per user key index: its hash as read and changed, its writes (HSET's field-value pairs), and
+-- the fields it removed.
+local hashes, writes, removed, results = {}, {}, {}, {}
 
 local function load(k)
   local h = hashes[k]
@@ -38,17 +39,31 @@ local function load(k)
   h = {}
   for i = 1, #flat, 2 do h[flat[i]] = flat[i + 1] end
   hashes[k] = h
-  dirty[k] = {}
+  writes[k] = {}
   return h
 end
 
+-- A write is appended, not merged: a field set twice is written twice and HSET keeps the last,
+-- which costs less than tracking the fields changed (docs/performance.md). A removed field is
+-- deleted after the writes, unless set again since.
 local function set(k, h, field, value)
   h[field] = value
-  local d = dirty[k]
-  if not d[field] then
-    d[field] = true
-    d[#d + 1] = field
+  local w = writes[k]
+  local n = #w
+  w[n + 1] = field
+  w[n + 2] = value
+  local r = removed[k]
+  if r then r[field] = nil end
+end
+
+local function remove(k, h, field)
+  h[field] = nil
+  local r = removed[k]
+  if not r then
+    r = {}
+    removed[k] = r
   end
+  r[field] = true
 end
 
 -- A window is a ring of fields <name>1..<name>WINDOW and its next slot in <name>#: short values
@@ -126,7 +141,7 @@ end
 -- absent name removes the field, if there is one.
 local function setName(k, h, field, value)
   if value ~= '' then return set(k, h, field, string.sub(value, 2)) end
-  if h[field] then set(k, h, field, false) end
+  if h[field] then remove(k, h, field) end
 end
 
 local function apply(k, h, kind, v1, v2, v3, v4, v5, v6)
@@ -184,21 +199,21 @@ while at <= size do
   results[n] = result
 end
 
--- One write per user: its changed fields (false = remove the field).
-for k, d in pairs(dirty) do
-  local h, fields, removed = hashes[k], {}, {}
-  for f = 1, #d do
-    local field = d[f]
-    local value = h[field]
-    if value == false then
-      removed[#removed + 1] = field
-    else
-      fields[#fields + 1] = field
-      fields[#fields + 1] = value
-    end
+-- One write per user, then its removals. A user with many changes in a call is written in parts
+-- of 32 fields: Lua's unpack takes a few thousand values at most, and newer Redis and Valkey (not
+-- 7.0) turn a hash into a hashtable for good when one HSET names more fields than
+-- hash-max-listpack-entries (128), duplicates counted: several times the memory.
+local PART = 64
+for k, w in pairs(writes) do
+  for first = 1, #w, PART do
+    redis.call('HSET', KEYS[k], unpack(w, first, math.min(first + PART - 1, #w)))
   end
-  if #fields > 0 then redis.call('HSET', KEYS[k], unpack(fields)) end
-  if #removed > 0 then redis.call('HDEL', KEYS[k], unpack(removed)) end
+  local r = removed[k]
+  if r then
+    local fields = {}
+    for field in pairs(r) do fields[#fields + 1] = field end
+    if #fields > 0 then redis.call('HDEL', KEYS[k], unpack(fields)) end
+  end
 end
 for _, message in ipairs(published) do redis.call('PUBLISH', channel, message) end
 return results
