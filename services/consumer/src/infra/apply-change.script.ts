@@ -1,8 +1,9 @@
 /**
  * Applies a batch of events to the users of one view, each user's changes atomically with the
  * marks that make them idempotent. One call reads each user's hash once, applies its changes in
- * order in Lua, and writes the hash back once. Most of a call's time is this Lua, not Redis'
- * commands (docs/performance.md), so it makes no string or table per event it can make once.
+ * order in Lua, and writes them back in one HSET (a few for a user with many changes in the
+ * call). Most of a call's time is this Lua, not Redis' commands (docs/performance.md), so it
+ * makes no string or table per event it can make once.
  *
  * Idempotency is bounded (docs/architecture.md, "Applying each event once"):
  * - offsets in the sink: per user and source partition, the highest offset applied, `o@<src>`.
