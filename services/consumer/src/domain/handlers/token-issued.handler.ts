@@ -1,4 +1,5 @@
 import type { IssuedTokenEvent } from '@kafka-ecs/events';
+import { normalInstant } from '../instant.ts';
 import type { TokenIssuedChange } from '../view-change.ts';
 
 /** `issued-token` → one more token for the user, and the latest issue time. */
@@ -7,6 +8,6 @@ export function tokenIssuedHandler(event: IssuedTokenEvent): TokenIssuedChange {
     kind: 'token-issued',
     userId: event.data.userId,
     // Normalised so the store can compare instants as strings.
-    issuedAt: new Date(event.data.issuedAt).toISOString(),
+    issuedAt: normalInstant(event.data.issuedAt),
   };
 }

@@ -1,4 +1,5 @@
 import type { NewUserCreatedEvent } from '@kafka-ecs/events';
+import { normalInstant } from '../instant.ts';
 import type { ProfileChange } from '../view-change.ts';
 
 /** `new-user-created` → the user's profile in the view. */
@@ -14,7 +15,7 @@ export function userCreatedHandler(event: NewUserCreatedEvent): ProfileChange {
       firstName: data.firstName,
       lastName: data.lastName,
       // One spelling of each instant, so the users index sorts by time.
-      createdAt: new Date(data.createdAt).toISOString(),
+      createdAt: normalInstant(data.createdAt),
     },
   };
 }
