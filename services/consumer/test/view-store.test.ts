@@ -62,7 +62,7 @@ function token(userId: string, position: RecordPosition | null, eventId = random
 function profile(
   userId: string,
   position: RecordPosition | null,
-  fields: Partial<Pick<UserView, 'username' | 'firstName' | 'lastName'>> = {},
+  fields: Partial<Pick<UserView, 'username' | 'email' | 'firstName' | 'lastName'>> = {},
 ): ChangeToApply {
   return {
     eventId: randomUUID(),
@@ -269,6 +269,20 @@ describe.each(CLIENTS)('the Redis view store on %s', (_name, connect) => {
     // Byron removed, then set anew within the same call.
     await store.apply([named(2, null, null), named(3, 'Eve', 'Gray')], LIVE);
     expect(await store.user('v1', user)).toMatchObject({ firstName: 'Eve', lastName: 'Gray' });
+  });
+
+  it('when a long value is replaced within one call, then the hash stays a listpack', async () => {
+    const user = randomUUID();
+    const long = `${'a'.repeat(70)}@example.com`; // longer than hash-max-listpack-value (64)
+    const named = (offset: number, email: string, firstName: string | null) =>
+      profile(user, at(offset, 0, 'new-user-created'), { email, firstName });
+    await store.apply([named(0, long, 'x'.repeat(80)), named(1, 'ada@example.com', null)], LIVE);
+
+    expect(await store.user('v1', user)).toMatchObject({
+      email: 'ada@example.com',
+      firstName: null,
+    });
+    expect(await redis.object('ENCODING', viewKeys(prefix).user('v1', user))).toBe('listpack');
   });
 
   it('when values hold any UTF-8 or bytes that look like lengths, then the view keeps them exactly', async () => {

@@ -29,9 +29,9 @@ export const APPLY_CHANGES_SCRIPT = `
 local writer, channel, window = ARGV[1], ARGV[2], tonumber(ARGV[3])
 local VIEW_FIELDS = { 'id', 'username', 'email', 'firstName', 'lastName', 'createdAt',
   'tokensIssued', 'lastTokenIssuedAt' }
--- Per user key index: its hash as read and changed, its writes (HSET's field-value pairs), and
--- the fields it removed.
-local hashes, writes, removed, results = {}, {}, {}, {}
+-- Per user key index: its hash as read and changed, its writes (HSET's field-value pairs), the
+-- fields it removed, and how many profiles it took in this call.
+local hashes, writes, removed, profiles, results = {}, {}, {}, {}, {}
 
 local function load(k)
   local h = hashes[k]
@@ -147,6 +147,7 @@ end
 
 local function apply(k, h, kind, v1, v2, v3, v4, v5, v6)
   if kind == 'profile' then
+    profiles[k] = (profiles[k] or 0) + 1
     set(k, h, 'id', v1)
     set(k, h, 'username', v2)
     set(k, h, 'email', v3)
@@ -200,12 +201,29 @@ while at <= size do
   results[n] = result
 end
 
+-- The pairs of a user whose values were replaced within the call, without the replaced ones:
+-- a replaced value longer than hash-max-listpack-value (64 bytes) would turn the hash into a
+-- hashtable. Only a profile carries such values, so only a user with two profiles comes here.
+local function lastValues(h, w)
+  local kept = {}
+  for i = 1, #w, 2 do
+    local field, value = w[i], w[i + 1]
+    if h[field] == value then
+      kept[#kept + 1] = field
+      kept[#kept + 1] = value
+    end
+  end
+  return kept
+end
+
 -- One write per user, then its removals. A user with many changes in a call is written in parts
--- of 32 fields: Lua's unpack takes a few thousand values at most, and newer Redis and Valkey (not
--- 7.0) turn a hash into a hashtable for good when one HSET names more fields than
--- hash-max-listpack-entries (128), duplicates counted: several times the memory.
+-- of 32 fields: Lua's unpack takes a few thousand values at most, and from Redis 7.2 (and on
+-- Valkey) one HSET naming more fields than hash-max-listpack-entries (512 by default),
+-- duplicates counted, turns the hash into a hashtable: several times the memory, until a
+-- restart reloads it.
 local PART = 64
 for k, w in pairs(writes) do
+  if (profiles[k] or 0) > 1 then w = lastValues(hashes[k], w) end
   for first = 1, #w, PART do
     redis.call('HSET', KEYS[k], unpack(w, first, math.min(first + PART - 1, #w)))
   end
