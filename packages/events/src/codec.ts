@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { KafkaEcsError } from '@kafka-ecs/errors';
+import { type CompiledCheck, compileCheck } from './compiled-check.ts';
 import { type EventDefinition, type EventOf, envelopeSchema } from './envelope.ts';
 import { IssuedTokenV1, type IssuedTokenV1Data } from './issued-token.v1.ts';
 import { NewUserCreatedV1, type NewUserCreatedV1Data } from './new-user-created.v1.ts';
@@ -79,6 +80,8 @@ export function decodeEvent(value: Buffer | string | null | undefined): DomainEv
       'malformed-json',
     );
   }
+  // Most records are valid events: the compiled check passes them as parsed, with no copy.
+  if (passesCompiledCheck(json)) return json as DomainEvent;
   const envelope = envelopeSchema.safeParse(json);
   if (!envelope.success) {
     throw new EventDecodeError(
@@ -99,6 +102,27 @@ export function decodeEvent(value: Buffer | string | null | undefined): DomainEv
     );
   }
   return { ...envelope.data, data: data.data } as DomainEvent;
+}
+
+// Compiled on first use, so a service that never decodes an event type never compiles it.
+const COMPILED = new Map<string, CompiledCheck | null>();
+
+/** Whether the compiled check of the event's type and version passes it (only if zod would). */
+function passesCompiledCheck(json: unknown): boolean {
+  if (typeof json !== 'object' || json === null) return false;
+  const { type, version } = json as { type?: unknown; version?: unknown };
+  if (typeof type !== 'string' || typeof version !== 'number') return false;
+  const key = `${type}@${version}`;
+  let check = COMPILED.get(key);
+  if (check === undefined) {
+    // Only known definitions are remembered: a record's type must not grow this map.
+    const definition = DEFINITIONS.get(key);
+    if (!definition) return false;
+    const compiled = compileCheck(definition);
+    check = 'check' in compiled ? compiled.check : null;
+    COMPILED.set(key, check);
+  }
+  return check?.(json) === true;
 }
 
 function latestDefinition(type: string): EventDefinition<string, unknown> {
