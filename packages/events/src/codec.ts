@@ -19,6 +19,9 @@ const DEFINITIONS = new Map<string, EventDefinition<string, unknown>>(
   ]),
 );
 
+/** Every event definition, for the test that holds each compiled check to zod. */
+export const eventDefinitions = (): EventDefinition<string, unknown>[] => [...DEFINITIONS.values()];
+
 /**
  * Why a record could not be decoded. Never worth retrying: the same bytes fail the same way,
  * so the consumer sends such a record to the dead-letter queue at once (`non-retryable`).

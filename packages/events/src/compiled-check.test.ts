@@ -1,12 +1,13 @@
 import { z } from 'zod';
+import { eventDefinitions } from './codec.ts';
 import { compileCheck } from './compiled-check.ts';
-import type { EventDefinition } from './envelope.ts';
-import { createEvent, decodeEvent, IssuedTokenV1, NewUserCreatedV1 } from './index.ts';
+import { type EventDefinition, envelopeSchema } from './envelope.ts';
+import { createEvent, decodeEvent } from './index.ts';
 
 // The compiled check may only say yes where zod says yes: decodeEvent returns what it passes
 // without zod's parse. These tests hold it to zod over every field and many kinds of bad value.
 
-const DEFINITIONS = [NewUserCreatedV1, IssuedTokenV1] as EventDefinition<string, unknown>[];
+const DEFINITIONS = eventDefinitions();
 
 const checkOf = (definition: EventDefinition<string, unknown>) => {
   const compiled = compileCheck(definition);
@@ -14,20 +15,18 @@ const checkOf = (definition: EventDefinition<string, unknown>) => {
   return compiled.check;
 };
 
-const zodAccepts = (definition: EventDefinition<string, unknown>, value: unknown) =>
-  z
-    .object({
-      id: z.uuid(),
-      type: z.literal(definition.type),
-      version: z.literal(definition.version),
-      occurredAt: z.iso.datetime(),
-      data: definition.data as unknown as z.ZodType,
-    })
-    .strict()
-    .safeParse(value).success;
+/** zod's verdict as decodeEvent reached it before the compiled check: envelope, then data. */
+function zodAccepts(definition: EventDefinition<string, unknown>, value: unknown): boolean {
+  const envelope = envelopeSchema.safeParse(value);
+  if (!envelope.success) return false;
+  const { type, version, data } = envelope.data;
+  if (type !== definition.type || version !== definition.version) return false;
+  return definition.data.safeParse(data).success;
+}
 
+/** A valid event of each definition, by `type@version`. */
 const valid = {
-  'new-user-created': () =>
+  'new-user-created@1': () =>
     createEvent('new-user-created', {
       id: 'u-1',
       username: 'ada.lovelace',
@@ -36,7 +35,7 @@ const valid = {
       lastName: null,
       createdAt: '2026-11-21T10:00:00.000Z',
     }),
-  'issued-token': () =>
+  'issued-token@1': () =>
     createEvent('issued-token', {
       userId: 'u-1',
       tokenId: 't-1',
@@ -118,10 +117,21 @@ function* mutations(event: Record<string, unknown>) {
 }
 
 describe('the compiled check of each event', () => {
+  it('when the codec knows an event type and version, then it has a compiled check and a valid event here', () => {
+    for (const definition of DEFINITIONS) {
+      const key = `${definition.type}@${definition.version}`;
+      expect({ key, compiled: 'check' in compileCheck(definition) }).toEqual({
+        key,
+        compiled: true,
+      });
+      expect({ key, fixture: key in valid }).toEqual({ key, fixture: true });
+    }
+  });
+
   it.each(DEFINITIONS.map((d) => [d.type, d] as const))(
     'when a %s event is valid, then it passes, as it does zod',
     (type, definition) => {
-      const event = (valid[type] as () => unknown)();
+      const event = (valid[`${type}@${definition.version}`] as () => unknown)();
       expect(zodAccepts(definition, event)).toBe(true);
       expect(checkOf(definition)(event)).toBe(true);
     },
@@ -132,7 +142,9 @@ describe('the compiled check of each event', () => {
     (type, definition) => {
       const check = checkOf(definition);
       const verdicts = { passed: 0, refused: 0 };
-      for (const event of mutations((valid[type] as () => Record<string, unknown>)())) {
+      for (const event of mutations(
+        (valid[`${type}@${definition.version}`] as () => Record<string, unknown>)(),
+      )) {
         const passed = check(event);
         // The same verdict both ways: a check stricter than zod would only cost speed, but it
         // would mean the check is not the schema it was compiled from.
@@ -154,11 +166,34 @@ describe('the compiled check of each event', () => {
       ['a format checked by code', z.object({ a: z.url() }).strict()],
       ['a loose object', z.object({ a: z.string() })],
       ['a case-blind pattern', z.object({ a: z.string().regex(/^a$/i) }).strict()],
+      ['a literal JSON cannot hold', z.object({ a: z.literal(1n) }).strict()],
     ];
     for (const [what, data] of schemas) {
       const compiled = compileCheck({ ...base, data } as EventDefinition<string, unknown>);
       expect({ what, compiled: 'check' in compiled }).toEqual({ what, compiled: false });
     }
+  });
+
+  it('when a schema carries metadata, then the check still says what zod says', () => {
+    const probe = (a: z.ZodType) =>
+      compileCheck({
+        type: 'probe',
+        version: 1,
+        topic: 'probe',
+        data: z.object({ a }).strict(),
+      } as EventDefinition<string, unknown>);
+    const event = (a: unknown) => ({
+      id: '123e4567-e89b-12d3-a456-426614174000',
+      type: 'probe',
+      version: 1,
+      occurredAt: '2026-11-21T10:00:00.000Z',
+      data: { a },
+    });
+    const loosened = probe(z.string().max(3).meta({ maxLength: 100, pattern: '.*' }));
+    expect('check' in loosened && loosened.check(event('abcdef'))).toBe(false);
+    // A keyword ajv does not know would make its strict mode throw.
+    const tagged = probe(z.string().meta({ 'x-pii': true }));
+    expect('check' in tagged && tagged.check(event('abc'))).toBe(true);
   });
 
   it('when a record passes the compiled check, then decoding gives the event zod gives', () => {

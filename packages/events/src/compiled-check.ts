@@ -74,8 +74,18 @@ export function compileCheck(
   const schema = eventSchema(definition);
   const reason = unrepresentable(schema._zod.def as SchemaDef, definition.type);
   if (reason) return { unrepresentable: reason };
-  const compiled = ajv.compile(
-    z.toJSONSchema(schema, { target: 'draft-7', unrepresentable: 'throw' }),
-  );
-  return { check: (value) => compiled(value) === true };
+  try {
+    const compiled = ajv.compile(
+      // An empty registry: metadata (`.meta()`) merged into the JSON Schema could loosen it.
+      z.toJSONSchema(schema, {
+        target: 'draft-7',
+        unrepresentable: 'throw',
+        metadata: z.registry(),
+      }),
+    );
+    return { check: (value) => compiled(value) === true };
+  } catch (error) {
+    // Its events are left to zod: a schema the compiler cannot take must not fail decoding.
+    return { unrepresentable: `not compiled: ${(error as Error).message}` };
+  }
 }
