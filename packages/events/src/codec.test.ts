@@ -1,13 +1,7 @@
+import { newUserData } from '../test/support/event-data.ts';
 import { createEvent, decodeEvent, EventDecodeError, encodeEvent, topicOf } from './index.ts';
 
-const user = {
-  id: 'u-1',
-  username: 'ada.lovelace',
-  email: 'ada@example.com',
-  firstName: 'Ada',
-  lastName: null,
-  createdAt: '2026-11-21T10:00:00.000Z',
-};
+const user = newUserData;
 
 const reasonOf = (value: Buffer | string | null): string => {
   try {

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { issuedTokenData, newUserData } from '../test/support/event-data.ts';
 import { eventDefinitions } from './codec.ts';
 import { compileCheck } from './compiled-check.ts';
 import { type EventDefinition, envelopeSchema } from './envelope.ts';
@@ -26,22 +27,8 @@ function zodAccepts(definition: EventDefinition<string, unknown>, value: unknown
 
 /** A valid event of each definition, by `type@version`. */
 const valid = {
-  'new-user-created@1': () =>
-    createEvent('new-user-created', {
-      id: 'u-1',
-      username: 'ada.lovelace',
-      email: 'ada@example.com',
-      firstName: 'Ada',
-      lastName: null,
-      createdAt: '2026-11-21T10:00:00.000Z',
-    }),
-  'issued-token@1': () =>
-    createEvent('issued-token', {
-      userId: 'u-1',
-      tokenId: 't-1',
-      issuedAt: '2026-11-21T10:00:00.000Z',
-      expiresAt: '2026-11-21T11:00:00Z',
-    }),
+  'new-user-created@1': () => createEvent('new-user-created', newUserData),
+  'issued-token@1': () => createEvent('issued-token', issuedTokenData),
 } as Record<string, () => unknown>;
 
 // Values a field may be given: other types, limits in code points and in UTF-16 units, spellings
