@@ -17,6 +17,8 @@ export interface BenchContext {
   /** The Java perf tools' client settings file for a secured broker; undefined for a plain one. */
   javaClientConfig?: string;
   redis: Redis;
+  /** The local stack's broker process, when the run uses it: its CPU is measured too. */
+  brokerPid?: number;
   /** Short and unique to this run: every topic, group and key prefix carries it. */
   tag: string;
   /** The retry and dead-letter topics the run's consumers use (made by the run, empty). */

@@ -1,5 +1,5 @@
 import { waitFor } from '@kafka-ecs/testing';
-import { loadAtStart, quietThreshold, sampleLoad } from './machine.ts';
+import { loadAtStart, parseProcStat, quietThreshold, sampleLoad } from './machine.ts';
 
 describe('sampleLoad', () => {
   it('when the load rises while sampling, then the highest sample is kept with the start', async () => {
@@ -37,5 +37,17 @@ describe('loadAtStart', () => {
     });
     expect(loadAtStart(machine(1.5)).ok).toBe(false);
     expect(loadAtStart(machine(1.5)).text).toContain('NOT a quiet machine (above 1 on 2 cores)');
+  });
+});
+
+describe('parseProcStat', () => {
+  it('when given /proc/stat, then busy is all but idle and iowait, in seconds', () => {
+    const text = 'cpu  1000 20 300 5000 80 10 40 50 0 0\ncpu0 500 10 150 2500 40 5 20 25 0 0\n';
+    expect(parseProcStat(text)).toEqual({ busy: 14.2, total: 65 });
+  });
+
+  it('when the first line is not the machine total, then there is no reading', () => {
+    expect(parseProcStat('cpu0 1 2 3 4 5 6 7 8\n')).toBeUndefined();
+    expect(parseProcStat('cpu  1 2 3\n')).toBeUndefined();
   });
 });

@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { cpus, loadavg, release, totalmem, type } from 'node:os';
 import type { Machine } from './result-schema.ts';
 
@@ -60,4 +61,34 @@ export function loadAtStart(machine: Machine): { ok: boolean; text: string } {
       ? `Load average ${start.toFixed(2)} at the start: a quiet machine (at most ${limit} on ${machine.cpus} cores).`
       : `Load average ${start.toFixed(2)} at the start: NOT a quiet machine (above ${limit} on ${machine.cpus} cores), so every figure understates it.`,
   };
+}
+
+/** The whole machine's CPU time, every core summed, in seconds. */
+export interface MachineCpu {
+  /** Time not idle: every process, the kernel and what the hypervisor took (steal). */
+  busy: number;
+  total: number;
+}
+
+/**
+ * The first line of /proc/stat (`cpu  user nice system idle iowait irq softirq steal …`, in
+ * ticks of 1/100 s): busy is everything but idle and iowait. Guest time is inside user already.
+ */
+export function parseProcStat(text: string): MachineCpu | undefined {
+  const fields = (text.split('\n', 1)[0] ?? '').trim().split(/\s+/);
+  if (fields[0] !== 'cpu') return undefined;
+  const ticks = fields.slice(1, 9).map(Number);
+  if (ticks.length < 8 || ticks.some((tick) => !Number.isFinite(tick))) return undefined;
+  const total = ticks.reduce((sum, tick) => sum + tick, 0);
+  const idle = (ticks[3] ?? 0) + (ticks[4] ?? 0);
+  return { busy: (total - idle) / 100, total: total / 100 };
+}
+
+/** The machine's CPU time from /proc/stat (Linux); undefined elsewhere. */
+export function machineCpu(): MachineCpu | undefined {
+  try {
+    return parseProcStat(readFileSync('/proc/stat', 'utf8'));
+  } catch {
+    return undefined;
+  }
 }

@@ -84,6 +84,7 @@ async function main(): Promise<number> {
     connections,
     kafka,
     redis,
+    brokerPid: stack?.kafka.state === 'running' ? stack.kafka.pid : undefined,
     tag,
     failureTopics: { retry: `bench-${tag}-retry`, deadLetter: `bench-${tag}-dead-letters` },
     profileDir: options.profile ? join(resultsDir, `${stamp}-profiles`) : undefined,

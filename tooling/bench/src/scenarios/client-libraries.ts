@@ -15,6 +15,13 @@ export interface ClientFigures {
    * clock: beside the CPU time, not a part of it.
    */
   redisScriptPerRecord: number[];
+  /** The local broker's CPU time per record, µs (the consume path; NaN without a local broker). */
+  brokerCpuPerRecord: number[];
+  /**
+   * The whole machine's busy CPU time per record, µs (the consume path): every process together,
+   * so 1e6 × cores / this is the most the machine could apply at that cost.
+   */
+  machineCpuPerRecord: number[];
 }
 
 /** Empty figures for every library the connection can run on. */
@@ -22,7 +29,15 @@ export function figuresByLibrary(): Record<KafkaLibrary, ClientFigures> {
   return Object.fromEntries(
     KAFKA_LIBRARIES.map((library) => [
       library,
-      { rates: [], cpuPerRecord: [], peakRss: [], redisCpuPerRecord: [], redisScriptPerRecord: [] },
+      {
+        rates: [],
+        cpuPerRecord: [],
+        peakRss: [],
+        redisCpuPerRecord: [],
+        redisScriptPerRecord: [],
+        brokerCpuPerRecord: [],
+        machineCpuPerRecord: [],
+      },
     ]),
   ) as unknown as Record<KafkaLibrary, ClientFigures>;
 }

@@ -11,6 +11,7 @@ import {
   consumerPerformanceArgs,
   parseConsumerPerformance,
 } from '../kafka-tools.ts';
+import { machineCpu } from '../machine.ts';
 import { processCpuSeconds } from '../process-memory.ts';
 import { ceilingRatio, metric } from '../result-schema.ts';
 import { type ClientFigures, figuresByLibrary, librarySuffix } from './client-libraries.ts';
@@ -85,13 +86,15 @@ export const consumeScenario: Scenario = {
             metric(`consumer peak RSS${suffix}`, 'MiB', figures.peakRss),
             metric(`Redis CPU per event${suffix}`, 'µs', figures.redisCpuPerRecord),
             metric(`Redis script time per event${suffix}`, 'µs', figures.redisScriptPerRecord),
+            metric(`broker CPU per event${suffix}`, 'µs', figures.brokerCpuPerRecord),
+            metric(`machine CPU per event${suffix}`, 'µs', figures.machineCpuPerRecord),
           ];
         }),
         metric('ConsumerPerformance fetch rate', 'records/s', reference),
       ],
       checks,
       notes: [
-        `${filled.records} ~300-byte new-user-created events on 8 partitions, a new group and view per run and library (KAFKA_CLIENT kafkajs, then platformatic); CPU per event counts the whole process from the join to the last commit (Redis' from INFO cpu over the same span, its script time from INFO commandstats' EVAL and EVALSHA, the commands the script calls included, timed by the clock); timed from the consumer's "joined consumer group" log line until the committed offsets reach the end`,
+        `${filled.records} ~300-byte new-user-created events on 8 partitions, a new group and view per run and library (KAFKA_CLIENT kafkajs, then platformatic); CPU per event counts the whole process from the join to the last commit (Redis' from INFO cpu over the same span, its script time from INFO commandstats' EVAL and EVALSHA, the commands the script calls included, timed by the clock; the local broker's from /proc over the same span, when the run uses the stack's; the machine's, every process and the kernel together, from /proc/stat); timed from the consumer's "joined consumer group" log line until the committed offsets reach the end`,
       ],
     };
   },
@@ -125,6 +128,8 @@ async function consumeOnce(
       description: 'consumer joined its group',
     });
     const cpuAtJoin = processCpuSeconds(consumer.child.pid) ?? Number.NaN;
+    const brokerAtJoin = processCpuSeconds(context.brokerPid) ?? Number.NaN;
+    const machineAtJoin = machineCpu()?.busy ?? Number.NaN;
     const redisAtJoin = await redisWork(context.redis);
     await waitForCount(() => context.kafka.committedCount(groupId, filled.topic), filled.records, {
       stallMs: 30_000,
@@ -133,6 +138,8 @@ async function consumeOnce(
     });
     const doneAt = Date.now();
     const cpu = (processCpuSeconds(consumer.child.pid) ?? Number.NaN) - cpuAtJoin;
+    const brokerCpu = (processCpuSeconds(context.brokerPid) ?? Number.NaN) - brokerAtJoin;
+    const machineBusy = (machineCpu()?.busy ?? Number.NaN) - machineAtJoin;
     const redisAtEnd = await redisWork(context.redis);
     const redisCpu = redisAtEnd.cpuSeconds - redisAtJoin.cpuSeconds;
     const redisScript = redisAtEnd.scriptSeconds - redisAtJoin.scriptSeconds;
@@ -141,6 +148,8 @@ async function consumeOnce(
       cpuPerRecord: (cpu * 1e6) / filled.records,
       redisCpuPerRecord: (redisCpu * 1e6) / filled.records,
       redisScriptPerRecord: (redisScript * 1e6) / filled.records,
+      brokerCpuPerRecord: (brokerCpu * 1e6) / filled.records,
+      machineCpuPerRecord: (machineBusy * 1e6) / filled.records,
       peakRss: consumer.memory()?.peakRssMiB ?? Number.NaN,
     };
     return { applied: await appliedUsers(context, viewPrefix), figures };
@@ -156,6 +165,8 @@ type ConsumeFigures = {
   peakRss: number;
   redisCpuPerRecord: number;
   redisScriptPerRecord: number;
+  brokerCpuPerRecord: number;
+  machineCpuPerRecord: number;
 };
 
 function record(into: ClientFigures, figures: ConsumeFigures): void {
@@ -164,6 +175,8 @@ function record(into: ClientFigures, figures: ConsumeFigures): void {
   into.peakRss.push(figures.peakRss);
   into.redisCpuPerRecord.push(figures.redisCpuPerRecord);
   into.redisScriptPerRecord.push(figures.redisScriptPerRecord);
+  into.brokerCpuPerRecord.push(figures.brokerCpuPerRecord);
+  into.machineCpuPerRecord.push(figures.machineCpuPerRecord);
 }
 
 /** When only this scenario runs, the publisher fills a topic first. */
