@@ -1,5 +1,6 @@
 import {
   connectRawProducer,
+  groupAssignment,
   type ServiceProcess,
   startServiceProcess,
   waitFor,
@@ -8,20 +9,12 @@ import { createRedisViewStore } from '../src/infra/redis-view-store.ts';
 import { viewKeys } from '../src/infra/view-keys.ts';
 import { createIsolation, newRedis, publish, tokenIssued, userCreated } from './support/harness.ts';
 
-/**
- * The partitions an instance owns in the group `groupId`, from its latest `joined consumer group`
- * log line for that group. Each instance also joins `<group>.retry` and `<group>.dead-letters`
- * and logs the same line for them, so the last such line alone may be another group's.
- */
-const latestAssignment = (instance: ServiceProcess, groupId: string): number => {
-  const last = instance.output
-    .filter((line) => line.includes('joined consumer group'))
-    .map((line) => JSON.parse(line) as { groupId?: string; assignment: Record<string, number[]> })
-    .filter((entry) => entry.groupId === groupId)
-    .at(-1);
-  if (!last) return 0;
-  return Object.values(last.assignment).reduce((sum, partitions) => sum + partitions.length, 0);
-};
+/** How many partitions an instance owns in the group `groupId`, from its log. */
+const latestAssignment = (instance: ServiceProcess, groupId: string): number =>
+  Object.values(groupAssignment(instance.output, groupId)).reduce(
+    (sum, partitions) => sum + partitions.length,
+    0,
+  );
 
 describe('consumer scale-out', () => {
   it('when three instances share 8 partitions and one is killed mid-stream, then nothing is lost and nothing applied twice', async () => {

@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { repoRoot } from '@kafka-ecs/devstack';
 import {
   freePort,
+  groupAssignment,
   type ServiceProcess,
   startServiceProcess,
   uniqueName,
@@ -129,20 +130,11 @@ export function consumerEnv(stack: {
 
 /**
  * The partitions a consumer owns (`topic:partition`) in its main group (its env's
- * `CONSUMER_GROUP_ID`), from its latest `joined consumer group` line for that group. Each
- * instance also joins `<group>.retry` and `<group>.dead-letters` and logs the same line for
- * them, so the last such line alone may be another group's.
+ * `CONSUMER_GROUP_ID`), from its log (`groupAssignment`).
  */
 function assignment(consumer: ServiceHandle): string[] {
-  const groupId = consumer.env.CONSUMER_GROUP_ID;
-  const last = consumer
-    .current()
-    .output.filter((line) => line.includes('joined consumer group'))
-    .map((line) => JSON.parse(line) as { groupId?: string; assignment: Record<string, number[]> })
-    .filter((entry) => entry.groupId === groupId)
-    .at(-1);
-  if (!last) return [];
-  return Object.entries(last.assignment).flatMap(([topic, partitions]) =>
+  const owned = groupAssignment(consumer.current().output, consumer.env.CONSUMER_GROUP_ID ?? '');
+  return Object.entries(owned).flatMap(([topic, partitions]) =>
     partitions.map((partition) => `${topic}:${partition}`),
   );
 }
