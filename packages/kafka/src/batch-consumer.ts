@@ -51,6 +51,16 @@ export interface BatchConsumerOptions {
   fromBeginning?: boolean;
   /** Partitions processed at once; each one stays strictly in order. @defaultValue 4 */
   partitionsConsumedConcurrently?: number;
+  /**
+   * Members of the group this consumer runs (kafkajs only). kafkajs fetches, hands out the
+   * fetch's batches and fetches again only once all are done, so one member's decoding and its
+   * handler's writes take turns; two members overlap them (docs/performance.md). Each member
+   * counts toward the group's size: more members than partitions leaves some idle. The fetch
+   * bound is shared, so the process holds no more fetched records than with one.
+   * @platformatic/kafka's stream fetches ahead by itself and runs one member.
+   * @defaultValue 1
+   */
+  members?: number;
   /** First pause after a failed batch; doubles up to `maxBackoffMs`. @defaultValue 200 */
   initialBackoffMs?: number;
   /** @defaultValue 5_000 */
@@ -91,7 +101,59 @@ export interface BatchConsumer {
 export function createBatchConsumer(
   options: BatchConsumerOptions & { client: Kafka },
 ): BatchConsumer {
+  const { client, groupId, topics } = options;
+  const count = options.members ?? 1;
+  if (!Number.isInteger(count) || count < 1) {
+    throw new Error(`members must be a whole number of at least 1, not ${count}`);
+  }
+  const admin = createGroupAdmin(client);
+  const stopping = new AbortController();
+  // The fetch bound is the process's: each member fetches its share (a partition's bound at least).
+  const maxBytes = Math.max(FETCH_MAX_BYTES_PER_PARTITION, Math.floor(FETCH_MAX_BYTES / count));
+  const members = Array.from({ length: count }, (_, member) =>
+    createMember(options, { member, maxBytes, stopping: stopping.signal }),
+  );
+  const stop = async () => {
+    stopping.abort();
+    // disconnect waits for the running batches, commits resolved offsets and leaves the group.
+    await Promise.all(members.map((each) => each.stop()));
+    await admin.disconnect();
+  };
+
+  return {
+    async start() {
+      // Together, so they join in one rebalance; a member that failed to start stops the rest.
+      const started = await Promise.allSettled(members.map((each) => each.start()));
+      const failed = started.find((result) => result.status === 'rejected');
+      if (failed) {
+        await stop().catch(() => {});
+        throw failed.reason;
+      }
+    },
+    stop,
+    isJoined: () => members.every((each) => each.isJoined()),
+    assignment: () => {
+      const merged: Record<string, number[]> = {};
+      for (const each of members) {
+        for (const [topic, partitions] of Object.entries(each.assignment())) {
+          merged[topic] = [...(merged[topic] ?? []), ...partitions].sort((a, b) => a - b);
+        }
+      }
+      return merged;
+    },
+    lag: () => admin.lag(groupId, topics),
+  };
+}
+
+type Member = Pick<BatchConsumer, 'start' | 'stop' | 'isJoined' | 'assignment'>;
+
+/** One kafkajs consumer of the group, with its own generation, assignment and fetch loop. */
+function createMember(
+  options: BatchConsumerOptions & { client: Kafka },
+  shared: { member: number; maxBytes: number; stopping: AbortSignal },
+): Member {
   const { client, groupId, topics, handleBatch, logger } = options;
+  const { member, stopping } = shared;
   const initialBackoffMs = options.initialBackoffMs ?? 200;
   const maxBackoffMs = options.maxBackoffMs ?? 5_000;
   const sessionTimeout = options.sessionTimeoutMs ?? 30_000;
@@ -104,11 +166,9 @@ export function createBatchConsumer(
     // Leaving the group on stop makes the broker rebalance at once instead of after the session.
     rebalanceTimeout: 30_000,
     readUncommitted: options.readUncommitted ?? false,
-    maxBytes: FETCH_MAX_BYTES,
+    maxBytes: shared.maxBytes,
     maxBytesPerPartition: FETCH_MAX_BYTES_PER_PARTITION,
   });
-  const admin = createGroupAdmin(client);
-  const stopping = new AbortController();
   let joined = false;
   let assignment: Record<string, number[]> = {};
   // Bumped whenever the group starts rebalancing or this member (re)joins: a batch that began
@@ -123,7 +183,7 @@ export function createBatchConsumer(
     generation += 1;
     joined = true;
     assignment = payload.memberAssignment;
-    logger.info({ groupId, assignment }, 'joined consumer group');
+    logger.info({ groupId, member, assignment }, 'joined consumer group');
   });
   for (const event of [consumer.events.STOP, consumer.events.DISCONNECT]) {
     consumer.on(event, () => {
@@ -133,7 +193,7 @@ export function createBatchConsumer(
   consumer.on(consumer.events.CRASH, ({ payload }) => {
     joined = false;
     logger.error(
-      { groupId, err: payload.error, restart: payload.restart },
+      { groupId, member, err: payload.error, restart: payload.restart },
       'consumer crashed; kafkajs restarts it when the error is retriable',
     );
     if (!payload.restart) options.onFatal?.(payload.error);
@@ -175,7 +235,7 @@ export function createBatchConsumer(
           { err: error, topic: batch.topic, partition: batch.partition, attempt, pauseMs },
           'batch failed; holding the partition and retrying without committing',
         );
-        await sleep(pauseMs, undefined, { signal: stopping.signal }).catch(() => {});
+        await sleep(pauseMs, undefined, { signal: stopping }).catch(() => {});
         await payload.heartbeat();
       }
     }
@@ -200,15 +260,11 @@ export function createBatchConsumer(
       });
     },
     async stop() {
-      stopping.abort();
-      // disconnect waits for the running batches, commits resolved offsets and leaves the group.
       await consumer.disconnect();
-      await admin.disconnect();
       joined = false;
     },
     isJoined: () => joined,
     assignment: () => assignment,
-    lag: () => admin.lag(groupId, topics),
   };
 }
 

@@ -233,6 +233,87 @@ describe.each(KAFKA_LIBRARIES)("the connection's batch consumer on %s", (library
   });
 });
 
+describe('the kafkajs batch consumer with two members', () => {
+  const stops = stopsAfterEach();
+
+  it('when it runs two members, then they share the partitions, and each record arrives once, in order per partition', async () => {
+    const joins: { member: number; assignment: Record<string, number[]> }[] = [];
+    const logger = {
+      ...silent,
+      info(fields: Record<string, unknown>, message: string) {
+        if (message === 'joined consumer group') joins.push(fields as (typeof joins)[number]);
+      },
+    };
+    const kafka = createKafkaConnection({
+      brokers: kafkaBrokers,
+      clientId: uniqueName('members'),
+      logger,
+      library: 'kafkajs',
+    });
+    const topic = uniqueName('members');
+    await kafka.ensureTopics([{ topic, partitions: 4 }]);
+    const seen = new Map<number, number[]>();
+    const consumer = kafka.batchConsumer({
+      groupId: uniqueName('group'),
+      topics: [topic],
+      fromBeginning: true,
+      members: 2,
+      handleBatch: async (batch) => {
+        for (const record of batch.records) {
+          seen.set(batch.partition, [...(seen.get(batch.partition) ?? []), Number(record.offset)]);
+        }
+        return undefined;
+      },
+    });
+    stops.push(() => consumer.stop());
+    await consumer.start();
+    // Both members in one generation: each partition owned once (a member that has not rejoined
+    // yet would still list the partitions it is about to lose).
+    await waitFor(() => consumer.isJoined() && consumer.assignment()[topic]?.join() === '0,1,2,3', {
+      timeoutMs: 20_000,
+      description: 'both members joined and the partitions shared',
+    });
+    const lastJoin = (member: number) => joins.filter((join) => join.member === member).at(-1);
+    const owned = [0, 1].map((member) => lastJoin(member)?.assignment[topic] ?? []);
+    expect(owned.map((partitions) => partitions.length)).toEqual([2, 2]);
+    expect([...owned.flat()].sort()).toEqual([0, 1, 2, 3]);
+
+    const publisher = kafka.publisher();
+    stops.push(() => publisher.stop());
+    await Promise.all(
+      Array.from({ length: 200 }, (_, i) =>
+        publisher.publish({ topic, key: `key-${i}`, value: `value-${i}`, headers: {} }),
+      ),
+    );
+    await waitFor(() => [...seen.values()].flat().length >= 200, {
+      timeoutMs: 20_000,
+      description: 'all 200 records handled',
+    });
+    expect([...seen.values()].flat()).toHaveLength(200);
+    for (const offsets of seen.values()) {
+      expect(offsets).toEqual(offsets.map((_, i) => i));
+    }
+  });
+
+  it('when asked for no members, then it refuses at once', () => {
+    const kafka = createKafkaConnection({
+      brokers: kafkaBrokers,
+      clientId: uniqueName('members'),
+      logger: silent,
+      library: 'kafkajs',
+    });
+    const make = (members: number) =>
+      kafka.batchConsumer({
+        groupId: uniqueName('group'),
+        topics: ['never-read'],
+        members,
+        handleBatch: async () => undefined,
+      });
+    expect(() => make(0)).toThrow('members must be a whole number of at least 1, not 0');
+    expect(() => make(1.5)).toThrow('members must be a whole number of at least 1, not 1.5');
+  });
+});
+
 // kafkajs hands out a fetch's records per partition, so a batch shows what one fetch brought;
 // @platformatic/kafka's adapter takes whatever its stream buffered (several fetches, up to 2,000
 // records), so its batches say nothing of the fetch size.
