@@ -228,6 +228,20 @@ describe('consumer configuration', () => {
     );
   });
 
+  it('when CONSUMER_GROUP_MEMBERS is unset, then each process runs two members; 1 to 16 are taken, others refused by name', () => {
+    expect(loadConsumerConfig({}).CONSUMER_GROUP_MEMBERS).toBe(2);
+    expect(loadConsumerConfig({ CONSUMER_GROUP_MEMBERS: '1' }).CONSUMER_GROUP_MEMBERS).toBe(1);
+    expect(messageOf(() => loadConsumerConfig({ CONSUMER_GROUP_MEMBERS: '0' }))).toMatch(
+      /CONSUMER_GROUP_MEMBERS: must be >= 1 \(got "0"\)/,
+    );
+    expect(messageOf(() => loadConsumerConfig({ CONSUMER_GROUP_MEMBERS: '17' }))).toMatch(
+      /CONSUMER_GROUP_MEMBERS: must be <= 16/,
+    );
+    expect(messageOf(() => loadConsumerConfig({ CONSUMER_GROUP_MEMBERS: 'two' }))).toMatch(
+      /CONSUMER_GROUP_MEMBERS: must be a number/,
+    );
+  });
+
   it('when an alert webhook is named, then it is kept; plain http:// is refused in production and the URL is never quoted', () => {
     expect(loadConsumerConfig({})).toMatchObject({ ALERT_MIN_INTERVAL_MS: 60_000 });
     expect(loadConsumerConfig({}).ALERT_WEBHOOK_URL).toBeUndefined();

@@ -98,6 +98,18 @@ export const consumerConfigSchema = commonSchema
      */
     CONSUMER_SESSION_TIMEOUT_MS: positiveInt(30_000),
     /**
+     * Members of the view's consumer group each process runs, with KAFKA_CLIENT=kafkajs: one
+     * member's fetch overlaps the other's writes (docs/performance.md). Each member counts
+     * toward the group, so tasks × members beyond the partitions leaves members idle
+     * (docs/operations.md). @platformatic/kafka runs one. @defaultValue 2
+     */
+    CONSUMER_GROUP_MEMBERS: z.coerce
+      .number({ error: 'must be a number' })
+      .int('must be a whole number')
+      .min(1, 'must be >= 1')
+      .max(16, 'must be <= 16')
+      .default(2),
+    /**
      * Prefix of every Redis key of the view, so several deployments can share one Redis.
      * @defaultValue consumer-view
      */

@@ -110,6 +110,8 @@ export interface ConsumerServiceOptions {
   rollbackDeadlineMs?: number;
   /** Longest the start waits for the command connection to be ready. @defaultValue 30_000 */
   redisStartTimeoutMs?: number;
+  /** Members of the view's group this process runs (kafkajs only). @defaultValue 1 */
+  viewConsumerMembers?: number;
   /** Consumer tuning (tests shorten the session). */
   consumerOptions?: Pick<
     BatchConsumerOptions,
@@ -214,6 +216,7 @@ export async function composeConsumer(options: ConsumerServiceOptions): Promise<
     // A new group reads the topics from the start: Kafka is the source of truth for the view.
     fromBeginning: true,
     ...options.consumerOptions,
+    members: options.viewConsumerMembers,
     transactions: failurePath.transactions,
     handleBatch: createViewBatchProcessor({
       handlers,

@@ -128,6 +128,7 @@ async function main(): Promise<void> {
     },
     wsMaxPayloadBytes: config.WS_MAX_PAYLOAD_BYTES,
     graphqlIde: config.GRAPHQL_IDE,
+    viewConsumerMembers: config.CONSUMER_GROUP_MEMBERS,
     consumerOptions: {
       sessionTimeoutMs: config.CONSUMER_SESSION_TIMEOUT_MS,
       // A consumer kafkajs will not restart leaves a process that only looks healthy: exit 1 so
