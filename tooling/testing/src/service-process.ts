@@ -29,6 +29,8 @@ export async function startServiceProcess(options: {
   /** Start from the test's environment (else from PATH and HOME only). @defaultValue true */
   inheritEnv?: boolean;
   startTimeoutMs?: number;
+  /** Called with the process's id as soon as it is spawned, before it is listening. */
+  onSpawn?: (pid: number) => void;
 }): Promise<ServiceProcess> {
   const base =
     (options.inheritEnv ?? true) ? process.env : { PATH: process.env.PATH, HOME: process.env.HOME };
@@ -48,6 +50,7 @@ export async function startServiceProcess(options: {
       stdio: ['ignore', 'pipe', 'pipe'],
     },
   );
+  if (child.pid !== undefined) options.onSpawn?.(child.pid);
   const output: string[] = [];
   let url: string | undefined;
   let metricsUrl: string | undefined;

@@ -21,7 +21,7 @@ const KEEP_LINES = 5_000;
 export async function startBenchService(
   name: 'producer' | 'consumer',
   env: Record<string, string>,
-  options: { profileDir?: string } = {},
+  options: { profileDir?: string; onSpawn?: (pid: number) => void } = {},
 ): Promise<BenchService> {
   const nodeArgs = ['--enable-source-maps'];
   if (options.profileDir) {
@@ -39,6 +39,7 @@ export async function startBenchService(
       ...env,
     },
     startTimeoutMs: 30_000,
+    onSpawn: options.onSpawn,
   });
   const trim = setInterval(() => {
     if (service.output.length > KEEP_LINES * 2)

@@ -4,7 +4,7 @@ import { waitFor } from '@kafka-ecs/testing';
 import type { BenchContext, Scenario } from '../context.ts';
 import { runKafkaTool } from '../infra/java-tool.ts';
 import { waitForCount } from '../infra/progress.ts';
-import { deleteKeysWithPrefix, redisWork } from '../infra/redis-keys.ts';
+import { deleteKeysWithPrefix, type RedisWork, redisWork } from '../infra/redis-keys.ts';
 import { runPublishWorker } from '../infra/workers.ts';
 import {
   CONSUMER_PERFORMANCE,
@@ -94,7 +94,7 @@ export const consumeScenario: Scenario = {
       ],
       checks,
       notes: [
-        `${filled.records} ~300-byte new-user-created events on 8 partitions, a new group and view per run and library (KAFKA_CLIENT kafkajs, then platformatic); CPU per event counts the whole process from the join to the last commit (Redis' from INFO cpu over the same span, its script time from INFO commandstats' EVAL and EVALSHA, the commands the script calls included, timed by the clock; the local broker's from /proc over the same span, when the run uses the stack's; the machine's, every process and the kernel together, from /proc/stat); timed from the consumer's "joined consumer group" log line until the committed offsets reach the end`,
+        `${filled.records} ~300-byte new-user-created events on 8 partitions, a new group and view per run and library (KAFKA_CLIENT kafkajs, then platformatic); CPU per event counts the whole process from the join to the last commit (Redis' from INFO cpu over the same span, its script time from INFO commandstats' EVAL and EVALSHA, the commands the script calls included, timed by the clock; the local broker's from /proc over the same span, when the run uses the stack's; the machine's, every process and the kernel together, from /proc/stat); CPU sampled every 25 ms from the consumer's start, the span's start being the last sample before its join; timed from the consumer's "joined consumer group" log line until the committed offsets reach the end`,
       ],
     };
   },
@@ -112,6 +112,7 @@ async function consumeOnce(
 ): Promise<{ applied: number; figures: ConsumeFigures }> {
   const groupId = `bench-consume-${context.tag}-${library}-${run}`;
   const viewPrefix = `bench-${context.tag}-view-${library}-c${run}`;
+  const sampler = sampleWork(context);
   const consumer = await launch(
     context,
     'consumer',
@@ -121,16 +122,23 @@ async function consumeOnce(
       VIEW_KEY_PREFIX: viewPrefix,
       KAFKA_CLIENT: library,
     }),
-  );
+    { onSpawn: sampler.follow },
+  ).catch((error: unknown) => {
+    sampler.stop();
+    throw error;
+  });
   try {
     const joinedAt = await waitFor(() => joinTime(consumer.output, groupId), {
       timeoutMs: 30_000,
       description: 'consumer joined its group',
     });
-    const cpuAtJoin = processCpuSeconds(consumer.child.pid) ?? Number.NaN;
-    const brokerAtJoin = processCpuSeconds(context.brokerPid) ?? Number.NaN;
-    const machineAtJoin = machineCpu()?.busy ?? Number.NaN;
-    const redisAtJoin = await redisWork(context.redis);
+    // The work from the join on: the consumer may be applying before the bench sees it ready
+    // (with two members, the first one reads alone until the second has joined).
+    const atJoin = sampler.stopAt(joinedAt);
+    const cpuAtJoin = atJoin?.consumer ?? Number.NaN;
+    const brokerAtJoin = atJoin?.broker ?? Number.NaN;
+    const machineAtJoin = atJoin?.machine ?? Number.NaN;
+    const redisAtJoin = atJoin?.redis ?? { cpuSeconds: Number.NaN, scriptSeconds: Number.NaN };
     await waitForCount(() => context.kafka.committedCount(groupId, filled.topic), filled.records, {
       stallMs: 30_000,
       maxMs: 600_000,
@@ -157,6 +165,54 @@ async function consumeOnce(
     await shutdown(context, consumer);
     await deleteKeysWithPrefix(context.redis, `${viewPrefix}:`);
   }
+}
+
+/** The CPU of the consumer, Redis, the local broker and the machine at one moment (s). */
+interface WorkSample {
+  at: number;
+  consumer: number;
+  broker: number;
+  machine: number;
+  redis: RedisWork;
+}
+
+/**
+ * Samples the work counters every 25 ms from the consumer's spawn, so that the measured span
+ * can start at its join (a time from its log) even when the bench sees the join later.
+ * `stopAt(time)` ends the sampling (its INFO calls are Redis work too) and returns the last
+ * sample taken at or before `time`.
+ */
+function sampleWork(context: BenchContext, intervalMs = 25) {
+  const samples: WorkSample[] = [];
+  let pid: number | undefined;
+  let timer: NodeJS.Timeout | undefined;
+  let busy = false;
+  const take = async () => {
+    if (busy || pid === undefined) return;
+    busy = true;
+    try {
+      const at = Date.now();
+      const consumer = processCpuSeconds(pid) ?? Number.NaN;
+      const broker = processCpuSeconds(context.brokerPid) ?? Number.NaN;
+      const machine = machineCpu()?.busy ?? Number.NaN;
+      samples.push({ at, consumer, broker, machine, redis: await redisWork(context.redis) });
+    } finally {
+      busy = false;
+    }
+  };
+  const stop = () => clearInterval(timer);
+  return {
+    follow(consumerPid: number) {
+      pid = consumerPid;
+      void take().catch(() => {});
+      timer = setInterval(() => void take().catch(() => {}), intervalMs);
+    },
+    stop,
+    stopAt(time: number): WorkSample | undefined {
+      stop();
+      return samples.filter((sample) => sample.at <= time).at(-1);
+    },
+  };
 }
 
 type ConsumeFigures = {

@@ -60,13 +60,20 @@ export function consumerEnv(
   };
 }
 
-/** Starts a built service, registered for cleanup, and waits until its /ready answers 200. */
+/**
+ * Starts a built service, registered for cleanup, and waits until its /ready answers 200.
+ * `onSpawn` gets its process id at once, before it is ready.
+ */
 export async function launch(
   context: BenchContext,
   name: 'producer' | 'consumer',
   env: Record<string, string>,
+  options: { onSpawn?: (pid: number) => void } = {},
 ): Promise<BenchService> {
-  const service = await startBenchService(name, env, { profileDir: context.profileDir });
+  const service = await startBenchService(name, env, {
+    profileDir: context.profileDir,
+    onSpawn: options.onSpawn,
+  });
   context.cleanup.services.add(service);
   const ready = name === 'producer' ? `${service.url}/producer-svc/ready` : `${service.url}/ready`;
   await waitFor(
