@@ -56,7 +56,7 @@ export interface BatchConsumerOptions {
    * fetch's batches and fetches again only once all are done, so one member's decoding and its
    * handler's writes take turns; two members overlap them (docs/performance.md). Each member
    * counts toward the group's size: more members than partitions leaves some idle. The fetch
-   * bound is shared, so the process holds no more fetched records than with one.
+   * bound is shared, so up to 8 members the process holds no more fetched records than one.
    * @platformatic/kafka's stream fetches ahead by itself and runs one member.
    * @defaultValue 1
    */
@@ -85,44 +85,69 @@ export interface BatchConsumer {
   start(): Promise<void>;
   /** Finishes the in-flight batches, commits what they handled and leaves the group. */
   stop(): Promise<void>;
-  /** True while the consumer is a member of its group with an assignment. */
+  /** True while every member it runs is a member of its group with an assignment. */
   isJoined(): boolean;
-  /** The partitions this member owns, by topic. */
+  /**
+   * The partitions its members own, by topic (each member's latest assignment: during a
+   * rebalance a partition may show twice).
+   */
   assignment(): Record<string, number[]>;
   lag(): Promise<PartitionLag[]>;
 }
 
 /**
- * A consumer group member that hands whole batches to `handleBatch` and commits a batch's
- * offsets only after it resolved: at-least-once delivery, so the handler must be idempotent.
+ * One or more members of a consumer group (`members`) that hand whole batches to `handleBatch`
+ * and commit a batch's offsets only after it resolved: at-least-once delivery, so the handler
+ * must be idempotent.
  * A failing batch is retried in place with a growing pause (heartbeating meanwhile), which holds
  * the partition without committing until the dependency is back.
  */
 export function createBatchConsumer(
-  options: BatchConsumerOptions & { client: Kafka },
+  options: BatchConsumerOptions & {
+    client: Kafka;
+    /**
+     * A new client for each member after the first: kafkajs keeps one cache of committed
+     * offsets per client and group, and a member that joins clears the topics it does not own
+     * from it, so two members of a group on one client break each other's commits.
+     */
+    newClient?: () => Kafka;
+  },
 ): BatchConsumer {
   const { client, groupId, topics } = options;
   const count = options.members ?? 1;
   if (!Number.isInteger(count) || count < 1) {
     throw new Error(`members must be a whole number of at least 1, not ${count}`);
   }
+  const { newClient } = options;
+  if (count > 1 && !newClient) throw new Error('members above 1 need newClient');
   const admin = createGroupAdmin(client);
   const stopping = new AbortController();
-  // The fetch bound is the process's: each member fetches its share (a partition's bound at least).
+  // The fetch bound is the process's: each member fetches its share, a partition's bound at
+  // least (so above 8 members the process may hold more than with one).
   const maxBytes = Math.max(FETCH_MAX_BYTES_PER_PARTITION, Math.floor(FETCH_MAX_BYTES / count));
   const members = Array.from({ length: count }, (_, member) =>
-    createMember(options, { member, maxBytes, stopping: stopping.signal }),
+    createMember(options, {
+      client: member === 0 || !newClient ? client : newClient(),
+      member,
+      maxBytes,
+      stopping: stopping.signal,
+    }),
   );
   const stop = async () => {
     stopping.abort();
-    // disconnect waits for the running batches, commits resolved offsets and leaves the group.
-    await Promise.all(members.map((each) => each.stop()));
-    await admin.disconnect();
+    try {
+      // disconnect waits for the running batches, commits resolved offsets and leaves the group.
+      const stopped = await Promise.allSettled(members.map((each) => each.stop()));
+      const failed = stopped.find((result) => result.status === 'rejected');
+      if (failed) throw failed.reason;
+    } finally {
+      await admin.disconnect();
+    }
   };
 
   return {
     async start() {
-      // Together, so they join in one rebalance; a member that failed to start stops the rest.
+      // All at once; a member that failed to start stops the rest.
       const started = await Promise.allSettled(members.map((each) => each.start()));
       const failed = started.find((result) => result.status === 'rejected');
       if (failed) {
@@ -149,11 +174,11 @@ type Member = Pick<BatchConsumer, 'start' | 'stop' | 'isJoined' | 'assignment'>;
 
 /** One kafkajs consumer of the group, with its own generation, assignment and fetch loop. */
 function createMember(
-  options: BatchConsumerOptions & { client: Kafka },
-  shared: { member: number; maxBytes: number; stopping: AbortSignal },
+  options: BatchConsumerOptions,
+  shared: { client: Kafka; member: number; maxBytes: number; stopping: AbortSignal },
 ): Member {
-  const { client, groupId, topics, handleBatch, logger } = options;
-  const { member, stopping } = shared;
+  const { groupId, topics, handleBatch, logger } = options;
+  const { client, member, stopping } = shared;
   const initialBackoffMs = options.initialBackoffMs ?? 200;
   const maxBackoffMs = options.maxBackoffMs ?? 5_000;
   const sessionTimeout = options.sessionTimeoutMs ?? 30_000;

@@ -95,7 +95,13 @@ function createKafkajsConnection(options: KafkaConnectionOptions): KafkaConnecti
     brokers,
     publisher: (settings = {}) =>
       createPublisher({ ...settings, brokers, clientId, logger, security }),
-    batchConsumer: (consumer) => createBatchConsumer({ logger, ...consumer, client: client() }),
+    batchConsumer: (consumer) =>
+      createBatchConsumer({
+        logger,
+        ...consumer,
+        client: client(),
+        newClient: () => createKafkaClient({ brokers, clientId, logger, security }),
+      }),
     transactionalProducer: (producer) =>
       createTransactionalProducer({ ...producer, client: client(), logger }),
     groupAdmin: () => createGroupAdmin(client()),

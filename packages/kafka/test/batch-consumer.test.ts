@@ -1,5 +1,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { testInfrastructure, uniqueName, waitFor } from '@kafka-ecs/testing';
+import { Kafka, logLevel } from 'kafkajs';
+import { createBatchConsumer } from '../src/batch-consumer.ts';
 import { FETCH_MAX_BYTES_PER_PARTITION } from '../src/fetch-limits.ts';
 import {
   type BatchConsumer,
@@ -293,6 +295,105 @@ describe('the kafkajs batch consumer with two members', () => {
     for (const offsets of seen.values()) {
       expect(offsets).toEqual(offsets.map((_, i) => i));
     }
+  });
+
+  it('when each member owns a different topic, then neither crashes, every record arrives and the group commits all of it', async () => {
+    const joins: { member: number; assignment: Record<string, number[]> }[] = [];
+    const crashes: string[] = [];
+    const logger = {
+      ...silent,
+      info(fields: Record<string, unknown>, message: string) {
+        if (message === 'joined consumer group') joins.push(fields as (typeof joins)[number]);
+      },
+      error(_fields: Record<string, unknown>, message: string) {
+        if (message.startsWith('consumer crashed')) crashes.push(message);
+      },
+    };
+    const kafka = createKafkaConnection({
+      brokers: kafkaBrokers,
+      clientId: uniqueName('members'),
+      logger,
+      library: 'kafkajs',
+    });
+    const topics = [uniqueName('members-a'), uniqueName('members-b')];
+    await kafka.ensureTopics(topics.map((topic) => ({ topic, partitions: 1 })));
+    const publisher = kafka.publisher();
+    stops.push(() => publisher.stop());
+    const publishRound = (round: number) =>
+      Promise.all(
+        topics.flatMap((topic) =>
+          Array.from({ length: 100 }, (_, i) =>
+            publisher.publish({ topic, key: `key-${round}-${i}`, value: 'v', headers: {} }),
+          ),
+        ),
+      );
+    // Records wait before the start: the first member may read them alone until the second joins.
+    await publishRound(0);
+    const handled = new Set<string>();
+    const consumer = kafka.batchConsumer({
+      groupId: uniqueName('group'),
+      topics,
+      fromBeginning: true,
+      members: 2,
+      handleBatch: async (batch) => {
+        for (const record of batch.records) handled.add(`${batch.topic}/${record.offset}`);
+        return undefined;
+      },
+    });
+    stops.push(() => consumer.stop());
+    await consumer.start();
+    const lastJoin = (member: number) => joins.filter((join) => join.member === member).at(-1);
+    await waitFor(
+      () =>
+        [0, 1].every((member) => Object.keys(lastJoin(member)?.assignment ?? {}).length === 1) &&
+        consumer.assignment()[topics[0] as string]?.length === 1,
+      { timeoutMs: 20_000, description: 'each member owning one topic' },
+    );
+    // After the split each member reads, resolves and commits its own topic.
+    await publishRound(1);
+    const committed = async () => {
+      const lag = await consumer.lag();
+      return lag.length === 2 && lag.every((partition) => partition.lag === 0) && lag;
+    };
+    const lag = await waitFor(committed, {
+      timeoutMs: 30_000,
+      description: 'the group committed both topics',
+    });
+    expect(lag.map((partition) => Number(partition.end))).toEqual([200, 200]);
+    expect(handled.size).toBe(400);
+    expect(crashes).toEqual([]);
+  });
+
+  it('when it runs three members, then the second and third get a client of their own', () => {
+    // kafkajs keeps one cache of committed offsets per client and group, and each member's join
+    // clears from it the topics that member does not own: siblings on one client would clear
+    // each other's. Building consumers does no I/O.
+    const shared = new Kafka({ brokers: kafkaBrokers, logLevel: logLevel.NOTHING });
+    let made = 0;
+    const newClient = () => {
+      made += 1;
+      return new Kafka({ brokers: kafkaBrokers, logLevel: logLevel.NOTHING });
+    };
+    createBatchConsumer({
+      client: shared,
+      newClient,
+      logger: silent,
+      groupId: uniqueName('group'),
+      topics: ['never-read'],
+      members: 3,
+      handleBatch: async () => undefined,
+    });
+    expect(made).toBe(2);
+    expect(() =>
+      createBatchConsumer({
+        client: shared,
+        logger: silent,
+        groupId: uniqueName('group'),
+        topics: ['never-read'],
+        members: 2,
+        handleBatch: async () => undefined,
+      }),
+    ).toThrow('members above 1 need newClient');
   });
 
   it('when asked for no members, then it refuses at once', () => {
