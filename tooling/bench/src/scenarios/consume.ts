@@ -94,7 +94,7 @@ export const consumeScenario: Scenario = {
       ],
       checks,
       notes: [
-        `${filled.records} ~300-byte new-user-created events on 8 partitions, a new group and view per run and library (KAFKA_CLIENT kafkajs, then platformatic); CPU per event counts the whole process from the join to the last commit (Redis' from INFO cpu over the same span, its script time from INFO commandstats' EVAL and EVALSHA, the commands the script calls included, timed by the clock; the local broker's from /proc over the same span, when the run uses the stack's; the machine's, every process and the kernel together, from /proc/stat); CPU sampled every 25 ms from the consumer's start, the span's start being the last sample before its join; timed from the consumer's "joined consumer group" log line until the committed offsets reach the end`,
+        `${filled.records} ~300-byte new-user-created events on 8 partitions, a new group and view per run and library (KAFKA_CLIENT kafkajs with the consumer's default two members of its group, then platformatic with one); CPU per event counts the whole process from the join to the last commit (Redis' from INFO cpu over the same span, its script time from INFO commandstats' EVAL and EVALSHA, the commands the script calls included, timed by the clock; the local broker's from /proc over the same span, when the run uses the stack's; the machine's, every process and the kernel together, from /proc/stat); CPU sampled every 25 ms from the consumer's start, the span's start being the last sample before its join; timed from the consumer's "joined consumer group" log line until the committed offsets reach the end`,
       ],
     };
   },
@@ -162,6 +162,7 @@ async function consumeOnce(
     };
     return { applied: await appliedUsers(context, viewPrefix), figures };
   } finally {
+    sampler.stop();
     await shutdown(context, consumer);
     await deleteKeysWithPrefix(context.redis, `${viewPrefix}:`);
   }
@@ -179,8 +180,8 @@ interface WorkSample {
 /**
  * Samples the work counters every 25 ms from the consumer's spawn, so that the measured span
  * can start at its join (a time from its log) even when the bench sees the join later.
- * `stopAt(time)` ends the sampling (its INFO calls are Redis work too) and returns the last
- * sample taken at or before `time`.
+ * `stopAt(time)` ends the sampling (its INFO calls are Redis work: the few between the join and
+ * the bench seeing it fall inside the span) and returns the sample taken just before `time`.
  */
 function sampleWork(context: BenchContext, intervalMs = 25) {
   const samples: WorkSample[] = [];
@@ -191,11 +192,12 @@ function sampleWork(context: BenchContext, intervalMs = 25) {
     if (busy || pid === undefined) return;
     busy = true;
     try {
-      const at = Date.now();
       const consumer = processCpuSeconds(pid) ?? Number.NaN;
       const broker = processCpuSeconds(context.brokerPid) ?? Number.NaN;
       const machine = machineCpu()?.busy ?? Number.NaN;
-      samples.push({ at, consumer, broker, machine, redis: await redisWork(context.redis) });
+      const redis = await redisWork(context.redis);
+      // Stamped once every counter is read: a sample stamped before the join read nothing after.
+      samples.push({ at: Date.now(), consumer, broker, machine, redis });
     } finally {
       busy = false;
     }
@@ -208,9 +210,11 @@ function sampleWork(context: BenchContext, intervalMs = 25) {
       timer = setInterval(() => void take().catch(() => {}), intervalMs);
     },
     stop,
+    /** The last sample at or before `time`; none when that is more than 4 intervals older. */
     stopAt(time: number): WorkSample | undefined {
       stop();
-      return samples.filter((sample) => sample.at <= time).at(-1);
+      const last = samples.filter((sample) => sample.at <= time).at(-1);
+      return last && time - last.at <= 4 * intervalMs ? last : undefined;
     },
   };
 }
