@@ -9,12 +9,18 @@ import { createRedisViewStore } from '../src/infra/redis-view-store.ts';
 import { viewKeys } from '../src/infra/view-keys.ts';
 import { createIsolation, newRedis, publish, tokenIssued, userCreated } from './support/harness.ts';
 
-/** How many partitions an instance owns in the group `groupId`, from its log. */
-const latestAssignment = (instance: ServiceProcess, groupId: string): number =>
-  Object.values(groupAssignment(instance.output, groupId)).reduce(
-    (sum, partitions) => sum + partitions.length,
-    0,
+/** The partitions (`topic:partition`) an instance owns in the group `groupId`, from its log. */
+const owned = (instance: ServiceProcess, groupId: string): string[] =>
+  Object.entries(groupAssignment(instance.output, groupId)).flatMap(([topic, partitions]) =>
+    partitions.map((partition) => `${topic}:${partition}`),
   );
+
+/** Every one of the 16 partitions owned by exactly one of `instances`, each owning some. */
+const shareAll = (instances: ServiceProcess[], groupId: string): boolean => {
+  const lists = instances.map((instance) => owned(instance, groupId));
+  const all = lists.flat();
+  return lists.every((list) => list.length > 0) && all.length === 16 && new Set(all).size === 16;
+};
 
 describe('consumer scale-out', () => {
   it('when three instances share 8 partitions and one is killed mid-stream, then nothing is lost and nothing applied twice', async () => {
@@ -32,16 +38,10 @@ describe('consumer scale-out', () => {
     const producer = await connectRawProducer();
     const redis = newRedis();
     try {
-      await waitFor(
-        () =>
-          instances.every((instance) => latestAssignment(instance, iso.groupId) > 0) &&
-          instances.reduce((sum, instance) => sum + latestAssignment(instance, iso.groupId), 0) ===
-            16,
-        {
-          timeoutMs: 30_000,
-          description: 'every instance owning partitions',
-        },
-      );
+      await waitFor(() => shareAll(instances, iso.groupId), {
+        timeoutMs: 30_000,
+        description: 'every instance owning partitions',
+      });
 
       const users = Array.from({ length: 80 }, () => userCreated());
       await publish(producer, iso, users);
@@ -72,12 +72,10 @@ describe('consumer scale-out', () => {
       const store = createRedisViewStore({ redis, prefix: iso.viewPrefix });
       expect((await store.users('v1', { first: 1, after: null })).totalCount).toBe(users.length);
       // The survivors took over the dead member's partitions.
-      await waitFor(
-        () =>
-          instances
-            .slice(1)
-            .reduce((sum, instance) => sum + latestAssignment(instance, iso.groupId), 0) === 16,
-      );
+      await waitFor(() => shareAll(instances.slice(1), iso.groupId), {
+        timeoutMs: 30_000,
+        description: 'the survivors owning every partition',
+      });
     } finally {
       await producer.close();
       redis.disconnect();
