@@ -235,17 +235,28 @@ describe.each(KAFKA_LIBRARIES)("the connection's batch consumer on %s", (library
   });
 });
 
+/** A logger that keeps each member's join lines and any crash, for the members' tests. */
+function memberLog() {
+  const joins: { member: number; assignment: Record<string, number[]> }[] = [];
+  const crashes: string[] = [];
+  const logger = {
+    ...silent,
+    info(fields: Record<string, unknown>, message: string) {
+      if (message === 'joined consumer group') joins.push(fields as (typeof joins)[number]);
+    },
+    error(_fields: Record<string, unknown>, message: string) {
+      if (message.startsWith('consumer crashed')) crashes.push(message);
+    },
+  };
+  const lastJoin = (member: number) => joins.filter((join) => join.member === member).at(-1);
+  return { logger, crashes, lastJoin };
+}
+
 describe('the kafkajs batch consumer with two members', () => {
   const stops = stopsAfterEach();
 
   it('when it runs two members, then they share the partitions, and each record arrives once, in order per partition', async () => {
-    const joins: { member: number; assignment: Record<string, number[]> }[] = [];
-    const logger = {
-      ...silent,
-      info(fields: Record<string, unknown>, message: string) {
-        if (message === 'joined consumer group') joins.push(fields as (typeof joins)[number]);
-      },
-    };
+    const { logger, lastJoin } = memberLog();
     const kafka = createKafkaConnection({
       brokers: kafkaBrokers,
       clientId: uniqueName('members'),
@@ -275,7 +286,6 @@ describe('the kafkajs batch consumer with two members', () => {
       timeoutMs: 20_000,
       description: 'both members joined and the partitions shared',
     });
-    const lastJoin = (member: number) => joins.filter((join) => join.member === member).at(-1);
     const owned = [0, 1].map((member) => lastJoin(member)?.assignment[topic] ?? []);
     expect(owned.map((partitions) => partitions.length)).toEqual([2, 2]);
     expect([...owned.flat()].sort()).toEqual([0, 1, 2, 3]);
@@ -298,17 +308,7 @@ describe('the kafkajs batch consumer with two members', () => {
   });
 
   it('when each member owns a different topic, then neither crashes, every record arrives and the group commits all of it', async () => {
-    const joins: { member: number; assignment: Record<string, number[]> }[] = [];
-    const crashes: string[] = [];
-    const logger = {
-      ...silent,
-      info(fields: Record<string, unknown>, message: string) {
-        if (message === 'joined consumer group') joins.push(fields as (typeof joins)[number]);
-      },
-      error(_fields: Record<string, unknown>, message: string) {
-        if (message.startsWith('consumer crashed')) crashes.push(message);
-      },
-    };
+    const { logger, crashes, lastJoin } = memberLog();
     const kafka = createKafkaConnection({
       brokers: kafkaBrokers,
       clientId: uniqueName('members'),
@@ -342,7 +342,6 @@ describe('the kafkajs batch consumer with two members', () => {
     });
     stops.push(() => consumer.stop());
     await consumer.start();
-    const lastJoin = (member: number) => joins.filter((join) => join.member === member).at(-1);
     await waitFor(
       () =>
         [0, 1].every((member) => Object.keys(lastJoin(member)?.assignment ?? {}).length === 1) &&
