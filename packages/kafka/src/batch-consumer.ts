@@ -137,9 +137,7 @@ export function createBatchConsumer(
     stopping.abort();
     try {
       // disconnect waits for the running batches, commits resolved offsets and leaves the group.
-      const stopped = await Promise.allSettled(members.map((each) => each.stop()));
-      const failed = stopped.find((result) => result.status === 'rejected');
-      if (failed) throw failed.reason;
+      await everyMember(members, (each) => each.stop());
     } finally {
       await admin.disconnect();
     }
@@ -147,12 +145,14 @@ export function createBatchConsumer(
 
   return {
     async start() {
-      // All at once; a member that failed to start stops the rest.
-      const started = await Promise.allSettled(members.map((each) => each.start()));
-      const failed = started.find((result) => result.status === 'rejected');
-      if (failed) {
-        await stop().catch(() => {});
-        throw failed.reason;
+      try {
+        await everyMember(members, (each) => each.start());
+      } catch (error) {
+        // A member that failed to start stops the rest; the start's own error is the one thrown.
+        await stop().catch((stopError: unknown) => {
+          options.logger.warn({ groupId, err: stopError }, 'stopping after a failed start failed');
+        });
+        throw error;
       }
     },
     stop,
@@ -161,9 +161,10 @@ export function createBatchConsumer(
       const merged: Record<string, number[]> = {};
       for (const each of members) {
         for (const [topic, partitions] of Object.entries(each.assignment())) {
-          merged[topic] = [...(merged[topic] ?? []), ...partitions].sort((a, b) => a - b);
+          merged[topic] = [...(merged[topic] ?? []), ...partitions];
         }
       }
+      for (const partitions of Object.values(merged)) partitions.sort((a, b) => a - b);
       return merged;
     },
     lag: () => admin.lag(groupId, topics),
@@ -171,6 +172,13 @@ export function createBatchConsumer(
 }
 
 type Member = Pick<BatchConsumer, 'start' | 'stop' | 'isJoined' | 'assignment'>;
+
+/** Runs `step` on every member at once, lets each finish, then throws the first failure. */
+async function everyMember(members: Member[], step: (member: Member) => Promise<void>) {
+  const settled = await Promise.allSettled(members.map(step));
+  const failed = settled.find((result) => result.status === 'rejected');
+  if (failed) throw failed.reason;
+}
 
 /** One kafkajs consumer of the group, with its own generation, assignment and fetch loop. */
 function createMember(
