@@ -1,6 +1,6 @@
 import {
   connectRawProducer,
-  groupAssignment,
+  ownedPartitions,
   type ServiceProcess,
   startServiceProcess,
   waitFor,
@@ -9,15 +9,9 @@ import { createRedisViewStore } from '../src/infra/redis-view-store.ts';
 import { viewKeys } from '../src/infra/view-keys.ts';
 import { createIsolation, newRedis, publish, tokenIssued, userCreated } from './support/harness.ts';
 
-/** The partitions (`topic:partition`) an instance owns in the group `groupId`, from its log. */
-const owned = (instance: ServiceProcess, groupId: string): string[] =>
-  Object.entries(groupAssignment(instance.output, groupId)).flatMap(([topic, partitions]) =>
-    partitions.map((partition) => `${topic}:${partition}`),
-  );
-
 /** Every one of the 16 partitions owned by exactly one of `instances`, each owning some. */
 const shareAll = (instances: ServiceProcess[], groupId: string): boolean => {
-  const lists = instances.map((instance) => owned(instance, groupId));
+  const lists = instances.map((instance) => ownedPartitions(instance.output, groupId));
   const all = lists.flat();
   return lists.every((list) => list.length > 0) && all.length === 16 && new Set(all).size === 16;
 };

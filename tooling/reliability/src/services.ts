@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { repoRoot } from '@kafka-ecs/devstack';
 import {
   freePort,
-  groupAssignment,
+  ownedPartitions,
   type ServiceProcess,
   startServiceProcess,
   uniqueName,
@@ -128,16 +128,9 @@ export function consumerEnv(stack: {
   };
 }
 
-/**
- * The partitions a consumer owns (`topic:partition`) in its main group (its env's
- * `CONSUMER_GROUP_ID`), from its log (`groupAssignment`).
- */
-function assignment(consumer: ServiceHandle): string[] {
-  const owned = groupAssignment(consumer.current().output, consumer.env.CONSUMER_GROUP_ID ?? '');
-  return Object.entries(owned).flatMap(([topic, partitions]) =>
-    partitions.map((partition) => `${topic}:${partition}`),
-  );
-}
+/** The partitions a consumer owns (`topic:partition`) in its main group, from its log. */
+const assignment = (consumer: ServiceHandle): string[] =>
+  ownedPartitions(consumer.current().output, consumer.env.CONSUMER_GROUP_ID ?? '');
 
 /**
  * Waits until the running instances share their main group's partitions (see `assignment`):

@@ -26,3 +26,13 @@ export function groupAssignment(
   }
   return merged;
 }
+
+/**
+ * The same as `topic:partition` entries, one per member's claim: a partition two members list
+ * (lines of two generations) appears twice, so a caller can wait for none to.
+ */
+export function ownedPartitions(output: readonly string[], groupId: string): string[] {
+  return Object.entries(groupAssignment(output, groupId)).flatMap(([topic, partitions]) =>
+    partitions.map((partition) => `${topic}:${partition}`),
+  );
+}

@@ -5,7 +5,7 @@ export {
   graphql,
   outcomeOf,
 } from './graphql.ts';
-export { groupAssignment } from './group-assignment.ts';
+export { groupAssignment, ownedPartitions } from './group-assignment.ts';
 export { type HttpReceiver, startHttpReceiver } from './http-receiver.ts';
 export { type TestInfrastructure, testInfrastructure } from './infrastructure.ts';
 export {
