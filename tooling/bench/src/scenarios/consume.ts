@@ -145,12 +145,12 @@ async function consumeOnce(
       description: 'consumer committed the whole topic',
     });
     const doneAt = Date.now();
-    const cpu = (processCpuSeconds(consumer.child.pid) ?? Number.NaN) - cpuAtJoin;
-    const brokerCpu = (processCpuSeconds(context.brokerPid) ?? Number.NaN) - brokerAtJoin;
-    const machineBusy = (machineCpu()?.busy ?? Number.NaN) - machineAtJoin;
-    const redisAtEnd = await redisWork(context.redis);
-    const redisCpu = redisAtEnd.cpuSeconds - redisAtJoin.cpuSeconds;
-    const redisScript = redisAtEnd.scriptSeconds - redisAtJoin.scriptSeconds;
+    const atEnd = await readWork(context, consumer.child.pid);
+    const cpu = atEnd.consumer - cpuAtJoin;
+    const brokerCpu = atEnd.broker - brokerAtJoin;
+    const machineBusy = atEnd.machine - machineAtJoin;
+    const redisCpu = atEnd.redis.cpuSeconds - redisAtJoin.cpuSeconds;
+    const redisScript = atEnd.redis.scriptSeconds - redisAtJoin.scriptSeconds;
     const figures = {
       rate: (filled.records / (doneAt - joinedAt)) * 1000,
       cpuPerRecord: (cpu * 1e6) / filled.records,
@@ -177,6 +177,15 @@ interface WorkSample {
   redis: RedisWork;
 }
 
+/** The work counters now (NaN for one that cannot be read), stamped once all are read. */
+async function readWork(context: BenchContext, pid: number | undefined): Promise<WorkSample> {
+  const consumer = processCpuSeconds(pid) ?? Number.NaN;
+  const broker = processCpuSeconds(context.brokerPid) ?? Number.NaN;
+  const machine = machineCpu()?.busy ?? Number.NaN;
+  const redis = await redisWork(context.redis);
+  return { at: Date.now(), consumer, broker, machine, redis };
+}
+
 /**
  * Samples the work counters every 25 ms from the consumer's spawn, so that the measured span
  * can start at its join (a time from its log) even when the bench sees the join later.
@@ -192,12 +201,8 @@ function sampleWork(context: BenchContext, intervalMs = 25) {
     if (busy || pid === undefined) return;
     busy = true;
     try {
-      const consumer = processCpuSeconds(pid) ?? Number.NaN;
-      const broker = processCpuSeconds(context.brokerPid) ?? Number.NaN;
-      const machine = machineCpu()?.busy ?? Number.NaN;
-      const redis = await redisWork(context.redis);
       // Stamped once every counter is read: a sample stamped before the join read nothing after.
-      samples.push({ at: Date.now(), consumer, broker, machine, redis });
+      samples.push(await readWork(context, pid));
     } finally {
       busy = false;
     }
@@ -206,6 +211,7 @@ function sampleWork(context: BenchContext, intervalMs = 25) {
   return {
     follow(consumerPid: number) {
       pid = consumerPid;
+      // A sample whose INFO failed is skipped; none near the join leaves the figures NaN.
       void take().catch(() => {});
       timer = setInterval(() => void take().catch(() => {}), intervalMs);
     },
