@@ -1,9 +1,8 @@
-import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { listFiles, ROOT, TOOLS } from './repo.ts';
+import { cfnLint } from './cfn.ts';
+import { listFiles } from './repo.ts';
 
-// AWS's CloudFormation linter, from PyPI in .tools/venv (scripts/install-deploy-tools.sh).
 describe('CloudFormation addons', () => {
   const templates = [
     ...listFiles('copilot/environments/addons', '.yml'),
@@ -26,11 +25,7 @@ describe('CloudFormation addons', () => {
   });
 
   it.each(templates)('when cfn-lint checks %s, then it reports nothing', (template) => {
-    const result = spawnSync(`${TOOLS}/venv/bin/cfn-lint`, ['--format', 'parseable', template], {
-      cwd: ROOT,
-      encoding: 'utf8',
-      timeout: 120_000,
-    });
+    const result = cfnLint(template);
     expect(result.error).toBeUndefined();
     expect(result.stdout + result.stderr).toBe('');
     expect(result.status).toBe(0);
@@ -44,10 +39,7 @@ describe('CloudFormation addons', () => {
         template,
         'Resources:\n  Queue:\n    Type: AWS::SQS::Queue\n    Properties:\n      NoSuchProperty: 1\n',
       );
-      const result = spawnSync(`${TOOLS}/venv/bin/cfn-lint`, ['--format', 'parseable', template], {
-        encoding: 'utf8',
-        timeout: 120_000,
-      });
+      const result = cfnLint(template);
       expect(result.status).not.toBe(0);
       expect(result.stdout).toContain('NoSuchProperty');
     } finally {

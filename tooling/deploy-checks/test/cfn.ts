@@ -1,5 +1,6 @@
+import { spawnSync } from 'node:child_process';
 import { parse } from 'yaml';
-import { readText } from './repo.ts';
+import { ROOT, readText, TOOLS } from './repo.ts';
 
 // CloudFormation templates as CloudFormation reads them: the short tags (!Sub, !Ref, …) become
 // their long forms, and `evaluate` works out what a value will be once deployed, for the few
@@ -144,4 +145,13 @@ export function underConditions<T>(node: T, conditions: Record<string, boolean>)
     );
   };
   return walk(node) as T;
+}
+
+/** AWS's CloudFormation linter on one template file (from PyPI in .tools/venv, scripts/install-deploy-tools.sh). */
+export function cfnLint(template: string) {
+  return spawnSync(`${TOOLS}/venv/bin/cfn-lint`, ['--format', 'parseable', template], {
+    cwd: ROOT,
+    encoding: 'utf8',
+    timeout: 120_000,
+  });
 }

@@ -35,6 +35,74 @@ export interface ServiceManifest {
   environments?: Record<string, { count?: unknown; http?: unknown; nlb?: unknown } | null>;
 }
 
+/** A service's `count` as the manifest writes it: a number, or a range with its metrics. */
+export type Count =
+  | number
+  | {
+      range?: string | { min?: number; max?: number };
+      cpu_percentage?: number;
+      memory_percentage?: number;
+      requests?: unknown;
+      response_time?: unknown;
+    };
+
+/**
+ * A service's `count` in one environment: Copilot merges the environment's fields over the
+ * service's (a range's min and max each), so a metric the service names stays unless replaced.
+ */
+export function countIn(manifest: ServiceManifest, env: string): Count | undefined {
+  const base = manifest.count as Count | undefined;
+  const override = manifest.environments?.[env]?.count as Count | undefined;
+  if (override === undefined) return base;
+  if (typeof override !== 'object' || typeof base !== 'object') return override;
+  const range =
+    typeof base.range === 'object' && typeof override.range === 'object'
+      ? { ...base.range, ...override.range }
+      : (override.range ?? base.range);
+  return { ...base, ...override, range };
+}
+
+/**
+ * The autoscaling resources of a service's stack in one environment, as Copilot writes them
+ * (copilot-autoscaling.yml): the scalable target and a target-tracking policy per metric the
+ * manifest names; none when the count is not a range.
+ */
+export function renderAutoscaling(manifest: ServiceManifest, env: string): Template {
+  const count = countIn(manifest, env);
+  if (typeof count !== 'object' || count.range === undefined) return { Resources: {} };
+  if (count.requests !== undefined || count.response_time !== undefined) {
+    throw new Error('requests and response_time scaling not modelled: add their policies first');
+  }
+  const [min, max] =
+    typeof count.range === 'string'
+      ? count.range.split('-').map(Number)
+      : [count.range.min, count.range.max];
+  const values: Record<string, unknown> = {
+    MinCapacity: min,
+    MaxCapacity: max,
+    CPU: count.cpu_percentage,
+    Memory: count.memory_percentage,
+  };
+  const parts = parse(
+    readText('tooling/deploy-checks/test/copilot/copilot-autoscaling.yml'),
+  ) as Record<string, string>;
+  const names = ['AutoScalingTarget'];
+  if (count.cpu_percentage !== undefined) {
+    names.push('AutoScalingPolicyECSServiceAverageCPUUtilization');
+  }
+  if (count.memory_percentage !== undefined) {
+    names.push('AutoScalingPolicyECSServiceAverageMemoryUtilization');
+  }
+  const text = names
+    .map((name) => (parts[name] ?? '').replace(/^/gm, '  ').trimEnd())
+    .join('\n')
+    .replace(/<<(\w+)>>/g, (_, key: string) => {
+      if (values[key] === undefined) throw new Error(`no value for ${key}`);
+      return String(values[key]);
+    });
+  return parseCloudFormationYaml<Template>(`Resources:\n${text}\n`);
+}
+
 export interface EnvironmentManifest {
   http?: { public?: { certificates?: unknown[]; access_logs?: unknown } };
   cdn?: unknown;
