@@ -242,6 +242,21 @@ describe('consumer configuration', () => {
     );
   });
 
+  it('when KAFKA_CLIENT is platformatic, then each process runs one member, and asking for more is refused by name', () => {
+    const platformatic = { KAFKA_CLIENT: 'platformatic' };
+    expect(loadConsumerConfig(platformatic).CONSUMER_GROUP_MEMBERS).toBe(1);
+    expect(
+      loadConsumerConfig({ ...platformatic, CONSUMER_GROUP_MEMBERS: '1' }).CONSUMER_GROUP_MEMBERS,
+    ).toBe(1);
+    expect(
+      messageOf(() => loadConsumerConfig({ ...platformatic, CONSUMER_GROUP_MEMBERS: '2' })),
+    ).toMatch(/CONSUMER_GROUP_MEMBERS: must be 1 \(or unset\) with KAFKA_CLIENT=platformatic/);
+    expect(
+      loadConsumerConfig({ KAFKA_CLIENT: 'kafkajs', CONSUMER_GROUP_MEMBERS: '3' })
+        .CONSUMER_GROUP_MEMBERS,
+    ).toBe(3);
+  });
+
   it('when an alert webhook is named, then it is kept; plain http:// is refused in production and the URL is never quoted', () => {
     expect(loadConsumerConfig({})).toMatchObject({ ALERT_MIN_INTERVAL_MS: 60_000 });
     expect(loadConsumerConfig({}).ALERT_WEBHOOK_URL).toBeUndefined();

@@ -101,14 +101,15 @@ export const consumerConfigSchema = commonSchema
      * Members of the view's consumer group each process runs, with KAFKA_CLIENT=kafkajs: one
      * member's fetch overlaps the other's writes (docs/performance.md). Each member counts
      * toward the group, so tasks × members beyond the partitions leaves members idle
-     * (docs/operations.md). @platformatic/kafka runs one. @defaultValue 2
+     * (docs/operations.md). @platformatic/kafka runs one: any other number is refused with it.
+     * @defaultValue 2 with kafkajs, 1 with platformatic
      */
     CONSUMER_GROUP_MEMBERS: z.coerce
       .number({ error: 'must be a number' })
       .int('must be a whole number')
       .min(1, 'must be >= 1')
       .max(16, 'must be <= 16')
-      .default(2),
+      .optional(),
     /**
      * Prefix of every Redis key of the view, so several deployments can share one Redis.
      * @defaultValue consumer-view
@@ -272,6 +273,15 @@ export const consumerConfigSchema = commonSchema
         issue('DEAD_LETTER_READS_NEED_TOKEN', 'cannot be false when NODE_ENV=production');
       }
     }
+    // Said, not ignored: a task definition asking for more members than it gets would hide why
+    // the tasks read slower than planned.
+    const members = config.CONSUMER_GROUP_MEMBERS;
+    if (config.KAFKA_CLIENT === 'platformatic' && members !== undefined && members !== 1) {
+      issue(
+        'CONSUMER_GROUP_MEMBERS',
+        'must be 1 (or unset) with KAFKA_CLIENT=platformatic: its stream fetches ahead by itself and runs one member a process',
+      );
+    }
     if (config.ADMIN_TOKEN && config.OPERATOR_TOKENS.some((o) => o.token === config.ADMIN_TOKEN)) {
       issue('OPERATOR_TOKENS', 'a token equals ADMIN_TOKEN; each operator needs its own');
     }
@@ -285,6 +295,8 @@ export const consumerConfigSchema = commonSchema
     DEAD_LETTER_READS_NEED_TOKEN:
       config.DEAD_LETTER_READS_NEED_TOKEN ?? config.NODE_ENV === 'production',
     TOKEN_SECRET: config.TOKEN_SECRET ?? DEV_TOKEN_SECRET,
+    CONSUMER_GROUP_MEMBERS:
+      config.CONSUMER_GROUP_MEMBERS ?? (config.KAFKA_CLIENT === 'platformatic' ? 1 : 2),
     GRAPHQL_IDE: config.GRAPHQL_IDE ?? config.NODE_ENV !== 'production',
     // Fault injection never reaches production, whatever the task definition says.
     FAULT_INJECT_USERNAME_PATTERN:

@@ -57,7 +57,8 @@ export interface BatchConsumerOptions {
    * handler's writes take turns; two members overlap them (docs/performance.md). Each member
    * counts toward the group's size: more members than partitions leaves some idle. The fetch
    * bound is shared, so up to 8 members the process holds no more fetched records than one.
-   * @platformatic/kafka's stream fetches ahead by itself and runs one member.
+   * @platformatic/kafka's stream fetches ahead by itself and runs one member: it refuses any
+   * other number.
    * @defaultValue 1
    */
   members?: number;

@@ -412,6 +412,27 @@ describe('the kafkajs batch consumer with two members', () => {
     expect(() => make(0)).toThrow('members must be a whole number of at least 1, not 0');
     expect(() => make(1.5)).toThrow('members must be a whole number of at least 1, not 1.5');
   });
+
+  it('when @platformatic/kafka is asked for two members, then its start refuses instead of running one', async () => {
+    // The platformatic library is loaded on first use, so the consumer is made, and refused, at
+    // its start, before any connection.
+    const kafka = createKafkaConnection({
+      brokers: kafkaBrokers,
+      clientId: uniqueName('members'),
+      logger: silent,
+      library: 'platformatic',
+    });
+    const consumer = kafka.batchConsumer({
+      groupId: uniqueName('group'),
+      topics: ['never-read'],
+      members: 2,
+      handleBatch: async () => undefined,
+    });
+    await expect(consumer.start()).rejects.toThrow(
+      'members is kafkajs only: @platformatic/kafka runs one, not 2',
+    );
+    await consumer.stop();
+  });
 });
 
 // kafkajs hands out a fetch's records per partition, so a batch shows what one fetch brought;

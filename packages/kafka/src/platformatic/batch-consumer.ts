@@ -63,6 +63,11 @@ export function createPlatformaticBatchConsumer(
   options: BatchConsumerOptions & { client: PlatformaticClientOptions },
 ): BatchConsumer {
   const { groupId, topics, handleBatch, logger } = options;
+  if ((options.members ?? 1) !== 1) {
+    throw new Error(
+      `members is kafkajs only: @platformatic/kafka runs one, not ${options.members}`,
+    );
+  }
   const initialBackoffMs = options.initialBackoffMs ?? 200;
   const maxBackoffMs = options.maxBackoffMs ?? 5_000;
   const sessionTimeout = options.sessionTimeoutMs ?? 30_000;
