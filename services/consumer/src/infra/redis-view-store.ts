@@ -85,16 +85,36 @@ export function decodeUsersCursor(cursor: string): string | null {
   return /^\d{4}-\d\d-\d\dT[\d:.]+Z\|.+/.test(member) ? member : null;
 }
 
-/** A change's 6 script values (apply-change.script.ts `apply`): a name '' absent, '=…' present. */
-function changeValues(change: ViewChange): string[] {
-  if (change.kind === 'token-issued') return [change.issuedAt, '', '', '', '', ''];
-  if (change.kind === 'profile') {
+/**
+ * Writes a change's 6 script values (apply-change.script.ts `apply`) into `values` from `at`: a
+ * name '' absent, '=…' present. In place: the store runs per event, and an array per change was
+ * a tenth of what it allocates (docs/performance.md).
+ */
+function putChangeValues(values: string[], at: number, change: ViewChange): void {
+  let v1 = '';
+  let v2 = '';
+  let v3 = '';
+  let v4 = '';
+  let v5 = '';
+  let v6 = '';
+  if (change.kind === 'token-issued') v1 = change.issuedAt;
+  else if (change.kind === 'profile') {
     const { id, username, email, createdAt, firstName, lastName } = change.profile;
-    const name = (value: string | null) => (value === null ? '' : `=${value}`);
-    return [id, username, email, createdAt, name(firstName), name(lastName)];
+    v1 = id;
+    v2 = username;
+    v3 = email;
+    v4 = createdAt;
+    v5 = firstName === null ? '' : `=${firstName}`;
+    v6 = lastName === null ? '' : `=${lastName}`;
   }
-  // Not a kind this version knows (a handler ahead of the store): the script refuses it alone.
-  return ['', '', '', '', '', ''];
+  // Otherwise not a kind this version knows (a handler ahead of the store): all '', and the
+  // script refuses it alone.
+  values[at] = v1;
+  values[at + 1] = v2;
+  values[at + 2] = v3;
+  values[at + 3] = v4;
+  values[at + 4] = v5;
+  values[at + 5] = v6;
 }
 
 /**
@@ -116,27 +136,42 @@ function packChanges(values: string[]): Buffer {
   return packed;
 }
 
+/** Values a change takes in the packed argument: key index, source, offset, id, kind, and 6. */
+const VALUES_PER_CHANGE = 11;
+
 /**
  * One script call's users (KEYS, in order, once each) and its changes' values packed; the same
  * for every view, whose user keys are made from `userIds`.
  */
 function scriptArguments(changes: ChangeToApply[]): { userIds: string[]; changes: Buffer } {
   const userIndex = new Map<string, number>();
-  const values: string[] = [];
+  const values = new Array<string>(changes.length * VALUES_PER_CHANGE);
+  // A batch is one partition's records: its source is made once, not per change.
+  let source: RecordPosition | null = null;
+  let sourceName = '';
+  let at = 0;
   for (const { eventId, change, position } of changes) {
     let index = userIndex.get(change.userId);
     if (index === undefined) {
       index = userIndex.size + 1;
       userIndex.set(change.userId, index);
     }
-    values.push(
-      String(index),
-      position ? `${position.topic}/${position.partition}` : '',
-      position?.offset ?? '0',
-      eventId,
-      change.kind,
-      ...changeValues(change),
-    );
+    if (
+      position &&
+      (source === null ||
+        position.topic !== source.topic ||
+        position.partition !== source.partition)
+    ) {
+      source = position;
+      sourceName = `${position.topic}/${position.partition}`;
+    }
+    values[at] = String(index);
+    values[at + 1] = position ? sourceName : '';
+    values[at + 2] = position?.offset ?? '0';
+    values[at + 3] = eventId;
+    values[at + 4] = change.kind;
+    putChangeValues(values, at + 5, change);
+    at += VALUES_PER_CHANGE;
   }
   return { userIds: [...userIndex.keys()], changes: packChanges(values) };
 }
@@ -159,16 +194,19 @@ function outcomesInOrder(calls: number[][], replies: number[][], count: number):
   return codes;
 }
 
-/** The users index members the batch's profiles add, by shard. */
+/**
+ * ZADD's score-member pairs of the users index the batch's profiles add, by shard (every score
+ * 0: the members' order is the index's).
+ */
 function indexMembers(changes: ChangeToApply[]): Map<number, string[]> {
   const byShard = new Map<number, string[]>();
   for (const { change } of changes) {
     if (change.kind !== 'profile') continue;
     const shard = usersIndexShard(change.userId);
     const member = `${change.profile.createdAt}|${change.userId}`;
-    const members = byShard.get(shard);
-    if (members) members.push(member);
-    else byShard.set(shard, [member]);
+    const pairs = byShard.get(shard);
+    if (pairs) pairs.push('0', member);
+    else byShard.set(shard, ['0', member]);
   }
   return byShard;
 }
@@ -237,8 +275,8 @@ export function createRedisViewStore(deps: {
         const channel = v === 0 && target.notify ? keys.notifications : '';
         // The index first: a member whose profile is not written yet is skipped by readers,
         // while a profile without its member would be missing from every page.
-        const indexed = members.map(([shard, shardMembers]) =>
-          redis.zadd(keys.usersIndex(view, shard), ...shardMembers.flatMap((m) => [0, m])),
+        const indexed = members.map(([shard, pairs]) =>
+          redis.zadd(keys.usersIndex(view, shard), ...pairs),
         );
         const applied = scripts.map(({ userIds, changes: packed }) =>
           redis.applyViewChanges(
