@@ -1,6 +1,6 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { cfnLint, readCloudFormationYaml, type Template } from './cfn.ts';
+import { cfnLint, evaluate, readCloudFormationYaml, type Template } from './cfn.ts';
 import {
   applyPatches,
   type Patch,
@@ -47,14 +47,40 @@ const scalingPatches = readCloudFormationYaml<Patch[]>(
   return AUTOSCALING.includes(name) || /ApplicationAutoScaling|CloudWatch::Alarm/.test(type);
 });
 
-/** The topics the lag alarms of the consumer's metrics addon watch. */
-const lagAlarmTopics = (() => {
-  const addon = readCloudFormationYaml<Template>('copilot/consumer/addons/metrics-alarms.yml');
-  return Object.values(addon.Resources)
-    .filter((resource) => resource.Properties.MetricName === 'consumer_group_lag')
-    .map((resource) => (resource.Properties.Dimensions as { Value: string }[])[0]?.Value)
-    .sort();
-})();
+/**
+ * What the lag alarms of the consumer's metrics addon (the pages) read, each as one metric query
+ * would: the scaling alarms must read the same series, and act before them.
+ */
+const APP = { App: 'my-app', Env: 'test' };
+const addon = readCloudFormationYaml<{
+  Parameters: { LagThreshold: { Default: number } };
+  Resources: Template['Resources'];
+}>('copilot/consumer/addons/metrics-alarms.yml');
+const pages = Object.values(addon.Resources)
+  .filter((resource) => resource.Properties.MetricName === 'consumer_group_lag')
+  .map(({ Properties: alarm }) => ({
+    read: {
+      namespace: evaluate(alarm.Namespace, { params: APP, imports: {} }),
+      metric: alarm.MetricName,
+      dimensions: alarm.Dimensions,
+      period: alarm.Period,
+      stat: alarm.Statistic,
+    },
+    threshold: addon.Parameters.LagThreshold.Default,
+    periods: Number(alarm.EvaluationPeriods),
+  }));
+
+/** A scaling alarm's metric query in the shape of `pages[].read`. */
+const readOf = (query: MetricQuery) => ({
+  namespace: evaluate(query.MetricStat?.Metric.Namespace, {
+    params: { AppName: APP.App, EnvName: APP.Env },
+    imports: {},
+  }),
+  metric: query.MetricStat?.Metric.MetricName,
+  dimensions: query.MetricStat?.Metric.Dimensions,
+  period: query.MetricStat?.Period,
+  stat: query.MetricStat?.Stat,
+});
 
 const deployed = (env: string) => applyPatches(renderAutoscaling(manifest, env), scalingPatches);
 const ofType = (template: Template, type: string) =>
@@ -121,13 +147,11 @@ describe.each(ENVIRONMENTS)('the consumer deployed to %s', (env) => {
       expect(properties.TreatMissingData).toBe('notBreaching');
       const queries = properties.Metrics as MetricQuery[];
       const stats = queries.filter((query) => query.MetricStat);
-      expect(stats.map((query) => query.MetricStat?.Metric.MetricName)).toEqual(
-        stats.map(() => 'consumer_group_lag'),
-      );
-      expect(stats.map((query) => query.MetricStat?.Metric.Dimensions[0]?.Value).sort()).toEqual(
-        lagAlarmTopics,
-      );
-      expect(stats.map((query) => query.MetricStat?.Stat)).toEqual(stats.map(() => 'Maximum'));
+      // The same series as the pages, one per topic: a namespace, dimension or period of its
+      // own would leave the alarm without data, and so, with notBreaching, never scaling.
+      const byTopic = (reads: { dimensions: unknown }[]) =>
+        reads.map((read) => JSON.stringify(read)).sort();
+      expect(byTopic(stats.map(readOf))).toEqual(byTopic(pages.map((page) => page.read)));
       const [sum, ...rest] = queries.filter((query) => query.ReturnData !== false);
       expect(rest).toEqual([]);
       expect(
@@ -136,18 +160,33 @@ describe.each(ENVIRONMENTS)('the consumer deployed to %s', (env) => {
           .sort(),
       ).toEqual(stats.map((query) => query.Id).sort());
     }
-    expect(lagAlarmTopics).toEqual(['issued-token', 'new-user-created']);
+    expect(pages.map((page) => page.read.dimensions)).toEqual([
+      [{ Name: 'topic', Value: 'new-user-created' }],
+      [{ Name: 'topic', Value: 'issued-token' }],
+    ]);
   });
 
-  it('when out and in are compared, then a task is removed only after a longer, lower lag than adds one', () => {
+  it('when out and in are compared, then a task is added before a lag pages, and removed only after a longer, lower lag', () => {
     const out = alarms.LagScaleOutAlarm as Properties;
     const into = alarms.LagScaleInAlarm as Properties;
     expect(out.ComparisonOperator).toBe('GreaterThanThreshold');
     expect(into.ComparisonOperator).toBe('LessThanThreshold');
+    // A lag that pages (one topic over the threshold for its periods) has scaled out first.
+    for (const page of pages) {
+      expect(Number(out.Threshold)).toBeLessThanOrEqual(page.threshold);
+      expect(Number(out.EvaluationPeriods)).toBeLessThan(page.periods);
+    }
     expect(Number(into.Threshold)).toBeLessThan(Number(out.Threshold));
     expect(Number(into.EvaluationPeriods)).toBeGreaterThan(Number(out.EvaluationPeriods));
     expect(into.DatapointsToAlarm).toBe(into.EvaluationPeriods);
     expect(out.DatapointsToAlarm).toBe(out.EvaluationPeriods);
+    const settings = (policy: Properties | undefined) =>
+      policy?.StepScalingPolicyConfiguration as Properties;
+    expect(settings(policies.LagScaleOutPolicy).MetricAggregationType).toBe('Maximum');
+    expect(settings(policies.LagScaleInPolicy).MetricAggregationType).toBe('Maximum');
+    expect(Number(settings(policies.LagScaleInPolicy).Cooldown)).toBeGreaterThan(
+      Number(settings(policies.LagScaleOutPolicy).Cooldown),
+    );
   });
 
   it('when cfn-lint checks the patched resources, then it reports nothing', () => {

@@ -39,11 +39,13 @@ export interface ServiceManifest {
 export type Count =
   | number
   | {
-      range?: string | { min?: number; max?: number };
-      cpu_percentage?: number;
-      memory_percentage?: number;
+      range?: string | { min?: number; max?: number; spot_from?: number };
+      cpu_percentage?: number | { value: number; cooldown?: unknown };
+      memory_percentage?: number | { value: number; cooldown?: unknown };
       requests?: unknown;
       response_time?: unknown;
+      cooldown?: unknown;
+      spot?: unknown;
     };
 
 /**
@@ -70,8 +72,17 @@ export function countIn(manifest: ServiceManifest, env: string): Count | undefin
 export function renderAutoscaling(manifest: ServiceManifest, env: string): Template {
   const count = countIn(manifest, env);
   if (typeof count !== 'object' || count.range === undefined) return { Resources: {} };
-  if (count.requests !== undefined || count.response_time !== undefined) {
-    throw new Error('requests and response_time scaling not modelled: add their policies first');
+  // Only what copilot-autoscaling.yml holds: anything else would render something Copilot
+  // does not (a policy left out, a cooldown not applied).
+  const unmodelled = ['requests', 'response_time', 'cooldown', 'spot'].filter(
+    (field) => field in count,
+  );
+  if (typeof count.range === 'object' && 'spot_from' in count.range) unmodelled.push('spot_from');
+  for (const field of ['cpu_percentage', 'memory_percentage'] as const) {
+    if (count[field] !== undefined && typeof count[field] !== 'number') unmodelled.push(field);
+  }
+  if (unmodelled.length > 0) {
+    throw new Error(`count fields not modelled: ${unmodelled.join(', ')}; add them first`);
   }
   const [min, max] =
     typeof count.range === 'string'
