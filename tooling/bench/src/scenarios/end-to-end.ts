@@ -199,7 +199,7 @@ export const endToEndScenario: Scenario = {
         },
       ],
       notes: [
-        `${options.endToEndRates.join(' and ')} mutations/s offered for ${options.endToEndSeconds} s per run (autocannon overallRate, ${options.connections} connections), scrypt N=${options.benchScryptCost}; consumer on the contract topic new-user-created with its group started at the end`,
+        `${options.endToEndRates.join(' and ')} mutations/s offered for ${options.endToEndSeconds} s per run at a steady pace (one request every 1/rate s, on at most ${options.connections} connections), scrypt N=${options.benchScryptCost}; consumer on the contract topic new-user-created with its group started at the end`,
       ],
     };
   },
