@@ -8,6 +8,7 @@ import {
   createKafkaConnection,
   KAFKA_LIBRARIES,
   type KafkaConnection,
+  type KafkaLibrary,
   type RecordBatch,
 } from '../src/index.ts';
 
@@ -396,44 +397,40 @@ describe('the kafkajs batch consumer with two members', () => {
   });
 
   it('when asked for no members, then it refuses at once', () => {
-    const kafka = createKafkaConnection({
-      brokers: kafkaBrokers,
-      clientId: uniqueName('members'),
-      logger: silent,
-      library: 'kafkajs',
-    });
-    const make = (members: number) =>
-      kafka.batchConsumer({
-        groupId: uniqueName('group'),
-        topics: ['never-read'],
-        members,
-        handleBatch: async () => undefined,
-      });
-    expect(() => make(0)).toThrow('members must be a whole number of at least 1, not 0');
-    expect(() => make(1.5)).toThrow('members must be a whole number of at least 1, not 1.5');
+    expect(() => idleConsumer('kafkajs', 0)).toThrow(
+      'members must be a whole number of at least 1, not 0',
+    );
+    expect(() => idleConsumer('kafkajs', 1.5)).toThrow(
+      'members must be a whole number of at least 1, not 1.5',
+    );
   });
 
   it('when @platformatic/kafka is asked for two members, then its start refuses instead of running one', async () => {
     // The platformatic library is loaded on first use, so the consumer is made, and refused, at
     // its start, before any connection.
-    const kafka = createKafkaConnection({
-      brokers: kafkaBrokers,
-      clientId: uniqueName('members'),
-      logger: silent,
-      library: 'platformatic',
-    });
-    const consumer = kafka.batchConsumer({
-      groupId: uniqueName('group'),
-      topics: ['never-read'],
-      members: 2,
-      handleBatch: async () => undefined,
-    });
+    const consumer = idleConsumer('platformatic', 2);
     await expect(consumer.start()).rejects.toThrow(
       'members is kafkajs only: @platformatic/kafka runs one, not 2',
     );
     await consumer.stop();
   });
 });
+
+/** A batch consumer of a topic nobody writes, for checks made before it would read. */
+function idleConsumer(library: KafkaLibrary, members: number) {
+  const kafka = createKafkaConnection({
+    brokers: kafkaBrokers,
+    clientId: uniqueName('members'),
+    logger: silent,
+    library,
+  });
+  return kafka.batchConsumer({
+    groupId: uniqueName('group'),
+    topics: ['never-read'],
+    members,
+    handleBatch: async () => undefined,
+  });
+}
 
 // kafkajs hands out a fetch's records per partition, so a batch shows what one fetch brought;
 // @platformatic/kafka's adapter takes whatever its stream buffered (several fetches, up to 2,000
