@@ -111,6 +111,14 @@ export const OPERATOR_TOKEN = `test-operator-${randomBytes(16).toString('hex')}`
 /** The consumer's default TOKEN_SECRET, the producer's too: a local producer's tokens verify. */
 export const TOKEN_SECRET = loadConsumerConfig({}).TOKEN_SECRET;
 
+/**
+ * The view's group members a deployed consumer runs on this lane's library (CONSUMER_GROUP_MEMBERS
+ * unset: 2 with kafkajs, 1 with platformatic), so the suites run what production runs.
+ */
+const VIEW_CONSUMER_MEMBERS = loadConsumerConfig({
+  KAFKA_CLIENT: testInfrastructure().kafkaLibrary,
+}).CONSUMER_GROUP_MEMBERS;
+
 /** The real handlers, failing `failures` times (or always) for usernames starting `doomed`. */
 export const failingHandlers = (failures: number | 'always') =>
   withFaultInjection(eventHandlers, { usernamePattern: /^doomed/, failures });
@@ -176,6 +184,7 @@ export async function startTestConsumer(
     metricsPort: 0,
     host: '127.0.0.1',
     consumerOptions: { sessionTimeoutMs: 6_000, maxBackoffMs: 500 },
+    viewConsumerMembers: VIEW_CONSUMER_MEMBERS,
     retry: {
       workerConnection,
       policy: overrides.retryPolicy ?? FAST_RETRIES,
