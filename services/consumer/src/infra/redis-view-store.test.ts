@@ -2,6 +2,7 @@ import {
   type ChangeToApply,
   decodeUsersCursor,
   encodeUsersCursor,
+  packChanges,
   SCRIPT_CHANGES_MAX,
   scriptCalls,
   toUserView,
@@ -101,4 +102,30 @@ describe('how changes are split into script calls', () => {
       }
     },
   );
+});
+
+describe("the script's packed values", () => {
+  // What the script reads: per value, its UTF-8 byte count as 4 bytes big-endian, then the bytes.
+  const expected = (values: string[]) =>
+    Buffer.concat(
+      values.flatMap((value) => {
+        const bytes = Buffer.from(value, 'utf8');
+        const length = Buffer.alloc(4);
+        length.writeUInt32BE(bytes.length);
+        return [length, bytes];
+      }),
+    );
+
+  it.each([
+    ['ASCII values, empty ones among them', ['1', 'new-user-created/3', '', '=Ada', '\u007f']],
+    ['a value longer than 255 bytes', ['x'.repeat(300), 'y'.repeat(65_536)]],
+    ['a non-ASCII name after ASCII values', ['1', 'profile', '=Zoë', 'a']],
+    ['the first code past ASCII', ['\u0080']],
+    ['a character outside the BMP', ['=😀', 'b']],
+    ['three-byte characters only, the most bytes a character takes', ['€'.repeat(100), '中文']],
+    ['a lone surrogate', ['=\uD800x']],
+    ['no values', []],
+  ])('when the values are %s, then each is its UTF-8 length and bytes', (_, values) => {
+    expect(packChanges(values).equals(expected(values))).toBe(true);
+  });
 });
