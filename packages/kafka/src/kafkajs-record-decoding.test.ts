@@ -159,6 +159,14 @@ describe("kafkajs' record decoding, as patched", () => {
     });
   });
 
+  it('when a header name is not ASCII, then it is decoded as UTF-8', () => {
+    const { headers } = decodeRecordWithHeaders([
+      ['naïve-ключ-😀', 'v'],
+      ['', 'empty'],
+    ]);
+    expect(headers).toEqual({ 'naïve-ключ-😀': Buffer.from('v'), '': Buffer.from('empty') });
+  });
+
   it("when a header is named __proto__, then it is the headers' own property, not their prototype", () => {
     const { headers } = decodeRecordWithHeaders([['__proto__', 'p']]);
     expect(Object.getPrototypeOf(headers)).toBe(Object.prototype);
