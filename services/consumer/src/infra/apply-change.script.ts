@@ -33,14 +33,21 @@ local VIEW_FIELDS = { 'id', 'username', 'email', 'firstName', 'lastName', 'creat
 -- fields it removed, and how many profiles it took in this call.
 local hashes, writes, removed, profiles, results = {}, {}, {}, {}, {}
 
+-- A user's tables are made with room for what a change writes: grown a field at a time, Lua
+-- rebuilt each of them several times per user (docs/performance.md, "A user's tables sized once").
+-- A constructor sizes a table for the entries it names, here without values: the hash for 12
+-- named fields (16 slots, room for a source's offset marks), the writes for 11 field-value pairs
+-- (a new user writes 9).
 local function load(k)
   local h = hashes[k]
   if h then return h end
   local flat = redis.call('HGETALL', KEYS[k])
-  h = {}
+  h = { id = nil, username = nil, email = nil, firstName = nil, lastName = nil, createdAt = nil,
+    tokensIssued = nil, lastTokenIssuedAt = nil, l1 = nil, ['l#'] = nil, w1 = nil, ['w#'] = nil }
   for i = 1, #flat, 2 do h[flat[i]] = flat[i + 1] end
   hashes[k] = h
-  writes[k] = {}
+  writes[k] = { nil, nil, nil, nil, nil, nil, nil, nil, nil, nil, nil, nil, nil, nil, nil, nil,
+    nil, nil, nil, nil, nil, nil }
   return h
 end
 
