@@ -109,51 +109,20 @@ function putChangeValues(values: string[], at: number, change: ViewChange): void
 /**
  * Values packed for the script's `struct.unpack`: each a 4-byte big-endian length, then its UTF-8
  * bytes. One argument for a whole call: as separate arguments, the 11 values of each change cost
- * the client an encoding each and Redis an object each (docs/performance.md). Most values are
- * ASCII, whose UTF-8 bytes are their char codes: each is copied code by code, and handed to
- * Node's encoder only at its first other character, as a native call per value cost more than
- * the copy (docs/performance.md, "ASCII values copied").
+ * the client an encoding each and Redis an object each (docs/performance.md).
  */
 export function packChanges(values: readonly string[]): Buffer {
-  // Exact while every value is ASCII. At the first value that is not, the rest gets room for any
-  // encoding (3 bytes a UTF-16 unit): cheaper than measuring each, and the call is cut to size.
-  let size = 4 * values.length;
-  for (let v = 0; v < values.length; v++) size += (values[v] as string).length;
-  let packed: Buffer = Buffer.allocUnsafe(size);
-  let roomForUtf8 = false;
+  let size = 0;
+  for (const value of values) size += 4 + Buffer.byteLength(value);
+  const packed = Buffer.allocUnsafe(size);
   let at = 0;
-  for (let v = 0; v < values.length; v++) {
-    const value = values[v] as string;
-    const start = at + 4;
-    let length = value.length;
-    for (let i = 0; i < value.length; i++) {
-      const code = value.charCodeAt(i);
-      if (code > 0x7f) {
-        if (!roomForUtf8) packed = withRoomForUtf8(packed, at, values, v);
-        roomForUtf8 = true;
-        length = packed.write(value, start, 'utf8');
-        break;
-      }
-      packed[start + i] = code;
-    }
+  for (const value of values) {
+    // The bytes first, then their count before them: `write` returns it.
+    const length = packed.write(value, at + 4, 'utf8');
     packed.writeUInt32BE(length, at);
-    at = start + length;
+    at += 4 + length;
   }
-  return roomForUtf8 ? Buffer.from(packed.subarray(0, at)) : packed;
-}
-
-/** `packed`'s first `at` bytes, with room after them for `values` from `from` in any encoding. */
-function withRoomForUtf8(
-  packed: Buffer,
-  at: number,
-  values: readonly string[],
-  from: number,
-): Buffer {
-  let size = at;
-  for (let v = from; v < values.length; v++) size += 4 + 3 * (values[v] as string).length;
-  const bigger = Buffer.allocUnsafe(size);
-  packed.copy(bigger, 0, 0, at);
-  return bigger;
+  return packed;
 }
 
 /** Values a change takes in the packed argument: key index, source, offset, id, kind, and 6. */
