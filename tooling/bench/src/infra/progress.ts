@@ -1,3 +1,5 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+
 /**
  * The wait before the next probe of a count moving towards `target`: `intervalMs` near the end,
  * longer while far from it, up to `maxIntervalMs`. A third of the time the rest would take at the
@@ -60,7 +62,6 @@ export async function waitForCount(
       throw new Error(`${options.description}: ${value} of ${target} after ${options.maxMs} ms`);
     }
     const rate = now > first.at ? (value - first.value) / (now - first.at) : 0;
-    const delay = nextProbeDelay({ value, target, rate, intervalMs, maxIntervalMs });
-    await new Promise((resolve) => setTimeout(resolve, delay));
+    await sleep(nextProbeDelay({ value, target, rate, intervalMs, maxIntervalMs }));
   }
 }
