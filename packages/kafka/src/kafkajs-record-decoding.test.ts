@@ -1,7 +1,7 @@
 import { createRequire } from 'node:module';
 
 // patches/kafkajs@2.2.4.patch rewrites how a record's offset, timestamp and headers are decoded
-// (Number arithmetic while exact, no object spread per header). These batches are written by
+// (Number arithmetic while exact, headers when first read, no object spread per header). These batches are written by
 // kafkajs' own encoder, and each value is expected as BigInt arithmetic on what was written.
 const require = createRequire(import.meta.url);
 const { RecordBatch } = require('kafkajs/src/protocol/recordBatch/v0');
@@ -145,6 +145,40 @@ describe("kafkajs' record decoding, as patched", () => {
       'event-type': Buffer.from('new-user-created'),
       'event-id': Buffer.from('e1'),
     });
+  });
+
+  it('when the headers are read only after the whole batch is decoded, then each record has its own', async () => {
+    const written = Array.from({ length: 5 }, (_, i) =>
+      i === 2 ? {} : { 'event-id': Buffer.from(`e${i}`), n: Buffer.from('x'.repeat(i * 100)) },
+    );
+    const records = await roundTrip({
+      firstOffset: 0n,
+      firstTimestamp: 0n,
+      records: written.map((headers, i) => ({ offsetDelta: i, timestampDelta: 0n, headers })),
+    });
+    // Read last first: a record's headers must not depend on what was read before them.
+    const read = records.map((_, i) => records[records.length - 1 - i]?.headers).reverse();
+    expect(read).toEqual(written);
+    expect(records.map(({ key }) => String(key))).toEqual(['k0', 'k1', 'k2', 'k3', 'k4']);
+  });
+
+  it('when a record is decoded, then its decoder stands after the headers, which are not read yet', () => {
+    const Encoder = require('kafkajs/src/protocol/encoder');
+    const Header = require('kafkajs/src/protocol/recordBatch/header/v0');
+    const decodeRecord = require('kafkajs/src/protocol/recordBatch/record/v0/decoder');
+    const body = new Encoder()
+      .writeInt8(0)
+      .writeVarLong(Long.fromValue(0))
+      .writeVarInt(0)
+      .writeVarIntBytes(Buffer.from('k'))
+      .writeVarIntBytes(Buffer.from('v'))
+      .writeVarIntArray([Header({ key: 'a', value: Buffer.from('1') })])
+      .writeInt32(0x7e57);
+    const decoder = new Decoder(body.buffer);
+    const record = decodeRecord(decoder, { firstOffset: '0', firstTimestamp: '0' });
+    expect(decoder.readInt32()).toBe(0x7e57);
+    expect(Object.keys(record)).not.toContain('headers');
+    expect(record.headers).toEqual({ a: Buffer.from('1') });
   });
 
   it('when a header name repeats, then its values are collected in order, as kafkajs always did', () => {
