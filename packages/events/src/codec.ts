@@ -107,23 +107,25 @@ export function decodeEvent(value: Buffer | string | null | undefined): DomainEv
   return { ...envelope.data, data: data.data } as DomainEvent;
 }
 
-// Compiled on first use, so a service that never decodes an event type never compiles it.
-const COMPILED = new Map<string, CompiledCheck | null>();
+// Compiled on first use, so a service that never decodes an event type never compiles it. By
+// type, then version: a `type@version` key made per record was a string to build and hash per event.
+const COMPILED = new Map<string, Map<number, CompiledCheck | null>>();
 
 /** Whether the compiled check of the event's type and version passes it (only if zod would). */
 function passesCompiledCheck(json: unknown): boolean {
   if (typeof json !== 'object' || json === null) return false;
   const { type, version } = json as { type?: unknown; version?: unknown };
   if (typeof type !== 'string' || typeof version !== 'number') return false;
-  const key = `${type}@${version}`;
-  let check = COMPILED.get(key);
+  let check = COMPILED.get(type)?.get(version);
   if (check === undefined) {
     // Only known definitions are remembered: a record's type must not grow this map.
-    const definition = DEFINITIONS.get(key);
+    const definition = DEFINITIONS.get(`${type}@${version}`);
     if (!definition) return false;
     const compiled = compileCheck(definition);
     check = 'check' in compiled ? compiled.check : null;
-    COMPILED.set(key, check);
+    const versions = COMPILED.get(type) ?? new Map<number, CompiledCheck | null>();
+    versions.set(version, check);
+    COMPILED.set(type, versions);
   }
   return check?.(json) === true;
 }
