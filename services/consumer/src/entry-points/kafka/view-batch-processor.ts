@@ -41,10 +41,13 @@ export function createViewBatchProcessor(deps: {
     const failures: RecordFailure[] = [];
     for (const record of batch.records) {
       try {
-        changes.push({
-          ...eventChangeOf(deps.handlers, record.value, FIRST_RUN),
-          position: { topic: record.topic, partition: record.partition, offset: record.offset },
-        });
+        const { eventId, eventType, change } = eventChangeOf(
+          deps.handlers,
+          record.value,
+          FIRST_RUN,
+        );
+        // The record is its own position (topic, partition, offset): no copy kept per change.
+        changes.push({ eventId, eventType, change, position: record });
         sources.push(record);
       } catch (error) {
         failures.push(toRecordFailure(record, error));
