@@ -53,20 +53,23 @@ async function roundTrip(batch: {
   return (await decodeBatch(new Decoder(bytes))).records;
 }
 
-/** A record whose headers are written one by one, so a name may repeat. */
-function decodeRecordWithHeaders(pairs: [string, string][]): DecodedRecord {
+const decodeRecord = require('kafkajs/src/protocol/recordBatch/record/v0/decoder');
+
+/** A record's body (kafkajs' Encoder), its headers written one by one, so a name may repeat. */
+function recordBody(pairs: [string, string][]) {
   const Encoder = require('kafkajs/src/protocol/encoder');
   const Header = require('kafkajs/src/protocol/recordBatch/header/v0');
-  const decodeRecord = require('kafkajs/src/protocol/recordBatch/record/v0/decoder');
-  const body = new Encoder()
+  return new Encoder()
     .writeInt8(0)
     .writeVarLong(Long.fromValue(0))
     .writeVarInt(0)
     .writeVarIntBytes(Buffer.from('k'))
     .writeVarIntBytes(Buffer.from('v'))
     .writeVarIntArray(pairs.map(([key, value]) => Header({ key, value: Buffer.from(value) })));
-  return decodeRecord(new Decoder(body.buffer), { firstOffset: '0', firstTimestamp: '0' });
 }
+
+const decodeRecordWithHeaders = (pairs: [string, string][]): DecodedRecord =>
+  decodeRecord(new Decoder(recordBody(pairs).buffer), { firstOffset: '0', firstTimestamp: '0' });
 
 // Deltas around every width a zigzag varlong takes, the 49 bits a Number holds exactly from 7
 // bytes, and the 2^53 past which only BigInt is exact.
@@ -148,8 +151,10 @@ describe("kafkajs' record decoding, as patched", () => {
   });
 
   it('when the headers are read only after the whole batch is decoded, then each record has its own', async () => {
-    const written = Array.from({ length: 5 }, (_, i) =>
-      i === 2 ? {} : { 'event-id': Buffer.from(`e${i}`), n: Buffer.from('x'.repeat(i * 100)) },
+    const written = Array.from(
+      { length: 5 },
+      (_, i): Record<string, Buffer> =>
+        i === 2 ? {} : { 'event-id': Buffer.from(`e${i}`), n: Buffer.from('x'.repeat(i * 100)) },
     );
     const records = await roundTrip({
       firstOffset: 0n,
@@ -163,18 +168,7 @@ describe("kafkajs' record decoding, as patched", () => {
   });
 
   it('when a record is decoded, then its decoder stands after the headers, which are not read yet', () => {
-    const Encoder = require('kafkajs/src/protocol/encoder');
-    const Header = require('kafkajs/src/protocol/recordBatch/header/v0');
-    const decodeRecord = require('kafkajs/src/protocol/recordBatch/record/v0/decoder');
-    const body = new Encoder()
-      .writeInt8(0)
-      .writeVarLong(Long.fromValue(0))
-      .writeVarInt(0)
-      .writeVarIntBytes(Buffer.from('k'))
-      .writeVarIntBytes(Buffer.from('v'))
-      .writeVarIntArray([Header({ key: 'a', value: Buffer.from('1') })])
-      .writeInt32(0x7e57);
-    const decoder = new Decoder(body.buffer);
+    const decoder = new Decoder(recordBody([['a', '1']]).writeInt32(0x7e57).buffer);
     const record = decodeRecord(decoder, { firstOffset: '0', firstTimestamp: '0' });
     expect(decoder.readInt32()).toBe(0x7e57);
     expect(Object.keys(record)).not.toContain('headers');
