@@ -12,7 +12,8 @@ export interface ConsumedRecord {
   offset: string;
   key: Buffer | null;
   value: Buffer | null;
-  headers: Record<string, string>;
+  /** Read-only: the kafkajs adapter decodes them on first read (a getter). */
+  readonly headers: Record<string, string>;
   /** Broker or producer timestamp, epoch milliseconds as a string. */
   timestamp: string;
 }
