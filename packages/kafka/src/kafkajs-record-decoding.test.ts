@@ -9,6 +9,7 @@ const Record = require('kafkajs/src/protocol/recordBatch/record/v0');
 const decodeBatch = require('kafkajs/src/protocol/recordBatch/v0/decoder');
 const Decoder = require('kafkajs/src/protocol/decoder');
 const Long = require('kafkajs/src/utils/long');
+const { Types: Compression } = require('kafkajs/src/protocol/message/compression');
 
 interface DecodedRecord {
   offset: string;
@@ -28,8 +29,10 @@ async function roundTrip(batch: {
   maxTimestamp?: bigint;
   records: { offsetDelta: number; timestampDelta: bigint; headers?: Record<string, Buffer> }[];
   logAppendTime?: boolean;
+  gzip?: boolean;
 }): Promise<DecodedRecord[]> {
   const encoded = await RecordBatch({
+    compression: batch.gzip ? Compression.GZIP : Compression.None,
     firstOffset: Long.fromValue(batch.firstOffset),
     firstTimestamp: Long.fromValue(batch.firstTimestamp),
     maxTimestamp: Long.fromValue(batch.maxTimestamp ?? batch.firstTimestamp),
@@ -150,22 +153,29 @@ describe("kafkajs' record decoding, as patched", () => {
     });
   });
 
-  it('when the headers are read only after the whole batch is decoded, then each record has its own', async () => {
-    const written = Array.from(
-      { length: 5 },
-      (_, i): Record<string, Buffer> =>
-        i === 2 ? {} : { 'event-id': Buffer.from(`e${i}`), n: Buffer.from('x'.repeat(i * 100)) },
-    );
-    const records = await roundTrip({
-      firstOffset: 0n,
-      firstTimestamp: 0n,
-      records: written.map((headers, i) => ({ offsetDelta: i, timestampDelta: 0n, headers })),
-    });
-    // Read last first: a record's headers must not depend on what was read before them.
-    const read = records.map((_, i) => records[records.length - 1 - i]?.headers).reverse();
-    expect(read).toEqual(written);
-    expect(records.map(({ key }) => String(key))).toEqual(['k0', 'k1', 'k2', 'k3', 'k4']);
-  });
+  it.each([
+    ['uncompressed', false],
+    ['compressed with gzip', true],
+  ])(
+    'when the headers of a batch %s are read only after it is decoded, then each record has its own',
+    async (_, gzip) => {
+      const written = Array.from(
+        { length: 5 },
+        (_, i): Record<string, Buffer> =>
+          i === 2 ? {} : { 'event-id': Buffer.from(`e${i}`), n: Buffer.from('x'.repeat(i * 100)) },
+      );
+      const records = await roundTrip({
+        firstOffset: 0n,
+        firstTimestamp: 0n,
+        gzip,
+        records: written.map((headers, i) => ({ offsetDelta: i, timestampDelta: 0n, headers })),
+      });
+      // Read last first: a record's headers must not depend on what was read before them.
+      const read = records.map((_, i) => records[records.length - 1 - i]?.headers).reverse();
+      expect(read).toEqual(written);
+      expect(records.map(({ key }) => String(key))).toEqual(['k0', 'k1', 'k2', 'k3', 'k4']);
+    },
+  );
 
   it('when a record is decoded, then its decoder stands after the headers, which are not read yet', () => {
     const decoder = new Decoder(recordBody([['a', '1']]).writeInt32(0x7e57).buffer);
