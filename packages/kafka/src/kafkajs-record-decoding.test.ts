@@ -1,8 +1,9 @@
 import { createRequire } from 'node:module';
 
 // patches/kafkajs@2.2.4.patch rewrites how a record's offset, timestamp and headers are decoded
-// (Number arithmetic while exact, headers when first read, no object spread per header). These batches are written by
-// kafkajs' own encoder, and each value is expected as BigInt arithmetic on what was written.
+// (Number arithmetic while exact, headers when first read, no object spread per header). These
+// batches are written by kafkajs' own encoder, and each value is expected as BigInt arithmetic
+// on what was written.
 const require = createRequire(import.meta.url);
 const { RecordBatch } = require('kafkajs/src/protocol/recordBatch/v0');
 const Record = require('kafkajs/src/protocol/recordBatch/record/v0');

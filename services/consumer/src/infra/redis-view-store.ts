@@ -128,7 +128,12 @@ export function packChanges(values: readonly string[]): Buffer {
   return Buffer.from(packRoom.subarray(0, at));
 }
 
-/** Reused by every packing (one call's values at a time, synchronously): grows to the largest. */
+/**
+ * Reused by every packing (one call's values at a time, synchronously). It grows to the largest
+ * call's room and stays: a call holds one batch's changes at most, and a batch is a partition's
+ * share of a fetch (256 KiB, fetch-limits.ts), about 0.8 MB of room; more only after a single
+ * record larger than that.
+ */
 let packRoom = Buffer.allocUnsafe(0);
 
 /** Values a change takes in the packed argument: key index, source, offset, id, kind, and 6. */
