@@ -8,6 +8,7 @@ import {
   type ChangeToApply,
   createRedisViewStore,
   DEDUPE_WINDOW,
+  packChanges,
   type RecordPosition,
   type RedisClient,
   SCRIPT_CHANGES_MAX,
@@ -416,6 +417,49 @@ describe.each(CLIENTS)('the Redis view store on %s', (_name, connect) => {
     expect(await registry.targets()).toEqual({ active: 'v2', writing: ['v2'] });
   });
 });
+
+describe('the apply script on a single Redis', () => {
+  it('when one call meets a user again after another user, then it reads that user again and applies each change once', async () => {
+    // The store sends a user's changes together (scriptCalls); the script does not count on it.
+    // Two users in one call: a single Redis only (on a cluster a call holds one user).
+    const client = newRedis();
+    try {
+      const scriptPrefix = uniqueName('view-script');
+      const keys = viewKeys(scriptPrefix);
+      createRedisViewStore({ redis: client, prefix: scriptPrefix }); // defines the command
+      const [a, b] = [randomUUID(), randomUUID()];
+      // The 11 packed values of a token change (apply-change.script.ts): key index, source,
+      // offset, event id, kind, then issuedAt and 5 empty.
+      const issuedAtThenEmpty = ['2026-01-01T00:00:00.000Z', '', '', '', '', ''];
+      const login = (key: number, offset: number) => [
+        ...[String(key), 'issued-token/0', String(offset), randomUUID(), 'token-issued'],
+        ...issuedAtThenEmpty,
+      ];
+      const changes = [login(1, 0), login(2, 1), login(1, 2)];
+      const call = () =>
+        (client as unknown as ScriptCaller).applyViewChanges(
+          2,
+          keys.user('v1', a),
+          keys.user('v1', b),
+          'live',
+          '',
+          String(DEDUPE_WINDOW),
+          packChanges(changes.flat()),
+        );
+
+      expect(await call()).toEqual([1, 1, 1]);
+      expect(await call()).toEqual([0, 0, 0]);
+      expect(await client.hget(keys.user('v1', a), 'tokensIssued')).toBe('2');
+      expect(await client.hget(keys.user('v1', b), 'tokensIssued')).toBe('1');
+    } finally {
+      await client.quit();
+    }
+  });
+});
+
+type ScriptCaller = {
+  applyViewChanges(keyCount: number, ...args: (string | Buffer)[]): Promise<number[]>;
+};
 
 describe('the view registry on a single Redis upgraded from untagged keys', () => {
   it('when the old keys hold a rebuilt view, then the registry keeps it and counts on', async () => {

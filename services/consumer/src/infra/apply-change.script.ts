@@ -1,9 +1,9 @@
 /**
  * Applies a batch of events to the users of one view, each user's changes atomically with the
- * marks that make them idempotent. One call reads each user's hash once, applies its changes in
- * order in Lua, and writes them back in one HSET (a few for a user with many changes in the
- * call). Most of a call's time is this Lua, not Redis' commands (docs/performance.md), so it
- * makes no string or table per event it can make once.
+ * marks that make them idempotent. One call takes its users one after another: it reads a user's
+ * hash once, applies its changes in order in Lua, and writes them back in one HSET (a few for a
+ * user with many changes in the call). Most of a call's time is this Lua, not Redis' commands
+ * (docs/performance.md), so it makes no string or table per event it can make once.
  *
  * Idempotency is bounded (docs/architecture.md, "Applying each event once"):
  * - offsets in the sink: per user and source partition, the highest offset applied, `o@<src>`.
@@ -29,49 +29,43 @@ export const APPLY_CHANGES_SCRIPT = `
 local writer, channel, window = ARGV[1], ARGV[2], tonumber(ARGV[3])
 local VIEW_FIELDS = { 'id', 'username', 'email', 'firstName', 'lastName', 'createdAt',
   'tokensIssued', 'lastTokenIssuedAt' }
--- Per user key index: its hash as read and changed, its writes (HSET's field-value pairs), the
--- fields it removed, and how many profiles it took in this call.
-local hashes, writes, removed, profiles, results = {}, {}, {}, {}, {}
+local results, published = {}, {}
 
--- A user's tables are made with room for what a change writes: grown a field at a time, Lua
--- rebuilt each of them several times per user (docs/performance.md, "A user's tables sized once").
--- A constructor sizes a table for the entries it names, here without values: the hash for 12
--- named fields (16 slots, room for a source's offset marks), the writes for 11 field-value pairs
--- (a new user writes 9).
+-- One user at a time: its key index, its hash as read and changed (h), its writes (HSET's
+-- field-value pairs, w[1..wn]), the fields it removed, and how many profiles it took. The client
+-- sends a user's changes one after another (scriptCalls); a user met again later is read again,
+-- after its first writes, which is as correct and only slower. h and w serve every user of the
+-- call: a table made per user, and Lua's collection of it, cost more than the change itself.
+-- A constructor sizes a table for the entries it names, here without values: h for 12 named
+-- fields (16 slots, room for a source's offset marks), w for 11 field-value pairs (a new user
+-- writes 9).
+local user, read, wn, removed, profiles = nil, nil, 0, nil, 0
+local h = { id = nil, username = nil, email = nil, firstName = nil, lastName = nil,
+  createdAt = nil, tokensIssued = nil, lastTokenIssuedAt = nil, l1 = nil, ['l#'] = nil,
+  w1 = nil, ['w#'] = nil }
+local w = { nil, nil, nil, nil, nil, nil, nil, nil, nil, nil, nil, nil, nil, nil, nil, nil, nil,
+  nil, nil, nil, nil, nil }
+
 local function load(k)
-  local h = hashes[k]
-  if h then return h end
-  local flat = redis.call('HGETALL', KEYS[k])
-  h = { id = nil, username = nil, email = nil, firstName = nil, lastName = nil, createdAt = nil,
-    tokensIssued = nil, lastTokenIssuedAt = nil, l1 = nil, ['l#'] = nil, w1 = nil, ['w#'] = nil }
-  for i = 1, #flat, 2 do h[flat[i]] = flat[i + 1] end
-  hashes[k] = h
-  writes[k] = { nil, nil, nil, nil, nil, nil, nil, nil, nil, nil, nil, nil, nil, nil, nil, nil,
-    nil, nil, nil, nil, nil, nil }
-  return h
+  user, read = k, redis.call('HGETALL', KEYS[k])
+  for i = 1, #read, 2 do h[read[i]] = read[i + 1] end
 end
 
 -- A write is appended, not merged: a field set twice is written twice and HSET keeps the last,
 -- which costs less than tracking the fields changed (docs/performance.md). A removed field is
 -- deleted after the writes, unless set again since.
-local function set(k, h, field, value)
+local function set(field, value)
   h[field] = value
-  local w = writes[k]
-  local n = #w
-  w[n + 1] = field
-  w[n + 2] = value
-  local r = removed[k]
-  if r then r[field] = nil end
+  w[wn + 1] = field
+  w[wn + 2] = value
+  wn = wn + 2
+  if removed then removed[field] = nil end
 end
 
-local function remove(k, h, field)
+local function remove(field)
   h[field] = nil
-  local r = removed[k]
-  if not r then
-    r = {}
-    removed[k] = r
-  end
-  r[field] = true
+  if not removed then removed = {} end
+  removed[field] = true
 end
 
 -- A window is a ring of fields <name>1..<name>WINDOW and its next slot in <name>#: short values
@@ -83,7 +77,7 @@ for name, fields in pairs(RING) do
   for slot = 1, window do fields[slot] = name .. slot end
 end
 
-local function seen(h, name, id)
+local function seen(name, id)
   if not h[NEXT[name]] then return false end
   local fields = RING[name]
   for slot = 1, window do
@@ -92,10 +86,10 @@ local function seen(h, name, id)
   return false
 end
 
-local function remember(k, h, name, id)
+local function remember(name, id)
   local slot = (tonumber(h[NEXT[name]]) or 0) % window + 1
-  set(k, h, RING[name][slot], id)
-  set(k, h, NEXT[name], SLOT[slot])
+  set(RING[name][slot], id)
+  set(NEXT[name], SLOT[slot])
 end
 
 -- The mark fields of a source, made once per call for the same reason.
@@ -117,7 +111,7 @@ local function known(kind, v1, v2, v3, v4)
   return v1 ~= '' and v2 ~= '' and v3 ~= '' and v4 ~= ''
 end
 
-local function above(h, field, offset)
+local function above(field, offset)
   local mark = h[field]
   return not mark or offset > tonumber(mark)
 end
@@ -125,53 +119,52 @@ end
 -- Whether the change is new to this user, by the rules above. Every writer also leaves alone
 -- what the other one applied: the live writer what a rebuild that ran ahead of it applied
 -- (at or below r@), the rebuild what the live writer took on (from f@).
-local function fresh(h, m, offset, id)
-  if seen(h, 'w', id) or seen(h, 'l', id) then return false end
+local function fresh(m, offset, id)
+  if seen('w', id) or seen('l', id) then return false end
   if not m then return true end
-  if not above(h, m.r, offset) then return false end
+  if not above(m.r, offset) then return false end
   if writer == 'rebuild' then
     local first = h[m.f]
     return not (first and offset >= tonumber(first))
   end
-  return above(h, m.o, offset)
+  return above(m.o, offset)
 end
 
 -- Offsets are stored as they came (Lua would print a large number rounded); compared as numbers.
-local function mark(k, h, m, offset, raw, id)
-  if not m then return remember(k, h, 'w', id) end
+local function mark(m, offset, raw, id)
+  if not m then return remember('w', id) end
   local field = writer == 'rebuild' and m.r or m.o
-  if writer == 'live-beside-rebuild' and h[m.f] == nil then set(k, h, m.f, raw) end
-  if above(h, field, offset) then set(k, h, field, raw) end
-  remember(k, h, 'l', id)
+  if writer == 'live-beside-rebuild' and h[m.f] == nil then set(m.f, raw) end
+  if above(field, offset) then set(field, raw) end
+  remember('l', id)
 end
 
 -- A name is '' when absent, '=' followed by the name when present (which may be empty). An
 -- absent name removes the field, if there is one.
-local function setName(k, h, field, value)
-  if value ~= '' then return set(k, h, field, string.sub(value, 2)) end
-  if h[field] then remove(k, h, field) end
+local function setName(field, value)
+  if value ~= '' then return set(field, string.sub(value, 2)) end
+  if h[field] then remove(field) end
 end
 
-local function apply(k, h, kind, v1, v2, v3, v4, v5, v6)
+local function apply(kind, v1, v2, v3, v4, v5, v6)
   if kind == 'profile' then
-    profiles[k] = (profiles[k] or 0) + 1
-    set(k, h, 'id', v1)
-    set(k, h, 'username', v2)
-    set(k, h, 'email', v3)
-    set(k, h, 'createdAt', v4)
-    setName(k, h, 'firstName', v5)
-    setName(k, h, 'lastName', v6)
+    profiles = profiles + 1
+    set('id', v1)
+    set('username', v2)
+    set('email', v3)
+    set('createdAt', v4)
+    setName('firstName', v5)
+    setName('lastName', v6)
   else
-    set(k, h, 'tokensIssued', tostring((tonumber(h.tokensIssued) or 0) + 1))
+    set('tokensIssued', tostring((tonumber(h.tokensIssued) or 0) + 1))
     -- Latest wins whatever the arrival order (retries arrive late); ISO strings compare.
     local last = h.lastTokenIssuedAt
-    if not last or last < v1 then set(k, h, 'lastTokenIssuedAt', v1) end
+    if not last or last < v1 then set('lastTokenIssuedAt', v1) end
   end
 end
 
--- Published after the writes: a script that fails half-way has told nobody of a change it lost.
-local published = {}
-local function notify(h)
+-- Published after every write: a script that fails half-way has told nobody of a change.
+local function notify()
   if not h.username then return end
   local view = {}
   for _, field in ipairs(VIEW_FIELDS) do
@@ -180,40 +173,12 @@ local function notify(h)
   published[#published + 1] = cjson.encode(view)
 end
 
--- One change's 11 values and the position after them: struct reads each length and its bytes.
-local CHANGE = '>' .. string.rep('I4c0', 11)
-local changes = ARGV[4]
-local n, at, size = 0, 1, #changes
-while at <= size do
-  local ki, src, raw, id, kind, v1, v2, v3, v4, v5, v6, nextAt = struct.unpack(CHANGE, changes, at)
-  at = nextAt
-  local k = tonumber(ki)
-  local result = -1
-  if known(kind, v1, v2, v3, v4) then
-    local h = load(k)
-    local m = src ~= '' and marksOf(src) or nil
-    local offset = tonumber(raw) or 0
-    if not fresh(h, m, offset, id) then
-      -- Seen by id, or re-delivered: the mark still moves, so a later re-delivery is cheap.
-      if m and writer ~= 'rebuild' and above(h, m.o, offset) then set(k, h, m.o, raw) end
-      result = 0
-    else
-      apply(k, h, kind, v1, v2, v3, v4, v5, v6)
-      mark(k, h, m, offset, raw, id)
-      if channel ~= '' then notify(h) end
-      result = 1
-    end
-  end
-  n = n + 1
-  results[n] = result
-end
-
--- The pairs of a user whose values were replaced within the call, without the replaced ones:
--- a replaced value longer than hash-max-listpack-value (64 bytes) would turn the hash into a
--- hashtable. Only a profile carries such values, so only a user with two profiles comes here.
-local function lastValues(h, w)
+-- The writes without the values replaced since: a replaced value longer than
+-- hash-max-listpack-value (64 bytes) would turn the hash into a hashtable. Only a profile
+-- carries such values, so only a user with two profiles comes here.
+local function lastValues()
   local kept = {}
-  for i = 1, #w, 2 do
+  for i = 1, wn, 2 do
     local field, value = w[i], w[i + 1]
     if h[field] == value then
       kept[#kept + 1] = field
@@ -223,24 +188,62 @@ local function lastValues(h, w)
   return kept
 end
 
--- One write per user, then its removals. A user with many changes in a call is written in parts
--- of 32 fields: Lua's unpack takes a few thousand values at most, and from Redis 7.2 (and on
--- Valkey) one HSET naming more fields than hash-max-listpack-entries (512 by default),
--- duplicates counted, turns the hash into a hashtable: several times the memory, until a
--- restart reloads it.
+-- The user's writes, then its removals; h emptied for the next user. Written in parts of 32
+-- fields: Lua's unpack takes a few thousand values at most, and from Redis 7.2 (and on Valkey)
+-- one HSET naming more fields than hash-max-listpack-entries (512 by default), duplicates
+-- counted, turns the hash into a hashtable: several times the memory, until a restart reloads it.
 local PART = 64
-for k, w in pairs(writes) do
-  if (profiles[k] or 0) > 1 then w = lastValues(hashes[k], w) end
-  for first = 1, #w, PART do
-    redis.call('HSET', KEYS[k], unpack(w, first, math.min(first + PART - 1, #w)))
+local function flush()
+  if not user then return end
+  local key, list, count = KEYS[user], w, wn
+  if profiles > 1 then
+    list = lastValues()
+    count = #list
   end
-  local r = removed[k]
-  if r then
+  for first = 1, count, PART do
+    redis.call('HSET', key, unpack(list, first, math.min(first + PART - 1, count)))
+  end
+  if removed then
     local fields = {}
-    for field in pairs(r) do fields[#fields + 1] = field end
-    if #fields > 0 then redis.call('HDEL', KEYS[k], unpack(fields)) end
+    for field in pairs(removed) do fields[#fields + 1] = field end
+    if #fields > 0 then redis.call('HDEL', key, unpack(fields)) end
   end
+  for i = 1, #read, 2 do h[read[i]] = nil end
+  for i = 1, wn, 2 do h[w[i]] = nil end
+  user, read, wn, removed, profiles = nil, nil, 0, nil, 0
 end
+
+-- One change's 11 values and the position after them: struct reads each length and its bytes.
+local CHANGE = '>' .. string.rep('I4c0', 11)
+local changes = ARGV[4]
+local n, at, size = 0, 1, #changes
+while at <= size do
+  local ki, src, raw, id, kind, v1, v2, v3, v4, v5, v6, nextAt = struct.unpack(CHANGE, changes, at)
+  at = nextAt
+  local result = -1
+  if known(kind, v1, v2, v3, v4) then
+    local k = tonumber(ki)
+    if k ~= user then
+      flush()
+      load(k)
+    end
+    local m = src ~= '' and marksOf(src) or nil
+    local offset = tonumber(raw) or 0
+    if not fresh(m, offset, id) then
+      -- Seen by id, or re-delivered: the mark still moves, so a later re-delivery is cheap.
+      if m and writer ~= 'rebuild' and above(m.o, offset) then set(m.o, raw) end
+      result = 0
+    else
+      apply(kind, v1, v2, v3, v4, v5, v6)
+      mark(m, offset, raw, id)
+      if channel ~= '' then notify() end
+      result = 1
+    end
+  end
+  n = n + 1
+  results[n] = result
+end
+flush()
 for _, message in ipairs(published) do redis.call('PUBLISH', channel, message) end
 return results
 `;
