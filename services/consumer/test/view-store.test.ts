@@ -5,6 +5,7 @@ import { Cluster, Redis } from 'ioredis';
 import type { UserView } from '../src/domain/user-view.ts';
 import { countListeners } from '../src/infra/notification-listeners.ts';
 import {
+  type ApplyScriptClient,
   type ChangeToApply,
   createRedisViewStore,
   DEDUPE_WINDOW,
@@ -419,47 +420,79 @@ describe.each(CLIENTS)('the Redis view store on %s', (_name, connect) => {
 });
 
 describe('the apply script on a single Redis', () => {
-  it('when one call meets a user again after another user, then it reads that user again and applies each change once', async () => {
+  it('when one call meets a user again after another user, then nothing of one user reaches the other and each change applies once', async () => {
     // The store sends a user's changes together (scriptCalls); the script does not count on it.
     // Two users in one call: a single Redis only (on a cluster a call holds one user).
-    const client = newRedis();
+    const client = new Redis(testInfrastructure().redisUrl);
+    const listener = client.duplicate();
+    const heard: Record<string, string>[] = [];
     try {
       const scriptPrefix = uniqueName('view-script');
       const keys = viewKeys(scriptPrefix);
       createRedisViewStore({ redis: client, prefix: scriptPrefix }); // defines the command
+      await listener.subscribe(keys.notifications);
+      listener.on('message', (_channel, message) => heard.push(JSON.parse(message)));
       const [a, b] = [randomUUID(), randomUUID()];
-      // The 11 packed values of a token change (apply-change.script.ts): key index, source,
-      // offset, event id, kind, then issuedAt and 5 empty.
-      const issuedAtThenEmpty = ['2026-01-01T00:00:00.000Z', '', '', '', '', ''];
-      const login = (key: number, offset: number) => [
-        ...[String(key), 'issued-token/0', String(offset), randomUUID(), 'token-issued'],
-        ...issuedAtThenEmpty,
+      // A change's 11 packed values (apply-change.script.ts): key index, source, offset, event
+      // id, kind, then the change's 6 (a token's issuedAt, or a profile's fields).
+      const change = (key: number, source: string, offset: number, id: string, kind: string) => [
+        String(key),
+        source,
+        String(offset),
+        id,
+        kind,
       ];
-      const changes = [login(1, 0), login(2, 1), login(1, 2)];
-      const call = () =>
-        (client as unknown as ScriptCaller).applyViewChanges(
+      const created = [
+        ...change(1, 'new-user-created/0', 0, randomUUID(), 'profile'),
+        ...[a, 'ada', 'ada@example.com', '2026-01-01T00:00:00.000Z', '=Ada', ''],
+      ];
+      const firstLogin = randomUUID();
+      const login = (key: number, offset: number, id = randomUUID(), source = 'issued-token/0') => [
+        ...change(key, source, offset, id, 'token-issued'),
+        ...['2026-01-02T00:00:00.000Z', '', '', '', '', ''],
+      ];
+      const call = (channel: string, ...changes: string[][]) =>
+        (client as unknown as ApplyScriptClient).applyViewChanges(
           2,
           keys.user('v1', a),
           keys.user('v1', b),
           'live',
-          '',
+          channel,
           String(DEDUPE_WINDOW),
           packChanges(changes.flat()),
         );
 
-      expect(await call()).toEqual([1, 1, 1]);
-      expect(await call()).toEqual([0, 0, 0]);
-      expect(await client.hget(keys.user('v1', a), 'tokensIssued')).toBe('2');
-      expect(await client.hget(keys.user('v1', b), 'tokensIssued')).toBe('1');
+      expect(await call('', created)).toEqual([1]);
+      // a, b, a again, then a retry (no source) of a's first login: already applied.
+      const logins = [
+        login(1, 0, firstLogin),
+        login(2, 1),
+        login(1, 2),
+        login(1, 0, firstLogin, ''),
+      ];
+      expect(await call(keys.notifications, ...logins)).toEqual([1, 1, 1, 0]);
+      expect(await call('', ...logins)).toEqual([0, 0, 0, 0]);
+
+      expect(await client.hgetall(keys.user('v1', a))).toMatchObject({
+        firstName: 'Ada',
+        tokensIssued: '2',
+      });
+      const userB = await client.hgetall(keys.user('v1', b));
+      expect(userB.tokensIssued).toBe('1');
+      expect(userB).not.toHaveProperty('firstName');
+      expect(userB).not.toHaveProperty('username');
+      // b has no profile, so no notification: only a's two logins are heard (a PING's answer
+      // comes after every message published before it).
+      await listener.ping();
+      expect(heard.map((view) => [view.id, view.tokensIssued])).toEqual([
+        [a, '1'],
+        [a, '2'],
+      ]);
     } finally {
-      await client.quit();
+      await Promise.all([listener.quit(), client.quit()]);
     }
   });
 });
-
-type ScriptCaller = {
-  applyViewChanges(keyCount: number, ...args: (string | Buffer)[]): Promise<number[]>;
-};
 
 describe('the view registry on a single Redis upgraded from untagged keys', () => {
   it('when the old keys hold a rebuilt view, then the registry keeps it and counts on', async () => {

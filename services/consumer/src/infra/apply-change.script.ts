@@ -32,13 +32,15 @@ local VIEW_FIELDS = { 'id', 'username', 'email', 'firstName', 'lastName', 'creat
 local results, published = {}, {}
 
 -- One user at a time: its key index, its hash as read and changed (h), its writes (HSET's
--- field-value pairs, w[1..wn]), the fields it removed, and how many profiles it took. The client
--- sends a user's changes one after another (scriptCalls); a user met again later is read again,
--- after its first writes, which is as correct and only slower. h and w serve every user of the
--- call: a table made per user, and Lua's collection of it, cost more than the change itself.
--- A constructor sizes a table for the entries it names, here without values: h for 12 named
--- fields (16 slots, room for a source's offset marks), w for 11 field-value pairs (a new user
--- writes 9).
+-- field-value pairs, w[1..wn]), the fields it removed, how many profiles it took, and its
+-- notifications. The client sends a user's changes one after another (scriptCalls); a user met
+-- again later is read again after its first writes: as correct, only slower, and a long value
+-- replaced across the two stretches is written, which may end the hash's compact encoding
+-- (lastValues). h and w serve every user of the call and keep the size they grew to: a table
+-- made per user, and Lua's collection of it, cost more than the change itself. A constructor
+-- sizes a table for the entries it names, here without values, so the first user does not grow
+-- them a field at a time either: h for 12 named fields (16 slots, room for a source's offset
+-- marks), w for 11 field-value pairs (a new user writes 9).
 local user, read, wn, removed, profiles = nil, nil, 0, nil, 0
 local h = { id = nil, username = nil, email = nil, firstName = nil, lastName = nil,
   createdAt = nil, tokensIssued = nil, lastTokenIssuedAt = nil, l1 = nil, ['l#'] = nil,
@@ -163,7 +165,8 @@ local function apply(kind, v1, v2, v3, v4, v5, v6)
   end
 end
 
--- Published after every write: a script that fails half-way has told nobody of a change.
+-- Published once the user's changes are written (flush): a change is announced only once it is
+-- written, and every change written is announced, even if a later user's fails the call.
 local function notify()
   if not h.username then return end
   local view = {}
@@ -188,7 +191,9 @@ local function lastValues()
   return kept
 end
 
--- The user's writes, then its removals; h emptied for the next user. Written in parts of 32
+-- The user's writes, its removals, then its notifications; h emptied for the next user. A call
+-- that fails at a later user (a key of another type, say) keeps what it wrote before, and the
+-- retried batch counts those changes as applied before. Written in parts of 32
 -- fields: Lua's unpack takes a few thousand values at most, and from Redis 7.2 (and on Valkey)
 -- one HSET naming more fields than hash-max-listpack-entries (512 by default), duplicates
 -- counted, turns the hash into a hashtable: several times the memory, until a restart reloads it.
@@ -208,6 +213,10 @@ local function flush()
     for field in pairs(removed) do fields[#fields + 1] = field end
     if #fields > 0 then redis.call('HDEL', key, unpack(fields)) end
   end
+  if published[1] then
+    for i = 1, #published do redis.call('PUBLISH', channel, published[i]) end
+    published = {}
+  end
   for i = 1, #read, 2 do h[read[i]] = nil end
   for i = 1, wn, 2 do h[w[i]] = nil end
   user, read, wn, removed, profiles = nil, nil, 0, nil, 0
@@ -222,7 +231,7 @@ while at <= size do
   at = nextAt
   local result = -1
   if known(kind, v1, v2, v3, v4) then
-    local k = tonumber(ki)
+    local k = assert(tonumber(ki), 'a change without its key index')
     if k ~= user then
       flush()
       load(k)
@@ -244,6 +253,5 @@ while at <= size do
   results[n] = result
 end
 flush()
-for _, message in ipairs(published) do redis.call('PUBLISH', channel, message) end
 return results
 `;

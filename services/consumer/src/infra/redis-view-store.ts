@@ -59,9 +59,12 @@ export interface ViewStore {
 
 export type { RedisClient };
 
-type ViewRedis = RedisClient & {
+/** The apply script's command, which the store defines on its client (apply-change.script.ts). */
+export interface ApplyScriptClient {
   applyViewChanges(numberOfKeys: number, ...args: (string | Buffer)[]): Promise<number[]>;
-};
+}
+
+type ViewRedis = RedisClient & ApplyScriptClient;
 
 const VIEW_FIELDS = [
   'id',
