@@ -193,10 +193,10 @@ end
 
 -- The user's writes, its removals, then its notifications; h emptied for the next user. A call
 -- that fails at a later user (a key of another type, say) keeps what it wrote before, and the
--- retried batch counts those changes as applied before. Written in parts of 32
--- fields: Lua's unpack takes a few thousand values at most, and from Redis 7.2 (and on Valkey)
--- one HSET naming more fields than hash-max-listpack-entries (512 by default), duplicates
--- counted, turns the hash into a hashtable: several times the memory, until a restart reloads it.
+-- retried batch counts those changes as applied before. Written in parts of 32 fields: Lua's
+-- unpack takes a few thousand values at most, and from Redis 7.2 (and on Valkey) one HSET naming
+-- more fields than hash-max-listpack-entries (512 by default), duplicates counted, turns the
+-- hash into a hashtable: several times the memory, until a restart reloads it.
 local PART = 64
 local function flush()
   if not user then return end
