@@ -1,6 +1,7 @@
 // Composition root: the only module that reads the environment, creates clients and listens.
 import { setFlagsFromString } from 'node:v8';
 import { ADMIN_OPERATOR_NAME, exitOnStartFailure } from '@kafka-ecs/config';
+import type { KafkaLibrary } from '@kafka-ecs/kafka';
 import { type RetryPolicy, type RetryStep, retryChainMs } from '@kafka-ecs/retry';
 import {
   createRedisConnection,
@@ -21,17 +22,21 @@ import { loadRuntime } from './load-runtime.ts';
  * V8 lets the old generation grow to several times what is live before a full collection. A
  * consumer behind on its topics allocates steadily (a fetch decoded, applied, dropped): ~80 MiB
  * live peaked at 311 MiB RSS in the bench's consume scenario. A growing factor of 1.5 held it at
- * 231 MiB for ~10 % more CPU per event (docs/performance.md). Set here because NODE_OPTIONS
- * refuses this flag; V8 reads it at each collection, and ignores it should a later V8 drop it.
+ * 231 MiB for ~10 % more CPU per event (docs/performance.md). By client library: kafkajs' heap
+ * holds less (its import alone 11 MiB, platformatic's 37), so it can take 1.75 and stay under
+ * the consumer's 200 MiB budget (peak 191 MiB in the full run, where 2 reached 203), for 8–21 %
+ * less CPU an event with fewer full collections; platformatic, over that budget already, keeps
+ * 1.5. Set here because NODE_OPTIONS refuses this flag; V8 reads it at each collection, and
+ * ignores it should a later V8 drop it.
  */
-const HEAP_GROWING_PERCENT = 50;
+const HEAP_GROWING_PERCENT: Record<KafkaLibrary, number> = { kafkajs: 75, platformatic: 50 };
 
 async function main(): Promise<void> {
-  setFlagsFromString(`--heap-growing-percent=${HEAP_GROWING_PERCENT}`);
   const { config, logger, kafka, redisConnection } = loadRuntime(process.env, {
     service: 'consumer',
     clientId: 'consumer-svc',
   });
+  setFlagsFromString(`--heap-growing-percent=${HEAP_GROWING_PERCENT[config.KAFKA_CLIENT]}`);
   const redis = createRedisConnection(redisConnection, COMMAND_REDIS_OPTIONS);
   const subscriber = createRedisConnection(redisConnection, SUBSCRIBER_REDIS_OPTIONS);
   // BullMQ's worker blocks on Redis by design: it must retry commands forever, not fail them.
