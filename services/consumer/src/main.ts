@@ -23,11 +23,12 @@ import { loadRuntime } from './load-runtime.ts';
  * consumer behind on its topics allocates steadily (a fetch decoded, applied, dropped): ~80 MiB
  * live peaked at 311 MiB RSS in the bench's consume scenario. A growing factor of 1.5 held it at
  * 231 MiB for ~10 % more CPU per event (docs/performance.md). By client library: kafkajs' heap
- * holds less (its import alone 11 MiB, platformatic's 37), so it can take 1.75 and stay under
- * the consumer's 200 MiB budget (peak 191 MiB in the full run, where 2 reached 203), for 8–21 %
- * less CPU an event with fewer full collections; platformatic, over that budget already, keeps
- * 1.5. Set here because NODE_OPTIONS refuses this flag; V8 reads it at each collection, and
- * ignores it should a later V8 drop it.
+ * holds less (its import alone holds 11 MiB of heap, platformatic's 37), so it can take 1.75
+ * and stay under the consumer's 200 MiB budget (a median peak of 191 MiB in the full run, at
+ * most 195, where 2 reached 203), for 8–21 % less consumer CPU an event in three quick pairs,
+ * presumably from fewer full collections; platformatic, over that budget already, keeps 1.5.
+ * Set here because NODE_OPTIONS refuses this flag; V8 reads it at each collection, and ignores
+ * it should a later V8 drop it.
  */
 const HEAP_GROWING_PERCENT: Record<KafkaLibrary, number> = { kafkajs: 75, platformatic: 50 };
 
