@@ -23,10 +23,10 @@ import { loadRuntime } from './load-runtime.ts';
  * consumer behind on its topics allocates steadily (a fetch decoded, applied, dropped): ~80 MiB
  * live peaked at 311 MiB RSS in the bench's consume scenario. A growing factor of 1.5 held it at
  * 231 MiB for ~10 % more CPU per event (docs/performance.md). By client library: kafkajs' heap
- * holds less (49–51 MiB live after a full collection in the bench, platformatic's 57–62: its
- * import alone keeps 9 MiB more), so it can take 1.75
- * and stay under the consumer's 200 MiB budget (a median peak of 191 MiB in the full run, at
- * most 195, where 2 reached 203), for 8–21 % less consumer CPU an event in three quick pairs,
+ * holds less (49–51 MiB live after its full collections in a quick run with --trace-gc,
+ * platformatic's 57–62: its import alone keeps 9 MiB more), so it can take 1.75 and stay under
+ * the consumer's 200 MiB budget (median peaks of 191 and 194 MiB in two full runs, at most
+ * 199, where 2 reached 203), for 8–21 % less consumer CPU an event in three quick pairs,
  * presumably from fewer full collections; platformatic, over that budget already, keeps 1.5.
  * Set here because NODE_OPTIONS refuses this flag; V8 reads it at each collection, and ignores
  * it should a later V8 drop it.
