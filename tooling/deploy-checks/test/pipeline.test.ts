@@ -38,11 +38,11 @@ const pushAction = readYaml<{
   runs: { using: string; steps: Step[] };
 }>('.github/actions/push-scanned-image/action.yml');
 
-/** What `pnpm test` runs: the tasks of the root package's test script. */
-const testTasks = turboTasks(
-  (readYaml<{ scripts: { test: string } }>('package.json') as { scripts: { test: string } }).scripts
-    .test,
-);
+/** What `pnpm test` runs: the root package's test script, and the tasks of its turbo runs. */
+const rootTestScript = (
+  readYaml<{ scripts: { test: string } }>('package.json') as { scripts: { test: string } }
+).scripts.test;
+const testTasks = turboTasks(readText('scripts/test.sh'));
 
 describe('cd.yml deploys only after ci.yml passed', () => {
   it('when cd.yml runs, then it calls ci.yml and every deploy job needs it', () => {
@@ -90,6 +90,7 @@ describe('cd.yml deploys only after ci.yml passed', () => {
 
 describe('ci.yml runs what `pnpm test` runs', () => {
   it('when the tasks of pnpm test are listed, then ci.yml runs every one', () => {
+    expect(rootTestScript).toBe('bash scripts/test.sh');
     expect(testTasks).toEqual(
       expect.arrayContaining(['lint', 'typecheck', 'test', 'test:secure', 'reliability']),
     );

@@ -77,7 +77,8 @@ export function deploysWithoutCi(cd: Workflow): string[] {
 export function turboTasks(command: string): string[] {
   const tasks: string[] = [];
   for (const [, args = ''] of command.matchAll(/turbo run ([^\n&|;]+)/g)) {
-    tasks.push(...args.split(/\s+/).filter((word) => word && !word.startsWith('-')));
+    // Flags and shell words ("$@") are not tasks.
+    tasks.push(...args.split(/\s+/).filter((word) => /^[\w@][\w@:/#.-]*$/.test(word)));
   }
   return tasks;
 }
