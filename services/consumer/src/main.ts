@@ -19,17 +19,13 @@ import { prepareTopics } from './infra/topic-check.ts';
 import { loadRuntime } from './load-runtime.ts';
 
 /**
- * V8 lets the old generation grow to several times what is live before a full collection. A
- * consumer behind on its topics allocates steadily (a fetch decoded, applied, dropped): ~80 MiB
- * live peaked at 311 MiB RSS in the bench's consume scenario. A growing factor of 1.5 held it at
- * 231 MiB for ~10 % more CPU per event (docs/performance.md). By client library: kafkajs' heap
- * holds less (49–51 MiB live after its full collections in a quick run with --trace-gc,
- * platformatic's 57–62: its import alone keeps 9 MiB more), so it can take 1.75 and stay under
- * the consumer's 200 MiB budget (median peaks of 191 and 194 MiB in two full runs, at most
- * 199, where 2 reached 203), for 8–21 % less consumer CPU an event in three quick pairs,
- * presumably from fewer full collections; platformatic, over that budget already, keeps 1.5.
- * Set here because NODE_OPTIONS refuses this flag; V8 reads it at each collection, and ignores
- * it should a later V8 drop it.
+ * V8 lets the old generation grow to several times what is live before a full collection, and a
+ * consumer behind on its topics allocates steadily, so this factor sets its memory: 1.5 took the
+ * consume scenario's peak from 311 to 231 MiB for ~10 % more CPU an event. kafkajs' heap holds
+ * less than platformatic's, so it can take 1.75 and stay under the consumer's 200 MiB budget for
+ * less CPU; platformatic, over that budget already, keeps 1.5 (the figures: docs/performance.md,
+ * "A larger growing factor for kafkajs"). Set here because NODE_OPTIONS refuses this flag; V8
+ * reads it at each collection, and ignores it should a later V8 drop it.
  */
 const HEAP_GROWING_PERCENT: Record<KafkaLibrary, number> = { kafkajs: 75, platformatic: 50 };
 
