@@ -16,7 +16,7 @@ import type { GraphqlContext } from './auth/read-rules.ts';
 import { checkSubscribe, maskResult } from './ws-operation-checks.ts';
 
 /** Codes the resolvers raise on purpose; anything else is masked and logged. */
-const EXPECTED_CODES = ['UNAUTHENTICATED', 'FORBIDDEN', 'NOT_FOUND'];
+const EXPECTED_CODES = ['UNAUTHENTICATED', 'FORBIDDEN', 'NOT_FOUND', 'SUBSCRIBER_BEHIND'];
 
 /**
  * Bounds on what one document may cost, over HTTP and WebSocket alike, as on the producer:

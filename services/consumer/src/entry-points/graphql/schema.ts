@@ -15,6 +15,7 @@ import {
   deadLetterTypeDefs,
 } from './dead-letter.schema.ts';
 import { badInput, MAX_PAGE_SIZE, pageSize } from './input-checks.ts';
+import { endWhenBehind } from './subscriber-bound.ts';
 
 const typeDefs = /* GraphQL */ `
   "One user as the read side knows it, built from new-user-created and issued-token events."
@@ -102,8 +103,9 @@ export function createGraphqlSchema(deps: GraphqlDeps): GraphQLSchema {
       },
       Subscription: {
         userNotification: {
+          // Bounded after the caller's filter: only what this caller would receive waits.
           subscribe: (_parent: unknown, _args: unknown, context: GraphqlContext) =>
-            filter(notificationFilter(context.caller))(deps.notifications()),
+            endWhenBehind(filter(notificationFilter(context.caller))(deps.notifications())),
           resolve: (payload: Record<string, string>): UserView | null => toUserView(payload),
         },
       },

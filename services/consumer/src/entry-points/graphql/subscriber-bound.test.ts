@@ -1,0 +1,74 @@
+import { Repeater } from '@graphql-yoga/subscription';
+import type { GraphQLError } from 'graphql';
+import { endWhenBehind } from './subscriber-bound.ts';
+
+/** A source the test pushes into, and whether the bound released it. */
+function controlledSource() {
+  let push: (value: number) => Promise<unknown> = async () => undefined;
+  let released = false;
+  const source = new Repeater<number>(async (next, stop) => {
+    push = next;
+    await stop;
+    released = true;
+  });
+  return { source, push: (value: number) => push(value), released: () => released };
+}
+
+/** Lets the repeaters pass what they hold along (they hand values over in microtasks). */
+const settle = () => new Promise<void>((resolve) => setImmediate(resolve));
+
+describe('endWhenBehind', () => {
+  it('passes every value, in order, to a reader that keeps up', async () => {
+    const { source, push } = controlledSource();
+    const bounded = endWhenBehind(source, 2);
+    const read: number[] = [];
+    const reading = (async () => {
+      for await (const value of bounded) {
+        read.push(value);
+        if (read.length === 10) break;
+      }
+    })();
+    await settle();
+    for (let value = 1; value <= 10; value += 1) {
+      void push(value);
+      await settle();
+    }
+    await reading;
+    expect(read).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9, 10]);
+  });
+
+  it('ends a reader that stopped reading once more than the bound wait, after what waited, and releases the source', async () => {
+    const { source, push, released } = controlledSource();
+    const bounded = endWhenBehind(source, 3);
+    // The first read starts the source; then the reader stops reading.
+    const first = bounded.next();
+    await settle();
+    for (let value = 1; value <= 10; value += 1) void push(value);
+    await settle();
+    expect(await first).toEqual({ value: 1, done: false });
+    expect(released()).toBe(true);
+
+    const rest: number[] = [];
+    let ended: GraphQLError | undefined;
+    try {
+      for await (const value of bounded) rest.push(value);
+    } catch (error) {
+      ended = error as GraphQLError;
+    }
+    expect(rest).toEqual([2, 3, 4]);
+    expect(ended?.extensions.code).toBe('SUBSCRIBER_BEHIND');
+    expect(ended?.message).toMatch(/more than 3 notifications behind/);
+  });
+
+  it('releases the source when the reader leaves', async () => {
+    const { source, push, released } = controlledSource();
+    const bounded = endWhenBehind(source, 3);
+    const first = bounded.next();
+    await settle();
+    void push(1);
+    expect(await first).toEqual({ value: 1, done: false });
+    await bounded.return?.();
+    await settle();
+    expect(released()).toBe(true);
+  });
+});
