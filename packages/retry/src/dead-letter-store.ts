@@ -157,7 +157,10 @@ export function createDeadLetterStore(deps: {
       // Walk newest first from the cursor, in chunks, until the page is full (plus one, to know
       // whether there is a next page).
       let upper = cursor ? String(cursor.score) : max;
-      let skipUntil = cursor;
+      // Entries at the score `upper` already read: a batch's dead letters share one millisecond,
+      // and more of them than a chunk would otherwise be read again from the same bound forever.
+      let offset = 0;
+      const skipUntil = cursor;
       let scanned = 0;
       while (scanned < MAX_SCAN) {
         const chunk = await redis.zrevrangebyscore(
@@ -166,7 +169,7 @@ export function createDeadLetterStore(deps: {
           min,
           'WITHSCORES',
           'LIMIT',
-          0,
+          offset,
           SCAN_CHUNK,
         );
         if (chunk.length === 0) break;
@@ -193,8 +196,9 @@ export function createDeadLetterStore(deps: {
         }
         if (hasNextPage || entries.length < SCAN_CHUNK) break;
         const last = entries.at(-1) as { id: string; score: number };
+        const tied = entries.filter((entry) => entry.score === last.score).length;
+        offset = String(last.score) === upper ? offset + tied : tied;
         upper = String(last.score);
-        skipUntil = last;
       }
       const totalCount = filtered
         ? await countMatching(source, min, max, secondary)

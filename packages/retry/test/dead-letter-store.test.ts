@@ -50,6 +50,31 @@ describe('the dead-letter index', () => {
     );
   });
 
+  it('when more than a scan chunk of dead letters share one millisecond, then paging and filtering still reach every one', async () => {
+    // The failure router stamps a whole batch with one time: 1,200 letters, one score.
+    const store = createDeadLetterStore({ redis, prefix: uniqueName('dl') });
+    const failedAt = new Date(Date.UTC(2026, 10, 21, 12, 0, 0)).toISOString();
+    const count = 1_200;
+    for (let n = 0; n < count; n++) {
+      await store.index(
+        letter(n, { failedAt, errorMessage: n === 0 ? 'the needle' : `failure ${n}` }),
+      );
+    }
+    const seen = new Set<string>();
+    let after: string | null = null;
+    for (let page = 0; page < 10; page++) {
+      const result = await store.list({}, { first: 250, after });
+      for (const node of result.nodes) seen.add(node.id);
+      if (!result.hasNextPage) break;
+      after = result.endCursor;
+    }
+    expect(seen.size).toBe(count);
+    // Members of one score come in reverse lexical order: topic-a:0:0 is the last.
+    const needle = await store.list({ errorContains: 'the needle' }, { first: 10 });
+    expect(needle.nodes.map((node) => node.id)).toEqual(['topic-a:0:0']);
+    expect(needle.totalCount).toBe(1);
+  }, 60_000);
+
   it('when filtering by topic, reason, error text and time, then only matches come back and are counted', async () => {
     const store = createDeadLetterStore({ redis, prefix: uniqueName('dl') });
     await store.index(letter(1));
