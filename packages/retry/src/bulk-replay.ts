@@ -39,7 +39,10 @@ export const BULK_REPLAY_BOUNDS = {
 /** Bad bulk-replay options; the message names the option and its bounds. */
 export class InvalidBulkReplayError extends KafkaEcsError {}
 
-/** A replay rejected (Redis down) part-way: what was done so far, for the audit. */
+/**
+ * A run cut short part-way, by a replay that rejected (Redis down) or by the service stopping:
+ * what was done so far, for the audit.
+ */
 export class BulkReplayInterruptedError extends KafkaEcsError {
   readonly result: BulkReplayResult;
   constructor(result: BulkReplayResult, cause: unknown) {
@@ -83,6 +86,12 @@ export async function bulkReplay(
     replay: (id: string) => Promise<ReplayResult>;
     sleep?: (ms: number) => Promise<unknown>;
     now?: () => number;
+    /**
+     * Aborted when the service stops: the run takes no more dead letters (the one in flight
+     * finishes) and rejects with BulkReplayInterruptedError, so it is audited with how far it
+     * got instead of holding the shutdown until its end.
+     */
+    signal?: AbortSignal;
   },
   filter: DeadLetterFilter,
   options: BulkReplayOptions,
@@ -114,6 +123,9 @@ export async function bulkReplay(
     // A fixed pace: the handlers' downstream sees at most ratePerSecond replays a second.
     const wait = next - now();
     if (wait > 0) await sleep(wait);
+    // After the pause (at most a second): a stop that came meanwhile is seen before the next.
+    if (deps.signal?.aborted)
+      throw new BulkReplayInterruptedError({ ...result }, deps.signal.reason);
     next += interval;
     let outcome: ReplayResult['outcome'];
     try {

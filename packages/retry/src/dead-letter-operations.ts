@@ -21,6 +21,9 @@ import type { ReplayLock } from './replay-lock.ts';
 /** Bad operator input other than bulk-replay options (a discard without a reason). */
 export class InvalidOperatorInputError extends KafkaEcsError {}
 
+/** Why a bulk replay stopped early when its service did. */
+export class ServiceStoppingError extends KafkaEcsError {}
+
 export const MAX_DISCARD_REASON_LENGTH = 500;
 
 /**
@@ -37,6 +40,11 @@ export interface DeadLetterOperations {
   ): Promise<BulkReplayResult>;
   discard(actor: string, id: string, reason: string): Promise<DiscardResult>;
   audit: DeadLetterAudit['page'];
+  /**
+   * The service is stopping: bulk replays take no more dead letters and answer with how far
+   * they got, audited, so a shutdown does not wait up to their 50 s. Single replays finish.
+   */
+  interrupt(): void;
 }
 
 export function createDeadLetterOperations(deps: {
@@ -53,6 +61,7 @@ export function createDeadLetterOperations(deps: {
   now?: () => Date;
 }): DeadLetterOperations {
   const now = deps.now ?? (() => new Date());
+  const stopping = new AbortController();
 
   /** Runs an action, then audits and logs its outcome; a failure is audited as an error too. */
   async function audited<T>(
@@ -157,6 +166,7 @@ export function createDeadLetterOperations(deps: {
               replay: (id) => deps.replay(id, actor),
               sleep: deps.sleep,
               now: deps.clock,
+              signal: stopping.signal,
             },
             filter,
             options,
@@ -193,5 +203,7 @@ export function createDeadLetterOperations(deps: {
     },
 
     audit: (page) => deps.audit.page(page),
+
+    interrupt: () => stopping.abort(new ServiceStoppingError('the service is stopping')),
   };
 }

@@ -8,6 +8,7 @@ import {
 import { createDeadLetterAudit } from '../src/dead-letter-audit.ts';
 import {
   createDeadLetterOperations,
+  type DeadLetterOperations,
   InvalidOperatorInputError,
 } from '../src/dead-letter-operations.ts';
 import {
@@ -231,6 +232,33 @@ describe('dead-letter operations', () => {
     // The one that rejected is still listed, and its lock was released.
     expect((await store.get('topic-a:0:1'))?.status).toBe('dead');
     expect((await operations.replay('carol', 'topic-a:0:0')).outcome).toBe('replayed');
+  });
+
+  it('when the service stops during a bulk replay, then it takes no more dead letters and the audit says how far it got', async () => {
+    const stopping: { operations?: DeadLetterOperations } = {};
+    // The service stops while the second dead letter is being replayed: it finishes, no third.
+    let runs = 0;
+    const run: RecordRunner = async () => {
+      runs += 1;
+      if (runs === 2) stopping.operations?.interrupt();
+      return { ok: true };
+    };
+    const { store, operations } = setUp(run);
+    stopping.operations = operations;
+    for (let n = 0; n < 4; n++) await store.index(letter(n));
+    const refused = await operations
+      .replayMany('erin', {}, { dryRun: false, ratePerSecond: 10 })
+      .catch((error: unknown) => error);
+    expect(refused).toBeInstanceOf(BulkReplayInterruptedError);
+    expect((refused as BulkReplayInterruptedError).result).toMatchObject({ replayed: 2 });
+    expect(runs).toBe(2);
+    const [entry] = (await operations.audit({ first: 1 })).nodes;
+    expect(entry).toMatchObject({
+      actor: 'erin',
+      action: 'bulk-replay',
+      outcome: 'replayed 2, failed 0, skipped 0, then error: ServiceStoppingError',
+    });
+    expect((await store.list({}, { first: 10 })).totalCount).toBe(2);
   });
 
   it('when the handlers are slow, then a bulk replay stops taking dead letters at its 50 s deadline and counts the rest as skipped', async () => {

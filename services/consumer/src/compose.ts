@@ -275,10 +275,15 @@ export async function composeConsumer(options: ConsumerServiceOptions): Promise<
   // GET /metrics on METRICS_PORT only (not behind the load balancer, which forwards PORT).
   const metricsServer = createMetricsServer({ registry: metrics.registry, logger });
 
-  // Both HTTP servers in one step: a scrape in flight finishes like a request does.
+  // Both HTTP servers in one step: a scrape in flight finishes like a request does. A bulk
+  // replay in flight (up to 50 s) stops taking dead letters first, so the close waits only for
+  // the replay it is running.
   const stopHttp: ShutdownStep = {
     name: 'http',
-    run: () => Promise.all([app.close(), metricsServer.close()]),
+    run: () => {
+      failurePath.operations.interrupt();
+      return Promise.all([app.close(), metricsServer.close()]);
+    },
   };
   const stopConsumer: ShutdownStep = { name: 'kafka consumer', run: () => consumer.stop() };
   const stopFailurePath: ShutdownStep = { name: 'retry system', run: () => failurePath.stop() };
