@@ -26,4 +26,4 @@ export {
 } from './redis-connection.ts';
 export { logRedisConnection, type RedisConnectionEvents } from './redis-connection-log.ts';
 export { type RedisTlsOptions, redisErrorForLog, redisTlsOptions } from './redis-options.ts';
-export { onShutdownSignal, type ShutdownStep } from './shutdown.ts';
+export { onShutdownSignal, SHUTDOWN_DEADLINE_MS, type ShutdownStep } from './shutdown.ts';

@@ -5,6 +5,9 @@ export interface ShutdownStep {
   run: () => Promise<unknown> | unknown;
 }
 
+/** The whole shutdown's deadline, unless a service sets its own. */
+export const SHUTDOWN_DEADLINE_MS = 10_000;
+
 /**
  * Runs the steps in order (the reverse of start: stop accepting HTTP, drain, flush, disconnect)
  * once, on the first SIGTERM or SIGINT. A step that fails is logged and the next one still runs.
@@ -17,7 +20,7 @@ export function onShutdownSignal(options: {
   deadlineMs?: number;
   exit?: (code: number) => void;
 }): (exitCode?: number) => Promise<void> {
-  const { logger, steps, deadlineMs = 10_000, exit = (code) => process.exit(code) } = options;
+  const { logger, steps, deadlineMs = SHUTDOWN_DEADLINE_MS, exit = (code) => process.exit(code) } = options;
   let running: Promise<void> | undefined;
   /** Runs the steps (once) and exits with `exitCode`, or 1 if a step failed. */
   const shutdown = (exitCode = 0) => {

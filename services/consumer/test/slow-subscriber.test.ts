@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { SHUTDOWN_DEADLINE_MS } from '@kafka-ecs/service-kit';
 import { waitFor } from '@kafka-ecs/testing';
 import WebSocket from 'ws';
 import { SUBSCRIBER_WAITING_MAX } from '../src/entry-points/graphql/subscriber-bound.ts';
@@ -151,4 +152,15 @@ describe('notifications waiting for a subscriber', () => {
       { description: 'the new subscription notified' },
     );
   }, 120_000);
+
+  it('when a client does not answer the close at shutdown, then the shutdown does not wait for it past its deadline', async () => {
+    const other = await startTestConsumer(await createIsolation());
+    const stalled = await openSubscription(other.url, 'stalled');
+    stalled.socket.pause();
+    const started = Date.now();
+    await other.close();
+    stalled.socket.terminate();
+    // ws alone waited 30 s for the client's answer.
+    expect(Date.now() - started).toBeLessThan(SHUTDOWN_DEADLINE_MS);
+  }, 60_000);
 });
