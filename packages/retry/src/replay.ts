@@ -55,9 +55,13 @@ async function replayLocked(
   const at = now().toISOString();
   if (outcome.ok) {
     await deps.store.markReplayed(id, { at, action: 'replayed', attempt, actor });
-    await deps.state.count('replayed');
+    // Done from here (applied, off the list): the stats counter and the re-read are bookkeeping,
+    // and a Redis that refuses them now must not report the replay failed, nor stop a bulk run.
+    // The metric still counts it.
+    await deps.state.count('replayed').catch(() => undefined);
     deps.metrics?.replayed('replayed');
-    return { outcome: 'replayed', deadLetter: (await deps.store.get(id)) ?? letter };
+    const replayed = await deps.store.get(id).catch(() => null);
+    return { outcome: 'replayed', deadLetter: replayed ?? letter };
   }
   const { error } = outcome.failure;
   await deps.store.recordReplayFailure(id, {

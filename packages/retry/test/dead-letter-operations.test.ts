@@ -319,6 +319,32 @@ describe('dead-letter operations', () => {
     ]);
   });
 
+  it('when the stats counter cannot be written after a replay succeeded, then the replay still answers replayed and a bulk run goes on', async () => {
+    const prefix = uniqueName('dl-ops');
+    const store = createDeadLetterStore({ redis, prefix });
+    const real = createRetryState({ redis, prefix: `${prefix}:state` });
+    // The same outage that may follow a replay: the counter's Redis write fails.
+    const state = Object.assign(Object.create(real) as typeof real, {
+      count: async () => {
+        throw new Error('stats unreachable');
+      },
+    });
+    const lock = createReplayLock({ redis, prefix: `${prefix}:lock` });
+    const operations = createDeadLetterOperations({
+      store,
+      audit: createDeadLetterAudit({ redis, key: `${prefix}:audit` }),
+      lock,
+      replay: (id, actor) => replayDeadLetter({ store, run: succeed, state, lock }, id, actor),
+      logger: keeping([]),
+      sleep: async () => {},
+    });
+    for (let n = 0; n < 3; n++) await store.index(letter(n));
+    expect((await operations.replay('frank', 'topic-a:0:2')).outcome).toBe('replayed');
+    const bulk = await operations.replayMany('frank', {}, { dryRun: false, ratePerSecond: 100 });
+    expect(bulk).toMatchObject({ replayed: 2, failed: 0, skipped: 0 });
+    expect((await store.list({}, { first: 10 })).totalCount).toBe(0);
+  });
+
   it('when bulk-replay options are out of bounds, then they are refused before anything runs and not audited', async () => {
     const { store, operations } = setUp(succeed);
     for (let n = 0; n < 3; n++) await store.index(letter(n));
