@@ -224,11 +224,24 @@ export function createRetrySystem(options: RetrySystemOptions): RetrySystem {
       });
     },
     async stop() {
-      await Promise.all([retryConsumer.stop(), indexer.stop()]);
-      await worker?.close();
-      await queue.close();
-      await transactions.stop();
-      await admin.disconnect();
+      // Every part is stopped even when one fails: a worker left running would take jobs on a
+      // Redis the next shutdown step closes, an open producer would hold a transaction. The
+      // first failure is rethrown once all have run.
+      const failures: unknown[] = [];
+      const settled = await Promise.allSettled([retryConsumer.stop(), indexer.stop()]);
+      for (const outcome of settled)
+        if (outcome.status === 'rejected') failures.push(outcome.reason);
+      for (const step of [
+        () => worker?.close(),
+        () => queue.close(),
+        () => transactions.stop(),
+        () => admin.disconnect(),
+      ]) {
+        await Promise.resolve()
+          .then(step)
+          .catch((error: unknown) => failures.push(error));
+      }
+      if (failures.length > 0) throw failures[0];
     },
   };
 }
