@@ -8,7 +8,7 @@ import {
   wantsGraphqlIde,
 } from '@kafka-ecs/service-kit';
 import type { FastifyBaseLogger, FastifyInstance } from 'fastify';
-import { type GraphQLSchema, NoSchemaIntrospectionCustomRule } from 'graphql';
+import { GraphQLError, type GraphQLSchema, NoSchemaIntrospectionCustomRule } from 'graphql';
 import { useServer } from 'graphql-ws/use/ws';
 import { type ServerOptions, WebSocketServer } from 'ws';
 import type { Authenticate } from './auth/bearer-authenticator.ts';
@@ -19,7 +19,19 @@ import { checkSubscribe, maskResult } from './ws-operation-checks.ts';
 export const WS_CLOSE_TIMEOUT_MS = 1_000;
 
 /** Codes the resolvers raise on purpose; anything else is masked and logged. */
-const EXPECTED_CODES = ['UNAUTHENTICATED', 'FORBIDDEN', 'NOT_FOUND', 'SUBSCRIBER_BEHIND'];
+const EXPECTED_CODES = [
+  'UNAUTHENTICATED',
+  'FORBIDDEN',
+  'NOT_FOUND',
+  'SUBSCRIBER_BEHIND',
+  'TOO_MANY_SUBSCRIPTIONS',
+];
+
+/**
+ * Operations one socket may run at once: each subscription may hold SUBSCRIBER_WAITING_MAX
+ * notifications (about 2 MB) for a client that stops reading, so a socket is bounded too.
+ */
+export const MAX_OPERATIONS_PER_SOCKET = 10;
 
 /**
  * Bounds on what one document may cost, over HTTP and WebSocket alike, as on the producer:
@@ -112,8 +124,16 @@ export async function mountGraphql(
           caller: await authenticate(typeof authorization === 'string' ? authorization : undefined),
         };
       },
-      onSubscribe: (_ctx, _id, payload) =>
-        checkSubscribe(schema, payload, { maxTokens: MAX_TOKENS, rules: wsRules }),
+      // graphql-ws has already added this operation to ctx.subscriptions.
+      onSubscribe: (ctx, _id, payload) =>
+        Object.keys(ctx.subscriptions).length > MAX_OPERATIONS_PER_SOCKET
+          ? [
+              new GraphQLError(
+                `at most ${MAX_OPERATIONS_PER_SOCKET} operations run at once on one connection`,
+                { extensions: { code: 'TOO_MANY_SUBSCRIPTIONS' } },
+              ),
+            ]
+          : checkSubscribe(schema, payload, { maxTokens: MAX_TOKENS, rules: wsRules }),
       // graphql-ws would send graphql-js's errors as they are: a refused variable's value with
       // them. The same masker as HTTP answers instead.
       onError: (_ctx, _id, _payload, errors) =>

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { SHUTDOWN_DEADLINE_MS } from '@kafka-ecs/service-kit';
 import { waitFor } from '@kafka-ecs/testing';
 import WebSocket from 'ws';
+import { MAX_OPERATIONS_PER_SOCKET } from '../src/entry-points/graphql/graphql-server.ts';
 import { SUBSCRIBER_WAITING_MAX } from '../src/entry-points/graphql/subscriber-bound.ts';
 import {
   createIsolation,
@@ -46,7 +47,7 @@ const notification = (n: number) =>
     tokensIssued: '0',
   });
 
-describe('notifications waiting for a subscriber', () => {
+describe('subscription limits', () => {
   let iso: Isolation;
   let instance: TestConsumer;
   let socket: WebSocket | undefined;
@@ -152,6 +153,54 @@ describe('notifications waiting for a subscriber', () => {
       { description: 'the new subscription notified' },
     );
   }, 120_000);
+
+  it('when a connection opens more subscriptions than one socket may run, then the extra one is refused and the others keep running', async () => {
+    const many = await openSubscription(instance.url, 'one');
+    const subscribe = (id: string) =>
+      many.socket.send(
+        JSON.stringify({
+          id,
+          type: 'subscribe',
+          payload: { query: 'subscription { userNotification { id } }' },
+        }),
+      );
+    for (let n = 2; n <= MAX_OPERATIONS_PER_SOCKET + 1; n += 1) subscribe(`op-${n}`);
+    await waitFor(() => many.messages.some((message) => message.type === 'error'), {
+      description: 'the extra subscription refused',
+    });
+    const refused = many.messages.filter((message) => message.type === 'error');
+    expect(refused).toEqual([
+      {
+        id: `op-${MAX_OPERATIONS_PER_SOCKET + 1}`,
+        type: 'error',
+        payload: [expect.objectContaining({ extensions: { code: 'TOO_MANY_SUBSCRIPTIONS' } })],
+      },
+    ]);
+    // The ones running still hear; once one completes, another may start.
+    const id = `many-${randomUUID()}`;
+    await instance.redis.publish(channel(), notification(0).replace('slow-0', id));
+    await waitFor(
+      () =>
+        many.messages.filter(
+          (message) => message.type === 'next' && JSON.stringify(message.payload).includes(id),
+        ).length === MAX_OPERATIONS_PER_SOCKET,
+      { description: 'every running subscription notified' },
+    );
+    many.socket.send(JSON.stringify({ id: 'one', type: 'complete' }));
+    subscribe('after-complete');
+    const again = `again-${randomUUID()}`;
+    await waitFor(
+      async () => {
+        await instance.redis.publish(channel(), notification(0).replace('slow-0', again));
+        return many.messages.some(
+          (message) =>
+            message.id === 'after-complete' && JSON.stringify(message.payload).includes(again),
+        );
+      },
+      { description: 'a subscription started after one completed' },
+    );
+    many.socket.close();
+  }, 60_000);
 
   it('when a client does not answer the close at shutdown, then the shutdown does not wait for it past its deadline', async () => {
     const other = await startTestConsumer(await createIsolation());
