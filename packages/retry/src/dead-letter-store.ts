@@ -77,8 +77,12 @@ export interface DeadLetterStore {
 
 export class InvalidCursorError extends KafkaEcsError {}
 
-/** Most entries one listing reads when filtering by error text: bounds the work of a request. */
-const MAX_SCAN = 20_000;
+/**
+ * Most entries one listing reads when filtering by error text: bounds the work of a request. A
+ * page that reaches it unfilled says so (hasNextPage, a cursor past what it read), and a
+ * filtered totalCount counts the newest this many at most.
+ */
+export const DEAD_LETTER_MAX_SCAN = 20_000;
 const SCAN_CHUNK = 500;
 const KEEP_REPLAYED_MS = 30 * 24 * 3600 * 1000;
 
@@ -90,8 +94,11 @@ const KEEP_REPLAYED_MS = 30 * 24 * 3600 * 1000;
 export function createDeadLetterStore(deps: {
   redis: RedisClient;
   prefix: string;
+  /** @defaultValue DEAD_LETTER_MAX_SCAN */
+  maxScan?: number;
 }): DeadLetterStore {
   const { redis, prefix } = deps;
+  const MAX_SCAN = deps.maxScan ?? DEAD_LETTER_MAX_SCAN;
   const keys = {
     item: (id: string) => `${prefix}:item:${id}`,
     all: `${prefix}:index:all`,
@@ -154,6 +161,8 @@ export function createDeadLetterStore(deps: {
 
       const nodes: DeadLetter[] = [];
       let hasNextPage = false;
+      // The last entry read, for a page cut short by MAX_SCAN: the next page starts after it.
+      let lastRead: { id: string; score: number } | undefined;
       // Walk newest first from the cursor, in chunks, until the page is full (plus one, to know
       // whether there is a next page).
       let upper = cursor ? String(cursor.score) : max;
@@ -196,6 +205,7 @@ export function createDeadLetterStore(deps: {
         }
         if (hasNextPage || entries.length < SCAN_CHUNK) break;
         const last = entries.at(-1) as { id: string; score: number };
+        lastRead = last;
         const tied = entries.filter((entry) => entry.score === last.score).length;
         offset = String(last.score) === upper ? offset + tied : tied;
         upper = String(last.score);
@@ -204,6 +214,10 @@ export function createDeadLetterStore(deps: {
         ? await countMatching(source, min, max, secondary)
         : await redis.zcount(source, min, max);
       const last = nodes.at(-1);
+      // Stopped by the bound with more to read: the caller pages on from what was read.
+      if (!hasNextPage && scanned >= MAX_SCAN && lastRead) {
+        return { totalCount, nodes, endCursor: encodeCursor(lastRead), hasNextPage: true };
+      }
       return {
         totalCount,
         nodes,

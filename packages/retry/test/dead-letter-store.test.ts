@@ -75,6 +75,25 @@ describe('the dead-letter index', () => {
     expect(needle.totalCount).toBe(1);
   }, 60_000);
 
+  it('when a filtered listing reaches its scan bound before its page is full, then it says there is more and pages on from there', async () => {
+    // A bound of 1,000 entries read a page: the one match is the oldest of 2,500.
+    const store = createDeadLetterStore({ redis, prefix: uniqueName('dl'), maxScan: 1_000 });
+    for (let n = 0; n < 2_500; n++) {
+      await store.index(letter(n, { errorMessage: n === 0 ? 'the needle' : `failure ${n}` }));
+    }
+    const found: string[] = [];
+    let after: string | null = null;
+    let pages = 0;
+    do {
+      const page = await store.list({ errorContains: 'the needle' }, { first: 10, after });
+      found.push(...page.nodes.map((node) => node.id));
+      pages += 1;
+      after = page.hasNextPage ? page.endCursor : null;
+    } while (after !== null && pages < 10);
+    expect(found).toEqual(['topic-a:0:0']);
+    expect(pages).toBe(3);
+  }, 60_000);
+
   it('when filtering by topic, reason, error text and time, then only matches come back and are counted', async () => {
     const store = createDeadLetterStore({ redis, prefix: uniqueName('dl') });
     await store.index(letter(1));
