@@ -12,10 +12,15 @@ import {
   type TestConsumer,
 } from './support/harness.ts';
 
-/** A graphql-ws socket read by hand, so the test can stop reading it as a stalled client would. */
+type Message = { type: string; id?: string; payload?: unknown };
+
+/**
+ * A graphql-ws connection read by hand, so the test can stop reading it as a stalled client
+ * would, with a first subscription `id` to userNotification.
+ */
 async function openSubscription(url: string, id: string) {
   const socket = new WebSocket(`${url.replace('http', 'ws')}/graphql`, 'graphql-transport-ws');
-  const messages: { type: string; id?: string; payload?: unknown }[] = [];
+  const messages: Message[] = [];
   socket.on('message', (data) => messages.push(JSON.parse(String(data))));
   await new Promise((resolve, reject) => socket.once('open', resolve).once('error', reject));
   socket.send(
@@ -27,22 +32,32 @@ async function openSubscription(url: string, id: string) {
   await waitFor(() => messages.some((message) => message.type === 'connection_ack'), {
     description: 'the connection acknowledged',
   });
-  socket.send(
-    JSON.stringify({
-      id,
-      type: 'subscribe',
-      payload: { query: 'subscription { userNotification { id username } }' },
-    }),
-  );
-  return { socket, messages };
+  const subscribe = (subscription: string) =>
+    socket.send(
+      JSON.stringify({
+        id: subscription,
+        type: 'subscribe',
+        payload: { query: 'subscription { userNotification { id } }' },
+      }),
+    );
+  subscribe(id);
+  /** The notifications of user `userId` that subscription `subscription` (or any) received. */
+  const heard = (userId: string, subscription?: string) =>
+    messages.filter(
+      (message) =>
+        message.type === 'next' &&
+        (subscription === undefined || message.id === subscription) &&
+        JSON.stringify(message.payload).includes(`"${userId}"`),
+    ).length;
+  return { socket, messages, subscribe, heard };
 }
 
 /** A user hash as the apply script publishes it. */
-const notification = (n: number) =>
+const notification = (userId: string) =>
   JSON.stringify({
-    id: `slow-${n}`,
-    username: `slow-${n}`,
-    email: `slow-${n}@example.com`,
+    id: userId,
+    username: 'subscription-limits',
+    email: 'limits@example.com',
     createdAt: '2026-12-05T12:00:00.000Z',
     tokensIssued: '0',
   });
@@ -50,29 +65,35 @@ const notification = (n: number) =>
 describe('subscription limits', () => {
   let iso: Isolation;
   let instance: TestConsumer;
-  let socket: WebSocket | undefined;
+  const sockets: WebSocket[] = [];
 
   beforeAll(async () => {
     iso = await createIsolation();
     instance = await startTestConsumer(iso);
   });
   afterAll(async () => {
-    socket?.terminate();
+    for (const socket of sockets) socket.terminate();
     await instance?.close();
   });
 
   const channel = () => `${iso.viewPrefix}:user-notifications`;
   const listeners = async () =>
     ((await instance.redis.pubsub('NUMSUB', channel())) as [string, number])[1];
+  const open = async (id: string) => {
+    const opened = await openSubscription(instance.url, id);
+    sockets.push(opened.socket);
+    return opened;
+  };
 
   it('when a client that reads gets a burst of twice the bound at once, then it receives every notification', async () => {
-    const reader = await openSubscription(instance.url, 'reader');
+    const reader = await open('reader');
     await waitFor(async () => (await listeners()) === 1, {
       description: 'the subscription listening',
     });
     const burst = instance.redis.pipeline();
-    for (let n = 0; n < 2 * SUBSCRIBER_WAITING_MAX; n += 1)
-      burst.publish(channel(), notification(n));
+    for (let n = 0; n < 2 * SUBSCRIBER_WAITING_MAX; n += 1) {
+      burst.publish(channel(), notification(`burst-${n}`));
+    }
     await burst.exec();
     const delivered = () => reader.messages.filter((message) => message.type === 'next').length;
     await waitFor(() => delivered() === 2 * SUBSCRIBER_WAITING_MAX, {
@@ -85,19 +106,20 @@ describe('subscription limits', () => {
   }, 60_000);
 
   it('when its socket stops taking notifications, then its subscription ends with SUBSCRIBER_BEHIND and the instance keeps serving', async () => {
-    const opened = await openSubscription(instance.url, 'slow');
-    socket = opened.socket;
+    const stalled = await open('slow');
     await waitFor(async () => (await listeners()) === 1, {
       description: 'the subscription listening',
     });
 
     // The client stops reading: its socket's buffers fill, then graphql-ws waits on each send.
-    socket.pause();
+    stalled.socket.pause();
     let published = 0;
     await waitFor(
       async () => {
         const round = instance.redis.pipeline();
-        for (let i = 0; i < 2_000; i += 1) round.publish(channel(), notification(published + i));
+        for (let i = 0; i < 2_000; i += 1) {
+          round.publish(channel(), notification(`slow-${published + i}`));
+        }
         await round.exec();
         published += 2_000;
         // Ended: the instance has no subscriber left on the channel.
@@ -116,12 +138,12 @@ describe('subscription limits', () => {
     expect(((await answer.json()) as { errors?: unknown }).errors).toBeUndefined();
 
     // Read again, the client gets what waited, then the reason its subscription ended.
-    socket.resume();
-    await waitFor(() => opened.messages.some((message) => message.type === 'error'), {
+    stalled.socket.resume();
+    await waitFor(() => stalled.messages.some((message) => message.type === 'error'), {
       timeoutMs: 30_000,
       description: 'the subscription ended with an error',
     });
-    const ended = opened.messages.find((message) => message.type === 'error');
+    const ended = stalled.messages.find((message) => message.type === 'error');
     expect(ended?.id).toBe('slow');
     expect(ended?.payload).toEqual([
       expect.objectContaining({
@@ -129,73 +151,52 @@ describe('subscription limits', () => {
         extensions: { code: 'SUBSCRIBER_BEHIND' },
       }),
     ]);
-    const delivered = opened.messages.filter((message) => message.type === 'next').length;
+    const delivered = stalled.messages.filter((message) => message.type === 'next').length;
     expect(delivered).toBeGreaterThan(0);
     expect(delivered).toBeLessThan(published);
+
     // A new subscription on the same socket is served as before.
-    socket.send(
-      JSON.stringify({
-        id: 'again',
-        type: 'subscribe',
-        payload: { query: 'subscription { userNotification { id } }' },
-      }),
-    );
+    stalled.subscribe('again');
     await waitFor(async () => (await listeners()) === 1, {
       description: 'the new subscription listening',
     });
-    const id = `after-${randomUUID()}`;
-    await instance.redis.publish(channel(), notification(0).replace('slow-0', id));
-    await waitFor(
-      () =>
-        opened.messages.some(
-          (message) => message.id === 'again' && JSON.stringify(message.payload).includes(id),
-        ),
-      { description: 'the new subscription notified' },
-    );
+    const userId = `after-${randomUUID()}`;
+    await instance.redis.publish(channel(), notification(userId));
+    await waitFor(() => stalled.heard(userId, 'again') === 1, {
+      description: 'the new subscription notified',
+    });
+    stalled.socket.close();
+    await waitFor(async () => (await listeners()) === 0, { description: 'the socket gone' });
   }, 120_000);
 
   it('when a connection opens more subscriptions than one socket may run, then the extra one is refused and the others keep running', async () => {
-    const many = await openSubscription(instance.url, 'one');
-    const subscribe = (id: string) =>
-      many.socket.send(
-        JSON.stringify({
-          id,
-          type: 'subscribe',
-          payload: { query: 'subscription { userNotification { id } }' },
-        }),
-      );
-    for (let n = 2; n <= MAX_OPERATIONS_PER_SOCKET + 1; n += 1) subscribe(`op-${n}`);
+    const many = await open('op-1');
+    for (let n = 2; n <= MAX_OPERATIONS_PER_SOCKET + 1; n += 1) many.subscribe(`op-${n}`);
     await waitFor(() => many.messages.some((message) => message.type === 'error'), {
       description: 'the extra subscription refused',
     });
-    const refused = many.messages.filter((message) => message.type === 'error');
-    expect(refused).toEqual([
+    expect(many.messages.filter((message) => message.type === 'error')).toEqual([
       {
         id: `op-${MAX_OPERATIONS_PER_SOCKET + 1}`,
         type: 'error',
         payload: [expect.objectContaining({ extensions: { code: 'TOO_MANY_SUBSCRIPTIONS' } })],
       },
     ]);
+
     // The ones running still hear; once one completes, another may start.
-    const id = `many-${randomUUID()}`;
-    await instance.redis.publish(channel(), notification(0).replace('slow-0', id));
-    await waitFor(
-      () =>
-        many.messages.filter(
-          (message) => message.type === 'next' && JSON.stringify(message.payload).includes(id),
-        ).length === MAX_OPERATIONS_PER_SOCKET,
-      { description: 'every running subscription notified' },
-    );
-    many.socket.send(JSON.stringify({ id: 'one', type: 'complete' }));
-    subscribe('after-complete');
-    const again = `again-${randomUUID()}`;
+    const userId = `many-${randomUUID()}`;
+    await instance.redis.publish(channel(), notification(userId));
+    await waitFor(() => many.heard(userId) === MAX_OPERATIONS_PER_SOCKET, {
+      description: 'every running subscription notified',
+    });
+    many.socket.send(JSON.stringify({ id: 'op-1', type: 'complete' }));
+    many.subscribe('after-complete');
+    const later = `later-${randomUUID()}`;
+    // Published until heard: the new subscription listens from a moment the test cannot see.
     await waitFor(
       async () => {
-        await instance.redis.publish(channel(), notification(0).replace('slow-0', again));
-        return many.messages.some(
-          (message) =>
-            message.id === 'after-complete' && JSON.stringify(message.payload).includes(again),
-        );
+        await instance.redis.publish(channel(), notification(later));
+        return many.heard(later, 'after-complete') > 0;
       },
       { description: 'a subscription started after one completed' },
     );
@@ -205,10 +206,10 @@ describe('subscription limits', () => {
   it('when a client does not answer the close at shutdown, then the shutdown does not wait for it past its deadline', async () => {
     const other = await startTestConsumer(await createIsolation());
     const stalled = await openSubscription(other.url, 'stalled');
+    sockets.push(stalled.socket);
     stalled.socket.pause();
     const started = Date.now();
     await other.close();
-    stalled.socket.terminate();
     // ws alone waited 30 s for the client's answer.
     expect(Date.now() - started).toBeLessThan(SHUTDOWN_DEADLINE_MS);
   }, 60_000);
