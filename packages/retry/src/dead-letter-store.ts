@@ -78,9 +78,10 @@ export interface DeadLetterStore {
 export class InvalidCursorError extends KafkaEcsError {}
 
 /**
- * Most entries one listing reads when filtering by error text: bounds the work of a request. A
- * page that reaches it unfilled says so (hasNextPage, a cursor past what it read), and a
- * filtered totalCount counts the newest this many at most.
+ * Most index entries one listing reads (a chunk at a time, so up to a chunk more): bounds the
+ * work of a request whose filter the index cannot answer (error text, key, topic and reason
+ * together). A page that reaches it unfilled says so (hasNextPage, a cursor past what it read),
+ * and such a filter's totalCount counts the newest this many at most.
  */
 export const DEAD_LETTER_MAX_SCAN = 20_000;
 const SCAN_CHUNK = 500;
@@ -161,17 +162,22 @@ export function createDeadLetterStore(deps: {
 
       const nodes: DeadLetter[] = [];
       let hasNextPage = false;
-      // The last entry read, for a page cut short by MAX_SCAN: the next page starts after it.
-      let lastRead: { id: string; score: number } | undefined;
-      // Walk newest first from the cursor, in chunks, until the page is full (plus one, to know
-      // whether there is a next page).
+      // Walk newest first from after the cursor, in chunks, until the page is full (plus one, to
+      // know whether there is a next page). A batch's dead letters share one millisecond, so a
+      // score may hold more entries than a chunk: `offset` counts those of the score `upper`
+      // already passed, and `behind` (the cursor, then the last entry read) keeps an entry the
+      // index moved under the offset between two reads from being taken twice.
       let upper = cursor ? String(cursor.score) : max;
-      // Entries at the score `upper` already read: a batch's dead letters share one millisecond,
-      // and more of them than a chunk would otherwise be read again from the same bound forever.
-      let offset = 0;
-      const skipUntil = cursor;
+      let offset = cursor ? await tiesUpTo(source, cursor) : 0;
+      let behind = cursor;
       let scanned = 0;
-      while (scanned < MAX_SCAN) {
+      // Whether the walk stopped at MAX_SCAN with entries left to read.
+      let cutShort = false;
+      for (;;) {
+        if (scanned >= MAX_SCAN) {
+          cutShort = true;
+          break;
+        }
         const chunk = await redis.zrevrangebyscore(
           source,
           upper,
@@ -181,18 +187,12 @@ export function createDeadLetterStore(deps: {
           offset,
           SCAN_CHUNK,
         );
-        if (chunk.length === 0) break;
         const entries: { id: string; score: number }[] = [];
         for (let i = 0; i < chunk.length; i += 2) {
           entries.push({ id: chunk[i] as string, score: Number(chunk[i + 1]) });
         }
-        // Members of equal score come in reverse lexical order; resume after the cursor's.
-        const fresh = entries.filter(
-          (entry) =>
-            !skipUntil ||
-            entry.score < skipUntil.score ||
-            (entry.score === skipUntil.score && entry.id < skipUntil.id),
-        );
+        // Members of equal score come in reverse lexical order.
+        const fresh = entries.filter((entry) => !behind || isAfter(entry, behind));
         scanned += entries.length;
         const letters = await Promise.all(fresh.map((entry) => get(entry.id)));
         for (const letter of letters) {
@@ -205,19 +205,20 @@ export function createDeadLetterStore(deps: {
         }
         if (hasNextPage || entries.length < SCAN_CHUNK) break;
         const last = entries.at(-1) as { id: string; score: number };
-        lastRead = last;
         const tied = entries.filter((entry) => entry.score === last.score).length;
         offset = String(last.score) === upper ? offset + tied : tied;
         upper = String(last.score);
+        behind = last;
       }
       const totalCount = filtered
         ? await countMatching(source, min, max, secondary)
         : await redis.zcount(source, min, max);
-      const last = nodes.at(-1);
-      // Stopped by the bound with more to read: the caller pages on from what was read.
-      if (!hasNextPage && scanned >= MAX_SCAN && lastRead) {
-        return { totalCount, nodes, endCursor: encodeCursor(lastRead), hasNextPage: true };
+      // Cut short with the page unfilled: the caller pages on from the last entry read, which
+      // is past the cursor it gave (so paging always moves on).
+      if (!hasNextPage && cutShort && behind && (!cursor || isAfter(behind, cursor))) {
+        return { totalCount, nodes, endCursor: encodeCursor(behind), hasNextPage: true };
       }
+      const last = nodes.at(-1);
       return {
         totalCount,
         nodes,
@@ -254,6 +255,21 @@ export function createDeadLetterStore(deps: {
     const multi = redis.multi().set(keys.item(id), serialize(updated), 'PX', KEEP_REPLAYED_MS);
     for (const index of indexesOf(letter)) multi.zrem(index, id);
     await multi.exec();
+  }
+
+  /**
+   * How many entries of the cursor's score the walk passes up to and including the cursor (its
+   * rank among them), or 0 when it is no longer indexed at that score (replayed, discarded or
+   * failed again since): then only the comparison with the cursor skips them.
+   */
+  async function tiesUpTo(source: string, cursor: { score: number; id: string }): Promise<number> {
+    const [rank, score, higher] = await Promise.all([
+      redis.zrevrank(source, cursor.id),
+      redis.zscore(source, cursor.id),
+      redis.zcount(source, `(${cursor.score}`, '+inf'),
+    ]);
+    if (rank === null || score === null || Number(score) !== cursor.score) return 0;
+    return Math.max(0, rank - higher + 1);
   }
 
   async function countMatching(
@@ -294,6 +310,11 @@ function parse(json: string): DeadLetter {
 
 const encodeCursor = (position: { score: number; id: string }) =>
   Buffer.from(`${position.score}|${position.id}`, 'utf8').toString('base64url');
+
+/** Whether `entry` comes after `than` newest first: older, or as old and lower in lexical order. */
+function isAfter(entry: { score: number; id: string }, than: { score: number; id: string }) {
+  return entry.score < than.score || (entry.score === than.score && entry.id < than.id);
+}
 
 function decodeCursor(cursor: string): { score: number; id: string } {
   const text = /^[A-Za-z0-9_-]+$/.test(cursor)

@@ -94,6 +94,34 @@ describe('the dead-letter index', () => {
     expect(pages).toBe(3);
   }, 60_000);
 
+  it('when the scan bound falls inside a tie of one millisecond and is not a multiple of a chunk, then paging moves on to the end, each dead letter once', async () => {
+    const store = createDeadLetterStore({ redis, prefix: uniqueName('dl'), maxScan: 1_200 });
+    const failedAt = new Date(Date.UTC(2026, 10, 21, 12, 0, 0)).toISOString();
+    for (let n = 0; n < 2_500; n++) {
+      await store.index(
+        letter(n, { failedAt, errorMessage: n % 700 === 0 ? 'the needle' : `failure ${n}` }),
+      );
+    }
+    const walk = async (filter: Parameters<typeof store.list>[0], first: number) => {
+      const ids: string[] = [];
+      let after: string | null = null;
+      for (let page = 0; page < 50; page++) {
+        const result = await store.list(filter, { first, after });
+        ids.push(...result.nodes.map((node) => node.id));
+        if (!result.hasNextPage) return ids;
+        after = result.endCursor;
+      }
+      throw new Error('paging did not end within 50 pages');
+    };
+    const all = await walk({}, 400);
+    expect(all).toHaveLength(2_500);
+    expect(new Set(all).size).toBe(2_500);
+    const needles = await walk({ errorContains: 'the needle' }, 2);
+    expect([...needles].sort()).toEqual(
+      ['topic-a:0:0', 'topic-a:0:700', 'topic-a:0:1400', 'topic-a:0:2100'].sort(),
+    );
+  }, 60_000);
+
   it('when filtering by topic, reason, error text and time, then only matches come back and are counted', async () => {
     const store = createDeadLetterStore({ redis, prefix: uniqueName('dl') });
     await store.index(letter(1));
