@@ -140,11 +140,24 @@ export async function bulkReplay(
   return result;
 }
 
+/** Listings one selection reads at most: each reads up to the store's scan bound. */
+const SELECT_PAGES_MAX = 10;
+
 /**
- * The newest `limit` matching ids, in one listing: with a filter the store counts the matches by
- * reading every candidate, so that count is paid once, not once per page.
+ * The newest `limit` matching ids. A listing the store cut short at its scan bound (a filter it
+ * reads entry by entry) is followed, up to SELECT_PAGES_MAX listings; the count of matches is
+ * the first listing's (with such a filter, among the newest the bound reads).
  */
 async function select(store: DeadLetterStore, filter: DeadLetterFilter, limit: number) {
-  const page = await store.list(filter, { first: limit });
-  return { matched: page.totalCount, ids: page.nodes.map((letter) => letter.id) };
+  const ids: string[] = [];
+  let matched = 0;
+  let after: string | null = null;
+  for (let listing = 0; listing < SELECT_PAGES_MAX && ids.length < limit; listing += 1) {
+    const page = await store.list(filter, { first: limit - ids.length, after });
+    if (listing === 0) matched = page.totalCount;
+    ids.push(...page.nodes.map((letter) => letter.id));
+    if (!page.hasNextPage || page.endCursor === null) break;
+    after = page.endCursor;
+  }
+  return { matched: Math.max(matched, ids.length), ids };
 }

@@ -1,4 +1,5 @@
 import type { DeadLetter, DeadLetterStore } from './dead-letter-store.ts';
+import type { Logger } from './logger.ts';
 import type { RetryMetrics } from './metrics.ts';
 import type { ReplayLock } from './replay-lock.ts';
 import type { RecordRunner } from './retry-job.ts';
@@ -28,6 +29,8 @@ export async function replayDeadLetter(
     state: RetryState;
     lock: ReplayLock;
     metrics?: RetryMetrics;
+    /** Told of bookkeeping after a replay that Redis refused (the replay itself stands). */
+    logger?: Pick<Logger, 'warn'>;
     now?: () => Date;
   },
   id: string,
@@ -58,9 +61,13 @@ async function replayLocked(
     // Done from here (applied, off the list): the stats counter and the re-read are bookkeeping,
     // and a Redis that refuses them now must not report the replay failed, nor stop a bulk run.
     // The metric still counts it.
-    await deps.state.count('replayed').catch(() => undefined);
+    const unrecorded = (step: string) => (error: unknown) => {
+      deps.logger?.warn({ err: error, deadLetter: id, step }, 'replayed; bookkeeping not written');
+      return null;
+    };
+    await deps.state.count('replayed').catch(unrecorded('stats counter'));
     deps.metrics?.replayed('replayed');
-    const replayed = await deps.store.get(id).catch(() => null);
+    const replayed = await deps.store.get(id).catch(unrecorded('re-read'));
     return { outcome: 'replayed', deadLetter: replayed ?? letter };
   }
   const { error } = outcome.failure;

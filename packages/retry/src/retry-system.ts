@@ -110,7 +110,11 @@ export function createRetrySystem(options: RetrySystemOptions): RetrySystem {
     audit: createDeadLetterAudit({ redis: options.redis, key: `dead-letters:${groupId}:audit` }),
     lock,
     replay: (id, actor) =>
-      replayDeadLetter({ store: deadLetters, run: options.run, state, lock, metrics }, id, actor),
+      replayDeadLetter(
+        { store: deadLetters, run: options.run, state, lock, metrics, logger },
+        id,
+        actor,
+      ),
     logger,
     metrics,
   });
@@ -240,6 +244,10 @@ export function createRetrySystem(options: RetrySystemOptions): RetrySystem {
         await Promise.resolve()
           .then(step)
           .catch((error: unknown) => failures.push(error));
+      }
+      // The first is rethrown (the shutdown step logs it); the others are logged here.
+      for (const error of failures.slice(1)) {
+        logger.error({ err: error }, 'retry system: a part did not stop cleanly');
       }
       if (failures.length > 0) throw failures[0];
     },

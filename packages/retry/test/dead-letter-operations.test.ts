@@ -330,11 +330,14 @@ describe('dead-letter operations', () => {
       },
     });
     const lock = createReplayLock({ redis, prefix: `${prefix}:lock` });
+    const warned: object[] = [];
+    const logger = { warn: (details: object) => warned.push(details) };
     const operations = createDeadLetterOperations({
       store,
       audit: createDeadLetterAudit({ redis, key: `${prefix}:audit` }),
       lock,
-      replay: (id, actor) => replayDeadLetter({ store, run: succeed, state, lock }, id, actor),
+      replay: (id, actor) =>
+        replayDeadLetter({ store, run: succeed, state, lock, logger }, id, actor),
       logger: keeping([]),
       sleep: async () => {},
     });
@@ -343,7 +346,34 @@ describe('dead-letter operations', () => {
     const bulk = await operations.replayMany('frank', {}, { dryRun: false, ratePerSecond: 100 });
     expect(bulk).toMatchObject({ replayed: 2, failed: 0, skipped: 0 });
     expect((await store.list({}, { first: 10 })).totalCount).toBe(0);
+    expect(warned).toHaveLength(3);
+    expect(warned[0]).toMatchObject({ deadLetter: 'topic-a:0:2', step: 'stats counter' });
   });
+
+  it('when a bulk replay filters on error text past the store scan bound, then it still takes the older matches', async () => {
+    const prefix = uniqueName('dl-ops');
+    // A bound of 1,000 entries a listing: the one match is the oldest of 2,500.
+    const store = createDeadLetterStore({ redis, prefix, maxScan: 1_000 });
+    const state = createRetryState({ redis, prefix: `${prefix}:state` });
+    const lock = createReplayLock({ redis, prefix: `${prefix}:lock` });
+    const operations = createDeadLetterOperations({
+      store,
+      audit: createDeadLetterAudit({ redis, key: `${prefix}:audit` }),
+      lock,
+      replay: (id, actor) => replayDeadLetter({ store, run: succeed, state, lock }, id, actor),
+      logger: keeping([]),
+      sleep: async () => {},
+    });
+    for (let n = 0; n < 2_500; n++) {
+      await store.index(letter(n, { errorMessage: n === 0 ? 'the needle' : `failure ${n}` }));
+    }
+    const result = await operations.replayMany(
+      'gina',
+      { errorContains: 'the needle' },
+      { dryRun: false, ratePerSecond: 100 },
+    );
+    expect(result).toMatchObject({ ids: ['topic-a:0:0'], replayed: 1, matched: 1 });
+  }, 60_000);
 
   it('when bulk-replay options are out of bounds, then they are refused before anything runs and not audited', async () => {
     const { store, operations } = setUp(succeed);
