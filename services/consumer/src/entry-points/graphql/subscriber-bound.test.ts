@@ -60,6 +60,40 @@ describe('endWhenBehind', () => {
     expect(ended?.message).toMatch(/more than 3 notifications behind/);
   });
 
+  it('ends with the error of a source that fails, and a release that fails is not left unhandled', async () => {
+    const unhandled: unknown[] = [];
+    const onUnhandled = (reason: unknown) => unhandled.push(reason);
+    process.on('unhandledRejection', onUnhandled);
+    try {
+      let read = 0;
+      const failing: AsyncIterable<number> = {
+        [Symbol.asyncIterator]: () => ({
+          next: async () => {
+            read += 1;
+            if (read === 1) return { value: 1, done: false };
+            throw new Error('token expired');
+          },
+          return: async () => {
+            throw new Error('release failed');
+          },
+        }),
+      };
+      const values: number[] = [];
+      let ended: Error | undefined;
+      try {
+        for await (const value of endWhenBehind(failing, 3)) values.push(value);
+      } catch (error) {
+        ended = error as Error;
+      }
+      expect(values).toEqual([1]);
+      expect(ended?.message).toBe('token expired');
+      await settle();
+      expect(unhandled).toEqual([]);
+    } finally {
+      process.off('unhandledRejection', onUnhandled);
+    }
+  });
+
   it('releases the source when the reader leaves', async () => {
     const { source, push, released } = controlledSource();
     const bounded = endWhenBehind(source, 3);

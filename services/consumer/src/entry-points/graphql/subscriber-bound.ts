@@ -33,8 +33,10 @@ export function endWhenBehind<T>(
   const waiting = new FixedBuffer(waitingMax);
   return new Repeater<T>(async (push, stop) => {
     const values = source[Symbol.asyncIterator]();
-    // Ending the subscription (the client left, or it fell behind) releases the source.
-    void stop.then(() => values.return?.());
+    // Ending the subscription (the client left, or it fell behind) releases the source. A source
+    // whose release fails has nothing left to tell this subscription; unhandled, it would end
+    // the process.
+    stop.then(() => values.return?.()).catch(() => undefined);
     for (let next = await values.next(); next.done !== true; next = await values.next()) {
       if (waiting.full) {
         stop(subscriberBehind(waitingMax));
