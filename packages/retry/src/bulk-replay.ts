@@ -97,6 +97,11 @@ export async function bulkReplay(
   options: BulkReplayOptions,
 ): Promise<BulkReplayResult> {
   const { dryRun, limit, ratePerSecond } = bulkReplaySettings(options);
+  const sleep = deps.sleep ?? sleepFor;
+  const now = deps.now ?? Date.now;
+  // From the request's start, the selection included: the whole run must answer within the
+  // bound (a selection that follows listings reads up to 10 of them).
+  const deadline = now() + BULK_REPLAY_BOUNDS.maxSeconds * 1_000;
   const { matched, ids } = await select(deps.store, filter, limit);
   const result: BulkReplayResult = { dryRun, matched, replayed: 0, failed: 0, skipped: 0, ids };
   // Checked for a dry run too: a dry run must refuse what the real run would refuse.
@@ -108,13 +113,11 @@ export async function bulkReplay(
     );
   }
   if (dryRun) return result;
-  const sleep = deps.sleep ?? sleepFor;
-  const now = deps.now ?? Date.now;
   const interval = 1_000 / ratePerSecond;
   let next = now();
-  // The pace alone fits the bound; slow handlers could still run past it (and past a load
-  // balancer's idle timeout), so the run stops taking ids at the deadline: the rest are skipped.
-  const deadline = next + BULK_REPLAY_BOUNDS.maxSeconds * 1_000;
+  // The pace alone fits the bound; slow handlers (or a slow selection) could still run past it
+  // (and past a load balancer's idle timeout), so the run stops taking ids at the deadline: the
+  // rest are skipped.
   for (const [index, id] of ids.entries()) {
     if (now() >= deadline) {
       result.skipped += ids.length - index;
@@ -153,8 +156,10 @@ async function select(store: DeadLetterStore, filter: DeadLetterFilter, limit: n
   let matched = 0;
   let after: string | null = null;
   for (let listing = 0; listing < SELECT_PAGES_MAX && ids.length < limit; listing += 1) {
-    const page = await store.list(filter, { first: limit - ids.length, after });
-    if (listing === 0) matched = page.totalCount;
+    // Counted once: with such a filter the count reads every entry again.
+    const count = listing === 0;
+    const page = await store.list(filter, { first: limit - ids.length, after, count });
+    if (count) matched = page.totalCount;
     ids.push(...page.nodes.map((letter) => letter.id));
     if (!page.hasNextPage || page.endCursor === null) break;
     after = page.endCursor;

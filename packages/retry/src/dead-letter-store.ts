@@ -62,10 +62,13 @@ export interface DeadLetterStore {
   /** Indexes a dead letter read from the topic; false when that record was indexed before. */
   index(deadLetter: DeadLetter): Promise<boolean>;
   get(id: string): Promise<DeadLetter | null>;
-  /** Newest first. Rejects a cursor it did not issue with InvalidCursorError. */
+  /**
+   * Newest first. Rejects a cursor it did not issue with InvalidCursorError. `count: false`
+   * skips totalCount (0), which a filter the index cannot answer pays by reading every entry.
+   */
   list(
     filter: DeadLetterFilter,
-    page: { first: number; after?: string | null },
+    page: { first: number; after?: string | null; count?: boolean },
   ): Promise<DeadLetterPage>;
   /** Replay succeeded: off the list, kept (with its history) for `keepReplayedMs`. */
   markReplayed(id: string, entry: DeadLetterHistoryEntry): Promise<void>;
@@ -141,7 +144,7 @@ export function createDeadLetterStore(deps: {
 
     get,
 
-    async list(filter, { first, after }) {
+    async list(filter, { first, after, count = true }) {
       const cursor = after ? decodeCursor(after) : null;
       const source = filter.topic
         ? keys.topic(filter.topic)
@@ -160,69 +163,83 @@ export function createDeadLetterStore(deps: {
       const filtered =
         Boolean(needle) || filter.key !== undefined || Boolean(filter.topic && filter.reason);
 
-      const nodes: DeadLetter[] = [];
+      const nodes: { letter: DeadLetter; position: Position }[] = [];
       let hasNextPage = false;
       // Walk newest first from after the cursor, in chunks, until the page is full (plus one, to
       // know whether there is a next page). A batch's dead letters share one millisecond, so a
-      // score may hold more entries than a chunk: `offset` counts those of the score `upper`
-      // already passed, and `behind` (the cursor, then the last entry read) keeps an entry the
-      // index moved under the offset between two reads from being taken twice.
-      let upper = cursor ? String(cursor.score) : max;
-      let offset = cursor ? await tiesUpTo(source, cursor) : 0;
-      let behind = cursor;
+      // score may hold more entries than a chunk: `offset` counts the entries of the score
+      // `upper` already passed. Each read starts RE_READ entries before it, and `behind` (the
+      // cursor, then the last entry read) drops what was taken: entries removed ahead of the walk
+      // between two reads (a replay meanwhile) would otherwise shift the rest past the offset.
+      const fromCursor = cursor !== null && (max === '+inf' || cursor.score <= Number(max));
+      let upper = fromCursor ? String(cursor.score) : max;
+      let offset = fromCursor ? await tiesUpTo(source, cursor) : 0;
+      let behind: Position | null = cursor;
       let scanned = 0;
-      // Whether the walk stopped at MAX_SCAN with entries left to read.
+      // Whether the walk stopped at MAX_SCAN after a full chunk: there may be more to read.
       let cutShort = false;
       for (;;) {
         if (scanned >= MAX_SCAN) {
           cutShort = true;
           break;
         }
+        const from = Math.max(0, offset - RE_READ);
         const chunk = await redis.zrevrangebyscore(
           source,
           upper,
           min,
           'WITHSCORES',
           'LIMIT',
-          offset,
+          from,
           SCAN_CHUNK,
         );
-        const entries: { id: string; score: number }[] = [];
+        // Each entry with its place among the entries of its score (members of equal score
+        // come in reverse lexical order): `from` onwards at the score `upper`, 1 onwards below.
+        const entries: Position[] = [];
         for (let i = 0; i < chunk.length; i += 2) {
-          entries.push({ id: chunk[i] as string, score: Number(chunk[i + 1]) });
+          const score = Number(chunk[i + 1]);
+          const previous = entries.at(-1);
+          const ties =
+            previous?.score === score ? previous.ties + 1 : String(score) === upper ? from + 1 : 1;
+          entries.push({ id: chunk[i] as string, score, ties });
         }
-        // Members of equal score come in reverse lexical order.
         const fresh = entries.filter((entry) => !behind || isAfter(entry, behind));
         scanned += entries.length;
         const letters = await Promise.all(fresh.map((entry) => get(entry.id)));
-        for (const letter of letters) {
+        for (const [index, letter] of letters.entries()) {
           if (!letter || !secondary(letter)) continue;
           if (nodes.length === first) {
             hasNextPage = true;
             break;
           }
-          nodes.push(letter);
+          nodes.push({ letter, position: fresh[index] as Position });
         }
         if (hasNextPage || entries.length < SCAN_CHUNK) break;
-        const last = entries.at(-1) as { id: string; score: number };
-        const tied = entries.filter((entry) => entry.score === last.score).length;
-        offset = String(last.score) === upper ? offset + tied : tied;
+        const last = entries.at(-1) as Position;
+        offset = last.ties;
         upper = String(last.score);
-        behind = last;
+        if (!behind || isAfter(last, behind)) behind = last;
       }
-      const totalCount = filtered
-        ? await countMatching(source, min, max, secondary)
-        : await redis.zcount(source, min, max);
+      const totalCount = !count
+        ? 0
+        : filtered
+          ? await countMatching(source, min, max, secondary)
+          : await redis.zcount(source, min, max);
       // Cut short with the page unfilled: the caller pages on from the last entry read, which
       // is past the cursor it gave (so paging always moves on).
       if (!hasNextPage && cutShort && behind && (!cursor || isAfter(behind, cursor))) {
-        return { totalCount, nodes, endCursor: encodeCursor(behind), hasNextPage: true };
+        return {
+          totalCount,
+          nodes: nodes.map((node) => node.letter),
+          endCursor: encodeCursor(behind),
+          hasNextPage: true,
+        };
       }
       const last = nodes.at(-1);
       return {
         totalCount,
-        nodes,
-        endCursor: last ? encodeCursor({ score: Date.parse(last.failedAt), id: last.id }) : null,
+        nodes: nodes.map((node) => node.letter),
+        endCursor: last ? encodeCursor(last.position) : null,
         hasNextPage,
       };
     },
@@ -258,17 +275,18 @@ export function createDeadLetterStore(deps: {
   }
 
   /**
-   * How many entries of the cursor's score the walk passes up to and including the cursor (its
-   * rank among them), or 0 when it is no longer indexed at that score (replayed, discarded or
-   * failed again since): then only the comparison with the cursor skips them.
+   * How many entries of the cursor's score the walk passes up to and including the cursor: its
+   * rank among them now, or, when it is no longer indexed at that score (replayed, discarded or
+   * failed again since), where it was when its page was read (the re-read margin and `behind`
+   * absorb entries removed before it since).
    */
-  async function tiesUpTo(source: string, cursor: { score: number; id: string }): Promise<number> {
+  async function tiesUpTo(source: string, cursor: Position): Promise<number> {
     const [rank, score, higher] = await Promise.all([
       redis.zrevrank(source, cursor.id),
       redis.zscore(source, cursor.id),
       redis.zcount(source, `(${cursor.score}`, '+inf'),
     ]);
-    if (rank === null || score === null || Number(score) !== cursor.score) return 0;
+    if (rank === null || score === null || Number(score) !== cursor.score) return cursor.ties;
     return Math.max(0, rank - higher + 1);
   }
 
@@ -308,19 +326,33 @@ function parse(json: string): DeadLetter {
   };
 }
 
-const encodeCursor = (position: { score: number; id: string }) =>
-  Buffer.from(`${position.score}|${position.id}`, 'utf8').toString('base64url');
+/**
+ * A place in an index: the entry's score and id, and how many entries of its score come up to
+ * and including it newest first (where a page resumes should the entry leave the index).
+ */
+interface Position {
+  score: number;
+  id: string;
+  ties: number;
+}
+
+/** Entries re-read before a walk's offset; see `list`. */
+const RE_READ = 50;
+
+const encodeCursor = (position: Position) =>
+  Buffer.from(`${position.score}|${position.ties}|${position.id}`, 'utf8').toString('base64url');
 
 /** Whether `entry` comes after `than` newest first: older, or as old and lower in lexical order. */
 function isAfter(entry: { score: number; id: string }, than: { score: number; id: string }) {
   return entry.score < than.score || (entry.score === than.score && entry.id < than.id);
 }
 
-function decodeCursor(cursor: string): { score: number; id: string } {
+/** A cursor of this version, or of the one before (no ties: a page resumes by id alone). */
+function decodeCursor(cursor: string): Position {
   const text = /^[A-Za-z0-9_-]+$/.test(cursor)
     ? Buffer.from(cursor, 'base64url').toString('utf8')
     : '';
-  const match = /^(\d+)\|(.+)$/.exec(text);
+  const match = /^(\d+)\|(?:(\d+)\|)?(.+)$/.exec(text);
   if (!match) throw new InvalidCursorError('after is not a cursor returned by deadLetters');
-  return { score: Number(match[1]), id: match[2] as string };
+  return { score: Number(match[1]), ties: Number(match[2] ?? 0), id: match[3] as string };
 }

@@ -122,6 +122,31 @@ describe('the dead-letter index', () => {
     );
   }, 60_000);
 
+  it('when the cursor and some dead letters before it leave the index deep in a tie of one millisecond, then paging still gives every other one once', async () => {
+    const store = createDeadLetterStore({ redis, prefix: uniqueName('dl'), maxScan: 300 });
+    const failedAt = new Date(Date.UTC(2026, 10, 21, 12, 0, 0)).toISOString();
+    for (let n = 0; n < 2_000; n++) await store.index(letter(n, { failedAt }));
+    // Paged past the scan bound into the tie first.
+    const seen: string[] = [];
+    let after: string | null = null;
+    while (seen.length < 1_200) {
+      const result = await store.list({}, { first: 100, after });
+      seen.push(...result.nodes.map((node) => node.id));
+      after = result.endCursor;
+    }
+    // A replay meanwhile: the last page's last dead letter (the cursor) and ten before it leave.
+    const replayed = { at: failedAt, action: 'replayed' as const, attempt: 6, actor: 'test' };
+    for (const id of [...seen.slice(-11)]) await store.markReplayed(id, replayed);
+    for (let page = 0; after !== null && page < 50; page++) {
+      const result = await store.list({}, { first: 100, after });
+      seen.push(...result.nodes.map((node) => node.id));
+      after = result.hasNextPage ? result.endCursor : null;
+    }
+    expect(after).toBeNull();
+    expect(seen).toHaveLength(2_000);
+    expect(new Set(seen).size).toBe(2_000);
+  }, 60_000);
+
   it('when filtering by topic, reason, error text and time, then only matches come back and are counted', async () => {
     const store = createDeadLetterStore({ redis, prefix: uniqueName('dl') });
     await store.index(letter(1));
