@@ -20,7 +20,12 @@ export function onShutdownSignal(options: {
   deadlineMs?: number;
   exit?: (code: number) => void;
 }): (exitCode?: number) => Promise<void> {
-  const { logger, steps, deadlineMs = SHUTDOWN_DEADLINE_MS, exit = (code) => process.exit(code) } = options;
+  const {
+    logger,
+    steps,
+    deadlineMs = SHUTDOWN_DEADLINE_MS,
+    exit = (code) => process.exit(code),
+  } = options;
   let running: Promise<void> | undefined;
   /** Runs the steps (once) and exits with `exitCode`, or 1 if a step failed. */
   const shutdown = (exitCode = 0) => {
