@@ -99,10 +99,7 @@ export async function bulkReplay(
   const { dryRun, limit, ratePerSecond } = bulkReplaySettings(options);
   const sleep = deps.sleep ?? sleepFor;
   const now = deps.now ?? Date.now;
-  // From the request's start, the selection included: the whole run must answer within the
-  // bound (a selection that follows listings reads up to 10 of them).
-  const deadline = now() + BULK_REPLAY_BOUNDS.maxSeconds * 1_000;
-  const { matched, ids } = await select(deps.store, filter, limit);
+  const { matched, ids } = await select(deps.store, filter, limit, now);
   const result: BulkReplayResult = { dryRun, matched, replayed: 0, failed: 0, skipped: 0, ids };
   // Checked for a dry run too: a dry run must refuse what the real run would refuse.
   const seconds = ids.length / ratePerSecond;
@@ -115,9 +112,9 @@ export async function bulkReplay(
   if (dryRun) return result;
   const interval = 1_000 / ratePerSecond;
   let next = now();
-  // The pace alone fits the bound; slow handlers (or a slow selection) could still run past it
-  // (and past a load balancer's idle timeout), so the run stops taking ids at the deadline: the
-  // rest are skipped.
+  // The pace alone fits the bound; slow handlers could still run past it (and past a load
+  // balancer's idle timeout), so the run stops taking ids at the deadline: the rest are skipped.
+  const deadline = next + BULK_REPLAY_BOUNDS.maxSeconds * 1_000;
   for (const [index, id] of ids.entries()) {
     if (now() >= deadline) {
       result.skipped += ids.length - index;
@@ -143,19 +140,34 @@ export async function bulkReplay(
   return result;
 }
 
-/** Listings one selection reads at most: each reads up to the store's scan bound. */
+/**
+ * Listings one selection reads at most (each up to the store's scan bound), and for how long it
+ * starts another: the selection and the run's 50 s together stay inside a load balancer's 60 s.
+ */
 const SELECT_PAGES_MAX = 10;
+const SELECT_MS_MAX = 5_000;
 
 /**
  * The newest `limit` matching ids. A listing the store cut short at its scan bound (a filter it
- * reads entry by entry) is followed, up to SELECT_PAGES_MAX listings; the count of matches is
- * the first listing's (with such a filter, among the newest the bound reads).
+ * reads entry by entry) is followed, up to SELECT_PAGES_MAX listings started within
+ * SELECT_MS_MAX; the count of matches is the first listing's (with such a filter, among the
+ * newest the bound reads).
  */
-async function select(store: DeadLetterStore, filter: DeadLetterFilter, limit: number) {
+async function select(
+  store: DeadLetterStore,
+  filter: DeadLetterFilter,
+  limit: number,
+  now: () => number,
+) {
   const ids: string[] = [];
   let matched = 0;
   let after: string | null = null;
-  for (let listing = 0; listing < SELECT_PAGES_MAX && ids.length < limit; listing += 1) {
+  const until = now() + SELECT_MS_MAX;
+  for (
+    let listing = 0;
+    listing < SELECT_PAGES_MAX && ids.length < limit && (listing === 0 || now() < until);
+    listing += 1
+  ) {
     // Counted once: with such a filter the count reads every entry again.
     const count = listing === 0;
     const page = await store.list(filter, { first: limit - ids.length, after, count });

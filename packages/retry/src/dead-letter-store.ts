@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { KafkaEcsError } from '@kafka-ecs/errors';
 import type { DeadLetterReason } from '@kafka-ecs/events';
 import type { SourceRecord } from './failure-chain.ts';
@@ -226,12 +227,18 @@ export function createDeadLetterStore(deps: {
           ? await countMatching(source, min, max, secondary)
           : await redis.zcount(source, min, max);
       // Cut short with the page unfilled: the caller pages on from the last entry read, which
-      // is past the cursor it gave (so paging always moves on).
-      if (!hasNextPage && cutShort && behind && (!cursor || isAfter(behind, cursor))) {
+      // is past the cursor it gave; or, when every entry read came before that cursor (its
+      // entry has left the index and its count was lost or stale), from the same cursor
+      // further into its tie. Either way paging moves on.
+      if (!hasNextPage && cutShort && behind) {
+        const resume =
+          !cursor || isAfter(behind, cursor)
+            ? behind
+            : { ...cursor, ties: Math.max(cursor.ties, offset) };
         return {
           totalCount,
           nodes: nodes.map((node) => node.letter),
-          endCursor: encodeCursor(behind),
+          endCursor: encodeCursor(resume, source),
           hasNextPage: true,
         };
       }
@@ -239,7 +246,7 @@ export function createDeadLetterStore(deps: {
       return {
         totalCount,
         nodes: nodes.map((node) => node.letter),
-        endCursor: last ? encodeCursor(last.position) : null,
+        endCursor: last ? encodeCursor(last.position, source) : null,
         hasNextPage,
       };
     },
@@ -280,14 +287,18 @@ export function createDeadLetterStore(deps: {
    * failed again since), where it was when its page was read (the re-read margin and `behind`
    * absorb entries removed before it since).
    */
-  async function tiesUpTo(source: string, cursor: Position): Promise<number> {
+  async function tiesUpTo(source: string, cursor: Cursor): Promise<number> {
     const [rank, score, higher] = await Promise.all([
       redis.zrevrank(source, cursor.id),
       redis.zscore(source, cursor.id),
       redis.zcount(source, `(${cursor.score}`, '+inf'),
     ]);
-    if (rank === null || score === null || Number(score) !== cursor.score) return cursor.ties;
-    return Math.max(0, rank - higher + 1);
+    if (rank !== null && score !== null && Number(score) === cursor.score) {
+      return Math.max(0, rank - higher + 1);
+    }
+    // A count taken in another index (a cursor of another filter) means nothing here: the
+    // comparison with the cursor alone skips what comes before it.
+    return cursor.index === indexTag(source) ? cursor.ties : 0;
   }
 
   async function countMatching(
@@ -336,23 +347,41 @@ interface Position {
   ties: number;
 }
 
+/** A cursor: a place, and a tag of the index it was counted in. */
+interface Cursor extends Position {
+  index: string;
+}
+
+/** A short tag of an index's key, so a cursor's count is used only in the index it counted. */
+const indexTag = (key: string) => createHash('sha256').update(key).digest('base64url').slice(0, 8);
+
 /** Entries re-read before a walk's offset; see `list`. */
 const RE_READ = 50;
 
-const encodeCursor = (position: Position) =>
-  Buffer.from(`${position.score}|${position.ties}|${position.id}`, 'utf8').toString('base64url');
+// `v2|`: a consumer of the version before, during a rolling deploy, refuses this cursor
+// (InvalidCursorError) instead of reading its count as part of the id.
+const encodeCursor = (position: Position, index: string) =>
+  Buffer.from(
+    `v2|${indexTag(index)}|${position.score}|${position.ties}|${position.id}`,
+    'utf8',
+  ).toString('base64url');
 
 /** Whether `entry` comes after `than` newest first: older, or as old and lower in lexical order. */
 function isAfter(entry: { score: number; id: string }, than: { score: number; id: string }) {
   return entry.score < than.score || (entry.score === than.score && entry.id < than.id);
 }
 
-/** A cursor of this version, or of the one before (no ties: a page resumes by id alone). */
-function decodeCursor(cursor: string): Position {
+/** A cursor of this version, or of the one before (no count: a page resumes by id alone). */
+function decodeCursor(cursor: string): Cursor {
   const text = /^[A-Za-z0-9_-]+$/.test(cursor)
     ? Buffer.from(cursor, 'base64url').toString('utf8')
     : '';
-  const match = /^(\d+)\|(?:(\d+)\|)?(.+)$/.exec(text);
+  const match = /^(?:v2\|([\w-]{8})\|(\d+)\|(\d+)\||(\d+)\|)(.+)$/.exec(text);
   if (!match) throw new InvalidCursorError('after is not a cursor returned by deadLetters');
-  return { score: Number(match[1]), ties: Number(match[2] ?? 0), id: match[3] as string };
+  return {
+    index: match[1] ?? '',
+    score: Number(match[2] ?? match[4]),
+    ties: Number(match[3] ?? 0),
+    id: match[5] as string,
+  };
 }

@@ -147,6 +147,35 @@ describe('the dead-letter index', () => {
     expect(new Set(seen).size).toBe(2_000);
   }, 60_000);
 
+  it('when a cursor of the version before (no count) names a dead letter gone from deep in a tie, then paging still moves on to the end', async () => {
+    const store = createDeadLetterStore({ redis, prefix: uniqueName('dl'), maxScan: 300 });
+    const failedAt = new Date(Date.UTC(2026, 10, 21, 12, 0, 0)).toISOString();
+    for (let n = 0; n < 2_000; n++) await store.index(letter(n, { failedAt }));
+    // The walk first reads at most a chunk past its bound: page on until the listing ends.
+    const all: string[] = [];
+    let page = await store.list({}, { first: 2_000 });
+    all.push(...page.nodes.map((node) => node.id));
+    while (page.hasNextPage) {
+      page = await store.list({}, { first: 2_000, after: page.endCursor });
+      all.push(...page.nodes.map((node) => node.id));
+    }
+    expect(all).toHaveLength(2_000);
+    const cursorId = all[1_199] as string;
+    const oldCursor = Buffer.from(`${Date.parse(failedAt)}|${cursorId}`, 'utf8').toString(
+      'base64url',
+    );
+    await store.markReplayed(cursorId, { at: failedAt, action: 'replayed', attempt: 6 });
+    const rest: string[] = [];
+    let after: string | null = oldCursor;
+    for (let n = 0; after !== null && n < 50; n++) {
+      const result = await store.list({}, { first: 100, after });
+      rest.push(...result.nodes.map((node) => node.id));
+      after = result.hasNextPage ? result.endCursor : null;
+    }
+    expect(after).toBeNull();
+    expect(rest).toEqual(all.slice(1_200));
+  }, 60_000);
+
   it('when filtering by topic, reason, error text and time, then only matches come back and are counted', async () => {
     const store = createDeadLetterStore({ redis, prefix: uniqueName('dl') });
     await store.index(letter(1));
