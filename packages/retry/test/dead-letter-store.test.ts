@@ -2,6 +2,7 @@ import { testInfrastructure, uniqueName } from '@kafka-ecs/testing';
 import { Redis } from 'ioredis';
 import {
   createDeadLetterStore,
+  DEAD_LETTER_MAX_SCAN,
   type DeadLetter,
   InvalidCursorError,
 } from '../src/dead-letter-store.ts';
@@ -31,6 +32,36 @@ const letter = (n: number, overrides: Partial<DeadLetter> = {}): DeadLetter => (
   ...overrides,
 });
 
+/** A store reading at most `maxScan` entries a listing, holding `count` letters of one millisecond. */
+async function tieOfOneMillisecond(
+  count: number,
+  maxScan: number,
+  overrides: (n: number) => Partial<DeadLetter> = () => ({}),
+) {
+  const store = createDeadLetterStore({ redis, prefix: uniqueName('dl'), maxScan });
+  const failedAt = new Date(Date.UTC(2026, 10, 21, 12, 0, 0)).toISOString();
+  for (let n = 0; n < count; n++) await store.index(letter(n, { failedAt, ...overrides(n) }));
+  return { store, failedAt };
+}
+
+/** Every id from `after` on, page by page; fails if paging does not end within 50 pages. */
+async function pageOn(
+  store: ReturnType<typeof createDeadLetterStore>,
+  filter: Parameters<ReturnType<typeof createDeadLetterStore>['list']>[0],
+  first: number,
+  after: string | null = null,
+): Promise<string[]> {
+  const ids: string[] = [];
+  let cursor = after;
+  for (let page = 0; page < 50; page++) {
+    const result = await store.list(filter, { first, after: cursor });
+    ids.push(...result.nodes.map((node) => node.id));
+    if (!result.hasNextPage) return ids;
+    cursor = result.endCursor;
+  }
+  throw new Error('paging did not end within 50 pages');
+}
+
 describe('the dead-letter index', () => {
   it('when 25 dead letters are paged 10 at a time, then every one comes once, newest first', async () => {
     const store = createDeadLetterStore({ redis, prefix: uniqueName('dl') });
@@ -52,23 +83,10 @@ describe('the dead-letter index', () => {
 
   it('when more than a scan chunk of dead letters share one millisecond, then paging and filtering still reach every one', async () => {
     // The failure router stamps a whole batch with one time: 1,200 letters, one score.
-    const store = createDeadLetterStore({ redis, prefix: uniqueName('dl') });
-    const failedAt = new Date(Date.UTC(2026, 10, 21, 12, 0, 0)).toISOString();
-    const count = 1_200;
-    for (let n = 0; n < count; n++) {
-      await store.index(
-        letter(n, { failedAt, errorMessage: n === 0 ? 'the needle' : `failure ${n}` }),
-      );
-    }
-    const seen = new Set<string>();
-    let after: string | null = null;
-    for (let page = 0; page < 10; page++) {
-      const result = await store.list({}, { first: 250, after });
-      for (const node of result.nodes) seen.add(node.id);
-      if (!result.hasNextPage) break;
-      after = result.endCursor;
-    }
-    expect(seen.size).toBe(count);
+    const { store } = await tieOfOneMillisecond(1_200, DEAD_LETTER_MAX_SCAN, (n) => ({
+      errorMessage: n === 0 ? 'the needle' : `failure ${n}`,
+    }));
+    expect(new Set(await pageOn(store, {}, 250)).size).toBe(1_200);
     // Members of one score come in reverse lexical order: topic-a:0:0 is the last.
     const needle = await store.list({ errorContains: 'the needle' }, { first: 10 });
     expect(needle.nodes.map((node) => node.id)).toEqual(['topic-a:0:0']);
@@ -81,51 +99,28 @@ describe('the dead-letter index', () => {
     for (let n = 0; n < 2_500; n++) {
       await store.index(letter(n, { errorMessage: n === 0 ? 'the needle' : `failure ${n}` }));
     }
-    const found: string[] = [];
-    let after: string | null = null;
-    let pages = 0;
-    do {
-      const page = await store.list({ errorContains: 'the needle' }, { first: 10, after });
-      found.push(...page.nodes.map((node) => node.id));
-      pages += 1;
-      after = page.hasNextPage ? page.endCursor : null;
-    } while (after !== null && pages < 10);
-    expect(found).toEqual(['topic-a:0:0']);
-    expect(pages).toBe(3);
+    const first = await store.list({ errorContains: 'the needle' }, { first: 10 });
+    expect(first).toMatchObject({ nodes: [], hasNextPage: true });
+    expect(await pageOn(store, { errorContains: 'the needle' }, 10, first.endCursor)).toEqual([
+      'topic-a:0:0',
+    ]);
   }, 60_000);
 
   it('when the scan bound falls inside a tie of one millisecond and is not a multiple of a chunk, then paging moves on to the end, each dead letter once', async () => {
-    const store = createDeadLetterStore({ redis, prefix: uniqueName('dl'), maxScan: 1_200 });
-    const failedAt = new Date(Date.UTC(2026, 10, 21, 12, 0, 0)).toISOString();
-    for (let n = 0; n < 2_500; n++) {
-      await store.index(
-        letter(n, { failedAt, errorMessage: n % 700 === 0 ? 'the needle' : `failure ${n}` }),
-      );
-    }
-    const walk = async (filter: Parameters<typeof store.list>[0], first: number) => {
-      const ids: string[] = [];
-      let after: string | null = null;
-      for (let page = 0; page < 50; page++) {
-        const result = await store.list(filter, { first, after });
-        ids.push(...result.nodes.map((node) => node.id));
-        if (!result.hasNextPage) return ids;
-        after = result.endCursor;
-      }
-      throw new Error('paging did not end within 50 pages');
-    };
-    const all = await walk({}, 400);
+    const { store } = await tieOfOneMillisecond(2_500, 1_200, (n) => ({
+      errorMessage: n % 700 === 0 ? 'the needle' : `failure ${n}`,
+    }));
+    const all = await pageOn(store, {}, 400);
     expect(all).toHaveLength(2_500);
     expect(new Set(all).size).toBe(2_500);
-    const needles = await walk({ errorContains: 'the needle' }, 2);
+    const needles = await pageOn(store, { errorContains: 'the needle' }, 2);
     expect([...needles].sort()).toEqual(
       ['topic-a:0:0', 'topic-a:0:700', 'topic-a:0:1400', 'topic-a:0:2100'].sort(),
     );
   }, 60_000);
 
   it('when the cursor and some dead letters before it leave the index deep in a tie of one millisecond, then paging still gives every other one once', async () => {
-    const store = createDeadLetterStore({ redis, prefix: uniqueName('dl'), maxScan: 300 });
-    const failedAt = new Date(Date.UTC(2026, 10, 21, 12, 0, 0)).toISOString();
-    for (let n = 0; n < 2_000; n++) await store.index(letter(n, { failedAt }));
+    const { store, failedAt } = await tieOfOneMillisecond(2_000, 300);
     // Paged past the scan bound into the tie first.
     const seen: string[] = [];
     let after: string | null = null;
@@ -136,44 +131,22 @@ describe('the dead-letter index', () => {
     }
     // A replay meanwhile: the last page's last dead letter (the cursor) and ten before it leave.
     const replayed = { at: failedAt, action: 'replayed' as const, attempt: 6, actor: 'test' };
-    for (const id of [...seen.slice(-11)]) await store.markReplayed(id, replayed);
-    for (let page = 0; after !== null && page < 50; page++) {
-      const result = await store.list({}, { first: 100, after });
-      seen.push(...result.nodes.map((node) => node.id));
-      after = result.hasNextPage ? result.endCursor : null;
-    }
-    expect(after).toBeNull();
+    for (const id of seen.slice(-11)) await store.markReplayed(id, replayed);
+    seen.push(...(await pageOn(store, {}, 100, after)));
     expect(seen).toHaveLength(2_000);
     expect(new Set(seen).size).toBe(2_000);
   }, 60_000);
 
   it('when a cursor of the version before (no count) names a dead letter gone from deep in a tie, then paging still moves on to the end', async () => {
-    const store = createDeadLetterStore({ redis, prefix: uniqueName('dl'), maxScan: 300 });
-    const failedAt = new Date(Date.UTC(2026, 10, 21, 12, 0, 0)).toISOString();
-    for (let n = 0; n < 2_000; n++) await store.index(letter(n, { failedAt }));
-    // The walk first reads at most a chunk past its bound: page on until the listing ends.
-    const all: string[] = [];
-    let page = await store.list({}, { first: 2_000 });
-    all.push(...page.nodes.map((node) => node.id));
-    while (page.hasNextPage) {
-      page = await store.list({}, { first: 2_000, after: page.endCursor });
-      all.push(...page.nodes.map((node) => node.id));
-    }
+    const { store, failedAt } = await tieOfOneMillisecond(2_000, 300);
+    const all = await pageOn(store, {}, 2_000);
     expect(all).toHaveLength(2_000);
     const cursorId = all[1_199] as string;
     const oldCursor = Buffer.from(`${Date.parse(failedAt)}|${cursorId}`, 'utf8').toString(
       'base64url',
     );
     await store.markReplayed(cursorId, { at: failedAt, action: 'replayed', attempt: 6 });
-    const rest: string[] = [];
-    let after: string | null = oldCursor;
-    for (let n = 0; after !== null && n < 50; n++) {
-      const result = await store.list({}, { first: 100, after });
-      rest.push(...result.nodes.map((node) => node.id));
-      after = result.hasNextPage ? result.endCursor : null;
-    }
-    expect(after).toBeNull();
-    expect(rest).toEqual(all.slice(1_200));
+    expect(await pageOn(store, {}, 100, oldCursor)).toEqual(all.slice(1_200));
   }, 60_000);
 
   it('when filtering by topic, reason, error text and time, then only matches come back and are counted', async () => {
