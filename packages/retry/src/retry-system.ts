@@ -230,22 +230,21 @@ export function createRetrySystem(options: RetrySystemOptions): RetrySystem {
     async stop() {
       // Every part is stopped even when one fails: a worker left running would take jobs on a
       // Redis the next shutdown step closes, an open producer would hold a transaction. The
-      // first failure is rethrown once all have run.
+      // first failure is rethrown once all have run (the shutdown step logs it); the others are
+      // logged here.
       const failures: unknown[] = [];
-      const settled = await Promise.allSettled([retryConsumer.stop(), indexer.stop()]);
-      for (const outcome of settled)
-        if (outcome.status === 'rejected') failures.push(outcome.reason);
-      for (const step of [
-        () => worker?.close(),
-        () => queue.close(),
-        () => transactions.stop(),
-        () => admin.disconnect(),
-      ]) {
-        await Promise.resolve()
-          .then(step)
-          .catch((error: unknown) => failures.push(error));
-      }
-      // The first is rethrown (the shutdown step logs it); the others are logged here.
+      const attempt = async (part: () => Promise<unknown> | undefined) => {
+        try {
+          await part();
+        } catch (error) {
+          failures.push(error);
+        }
+      };
+      await Promise.all([attempt(() => retryConsumer.stop()), attempt(() => indexer.stop())]);
+      await attempt(() => worker?.close());
+      await attempt(() => queue.close());
+      await attempt(() => transactions.stop());
+      await attempt(() => admin.disconnect());
       for (const error of failures.slice(1)) {
         logger.error({ err: error }, 'retry system: a part did not stop cleanly');
       }
