@@ -1,3 +1,4 @@
+export { closeConnectionsWhenClosing } from './closing-connections.ts';
 export { createGraphqlErrorMasker, type GraphqlErrorMaskerOptions } from './graphql-errors.ts';
 export {
   createGraphqlIdePage,

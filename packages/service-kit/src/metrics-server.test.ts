@@ -1,5 +1,6 @@
 import { Agent, createServer, request } from 'node:http';
 import { connect } from 'node:net';
+import { waitFor } from '@kafka-ecs/testing';
 import { Counter, Registry } from 'prom-client';
 import { createMetricsServer, type MetricsServer } from './metrics-server.ts';
 
@@ -131,6 +132,49 @@ describe('metrics server', () => {
     await server.close();
     expect(performance.now() - started).toBeLessThan(1_000);
     await server.close();
+    agent.destroy();
+  });
+
+  it('when closed while a keep-alive scrape is in flight, then the scrape is answered and the close ends with it', async () => {
+    let release = () => {};
+    const held = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    let collecting = false;
+    const registry = new Registry();
+    new Counter({
+      name: 'held_total',
+      help: 'waits on collect until released',
+      registers: [registry],
+      collect: () => {
+        collecting = true;
+        return held;
+      },
+    });
+    server = createMetricsServer({ registry, logger: silent });
+    const url = new URL(await server.listen({ host: '127.0.0.1', port: 0 }));
+    const agent = new Agent({ keepAlive: true });
+    const answer = new Promise<[number | undefined, string | undefined]>((resolve, reject) => {
+      const req = request(
+        { host: url.hostname, port: url.port, path: '/metrics', agent },
+        (response) => {
+          response.resume();
+          response.on('end', () => resolve([response.statusCode, response.headers.connection]));
+        },
+      );
+      req.on('error', reject);
+      req.end();
+    });
+    await waitFor(() => collecting, { timeoutMs: 5_000, description: 'the scrape in flight' });
+    let closed = false;
+    const closing = server.close().then(() => {
+      closed = true;
+    });
+    release();
+    expect(await answer).toEqual([200, 'close']);
+    // Without it the close waits on the kept-alive connection for Node's 5 s keep-alive.
+    await waitFor(() => closed, { timeoutMs: 2_000, description: 'the server closed' });
+    await closing;
     agent.destroy();
   });
 });

@@ -38,8 +38,6 @@ export function createMetricsServer(options: MetricsServerOptions): MetricsServe
   let closing = false;
   // The public app's bounds on slow clients (headers, whole request, how often both are checked).
   const server = createServer({ ...httpClientLimits(options.limits).http }, (request, response) => {
-    // A keep-alive scraper would otherwise hold the server open past the shutdown deadline.
-    if (closing) response.setHeader('connection', 'close');
     void answer(request, response);
   });
 
@@ -56,6 +54,19 @@ export function createMetricsServer(options: MetricsServerOptions): MetricsServe
       logger.warn({ err: error }, 'metrics could not be rendered');
       send(response, 503, 'text/plain; charset=utf-8', 'metrics unavailable\n');
     }
+  }
+
+  function send(response: ServerResponse, status: number, type: string, body: string): void {
+    if (response.headersSent || response.destroyed) return;
+    response.writeHead(status, {
+      'content-type': type,
+      'content-length': Buffer.byteLength(body),
+      'cache-control': 'no-store',
+      // Decided as the answer leaves, not as the request came: a keep-alive scraper whose scrape
+      // was in flight when the close began would otherwise hold the server open.
+      ...(closing ? { connection: 'close' } : {}),
+    });
+    response.end(body);
   }
 
   return {
@@ -81,16 +92,6 @@ export function createMetricsServer(options: MetricsServerOptions): MetricsServe
       await closed;
     },
   };
-}
-
-function send(response: ServerResponse, status: number, type: string, body: string): void {
-  if (response.headersSent || response.destroyed) return;
-  response.writeHead(status, {
-    'content-type': type,
-    'content-length': Buffer.byteLength(body),
-    'cache-control': 'no-store',
-  });
-  response.end(body);
 }
 
 async function bounded<T>(work: Promise<T>, timeoutMs: number): Promise<T> {

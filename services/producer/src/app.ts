@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { fastifyApolloHandler } from '@as-integrations/fastify';
 import {
+  closeConnectionsWhenClosing,
   createGraphqlIdePage,
   httpClientLimits,
   lingerOnUnreadBody,
@@ -59,20 +60,14 @@ export async function buildProducerApp(deps: ProducerAppDeps): Promise<FastifyIn
       return typeof given === 'string' && REQUEST_ID.test(given) ? given : randomUUID();
     },
   });
+  // Requests in flight when closing starts still get their answer, on a connection that then
+  // closes: otherwise a keep-alive client holds the server open past the shutdown deadline.
+  closeConnectionsWhenClosing(app);
   // A 413 reaches a client that is still sending its body, instead of a reset.
   lingerOnUnreadBody(app);
   app.addHook('onRequest', async (request, reply) => {
     reply.header('x-request-id', request.id);
     request.log.debug({ method: request.method, path: request.url.split('?')[0] }, 'received');
-  });
-  // Requests in flight when closing starts still get their answer, on a connection that then
-  // closes: otherwise a keep-alive client holds the server open past the shutdown deadline.
-  let closing = false;
-  app.addHook('preClose', async () => {
-    closing = true;
-  });
-  app.addHook('onSend', async (_request, reply) => {
-    if (closing) reply.header('connection', 'close');
   });
   app.addHook('onResponse', async (request, reply) => {
     // The path only: a query string may carry a GraphQL document and its variables.
