@@ -1,5 +1,6 @@
 export {
   BULK_REPLAY_BOUNDS,
+  BulkReplayInterruptedError,
   type BulkReplayOptions,
   type BulkReplayResult,
   InvalidBulkReplayError,
@@ -13,6 +14,7 @@ export {
   type DeadLetterOperations,
   InvalidOperatorInputError,
   MAX_DISCARD_REASON_LENGTH,
+  ServiceStoppingError,
 } from './dead-letter-operations.ts';
 export {
   type DeadLetter,

@@ -244,6 +244,52 @@ describe('dead-letter operations over GraphQL', () => {
     });
   });
 
+  it('when the consumer stops during a bulk replay, then the operator is told how far it got, and the rest stay dead letters', async () => {
+    // The test before emptied the list: every dead letter from here on is one of these.
+    expect(await deadLetterIds()).toEqual([]);
+    const later = ['e', 'f', 'g', 'h'].map((n) => userCreated({ username: `doomed-ops-${n}` }));
+    await publish(producer, iso, later);
+    await waitFor(async () => (await deadLetterIds()).length === later.length, {
+      timeoutMs: 30_000,
+      description: 'four more dead letters',
+    });
+    const replays = async () =>
+      metricValue(await scrapeMetrics(service.metricsUrl), 'consumer_dead_letter_replays_total', {
+        outcome: 'replayed',
+      }) ?? 0;
+    const before = await replays();
+    // One a second: the stop comes after the first replay, seconds before the last.
+    const answer = graphql<{ replayDeadLetters: unknown }>(
+      service.url,
+      `mutation($t: String) { replayDeadLetters(filter: { topic: $t }, dryRun: false, ratePerSecond: 1)
+        { replayed } }`,
+      { t: iso.userTopic },
+      { timeoutMs: 15_000 },
+    );
+    await waitFor(async () => (await replays()) > before, {
+      timeoutMs: 15_000,
+      description: 'the first replay of the run',
+    });
+    const [{ errors }] = await Promise.all([answer, service.close()]);
+    const error = errors?.[0];
+    expect(error?.extensions?.code).toBe('SERVICE_UNAVAILABLE');
+    const replayed = Number(error?.extensions?.replayed);
+    expect(replayed).toBeGreaterThanOrEqual(1);
+    expect(replayed).toBeLessThan(later.length);
+    expect(error?.message).toBe(
+      `bulk replay stopped after ${replayed} of 4 (the service is stopping): replayed ${replayed}, ` +
+        'failed 0, skipped 0; the rest are still dead letters, run it again',
+    );
+
+    service = await startTestConsumer(iso, { handlers: counting.handlers });
+    expect(await deadLetterIds()).toHaveLength(later.length - replayed);
+    const [entry] = (await audit(1))?.nodes ?? [];
+    expect(entry).toMatchObject({
+      action: 'bulk-replay',
+      outcome: `replayed ${replayed}, failed 0, skipped 0, then error: ServiceStoppingError`,
+    });
+  }, 60_000);
+
   it('when the consumer restarts, then the audit is still there, newest first', async () => {
     const before = await audit(100);
     await service.close();

@@ -1,10 +1,12 @@
 import {
   AUDIT_MAX_ENTRIES,
   BULK_REPLAY_BOUNDS,
+  BulkReplayInterruptedError,
   type DeadLetterOperations,
   InvalidBulkReplayError,
   InvalidCursorError,
   InvalidOperatorInputError,
+  ServiceStoppingError,
 } from '@kafka-ecs/retry';
 import { GraphQLError } from 'graphql';
 import { badInput, type FilterInput, pageSize, toDeadLetterFilter } from './input-checks.ts';
@@ -118,8 +120,28 @@ async function asInputErrors<T>(work: () => Promise<T>): Promise<T> {
     ) {
       throw badInput(error.message, 'input');
     }
+    if (error instanceof BulkReplayInterruptedError) throw interrupted(error);
     throw error;
   }
+}
+
+/**
+ * A bulk replay cut short (the service stopping, or a replay Redis refused) answers how far it
+ * got, as the audit does: masked as an internal error, the operator could not tell a run that
+ * replayed nothing from one that replayed half. The cause's own text stays in the log and audit.
+ */
+function interrupted(error: BulkReplayInterruptedError): GraphQLError {
+  const { matched, replayed, failed, skipped, ids } = error.result;
+  const why =
+    error.cause instanceof ServiceStoppingError
+      ? 'the service is stopping'
+      : 'a replay could not be completed';
+  const done = replayed + failed + skipped;
+  return new GraphQLError(
+    `bulk replay stopped after ${done} of ${ids.length} (${why}): replayed ${replayed}, ` +
+      `failed ${failed}, skipped ${skipped}; the rest are still dead letters, run it again`,
+    { extensions: { code: 'SERVICE_UNAVAILABLE', matched, replayed, failed, skipped } },
+  );
 }
 
 export function deadLetterOperationsResolvers(deps: DeadLetterOperationsDeps) {
