@@ -1,5 +1,5 @@
 import { createRedisEventTarget } from '@graphql-yoga/redis-event-target';
-import { createPubSub } from '@graphql-yoga/subscription';
+import { createPubSub, filter } from '@graphql-yoga/subscription';
 import type { BatchConsumer, BatchConsumerOptions, KafkaConnection } from '@kafka-ecs/kafka';
 import {
   createRetrySystem,
@@ -31,7 +31,7 @@ import { createRecordRunner } from './entry-points/retry/record-runner.ts';
 import { createWebhookAlerts, type WebhookAlertSettings } from './infra/alerts/webhook-alerts.ts';
 import { type ConsumerMetrics, createConsumerMetrics, retryMetricsOf } from './infra/metrics.ts';
 import { countListeners } from './infra/notification-listeners.ts';
-import { notificationSubscriber } from './infra/notification-subscriber.ts';
+import { notificationSerializer, notificationSubscriber } from './infra/notification-subscriber.ts';
 import { createProducerClient } from './infra/producer-client.ts';
 import {
   createRedisViewStore,
@@ -232,10 +232,13 @@ export async function composeConsumer(options: ConsumerServiceOptions): Promise<
     onBatchFailed: (batch) => metrics.batchFailures.inc({ topic: batch.topic }),
   });
 
-  const pubSub = createPubSub<Record<string, [Record<string, string>]>>({
+  // A message the serializer cannot read, and an empty one (which the event target hands on as
+  // null without asking it), arrive as null and are dropped before any subscriber sees them.
+  const pubSub = createPubSub<Record<string, [Record<string, string> | null]>>({
     eventTarget: createRedisEventTarget({
       publishClient: redis,
       subscribeClient: notificationSubscriber(options.subscriber, logger),
+      serializer: notificationSerializer(logger),
     }),
   });
   const producer = createProducerClient({
@@ -257,7 +260,7 @@ export async function composeConsumer(options: ConsumerServiceOptions): Promise<
     schema: createGraphqlSchema({
       store,
       activeView: () => registry.active(),
-      notifications: () => pubSub.subscribe(keys.notifications),
+      notifications: () => filter(isNotification)(pubSub.subscribe(keys.notifications)),
       operator: {
         deadLetters: failurePath.deadLetters,
         operations: failurePath.operations,
@@ -377,4 +380,9 @@ export async function startConsumerService(
 ): Promise<ConsumerService> {
   const composed = await composeConsumer(options);
   return { ...composed, ...(await composed.start()) };
+}
+
+/** A notification the serializer read; null stands for one it dropped. */
+function isNotification(value: Record<string, string> | null): value is Record<string, string> {
+  return value !== null;
 }

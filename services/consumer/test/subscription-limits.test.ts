@@ -209,6 +209,30 @@ describe('subscription limits', () => {
     many.socket.close();
   }, 60_000);
 
+  it('when something else is published on the notification channel, then it is dropped and subscribers and the instance carry on', async () => {
+    const listener = await open('listener');
+    await waitFor(async () => (await listeners()) === 1, {
+      description: 'the subscription listening',
+    });
+    // Not JSON, empty, JSON of another shape, a user hash missing its username.
+    for (const message of ['hello', '', '5', '[]', '{"id":7}', '{"id":"half-a-user"}']) {
+      await instance.redis.publish(channel(), message);
+    }
+    const after = `after-garbage-${randomUUID()}`;
+    await instance.redis.publish(channel(), notification(after));
+    await waitFor(() => listener.heard(after, 'listener') === 1, {
+      description: 'the notification after the garbage',
+    });
+    // The first message the subscription got is that one: nothing of the garbage reached it.
+    const got = listener.messages.filter((message) => message.id === 'listener');
+    expect(got).toHaveLength(1);
+    expect(got[0]?.type).toBe('next');
+    const ready = await fetch(`${instance.url}/ready`, { signal: AbortSignal.timeout(5_000) });
+    expect(ready.status).toBe(200);
+    listener.socket.close();
+    await waitFor(async () => (await listeners()) === 0, { description: 'the listener gone' });
+  });
+
   it('when a client does not answer the close at shutdown, then the HTTP step does not wait for it past the shutdown deadline', async () => {
     const other = await startTestConsumer(await createIsolation());
     try {

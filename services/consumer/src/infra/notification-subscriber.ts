@@ -1,6 +1,7 @@
 import { type RedisClient, redisErrorForLog } from '@kafka-ecs/service-kit';
 import type { RedisOptions } from 'ioredis';
 import type { Logger } from 'pino';
+import { toUserView } from './redis-view-store.ts';
 
 /**
  * The consumer's command connections: fail a command quickly during an outage, so the consumer
@@ -79,4 +80,41 @@ export function notificationSubscriber<T extends RedisClient>(client: T, logger:
       return Reflect.get(target, property, receiver);
     },
   });
+}
+
+/**
+ * How the Redis event target reads a notification: as the apply script publishes it, a JSON
+ * object of strings that makes a whole user, or null. It runs inside ioredis' message handler,
+ * where a throw is an uncaught exception that ends the process: one `PUBLISH` of anything else on
+ * the channel (an operator's test, another deployment sharing the prefix) would have stopped
+ * every instance with a subscriber, and its Kafka consumer with it. What it drops is logged by
+ * size only: the text may be anyone's data.
+ */
+export function notificationSerializer(logger: Logger) {
+  return {
+    stringify: (value: unknown) => JSON.stringify(value),
+    parse(text: string): Record<string, string> | null {
+      const value = parsedOrUndefined(text);
+      if (isUserHash(value) && toUserView(value) !== null) return value;
+      logger.warn({ bytes: Buffer.byteLength(text) }, 'notification not understood; dropped');
+      return null;
+    },
+  };
+}
+
+function parsedOrUndefined(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return undefined;
+  }
+}
+
+function isUserHash(value: unknown): value is Record<string, string> {
+  return (
+    typeof value === 'object' &&
+    value !== null &&
+    !Array.isArray(value) &&
+    Object.values(value).every((field) => typeof field === 'string')
+  );
 }
