@@ -113,6 +113,10 @@ describe('secure connections from the composition roots', () => {
     const secrets = [process.env.KAFKA_SASL_PASSWORD, urlPassword(process.env.REDIS_URL)].filter(
       (secret): secret is string => Boolean(secret),
     );
+    // Both secrets on the secure stack (test:secure), none on the plain one: the check below
+    // cannot pass there by having nothing to look for.
+    const secure = (process.env.KAFKA_SASL_MECHANISM ?? 'none') !== 'none';
+    expect(secrets).toHaveLength(secure ? 2 : 0);
     for (const line of [...producer.output, ...consumer.output]) {
       for (const secret of secrets) expect(line).not.toContain(secret);
     }
