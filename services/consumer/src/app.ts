@@ -21,6 +21,8 @@ export interface ConsumerAppDeps {
   authenticate: Authenticate;
   /** Largest GraphQL-over-WebSocket message (WS_MAX_PAYLOAD_BYTES). */
   wsMaxPayloadBytes: number;
+  /** WebSocket connections held at once (graphql-server.ts' WS_MAX_CONNECTIONS by default). */
+  wsMaxConnections?: number;
   /** Answer GraphQL introspection (off in production). */
   introspection: boolean;
   /** Serve the GraphQL IDE to browsers at GET /graphql (GRAPHQL_IDE). */
@@ -54,6 +56,7 @@ export async function buildConsumerApp(deps: ConsumerAppDeps): Promise<FastifyIn
     logger: deps.logger,
     authenticate: deps.authenticate,
     wsMaxPayloadBytes: deps.wsMaxPayloadBytes,
+    wsMaxConnections: deps.wsMaxConnections,
     introspection: deps.introspection,
     ide: deps.graphqlIde,
   });

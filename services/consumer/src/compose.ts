@@ -99,6 +99,8 @@ export interface ConsumerServiceOptions {
   };
   /** Largest GraphQL-over-WebSocket message. @defaultValue 65_536 */
   wsMaxPayloadBytes?: number;
+  /** WebSocket connections held at once. @defaultValue WS_MAX_CONNECTIONS (graphql-server.ts) */
+  wsMaxConnections?: number;
   /** Dead-letter alerts to ALERT_WEBHOOK_URL. @defaultValue none (no alerts) */
   alerts?: WebhookAlertSettings;
   /** Serve the GraphQL IDE to browsers at GET /graphql (GRAPHQL_IDE). @defaultValue false */
@@ -249,6 +251,7 @@ export async function composeConsumer(options: ConsumerServiceOptions): Promise<
     logger,
     authenticate: createBearerAuthenticator(options.auth),
     wsMaxPayloadBytes: options.wsMaxPayloadBytes ?? 65_536,
+    wsMaxConnections: options.wsMaxConnections,
     // As Apollo decided alone before (NODE_ENV=production), now for WebSocket too.
     introspection: !options.auth.production,
     graphqlIde: options.graphqlIde ?? false,

@@ -52,6 +52,31 @@ async function openSubscription(url: string, id: string) {
   return { socket, messages, subscribe, heard };
 }
 
+/**
+ * What becomes of a new connection: acknowledged after its connection_init (then closed by the
+ * test), or closed by the server first, with its code and reason.
+ */
+function connectionOutcome(url: string): Promise<string> {
+  const socket = new WebSocket(`${url.replace('http', 'ws')}/graphql`, 'graphql-transport-ws');
+  return new Promise((resolve, reject) => {
+    socket.once('error', reject);
+    socket.once('open', () =>
+      socket.send(
+        JSON.stringify({
+          type: 'connection_init',
+          payload: { authorization: `Bearer ${OPERATOR_TOKEN}` },
+        }),
+      ),
+    );
+    socket.on('message', (data) => {
+      if (JSON.parse(String(data)).type !== 'connection_ack') return;
+      socket.close();
+      resolve('acknowledged');
+    });
+    socket.once('close', (code, reason) => resolve(`closed ${code} ${reason}`));
+  });
+}
+
 /** A user hash as the apply script publishes it. */
 const notification = (userId: string) =>
   JSON.stringify({
@@ -232,6 +257,39 @@ describe('subscription limits', () => {
     listener.socket.close();
     await waitFor(async () => (await listeners()) === 0, { description: 'the listener gone' });
   });
+
+  it('when more connections open than the process holds, then the extra one is closed with 1013, and a place freed is taken again', async () => {
+    const smallIso = await createIsolation();
+    const small = await startTestConsumer(smallIso, { wsMaxConnections: 2 });
+    try {
+      const held = [
+        await openSubscription(small.url, 'one'),
+        await openSubscription(small.url, 'two'),
+      ];
+      sockets.push(...held.map((opened) => opened.socket));
+      expect(await connectionOutcome(small.url)).toBe(
+        'closed 1013 too many connections, try again later',
+      );
+      // The two held still work (published until heard: they listen from a moment the test
+      // cannot see).
+      await waitFor(
+        async () => {
+          await small.redis.publish(
+            `${smallIso.viewPrefix}:user-notifications`,
+            notification('held'),
+          );
+          return held.every((opened) => opened.heard('held') > 0);
+        },
+        { description: 'both held connections notified' },
+      );
+      held[0]?.socket.close();
+      await waitFor(async () => (await connectionOutcome(small.url)) === 'acknowledged', {
+        description: 'a connection taken once one closed',
+      });
+    } finally {
+      await small.close();
+    }
+  }, 60_000);
 
   it('when a client does not answer the close at shutdown, then the HTTP step does not wait for it past the shutdown deadline', async () => {
     const other = await startTestConsumer(await createIsolation());

@@ -35,6 +35,16 @@ const EXPECTED_CODES = [
 export const MAX_OPERATIONS_PER_SOCKET = 10;
 
 /**
+ * WebSocket connections one process holds at once; a connection past it is closed at once with
+ * 1013 (try again later). Each holds ws' and graphql-ws' state and buffers in the memory the
+ * task's Kafka consumer needs too, and anyone may open one (a token is asked per operation).
+ */
+export const WS_MAX_CONNECTIONS = 2_000;
+
+/** How often, at most, the refusals past WS_MAX_CONNECTIONS are logged (with their count). */
+const REFUSALS_LOGGED_EVERY_MS = 60_000;
+
+/**
  * Bounds on what one document may cost, over HTTP and WebSocket alike, as on the producer:
  * parsing (tokens; a deeply nested megabyte would otherwise overflow the parser's stack), nesting
  * and aliases (2,000 aliased users(first: 100) in one request would all run).
@@ -72,6 +82,8 @@ export interface GraphqlServerOptions {
   authenticate: Authenticate;
   /** Largest WebSocket message; a larger one closes the socket with 1009. */
   wsMaxPayloadBytes: number;
+  /** WebSocket connections held at once. @defaultValue WS_MAX_CONNECTIONS */
+  wsMaxConnections?: number;
   /** Answer introspection (Apollo's default: not in production), over HTTP and WebSocket alike. */
   introspection: boolean;
   /** Serve the GraphQL IDE to a browser's GET on `path` (GRAPHQL_IDE). */
@@ -113,6 +125,7 @@ export async function mountGraphql(
     closeTimeout: WS_CLOSE_TIMEOUT_MS,
   };
   const sockets = new WebSocketServer(socketOptions);
+  refuseConnectionsPast(sockets, options.wsMaxConnections ?? WS_MAX_CONNECTIONS, logger);
   const subscriptions = useServer(
     {
       schema,
@@ -191,5 +204,25 @@ export async function mountGraphql(
       }
       return graphql.call(this, request, reply);
     },
+  });
+}
+
+/** Closes each connection past `max` with 1013 as it opens; logs how many, once a minute at most. */
+function refuseConnectionsPast(
+  sockets: WebSocketServer,
+  max: number,
+  logger: FastifyBaseLogger,
+): void {
+  let refused = 0;
+  let loggedAt = Number.NEGATIVE_INFINITY;
+  sockets.on('connection', (socket) => {
+    // ws has counted the new connection in `clients` already.
+    if (sockets.clients.size <= max) return;
+    socket.close(1013, 'too many connections, try again later');
+    refused += 1;
+    if (Date.now() - loggedAt < REFUSALS_LOGGED_EVERY_MS) return;
+    logger.warn({ refused, max }, 'WebSocket connections refused: the process holds its most');
+    refused = 0;
+    loggedAt = Date.now();
   });
 }
