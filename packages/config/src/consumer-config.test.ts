@@ -144,11 +144,12 @@ describe('consumer configuration', () => {
     expect(() => loadConsumerConfig({ TOPIC_CHECK: 'maybe' })).toThrow(/TOPIC_CHECK/);
   });
 
-  it("when nothing about readers is set, then the producer's development secret, no named operators and 64 KiB WebSocket messages apply", () => {
+  it("when nothing about readers is set, then the producer's development secret, no named operators and 64 KiB WebSocket messages and bodies apply", () => {
     expect(loadConsumerConfig({})).toMatchObject({
       TOKEN_SECRET: DEV_TOKEN_SECRET,
       OPERATOR_TOKENS: [],
       WS_MAX_PAYLOAD_BYTES: 65_536,
+      HTTP_BODY_LIMIT_BYTES: 65_536,
     });
   });
 

@@ -190,6 +190,8 @@ export const consumerConfigSchema = commonSchema
     GRAPHQL_IDE: flag,
     /** Largest GraphQL-over-WebSocket message; a larger one closes the socket (1009). @defaultValue 65536 */
     WS_MAX_PAYLOAD_BYTES: positiveInt(65_536),
+    /** Largest HTTP request body; a larger one is refused with 413. @defaultValue 65536 */
+    HTTP_BODY_LIMIT_BYTES: positiveInt(65_536),
     /** Failed attempts (the first run included) before the dead-letter queue. @defaultValue 5 */
     RETRY_MAX_ATTEMPTS: positiveInt(5),
     /** Delay before the first retry. @defaultValue 60000 */

@@ -23,6 +23,8 @@ export interface ConsumerAppDeps {
   wsMaxPayloadBytes: number;
   /** WebSocket connections held at once (graphql-server.ts' WS_MAX_CONNECTIONS by default). */
   wsMaxConnections?: number;
+  /** Largest request body (HTTP_BODY_LIMIT_BYTES); 413 past it. */
+  bodyLimitBytes: number;
   /** Answer GraphQL introspection (off in production). */
   introspection: boolean;
   /** Serve the GraphQL IDE to browsers at GET /graphql (GRAPHQL_IDE). */
@@ -35,6 +37,9 @@ export async function buildConsumerApp(deps: ConsumerAppDeps): Promise<FastifyIn
     // A client trickling its headers or body is cut after 10 s (408), not held forever.
     ...httpClientLimits(),
     loggerInstance: deps.logger,
+    // Fastify's default is 1 MiB, parsed as JSON before GraphQL's token bound applies; a query,
+    // its variables and a dead-letter filter take a few KB.
+    bodyLimit: deps.bodyLimitBytes,
     // Fastify's own two lines per request are off: the load balancer's health checks alone would
     // fill the log.
     logController: new LogController({ disableRequestLogging: true }),

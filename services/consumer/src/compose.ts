@@ -101,6 +101,8 @@ export interface ConsumerServiceOptions {
   wsMaxPayloadBytes?: number;
   /** WebSocket connections held at once. @defaultValue WS_MAX_CONNECTIONS (graphql-server.ts) */
   wsMaxConnections?: number;
+  /** Largest HTTP request body (413 past it). @defaultValue 65_536 */
+  httpBodyLimitBytes?: number;
   /** Dead-letter alerts to ALERT_WEBHOOK_URL. @defaultValue none (no alerts) */
   alerts?: WebhookAlertSettings;
   /** Serve the GraphQL IDE to browsers at GET /graphql (GRAPHQL_IDE). @defaultValue false */
@@ -252,6 +254,7 @@ export async function composeConsumer(options: ConsumerServiceOptions): Promise<
     authenticate: createBearerAuthenticator(options.auth),
     wsMaxPayloadBytes: options.wsMaxPayloadBytes ?? 65_536,
     wsMaxConnections: options.wsMaxConnections,
+    bodyLimitBytes: options.httpBodyLimitBytes ?? 65_536,
     // As Apollo decided alone before (NODE_ENV=production), now for WebSocket too.
     introspection: !options.auth.production,
     graphqlIde: options.graphqlIde ?? false,

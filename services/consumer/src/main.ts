@@ -130,6 +130,7 @@ async function main(): Promise<void> {
       readsNeedToken: config.DEAD_LETTER_READS_NEED_TOKEN,
     },
     wsMaxPayloadBytes: config.WS_MAX_PAYLOAD_BYTES,
+    httpBodyLimitBytes: config.HTTP_BODY_LIMIT_BYTES,
     graphqlIde: config.GRAPHQL_IDE,
     viewConsumerMembers: config.CONSUMER_GROUP_MEMBERS,
     consumerOptions: {

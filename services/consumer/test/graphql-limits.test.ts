@@ -34,10 +34,16 @@ describe('consumer GraphQL limits', () => {
     expect(body.errors?.[0]?.message).toMatch(/aliases limit of 10 exceeded/i);
   });
 
-  it('when a document is a megabyte of nesting, then it is refused with a clear 400, not a stack overflow', async () => {
-    const huge = await post(`{ ${'users { nodes { '.repeat(50_000)}id${' } }'.repeat(50_000)} }`);
+  it('when a document is deep nesting just under the body limit, then it is refused with a clear 400, not a stack overflow', async () => {
+    const huge = await post(`{ ${'users { nodes { '.repeat(3_000)}id${' } }'.repeat(3_000)} }`);
     expect(huge.status).toBe(400);
     expect(huge.body.errors?.[0]?.message).toMatch(/more that 2000 tokens/);
+  });
+
+  it('when a body is over 64 KiB, then it is refused with 413 before it is parsed', async () => {
+    const { status, body } = await post(`{ __typename } # ${'x'.repeat(100_000)}`);
+    expect(status).toBe(413);
+    expect(body).toMatchObject({ code: 'FST_ERR_CTP_BODY_TOO_LARGE', statusCode: 413 });
   });
 
   it('when a normal query asks for users and dead letters, then it is answered', async () => {
