@@ -319,6 +319,14 @@ describe('who may read what', () => {
     expect(await refusal(INTROSPECTION)).toContainEqual(
       expect.stringMatching(/^GRAPHQL_VALIDATION_FAILED: GraphQL introspection has been disabled/),
     );
+    // Nor hints: a misspelt field is refused without naming the fields that exist.
+    const MISSPELT = '{ deadLetterz { totalCount } }';
+    const overHttp = await as(OPERATOR_TOKEN, MISSPELT);
+    expect(codesOf(overHttp)).toEqual(['GRAPHQL_VALIDATION_FAILED']);
+    expect(overHttp.errors?.[0]?.message).toBe('Cannot query field "deadLetterz" on type "Query".');
+    expect(await refusal(MISSPELT)).toEqual([
+      'GRAPHQL_VALIDATION_FAILED: Cannot query field "deadLetterz" on type "Query".',
+    ]);
   });
 
   it('when a variable is of the wrong type over WebSocket, then the error names it without its value', async () => {

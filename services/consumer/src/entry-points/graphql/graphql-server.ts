@@ -147,7 +147,11 @@ export async function mountGraphql(
                 { extensions: { code: 'TOO_MANY_SUBSCRIPTIONS' } },
               ),
             ]
-          : checkSubscribe(schema, payload, { maxTokens: MAX_TOKENS, rules: wsRules }),
+          : checkSubscribe(schema, payload, {
+              maxTokens: MAX_TOKENS,
+              rules: wsRules,
+              hideSchemaDetails: !options.introspection,
+            }),
       // graphql-ws would send graphql-js's errors as they are: a refused variable's value with
       // them. The same masker as HTTP answers instead.
       onError: (_ctx, _id, _payload, errors) =>
@@ -170,6 +174,8 @@ export async function mountGraphql(
     stopOnTerminationSignals: false,
     allowBatchedHttpRequests: false,
     introspection: options.introspection,
+    // Without introspection, graphql-js' "Did you mean …?" would still name the fields it hides.
+    hideSchemaDetailsFromClientErrors: !options.introspection,
     parseOptions: { maxTokens: MAX_TOKENS },
     validationRules: limitRules,
     // Apollo's landing page loads Sandbox from a CDN (blank offline, and in production a page
