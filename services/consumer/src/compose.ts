@@ -39,6 +39,7 @@ import {
   type WriteTarget,
 } from './infra/redis-view-store.ts';
 import { viewKeys } from './infra/view-keys.ts';
+import { createViewOpener } from './infra/view-opener.ts';
 import { createViewRegistry, type ViewRegistry } from './infra/view-registry.ts';
 
 /** As the shutdown's deadline: past it, the caller gets the start's error (main.ts exits 1). */
@@ -165,6 +166,11 @@ export async function composeConsumer(options: ConsumerServiceOptions): Promise<
   const keys = viewKeys(options.viewPrefix);
   const handlers = options.handlers ?? eventHandlers;
   const registry = createViewRegistry({ redis, prefix: options.viewPrefix });
+  const views = createViewOpener({
+    registry,
+    groupHasCommitted: () => groupHasCommitted(options.kafka, options.groupId, options.topics),
+    logger,
+  });
   const store = createRedisViewStore({
     redis,
     prefix: options.viewPrefix,
@@ -174,7 +180,7 @@ export async function composeConsumer(options: ConsumerServiceOptions): Promise<
   // publish nobody hears still costs Redis an encode and a fan-out per event).
   const target = async (): Promise<WriteTarget> => {
     const [{ active, writing }, listeners] = await Promise.all([
-      registry.targets(),
+      views.targets(),
       // Unknown (a node did not answer): publish, rather than hold the batch or miss a listener.
       countListeners(redis, keys.notifications).catch((error: unknown) => {
         logger.debug({ err: redisErrorForLog(error) }, 'notification listeners not counted');
@@ -191,6 +197,7 @@ export async function composeConsumer(options: ConsumerServiceOptions): Promise<
   const metrics = createConsumerMetrics({
     readLag: () => consumer.lag(),
     readRetryLag: () => failurePath.lag(),
+    readViewLost: async () => (await registry.lostSince()) !== null,
   });
   const alerts = options.alerts
     ? createWebhookAlerts(options.alerts, { groupId: options.groupId, logger, metrics, redis })
@@ -265,7 +272,7 @@ export async function composeConsumer(options: ConsumerServiceOptions): Promise<
     ],
     schema: createGraphqlSchema({
       store,
-      activeView: () => registry.active(),
+      activeView: async () => (await views.targets()).active,
       notifications: () => filter(isNotification)(pubSub.subscribe(keys.notifications)),
       operator: {
         deadLetters: failurePath.deadLetters,
@@ -323,7 +330,7 @@ export async function composeConsumer(options: ConsumerServiceOptions): Promise<
         // First, to fail with the reason: the registry's first command would fail with only
         // "Command timed out" (or give up after one reconnect on a single Redis).
         await redisReady(redis, options.redisStartTimeoutMs ?? REDIS_START_TIMEOUT_MS);
-        await registry.initialize();
+        await views.open();
         // The failure path first: the main consumer's first failed batch needs its producer.
         started.unshift(stopFailurePath);
         await failurePath.start();
@@ -391,4 +398,18 @@ export async function startConsumerService(
 /** A notification the serializer read; null stands for one it dropped. */
 function isNotification(value: Record<string, string> | null): value is Record<string, string> {
   return value !== null;
+}
+
+/** Whether `groupId` has committed an offset on any partition of `topics` (a client of its own). */
+async function groupHasCommitted(
+  kafka: KafkaConnection,
+  groupId: string,
+  topics: string[],
+): Promise<boolean> {
+  const admin = kafka.groupAdmin();
+  try {
+    return (await admin.lag(groupId, topics)).some((partition) => partition.committed !== null);
+  } finally {
+    await admin.disconnect();
+  }
 }

@@ -2,6 +2,8 @@ import { createKafkaConnection } from '@kafka-ecs/kafka';
 import {
   connectRawProducer,
   keysOnEveryMaster,
+  metricValue,
+  scrapeMetrics,
   testInfrastructure,
   uniqueName,
   waitFor,
@@ -18,6 +20,7 @@ import {
   tokenIssued,
   USER_FIELDS,
   userCreated,
+  viewedUser,
 } from './support/harness.ts';
 
 describe('view replay', () => {
@@ -87,6 +90,62 @@ describe('view replay', () => {
       await publish(producer, iso, [next]);
       await waitFor(async () => (await allUsers())?.totalCount === users.length + 2);
       expect(await redis.smembers(viewKeys(iso.viewPrefix).writing)).toEqual(['v2']);
+    } finally {
+      await producer.close();
+      await service.close();
+      redis.disconnect();
+    }
+  }, 60_000);
+
+  it('when Redis comes back without the view and its registry, then the consumer keeps applying, records the view as lost, and a rebuild brings every user back', async () => {
+    const iso = await createIsolation();
+    const service = await startTestConsumer(iso);
+    const producer = await connectRawProducer();
+    const redis = newRedis();
+    const kafka = createKafkaConnection({
+      brokers: testInfrastructure().kafkaBrokers,
+      clientId: uniqueName('lost-view'),
+      logger,
+      library: testInfrastructure().kafkaLibrary,
+    });
+    const totalCount = async () =>
+      (await graphql<{ users: { totalCount: number } }>(service.url, '{ users { totalCount } }'))
+        .data?.users.totalCount;
+    const viewLost = async () =>
+      metricValue(await scrapeMetrics(service.metricsUrl), 'consumer_view_lost');
+    try {
+      const earlier = Array.from({ length: 5 }, () => userCreated());
+      await publish(producer, iso, earlier);
+      await waitFor(async () => (await totalCount()) === earlier.length, {
+        description: 'the earlier users in the view',
+      });
+      expect(await viewLost()).toBe(0);
+
+      // Everything of this deployment's view gone, as from a Redis restarted without its data.
+      for (const key of await keysOnEveryMaster(redis, `${iso.viewPrefix}:*`)) await redis.del(key);
+      const later = userCreated();
+      await publish(producer, iso, [later]);
+      // Before, every batch failed on the missing registry and was held, with /ready at 200.
+      await waitFor(async () => Boolean(await viewedUser(service.url, later.data.id)), {
+        timeoutMs: 20_000,
+        description: 'the later user applied to a view made again',
+      });
+      expect(await totalCount()).toBe(1);
+      expect(await viewLost()).toBe(1);
+      expect(await redis.get(viewKeys(iso.viewPrefix).lost)).toMatch(/^\d{4}-\d\d-\d\dT/);
+
+      const result = await runRebuild({
+        logger,
+        kafka,
+        redis,
+        groupId: iso.groupId,
+        topics: [iso.userTopic, iso.tokenTopic],
+        viewPrefix: iso.viewPrefix,
+        dropPrevious: true,
+      });
+      expect(result).toMatchObject({ view: 'v2', previous: 'v1' });
+      expect(await totalCount()).toBe(earlier.length + 1);
+      expect(await viewLost()).toBe(0);
     } finally {
       await producer.close();
       await service.close();

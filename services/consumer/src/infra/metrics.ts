@@ -17,6 +17,8 @@ export function createConsumerMetrics(options: {
   readRetryLag?: () => Promise<
     { groupId: string; topic: string; partition: number; lag: number }[]
   >;
+  /** Whether the registry records the active view as lost (view-opener.ts). */
+  readViewLost?: () => Promise<boolean>;
   defaultMetrics?: boolean;
 }) {
   const registry = new Registry();
@@ -146,6 +148,18 @@ export function createConsumerMetrics(options: {
       read: readRetryLag,
       samples: (entries) =>
         [...sumBy(entries, (entry) => entry.groupId)].map(([group, lag]) => [{ group }, lag]),
+    }),
+    viewLost: new Gauge({
+      name: 'consumer_view_lost',
+      help: 'Whether the view readers see was lost (Redis came back without it) and awaits a rebuild: 1 or 0',
+      registers: [registry],
+      async collect() {
+        if (!options.readViewLost) return;
+        // A scrape during a Redis outage reports nothing rather than a guess.
+        this.reset();
+        const lost = await options.readViewLost().catch(() => undefined);
+        if (lost !== undefined) this.set(lost ? 1 : 0);
+      },
     }),
     lag: lagGauge(registry, {
       name: 'consumer_lag',

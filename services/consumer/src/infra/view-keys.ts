@@ -18,6 +18,11 @@ export function viewKeys(prefix: string) {
     writing: `${prefix}:{registry}:writing`,
     /** Source of view names (`v1`, `v2`, …). */
     sequence: `${prefix}:{registry}:sequence`,
+    /**
+     * Set (to when, ISO) once a start found no registry while the group had already committed
+     * offsets: the view was lost and holds only what came after. A rebuild's activation clears it.
+     */
+    lost: `${prefix}:{registry}:lost`,
     /** Pub/sub channel of `userNotification`, shared by every instance. */
     notifications: `${prefix}:user-notifications`,
     user: (view: string, userId: string) => `${prefix}:${view}:user:${userId}`,

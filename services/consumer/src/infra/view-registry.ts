@@ -11,9 +11,16 @@ export interface ViewTargets {
   writing: string[];
 }
 
+/** The registry as `initialize` found it. */
+export interface OpenedViews extends ViewTargets {
+  /** No registry existed: this call made the first view (a new deployment, or a lost one). */
+  created: boolean;
+}
+
 export interface ViewRegistry {
   /** Creates the first view (`v1`) unless one exists; safe to run on every start. */
-  initialize(): Promise<ViewTargets>;
+  initialize(): Promise<OpenedViews>;
+  /** Rejects with ViewRegistryMissingError when there is no registry (Redis lost its data). */
   targets(): Promise<ViewTargets>;
   active(): Promise<string>;
   /** Allocates a fresh view and has the live consumer write to it from now on. */
@@ -22,19 +29,29 @@ export interface ViewRegistry {
   activate(view: string): Promise<{ previous: string }>;
   /** Gives up a rebuild: the live consumer stops writing to `view`. */
   abandon(view: string): Promise<void>;
+  /** Records that the active view was lost (see `viewKeys().lost`), unless already recorded. */
+  markLost(at: Date): Promise<void>;
+  /** When the active view was found lost, or null: a rebuild's activation clears it. */
+  lostSince(): Promise<string | null>;
 }
 
 export class RebuildInProgressError extends KafkaEcsError {}
 
-// Atomic so two instances starting at once agree on the first view.
+/** No registry in Redis: never initialized here, or Redis came back without its data. */
+export class ViewRegistryMissingError extends KafkaEcsError {}
+
+// Atomic so two instances starting at once agree on the first view, and only one of them is
+// told it created it.
 const INITIALIZE = `
 local active = redis.call('GET', KEYS[1])
+local created = 0
 if not active then
   active = 'v' .. redis.call('INCR', KEYS[3])
   redis.call('SET', KEYS[1], active)
+  created = 1
 end
 if redis.call('SCARD', KEYS[2]) == 0 then redis.call('SADD', KEYS[2], active) end
-return active`;
+return created`;
 
 export function createViewRegistry(deps: { redis: RedisClient; prefix: string }): ViewRegistry {
   const { redis } = deps;
@@ -45,15 +62,17 @@ export function createViewRegistry(deps: { redis: RedisClient; prefix: string })
       redis.get(keys.active),
       redis.smembers(keys.writing),
     ]);
-    if (!active) throw new Error(`view registry under ${deps.prefix} is not initialized`);
+    if (!active) {
+      throw new ViewRegistryMissingError(`view registry under ${deps.prefix} is not initialized`);
+    }
     return { active, writing: writing.length > 0 ? writing.sort() : [active] };
   };
 
   return {
     async initialize() {
       await adoptLegacyKeys(deps.redis, deps.prefix);
-      await redis.eval(INITIALIZE, 3, keys.active, keys.writing, keys.sequence);
-      return targets();
+      const created = await redis.eval(INITIALIZE, 3, keys.active, keys.writing, keys.sequence);
+      return { ...(await targets()), created: created === 1 };
     },
     targets,
     async active() {
@@ -72,12 +91,22 @@ export function createViewRegistry(deps: { redis: RedisClient; prefix: string })
     },
     async activate(view) {
       const previous = await redis.get(keys.active);
-      await redis.multi().set(keys.active, view).del(keys.writing).sadd(keys.writing, view).exec();
+      await redis
+        .multi()
+        .set(keys.active, view)
+        .del(keys.writing)
+        .sadd(keys.writing, view)
+        .del(keys.lost)
+        .exec();
       return { previous: previous ?? view };
     },
     async abandon(view) {
       await redis.srem(keys.writing, view);
     },
+    async markLost(at) {
+      await redis.set(keys.lost, at.toISOString(), 'NX');
+    },
+    lostSince: () => redis.get(keys.lost),
   };
 }
 
