@@ -1,6 +1,6 @@
-import { createServer } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 import {
+  freePort,
   readTopic,
   startTcpProxy,
   testInfrastructure,
@@ -17,15 +17,6 @@ import {
 } from '../src/index.ts';
 
 const { kafkaBrokers } = testInfrastructure();
-/** A local port nothing listens on: connecting is refused at once. */
-async function closedPort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
-
 const silent = { debug() {}, info() {}, warn() {}, error() {} };
 
 describe.each(KAFKA_LIBRARIES)("the connection's publisher on %s", (library) => {
@@ -119,7 +110,7 @@ describe.each(KAFKA_LIBRARIES)("the connection's publisher on %s", (library) => 
 
   it('when no broker answers, then publish fails with PublishError within the bound and readiness is false', async () => {
     const publisher = createKafkaConnection({
-      brokers: [`127.0.0.1:${await closedPort()}`],
+      brokers: [`127.0.0.1:${await freePort()}`],
       clientId: uniqueName('publisher'),
       logger: silent,
       library,

@@ -1,6 +1,6 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { type ServiceProcess, startServiceProcess } from '@kafka-ecs/testing';
+import { freePort, type ServiceProcess, startServiceProcess } from '@kafka-ecs/testing';
 import Fastify, { type FastifyInstance } from 'fastify';
 import { registerPingRoute } from '../src/entry-points/http/ping.route.ts';
 import { createProducerClient, type ProducerClient } from '../src/infra/producer-client.ts';
@@ -56,9 +56,9 @@ describe('GET /ping', () => {
   });
 
   it('when nothing listens on the producer port, then 502 JSON at once', async () => {
-    const url = await listen(() => {});
-    const closed = servers.pop() as Server;
-    await new Promise((resolve) => closed.close(resolve));
+    // Below the ephemeral range: a port a server had from listen(0) could be taken again as
+    // the source of the client's own connection, which would then reach itself.
+    const url = `http://127.0.0.1:${await freePort()}/producer-svc`;
     // A refused connection is answered without waiting out the client bound.
     const { status, body, elapsedMs } = await pingVia(url, GENEROUS_TIMEOUT_MS);
     expect(status).toBe(502);

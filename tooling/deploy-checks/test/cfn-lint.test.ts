@@ -6,20 +6,20 @@ import { listFiles } from './repo.ts';
 describe('CloudFormation addons', () => {
   const templates = [
     ...listFiles('copilot/environments/addons', '.yml'),
-    ...['producer', 'consumer'].flatMap((service) => {
-      try {
-        return listFiles(`copilot/${service}/addons`, '.yml');
-      } catch {
-        return [];
-      }
-    }),
+    // Both services have addons (their Kafka access, metrics and alarms): a folder that went
+    // missing fails listFiles here rather than quietly linting less.
+    ...['producer', 'consumer'].flatMap((service) =>
+      listFiles(`copilot/${service}/addons`, '.yml'),
+    ),
   ].filter((path) => !path.endsWith('addons.parameters.yml'));
 
-  it('when the addons are linted, then there is at least the Redis and Kafka template', () => {
+  it("when the addons are linted, then there are at least the environment's Redis and Kafka and each service's metrics and alarms", () => {
     expect(templates).toEqual(
       expect.arrayContaining([
         'copilot/environments/addons/redis.yml',
         'copilot/environments/addons/kafka.yml',
+        'copilot/producer/addons/metrics-alarms.yml',
+        'copilot/consumer/addons/metrics-alarms.yml',
       ]),
     );
   });
