@@ -101,6 +101,39 @@ describe('secure connections: valid combinations', () => {
 });
 
 describe('secure connections: invalid combinations stop the start with one line', () => {
+  it('when production would send credentials in the clear, then KAFKA_SSL and REDIS_URL are named, the password unquoted', () => {
+    const production = { NODE_ENV: 'production', TOKEN_SECRET: `s-${'x'.repeat(40)}` };
+    expect(
+      failure({
+        ...production,
+        KAFKA_SASL_MECHANISM: 'scram-sha-512',
+        KAFKA_SASL_USERNAME: 'consumer',
+        KAFKA_SASL_PASSWORD: PASSWORD,
+      }),
+    ).toBe(
+      'invalid configuration: KAFKA_SSL: must be true with KAFKA_SASL_MECHANISM=scram-sha-512 when NODE_ENV=production',
+    );
+    const message = failure({ ...production, REDIS_URL: `redis://app:${PASSWORD}@redis:6379` });
+    expect(message).toBe(
+      'invalid configuration: REDIS_URL: must be rediss:// (TLS) when it carries a password and NODE_ENV=production (got "redis://***@redis:6379")',
+    );
+    expect(message).not.toContain(PASSWORD);
+    // Plaintext without credentials stays allowed there, and credentials over TLS.
+    for (const load of [loadProducerConfig, loadConsumerConfig]) {
+      expect(() => load(production)).not.toThrow();
+      expect(() =>
+        load({
+          ...production,
+          KAFKA_SSL: 'true',
+          KAFKA_SASL_MECHANISM: 'scram-sha-512',
+          KAFKA_SASL_USERNAME: 'consumer',
+          KAFKA_SASL_PASSWORD: PASSWORD,
+          REDIS_URL: `rediss://app:${PASSWORD}@redis:6379`,
+        }),
+      ).not.toThrow();
+    }
+  });
+
   it('when a SCRAM mechanism has no password, then KAFKA_SASL_PASSWORD is named', () => {
     expect(
       failure({ KAFKA_SASL_MECHANISM: 'scram-sha-512', KAFKA_SASL_USERNAME: 'consumer' }),

@@ -79,6 +79,7 @@ type SecurityInput = {
   AWS_REGION?: string | undefined;
   REDIS_URL: string;
   REDIS_TLS_CA_FILE?: string | undefined;
+  NODE_ENV?: string | undefined;
 };
 
 /**
@@ -122,6 +123,28 @@ export function refineConnectionSecurity(config: SecurityInput, context: z.Refin
   if (config.REDIS_TLS_CA_FILE !== undefined && !config.REDIS_URL.startsWith('rediss://')) {
     issue('REDIS_TLS_CA_FILE', 'needs a rediss:// REDIS_URL');
   }
+  // Plaintext stays allowed in production (the bench and the process tests run the services
+  // so against the local stack); credentials over it are not: Redis' AUTH would carry the
+  // password in the clear, and a SCRAM user means a broker that has a TLS listener (MSK's
+  // SCRAM listener is TLS only) with the data in the clear beside it.
+  if (config.NODE_ENV === 'production') {
+    if (SCRAM.has(mechanism) && config.KAFKA_SSL !== true) {
+      issue(
+        'KAFKA_SSL',
+        `must be true with KAFKA_SASL_MECHANISM=${mechanism} when NODE_ENV=production`,
+      );
+    }
+    if (config.REDIS_URL.startsWith('redis://') && hasCredentials(config.REDIS_URL)) {
+      issue(
+        'REDIS_URL',
+        'must be rediss:// (TLS) when it carries a password and NODE_ENV=production',
+      );
+    }
+  }
+}
+
+function hasCredentials(url: string): boolean {
+  return URL.canParse(url) && new URL(url).password !== '';
 }
 
 /** The typed, frozen settings the composition roots hand to the Kafka connection and Redis. */
