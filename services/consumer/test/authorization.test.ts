@@ -273,6 +273,38 @@ describe('who may read what', () => {
     ]);
   });
 
+  it('when a login token expires during a quiet subscription, then it ends UNAUTHENTICATED at the expiry, with nothing published', async () => {
+    const token = await loginToken(ada.data.id, { expiresAt: new Date(Date.now() + 6_000) });
+    const received: Result[] = [];
+    let ended: { error?: unknown } | undefined;
+    wsClient(token).subscribe(
+      { query: 'subscription { userNotification { id } }' },
+      {
+        next: (result) => received.push(result),
+        error: (error) => {
+          ended = { error };
+        },
+        complete: () => {
+          ended = {};
+        },
+      },
+    );
+    // Live first (one of Ada's changes arrives), then nothing more is published.
+    await waitFor(
+      async () => {
+        await publish(producer, iso, [tokenIssued(ada.data.id)]);
+        return received.length > 0;
+      },
+      { timeoutMs: BOUND_MS, intervalMs: 250, description: 'the subscription live' },
+    );
+    expect(ended).toBeUndefined();
+    // Before, it waited for the next notification, which never came.
+    await waitFor(() => ended, { timeoutMs: BOUND_MS, description: 'the subscription ended' });
+    expect(ended?.error).toEqual([
+      expect.objectContaining({ extensions: expect.objectContaining({ code: 'UNAUTHENTICATED' }) }),
+    ]);
+  });
+
   it('when a subscription comes with no token, an invalid one or one not for this API, then it is refused UNAUTHENTICATED', async () => {
     const SUBSCRIPTION = { query: 'subscription { userNotification { id } }' };
     const id = ada.data.id;

@@ -8,6 +8,7 @@ import {
   authorizeUserRead,
   type GraphqlContext,
   notificationFilter,
+  untilTokenExpires,
 } from './auth/read-rules.ts';
 import {
   type DeadLetterDeps,
@@ -105,7 +106,10 @@ export function createGraphqlSchema(deps: GraphqlDeps): GraphQLSchema {
         userNotification: {
           // Bounded after the caller's filter: only what this caller would receive waits.
           subscribe: (_parent: unknown, _args: unknown, context: GraphqlContext) =>
-            endWhenBehind(filter(notificationFilter(context.caller))(deps.notifications())),
+            untilTokenExpires(
+              context.caller,
+              endWhenBehind(filter(notificationFilter(context.caller))(deps.notifications())),
+            ),
           resolve: (payload: Record<string, string>): UserView | null => toUserView(payload),
         },
       },
