@@ -17,8 +17,9 @@ import {
   type WriteTarget,
 } from '../src/infra/redis-view-store.ts';
 import { legacyRegistryKeys, viewKeys } from '../src/infra/view-keys.ts';
-import { createViewRegistry } from '../src/infra/view-registry.ts';
-import { newRedis } from './support/harness.ts';
+import { createViewOpener } from '../src/infra/view-opener.ts';
+import { createViewRegistry, RebuildInterruptedError } from '../src/infra/view-registry.ts';
+import { logger, newRedis } from './support/harness.ts';
 
 // The Redis view store's idempotency and memory, against a real Redis and a real Redis Cluster
 // (three masters, `pnpm stack:up --redis-cluster`): what the apply script decides for
@@ -411,11 +412,66 @@ describe.each(CLIENTS)('the Redis view store on %s', (_name, connect) => {
 
   it('when a view is rebuilt and activated, then the registry moves readers and writers in one step', async () => {
     const registry = createViewRegistry({ redis, prefix });
-    expect(await registry.initialize()).toEqual({ active: 'v1', writing: ['v1'] });
+    expect(await registry.initialize()).toEqual({ active: 'v1', writing: ['v1'], created: true });
+    expect(await registry.initialize()).toEqual({ active: 'v1', writing: ['v1'], created: false });
     expect(await registry.beginRebuild()).toBe('v2');
     expect(await registry.targets()).toEqual({ active: 'v1', writing: ['v1', 'v2'] });
     expect(await registry.activate('v2')).toEqual({ previous: 'v1' });
     expect(await registry.targets()).toEqual({ active: 'v2', writing: ['v2'] });
+  });
+
+  it('when the registry is lost during a rebuild, then the rebuilt view is refused, not activated', async () => {
+    const registry = createViewRegistry({ redis, prefix });
+    await registry.initialize();
+    const rebuilt = await registry.beginRebuild();
+    for (const key of await keysOnEveryMaster(redis, `${prefix}:*`)) await redis.del(key);
+    const made = await registry.initialize();
+    await expect(registry.activate(rebuilt)).rejects.toBeInstanceOf(RebuildInterruptedError);
+    expect(await registry.targets()).toEqual({ active: made.active, writing: [made.active] });
+  });
+
+  describe('a registry found missing', () => {
+    const opener = (groupHasCommitted: () => Promise<boolean>) =>
+      createViewOpener({
+        registry: createViewRegistry({ redis, prefix }),
+        groupHasCommitted,
+        logger,
+        checkTimeoutMs: 200,
+      });
+    const lost = () => createViewRegistry({ redis, prefix }).lostSince();
+    const unverified = () => createViewRegistry({ redis, prefix }).unverified();
+
+    it('when the group has not committed (a new deployment), then the view is not taken for lost', async () => {
+      expect(await opener(async () => false).open()).toMatchObject({ created: true });
+      expect([await lost(), await unverified()]).toEqual([null, false]);
+    });
+
+    it('when the group has committed, or Kafka does not answer in time, or fails, then it is recorded as lost', async () => {
+      for (const ask of [
+        async () => true,
+        () => new Promise<boolean>(() => {}),
+        async () => Promise.reject(new Error('no broker')),
+      ]) {
+        for (const key of await keysOnEveryMaster(redis, `${prefix}:*`)) await redis.del(key);
+        expect(await opener(ask).targets()).toEqual({
+          active: 'v1',
+          writing: ['v1'],
+          created: true,
+        });
+        expect(await lost()).toMatch(/^\d{4}-\d\d-\d\dT/);
+        expect(await unverified()).toBe(false);
+      }
+    });
+
+    it('when the start that made it stopped before its check, then the next start checks', async () => {
+      // Made, and nothing asked Kafka: the process stopped there.
+      expect(await createViewRegistry({ redis, prefix }).initialize()).toMatchObject({
+        created: true,
+      });
+      expect(await opener(async () => true).open()).toMatchObject({ created: false });
+      expect(await lost()).not.toBeNull();
+      expect(await unverified()).toBe(false);
+    });
   });
 });
 
@@ -507,7 +563,11 @@ describe('the view registry on a single Redis upgraded from untagged keys', () =
         .set(legacy.sequence, '3')
         .exec();
       const registry = createViewRegistry({ redis, prefix });
-      expect(await registry.initialize()).toEqual({ active: 'v3', writing: ['v3'] });
+      expect(await registry.initialize()).toEqual({
+        active: 'v3',
+        writing: ['v3'],
+        created: false,
+      });
       expect(await registry.beginRebuild()).toBe('v4');
       expect(await redis.exists(legacy.active, legacy.writing, legacy.sequence)).toBe(0);
     } finally {

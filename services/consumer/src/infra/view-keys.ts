@@ -23,6 +23,11 @@ export function viewKeys(prefix: string) {
      * offsets: the view was lost and holds only what came after. A rebuild's activation clears it.
      */
     lost: `${prefix}:{registry}:lost`,
+    /**
+     * Set by the call that made the registry, until a start has asked Kafka whether the group
+     * had committed offsets (view-opener.ts): a check cut short is made again, not forgotten.
+     */
+    unverified: `${prefix}:{registry}:unverified`,
     /** Pub/sub channel of `userNotification`, shared by every instance. */
     notifications: `${prefix}:user-notifications`,
     user: (view: string, userId: string) => `${prefix}:${view}:user:${userId}`,

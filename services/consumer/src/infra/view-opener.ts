@@ -13,6 +13,9 @@ export interface ViewOpener {
   targets(): Promise<ViewTargets>;
 }
 
+/** How long the check asks Kafka before it takes the view for lost. */
+export const LOST_CHECK_TIMEOUT_MS = 5_000;
+
 /**
  * The views as the live consumer and the readers find them, opened again when Redis lost them.
  * Before, a Redis that came back empty left every batch failing on the missing registry, held
@@ -22,6 +25,11 @@ export interface ViewOpener {
  * only what comes after, which the log says (error), the registry records (`lostSince`, metric
  * `consumer_view_lost`) and a rebuild repairs (docs/operations.md, "Rebuilding the view").
  * Consuming carries on meanwhile: a rebuild reads the same topics, and nothing is skipped.
+ *
+ * The registry made is marked unverified in the same atomic step, and only the check clears
+ * the mark: a check cut short (the process stopped, Redis failed again) is made at the next
+ * start. One that cannot ask Kafka in time takes the view for lost: a rebuild of a view that
+ * was whole costs a replay, a lost view taken for whole is served as if whole.
  */
 export function createViewOpener(deps: {
   registry: ViewRegistry;
@@ -29,21 +37,38 @@ export function createViewOpener(deps: {
   groupHasCommitted: () => Promise<boolean>;
   logger: Logger;
   now?: () => Date;
+  checkTimeoutMs?: number;
 }): ViewOpener {
   const { registry, logger } = deps;
   const now = deps.now ?? (() => new Date());
 
+  async function check(view: string): Promise<void> {
+    const committed = await withinTime(
+      deps.groupHasCommitted(),
+      deps.checkTimeoutMs ?? LOST_CHECK_TIMEOUT_MS,
+    ).catch((error: unknown) => error);
+    if (committed === true || committed instanceof Error || committed === undefined) {
+      logger.error(
+        {
+          view,
+          ...(typeof committed === 'boolean' ? {} : { err: committed ?? 'timed out' }),
+        },
+        committed === true
+          ? 'the view was lost: Redis held no view registry although this group has committed ' +
+              'offsets; the new view holds only events from here on, until a rebuild'
+          : 'the view may have been lost: Redis held no view registry and Kafka could not say ' +
+              'whether this group had committed offsets; taken for lost until a rebuild',
+      );
+      await registry.markLost(now());
+    }
+    await registry.verified();
+  }
+
   async function open(): Promise<OpenedViews> {
     const opened = await registry.initialize();
-    // Only the one call that made the registry is told so (an atomic script): one report.
-    if (opened.created && (await deps.groupHasCommitted())) {
-      await registry.markLost(now());
-      logger.error(
-        { view: opened.active },
-        'the view was lost: Redis held no view registry although this group has committed ' +
-          'offsets; the new view holds only events from here on, until a rebuild',
-      );
-    }
+    // Only the call that made the registry is told so (an atomic script); a later start sees the
+    // mark if that call's check did not finish.
+    if (opened.created || (await registry.unverified())) await check(opened.active);
     return opened;
   }
 
@@ -58,4 +83,19 @@ export function createViewOpener(deps: {
       }
     },
   };
+}
+
+/** `work`'s value, or undefined once `ms` have passed without one. */
+async function withinTime<T>(work: Promise<T>, ms: number): Promise<T | undefined> {
+  let timer: NodeJS.Timeout | undefined;
+  try {
+    return await Promise.race([
+      work,
+      new Promise<undefined>((resolve) => {
+        timer = setTimeout(() => resolve(undefined), ms);
+      }),
+    ]);
+  } finally {
+    clearTimeout(timer);
+  }
 }

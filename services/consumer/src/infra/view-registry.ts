@@ -31,6 +31,10 @@ export interface ViewRegistry {
   abandon(view: string): Promise<void>;
   /** Records that the active view was lost (see `viewKeys().lost`), unless already recorded. */
   markLost(at: Date): Promise<void>;
+  /** Whether the registry was made and not yet checked for a lost view (`viewKeys().unverified`). */
+  unverified(): Promise<boolean>;
+  /** The check is done: `unverified` no more. */
+  verified(): Promise<void>;
   /** When the active view was found lost, or null: a rebuild's activation clears it. */
   lostSince(): Promise<string | null>;
 }
@@ -40,6 +44,21 @@ export class RebuildInProgressError extends KafkaEcsError {}
 /** No registry in Redis: never initialized here, or Redis came back without its data. */
 export class ViewRegistryMissingError extends KafkaEcsError {}
 
+/** A rebuilt view that is no longer in the writing set: its rebuild cannot be trusted. */
+export class RebuildInterruptedError extends KafkaEcsError {}
+
+// Readers switch to the rebuilt view only while the live consumer still writes it: a registry
+// lost and made again during the rebuild no longer lists it, and the view lacks what the live
+// consumer applied meanwhile. Returns the previous active view, or false.
+const ACTIVATE = `
+if redis.call('SISMEMBER', KEYS[2], ARGV[1]) == 0 then return false end
+local previous = redis.call('GET', KEYS[1]) or ARGV[1]
+redis.call('SET', KEYS[1], ARGV[1])
+redis.call('DEL', KEYS[2])
+redis.call('SADD', KEYS[2], ARGV[1])
+redis.call('DEL', KEYS[3])
+return previous`;
+
 // Atomic so two instances starting at once agree on the first view, and only one of them is
 // told it created it.
 const INITIALIZE = `
@@ -48,6 +67,7 @@ local created = 0
 if not active then
   active = 'v' .. redis.call('INCR', KEYS[3])
   redis.call('SET', KEYS[1], active)
+  redis.call('SET', KEYS[4], '1')
   created = 1
 end
 if redis.call('SCARD', KEYS[2]) == 0 then redis.call('SADD', KEYS[2], active) end
@@ -71,7 +91,14 @@ export function createViewRegistry(deps: { redis: RedisClient; prefix: string })
   return {
     async initialize() {
       await adoptLegacyKeys(deps.redis, deps.prefix);
-      const created = await redis.eval(INITIALIZE, 3, keys.active, keys.writing, keys.sequence);
+      const created = await redis.eval(
+        INITIALIZE,
+        4,
+        keys.active,
+        keys.writing,
+        keys.sequence,
+        keys.unverified,
+      );
       return { ...(await targets()), created: created === 1 };
     },
     targets,
@@ -90,15 +117,14 @@ export function createViewRegistry(deps: { redis: RedisClient; prefix: string })
       return view;
     },
     async activate(view) {
-      const previous = await redis.get(keys.active);
-      await redis
-        .multi()
-        .set(keys.active, view)
-        .del(keys.writing)
-        .sadd(keys.writing, view)
-        .del(keys.lost)
-        .exec();
-      return { previous: previous ?? view };
+      const previous = await redis.eval(ACTIVATE, 3, keys.active, keys.writing, keys.lost, view);
+      if (previous === false || previous === null) {
+        throw new RebuildInterruptedError(
+          `${view} is no longer being written (Redis lost the registry during the rebuild?): ` +
+            'it may lack what was applied before; start the rebuild again',
+        );
+      }
+      return { previous: String(previous) };
     },
     async abandon(view) {
       await redis.srem(keys.writing, view);
@@ -107,6 +133,12 @@ export function createViewRegistry(deps: { redis: RedisClient; prefix: string })
       await redis.set(keys.lost, at.toISOString(), 'NX');
     },
     lostSince: () => redis.get(keys.lost),
+    async unverified() {
+      return (await redis.exists(keys.unverified)) === 1;
+    },
+    async verified() {
+      await redis.del(keys.unverified);
+    },
   };
 }
 
