@@ -80,7 +80,16 @@ export interface GraphqlErrorMaskerOptions {
    * answered as a bare "Internal server error". They are logged with their stack either way.
    */
   showUnexpected: boolean;
+  /**
+   * Leave out graphql-js' "Did you mean …?" hints (where introspection is off: they name the
+   * schema's fields). Apollo's hideSchemaDetailsFromClientErrors covers validation only, not
+   * a variable's value refused in coercion. @defaultValue false
+   */
+  hideSchemaHints?: boolean;
 }
+
+/** Apollo's own pattern for the hint at the end of a message. */
+const SCHEMA_HINT = / ?Did you mean(.+?)\?$/;
 
 /**
  * Apollo's `formatError` for both services. Expected errors pass. An input value graphql-js
@@ -91,6 +100,15 @@ export interface GraphqlErrorMaskerOptions {
  * else. Anything else is unexpected: logged with its stack, and masked unless `showUnexpected`.
  */
 export function createGraphqlErrorMasker(options: GraphqlErrorMaskerOptions) {
+  const mask = maskerOf(options);
+  if (!options.hideSchemaHints) return mask;
+  return (formatted: GraphQLFormattedError, error: unknown): GraphQLFormattedError => {
+    const masked = mask(formatted, error);
+    return { ...masked, message: masked.message.replace(SCHEMA_HINT, '') };
+  };
+}
+
+function maskerOf(options: GraphqlErrorMaskerOptions) {
   const exposed = new Set([...REQUEST_CODES, ...options.expectedCodes]);
   return (formatted: GraphQLFormattedError, error: unknown): GraphQLFormattedError => {
     const code = String(formatted.extensions?.code ?? '');

@@ -108,6 +108,7 @@ export async function mountGraphql(
     logger,
     expectedCodes: EXPECTED_CODES,
     showUnexpected: false,
+    hideSchemaHints: !options.introspection,
   });
 
   // What Apollo adds when introspection is off, so a socket tells no more than HTTP does.
@@ -147,11 +148,7 @@ export async function mountGraphql(
                 { extensions: { code: 'TOO_MANY_SUBSCRIPTIONS' } },
               ),
             ]
-          : checkSubscribe(schema, payload, {
-              maxTokens: MAX_TOKENS,
-              rules: wsRules,
-              hideSchemaDetails: !options.introspection,
-            }),
+          : checkSubscribe(schema, payload, { maxTokens: MAX_TOKENS, rules: wsRules }),
       // graphql-ws would send graphql-js's errors as they are: a refused variable's value with
       // them. The same masker as HTTP answers instead.
       onError: (_ctx, _id, _payload, errors) =>

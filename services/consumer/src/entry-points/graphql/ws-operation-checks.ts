@@ -18,12 +18,7 @@ import type { SubscribePayload } from 'graphql-ws';
 export interface OperationLimits {
   maxTokens: number;
   rules: readonly ValidationRule[];
-  /** Leave out graphql-js' "Did you mean …?" hints, as Apollo does over HTTP (no introspection). */
-  hideSchemaDetails: boolean;
 }
-
-/** Apollo's own pattern for the hint at the end of a validation message. */
-const SCHEMA_HINT = / ?Did you mean(.+?)\?$/;
 
 /**
  * graphql-ws's `onSubscribe`: the checks Apollo makes over HTTP, with its codes, so the masker
@@ -44,15 +39,7 @@ export function checkSubscribe(
     return [coded(error, 'GRAPHQL_PARSE_FAILED')];
   }
   const invalid = validate(schema, document, [...specifiedRules, ...limits.rules]);
-  if (invalid.length > 0) {
-    return invalid.map((error) =>
-      coded(
-        error,
-        'GRAPHQL_VALIDATION_FAILED',
-        limits.hideSchemaDetails ? error.message.replace(SCHEMA_HINT, '') : error.message,
-      ),
-    );
-  }
+  if (invalid.length > 0) return invalid.map((error) => coded(error, 'GRAPHQL_VALIDATION_FAILED'));
   const operation = getOperationAST(document, payload.operationName);
   if (!operation) {
     return [
@@ -85,8 +72,8 @@ export function maskResult(
 }
 
 /** The error with `extensions.code` set, keeping what the masker reads (nodes, cause). */
-const coded = (error: GraphQLError, code: string, message = error.message) =>
-  new GraphQLError(message, {
+const coded = (error: GraphQLError, code: string) =>
+  new GraphQLError(error.message, {
     nodes: error.nodes,
     source: error.source,
     positions: error.positions,

@@ -51,6 +51,7 @@ export function createApolloServer(options: {
       logger: options.logger,
       expectedCodes: EXPECTED_CODES,
       showUnexpected: !settings.production,
+      hideSchemaHints: settings.production,
     }),
     plugins: [ApolloServerPluginLandingPageDisabled()],
   });
