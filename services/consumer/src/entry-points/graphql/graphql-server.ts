@@ -10,7 +10,7 @@ import {
 import type { FastifyBaseLogger, FastifyInstance } from 'fastify';
 import { GraphQLError, type GraphQLSchema, NoSchemaIntrospectionCustomRule } from 'graphql';
 import { useServer } from 'graphql-ws/use/ws';
-import { type ServerOptions, WebSocketServer } from 'ws';
+import { type ServerOptions, type WebSocket, WebSocketServer } from 'ws';
 import type { Authenticate } from './auth/bearer-authenticator.ts';
 import type { GraphqlContext } from './auth/read-rules.ts';
 import { checkSubscribe, maskResult } from './ws-operation-checks.ts';
@@ -126,12 +126,18 @@ export async function mountGraphql(
     closeTimeout: WS_CLOSE_TIMEOUT_MS,
   };
   const sockets = new WebSocketServer(socketOptions);
-  refuseConnectionsPast(sockets, options.wsMaxConnections ?? WS_MAX_CONNECTIONS, logger);
+  const refused = refuseConnectionsPast(
+    sockets,
+    options.wsMaxConnections ?? WS_MAX_CONNECTIONS,
+    logger,
+  );
   const subscriptions = useServer(
     {
       schema,
       // Close reasons never carry an error's message, whatever NODE_ENV says.
       isProd: true,
+      // A refused connection is closing, but ws still hands graphql-ws what it sends meanwhile.
+      onConnect: (ctx) => !refused.has(ctx.extra.socket),
       // Per operation, so every subscribe is authenticated as it starts.
       context: async (ctx): Promise<GraphqlContext> => {
         const authorization = ctx.connectionParams?.authorization;
@@ -210,17 +216,22 @@ export async function mountGraphql(
   });
 }
 
-/** Closes each connection past `max` with 1013 as it opens; logs how many, once a minute at most. */
+/**
+ * Closes each connection past `max` with 1013 as it opens; logs how many, once a minute at most.
+ * The closing ones, which graphql-ws must not acknowledge.
+ */
 function refuseConnectionsPast(
   sockets: WebSocketServer,
   max: number,
   logger: FastifyBaseLogger,
-): void {
+): WeakSet<WebSocket> {
+  const closing = new WeakSet<WebSocket>();
   let refused = 0;
   let loggedAt = Number.NEGATIVE_INFINITY;
   sockets.on('connection', (socket) => {
-    // ws has counted the new connection in `clients` already.
+    // ws has counted the new connection in `clients` already (and those still closing).
     if (sockets.clients.size <= max) return;
+    closing.add(socket);
     socket.close(1013, 'too many connections, try again later');
     refused += 1;
     if (Date.now() - loggedAt < REFUSALS_LOGGED_EVERY_MS) return;
@@ -228,4 +239,5 @@ function refuseConnectionsPast(
     refused = 0;
     loggedAt = Date.now();
   });
+  return closing;
 }
