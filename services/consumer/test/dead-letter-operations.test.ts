@@ -270,7 +270,13 @@ describe('dead-letter operations over GraphQL', () => {
       timeoutMs: 15_000,
       description: 'the first replay of the run',
     });
-    const [{ errors }] = await Promise.all([answer, service.close()]);
+    let errors: Awaited<typeof answer>['errors'];
+    try {
+      [{ errors }] = await Promise.all([answer, service.close()]);
+    } finally {
+      // The tests after this one use the service.
+      service = await startTestConsumer(iso, { handlers: counting.handlers });
+    }
     const error = errors?.[0];
     expect(error?.extensions?.code).toBe('SERVICE_UNAVAILABLE');
     const replayed = Number(error?.extensions?.replayed);
@@ -281,7 +287,6 @@ describe('dead-letter operations over GraphQL', () => {
         'failed 0, skipped 0; the rest are still dead letters, run it again',
     );
 
-    service = await startTestConsumer(iso, { handlers: counting.handlers });
     expect(await deadLetterIds()).toHaveLength(later.length - replayed);
     const [entry] = (await audit(1))?.nodes ?? [];
     expect(entry).toMatchObject({

@@ -73,6 +73,8 @@ export function untilTokenExpires<T>(
       const left = expiresAt.getTime() - now();
       if (left <= 0) return stop(unauthenticated({ kind: 'invalid' }));
       timer = setTimeout(arm, Math.min(left, TIMER_MAX_MS));
+      // The subscription, not this timer, is what keeps the process serving.
+      timer.unref();
     };
     arm();
     // As in endWhenBehind: the source is released when this ends, and a failed release is
