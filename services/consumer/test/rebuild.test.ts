@@ -23,18 +23,48 @@ import {
   viewedUser,
 } from './support/harness.ts';
 
+/**
+ * A live consumer of its own (isolated topics, group and prefix), with a producer and a Redis
+ * client to feed and inspect it, and its view's rebuild (the previous view dropped).
+ */
+async function liveConsumer() {
+  const iso = await createIsolation();
+  const service = await startTestConsumer(iso);
+  const producer = await connectRawProducer();
+  const redis = newRedis();
+  const kafka = createKafkaConnection({
+    brokers: testInfrastructure().kafkaBrokers,
+    clientId: uniqueName('rebuild'),
+    logger,
+    library: testInfrastructure().kafkaLibrary,
+  });
+  return {
+    iso,
+    service,
+    producer,
+    redis,
+    rebuild: (onProgress?: () => void) =>
+      runRebuild({
+        logger,
+        kafka,
+        redis,
+        groupId: iso.groupId,
+        topics: [iso.userTopic, iso.tokenTopic],
+        viewPrefix: iso.viewPrefix,
+        dropPrevious: true,
+        onProgress,
+      }),
+    async close() {
+      await producer.close();
+      await service.close();
+      redis.disconnect();
+    },
+  };
+}
+
 describe('view replay', () => {
   it('when the view is rebuilt while the live consumer runs, then readers switch to an identical view that keeps up', async () => {
-    const iso = await createIsolation();
-    const service = await startTestConsumer(iso);
-    const producer = await connectRawProducer();
-    const redis = newRedis();
-    const kafka = createKafkaConnection({
-      brokers: testInfrastructure().kafkaBrokers,
-      clientId: uniqueName('replay'),
-      logger,
-      library: testInfrastructure().kafkaLibrary,
-    });
+    const { iso, service, producer, redis, rebuild, close } = await liveConsumer();
     const allUsers = async () =>
       (
         await graphql<{ users: { totalCount: number; nodes: Record<string, unknown>[] } }>(
@@ -59,19 +89,10 @@ describe('view replay', () => {
       // Events that arrive during the rebuild reach the new view through the live consumer.
       const late = userCreated();
       let publishedLate = false;
-      const result = await runRebuild({
-        logger,
-        kafka,
-        redis,
-        groupId: iso.groupId,
-        topics: [iso.userTopic, iso.tokenTopic],
-        viewPrefix: iso.viewPrefix,
-        dropPrevious: true,
-        onProgress: () => {
-          if (publishedLate) return;
-          publishedLate = true;
-          void publish(producer, iso, [late]);
-        },
+      const result = await rebuild(() => {
+        if (publishedLate) return;
+        publishedLate = true;
+        void publish(producer, iso, [late]);
       });
       expect(result).toMatchObject({ view: 'v2', previous: 'v1' });
       expect(result.droppedKeys).toBeGreaterThan(0);
@@ -91,23 +112,12 @@ describe('view replay', () => {
       await waitFor(async () => (await allUsers())?.totalCount === users.length + 2);
       expect(await redis.smembers(viewKeys(iso.viewPrefix).writing)).toEqual(['v2']);
     } finally {
-      await producer.close();
-      await service.close();
-      redis.disconnect();
+      await close();
     }
   }, 60_000);
 
   it('when Redis comes back without the view and its registry, then the consumer keeps applying, records the view as lost, and a rebuild brings every user back', async () => {
-    const iso = await createIsolation();
-    const service = await startTestConsumer(iso);
-    const producer = await connectRawProducer();
-    const redis = newRedis();
-    const kafka = createKafkaConnection({
-      brokers: testInfrastructure().kafkaBrokers,
-      clientId: uniqueName('lost-view'),
-      logger,
-      library: testInfrastructure().kafkaLibrary,
-    });
+    const { iso, service, producer, redis, rebuild, close } = await liveConsumer();
     const totalCount = async () =>
       (await graphql<{ users: { totalCount: number } }>(service.url, '{ users { totalCount } }'))
         .data?.users.totalCount;
@@ -134,22 +144,12 @@ describe('view replay', () => {
       expect(await viewLost()).toBe(1);
       expect(await redis.get(viewKeys(iso.viewPrefix).lost)).toMatch(/^\d{4}-\d\d-\d\dT/);
 
-      const result = await runRebuild({
-        logger,
-        kafka,
-        redis,
-        groupId: iso.groupId,
-        topics: [iso.userTopic, iso.tokenTopic],
-        viewPrefix: iso.viewPrefix,
-        dropPrevious: true,
-      });
+      const result = await rebuild();
       expect(result).toMatchObject({ view: 'v2', previous: 'v1' });
       expect(await totalCount()).toBe(earlier.length + 1);
       expect(await viewLost()).toBe(0);
     } finally {
-      await producer.close();
-      await service.close();
-      redis.disconnect();
+      await close();
     }
   }, 60_000);
 });
