@@ -1,7 +1,11 @@
 import type { RetryMetrics } from '@kafka-ecs/retry';
 import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
+import { withinTime } from './within-time.ts';
 
 export type ConsumerMetrics = ReturnType<typeof createConsumerMetrics>;
+
+/** The longest a scrape waits for Redis' lost-view flag. */
+const VIEW_LOST_READ_MS = 500;
 
 const LATENCY_BUCKETS = [
   0.0005, 0.001, 0.002, 0.005, 0.01, 0.015, 0.02, 0.03, 0.05, 0.075, 0.1, 0.25, 0.5, 1, 5, 30,
@@ -155,9 +159,12 @@ export function createConsumerMetrics(options: {
       registers: [registry],
       async collect() {
         if (!options.readViewLost) return;
-        // A scrape during a Redis outage reports nothing rather than a guess.
+        // A scrape during a Redis outage reports nothing rather than a guess, and soon: the
+        // client's command timeout (5 s) would hold the whole page, lag and all.
         this.reset();
-        const lost = await options.readViewLost().catch(() => undefined);
+        const lost = await withinTime(options.readViewLost(), VIEW_LOST_READ_MS).catch(
+          () => undefined,
+        );
         if (lost !== undefined) this.set(lost ? 1 : 0);
       },
     }),

@@ -5,6 +5,7 @@ import {
   ViewRegistryMissingError,
   type ViewTargets,
 } from './view-registry.ts';
+import { withinTime } from './within-time.ts';
 
 export interface ViewOpener {
   /** Initializes the registry (every start does); records a lost view if it finds one. */
@@ -47,7 +48,8 @@ export function createViewOpener(deps: {
       deps.groupHasCommitted(),
       deps.checkTimeoutMs ?? LOST_CHECK_TIMEOUT_MS,
     ).catch((error: unknown) => error);
-    if (committed === true || committed instanceof Error || committed === undefined) {
+    // Anything but a plain "no" (yes, a timeout, any failure) counts as lost.
+    if (committed !== false) {
       logger.error(
         {
           view,
@@ -64,13 +66,22 @@ export function createViewOpener(deps: {
     await registry.verified();
   }
 
-  async function open(): Promise<OpenedViews> {
+  async function openOnce(): Promise<OpenedViews> {
     const opened = await registry.initialize();
     // Only the call that made the registry is told so (an atomic script); a later start sees the
     // mark if that call's check did not finish.
     if (opened.created || (await registry.unverified())) await check(opened.active);
     return opened;
   }
+  // The batches and reads that meet a missing registry at once share one opening: one check,
+  // one Kafka client.
+  let opening: Promise<OpenedViews> | undefined;
+  const open = () => {
+    opening ??= openOnce().finally(() => {
+      opening = undefined;
+    });
+    return opening;
+  };
 
   return {
     open,
@@ -83,19 +94,4 @@ export function createViewOpener(deps: {
       }
     },
   };
-}
-
-/** `work`'s value, or undefined once `ms` have passed without one. */
-async function withinTime<T>(work: Promise<T>, ms: number): Promise<T | undefined> {
-  let timer: NodeJS.Timeout | undefined;
-  try {
-    return await Promise.race([
-      work,
-      new Promise<undefined>((resolve) => {
-        timer = setTimeout(() => resolve(undefined), ms);
-      }),
-    ]);
-  } finally {
-    clearTimeout(timer);
-  }
 }

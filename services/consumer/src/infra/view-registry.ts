@@ -49,14 +49,15 @@ export class RebuildInterruptedError extends KafkaEcsError {}
 
 // Readers switch to the rebuilt view only while the live consumer still writes it: a registry
 // lost and made again during the rebuild no longer lists it, and the view lacks what the live
-// consumer applied meanwhile. Returns the previous active view, or false.
+// consumer applied meanwhile. A view rebuilt from the topics is whole: neither lost nor left to
+// check. Returns the previous active view, or false (nil to the client).
 const ACTIVATE = `
 if redis.call('SISMEMBER', KEYS[2], ARGV[1]) == 0 then return false end
 local previous = redis.call('GET', KEYS[1]) or ARGV[1]
 redis.call('SET', KEYS[1], ARGV[1])
 redis.call('DEL', KEYS[2])
 redis.call('SADD', KEYS[2], ARGV[1])
-redis.call('DEL', KEYS[3])
+redis.call('DEL', KEYS[3], KEYS[4])
 return previous`;
 
 // Atomic so two instances starting at once agree on the first view, and only one of them is
@@ -117,8 +118,16 @@ export function createViewRegistry(deps: { redis: RedisClient; prefix: string })
       return view;
     },
     async activate(view) {
-      const previous = await redis.eval(ACTIVATE, 3, keys.active, keys.writing, keys.lost, view);
-      if (previous === false || previous === null) {
+      const previous = await redis.eval(
+        ACTIVATE,
+        4,
+        keys.active,
+        keys.writing,
+        keys.lost,
+        keys.unverified,
+        view,
+      );
+      if (previous === null) {
         throw new RebuildInterruptedError(
           `${view} is no longer being written (Redis lost the registry during the rebuild?): ` +
             'it may lack what was applied before; start the rebuild again',
