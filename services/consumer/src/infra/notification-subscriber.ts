@@ -2,6 +2,7 @@ import { type RedisClient, redisErrorForLog } from '@kafka-ecs/service-kit';
 import type { RedisOptions } from 'ioredis';
 import type { Logger } from 'pino';
 import { toUserView } from './redis-view-store.ts';
+import { throttledWarning } from './throttled-warning.ts';
 
 /**
  * The consumer's command connections: fail a command quickly during an outage, so the consumer
@@ -88,15 +89,16 @@ export function notificationSubscriber<T extends RedisClient>(client: T, logger:
  * where a throw is an uncaught exception that ends the process: one `PUBLISH` of anything else on
  * the channel (an operator's test, another deployment sharing the prefix) would have stopped
  * every instance with a subscriber, and its Kafka consumer with it. What it drops is logged by
- * size only: the text may be anyone's data.
+ * size only (the text may be anyone's data), once a minute at most with how many.
  */
 export function notificationSerializer(logger: Logger) {
+  const dropped = throttledWarning(logger, 'notifications not understood; dropped');
   return {
     stringify: (value: unknown) => JSON.stringify(value),
     parse(text: string): Record<string, string> | null {
       const value = parsedOrUndefined(text);
       if (isUserHash(value) && toUserView(value) !== null) return value;
-      logger.warn({ bytes: Buffer.byteLength(text) }, 'notification not understood; dropped');
+      dropped({ bytes: Buffer.byteLength(text) });
       return null;
     },
   };

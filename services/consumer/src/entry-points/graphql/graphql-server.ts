@@ -11,6 +11,7 @@ import type { FastifyBaseLogger, FastifyInstance } from 'fastify';
 import { GraphQLError, type GraphQLSchema, NoSchemaIntrospectionCustomRule } from 'graphql';
 import { useServer } from 'graphql-ws/use/ws';
 import { type ServerOptions, type WebSocket, WebSocketServer } from 'ws';
+import { throttledWarning } from '../../infra/throttled-warning.ts';
 import type { Authenticate } from './auth/bearer-authenticator.ts';
 import type { GraphqlContext } from './auth/read-rules.ts';
 import { checkSubscribe, maskResult } from './ws-operation-checks.ts';
@@ -40,9 +41,6 @@ export const MAX_OPERATIONS_PER_SOCKET = 10;
  * task's Kafka consumer needs too, and anyone may open one (a token is asked per operation).
  */
 export const WS_MAX_CONNECTIONS = 2_000;
-
-/** How often, at most, the refusals past WS_MAX_CONNECTIONS are logged (with their count). */
-const REFUSALS_LOGGED_EVERY_MS = 60_000;
 
 /**
  * Bounds on what one document may cost, over HTTP and WebSocket alike, as on the producer:
@@ -226,18 +224,16 @@ function refuseConnectionsPast(
   logger: FastifyBaseLogger,
 ): WeakSet<WebSocket> {
   const closing = new WeakSet<WebSocket>();
-  let refused = 0;
-  let loggedAt = Number.NEGATIVE_INFINITY;
+  const refused = throttledWarning(
+    logger,
+    'WebSocket connections refused: the process holds its most',
+  );
   sockets.on('connection', (socket) => {
     // ws has counted the new connection in `clients` already (and those still closing).
     if (sockets.clients.size <= max) return;
     closing.add(socket);
     socket.close(1013, 'too many connections, try again later');
-    refused += 1;
-    if (Date.now() - loggedAt < REFUSALS_LOGGED_EVERY_MS) return;
-    logger.warn({ refused, max }, 'WebSocket connections refused: the process holds its most');
-    refused = 0;
-    loggedAt = Date.now();
+    refused({ max });
   });
   return closing;
 }
