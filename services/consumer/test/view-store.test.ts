@@ -416,8 +416,11 @@ describe.each(CLIENTS)('the Redis view store on %s', (_name, connect) => {
     expect(await registry.initialize()).toEqual({ active: 'v1', writing: ['v1'], created: false });
     expect(await registry.beginRebuild()).toBe('v2');
     expect(await registry.targets()).toEqual({ active: 'v1', writing: ['v1', 'v2'] });
+    expect(await registry.unverified()).toBe(true);
     expect(await registry.activate('v2')).toEqual({ previous: 'v1' });
     expect(await registry.targets()).toEqual({ active: 'v2', writing: ['v2'] });
+    // A view replayed from the topics is whole: nothing left for a start to check.
+    expect(await registry.unverified()).toBe(false);
   });
 
   it('when the registry is lost during a rebuild, then the rebuilt view is refused, not activated', async () => {
@@ -461,6 +464,17 @@ describe.each(CLIENTS)('the Redis view store on %s', (_name, connect) => {
         expect(await lost()).toMatch(/^\d{4}-\d\d-\d\dT/);
         expect(await unverified()).toBe(false);
       }
+    });
+
+    it('when batches and reads meet it at once, then they share one opening and one question to Kafka', async () => {
+      let asked = 0;
+      const views = opener(async () => {
+        asked += 1;
+        return true;
+      });
+      const opened = await Promise.all(Array.from({ length: 5 }, () => views.targets()));
+      expect(new Set(opened.map((targets) => targets.active))).toEqual(new Set(['v1']));
+      expect(asked).toBe(1);
     });
 
     it('when the start that made it stopped before its check, then the next start checks', async () => {
