@@ -1,4 +1,5 @@
 import type { FastifyInstance } from 'fastify';
+import { withTimeout } from './with-timeout.ts';
 
 /** A dependency the service needs to do its work; `check` resolves true when it is usable. */
 export interface ReadinessCheck {
@@ -36,18 +37,6 @@ export function registerHealthRoutes(
   });
 }
 
-async function bounded(check: ReadinessCheck['check']): Promise<boolean> {
-  let timer: NodeJS.Timeout | undefined;
-  try {
-    return await Promise.race([
-      Promise.resolve().then(check),
-      new Promise<boolean>((resolve) => {
-        timer = setTimeout(() => resolve(false), CHECK_TIMEOUT_MS);
-      }),
-    ]);
-  } catch {
-    return false;
-  } finally {
-    clearTimeout(timer);
-  }
-}
+/** A check's answer, false when it fails or has not answered within CHECK_TIMEOUT_MS. */
+const bounded = (check: ReadinessCheck['check']): Promise<boolean> =>
+  withTimeout(Promise.resolve().then(check), CHECK_TIMEOUT_MS).catch(() => false);

@@ -28,3 +28,4 @@ export {
 export { logRedisConnection, type RedisConnectionEvents } from './redis-connection-log.ts';
 export { type RedisTlsOptions, redisErrorForLog, redisTlsOptions } from './redis-options.ts';
 export { onShutdownSignal, SHUTDOWN_DEADLINE_MS, type ShutdownStep } from './shutdown.ts';
+export { withTimeout } from './with-timeout.ts';

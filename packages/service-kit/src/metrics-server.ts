@@ -3,6 +3,7 @@ import type { AddressInfo } from 'node:net';
 import type { Logger } from 'pino';
 import type { Registry } from 'prom-client';
 import { type HttpClientLimits, httpClientLimits } from './http-limits.ts';
+import { withTimeout } from './with-timeout.ts';
 
 export const METRICS_PATH = '/metrics';
 
@@ -48,7 +49,11 @@ export function createMetricsServer(options: MetricsServerOptions): MetricsServe
       return;
     }
     try {
-      const text = await bounded(registry.metrics(), renderTimeoutMs);
+      const text = await withTimeout(
+        registry.metrics(),
+        renderTimeoutMs,
+        `rendering took longer than ${renderTimeoutMs} ms`,
+      );
       send(response, 200, registry.contentType, text);
     } catch (error) {
       logger.warn({ err: error }, 'metrics could not be rendered');
@@ -92,21 +97,4 @@ export function createMetricsServer(options: MetricsServerOptions): MetricsServe
       await closed;
     },
   };
-}
-
-async function bounded<T>(work: Promise<T>, timeoutMs: number): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  try {
-    return await Promise.race([
-      work,
-      new Promise<never>((_resolve, reject) => {
-        timer = setTimeout(
-          () => reject(new Error(`rendering took longer than ${timeoutMs} ms`)),
-          timeoutMs,
-        );
-      }),
-    ]);
-  } finally {
-    clearTimeout(timer);
-  }
 }

@@ -1,6 +1,6 @@
 import type { RetryMetrics } from '@kafka-ecs/retry';
+import { withTimeout } from '@kafka-ecs/service-kit';
 import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
-import { withinTime } from './within-time.ts';
 
 export type ConsumerMetrics = ReturnType<typeof createConsumerMetrics>;
 
@@ -162,7 +162,7 @@ export function createConsumerMetrics(options: {
         // A scrape during a Redis outage reports nothing rather than a guess, and soon: the
         // client's command timeout (5 s) would hold the whole page, lag and all.
         this.reset();
-        const lost = await withinTime(options.readViewLost(), VIEW_LOST_READ_MS).catch(
+        const lost = await withTimeout(options.readViewLost(), VIEW_LOST_READ_MS).catch(
           () => undefined,
         );
         if (lost !== undefined) this.set(lost ? 1 : 0);

@@ -1,3 +1,4 @@
+import { withTimeout } from '@kafka-ecs/service-kit';
 import type { Logger } from 'pino';
 import {
   type OpenedViews,
@@ -5,7 +6,6 @@ import {
   ViewRegistryMissingError,
   type ViewTargets,
 } from './view-registry.ts';
-import { withinTime } from './within-time.ts';
 
 export interface ViewOpener {
   /** Initializes the registry (every start does); records a lost view if it finds one. */
@@ -44,17 +44,14 @@ export function createViewOpener(deps: {
   const now = deps.now ?? (() => new Date());
 
   async function check(view: string): Promise<void> {
-    const committed = await withinTime(
+    const committed = await withTimeout(
       deps.groupHasCommitted(),
       deps.checkTimeoutMs ?? LOST_CHECK_TIMEOUT_MS,
     ).catch((error: unknown) => error);
     // Anything but a plain "no" (yes, a timeout, any failure) counts as lost.
     if (committed !== false) {
       logger.error(
-        {
-          view,
-          ...(typeof committed === 'boolean' ? {} : { err: committed ?? 'timed out' }),
-        },
+        { view, ...(committed === true ? {} : { err: committed }) },
         committed === true
           ? 'the view was lost: Redis held no view registry although this group has committed ' +
               'offsets; the new view holds only events from here on, until a rebuild'
