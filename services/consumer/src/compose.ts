@@ -19,6 +19,7 @@ import type { FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 import { buildConsumerApp } from './app.ts';
 import { type EventHandlers, eventHandlers } from './domain/handlers/index.ts';
+import type { UserView } from './domain/user-view.ts';
 import {
   createBearerAuthenticator,
   type OperatorCredential,
@@ -245,7 +246,7 @@ export async function composeConsumer(options: ConsumerServiceOptions): Promise<
 
   // A message the serializer cannot read, and an empty one (which the event target hands on as
   // null without asking it), arrive as null and are dropped before any subscriber sees them.
-  const pubSub = createPubSub<Record<string, [Record<string, string> | null]>>({
+  const pubSub = createPubSub<Record<string, [UserView | null]>>({
     eventTarget: createRedisEventTarget({
       publishClient: redis,
       subscribeClient: notificationSubscriber(options.subscriber, logger),
@@ -396,7 +397,7 @@ export async function startConsumerService(
 }
 
 /** A notification the serializer read; null stands for one it dropped. */
-function isNotification(value: Record<string, string> | null): value is Record<string, string> {
+function isNotification(value: UserView | null): value is UserView {
   return value !== null;
 }
 

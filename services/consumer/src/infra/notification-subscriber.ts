@@ -1,6 +1,7 @@
 import { type RedisClient, redisErrorForLog } from '@kafka-ecs/service-kit';
 import type { RedisOptions } from 'ioredis';
 import type { Logger } from 'pino';
+import type { UserView } from '../domain/user-view.ts';
 import { toUserView } from './redis-view-store.ts';
 import { throttledWarning } from './throttled-warning.ts';
 
@@ -85,7 +86,8 @@ export function notificationSubscriber<T extends RedisClient>(client: T, logger:
 
 /**
  * How the Redis event target reads a notification: as the apply script publishes it, a JSON
- * object of strings that makes a whole user, or null. It runs inside ioredis' message handler,
+ * object of strings that makes a whole user, read once into that user for every subscriber of
+ * this instance; anything else is null. It runs inside ioredis' message handler,
  * where a throw is an uncaught exception that ends the process: one `PUBLISH` of anything else on
  * the channel (an operator's test, another deployment sharing the prefix) would have stopped
  * every instance with a subscriber, and its Kafka consumer with it. What it drops is logged by
@@ -95,9 +97,10 @@ export function notificationSerializer(logger: Logger) {
   const dropped = throttledWarning(logger, 'notifications not understood; dropped');
   return {
     stringify: (value: unknown) => JSON.stringify(value),
-    parse(text: string): Record<string, string> | null {
+    parse(text: string): UserView | null {
       const value = parsedOrUndefined(text);
-      if (isUserHash(value) && toUserView(value) !== null) return value;
+      const user = isUserHash(value) ? toUserView(value) : null;
+      if (user) return user;
       dropped({ bytes: Buffer.byteLength(text) });
       return null;
     },

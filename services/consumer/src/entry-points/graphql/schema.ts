@@ -2,13 +2,13 @@ import { makeExecutableSchema } from '@graphql-tools/schema';
 import { filter } from '@graphql-yoga/subscription';
 import type { GraphQLSchema } from 'graphql';
 import type { UserView } from '../../domain/user-view.ts';
-import { decodeUsersCursor, toUserView, type ViewStore } from '../../infra/redis-view-store.ts';
+import { decodeUsersCursor, type ViewStore } from '../../infra/redis-view-store.ts';
 import {
   authorizeUserList,
   authorizeUserRead,
   type GraphqlContext,
   notificationFilter,
-  untilTokenExpires,
+  tokenExpiry,
 } from './auth/read-rules.ts';
 import {
   type DeadLetterDeps,
@@ -65,7 +65,7 @@ export interface GraphqlDeps {
   store: ViewStore;
   activeView: () => Promise<string>;
   /** Every notification published by any instance, as the raw user hash the script sends. */
-  notifications: () => AsyncIterable<Record<string, string>>;
+  notifications: () => AsyncIterable<UserView>;
   /** The dead-letter operations (queries, replay, stats). */
   operator: DeadLetterDeps;
 }
@@ -106,11 +106,10 @@ export function createGraphqlSchema(deps: GraphqlDeps): GraphQLSchema {
         userNotification: {
           // Bounded after the caller's filter: only what this caller would receive waits.
           subscribe: (_parent: unknown, _args: unknown, context: GraphqlContext) =>
-            untilTokenExpires(
-              context.caller,
-              endWhenBehind(filter(notificationFilter(context.caller))(deps.notifications())),
-            ),
-          resolve: (payload: Record<string, string>): UserView | null => toUserView(payload),
+            endWhenBehind(filter(notificationFilter(context.caller))(deps.notifications()), {
+              endAt: tokenExpiry(context.caller),
+            }),
+          resolve: (payload: UserView): UserView => payload,
         },
       },
     },

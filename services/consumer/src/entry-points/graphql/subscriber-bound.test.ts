@@ -20,7 +20,7 @@ const settle = () => new Promise<void>((resolve) => setImmediate(resolve));
 describe('endWhenBehind', () => {
   it('passes every value, in order, to a reader that keeps up', async () => {
     const { source, push } = controlledSource();
-    const bounded = endWhenBehind(source, 2);
+    const bounded = endWhenBehind(source, { waitingMax: 2 });
     const read: number[] = [];
     const reading = (async () => {
       for await (const value of bounded) {
@@ -39,7 +39,7 @@ describe('endWhenBehind', () => {
 
   it('ends a reader that stopped reading once more than the bound wait, after what waited, and releases the source', async () => {
     const { source, push, released } = controlledSource();
-    const bounded = endWhenBehind(source, 3);
+    const bounded = endWhenBehind(source, { waitingMax: 3 });
     // The first read starts the source; then the reader stops reading.
     const first = bounded.next();
     await settle();
@@ -81,7 +81,7 @@ describe('endWhenBehind', () => {
       const values: number[] = [];
       let ended: Error | undefined;
       try {
-        for await (const value of endWhenBehind(failing, 3)) values.push(value);
+        for await (const value of endWhenBehind(failing, { waitingMax: 3 })) values.push(value);
       } catch (error) {
         ended = error as Error;
       }
@@ -96,7 +96,7 @@ describe('endWhenBehind', () => {
 
   it('releases the source when the reader leaves', async () => {
     const { source, push, released } = controlledSource();
-    const bounded = endWhenBehind(source, 3);
+    const bounded = endWhenBehind(source, { waitingMax: 3 });
     const first = bounded.next();
     await settle();
     void push(1);
@@ -104,5 +104,27 @@ describe('endWhenBehind', () => {
     await bounded.return?.();
     await settle();
     expect(released()).toBe(true);
+  });
+
+  it('ends at its end with that error, whatever is published, and a far end (past the timer limit) does not end it early', async () => {
+    const soon = controlledSource();
+    const ending = endWhenBehind(soon.source, {
+      endAt: { at: new Date(Date.now() + 100), error: () => new Error('token expired') },
+    });
+    await expect(ending.next()).rejects.toThrow('token expired');
+    expect(soon.released()).toBe(true);
+
+    const far = controlledSource();
+    const lasting = endWhenBehind(far.source, {
+      // 30 days: setTimeout fires at once past about 24.8 days; the end must be re-armed.
+      endAt: { at: new Date(Date.now() + 30 * 86_400_000), error: () => new Error('too soon') },
+    });
+    const first = lasting.next();
+    await settle();
+    void far.push(1);
+    expect(await first).toEqual({ value: 1, done: false });
+    await settle();
+    expect(far.released()).toBe(false);
+    await lasting.return?.();
   });
 });

@@ -15,9 +15,20 @@ export const subscriberBehind = (waitingMax: number) =>
     { extensions: { code: 'SUBSCRIBER_BEHIND' } },
   );
 
+/** When a subscription ends whatever happens: its caller's token's expiry, and the error then. */
+export interface SubscriptionEnd {
+  at: Date;
+  error: () => Error;
+}
+
+/** The longest delay setTimeout keeps (about 24.8 days); a longer one fires at once. */
+const TIMER_MAX_MS = 2 ** 31 - 1;
+
 /**
  * `source`, read as fast as it yields, with at most `waitingMax` values waiting for the reader;
- * one more ends the subscription with `subscriberBehind`, after the values already waiting.
+ * one more ends the subscription with `subscriberBehind`, after the values already waiting. With
+ * `endAt`, the subscription also ends at that moment with its error, whether or not anything
+ * was published (a login token's expiry: read-rules.ts' `tokenExpiry`).
  *
  * Why: graphql-ws sends a subscription's next value only once the socket has taken the last
  * one. Were a client to stop reading, every notification of the system would queue on the
@@ -27,16 +38,31 @@ export const subscriberBehind = (waitingMax: number) =>
  */
 export function endWhenBehind<T>(
   source: AsyncIterable<T>,
-  waitingMax = SUBSCRIBER_WAITING_MAX,
+  options: { waitingMax?: number; endAt?: SubscriptionEnd; now?: () => number } = {},
 ): AsyncIterableIterator<T> {
+  const { waitingMax = SUBSCRIBER_WAITING_MAX, endAt, now = Date.now } = options;
   // A buffer, not pending pushes: a repeater refuses more than 1,024 of those.
   const waiting = new FixedBuffer(waitingMax);
   return new Repeater<T>(async (push, stop) => {
     const values = source[Symbol.asyncIterator]();
-    // Ending the subscription (the client left, or it fell behind) releases the source. A source
-    // whose release fails has nothing left to tell this subscription; unhandled, it would end
-    // the process.
-    stop.then(() => values.return?.()).catch(() => undefined);
+    let timer: NodeJS.Timeout | undefined;
+    const endInTime = (end: SubscriptionEnd) => {
+      const left = end.at.getTime() - now();
+      if (left <= 0) return stop(end.error());
+      timer = setTimeout(() => endInTime(end), Math.min(left, TIMER_MAX_MS));
+      // The subscription, not this timer, is what keeps the process serving.
+      timer.unref();
+    };
+    if (endAt) endInTime(endAt);
+    // Ending the subscription (the client left, it fell behind, its end came) releases the
+    // source. A source whose release fails has nothing left to tell this subscription;
+    // unhandled, it would end the process.
+    stop
+      .then(() => {
+        clearTimeout(timer);
+        return values.return?.();
+      })
+      .catch(() => undefined);
     for (let next = await values.next(); next.done !== true; next = await values.next()) {
       if (waiting.full) {
         stop(subscriberBehind(waitingMax));

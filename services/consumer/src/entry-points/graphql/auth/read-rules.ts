@@ -1,5 +1,5 @@
-import { Repeater } from '@graphql-yoga/subscription';
 import { GraphQLError } from 'graphql';
+import type { SubscriptionEnd } from '../subscriber-bound.ts';
 import type { Caller } from './bearer-authenticator.ts';
 
 /** What a GraphQL operation knows about its caller (over HTTP and over WebSocket alike). */
@@ -40,7 +40,7 @@ export function authorizeUserList(caller: Caller): void {
 export function notificationFilter(
   caller: Caller,
   now: () => number = Date.now,
-): (notification: Record<string, string>) => boolean {
+): (notification: { id: string }) => boolean {
   if (caller.kind === 'operator') return () => true;
   if (caller.kind !== 'user') throw unauthenticated(caller);
   const { userId, expiresAt } = caller;
@@ -50,46 +50,12 @@ export function notificationFilter(
   };
 }
 
-/** The longest delay setTimeout keeps (about 24.8 days); a longer one fires at once. */
-const TIMER_MAX_MS = 2 ** 31 - 1;
-
 /**
- * `source` for as long as the caller's login token is valid: at its expiry the subscription ends
- * with UNAUTHENTICATED, whether or not anything was published. (The filter above ends it at the
- * first notification after the expiry; on a quiet system that could be never, and the socket
- * outlived its token.) An operator's subscription is `source` as it is.
+ * When a login token's subscription ends, whatever is published: at the token's expiry, with
+ * UNAUTHENTICATED. (The filter above ends it at the first notification after the expiry; on a
+ * quiet system that could be never, and the socket outlived its token.) None for an operator.
  */
-export function untilTokenExpires<T>(
-  caller: Caller,
-  source: AsyncIterable<T>,
-  now: () => number = Date.now,
-): AsyncIterable<T> {
-  if (caller.kind !== 'user') return source;
-  const { expiresAt } = caller;
-  return new Repeater<T>(async (push, stop) => {
-    const values = source[Symbol.asyncIterator]();
-    let timer: NodeJS.Timeout | undefined;
-    const arm = () => {
-      const left = expiresAt.getTime() - now();
-      if (left <= 0) return stop(unauthenticated({ kind: 'invalid' }));
-      timer = setTimeout(arm, Math.min(left, TIMER_MAX_MS));
-      // The subscription, not this timer, is what keeps the process serving.
-      timer.unref();
-    };
-    arm();
-    // As in endWhenBehind: the source is released when this ends, and a failed release is
-    // nothing this subscription can still report.
-    stop
-      .then(() => {
-        clearTimeout(timer);
-        return values.return?.();
-      })
-      .catch(() => undefined);
-    // One value at a time, taken by the reader before the next is asked: what waits stays in
-    // the source's own bounded buffer.
-    for (let next = await values.next(); next.done !== true; next = await values.next()) {
-      await push(next.value);
-    }
-    stop();
-  });
+export function tokenExpiry(caller: Caller): SubscriptionEnd | undefined {
+  if (caller.kind !== 'user') return undefined;
+  return { at: caller.expiresAt, error: () => unauthenticated({ kind: 'invalid' }) };
 }
