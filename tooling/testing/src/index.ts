@@ -12,6 +12,7 @@ export {
   committedOffsetSum,
   connectRawProducer,
   createTestTopics,
+  endOffsetSum,
   followTopic,
   type RawProducer,
   readTopic,

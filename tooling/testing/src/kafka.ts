@@ -112,6 +112,13 @@ export async function followTopic(
   };
 }
 
+/** How many offsets `topic` holds so far, its partitions' end offsets summed. */
+export async function endOffsetSum(topic: string): Promise<number> {
+  return withKafkaAdmin(onTestStack('test-admin'), async (admin) =>
+    Number(offsetSum(await admin.endOffsets(topic))),
+  );
+}
+
 /** Reads `topic` from the beginning until `count` records arrived (or the bound passes). */
 export async function readTopic(
   topic: string,
