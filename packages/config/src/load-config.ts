@@ -41,6 +41,7 @@ export const quotableVariables: ReadonlySet<string> = new Set([
   'METRICS_PORT',
   'NODE_ENV',
   'PASSWORD_HASH',
+  'PASSWORD_HASH_MAX_WAIT_MS',
   'PING_TIMEOUT_MS',
   'PORT',
   'PRODUCER_SVC_ENDPOINT',
@@ -65,6 +66,7 @@ export const quotableVariables: ReadonlySet<string> = new Set([
   'TOKEN_TTL_SECONDS',
   'TOPIC_CHECK',
   'USERNAME_RESERVATION_TTL_MS',
+  'UV_THREADPOOL_SIZE',
   'VIEW_KEY_PREFIX',
   'WS_MAX_PAYLOAD_BYTES',
 ]);

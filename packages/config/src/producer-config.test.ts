@@ -60,6 +60,8 @@ describe('loadProducerConfig', () => {
       SCRYPT_COST: 131_072,
       LOGIN_MAX_FAILURES: 5,
       LOGIN_FAILURE_WINDOW_SECONDS: 900,
+      PASSWORD_HASH_MAX_WAIT_MS: 2_000,
+      UV_THREADPOOL_SIZE: 4,
     });
   });
 
@@ -85,6 +87,9 @@ describe('loadProducerConfig', () => {
     [{ LOGIN_MAX_FAILURES: '1.5' }, /LOGIN_MAX_FAILURES: must be a whole number/],
     [{ LOGIN_FAILURE_WINDOW_SECONDS: 'soon' }, /LOGIN_FAILURE_WINDOW_SECONDS: must be a number/],
     [{ LOGIN_FAILURE_WINDOW_SECONDS: '86401' }, /LOGIN_FAILURE_WINDOW_SECONDS: must be <= 86400/],
+    [{ PASSWORD_HASH_MAX_WAIT_MS: '0' }, /PASSWORD_HASH_MAX_WAIT_MS: must be > 0/],
+    [{ PASSWORD_HASH_MAX_WAIT_MS: '60001' }, /PASSWORD_HASH_MAX_WAIT_MS: must be <= 60000/],
+    [{ UV_THREADPOOL_SIZE: '1025' }, /UV_THREADPOOL_SIZE: must be <= 1024/],
     [{ REDIS_KEY_PREFIX: 'tenant-{a}:' }, /REDIS_KEY_PREFIX: must not contain \{ or \}/],
   ])('when %j, then the variable is named', (env, message) => {
     expect(() => loadProducerConfig(env)).toThrow(message);

@@ -97,6 +97,16 @@ export const producerConfigSchema = commonSchema
       )
       .optional(),
     /**
+     * The longest a password hash (createUser, login) may wait for its turn; one that would wait
+     * longer is refused with SERVICE_UNAVAILABLE and `retryAfterSeconds`. @defaultValue 2000
+     */
+    PASSWORD_HASH_MAX_WAIT_MS: positiveInt(2_000).pipe(z.number().max(60_000, 'must be <= 60000')),
+    /**
+     * libuv's thread pool, read by Node itself (at most 1024): as many password hashes run at
+     * once, each on a thread of it. @defaultValue 4
+     */
+    UV_THREADPOOL_SIZE: positiveInt(4).pipe(z.number().max(1024, 'must be <= 1024')),
+    /**
      * Failed logins for one username within LOGIN_FAILURE_WINDOW_SECONDS after which its
      * logins answer TOO_MANY_REQUESTS until the window ends. @defaultValue 5
      */
