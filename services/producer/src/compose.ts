@@ -7,6 +7,7 @@ import { buildProducerApp, type ProducerAppSettings } from './app.ts';
 import { createUserUseCase } from './domain/create-user.use-case.ts';
 import { loginUseCase } from './domain/login.use-case.ts';
 import type { Clock, PasswordHasher } from './domain/ports.ts';
+import { boundPasswordHasher, type HashingLimits } from './infra/bounded-password-hasher.ts';
 import { createJwtTokenIssuer } from './infra/jwt-token-issuer.ts';
 import { createKafkaEventPublisher } from './infra/kafka-event-publisher.ts';
 import { createProducerMetrics, type ProducerMetrics } from './infra/metrics.ts';
@@ -31,9 +32,11 @@ export interface ProducerComponents {
       loginFailureWindowSeconds: number;
       /** See LoginDeps.followUpBoundMs. */
       loginFollowUpBoundMs?: number;
+      /** How many hashes run at once and how many may wait; see boundPasswordHasher. */
+      hashing: HashingLimits;
     };
   clock?: Clock;
-  /** Tests count hashes through a wrapper; otherwise the settings' hasher. */
+  /** Tests count or hold hashes through a wrapper (still bounded); otherwise the settings'. */
   hasher?: PasswordHasher;
   /** Tests publish to their own topics; production uses the contract's. */
   topicFor?: (type: EventType) => string;
@@ -53,7 +56,11 @@ export async function composeProducer(components: ProducerComponents) {
     metrics,
     topicFor: components.topicFor,
   });
-  const hasher = components.hasher ?? createPasswordHasher(settings);
+  const hasher = boundPasswordHasher(
+    components.hasher ?? createPasswordHasher(settings),
+    settings.hashing,
+    { onRefused: () => metrics.hashesRefused.inc() },
+  );
   const useCases = {
     createUser: createUserUseCase({
       store,

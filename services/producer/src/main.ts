@@ -10,6 +10,7 @@ import {
 } from '@kafka-ecs/service-kit';
 import { collectDefaultMetrics, Registry } from 'prom-client';
 import { composeProducer } from './compose.ts';
+import { HASH_MAX_WAITING } from './infra/bounded-password-hasher.ts';
 import { createProducerMetrics, observeBatches } from './infra/metrics.ts';
 import { createRedisClient } from './infra/redis-client.ts';
 
@@ -75,6 +76,11 @@ async function main(): Promise<void> {
       argon2MemoryKib: config.ARGON2_MEMORY_KIB,
       argon2Passes: config.ARGON2_PASSES,
       scryptCost: config.SCRYPT_COST,
+      hashing: {
+        concurrency: config.UV_THREADPOOL_SIZE,
+        maxWaitMs: config.PASSWORD_HASH_MAX_WAIT_MS,
+        maxWaiting: HASH_MAX_WAITING,
+      },
       loginMaxFailures: config.LOGIN_MAX_FAILURES,
       loginFailureWindowSeconds: config.LOGIN_FAILURE_WINDOW_SECONDS,
     },

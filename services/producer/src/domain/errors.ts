@@ -35,6 +35,18 @@ export class TooManyLoginAttemptsError extends KafkaEcsError {
   }
 }
 
+/**
+ * More password hashes are asked for than the service can compute in time: refused before any
+ * work, so the caller can come back after `retryAfterSeconds` instead of waiting unboundedly.
+ */
+export class HashingOverloadedError extends KafkaEcsError {
+  readonly retryAfterSeconds: number;
+  constructor(retryAfterSeconds: number) {
+    super('the service is busy, try again later', { retriable: true });
+    this.retryAfterSeconds = retryAfterSeconds;
+  }
+}
+
 /** Kafka or Redis could not do its part in time; trying again later may work. */
 export class DependencyUnavailableError extends KafkaEcsError {
   readonly dependency: 'kafka' | 'redis';

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { KafkaEcsError } from '@kafka-ecs/errors';
 import { createEvent } from '@kafka-ecs/events';
 import type { Logger } from 'pino';
-import { InvalidCredentialsError } from './errors.ts';
+import { HashingOverloadedError, InvalidCredentialsError } from './errors.ts';
 import type {
   Clock,
   EventPublisher,
@@ -50,6 +50,8 @@ const DUMMY_PASSWORD = 'dummy password for timing';
  * - A missing user costs one hash at the current setting (of a dummy password, hashed here,
  *   before the service starts: it cannot fail later, on some user's login), so the answer's
  *   timing does not tell which usernames exist.
+ * - A verification refused because the service is too busy (HashingOverloadedError) gives the
+ *   attempt back: no password was tested.
  * - After a verified password, clearing the count and re-hashing a hash that is not the current
  *   setting's are best-effort: a failure is logged and the login still succeeds (the count
  *   expires with its window, the next login re-hashes). They are awaited, caught, for at most
@@ -69,13 +71,13 @@ export async function loginUseCase(deps: LoginDeps): Promise<Login> {
   return async function login(username, password) {
     await deps.throttle.consume(username);
     const user = password.length <= 1024 ? await deps.store.findByUsername(username) : undefined;
-    if (!user) {
-      await deps.hasher.verify(password, dummyHash);
-      throw new InvalidCredentialsError();
-    }
-    if (!(await deps.hasher.verify(password, user.passwordHash))) {
-      throw new InvalidCredentialsError();
-    }
+    const verified = await verifyOrRefund(
+      deps,
+      username,
+      password,
+      user?.passwordHash ?? dummyHash,
+    );
+    if (!user || !verified) throw new InvalidCredentialsError();
     await followUps(deps, user, password, followUpBoundMs);
     const issuedAt = deps.clock.now();
     const expiresAt = new Date(issuedAt.getTime() + deps.tokenTtlSeconds * 1000);
@@ -95,6 +97,27 @@ export async function loginUseCase(deps: LoginDeps): Promise<Login> {
     const { passwordHash, ...publicUser } = user;
     return { token, expiresAt: expiresAt.toISOString(), user: publicUser };
   };
+}
+
+/**
+ * Verifies the password; when the service is too busy to (HashingOverloadedError), the attempt
+ * counted for the username is given back before the error goes on: it tested no password, and a
+ * user retrying through a burst must not lock themselves out.
+ */
+async function verifyOrRefund(deps: LoginDeps, username: string, password: string, hash: string) {
+  try {
+    return await deps.hasher.verify(password, hash);
+  } catch (error) {
+    if (error instanceof HashingOverloadedError) {
+      await deps.throttle.refund(username).catch((refundError: unknown) => {
+        deps.logger.warn(
+          { err: refundError },
+          'could not give back a login attempt refused as busy',
+        );
+      });
+    }
+    throw error;
+  }
 }
 
 /** The best-effort work after a verified password; never throws, waits at most `boundMs`. */

@@ -63,6 +63,8 @@ export interface LoginThrottle {
    * once the username's failures reached the limit within the window.
    */
   consume(username: string): Promise<void>;
+  /** Gives back an attempt that checked no password (the service was too busy to hash it). */
+  refund(username: string): Promise<void>;
   /** Forgets the username's count (after a successful login). */
   reset(username: string): Promise<void>;
 }

@@ -6,6 +6,7 @@ export interface ProducerMetrics {
   publishSeconds: Histogram<'topic' | 'outcome'>;
   batchSize: Histogram;
   batchSeconds: Histogram<'outcome'>;
+  hashesRefused: Counter;
 }
 
 /** The producer's own metrics, registered on the registry /metrics serves. */
@@ -35,6 +36,11 @@ export function createProducerMetrics(registry: Registry): ProducerMetrics {
       help: 'Duration of one Kafka send call',
       labelNames: ['outcome'],
       buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
+      registers: [registry],
+    }),
+    hashesRefused: new Counter({
+      name: 'producer_password_hashes_refused_total',
+      help: 'createUser and login calls refused because their password hash would wait too long',
       registers: [registry],
     }),
   };

@@ -56,6 +56,13 @@ export function createRedisLoginThrottle(
         throw new DependencyUnavailableError('redis', { cause: rejection });
       }
     },
+    async refund(username) {
+      try {
+        await limiter.reward(keyOf(username), 1);
+      } catch (error) {
+        throw new DependencyUnavailableError('redis', { cause: error });
+      }
+    },
     async reset(username) {
       try {
         await limiter.delete(keyOf(username));

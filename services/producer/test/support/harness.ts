@@ -16,6 +16,7 @@ import { Registry } from 'prom-client';
 import type { ProducerAppSettings } from '../../src/app.ts';
 import { composeProducer, type ProducerComponents } from '../../src/compose.ts';
 import type { PasswordHasher } from '../../src/domain/ports.ts';
+import { HASH_MAX_WAITING } from '../../src/infra/bounded-password-hasher.ts';
 import { createProducerMetrics, observeBatches } from '../../src/infra/metrics.ts';
 import { createPasswordHasher } from '../../src/infra/password-hasher.ts';
 import { createRedisClient } from '../../src/infra/redis-client.ts';
@@ -170,6 +171,8 @@ export async function startTestProducer(
     scryptCost: 1024,
     loginMaxFailures: 5,
     loginFailureWindowSeconds: 900,
+    // As main.ts sets them for Node's default pool of 4 threads.
+    hashing: { concurrency: 4, maxWaitMs: 2_000, maxWaiting: HASH_MAX_WAITING },
     ...options.settings,
   };
   let app: FastifyInstance;

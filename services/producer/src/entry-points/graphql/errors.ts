@@ -1,6 +1,7 @@
 import { GraphQLError } from 'graphql';
 import {
   DependencyUnavailableError,
+  HashingOverloadedError,
   InvalidCredentialsError,
   InvalidInputError,
   TooManyLoginAttemptsError,
@@ -25,6 +26,11 @@ export function toGraphqlError(error: unknown): unknown {
   if (error instanceof TooManyLoginAttemptsError) {
     return new GraphQLError(error.message, {
       extensions: { code: 'TOO_MANY_REQUESTS', retryAfterSeconds: error.retryAfterSeconds },
+    });
+  }
+  if (error instanceof HashingOverloadedError) {
+    return new GraphQLError(error.message, {
+      extensions: { code: 'SERVICE_UNAVAILABLE', retryAfterSeconds: error.retryAfterSeconds },
     });
   }
   if (error instanceof DependencyUnavailableError) {

@@ -38,13 +38,14 @@ export const typeDefs = /* GraphQL */ `
   type Mutation {
     """
     Creates a user; answers once Kafka acknowledged its new-user-created event.
-    Errors: BAD_USER_INPUT (extensions.field), CONFLICT, SERVICE_UNAVAILABLE.
+    Errors: BAD_USER_INPUT (extensions.field), CONFLICT, SERVICE_UNAVAILABLE (with
+    extensions.retryAfterSeconds when the service is too busy to hash the password in time).
     """
     createUser(input: CreateUserInput!): User!
     """
     Issues a token; answers once Kafka acknowledged its issued-token event.
     Errors: UNAUTHENTICATED, TOO_MANY_REQUESTS (too many failed logins for this username;
-    extensions.retryAfterSeconds), SERVICE_UNAVAILABLE.
+    extensions.retryAfterSeconds), SERVICE_UNAVAILABLE (extensions.retryAfterSeconds when busy).
     """
     login(username: String!, password: String!): LoginPayload!
   }
