@@ -158,7 +158,7 @@ describe.each(SERVICES)('the %s metrics in CloudWatch', (service) => {
 });
 
 describe('the runbook alerts as alarms', () => {
-  it('when the runbook alerts are listed, then each has its alarm: dead letters, retries scheduled, retry infrastructure, retry lag, consumer lag, a lost view, held batches, publish failures', () => {
+  it('when the runbook alerts are listed, then each has its alarm: dead letters, retries scheduled, retry infrastructure, retry lag, consumer lag, a lost view, held batches, publish failures, hashes refused', () => {
     const watched = [...alarms('consumer'), ...alarms('producer')].map(
       (alarm) => `${alarm.metric} ${JSON.stringify(alarm.dimensions)}`,
     );
@@ -175,6 +175,7 @@ describe('the runbook alerts as alarms', () => {
         'consumer_view_lost {}',
         'consumer_batch_failures_total {}',
         'producer_events_published_total {"outcome":"failed"}',
+        'producer_password_hashes_refused_total {}',
       ].sort(),
     );
   });
@@ -184,7 +185,7 @@ describe('the runbook alerts as alarms', () => {
   });
   it('when an alarm fires or recovers, then it notifies the environment alarm topic', () => {
     const list = [...alarms('consumer'), ...alarms('producer')];
-    expect(list).toHaveLength(11);
+    expect(list).toHaveLength(12);
     expect(silent(list)).toEqual([]);
   });
 });
