@@ -20,7 +20,8 @@ import {
 
 /**
  * Wraps the real hasher so that, once `hold()` is called, every hash and verification waits until
- * `release()`: the test decides when the service's one hashing slot frees up.
+ * `release()`: the test decides when the service's one hashing slot frees up. `held` counts the
+ * ones held since the last `hold()`.
  */
 function holdingHasher() {
   let gate: Promise<void> | undefined;
@@ -48,6 +49,7 @@ function holdingHasher() {
       return held;
     },
     hold() {
+      held = 0;
       gate = new Promise((resolve) => {
         open = resolve;
       });

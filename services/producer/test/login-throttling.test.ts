@@ -1,4 +1,5 @@
 import { keysOnEveryMaster, waitFor } from '@kafka-ecs/testing';
+import { createRedisLoginThrottle } from '../src/infra/redis-login-throttle.ts';
 import {
   CREATE_USER,
   codeOf,
@@ -71,6 +72,26 @@ describe.each(REDIS_KINDS)('login throttling on %s', (_name, redisOf) => {
     const other = await login(bob.username, bob.password);
     expect(other.errors).toBeUndefined();
     expect(other.data.login.user.username).toBe(bob.username);
+  });
+
+  it('when an attempt is given back (a login refused as busy), then a window still counting loses one and keeps its expiry, and a window already cleared gets no credit', async () => {
+    const throttle = createRedisLoginThrottle(producer.redis, {
+      keyPrefix: producer.keyPrefix,
+      maxFailures: 3,
+      windowSeconds: 60,
+    });
+    const { username } = newUser();
+    const key = `${producer.keyPrefix}login-failures:${username}`;
+    await throttle.consume(username);
+    await throttle.consume(username);
+
+    await throttle.refund(username);
+    expect(await producer.redis.get(key)).toBe('1');
+    expect(await producer.redis.pttl(key)).toBeGreaterThan(50_000);
+
+    await throttle.reset(username);
+    await throttle.refund(username);
+    expect(await producer.redis.exists(key)).toBe(0);
   });
 
   it('when a login succeeds, then the failures before it are forgotten', async () => {

@@ -21,10 +21,17 @@ function heldHasher(limits: HashingLimits) {
     needsRehash: (hash) => hash === 'old',
   };
   let refused = 0;
+  /** The timers the gate set, by when they fire on the test's clock. */
+  const timers = new Set<{ at: number; fire: () => void }>();
   const hasher = boundPasswordHasher(inner, limits, {
     now: () => clock,
     onRefused: () => {
       refused++;
+    },
+    setTimer(fire, ms) {
+      const timer = { at: clock + ms, fire };
+      timers.add(timer);
+      return { cancel: () => timers.delete(timer) };
     },
   });
   /** Lets the promise callbacks run, so a hash handed its turn has started. */
@@ -32,16 +39,32 @@ function heldHasher(limits: HashingLimits) {
   return {
     hasher,
     started,
+    /** Hashes started and not ended. */
+    get inFlight() {
+      return pending.size;
+    },
+    /** Moves the clock, firing the timers due by then. */
+    async advance(ms: number) {
+      clock += ms;
+      for (const timer of [...timers]) {
+        if (timer.at > clock) continue;
+        timers.delete(timer);
+        timer.fire();
+      }
+      await settle();
+    },
     get refused() {
       return refused;
     },
     async end(password: string, afterMs = 0, result = 'tag') {
       clock += afterMs;
       pending.get(password)?.end(result);
+      pending.delete(password);
       await settle();
     },
     async fail(password: string, error: Error) {
       pending.get(password)?.fail(error);
+      pending.delete(password);
       await settle();
     },
     settle,
@@ -104,6 +127,61 @@ describe('boundPasswordHasher', () => {
     for (const password of ['running', 'w1', 'w2']) await gate.end(password);
     await expect(Promise.all(admitted)).resolves.toHaveLength(3);
     expect(gate.started).not.toContain('w3');
+  });
+
+  it('when hashes keep arriving as others end, then never more than `concurrency` run at once', async () => {
+    const gate = heldHasher({ concurrency: 2, maxWaitMs: 60_000, maxWaiting: 10 });
+    let peak = 0;
+    const results: Promise<string>[] = [];
+    const ask = (password: string) => {
+      results.push(gate.hasher.hash(password));
+    };
+    for (const password of ['a', 'b', 'c', 'd']) ask(password);
+    await gate.settle();
+    for (const [ending, arriving] of [
+      ['a', 'e'],
+      ['b', 'f'],
+      ['c', 'g'],
+      ['d', undefined],
+      ['e', undefined],
+      ['f', undefined],
+      ['g', undefined],
+    ] as const) {
+      peak = Math.max(peak, gate.inFlight);
+      await gate.end(ending, 10);
+      if (arriving) ask(arriving);
+      await gate.settle();
+      peak = Math.max(peak, gate.inFlight);
+    }
+
+    await expect(Promise.all(results)).resolves.toHaveLength(7);
+    expect(peak).toBe(2);
+    expect(gate.started).toEqual(['a', 'b', 'c', 'd', 'e', 'f', 'g']);
+  });
+
+  it('when a hash is still waiting at maxWaitMs (hashes slowed down since the estimate), then it is refused then, and the ones behind it move up', async () => {
+    const gate = heldHasher({ concurrency: 2, maxWaitMs: 2_000, maxWaiting: 10 });
+    const warmUp = gate.hasher.hash('warm-up');
+    await gate.settle();
+    await gate.end('warm-up', 100);
+    await warmUp;
+    const running = [gate.hasher.hash('r1'), gate.hasher.hash('r2')];
+    const first = refusal(gate.hasher.hash('w1')); // estimated 100 ms: admitted
+    await gate.advance(1_000);
+    const second = gate.hasher.hash('w2'); // admitted a second later
+
+    await gate.advance(1_000); // w1 has waited 2 s: refused; w2 waits on
+    const error = await first;
+    expect(error).toBeInstanceOf(HashingOverloadedError);
+    expect(gate.refused).toBe(1);
+    await gate.end('r1');
+    expect(gate.started).toEqual(['warm-up', 'r1', 'r2', 'w2']);
+    // Its turn came: its timer no longer refuses it.
+    await gate.advance(5_000);
+    await gate.end('r2');
+    await gate.end('w2');
+    await expect(Promise.all([...running, second])).resolves.toHaveLength(3);
+    expect(gate.refused).toBe(1);
   });
 
   it('when a hash fails, then the caller gets its error and the next waiting hash gets the turn', async () => {

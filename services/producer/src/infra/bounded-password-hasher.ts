@@ -8,49 +8,100 @@ export interface HashingLimits {
    * next hash is queued behind it; more would only queue inside the pool, unbounded and unseen.
    */
   concurrency: number;
-  /** A hash whose estimated wait for its turn is longer is refused. */
+  /**
+   * The longest a hash waits for its turn. One whose estimated wait is longer is refused at once;
+   * one that waited this long anyway (the estimate was low: hashes slowed down) is refused then.
+   */
   maxWaitMs: number;
-  /** Most hashes waiting at once, whatever the estimate: each holds a request. */
+  /** Most hashes waiting at once, whatever the estimate. */
   maxWaiting: number;
 }
 
-/** Most hashes waiting at once by default (about 1 MB of requests held). */
+/**
+ * Most hashes waiting at once by default: as many requests held, each body at most
+ * HTTP_BODY_LIMIT_BYTES (a login's password is bounded by nothing smaller).
+ */
 export const HASH_MAX_WAITING = 1_000;
 
 // The weight of the latest hash in the running average of their durations.
 const SMOOTHING = 0.2;
 
+interface Waiter {
+  turn(): void;
+  timer: { cancel(): void };
+}
+
+export interface HasherHooks {
+  /** Each refusal, at once or after waiting. */
+  onRefused?: () => void;
+  now?: () => number;
+  /** Runs `fire` after `ms` unless cancelled; tests drive it. */
+  setTimer?: (fire: () => void, ms: number) => { cancel(): void };
+}
+
+const realTimer = (fire: () => void, ms: number) => {
+  const timer = setTimeout(fire, ms);
+  return { cancel: () => clearTimeout(timer) };
+};
+
 /**
  * A hasher that admits a bounded queue. Without it a burst of createUser and login calls queued
  * on libuv's pool without limit (1,500 at once answered after 12 s at the median and 23 s at the
  * worst on 2 cores), past any client's or load balancer's patience, so hashes were computed for
- * callers long gone. Now a hash that would wait longer than `maxWaitMs` for its turn (the hashes
- * ahead of it, `concurrency` at a time, at their recent average duration) is refused at once with
- * HashingOverloadedError, before any work, and the ones admitted run in arrival order.
+ * callers long gone. Now hashes run `concurrency` at a time, in arrival order, and none waits
+ * longer than `maxWaitMs` for its turn: one whose estimated wait (the hashes ahead of it,
+ * `concurrency` at a time, at their recent average duration) is longer is refused at once, and
+ * one still waiting at `maxWaitMs` is refused then, both with HashingOverloadedError and before
+ * any work for it.
  */
 export function boundPasswordHasher(
   hasher: PasswordHasher,
   limits: HashingLimits,
-  hooks: { onRefused?: () => void; now?: () => number } = {},
+  hooks: HasherHooks = {},
 ): PasswordHasher {
   const now = hooks.now ?? (() => performance.now());
-  const waiting: (() => void)[] = [];
+  const setTimer = hooks.setTimer ?? realTimer;
+  const waiting: Waiter[] = [];
   let running = 0;
   /** Running average of a hash's duration; none until one finished. */
   let averageMs: number | undefined;
+
+  const estimatedWaitMs = (position: number) =>
+    Math.ceil(position / limits.concurrency) * (averageMs ?? 0);
+
+  function refuse(waitMs: number): HashingOverloadedError {
+    hooks.onRefused?.();
+    return new HashingOverloadedError(Math.max(1, Math.ceil(waitMs / 1000)));
+  }
 
   async function turn(): Promise<void> {
     if (running < limits.concurrency) {
       running++;
       return;
     }
-    const estimatedWaitMs = Math.ceil((waiting.length + 1) / limits.concurrency) * (averageMs ?? 0);
-    if (waiting.length >= limits.maxWaiting || estimatedWaitMs > limits.maxWaitMs) {
-      hooks.onRefused?.();
-      throw new HashingOverloadedError(Math.max(1, Math.ceil(estimatedWaitMs / 1000)));
-    }
+    const waitMs = estimatedWaitMs(waiting.length + 1);
+    if (waiting.length >= limits.maxWaiting || waitMs > limits.maxWaitMs) throw refuse(waitMs);
     // The slot is handed over by the hash that ends (running stays the same).
-    await new Promise<void>((resolve) => waiting.push(resolve));
+    await new Promise<void>((resolve, reject) => {
+      const waiter: Waiter = {
+        turn: resolve,
+        timer: setTimer(() => {
+          waiting.splice(waiting.indexOf(waiter), 1);
+          reject(refuse(estimatedWaitMs(waiting.length + 1)));
+        }, limits.maxWaitMs),
+      };
+      waiting.push(waiter);
+    });
+  }
+
+  function handOver() {
+    const next = waiting.shift();
+    if (!next) {
+      running--;
+      return;
+    }
+    next.timer.cancel();
+    next.turn();
   }
 
   async function gated<T>(work: () => Promise<T>): Promise<T> {
@@ -61,9 +112,7 @@ export function boundPasswordHasher(
     } finally {
       const tookMs = now() - startedAt;
       averageMs = averageMs === undefined ? tookMs : averageMs + (tookMs - averageMs) * SMOOTHING;
-      const next = waiting.shift();
-      if (next) next();
-      else running--;
+      handOver();
     }
   }
 

@@ -40,7 +40,7 @@ export function createProducerMetrics(registry: Registry): ProducerMetrics {
     }),
     hashesRefused: new Counter({
       name: 'producer_password_hashes_refused_total',
-      help: 'createUser and login calls refused because their password hash would wait too long',
+      help: "Password hashes refused as too long to wait for: createUser and login answered SERVICE_UNAVAILABLE, or a login's re-hash of an old hash put off",
       registers: [registry],
     }),
   };

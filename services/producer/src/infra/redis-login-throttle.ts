@@ -23,12 +23,22 @@ const keyOf = (username: string) => {
 };
 
 /**
+ * Takes one attempt back from a window still counting: never from a window that ended or was
+ * cleared meanwhile. The limiter's own `reward` would start a window at -1 there, a credit that
+ * adds up over windows into more tries in one than LOGIN_MAX_FAILURES. DECR keeps the expiry.
+ */
+const REFUND = `
+local count = tonumber(redis.call('GET', KEYS[1]))
+if count and count > 0 then redis.call('DECR', KEYS[1]) end
+return 0`;
+
+/**
  * rate-limiter-flexible's Redis limiter, a fixed window per username: the first counted attempt
  * starts a window of `windowSeconds` (one atomic script: SET NX EX, INCRBY), and once it holds
  * more than `maxFailures` attempts every further one is refused until the window's key expires.
  * Refused attempts count too but never extend the window. No insurance limiter: when Redis
  * fails the login fails (SERVICE_UNAVAILABLE) instead of going unthrottled. Every command is on
- * one key (the script, DEL), so a Redis Cluster needs nothing more: the limiter defines its script
+ * one key (the scripts, DEL), so a Redis Cluster needs nothing more: the limiter defines its script
  * on a Cluster as on a Redis, and `rejectIfRedisNotReady` reads the Cluster's own status.
  */
 export function createRedisLoginThrottle(
@@ -58,7 +68,7 @@ export function createRedisLoginThrottle(
     },
     async refund(username) {
       try {
-        await limiter.reward(keyOf(username), 1);
+        await redis.eval(REFUND, 1, limiter.getKey(keyOf(username)));
       } catch (error) {
         throw new DependencyUnavailableError('redis', { cause: error });
       }
