@@ -79,4 +79,58 @@ describe('createBatcher', () => {
     expect(sends).toEqual([[0], [1]]);
     expect(maxInFlight).toBe(1);
   });
+
+  it('when a send hangs, then the records queued behind it are rejected at their own bound from add, and never sent', async () => {
+    const sends: number[][] = [];
+    let release: () => void = () => {};
+    const batcher = createBatcher<number>(
+      async (items) => {
+        sends.push(items);
+        if (sends.length === 1) await new Promise<void>((resolve) => (release = resolve));
+      },
+      { timeoutMs: 50, timeoutError: (ms) => new Error(`late after ${ms}`) },
+    );
+    const hung = batcher.add(0);
+    await new Promise((resolve) => setImmediate(resolve));
+    const queued = [batcher.add(1), batcher.add(2)];
+
+    // Rejected while the send they queued behind still hangs (before, they waited for it).
+    await expect(hung).rejects.toThrow('late after 50');
+    for (const caller of queued) await expect(caller).rejects.toThrow('late after 50');
+    expect(batcher.pending()).toBe(1);
+
+    release();
+    await batcher.flush();
+    expect(sends).toEqual([[0]]);
+    await expect(batcher.add(3)).resolves.toBeUndefined();
+    expect(sends).toEqual([[0], [3]]);
+  });
+
+  it('when records waited in the queue, then their batch is bounded from its oldest add, not from its send', async () => {
+    const sends: number[][] = [];
+    const batcher = createBatcher<number>(
+      async (items) => {
+        sends.push(items);
+        // The first send takes 0.9 s; the second never ends by itself.
+        await new Promise<void>((resolve) => {
+          if (sends.length === 1) setTimeout(resolve, 900);
+        });
+      },
+      { timeoutMs: 1_000, timeoutError: (ms) => new Error(`late after ${ms}`) },
+    );
+    const order: string[] = [];
+    const first = batcher.add(0);
+    await new Promise((resolve) => setImmediate(resolve));
+    const second = batcher.add(1).catch((error: Error) => order.push(error.message));
+    // Due 1.5 s after the add: between the bound from the add (1 s) and one from the second
+    // send's start (0.9 + 1 s). Node fires overdue timers in the order they are due.
+    const between = new Promise((resolve) =>
+      setTimeout(() => resolve(order.push('1.5 s after the add')), 1_500),
+    );
+
+    await first;
+    await Promise.all([second, between]);
+    expect(order).toEqual(['late after 1000', '1.5 s after the add']);
+    expect(sends).toEqual([[0], [1]]);
+  });
 });

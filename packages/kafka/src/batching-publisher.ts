@@ -9,9 +9,11 @@ export interface BatchingOptions {
   /** Most records in one batch; a full batch is sent at once. @defaultValue 500 */
   maxBatchSize?: number;
   /**
-   * Callers of a batch whose send has not settled by then are rejected with `timeoutError()`.
-   * The send itself is not abandoned: the next batch still waits for it, so two sends never
-   * overlap (overlapping idempotent sends can reuse sequence numbers and lose a record).
+   * The longest a caller waits, from `add`: a record still queued then is dropped unsent, and
+   * the callers of a batch whose send has not settled by its oldest record's bound are rejected,
+   * all with `timeoutError()`. The send itself is not abandoned: the next batch still waits for
+   * it, so two sends never overlap (overlapping idempotent sends can reuse sequence numbers and
+   * lose a record); what queues behind it is bounded by its own callers' bounds.
    * @defaultValue no bound
    */
   timeoutMs?: number;
@@ -31,6 +33,10 @@ interface Waiting<Item> {
   item: Item;
   resolve: () => void;
   reject: (error: unknown) => void;
+  /** performance.now() at `add`. */
+  addedAt: number;
+  /** Drops the record unsent at its bound while it is still queued. */
+  expiry?: NodeJS.Timeout;
 }
 
 /**
@@ -47,6 +53,8 @@ export function createBatcher<Item>(
 ): Batcher<Item> {
   const lingerMs = options.lingerMs ?? 0;
   const maxBatchSize = options.maxBatchSize ?? 500;
+  const { timeoutMs } = options;
+  const timeoutError = () => (options.timeoutError ?? defaultTimeoutError)(timeoutMs ?? 0);
   let queue: Waiting<Item>[] = [];
   let inFlight: Promise<void> | undefined;
   let inFlightSize = 0;
@@ -75,6 +83,7 @@ export function createBatcher<Item>(
     const batch = queue.slice(0, maxBatchSize);
     queue = queue.slice(maxBatchSize);
     inFlightSize = batch.length;
+    for (const waiting of batch) clearTimeout(waiting.expiry);
     let settled = false;
     const abort = new AbortController();
     const settle = (outcome: (waiting: Waiting<Item>) => void) => {
@@ -83,14 +92,18 @@ export function createBatcher<Item>(
       clearTimeout(timer);
       for (const waiting of batch) outcome(waiting);
     };
+    // The batch's callers are bounded from their oldest's `add`: time spent queued counts.
     const timer =
-      options.timeoutMs === undefined
+      timeoutMs === undefined
         ? undefined
-        : setTimeout(() => {
-            const error = (options.timeoutError ?? defaultTimeoutError)(options.timeoutMs ?? 0);
-            settle((waiting) => waiting.reject(error));
-            abort.abort(error);
-          }, options.timeoutMs);
+        : setTimeout(
+            () => {
+              const error = timeoutError();
+              settle((waiting) => waiting.reject(error));
+              abort.abort(error);
+            },
+            Math.max(0, (batch[0]?.addedAt ?? 0) + timeoutMs - performance.now()),
+          );
     inFlight = Promise.resolve()
       .then(() =>
         send(
@@ -107,18 +120,31 @@ export function createBatcher<Item>(
         inFlightSize = 0;
         // What arrived during the round trip has waited long enough: send it right away.
         if (queue.length > 0) sendNext();
-        else {
-          const waiters = idle;
-          idle = [];
-          for (const resolve of waiters) resolve();
-        }
+        else resolveIdle();
       });
+  };
+
+  const resolveIdle = () => {
+    const waiters = idle;
+    idle = [];
+    for (const resolve of waiters) resolve();
   };
 
   return {
     add(item) {
       return new Promise<void>((resolve, reject) => {
-        queue.push({ item, resolve, reject });
+        const waiting: Waiting<Item> = { item, resolve, reject, addedAt: performance.now() };
+        if (timeoutMs !== undefined) {
+          // Behind a send that hangs, a record would otherwise wait without bound.
+          waiting.expiry = setTimeout(() => {
+            // Records expire in the order they came: it is at the head, found at once.
+            const index = queue.indexOf(waiting);
+            if (index >= 0) queue.splice(index, 1);
+            reject(timeoutError());
+            if (!inFlight && queue.length === 0) resolveIdle();
+          }, timeoutMs);
+        }
+        queue.push(waiting);
         schedule();
       });
     },
