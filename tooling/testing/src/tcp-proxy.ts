@@ -29,6 +29,11 @@ export interface TcpProxy {
   holdAnswersAfter(marker: string, timeoutMs?: number): Promise<void>;
   /** Delivers what was kept back and passes everything through again. */
   release(): void;
+  /**
+   * Sends new connections to `target` from now on; open ones stay where they are (what a DNS name
+   * moved to another host does).
+   */
+  retarget(target: { host: string; port: number }): void;
   /** The same as `cut`, for cleanups. */
   close(): Promise<void>;
 }
@@ -49,7 +54,7 @@ export async function startTcpProxy(options: {
   port?: number;
   listening?: boolean;
 }): Promise<TcpProxy> {
-  const target = typeof options.target === 'string' ? hostAndPort(options.target) : options.target;
+  let target = typeof options.target === 'string' ? hostAndPort(options.target) : options.target;
   const pairs = new Set<Pair>();
   let server: Server | undefined;
   let holding = false;
@@ -161,6 +166,9 @@ export async function startTcpProxy(options: {
       for (const pair of pairs) {
         for (const chunk of pair.held.splice(0)) pair.client.write(chunk);
       }
+    },
+    retarget(to) {
+      target = to;
     },
     close: cut,
   };
