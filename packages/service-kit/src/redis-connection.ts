@@ -27,7 +27,9 @@ export function createRedisConnection(
   options: RedisOptions = {},
 ): RedisClient {
   const tls = redisTlsOptions(settings.url, settings.ca);
-  if (!settings.cluster) return new BoundedRedis(settings.url, { ...tls, ...options });
+  if (!settings.cluster) {
+    return new BoundedRedis(settings.url, { ...tls, reconnectOnError: readOnly, ...options });
+  }
   const url = new URL(settings.url);
   const { enableOfflineQueue, ...nodeOptions } = options;
   const nodes = [{ host: url.hostname, port: Number(url.port || 6379) }];
@@ -44,6 +46,16 @@ export function createRedisConnection(
     dnsLookup: (address, callback) => callback(null, address),
   });
 }
+
+/**
+ * After a failover the old primary becomes a replica, and a connection still open to it answers
+ * every write READONLY until it breaks: the service would fail all writes while PING (readiness)
+ * passes. Reconnecting re-resolves the address, which ElastiCache's primary endpoint moves to the
+ * new primary. The failed command is not sent again (it fails; retries are the caller's), since a
+ * client without an offline queue could not hold it while reconnecting. A cluster needs none of
+ * this: a slot's new owner answers MOVED, which ioredis follows.
+ */
+const readOnly = (error: Error) => error.message.startsWith('READONLY');
 
 /** The client did not become ready in time; `message` says what it last failed on. */
 export class RedisNotReadyError extends KafkaEcsError {}
