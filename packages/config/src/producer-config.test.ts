@@ -48,8 +48,18 @@ describe('loadProducerConfig', () => {
       /SCRYPT_COST: must be a power of two/,
     );
     expect(() =>
-      loadProducerConfig({ PUBLISH_TIMEOUT_MS: '30000', USERNAME_RESERVATION_TTL_MS: '60000' }),
-    ).toThrow(/USERNAME_RESERVATION_TTL_MS: must be at least 3 × PUBLISH_TIMEOUT_MS/);
+      loadProducerConfig({ PUBLISH_TIMEOUT_MS: '5000', USERNAME_RESERVATION_TTL_MS: '24999' }),
+    ).toThrow(/USERNAME_RESERVATION_TTL_MS: must be at least PUBLISH_TIMEOUT_MS \+ 20000/);
+    expect(
+      loadProducerConfig({ PUBLISH_TIMEOUT_MS: '5000', USERNAME_RESERVATION_TTL_MS: '25000' })
+        .USERNAME_RESERVATION_TTL_MS,
+    ).toBe(25_000);
+    expect(() => loadProducerConfig({ PUBLISH_TIMEOUT_MS: '2999' })).toThrow(
+      /PUBLISH_TIMEOUT_MS: must be >= 3000/,
+    );
+    expect(() => loadProducerConfig({ PUBLISH_LINGER_MS: '1001' })).toThrow(
+      /PUBLISH_LINGER_MS: must be <= 1000/,
+    );
   });
 
   it('when nothing about passwords is set, then argon2id at OWASP parameters and 5 failures in 900 s', () => {

@@ -43,17 +43,31 @@ export const producerConfigSchema = commonSchema
     /** Largest HTTP request body in bytes. @defaultValue 65536 */
     HTTP_BODY_LIMIT_BYTES: positiveInt(65_536),
     /**
-     * Bound on Kafka acknowledging one publish; past it the mutation answers
-     * SERVICE_UNAVAILABLE. @defaultValue 5000
+     * Bound on Kafka acknowledging one publish, from the moment it is asked for (batching and
+     * queueing included); past it the mutation answers SERVICE_UNAVAILABLE. At least 3000: the
+     * Kafka client's connect and three attempts must give up within it, or an event could be
+     * written after its caller was told it failed. @defaultValue 5000
      */
-    PUBLISH_TIMEOUT_MS: positiveInt(5_000),
-    /** Extra wait to fill a publish batch; 0 = the next event-loop turn. @defaultValue 0 */
-    PUBLISH_LINGER_MS: z.coerce.number().int().min(0, 'must be >= 0').default(0),
+    PUBLISH_TIMEOUT_MS: positiveInt(5_000).pipe(
+      z.number().min(3_000, 'must be >= 3000 (the Kafka client gives up within 3 s at least)'),
+    ),
+    /**
+     * Extra wait to fill a publish batch; 0 = the next event-loop turn. At most 1000: it is part
+     * of every mutation's answer time and of its PUBLISH_TIMEOUT_MS. @defaultValue 0
+     */
+    PUBLISH_LINGER_MS: z.coerce
+      .number()
+      .int()
+      .min(0, 'must be >= 0')
+      .max(1_000, 'must be <= 1000')
+      .default(0),
     /** Most events in one Kafka send. @defaultValue 500 */
     PUBLISH_MAX_BATCH: positiveInt(500),
     /**
-     * How long a username stays reserved while its user's event is being published. Must
-     * exceed PUBLISH_TIMEOUT_MS several times over. @defaultValue 60000
+     * How long a username stays reserved while its user's event is being published. At least
+     * PUBLISH_TIMEOUT_MS + 20000: the reservation must outlive the publish and then the commit's
+     * retries (5 attempts of the 2 s Redis bound and 3 s of pauses: 13 s), or it could expire
+     * under a published user and the name be taken twice. @defaultValue 60000
      */
     USERNAME_RESERVATION_TTL_MS: positiveInt(60_000),
     /**
@@ -130,11 +144,11 @@ export const producerConfigSchema = commonSchema
         message: 'is required when NODE_ENV=production',
       });
     }
-    if (config.USERNAME_RESERVATION_TTL_MS < config.PUBLISH_TIMEOUT_MS * 3) {
+    if (config.USERNAME_RESERVATION_TTL_MS < config.PUBLISH_TIMEOUT_MS + 20_000) {
       context.addIssue({
         code: 'custom',
         path: ['USERNAME_RESERVATION_TTL_MS'],
-        message: 'must be at least 3 × PUBLISH_TIMEOUT_MS',
+        message: 'must be at least PUBLISH_TIMEOUT_MS + 20000 (the publish, then the commit)',
       });
     }
   })
