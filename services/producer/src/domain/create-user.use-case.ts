@@ -48,7 +48,7 @@ export function createUserUseCase(deps: CreateUserDeps) {
     // Built (and validated against the event schema) before anything is written.
     const event = createEvent('new-user-created', publicUser, { occurredAt: deps.clock.now() });
 
-    if (!(await deps.store.reserve(user, deps.reservationTtlMs))) throw new UsernameTakenError();
+    if (!(await reserveOrRelease(deps, user))) throw new UsernameTakenError();
     try {
       await deps.publisher.publish(event, user.id);
     } catch (error) {
@@ -61,6 +61,22 @@ export function createUserUseCase(deps: CreateUserDeps) {
     await commitWithRetry(deps, user, event.id);
     return publicUser;
   };
+}
+
+/**
+ * Reserves the username. A reserve that failed may still have been done (Redis ran it after the
+ * client's bound): it is released, so the caller's retry does not find its own name taken for
+ * the reservation's TTL. The release removes only this request's reservation.
+ */
+async function reserveOrRelease(deps: CreateUserDeps, user: StoredUser): Promise<boolean> {
+  try {
+    return await deps.store.reserve(user, deps.reservationTtlMs);
+  } catch (error) {
+    await deps.store.release(user).catch((releaseError: unknown) => {
+      deps.logger.warn({ err: releaseError, userId: user.id }, 'could not release reservation');
+    });
+    throw error;
+  }
 }
 
 async function commitWithRetry(deps: CreateUserDeps, user: StoredUser, eventId: string) {
