@@ -5,6 +5,7 @@ import { isDeepStrictEqual } from 'node:util';
 import { parse } from 'yaml';
 import { ROOT, readText, readYaml } from './repo.ts';
 import {
+  credentialsOutlivedBy,
   deployOrderProblems,
   deploysWithoutCi,
   evaluate,
@@ -776,5 +777,27 @@ describe("the manifests' image.build is what ci.yml builds", () => {
     const manifest = readYaml('copilot/producer/manifest.yml');
     (manifest.image as { build: Record<string, unknown> }).build.args = { MODE: 'x' };
     expect(buildMismatch(manifest, 'producer')).toMatch(/not what ci\.yml builds/);
+  });
+});
+
+describe('deploy credentials outlast their jobs', () => {
+  const workflows = ['deploy-environment', 'deploy-service', 'deploy-rollout'].map(
+    (name) => [name, parse(readText(`.github/workflows/${name}.yml`)) as Workflow] as const,
+  );
+
+  it.each(workflows)(
+    'when %s assumes the deploy role, then the session lasts as long as the job may run',
+    (_name, workflow) => {
+      expect(credentialsOutlivedBy(workflow)).toEqual([]);
+    },
+  );
+
+  it('when the environment job (120 min) keeps the default one-hour session (control), then the check names it', () => {
+    const [, environment] = workflows[0] ?? [];
+    const mutated = copy(environment as Workflow);
+    for (const step of Object.values(mutated.jobs).flatMap((job) => job.steps ?? [])) {
+      delete step.with?.['role-duration-seconds'];
+    }
+    expect(credentialsOutlivedBy(mutated)).toEqual(['deploy']);
   });
 });

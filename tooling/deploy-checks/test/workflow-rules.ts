@@ -32,6 +32,7 @@ export interface Job {
   if?: string;
   uses?: string;
   'runs-on'?: string;
+  'timeout-minutes'?: number;
   steps?: Step[];
   strategy?: { matrix?: Record<string, unknown> };
 }
@@ -280,4 +281,27 @@ export function copilotWithoutInstall(workflow: Workflow): string[] {
       return runs >= 0 && !(uses >= 0 && uses < runs);
     })
     .map(([id]) => id);
+}
+
+/** The action that turns the workflow's OIDC token into AWS credentials. */
+const CREDENTIALS_ACTION = 'aws-actions/configure-aws-credentials@';
+/** The action's session length when `role-duration-seconds` is not given (OIDC). */
+const DEFAULT_SESSION_SECONDS = 3_600;
+
+/**
+ * Jobs that assume an AWS role for less time than they may run: credentials that expire
+ * mid-deploy fail the job while CloudFormation or ECS goes on. A job without
+ * `timeout-minutes` may run GitHub's 6 hours.
+ */
+export function credentialsOutlivedBy(workflow: Workflow): string[] {
+  return Object.entries(workflow.jobs).flatMap(([id, job]) => {
+    const jobSeconds = (job['timeout-minutes'] ?? 360) * 60;
+    return (job.steps ?? [])
+      .filter((step) => step.uses?.startsWith(CREDENTIALS_ACTION))
+      .filter((step) => {
+        const asked = Number(step.with?.['role-duration-seconds'] ?? DEFAULT_SESSION_SECONDS);
+        return asked < jobSeconds;
+      })
+      .map(() => id);
+  });
 }
