@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { chmodSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { parse } from 'yaml';
 import { listActions, listFiles, ROOT, readText, readYaml, TOOLS } from './repo.ts';
@@ -85,7 +85,9 @@ describe('ci.yml', () => {
  */
 function baseProblem(cdText: string): string | undefined {
   if (
-    !/gh run list [^\n]*--workflow cd\.yml --branch main[^\n]*\n[^\n]*--status success/.test(cdText)
+    !/base="\$\(gh run list [^\n]*--workflow cd\.yml --branch main[^\n]*\n[^\n]*--status success/.test(
+      cdText,
+    )
   ) {
     return 'the base is not the last successful run of cd.yml on main';
   }
@@ -126,7 +128,9 @@ describe('cd.yml and deploy-service.yml', () => {
       'changed-services.mjs "${{ github.event.before }}"',
     );
     expect(baseProblem(mutated)).toBe('the script is not given the last deployed commit');
-    expect(baseProblem(text.replace('--status success', '--status completed'))).toBe(
+    const baseCall = /(base="\$\(gh run list[^\n]*\n[^\n]*)--status success/;
+    expect(baseCall.test(text)).toBe(true);
+    expect(baseProblem(text.replace(baseCall, '$1--status completed'))).toBe(
       'the base is not the last successful run of cd.yml on main',
     );
     expect(
@@ -223,8 +227,20 @@ describe("cd.yml's plan step", () => {
   let scratch: string;
   beforeAll(() => {
     scratch = mkdtempSync(`${tmpdir()}/plan-step-`);
-    // `gh run list` prints the base; `node <script> [--mode] <base>` prints STUB_<MODE>.
-    writeFileSync(`${scratch}/gh`, '#!/bin/sh\necho 0123456789abcdef0123456789abcdef01234567\n');
+    // `gh run list` prints the base, or with `--commit` STUB_PASSED (how many successful push
+    // runs the commit has) and notes it was asked; `node <script> [--mode] <base>` prints
+    // STUB_<MODE>.
+    writeFileSync(
+      `${scratch}/gh`,
+      [
+        '#!/bin/sh',
+        'case "$*" in',
+        '  *--commit*) echo "$*" >> "$GH_ASKED"; [ "$STUB_PASSED" = fails ] && exit 1; echo "$STUB_PASSED" ;;',
+        '  *) echo 0123456789abcdef0123456789abcdef01234567 ;;',
+        'esac',
+        '',
+      ].join('\n'),
+    );
     writeFileSync(
       `${scratch}/node`,
       [
@@ -253,6 +269,9 @@ describe("cd.yml's plan step", () => {
         PATH: `${scratch}:/usr/bin:/bin`,
         GITHUB_OUTPUT: output,
         GITHUB_REPOSITORY: 'owner/repo',
+        GITHUB_SHA: 'fedcba9876543210fedcba9876543210fedcba98',
+        GH_ASKED: `${scratch}/gh-asked`,
+        STUB_PASSED: '1',
         EVENT: 'push',
         REF: 'refs/heads/main',
         STUB_SERVICES: '["producer"]',
@@ -325,6 +344,47 @@ describe("cd.yml's plan step", () => {
     expect(cd.jobs.plan?.steps?.find((step) => step.id === 'plan')?.env?.REF).toBe(
       `\${{ github.ref }}`,
     );
+  });
+
+  it('when run by hand to prod, then only a commit whose push run succeeded is taken (a redeploy), and one whose deploy to test failed is refused', () => {
+    const toProd = {
+      EVENT: 'workflow_dispatch',
+      INPUT_SERVICE: 'producer',
+      INPUT_ENVIRONMENT: 'prod',
+      INPUT_DEPLOYER: 'copilot',
+    };
+    rmSync(`${scratch}/gh-asked`, { force: true });
+    const redeploy = plan(planRun, toProd);
+    expect(redeploy.status).toBe(0);
+    expect(redeploy.outputs).toMatchObject({ 'to-test': 'false', 'to-prod': 'true' });
+    expect(readFileSync(`${scratch}/gh-asked`, 'utf8')).toMatch(
+      /--workflow cd\.yml --branch main --event push --status success --commit fedcba98/,
+    );
+
+    const untested = plan(planRun, { ...toProd, STUB_PASSED: '0' });
+    expect(untested.status).not.toBe(0);
+    expect(untested.outputs).toEqual({});
+    expect(untested.errors).toEqual([
+      expect.stringMatching(/^::error::fedcba98\w+ has no successful push run of this pipeline/),
+    ]);
+
+    const unknown = plan(planRun, { ...toProd, STUB_PASSED: 'fails' });
+    expect(unknown.status).not.toBe(0);
+    expect(unknown.errors).toEqual([expect.stringMatching(/^::error::could not ask GitHub/)]);
+  });
+
+  it('when run by hand to test, then GitHub is not asked about the commit', () => {
+    rmSync(`${scratch}/gh-asked`, { force: true });
+    const result = plan(planRun, {
+      EVENT: 'workflow_dispatch',
+      INPUT_SERVICE: 'producer',
+      INPUT_ENVIRONMENT: 'test',
+      INPUT_DEPLOYER: 'copilot',
+      STUB_PASSED: 'fails',
+    });
+    expect(result.status).toBe(0);
+    expect(result.outputs).toMatchObject({ 'to-test': 'true', 'to-prod': 'false' });
+    expect(existsSync(`${scratch}/gh-asked`)).toBe(false);
   });
 
   it('when ecs-rollout deploys a service whose copilot/<service>/ changed, then the run warns that the change is not applied', () => {
