@@ -801,3 +801,39 @@ describe('deploy credentials outlast their jobs', () => {
     expect(credentialsOutlivedBy(mutated)).toEqual(['deploy']);
   });
 });
+
+describe("cd.yml deploys an event's reader before its writer", () => {
+  const serviceJobs = Object.entries(cd.jobs).filter(
+    ([, job]) => job.strategy?.matrix?.service !== undefined,
+  );
+  /** Service jobs that may deploy two services at once, or go on after one failed. */
+  const concurrent = (workflow: Workflow) =>
+    Object.entries(workflow.jobs)
+      .filter(([, job]) => job.strategy?.matrix?.service !== undefined)
+      .filter(
+        ([, job]) => job.strategy?.['max-parallel'] !== 1 || job.strategy['fail-fast'] === false,
+      )
+      .map(([id]) => id);
+
+  it("when a change selects both services, then each environment deploys them one at a time in the plan's order (consumer first: change-detection.test.ts), stopping at a failure", () => {
+    expect(serviceJobs.map(([id]) => id).sort()).toEqual([
+      'prod-copilot',
+      'prod-ecs-rollout',
+      'test-copilot',
+      'test-ecs-rollout',
+    ]);
+    expect(concurrent(cd)).toEqual([]);
+  });
+
+  it('when the matrices run side by side or go on past a failure (control), then the check names them', () => {
+    const parallel = copy(cd);
+    for (const job of Object.values(parallel.jobs)) {
+      if (job.strategy?.matrix?.service !== undefined) job.strategy['fail-fast'] = false;
+    }
+    const [first] = Object.keys(cd.jobs).filter((id) => cd.jobs[id]?.strategy?.matrix?.service);
+    const one = copy(cd);
+    delete one.jobs[first as string]?.strategy?.['max-parallel'];
+    expect(concurrent(parallel)).toHaveLength(4);
+    expect(concurrent(one)).toEqual([first]);
+  });
+});

@@ -34,7 +34,7 @@ export interface Job {
   'runs-on'?: string;
   'timeout-minutes'?: number;
   steps?: Step[];
-  strategy?: { matrix?: Record<string, unknown> };
+  strategy?: { matrix?: Record<string, unknown>; 'fail-fast'?: boolean; 'max-parallel'?: number };
 }
 
 export interface Workflow {
