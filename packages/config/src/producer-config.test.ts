@@ -48,12 +48,12 @@ describe('loadProducerConfig', () => {
       /SCRYPT_COST: must be a power of two/,
     );
     expect(() =>
-      loadProducerConfig({ PUBLISH_TIMEOUT_MS: '5000', USERNAME_RESERVATION_TTL_MS: '24999' }),
-    ).toThrow(/USERNAME_RESERVATION_TTL_MS: must be at least PUBLISH_TIMEOUT_MS \+ 20000/);
+      loadProducerConfig({ PUBLISH_TIMEOUT_MS: '5000', USERNAME_RESERVATION_TTL_MS: '29999' }),
+    ).toThrow(/USERNAME_RESERVATION_TTL_MS: must be at least 2 × PUBLISH_TIMEOUT_MS \+ 20000/);
     expect(
-      loadProducerConfig({ PUBLISH_TIMEOUT_MS: '5000', USERNAME_RESERVATION_TTL_MS: '25000' })
+      loadProducerConfig({ PUBLISH_TIMEOUT_MS: '5000', USERNAME_RESERVATION_TTL_MS: '30000' })
         .USERNAME_RESERVATION_TTL_MS,
-    ).toBe(25_000);
+    ).toBe(30_000);
     expect(() => loadProducerConfig({ PUBLISH_TIMEOUT_MS: '2999' })).toThrow(
       /PUBLISH_TIMEOUT_MS: must be >= 3000/,
     );

@@ -43,10 +43,11 @@ export const producerConfigSchema = commonSchema
     /** Largest HTTP request body in bytes. @defaultValue 65536 */
     HTTP_BODY_LIMIT_BYTES: positiveInt(65_536),
     /**
-     * Bound on Kafka acknowledging one publish, from the moment it is asked for (batching and
-     * queueing included); past it the mutation answers SERVICE_UNAVAILABLE. At least 3000: the
-     * Kafka client's connect and three attempts must give up within it, or an event could be
-     * written after its caller was told it failed. @defaultValue 5000
+     * Bound on a publish waiting for its turn (behind another send), and then on Kafka
+     * acknowledging it once sent; past either the mutation answers SERVICE_UNAVAILABLE, so it
+     * waits at most twice this. At least 3000: the Kafka client's connect and three attempts must
+     * give up within it, or an event could be written after its caller was told it failed.
+     * @defaultValue 5000
      */
     PUBLISH_TIMEOUT_MS: positiveInt(5_000).pipe(
       z.number().min(3_000, 'must be >= 3000 (the Kafka client gives up within 3 s at least)'),
@@ -65,9 +66,10 @@ export const producerConfigSchema = commonSchema
     PUBLISH_MAX_BATCH: positiveInt(500),
     /**
      * How long a username stays reserved while its user's event is being published. At least
-     * PUBLISH_TIMEOUT_MS + 20000: the reservation must outlive the publish and then the commit's
-     * retries (5 attempts of the 2 s Redis bound and 3 s of pauses: 13 s), or it could expire
-     * under a published user and the name be taken twice. @defaultValue 60000
+     * 2 × PUBLISH_TIMEOUT_MS + 20000: the reservation must outlive the publish (its wait for its
+     * turn and its send) and then the commit's retries (5 attempts of the 2 s Redis bound and 3 s
+     * of pauses: 13 s), or it could expire under a published user and the name be taken twice.
+     * @defaultValue 60000
      */
     USERNAME_RESERVATION_TTL_MS: positiveInt(60_000),
     /**
@@ -144,11 +146,11 @@ export const producerConfigSchema = commonSchema
         message: 'is required when NODE_ENV=production',
       });
     }
-    if (config.USERNAME_RESERVATION_TTL_MS < config.PUBLISH_TIMEOUT_MS + 20_000) {
+    if (config.USERNAME_RESERVATION_TTL_MS < 2 * config.PUBLISH_TIMEOUT_MS + 20_000) {
       context.addIssue({
         code: 'custom',
         path: ['USERNAME_RESERVATION_TTL_MS'],
-        message: 'must be at least PUBLISH_TIMEOUT_MS + 20000 (the publish, then the commit)',
+        message: 'must be at least 2 × PUBLISH_TIMEOUT_MS + 20000 (the publish, then the commit)',
       });
     }
   })

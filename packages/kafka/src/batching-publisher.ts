@@ -9,11 +9,13 @@ export interface BatchingOptions {
   /** Most records in one batch; a full batch is sent at once. @defaultValue 500 */
   maxBatchSize?: number;
   /**
-   * The longest a caller waits, from `add`: a record still queued then is dropped unsent, and
-   * the callers of a batch whose send has not settled by its oldest record's bound are rejected,
-   * all with `timeoutError()`. The send itself is not abandoned: the next batch still waits for
-   * it, so two sends never overlap (overlapping idempotent sends can reuse sequence numbers and
-   * lose a record); what queues behind it is bounded by its own callers' bounds.
+   * A record still queued this long after its `add` (behind a send that hangs) is dropped unsent,
+   * and the callers of a batch whose send has not settled this long after it started are
+   * rejected, all with `timeoutError()`: a caller waits at most twice this. Once sent, a batch
+   * gets the whole bound, since the client is sized to give up within it: a shorter one would
+   * tell callers a publish failed that the client then completed. The send itself is not
+   * abandoned: the next batch still waits for it, so two sends never overlap (overlapping
+   * idempotent sends can reuse sequence numbers and lose a record).
    * @defaultValue no bound
    */
   timeoutMs?: number;
@@ -33,8 +35,6 @@ interface Waiting<Item> {
   item: Item;
   resolve: () => void;
   reject: (error: unknown) => void;
-  /** performance.now() at `add`. */
-  addedAt: number;
   /** Drops the record unsent at its bound while it is still queued. */
   expiry?: NodeJS.Timeout;
 }
@@ -92,18 +92,14 @@ export function createBatcher<Item>(
       clearTimeout(timer);
       for (const waiting of batch) outcome(waiting);
     };
-    // The batch's callers are bounded from their oldest's `add`: time spent queued counts.
     const timer =
       timeoutMs === undefined
         ? undefined
-        : setTimeout(
-            () => {
-              const error = timeoutError();
-              settle((waiting) => waiting.reject(error));
-              abort.abort(error);
-            },
-            Math.max(0, (batch[0]?.addedAt ?? 0) + timeoutMs - performance.now()),
-          );
+        : setTimeout(() => {
+            const error = timeoutError();
+            settle((waiting) => waiting.reject(error));
+            abort.abort(error);
+          }, timeoutMs);
     inFlight = Promise.resolve()
       .then(() =>
         send(
@@ -133,7 +129,7 @@ export function createBatcher<Item>(
   return {
     add(item) {
       return new Promise<void>((resolve, reject) => {
-        const waiting: Waiting<Item> = { item, resolve, reject, addedAt: performance.now() };
+        const waiting: Waiting<Item> = { item, resolve, reject };
         if (timeoutMs !== undefined) {
           // Behind a send that hangs, a record would otherwise wait without bound.
           waiting.expiry = setTimeout(() => {
