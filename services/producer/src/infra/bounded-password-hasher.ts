@@ -86,7 +86,8 @@ export function boundPasswordHasher(
       const waiter: Waiter = {
         turn: resolve,
         timer: setTimer(() => {
-          waiting.splice(waiting.indexOf(waiter), 1);
+          const index = waiting.indexOf(waiter);
+          if (index >= 0) waiting.splice(index, 1);
           reject(refuse(estimatedWaitMs(waiting.length + 1)));
         }, limits.maxWaitMs),
       };
