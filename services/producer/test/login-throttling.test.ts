@@ -83,15 +83,35 @@ describe.each(REDIS_KINDS)('login throttling on %s', (_name, redisOf) => {
     const { username } = newUser();
     const key = `${producer.keyPrefix}login-failures:${username}`;
     await throttle.consume(username);
-    await throttle.consume(username);
+    const attempt = await throttle.consume(username);
 
-    await throttle.refund(username);
+    await throttle.refund(username, attempt);
     expect(await producer.redis.get(key)).toBe('1');
     expect(await producer.redis.pttl(key)).toBeGreaterThan(50_000);
 
     await throttle.reset(username);
-    await throttle.refund(username);
+    await throttle.refund(username, attempt);
     expect(await producer.redis.exists(key)).toBe(0);
+  });
+
+  it('when the window that counted an attempt ended and a later one counts, then the refund leaves the later one alone', async () => {
+    const throttle = createRedisLoginThrottle(producer.redis, {
+      keyPrefix: producer.keyPrefix,
+      maxFailures: 3,
+      // Long enough that the later window has seconds left when the refund comes, on any load.
+      windowSeconds: 3,
+    });
+    const { username } = newUser();
+    const key = `${producer.keyPrefix}login-failures:${username}`;
+    const early = await throttle.consume(username);
+    await waitFor(async () => (await producer.redis.exists(key)) === 0, {
+      timeoutMs: 8_000,
+      description: 'the 3 s window to end',
+    });
+    // A login of the new window, then the old attempt given back (it waited out the window).
+    await throttle.consume(username);
+    await throttle.refund(username, early);
+    expect(await producer.redis.get(key)).toBe('1');
   });
 
   it('when a login succeeds, then the failures before it are forgotten', async () => {

@@ -10,6 +10,7 @@ import type {
   PasswordHasher,
   PublicUser,
   StoredUser,
+  ThrottledAttempt,
   TokenIssuer,
   UserStore,
 } from './ports.ts';
@@ -69,14 +70,10 @@ export async function loginUseCase(deps: LoginDeps): Promise<Login> {
   });
   const followUpBoundMs = deps.followUpBoundMs ?? 1_000;
   return async function login(username, password) {
-    await deps.throttle.consume(username);
+    const attempt = await deps.throttle.consume(username);
     const user = password.length <= 1024 ? await deps.store.findByUsername(username) : undefined;
-    const verified = await verifyOrRefund(
-      deps,
-      username,
-      password,
-      user?.passwordHash ?? dummyHash,
-    );
+    const hash = user?.passwordHash ?? dummyHash;
+    const verified = await verifyOrRefund(deps, { username, attempt }, password, hash);
     if (!user || !verified) throw new InvalidCredentialsError();
     await followUps(deps, user, password, followUpBoundMs);
     const issuedAt = deps.clock.now();
@@ -104,17 +101,24 @@ export async function loginUseCase(deps: LoginDeps): Promise<Login> {
  * counted for the username is given back before the error goes on: it tested no password, and a
  * user retrying through a burst must not lock themselves out.
  */
-async function verifyOrRefund(deps: LoginDeps, username: string, password: string, hash: string) {
+async function verifyOrRefund(
+  deps: LoginDeps,
+  counted: { username: string; attempt: ThrottledAttempt },
+  password: string,
+  hash: string,
+) {
   try {
     return await deps.hasher.verify(password, hash);
   } catch (error) {
     if (error instanceof HashingOverloadedError) {
-      await deps.throttle.refund(username).catch((refundError: unknown) => {
-        deps.logger.warn(
-          { err: refundError },
-          'could not give back a login attempt refused as busy',
-        );
-      });
+      await deps.throttle
+        .refund(counted.username, counted.attempt)
+        .catch((refundError: unknown) => {
+          deps.logger.warn(
+            { err: refundError },
+            'could not give back a login attempt refused as busy',
+          );
+        });
     }
     throw error;
   }

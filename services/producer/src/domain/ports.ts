@@ -62,11 +62,19 @@ export interface LoginThrottle {
    * Counts a login attempt before its password is checked; throws TooManyLoginAttemptsError
    * once the username's failures reached the limit within the window.
    */
-  consume(username: string): Promise<void>;
-  /** Gives back an attempt that checked no password (the service was too busy to hash it). */
-  refund(username: string): Promise<void>;
+  consume(username: string): Promise<ThrottledAttempt>;
+  /**
+   * Gives back an attempt that checked no password (the service was too busy to hash it), to the
+   * window that counted it only: never to a window that ended or was cleared since.
+   */
+  refund(username: string, attempt: ThrottledAttempt): Promise<void>;
   /** Forgets the username's count (after a successful login). */
   reset(username: string): Promise<void>;
+}
+
+/** An attempt the throttle counted: when the window that counted it ends. */
+export interface ThrottledAttempt {
+  windowEndsAtMs: number;
 }
 
 export interface TokenIssuer {

@@ -23,14 +23,19 @@ const keyOf = (username: string) => {
 };
 
 /**
- * Takes one attempt back from a window still counting: never from a window that ended or was
- * cleared meanwhile. The limiter's own `reward` would start a window at -1 there, a credit that
- * adds up over windows into more tries in one than LOGIN_MAX_FAILURES. DECR keeps the expiry.
+ * Takes one attempt back from the window that counted it, while it still counts: never from one
+ * cleared meanwhile (no key, or a count of 0), nor from a later window (it has more time left
+ * than the attempt's window had: ARGV[1] ms, with 100 ms of slack). The limiter's own `reward`
+ * would start a window at -1, a credit that adds up over windows into more tries in one than
+ * LOGIN_MAX_FAILURES. DECR keeps the expiry.
  */
 const REFUND = `
 local count = tonumber(redis.call('GET', KEYS[1]))
-if count and count > 0 then redis.call('DECR', KEYS[1]) end
+if count and count > 0 and redis.call('PTTL', KEYS[1]) <= tonumber(ARGV[1]) then
+  redis.call('DECR', KEYS[1])
+end
 return 0`;
+const REFUND_SLACK_MS = 100;
 
 /**
  * rate-limiter-flexible's Redis limiter, a fixed window per username: the first counted attempt
@@ -56,7 +61,8 @@ export function createRedisLoginThrottle(
   return {
     async consume(username) {
       try {
-        await limiter.consume(keyOf(username));
+        const counted = await limiter.consume(keyOf(username));
+        return { windowEndsAtMs: Date.now() + counted.msBeforeNext };
       } catch (rejection) {
         if (rejection instanceof RateLimiterRes) {
           throw new TooManyLoginAttemptsError(
@@ -66,9 +72,10 @@ export function createRedisLoginThrottle(
         throw new DependencyUnavailableError('redis', { cause: rejection });
       }
     },
-    async refund(username) {
+    async refund(username, attempt) {
+      const leftMs = Math.max(0, attempt.windowEndsAtMs - Date.now()) + REFUND_SLACK_MS;
       try {
-        await redis.eval(REFUND, 1, limiter.getKey(keyOf(username)));
+        await redis.eval(REFUND, 1, limiter.getKey(keyOf(username)), String(leftMs));
       } catch (error) {
         throw new DependencyUnavailableError('redis', { cause: error });
       }
