@@ -74,14 +74,19 @@ describe.each(REDIS_KINDS)('login throttling on %s', (_name, redisOf) => {
     expect(other.data.login.user.username).toBe(bob.username);
   });
 
-  it('when an attempt is given back (a login refused as busy), then a window still counting loses one and keeps its expiry, and a window already cleared gets no credit', async () => {
+  /** The producer's throttle on its own Redis, for a username of its own, and that name's key. */
+  const throttleOfNewUser = (windowSeconds: number) => {
     const throttle = createRedisLoginThrottle(producer.redis, {
       keyPrefix: producer.keyPrefix,
       maxFailures: 3,
-      windowSeconds: 60,
+      windowSeconds,
     });
     const { username } = newUser();
-    const key = `${producer.keyPrefix}login-failures:${username}`;
+    return { throttle, username, key: `${producer.keyPrefix}login-failures:${username}` };
+  };
+
+  it('when an attempt is given back (a login refused as busy), then a window still counting loses one and keeps its expiry, and a window already cleared gets no credit', async () => {
+    const { throttle, username, key } = throttleOfNewUser(60);
     await throttle.consume(username);
     const attempt = await throttle.consume(username);
 
@@ -95,14 +100,8 @@ describe.each(REDIS_KINDS)('login throttling on %s', (_name, redisOf) => {
   });
 
   it('when the window that counted an attempt ended and a later one counts, then the refund leaves the later one alone', async () => {
-    const throttle = createRedisLoginThrottle(producer.redis, {
-      keyPrefix: producer.keyPrefix,
-      maxFailures: 3,
-      // Long enough that the later window has seconds left when the refund comes, on any load.
-      windowSeconds: 3,
-    });
-    const { username } = newUser();
-    const key = `${producer.keyPrefix}login-failures:${username}`;
+    // Long enough that the later window has seconds left when the refund comes, on any load.
+    const { throttle, username, key } = throttleOfNewUser(3);
     const early = await throttle.consume(username);
     await waitFor(async () => (await producer.redis.exists(key)) === 0, {
       timeoutMs: 8_000,
