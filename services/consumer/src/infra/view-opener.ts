@@ -37,11 +37,9 @@ export function createViewOpener(deps: {
   /** Whether this consumer group has committed an offset on its topics. */
   groupHasCommitted: () => Promise<boolean>;
   logger: Logger;
-  now?: () => Date;
   checkTimeoutMs?: number;
 }): ViewOpener {
   const { registry, logger } = deps;
-  const now = deps.now ?? (() => new Date());
 
   async function check(view: string): Promise<void> {
     const committed = await withTimeout(
@@ -58,7 +56,7 @@ export function createViewOpener(deps: {
           : 'the view may have been lost: Redis held no view registry and Kafka could not say ' +
               'whether this group had committed offsets; taken for lost until a rebuild',
       );
-      await registry.markLost(now());
+      await registry.markLost(new Date());
     }
     await registry.verified();
   }

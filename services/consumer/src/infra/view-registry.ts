@@ -22,7 +22,6 @@ export interface ViewRegistry {
   initialize(): Promise<OpenedViews>;
   /** Rejects with ViewRegistryMissingError when there is no registry (Redis lost its data). */
   targets(): Promise<ViewTargets>;
-  active(): Promise<string>;
   /** Allocates a fresh view and has the live consumer write to it from now on. */
   beginRebuild(): Promise<string>;
   /** Readers switch to `view`; the live consumer stops writing to the previous one. */
@@ -103,9 +102,6 @@ export function createViewRegistry(deps: { redis: RedisClient; prefix: string })
       return { ...(await targets()), created: created === 1 };
     },
     targets,
-    async active() {
-      return (await targets()).active;
-    },
     async beginRebuild() {
       const current = await targets();
       if (current.writing.length > 1) {

@@ -38,16 +38,16 @@ const TIMER_MAX_MS = 2 ** 31 - 1;
  */
 export function endWhenBehind<T>(
   source: AsyncIterable<T>,
-  options: { waitingMax?: number; endAt?: SubscriptionEnd; now?: () => number } = {},
+  options: { waitingMax?: number; endAt?: SubscriptionEnd } = {},
 ): AsyncIterableIterator<T> {
-  const { waitingMax = SUBSCRIBER_WAITING_MAX, endAt, now = Date.now } = options;
+  const { waitingMax = SUBSCRIBER_WAITING_MAX, endAt } = options;
   // A buffer, not pending pushes: a repeater refuses more than 1,024 of those.
   const waiting = new FixedBuffer(waitingMax);
   return new Repeater<T>(async (push, stop) => {
     const values = source[Symbol.asyncIterator]();
     let timer: NodeJS.Timeout | undefined;
     const endInTime = (end: SubscriptionEnd) => {
-      const left = end.at.getTime() - now();
+      const left = end.at.getTime() - Date.now();
       if (left <= 0) return stop(end.error());
       timer = setTimeout(() => endInTime(end), Math.min(left, TIMER_MAX_MS));
       // The subscription, not this timer, is what keeps the process serving.
