@@ -14,6 +14,7 @@ import {
   redisErrorForLog,
   redisReady,
   type ShutdownStep,
+  withTimeout,
 } from '@kafka-ecs/service-kit';
 import type { FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
@@ -373,19 +374,11 @@ async function rollBack(steps: ShutdownStep[], logger: Logger, deadlineMs: numbe
         logger.error({ err: error, step: step.name }, 'could not stop a part after a failed start');
       }
     }
-    return 'stopped' as const;
   };
-  let timer: NodeJS.Timeout | undefined;
-  const late = new Promise<'late'>((resolve) => {
-    timer = setTimeout(() => resolve('late'), deadlineMs);
+  // run() never rejects: only the deadline ends up here.
+  await withTimeout(run(), deadlineMs).catch(() => {
+    logger.error({ deadlineMs }, 'stopping what had started did not finish in time');
   });
-  try {
-    if ((await Promise.race([run(), late])) === 'late') {
-      logger.error({ deadlineMs }, 'stopping what had started did not finish in time');
-    }
-  } finally {
-    clearTimeout(timer);
-  }
 }
 
 /** composeConsumer, then start: what main.ts and the tests run. */
