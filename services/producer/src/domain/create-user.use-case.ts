@@ -52,10 +52,7 @@ export function createUserUseCase(deps: CreateUserDeps) {
     try {
       await deps.publisher.publish(event, user.id);
     } catch (error) {
-      await deps.store.release(user).catch((releaseError: unknown) => {
-        // The reservation expires by itself; until then the username merely looks taken.
-        deps.logger.warn({ err: releaseError, userId: user.id }, 'could not release reservation');
-      });
+      await releaseQuietly(deps, user);
       throw error;
     }
     await commitWithRetry(deps, user, event.id);
@@ -72,11 +69,17 @@ async function reserveOrRelease(deps: CreateUserDeps, user: StoredUser): Promise
   try {
     return await deps.store.reserve(user, deps.reservationTtlMs);
   } catch (error) {
-    await deps.store.release(user).catch((releaseError: unknown) => {
-      deps.logger.warn({ err: releaseError, userId: user.id }, 'could not release reservation');
-    });
+    await releaseQuietly(deps, user);
     throw error;
   }
+}
+
+/** Gives up this request's reservation; a failure is logged, never thrown. */
+async function releaseQuietly(deps: CreateUserDeps, user: StoredUser): Promise<void> {
+  await deps.store.release(user).catch((releaseError: unknown) => {
+    // The reservation expires by itself; until then the username merely looks taken.
+    deps.logger.warn({ err: releaseError, userId: user.id }, 'could not release reservation');
+  });
 }
 
 async function commitWithRetry(deps: CreateUserDeps, user: StoredUser, eventId: string) {
