@@ -116,14 +116,12 @@ export function createBatcher<Item>(
         inFlightSize = 0;
         // What arrived during the round trip has waited long enough: send it right away.
         if (queue.length > 0) sendNext();
-        else resolveIdle();
+        else {
+          const waiters = idle;
+          idle = [];
+          for (const resolve of waiters) resolve();
+        }
       });
-  };
-
-  const resolveIdle = () => {
-    const waiters = idle;
-    idle = [];
-    for (const resolve of waiters) resolve();
   };
 
   return {
@@ -136,8 +134,9 @@ export function createBatcher<Item>(
             // Records expire in the order they came: it is at the head, found at once.
             const index = queue.indexOf(waiting);
             if (index >= 0) queue.splice(index, 1);
+            // No flush to resolve: one waits only while a send is in flight, and the send's
+            // end settles it.
             reject(timeoutError());
-            if (!inFlight && queue.length === 0) resolveIdle();
           }, timeoutMs);
         }
         queue.push(waiting);
