@@ -1,6 +1,12 @@
 import { randomUUID } from 'node:crypto';
 import { redisClusterUp } from '@kafka-ecs/devstack';
-import { keysOnEveryMaster, testInfrastructure, uniqueName, waitFor } from '@kafka-ecs/testing';
+import {
+  deleteKeys,
+  keysOnEveryMaster,
+  testInfrastructure,
+  uniqueName,
+  waitFor,
+} from '@kafka-ecs/testing';
 import { Cluster, Redis } from 'ioredis';
 import type { UserView } from '../src/domain/user-view.ts';
 import { countListeners } from '../src/infra/notification-listeners.ts';
@@ -427,7 +433,7 @@ describe.each(CLIENTS)('the Redis view store on %s', (_name, connect) => {
     const registry = createViewRegistry({ redis, prefix });
     await registry.initialize();
     const rebuilt = await registry.beginRebuild();
-    for (const key of await keysOnEveryMaster(redis, `${prefix}:*`)) await redis.del(key);
+    await deleteKeys(redis, `${prefix}:*`);
     const made = await registry.initialize();
     await expect(registry.activate(rebuilt)).rejects.toBeInstanceOf(RebuildInterruptedError);
     expect(await registry.targets()).toEqual({ active: made.active, writing: [made.active] });
@@ -455,7 +461,7 @@ describe.each(CLIENTS)('the Redis view store on %s', (_name, connect) => {
         () => new Promise<boolean>(() => {}),
         async () => Promise.reject(new Error('no broker')),
       ]) {
-        for (const key of await keysOnEveryMaster(redis, `${prefix}:*`)) await redis.del(key);
+        await deleteKeys(redis, `${prefix}:*`);
         expect(await opener(ask).targets()).toEqual({
           active: 'v1',
           writing: ['v1'],

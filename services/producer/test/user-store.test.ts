@@ -1,10 +1,10 @@
 import { randomUUID } from 'node:crypto';
 import type { RedisClient } from '@kafka-ecs/service-kit';
-import { keysOnEveryMaster, uniqueName } from '@kafka-ecs/testing';
+import { deleteKeys, keysOnEveryMaster, uniqueName } from '@kafka-ecs/testing';
 import type { StoredUser, UserStore } from '../src/domain/ports.ts';
 import { createRedisUserStore } from '../src/infra/redis-user-store.ts';
 import { userKeys } from '../src/infra/user-keys.ts';
-import { connectTestRedis, deleteKeys, redisClusterUrl } from './support/harness.ts';
+import { connectTestRedis, redisClusterUrl } from './support/harness.ts';
 
 // Every case on the stack's single Redis and on the three-master cluster of
 // `pnpm stack:up --redis-cluster` (brought up here when it does not run): on the cluster a

@@ -38,7 +38,7 @@ export {
   samplesOf,
   scrapeMetrics,
 } from './metrics.ts';
-export { keysOnEveryMaster } from './redis-keys.ts';
+export { deleteKeys, keysOnEveryMaster } from './redis-keys.ts';
 export { type CommandResult, runCommand } from './run-command.ts';
 export { type ServiceProcess, startServiceProcess } from './service-process.ts';
 export { startTcpProxy, type TcpProxy } from './tcp-proxy.ts';

@@ -4,8 +4,8 @@ import { createKafkaConnection, type Publisher } from '@kafka-ecs/kafka';
 import { createMetricsServer, type RedisClient } from '@kafka-ecs/service-kit';
 import {
   createTestTopics,
+  deleteKeys,
   graphql as graphqlOverHttp,
-  keysOnEveryMaster,
   testInfrastructure,
   uniqueName,
   waitFor,
@@ -65,11 +65,6 @@ export async function connectTestRedis(
  * when it does not run; a running healthy cluster is left as it is.
  */
 export const redisClusterUrl = async () => (await redisClusterUp({ log: () => {} })).redisUrl;
-
-/** Deletes the keys matching `pattern`, one DEL each: on a Cluster one DEL takes one slot. */
-export async function deleteKeys(redis: RedisClient, pattern: string): Promise<void> {
-  await Promise.all((await keysOnEveryMaster(redis, pattern)).map((key) => redis.del(key)));
-}
 
 export interface TestProducer {
   url: string;
