@@ -106,9 +106,21 @@ export function changedDeployments(base) {
   return names.filter((name) => changes.some((file) => file.startsWith(`copilot/${name}/`)));
 }
 
+/**
+ * The order cd.yml deploys services in, one at a time: an event's reader before its writer, so
+ * a change to an event reaches the consumer (whose strict schemas dead-letter what they do not
+ * know) before the producer sends it. A service not listed goes last, by name.
+ */
+const DEPLOY_ORDER = ['consumer', 'producer'];
+const rank = (name) => {
+  const at = DEPLOY_ORDER.indexOf(name);
+  return at === -1 ? DEPLOY_ORDER.length : at;
+};
+const inDeployOrder = (a, b) => rank(a) - rank(b) || a.localeCompare(b);
+
 export function changedServices(base) {
   const services = workspaceServices();
-  const all = services.map((service) => service.name).sort();
+  const all = services.map((service) => service.name).sort(inDeployOrder);
   if (!knownBase(base)) {
     console.error(`[changed-services] base "${base ?? ''}" is not a commit here: every service`);
     return all;
@@ -134,7 +146,7 @@ export function changedServices(base) {
         deploymentChanges.some((file) => file.startsWith(`copilot/${service.name}/`)),
     )
     .map((service) => service.name)
-    .sort();
+    .sort(inDeployOrder);
 }
 
 const MODES = {

@@ -40,7 +40,7 @@ const CASES: Case[] = [
   {
     name: 'a library both use',
     touch: ['packages/events/src/index.ts'],
-    // In this order: cd.yml deploys them one at a time, an event's reader before its writer.
+    // In this order (DEPLOY_ORDER): cd.yml deploys them one at a time, reader before writer.
     services: ['consumer', 'producer'],
   },
   {
