@@ -228,6 +228,40 @@ describe.each(CLIENTS)('the Redis view store on %s', (_name, connect) => {
     }
   });
 
+  it('when a new user comes with its profile alone, then its hash is what the user with more changes in the call gets, for every writer', async () => {
+    // The script writes a new user whose only change in a call is its profile in one HSET; a
+    // user with more changes goes the general way. Both must leave the same fields and marks.
+    const variants: [string, (id: string) => ChangeToApply][] = [
+      ['names absent, read from a partition', (id) => profile(id, at(7, 3, 'new-user-created'))],
+      [
+        'both names, read from a partition',
+        (id) =>
+          profile(id, at(8, 3, 'new-user-created'), { firstName: 'Ada', lastName: 'Lovelace' }),
+      ],
+      ['an empty name, a retry', (id) => profile(id, null, { firstName: '' })],
+    ];
+    const targets: [string, (view: string) => WriteTarget][] = [
+      ['live', (view) => ({ ...LIVE, views: [view] })],
+      ['live beside a rebuild', (view) => ({ ...rebuilding, views: [`${view}-live`, view] })],
+      ['rebuild', (view) => ({ ...replay, views: [view] })],
+    ];
+    for (const [variant, made] of variants) {
+      for (const [writer, target] of targets) {
+        const user = randomUUID();
+        const created = made(user);
+        const login = token(user, at(9));
+        await store.apply([created], target('alone'));
+        await store.apply([login], target('alone'));
+        await store.apply([created, login], target('together'));
+        const [alone, together] = await Promise.all(
+          ['alone', 'together'].map((view) => redis.hgetall(viewKeys(prefix).user(view, user))),
+        );
+        expect({ variant, writer, hash: alone }).toEqual({ variant, writer, hash: together });
+        expect(alone).toMatchObject({ id: user, tokensIssued: '1' });
+      }
+    }
+  });
+
   it('when changes are applied and someone listens, then each applied change is published with the user after it', async () => {
     const user = randomUUID();
     const listener = connect();

@@ -2,7 +2,8 @@
  * Applies a batch of events to the users of one view, each user's changes atomically with the
  * marks that make them idempotent. One call takes its users one after another: it reads a user's
  * hash once, applies its changes in order in Lua, and writes them back in one HSET (a few for a
- * user with many changes in the call). Most of a call's time is this Lua, not Redis' commands
+ * user with many changes in the call); a new user whose profile is its only change is written
+ * in one HSET without the rest. Most of a call's time is this Lua, not Redis' commands
  * (docs/performance.md), so it makes no string or table per event it can make once.
  *
  * Idempotency is bounded (docs/architecture.md, "Applying each event once"):
@@ -226,28 +227,74 @@ end
 local CHANGE = '>' .. string.rep('I4c0', 11)
 local changes = ARGV[4]
 local n, at, size = 0, 1, #changes
+
+-- Whether the change before \`from\` is its user's last in this call: the next one, if any,
+-- names another key index (a user's changes come one after another).
+local function last(from, ki)
+  return from > size or struct.unpack('>I4c0', changes, from) ~= ki
+end
+
+-- A new user's profile, its only change in the call: nothing to read, nothing seen before, so
+-- one HSET of what apply and mark would write, in their order. Most of a call's changes are
+-- this in a catch-up of new users, and the general way costs Redis twice as much for them
+-- (docs/performance.md). Not while someone listens: a notification is built the general way.
+local created, cn = {}, 0
+local function put(field, value)
+  created[cn + 1] = field
+  created[cn + 2] = value
+  cn = cn + 2
+end
+
+local function create(key, m, raw, id, v1, v2, v3, v4, v5, v6)
+  cn = 0
+  put('id', v1)
+  put('username', v2)
+  put('email', v3)
+  put('createdAt', v4)
+  if v5 ~= '' then put('firstName', string.sub(v5, 2)) end
+  if v6 ~= '' then put('lastName', string.sub(v6, 2)) end
+  local ring = 'w'
+  if m then
+    if writer == 'live-beside-rebuild' then put(m.f, raw) end
+    put(writer == 'rebuild' and m.r or m.o, raw)
+    ring = 'l'
+  end
+  put(RING[ring][1], id)
+  put(NEXT[ring], SLOT[1])
+  redis.call('HSET', key, unpack(created, 1, cn))
+end
+
+-- One change to its user: 1 applied, 0 applied before. \`at\` is already past it.
+local function applyChange(ki, k, m, raw, id, kind, v1, v2, v3, v4, v5, v6)
+  if k ~= user then
+    flush()
+    if kind == 'profile' and channel == '' and last(at, ki)
+      and redis.call('EXISTS', KEYS[k]) == 0 then
+      create(KEYS[k], m, raw, id, v1, v2, v3, v4, v5, v6)
+      return 1
+    end
+    load(k)
+  end
+  local offset = tonumber(raw) or 0
+  if not fresh(m, offset, id) then
+    -- Seen by id, or re-delivered: the mark still moves, so a later re-delivery is cheap.
+    if m and writer ~= 'rebuild' and above(m.o, offset) then set(m.o, raw) end
+    return 0
+  end
+  apply(kind, v1, v2, v3, v4, v5, v6)
+  mark(m, offset, raw, id)
+  if channel ~= '' then notify() end
+  return 1
+end
+
 while at <= size do
   local ki, src, raw, id, kind, v1, v2, v3, v4, v5, v6, nextAt = struct.unpack(CHANGE, changes, at)
   at = nextAt
   local result = -1
   if known(kind, v1, v2, v3, v4) then
     local k = assert(tonumber(ki), 'a change without its key index')
-    if k ~= user then
-      flush()
-      load(k)
-    end
     local m = src ~= '' and marksOf(src) or nil
-    local offset = tonumber(raw) or 0
-    if not fresh(m, offset, id) then
-      -- Seen by id, or re-delivered: the mark still moves, so a later re-delivery is cheap.
-      if m and writer ~= 'rebuild' and above(m.o, offset) then set(m.o, raw) end
-      result = 0
-    else
-      apply(kind, v1, v2, v3, v4, v5, v6)
-      mark(m, offset, raw, id)
-      if channel ~= '' then notify() end
-      result = 1
-    end
+    result = applyChange(ki, k, m, raw, id, kind, v1, v2, v3, v4, v5, v6)
   end
   n = n + 1
   results[n] = result
