@@ -7,6 +7,7 @@ import type {
   RawRecord,
   TransactionalProducer,
 } from '@kafka-ecs/kafka';
+import { waitForReplicas } from '@kafka-ecs/service-kit';
 import { createDeadLetterAudit } from './dead-letter-audit.ts';
 import { createDeadLetterIndexer, type OnDeadLettered } from './dead-letter-indexer.ts';
 import { createDeadLetterOperations, type DeadLetterOperations } from './dead-letter-operations.ts';
@@ -14,7 +15,7 @@ import { createDeadLetterStore, type DeadLetterStore } from './dead-letter-store
 import { createFailureRouter, type RecordFailure, type RouterTopics } from './failure-router.ts';
 import type { Logger } from './logger.ts';
 import type { RetryMetrics } from './metrics.ts';
-import { type RedisClient, slotTag, waitForReplicas } from './redis-client.ts';
+import { type RedisClient, slotTag } from './redis-client.ts';
 import { replayDeadLetter } from './replay.ts';
 import { createReplayLock } from './replay-lock.ts';
 import { createRetryJobProcessor, type RecordRunner } from './retry-job.ts';

@@ -1,5 +1,4 @@
-import { waitForReplicas } from '@kafka-ecs/retry';
-import type { RedisClient } from '@kafka-ecs/service-kit';
+import { type RedisClient, waitForReplicas } from '@kafka-ecs/service-kit';
 import { Cluster, type Redis } from 'ioredis';
 import type { UserPage, UserView } from '../domain/user-view.ts';
 import type { EventChange, ViewChange } from '../domain/view-change.ts';

@@ -1,0 +1,57 @@
+import { Cluster, type Redis } from 'ioredis';
+import type { RedisClient } from './redis-connection.ts';
+
+/** Longest a write waits to reach the replicas (REDIS_WAIT_REPLICAS). */
+const REPLICA_WAIT_MS = 1_000;
+
+/**
+ * Redis `WAIT` on every master: what each connection of `redis` wrote so far is on `replicas`
+ * replicas, or this throws, naming `what` and the master, so the caller does not count as done
+ * (commit a batch's offsets, confirm a user) writes a failover could still lose (replication is
+ * asynchronous). On a cluster the masters are those of its slot table; one that is not connected
+ * (lost since it took the writes, its slots not yet moved) throws too, and so does a master with
+ * too few replicas, such as a promoted one until a replica has joined it. A connection that wrote
+ * nothing answers at once; 0 replicas asks nothing. WAIT holds the connection it is sent on until
+ * it answers (up to REPLICA_WAIT_MS when a replica is missing): every command queued behind it
+ * waits too.
+ */
+export async function waitForReplicas(
+  redis: RedisClient,
+  replicas: number,
+  what: string,
+): Promise<void> {
+  if (replicas === 0) return;
+  const masters = redis instanceof Cluster ? slotMasters(redis, what) : [redis];
+  const acks = await Promise.all(masters.map((node) => node.wait(replicas, REPLICA_WAIT_MS)));
+  const short = acks.findIndex((count) => count < replicas);
+  const master = masters[short];
+  if (master) {
+    throw new Error(
+      `${what} on ${nodeKey(master)} reached ${acks[short]} of ${replicas} replica(s) within ${REPLICA_WAIT_MS} ms (REDIS_WAIT_REPLICAS)`,
+    );
+  }
+}
+
+const nodeKey = (node: Redis) => `${node.options.host}:${node.options.port}`;
+
+/** The connected master of every slot owner in the cluster's slot table; throws if one is not. */
+function slotMasters(cluster: Cluster, what: string): Redis[] {
+  const connected = new Map(cluster.nodes('master').map((node) => [nodeKey(node), node]));
+  const owners = new Set<string>();
+  // ioredis gives every slot of a range the same array: look at each range once.
+  let previous: string[] | undefined;
+  for (const slot of cluster.slots) {
+    if (slot === previous) continue;
+    previous = slot;
+    if (slot?.[0]) owners.add(slot[0]);
+  }
+  if (owners.size === 0)
+    throw new Error(`${what}: the Redis Cluster's slot table is not known yet`);
+  return [...owners].map((owner) => {
+    const node = connected.get(owner);
+    if (!node) {
+      throw new Error(`${what}: the master ${owner} is not connected (REDIS_WAIT_REPLICAS)`);
+    }
+    return node;
+  });
+}
