@@ -9,6 +9,7 @@ import {
   httpUrl,
   port,
   positiveInt,
+  redisWaitReplicas,
   refineMetricsPort,
   tokenSecret,
 } from './fields.ts';
@@ -125,12 +126,7 @@ export const consumerConfigSchema = commonSchema
      * Multi-AZ, a cluster), set it to 1, or a failover may lose the writes Kafka counts as done.
      * @defaultValue 0
      */
-    REDIS_WAIT_REPLICAS: z.coerce
-      .number({ error: 'must be a number' })
-      .int('must be a whole number')
-      .min(0, 'must be >= 0')
-      .max(5, 'must be <= 5 (ElastiCache has at most 5 replicas per shard)')
-      .default(0),
+    REDIS_WAIT_REPLICAS: redisWaitReplicas,
     /**
      * A Slack-compatible incoming webhook told when records are dead-lettered. A secret (its
      * path is the credential): never quoted in errors, never logged. https:// in production.

@@ -28,6 +28,14 @@ export function refineMetricsPort(
   }
 }
 
+/** Replicas a write must reach (Redis WAIT) before the service counts it done. @defaultValue 0 */
+export const redisWaitReplicas = z.coerce
+  .number({ error: 'must be a number' })
+  .int('must be a whole number')
+  .min(0, 'must be >= 0')
+  .max(5, 'must be <= 5 (ElastiCache has at most 5 replicas per shard)')
+  .default(0);
+
 export const positiveInt = (fallback: number) =>
   z.coerce
     .number({ error: 'must be a number' })

@@ -54,6 +54,18 @@ describe('loadProducerConfig', () => {
       loadProducerConfig({ PUBLISH_TIMEOUT_MS: '5000', USERNAME_RESERVATION_TTL_MS: '30000' })
         .USERNAME_RESERVATION_TTL_MS,
     ).toBe(30_000);
+    // Waiting for a replica adds the reserve's WAIT and each commit attempt's, 1 s each.
+    const waiting = { PUBLISH_TIMEOUT_MS: '5000', REDIS_WAIT_REPLICAS: '1' };
+    expect(() => loadProducerConfig({ ...waiting, USERNAME_RESERVATION_TTL_MS: '35999' })).toThrow(
+      /USERNAME_RESERVATION_TTL_MS: must be at least 2 × PUBLISH_TIMEOUT_MS \+ 20000, and 6000 more with REDIS_WAIT_REPLICAS/,
+    );
+    expect(
+      loadProducerConfig({ ...waiting, USERNAME_RESERVATION_TTL_MS: '36000' }).REDIS_WAIT_REPLICAS,
+    ).toBe(1);
+    expect(loadProducerConfig({}).REDIS_WAIT_REPLICAS).toBe(0);
+    expect(() => loadProducerConfig({ REDIS_WAIT_REPLICAS: '6' })).toThrow(
+      /REDIS_WAIT_REPLICAS: must be <= 5/,
+    );
     expect(() => loadProducerConfig({ PUBLISH_TIMEOUT_MS: '2999' })).toThrow(
       /PUBLISH_TIMEOUT_MS: must be >= 3000/,
     );

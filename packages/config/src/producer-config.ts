@@ -6,6 +6,7 @@ import {
   flag,
   port,
   positiveInt,
+  redisWaitReplicas,
   refineMetricsPort,
 } from './fields.ts';
 import { loadConfig } from './load-config.ts';
@@ -72,6 +73,15 @@ export const producerConfigSchema = commonSchema
      * @defaultValue 60000
      */
     USERNAME_RESERVATION_TTL_MS: positiveInt(60_000),
+    /**
+     * Replicas of the user's Redis master that must hold a username's reservation before its
+     * event is published, and the user's commit before createUser answers (Redis WAIT, 1 s at
+     * most; short, createUser fails SERVICE_UNAVAILABLE before the publish, and the commit is
+     * retried after it). Redis replicates asynchronously: where a replica takes over from a
+     * failed master (ElastiCache Multi-AZ, a cluster), set it to 1, or a failover may lose a
+     * user whose event is out. @defaultValue 0
+     */
+    REDIS_WAIT_REPLICAS: redisWaitReplicas,
     /**
      * Prefix of every Redis key the producer writes. No `{` or `}`: on a cluster a brace there
      * would be every key's hash tag instead of the username. @defaultValue producer:
@@ -146,11 +156,17 @@ export const producerConfigSchema = commonSchema
         message: 'is required when NODE_ENV=production',
       });
     }
-    if (config.USERNAME_RESERVATION_TTL_MS < 2 * config.PUBLISH_TIMEOUT_MS + 20_000) {
+    // With replicas to wait for, the reserve's WAIT and each commit attempt's add 1 s each.
+    const replicaWaits = config.REDIS_WAIT_REPLICAS > 0 ? 6_000 : 0;
+    if (
+      config.USERNAME_RESERVATION_TTL_MS <
+      2 * config.PUBLISH_TIMEOUT_MS + 20_000 + replicaWaits
+    ) {
       context.addIssue({
         code: 'custom',
         path: ['USERNAME_RESERVATION_TTL_MS'],
-        message: 'must be at least 2 × PUBLISH_TIMEOUT_MS + 20000 (the publish, then the commit)',
+        message:
+          'must be at least 2 × PUBLISH_TIMEOUT_MS + 20000, and 6000 more with REDIS_WAIT_REPLICAS (the publish, then the commit)',
       });
     }
   })
