@@ -19,12 +19,20 @@ export interface ProducerComponents {
   logger: Logger;
   /** A single Redis or a Cluster (REDIS_CLUSTER): the store picks its key names from which. */
   redis: RedisClient;
+  /**
+   * A second connection to the same Redis for users' creations, which wait for replicas
+   * (redisWaitReplicas) on it: a WAIT holds its connection, and logins must not queue behind it.
+   * @defaultValue redis
+   */
+  creations?: RedisClient;
   publisher: Publisher;
   registry: Registry;
   metrics?: ProducerMetrics;
   settings: ProducerAppSettings &
     PasswordHashSettings & {
       redisKeyPrefix: string;
+      /** REDIS_WAIT_REPLICAS. @defaultValue 0 */
+      redisWaitReplicas?: number;
       reservationTtlMs: number;
       tokenSecret: string;
       tokenTtlSeconds: number;
@@ -50,7 +58,12 @@ export async function composeProducer(components: ProducerComponents) {
   const { logger, redis, settings } = components;
   const clock = components.clock ?? { now: () => new Date() };
   const metrics = components.metrics ?? createProducerMetrics(components.registry);
-  const store = createRedisUserStore(redis, { keyPrefix: settings.redisKeyPrefix });
+  const creations = components.creations ?? redis;
+  const store = createRedisUserStore(redis, {
+    keyPrefix: settings.redisKeyPrefix,
+    waitReplicas: settings.redisWaitReplicas,
+    creations,
+  });
   const publisher = createKafkaEventPublisher({
     publisher: components.publisher,
     metrics,
@@ -93,10 +106,11 @@ export async function composeProducer(components: ProducerComponents) {
     settings,
     readiness: [
       { name: 'kafka-producer', check: () => components.publisher.isReady() },
-      {
-        name: 'redis',
-        check: async () => redis.status === 'ready' && (await redis.ping()) === 'PONG',
-      },
+      { name: 'redis', check: answers(redis) },
+      ...(creations === redis ? [] : [{ name: 'redis-creations', check: answers(creations) }]),
     ],
   });
 }
+
+const answers = (redis: RedisClient) => async () =>
+  redis.status === 'ready' && (await redis.ping()) === 'PONG';

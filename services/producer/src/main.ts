@@ -23,12 +23,18 @@ async function main(): Promise<void> {
 
   // The CA bundles are read once, here; every client below gets the same settings.
   const security = readConnectionSecurity(config);
-  const redis = createRedisClient({
+  const redisSettings = {
     url: config.REDIS_URL,
     cluster: config.REDIS_CLUSTER,
     ca: security.redisCa,
-  });
+  };
+  const redis = createRedisClient(redisSettings);
   logRedisConnection(redis, logger, 'redis');
+  // createUser's writes wait for replicas (REDIS_WAIT_REPLICAS) on a connection of their own: a
+  // WAIT holds its connection until it answers, and logins must not queue behind it.
+  const creations = config.REDIS_WAIT_REPLICAS > 0 ? createRedisClient(redisSettings) : redis;
+  if (creations !== redis) logRedisConnection(creations, logger, 'redis-creations');
+  const redisClients = creations === redis ? [redis] : [redis, creations];
 
   const kafka = createKafkaConnection({
     brokers: config.KAFKA_BROKERS,
@@ -58,6 +64,7 @@ async function main(): Promise<void> {
   const app = await composeProducer({
     logger,
     redis,
+    creations,
     publisher,
     registry,
     metrics,
@@ -69,6 +76,7 @@ async function main(): Promise<void> {
       maxTokens: config.GRAPHQL_MAX_TOKENS,
       bodyLimitBytes: config.HTTP_BODY_LIMIT_BYTES,
       redisKeyPrefix: config.REDIS_KEY_PREFIX,
+      redisWaitReplicas: config.REDIS_WAIT_REPLICAS,
       reservationTtlMs: config.USERNAME_RESERVATION_TTL_MS,
       tokenSecret: config.TOKEN_SECRET,
       tokenTtlSeconds: config.TOKEN_TTL_SECONDS,
@@ -98,7 +106,11 @@ async function main(): Promise<void> {
       // Both HTTP servers in one step: a scrape in flight finishes like a request does.
       { name: 'http', run: () => Promise.all([app.close(), metricsServer.close()]) },
       { name: 'kafka', run: () => publisher.stop() },
-      { name: 'redis', run: () => redis.quit().catch(() => redis.disconnect()) },
+      {
+        name: 'redis',
+        run: () =>
+          Promise.all(redisClients.map((client) => client.quit().catch(() => client.disconnect()))),
+      },
     ],
   });
 

@@ -73,6 +73,29 @@ describe('producer process', () => {
     expect(steps.map((line) => JSON.parse(line).step)).toEqual(['http', 'kafka', 'redis']);
   });
 
+  it('when REDIS_WAIT_REPLICAS=1 and Redis has no replica, then /ready checks both Redis connections and createUser answers SERVICE_UNAVAILABLE', async () => {
+    const service = await startServiceProcess({
+      cwd: `${import.meta.dirname}/..`,
+      env: { REDIS_WAIT_REPLICAS: '1', REDIS_KEY_PREFIX: `${uniqueName('producer-process')}:` },
+    });
+    try {
+      const ready = await fetch(`${service.url}/producer-svc/ready`);
+      expect(ready.status).toBe(200);
+      expect(await ready.text()).toContain('redis-creations');
+      const answer = await fetch(`${service.url}/producer-svc/graphql`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({
+          query: `mutation { createUser(input: { username: "${uniqueName('proc').toLowerCase()}", email: "p@example.com", password: "12345678" }) { username } }`,
+        }),
+      });
+      const body = (await answer.json()) as { errors?: { extensions?: { code?: string } }[] };
+      expect(body.errors?.[0]?.extensions?.code).toBe('SERVICE_UNAVAILABLE');
+    } finally {
+      expect(await service.stop()).toBe(0);
+    }
+  });
+
   it('when the configuration is invalid, then it exits 1 with one line naming the variable', async () => {
     await expect(
       startServiceProcess({

@@ -1,4 +1,4 @@
-import type { RedisClient } from '@kafka-ecs/service-kit';
+import { type RedisClient, waitForReplicas } from '@kafka-ecs/service-kit';
 import { Cluster } from 'ioredis';
 import { DependencyUnavailableError } from '../domain/errors.ts';
 import type { StoredUser, UserStore } from '../domain/ports.ts';
@@ -60,39 +60,65 @@ type UserScripts = {
   replaceUserHash(userKey: string, oldHash: string, newHash: string): Promise<number>;
 };
 
-/** The producer's users in Redis. Any Redis failure surfaces as DependencyUnavailableError. */
+/**
+ * The producer's users in Redis. Any Redis failure surfaces as DependencyUnavailableError, and so
+ * does a reservation or a commit that did not reach `waitReplicas` replicas in time.
+ */
 export function createRedisUserStore(
   redis: RedisClient,
-  options: { keyPrefix: string },
+  options: {
+    keyPrefix: string;
+    /**
+     * Replicas that must hold a reservation and a commit before either counts
+     * (REDIS_WAIT_REPLICAS): a user whose event is out must survive a failover. @defaultValue 0
+     */
+    waitReplicas?: number;
+    /**
+     * The connection that writes a user's creation (reserve, commit, release) and waits for its
+     * replicas. WAIT holds its connection until it answers, up to 1 s with a replica missing, so
+     * this should not be the connection logins use. @defaultValue redis
+     */
+    creations?: RedisClient;
+  },
 ): UserStore {
+  const creations = (options.creations ?? redis) as RedisClient & UserScripts;
+  const waitReplicas = options.waitReplicas ?? 0;
   // defineCommand sends EVALSHA and reloads a script itself after a Redis restart (NOSCRIPT),
   // as the consumer's view store and the retry state do.
-  redis.defineCommand('reserveUser', { numberOfKeys: 2, lua: RESERVE });
-  redis.defineCommand('commitUser', { numberOfKeys: 2, lua: COMMIT });
-  redis.defineCommand('releaseUser', { numberOfKeys: 2, lua: RELEASE });
+  creations.defineCommand('reserveUser', { numberOfKeys: 2, lua: RESERVE });
+  creations.defineCommand('commitUser', { numberOfKeys: 2, lua: COMMIT });
+  creations.defineCommand('releaseUser', { numberOfKeys: 2, lua: RELEASE });
   redis.defineCommand('replaceUserHash', { numberOfKeys: 1, lua: REPLACE_HASH });
   const scripts = redis as RedisClient & UserScripts;
   // Decided once: the names must not change while the store runs (see user-keys.ts).
   const keys = userKeys(options.keyPrefix, { cluster: redis instanceof Cluster });
   const record = (user: StoredUser, state: StoredRecord['state']) =>
     JSON.stringify({ ...user, state } satisfies StoredRecord);
-  /** Runs a script on the user's two keys with the user's id first; true when it returned 1. */
-  const run = (script: TwoKeyScript, user: StoredUser, ...args: string[]) =>
+  /**
+   * Runs a script on the user's two keys with the user's id first; true when it returned 1 and,
+   * with `durable`, what it wrote is on the replicas.
+   */
+  const run = (script: TwoKeyScript, user: StoredUser, durable: string | null, ...args: string[]) =>
     guarded(async () => {
-      const done = await scripts[script](
+      const done = await creations[script](
         keys.username(user.username),
         keys.user(user),
         user.id,
         ...args,
       );
+      if (done === 1 && durable) await waitForReplicas(creations, waitReplicas, durable);
       return done === 1;
     });
 
   return {
-    reserve: (user, ttlMs) => run('reserveUser', user, record(user, 'pending'), String(ttlMs)),
-    commit: (user) => run('commitUser', user, record(user, 'committed')),
+    reserve: (user, ttlMs) =>
+      run('reserveUser', user, "a username's reservation", record(user, 'pending'), String(ttlMs)),
+    // Run again after a failure (createUser retries it), the commit is the same write and the
+    // same wait: a commit a failover lost is made again from the replicated reservation.
+    commit: (user) => run('commitUser', user, "a user's commit", record(user, 'committed')),
+    // Not waited for: a release a failover loses leaves a reservation that expires by itself.
     release: async (user) => {
-      await run('releaseUser', user);
+      await run('releaseUser', user, null);
     },
     findByUsername: (username) =>
       guarded(async () => {

@@ -170,11 +170,19 @@ export async function startTestProducer(
     hashing: { concurrency: 4, maxWaitMs: 2_000, maxWaiting: HASH_MAX_WAITING },
     ...options.settings,
   };
+  // As main.ts: with replicas to wait for, users' creations get a connection of their own.
+  const creations = settings.redisWaitReplicas
+    ? testRedisClient(
+        options.redisCluster ?? options.redisUrl ?? infrastructure.redisUrl,
+        options.redisCluster !== undefined,
+      )
+    : redis;
   let app: FastifyInstance;
   try {
     app = await composeProducer({
       logger,
       redis,
+      creations,
       publisher,
       registry,
       metrics,
@@ -186,6 +194,7 @@ export async function startTestProducer(
     // A start that fails (on purpose, in a test of it) closes what it opened.
     await publisher.stop();
     redis.disconnect();
+    creations.disconnect();
     throw error;
   }
   const address = await app.listen({ host: '127.0.0.1', port: 0 });
@@ -210,6 +219,7 @@ export async function startTestProducer(
       await publisher.stop();
       await deleteKeys(redis, `${keyPrefix}*`).catch(() => {});
       redis.disconnect();
+      creations.disconnect();
     },
   };
 }

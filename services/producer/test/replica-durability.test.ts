@@ -1,0 +1,127 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { startRedisServer, stopRedisServer } from '@kafka-ecs/devstack';
+import { endOffsetSum, freePort, startTcpProxy, type TcpProxy, waitFor } from '@kafka-ecs/testing';
+import { Redis } from 'ioredis';
+import { userKeys } from '../src/infra/user-keys.ts';
+import {
+  CREATE_USER,
+  codeOf,
+  LOGIN,
+  newUser,
+  startTestProducer,
+  type TestProducer,
+} from './support/harness.ts';
+
+/**
+ * createUser with REDIS_WAIT_REPLICAS=1, as prod runs it on ElastiCache with a replica: two real
+ * redis-servers of the test's own (the stack's Redis has no replica), the replica following the
+ * primary through a proxy the test can cut.
+ */
+describe('createUser when its writes must reach a replica (REDIS_WAIT_REPLICAS=1)', () => {
+  const root = mkdtempSync(join(tmpdir(), 'kafka-ecs-producer-replica-'));
+  const dirs = { primary: join(root, 'primary'), replica: join(root, 'replica') };
+  const ports = { primary: 0, replica: 0 };
+  let link: TcpProxy;
+  let primary: Redis;
+  let replica: Redis;
+  let producer: TestProducer;
+  const someone = newUser();
+
+  const linkUp = async () => (await replica.info('replication')).includes('master_link_status:up');
+
+  beforeAll(async () => {
+    for (const name of ['primary', 'replica'] as const) {
+      ports[name] = await freePort();
+      await startRedisServer({
+        dir: dirs[name],
+        host: '127.0.0.1',
+        port: ports[name],
+        readyTimeoutMs: 10_000,
+      });
+    }
+    link = await startTcpProxy({ target: { host: '127.0.0.1', port: ports.primary } });
+    primary = new Redis({ port: ports.primary });
+    replica = new Redis({ port: ports.replica });
+    await replica.replicaof('127.0.0.1', link.port);
+    await waitFor(linkUp, { timeoutMs: 10_000, description: 'the replica following the primary' });
+    producer = await startTestProducer({
+      redisUrl: `redis://127.0.0.1:${ports.primary}`,
+      settings: { redisWaitReplicas: 1 },
+    });
+    // A user to log in as while the replica is cut off.
+    const { body } = await producer.graphql(CREATE_USER, { input: someone });
+    expect(body.errors).toBeUndefined();
+  }, 30_000);
+
+  afterAll(async () => {
+    await producer?.close();
+    primary?.disconnect();
+    replica?.disconnect();
+    await link?.close();
+    await Promise.all(Object.values(dirs).map((dir) => stopRedisServer(dir)));
+    rmSync(root, { recursive: true, force: true });
+  });
+
+  const keys = () => userKeys(producer.keyPrefix, { cluster: false });
+
+  it('when the replica follows, then createUser answers once the replica holds the committed user', async () => {
+    const input = newUser();
+    const { body } = await producer.graphql(CREATE_USER, { input });
+    expect(body.errors).toBeUndefined();
+    const { id, username } = body.data.createUser;
+
+    // Read from the replica the moment the answer arrived: no waiting for it to catch up.
+    const stored = await replica.get(keys().user({ id, username }));
+    expect(JSON.parse(stored ?? '{}')).toMatchObject({ id, username, state: 'committed' });
+    expect(await replica.get(keys().username(username))).toBe(id);
+  });
+
+  describe('with the replica cut off', () => {
+    beforeAll(async () => {
+      await link.cut();
+      await waitFor(async () => !(await linkUp()), {
+        timeoutMs: 10_000,
+        description: 'the replica losing its primary',
+      });
+    });
+    afterAll(async () => {
+      await link.restore();
+      await waitFor(linkUp, { timeoutMs: 15_000, description: 'the replica following again' });
+    });
+
+    it('when createUser cannot reach a replica, then it fails SERVICE_UNAVAILABLE before anything is published, and the username stays free', async () => {
+      const published = await endOffsetSum(producer.topics['new-user-created']);
+      const input = newUser();
+
+      const { body } = await producer.graphql(CREATE_USER, { input });
+
+      expect(codeOf(body)).toBe('SERVICE_UNAVAILABLE');
+      expect(await endOffsetSum(producer.topics['new-user-created'])).toBe(published);
+      expect(await primary.get(keys().username(input.username))).toBeNull();
+    });
+
+    it('while a createUser waits for a replica, then a login is answered without queueing behind it', async () => {
+      const waiting = producer.graphql(CREATE_USER, { input: newUser() });
+      const blockedWaits = async () =>
+        String(await primary.call('CLIENT', 'LIST'))
+          .split('\n')
+          .filter((client) => / cmd=wait /.test(client) && / flags=\w*b/.test(client)).length;
+      await waitFor(async () => (await blockedWaits()) > 0, {
+        timeoutMs: 5_000,
+        description: "createUser's WAIT holding its connection",
+      });
+
+      const login = await producer.graphql(LOGIN, {
+        username: someone.username,
+        password: someone.password,
+      });
+
+      expect(login.body.errors).toBeUndefined();
+      // The login was answered while the WAIT still held the creations' connection.
+      expect(await blockedWaits()).toBe(1);
+      expect(codeOf((await waiting).body)).toBe('SERVICE_UNAVAILABLE');
+    });
+  });
+});
