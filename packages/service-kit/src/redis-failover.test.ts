@@ -1,8 +1,5 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { startRedisServer, stopRedisServer } from '@kafka-ecs/devstack';
-import { freePort, startTcpProxy, type TcpProxy, waitFor } from '@kafka-ecs/testing';
+import { startTestRedisServers, type TestRedisServers } from '@kafka-ecs/devstack';
+import { startTcpProxy, type TcpProxy, waitFor } from '@kafka-ecs/testing';
 import { Redis } from 'ioredis';
 import { createRedisConnection, type RedisClient } from './redis-connection.ts';
 
@@ -12,43 +9,20 @@ import { createRedisConnection, type RedisClient } from './redis-connection.ts';
  * name, which moves to the new primary while connections already open stay where they are.
  */
 describe('a single Redis client across a failover', () => {
-  const root = mkdtempSync(join(tmpdir(), 'kafka-ecs-failover-'));
-  const dirs = { demoted: join(root, 'demoted'), promoted: join(root, 'promoted') };
-  const ports = { demoted: 0, promoted: 0 };
+  let servers: TestRedisServers<'demoted' | 'promoted'>;
   let endpoint: TcpProxy;
   let client: RedisClient;
 
   beforeAll(async () => {
-    for (const name of ['promoted', 'demoted'] as const) {
-      ports[name] = await freePort();
-      await startRedisServer({
-        dir: dirs[name],
-        host: '127.0.0.1',
-        port: ports[name],
-        readyTimeoutMs: 10_000,
-      });
-    }
-    const demoted = new Redis({ port: ports.demoted, lazyConnect: true });
-    try {
-      await demoted.replicaof('127.0.0.1', ports.promoted);
-      await waitFor(
-        async () => (await demoted.info('replication')).includes('master_link_status:up'),
-        {
-          timeoutMs: 10_000,
-          description: 'the demoted primary replicating the new one',
-        },
-      );
-    } finally {
-      demoted.disconnect();
-    }
-    endpoint = await startTcpProxy({ target: { host: '127.0.0.1', port: ports.demoted } });
+    servers = await startTestRedisServers(['promoted', 'demoted']);
+    await servers.replicate('demoted', servers.ports.promoted);
+    endpoint = await startTcpProxy({ target: { host: '127.0.0.1', port: servers.ports.demoted } });
   }, 30_000);
 
   afterAll(async () => {
     client?.disconnect();
     await endpoint?.close();
-    await Promise.all(Object.values(dirs).map((dir) => stopRedisServer(dir)));
-    rmSync(root, { recursive: true, force: true });
+    await servers?.stop();
   });
 
   it('when its connection is left on the demoted primary, then the first write fails READONLY and the client reconnects to where the endpoint now points, so writes work again', async () => {
@@ -57,7 +31,7 @@ describe('a single Redis client across a failover', () => {
     await waitFor(() => client.status === 'ready', { timeoutMs: 5_000, description: 'connected' });
 
     await expect(client.set('failover-key', 'first')).rejects.toThrow(/^READONLY/);
-    endpoint.retarget({ host: '127.0.0.1', port: ports.promoted });
+    endpoint.retarget({ host: '127.0.0.1', port: servers.ports.promoted });
 
     // Before, the connection stayed on the replica and every write kept failing READONLY.
     await waitFor(
@@ -67,7 +41,7 @@ describe('a single Redis client across a failover', () => {
         description: 'a write accepted by the new primary',
       },
     );
-    const promoted = new Redis({ port: ports.promoted, lazyConnect: true });
+    const promoted = new Redis({ port: servers.ports.promoted, lazyConnect: true });
     try {
       expect(await promoted.get('failover-key')).toBe('second');
     } finally {

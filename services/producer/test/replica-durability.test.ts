@@ -1,8 +1,5 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { startRedisServer, stopRedisServer } from '@kafka-ecs/devstack';
-import { endOffsetSum, freePort, startTcpProxy, type TcpProxy, waitFor } from '@kafka-ecs/testing';
+import { startTestRedisServers, type TestRedisServers } from '@kafka-ecs/devstack';
+import { endOffsetSum, startTcpProxy, type TcpProxy, waitFor } from '@kafka-ecs/testing';
 import { Redis } from 'ioredis';
 import { userKeys } from '../src/infra/user-keys.ts';
 import {
@@ -20,34 +17,21 @@ import {
  * primary through a proxy the test can cut.
  */
 describe('createUser when its writes must reach a replica (REDIS_WAIT_REPLICAS=1)', () => {
-  const root = mkdtempSync(join(tmpdir(), 'kafka-ecs-producer-replica-'));
-  const dirs = { primary: join(root, 'primary'), replica: join(root, 'replica') };
-  const ports = { primary: 0, replica: 0 };
+  let servers: TestRedisServers<'primary' | 'replica'>;
   let link: TcpProxy;
   let primary: Redis;
   let replica: Redis;
   let producer: TestProducer;
   const someone = newUser();
 
-  const linkUp = async () => (await replica.info('replication')).includes('master_link_status:up');
-
   beforeAll(async () => {
-    for (const name of ['primary', 'replica'] as const) {
-      ports[name] = await freePort();
-      await startRedisServer({
-        dir: dirs[name],
-        host: '127.0.0.1',
-        port: ports[name],
-        readyTimeoutMs: 10_000,
-      });
-    }
-    link = await startTcpProxy({ target: { host: '127.0.0.1', port: ports.primary } });
-    primary = new Redis({ port: ports.primary });
-    replica = new Redis({ port: ports.replica });
-    await replica.replicaof('127.0.0.1', link.port);
-    await waitFor(linkUp, { timeoutMs: 10_000, description: 'the replica following the primary' });
+    servers = await startTestRedisServers(['primary', 'replica']);
+    link = await startTcpProxy({ target: { host: '127.0.0.1', port: servers.ports.primary } });
+    await servers.replicate('replica', link.port);
+    primary = new Redis({ port: servers.ports.primary });
+    replica = new Redis({ port: servers.ports.replica });
     producer = await startTestProducer({
-      redisUrl: `redis://127.0.0.1:${ports.primary}`,
+      redisUrl: `redis://127.0.0.1:${servers.ports.primary}`,
       settings: { redisWaitReplicas: 1 },
     });
     // A user to log in as while the replica is cut off.
@@ -60,8 +44,7 @@ describe('createUser when its writes must reach a replica (REDIS_WAIT_REPLICAS=1
     primary?.disconnect();
     replica?.disconnect();
     await link?.close();
-    await Promise.all(Object.values(dirs).map((dir) => stopRedisServer(dir)));
-    rmSync(root, { recursive: true, force: true });
+    await servers?.stop();
   });
 
   const keys = () => userKeys(producer.keyPrefix, { cluster: false });
@@ -81,14 +64,17 @@ describe('createUser when its writes must reach a replica (REDIS_WAIT_REPLICAS=1
   describe('with the replica cut off', () => {
     beforeAll(async () => {
       await link.cut();
-      await waitFor(async () => !(await linkUp()), {
+      await waitFor(async () => !(await servers.linked('replica')), {
         timeoutMs: 10_000,
         description: 'the replica losing its primary',
       });
     });
     afterAll(async () => {
       await link.restore();
-      await waitFor(linkUp, { timeoutMs: 15_000, description: 'the replica following again' });
+      await waitFor(() => servers.linked('replica'), {
+        timeoutMs: 15_000,
+        description: 'the replica following again',
+      });
     });
 
     it('when createUser cannot reach a replica, then it fails SERVICE_UNAVAILABLE before anything is published, and the username stays free', async () => {

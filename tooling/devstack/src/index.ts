@@ -48,4 +48,5 @@ export {
   secureStackStatus,
   secureStackUp,
 } from './stack-secure.ts';
+export { startTestRedisServers, type TestRedisServers } from './test-redis-servers.ts';
 export { ensureTopics } from './topics.ts';
