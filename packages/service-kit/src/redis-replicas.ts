@@ -1,8 +1,10 @@
+/// <reference path="./cluster-key-slot.d.ts" />
+import calculateSlot from 'cluster-key-slot';
 import { Cluster, type Redis } from 'ioredis';
 import type { RedisClient } from './redis-connection.ts';
 
 /** Longest a write waits to reach the replicas (REDIS_WAIT_REPLICAS). */
-const REPLICA_WAIT_MS = 1_000;
+export const REPLICA_WAIT_MS = 1_000;
 
 /**
  * Redis `WAIT` on every master: what each connection of `redis` wrote so far is on `replicas`
@@ -19,9 +21,11 @@ export async function waitForReplicas(
   redis: RedisClient,
   replicas: number,
   what: string,
+  /** Only the master of this key's slot, where a caller wrote to one slot. */
+  options: { key?: string } = {},
 ): Promise<void> {
   if (replicas === 0) return;
-  const masters = redis instanceof Cluster ? slotMasters(redis, what) : [redis];
+  const masters = redis instanceof Cluster ? slotMasters(redis, what, options.key) : [redis];
   const acks = await Promise.all(masters.map((node) => node.wait(replicas, REPLICA_WAIT_MS)));
   const short = acks.findIndex((count) => count < replicas);
   const master = masters[short];
@@ -34,13 +38,16 @@ export async function waitForReplicas(
 
 const nodeKey = (node: Redis) => `${node.options.host}:${node.options.port}`;
 
-/** The connected master of every slot owner in the cluster's slot table; throws if one is not. */
-function slotMasters(cluster: Cluster, what: string): Redis[] {
+/**
+ * The connected master of every slot owner in the cluster's slot table (of `key`'s slot alone,
+ * with a key); throws if one is not.
+ */
+function slotMasters(cluster: Cluster, what: string, key?: string): Redis[] {
   const connected = new Map(cluster.nodes('master').map((node) => [nodeKey(node), node]));
   const owners = new Set<string>();
   // ioredis gives every slot of a range the same array: look at each range once.
   let previous: string[] | undefined;
-  for (const slot of cluster.slots) {
+  for (const slot of key === undefined ? cluster.slots : [cluster.slots[calculateSlot(key)]]) {
     if (slot === previous) continue;
     previous = slot;
     if (slot?.[0]) owners.add(slot[0]);
