@@ -156,7 +156,9 @@ export const producerConfigSchema = commonSchema
         message: 'is required when NODE_ENV=production',
       });
     }
-    // With replicas to wait for, the reserve's WAIT and each commit attempt's add 1 s each.
+    // With replicas to wait for, the reserve's WAIT and each of the commit's 5 attempts' add up
+    // to WAIT's 1 s bound (up to the 2 s command bound if Redis stops answering: the worst case,
+    // 2 × PUBLISH_TIMEOUT_MS + 23 s, still fits).
     const replicaWaits = config.REDIS_WAIT_REPLICAS > 0 ? 6_000 : 0;
     if (
       config.USERNAME_RESERVATION_TTL_MS <

@@ -20,11 +20,11 @@ export interface ProducerComponents {
   /** A single Redis or a Cluster (REDIS_CLUSTER): the store picks its key names from which. */
   redis: RedisClient;
   /**
-   * A second connection to the same Redis for users' creations, which wait for replicas
-   * (redisWaitReplicas) on it: a WAIT holds its connection, and logins must not queue behind it.
-   * @defaultValue redis
+   * A second connection to the same Redis for users' creations (createCreationsRedisClient),
+   * which wait for replicas (redisWaitReplicas) on it: a WAIT holds its connection, and logins
+   * must not queue behind it.
    */
-  creations?: RedisClient;
+  creations: RedisClient;
   publisher: Publisher;
   registry: Registry;
   metrics?: ProducerMetrics;
@@ -55,14 +55,13 @@ export interface ProducerComponents {
  * closed by main.ts or a test), so it does no I/O of its own.
  */
 export async function composeProducer(components: ProducerComponents) {
-  const { logger, redis, settings } = components;
+  const { logger, redis, creations, settings } = components;
   const clock = components.clock ?? { now: () => new Date() };
   const metrics = components.metrics ?? createProducerMetrics(components.registry);
-  const creations = components.creations ?? redis;
   const store = createRedisUserStore(redis, {
     keyPrefix: settings.redisKeyPrefix,
-    waitReplicas: settings.redisWaitReplicas,
     creations,
+    waitReplicas: settings.redisWaitReplicas,
   });
   const publisher = createKafkaEventPublisher({
     publisher: components.publisher,
@@ -106,11 +105,12 @@ export async function composeProducer(components: ProducerComponents) {
     settings,
     readiness: [
       { name: 'kafka-producer', check: () => components.publisher.isReady() },
-      { name: 'redis', check: answers(redis) },
-      ...(creations === redis ? [] : [{ name: 'redis-creations', check: answers(creations) }]),
+      {
+        name: 'redis',
+        check: async () => redis.status === 'ready' && (await redis.ping()) === 'PONG',
+      },
+      // Connected is enough: a PING there would queue behind a WAIT for a missing replica.
+      { name: 'redis-creations', check: () => creations.status === 'ready' },
     ],
   });
 }
-
-const answers = (redis: RedisClient) => async () =>
-  redis.status === 'ready' && (await redis.ping()) === 'PONG';

@@ -12,7 +12,7 @@ import { collectDefaultMetrics, Registry } from 'prom-client';
 import { composeProducer } from './compose.ts';
 import { HASH_MAX_WAITING } from './infra/bounded-password-hasher.ts';
 import { createProducerMetrics, observeBatches } from './infra/metrics.ts';
-import { createRedisClient } from './infra/redis-client.ts';
+import { createCreationsRedisClient, createRedisClient } from './infra/redis-client.ts';
 
 async function main(): Promise<void> {
   const config = loadProducerConfig(process.env);
@@ -30,11 +30,10 @@ async function main(): Promise<void> {
   };
   const redis = createRedisClient(redisSettings);
   logRedisConnection(redis, logger, 'redis');
-  // createUser's writes wait for replicas (REDIS_WAIT_REPLICAS) on a connection of their own: a
-  // WAIT holds its connection until it answers, and logins must not queue behind it.
-  const creations = config.REDIS_WAIT_REPLICAS > 0 ? createRedisClient(redisSettings) : redis;
-  if (creations !== redis) logRedisConnection(creations, logger, 'redis-creations');
-  const redisClients = creations === redis ? [redis] : [redis, creations];
+  // Users' creations have a connection of their own: their WAIT for replicas
+  // (REDIS_WAIT_REPLICAS) holds it until answered, and logins must not queue behind it.
+  const creations = createCreationsRedisClient(redisSettings);
+  logRedisConnection(creations, logger, 'redis-creations');
 
   const kafka = createKafkaConnection({
     brokers: config.KAFKA_BROKERS,
@@ -109,7 +108,9 @@ async function main(): Promise<void> {
       {
         name: 'redis',
         run: () =>
-          Promise.all(redisClients.map((client) => client.quit().catch(() => client.disconnect()))),
+          Promise.all(
+            [redis, creations].map((client) => client.quit().catch(() => client.disconnect())),
+          ),
       },
     ],
   });

@@ -79,9 +79,12 @@ describe('producer process', () => {
       env: { REDIS_WAIT_REPLICAS: '1', REDIS_KEY_PREFIX: `${uniqueName('producer-process')}:` },
     });
     try {
-      const ready = await fetch(`${service.url}/producer-svc/ready`);
-      expect(ready.status).toBe(200);
-      expect(await ready.text()).toContain('redis-creations');
+      const ready = async () => fetch(`${service.url}/producer-svc/ready`);
+      await waitFor(async () => (await ready()).status === 200, {
+        timeoutMs: 10_000,
+        description: 'the producer ready',
+      });
+      expect(await (await ready()).text()).toContain('redis-creations');
       const answer = await fetch(`${service.url}/producer-svc/graphql`, {
         method: 'POST',
         headers: { 'content-type': 'application/json' },

@@ -46,7 +46,7 @@ describe('when Kafka or Redis is down', () => {
     }
     const ready = await readiness(producer.url);
     expect(ready.status).toBe(503);
-    expect(ready.body.down).toEqual(['redis']);
+    expect(ready.body.down).toEqual(['redis', 'redis-creations']);
   });
 
   it('when the broker comes back, then the running service recovers by itself', async () => {

@@ -1,6 +1,8 @@
 import { randomUUID } from 'node:crypto';
-import type { RedisClient } from '@kafka-ecs/service-kit';
-import { deleteKeys, keysOnEveryMaster, uniqueName } from '@kafka-ecs/testing';
+import { createRedisConnection, type RedisClient } from '@kafka-ecs/service-kit';
+import { deleteKeys, keysOnEveryMaster, uniqueName, waitFor } from '@kafka-ecs/testing';
+import { type Cluster, Redis } from 'ioredis';
+import { DependencyUnavailableError } from '../src/domain/errors.ts';
 import type { StoredUser, UserStore } from '../src/domain/ports.ts';
 import { createRedisUserStore } from '../src/infra/redis-user-store.ts';
 import { userKeys } from '../src/infra/user-keys.ts';
@@ -42,7 +44,7 @@ describe.each([
   }, 60_000);
   beforeEach(() => {
     keyPrefix = `${uniqueName('user-store')}:`;
-    store = createRedisUserStore(redis, { keyPrefix });
+    store = createRedisUserStore(redis, { keyPrefix, creations: redis });
   });
   afterEach(async () => {
     await deleteKeys(redis, `${keyPrefix}*`);
@@ -125,5 +127,75 @@ describe.each([
     const ghost = { id: randomUUID(), username: 'x-ghost', passwordHash: pending.passwordHash };
     expect(await store.updatePasswordHash(ghost, 'scrypt$1024$8$1$bmV3c2FsdA==$bmV3')).toBe(false);
     expect(await redis.exists(keyOf(ghost))).toBe(0);
+  });
+});
+
+describe('the Redis user store when its writes must reach a replica (waitReplicas 1)', () => {
+  const user = (): StoredUser => ({
+    id: randomUUID(),
+    username: uniqueName('user').toLowerCase().slice(0, 64),
+    email: 'ada@example.com',
+    firstName: null,
+    lastName: null,
+    createdAt: new Date().toISOString(),
+    passwordHash: 'scrypt$1024$8$1$c2FsdA==$aGFzaA==',
+  });
+
+  it('when no replica confirms a commit, then the commit fails although the primary holds it committed', async () => {
+    // The stack's single Redis has no replica: WAIT answers 0 after its bound.
+    const redis = await connectTestRedis();
+    const keyPrefix = `${uniqueName('user-store')}:`;
+    try {
+      const reserving = createRedisUserStore(redis, { keyPrefix, creations: redis });
+      const waiting = createRedisUserStore(redis, { keyPrefix, creations: redis, waitReplicas: 1 });
+      const ada = user();
+      expect(await reserving.reserve(ada, 60_000)).toBe(true);
+
+      await expect(waiting.commit(ada)).rejects.toThrow(DependencyUnavailableError);
+      // The write ran; only its replication is unconfirmed, so the caller may not count on it.
+      expect(await redis.ttl(userKeys(keyPrefix, { cluster: false }).user(ada))).toBe(-1);
+    } finally {
+      await deleteKeys(redis, `${keyPrefix}*`);
+      redis.disconnect();
+    }
+  });
+
+  it("when a cluster's masters have replicas, then a reservation and its commit wait on the master of the user's slot alone", async () => {
+    // Named, so each master's CLIENT LIST shows what this client's connection last sent there.
+    const name = uniqueName('creations').replace(/[^\w-]/g, '');
+    const redis = createRedisConnection(
+      { url: await redisClusterUrl(), cluster: true },
+      { connectionName: name },
+    ) as Cluster;
+    redis.on('error', () => {});
+    const keyPrefix = `${uniqueName('user-store')}:`;
+    try {
+      await waitFor(() => redis.status === 'ready', { timeoutMs: 10_000, description: 'cluster' });
+      const store = createRedisUserStore(redis, { keyPrefix, creations: redis, waitReplicas: 1 });
+      const ada = user();
+      expect(await store.reserve(ada, 60_000)).toBe(true);
+      expect(await store.commit(ada)).toBe(true);
+
+      const usernameKey = userKeys(keyPrefix, { cluster: true }).username(ada.username);
+      const slot = Number(await redis.cluster('KEYSLOT', usernameKey));
+      // Asked over connections of their own: the named one's last command must stay its own.
+      const lastSent = await Promise.all(
+        redis.nodes('master').map(async ({ options: { host, port } }) => {
+          const probe = new Redis({ host, port });
+          try {
+            const clients = String(await probe.call('CLIENT', 'LIST')).split('\n');
+            const mine = clients.find((client) => client.includes(` name=${name} `));
+            return [`${host}:${port}`, /cmd=(\S+)/.exec(mine ?? '')?.[1]];
+          } finally {
+            probe.disconnect();
+          }
+        }),
+      );
+      const owner = redis.slots[slot]?.[0];
+      expect(lastSent.filter(([, cmd]) => cmd === 'wait').map(([node]) => node)).toEqual([owner]);
+    } finally {
+      await deleteKeys(redis, `${keyPrefix}*`);
+      redis.disconnect();
+    }
   });
 });

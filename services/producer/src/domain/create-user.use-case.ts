@@ -89,9 +89,12 @@ async function commitWithRetry(deps: CreateUserDeps, user: StoredUser, eventId: 
       committed = await deps.store.commit(user);
     } catch (error) {
       if (attempt >= COMMIT_ATTEMPTS) {
+        // Either the commit did not run (its pending record expires with its TTL) or it ran
+        // and no replica confirmed it (a failover may still lose it): either way the user whose
+        // event is out may be gone.
         deps.logger.error(
           { err: error, userId: user.id, eventId },
-          'event published but user not committed; the pending record expires with its TTL',
+          'event published but the user commit is not confirmed; the user may be lost',
         );
         throw error;
       }

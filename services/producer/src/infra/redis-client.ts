@@ -19,11 +19,24 @@ import {
  * up to `maxRedirections` (16): about 1.6 s, still within the bound.
  */
 export function createRedisClient(settings: RedisConnectionSettings): RedisClient {
-  return createRedisConnection(settings, {
-    enableOfflineQueue: false,
-    maxRetriesPerRequest: 1,
-    commandTimeout: 2_000,
-    connectTimeout: 2_000,
-    retryStrategy: (attempt) => Math.min(attempt * 200, 2_000),
-  });
+  return createRedisConnection(settings, FAIL_FAST);
 }
+
+/**
+ * The connection users' creations are written on (reserve, commit, release, and the WAIT for
+ * replicas after them): as createRedisClient's, and a command in flight when the connection drops
+ * is not sent again on the next one (it fails at its bound). A reserve sent again finds the
+ * caller's own reservation and answers USERNAME_TAKEN; a WAIT sent again counts what the new
+ * connection wrote, nothing, and reports replicas for writes it never covered.
+ */
+export function createCreationsRedisClient(settings: RedisConnectionSettings): RedisClient {
+  return createRedisConnection(settings, { ...FAIL_FAST, autoResendUnfulfilledCommands: false });
+}
+
+const FAIL_FAST = {
+  enableOfflineQueue: false,
+  maxRetriesPerRequest: 1,
+  commandTimeout: 2_000,
+  connectTimeout: 2_000,
+  retryStrategy: (attempt: number) => Math.min(attempt * 200, 2_000),
+};

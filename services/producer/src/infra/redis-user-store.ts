@@ -69,20 +69,20 @@ export function createRedisUserStore(
   options: {
     keyPrefix: string;
     /**
+     * The connection that writes users' creations (reserve, commit, release) and waits for their
+     * replicas: a WAIT holds its connection until it answers (1 s with a replica missing), so not
+     * the one logins use; made by createCreationsRedisClient.
+     */
+    creations: RedisClient;
+    /**
      * Replicas that must hold a reservation and a commit before either counts
      * (REDIS_WAIT_REPLICAS): a user whose event is out must survive a failover. @defaultValue 0
      */
     waitReplicas?: number;
-    /**
-     * The connection that writes a user's creation (reserve, commit, release) and waits for its
-     * replicas. WAIT holds its connection until it answers, up to 1 s with a replica missing, so
-     * this should not be the connection logins use. @defaultValue redis
-     */
-    creations?: RedisClient;
   },
 ): UserStore {
-  const creations = (options.creations ?? redis) as RedisClient & UserScripts;
   const waitReplicas = options.waitReplicas ?? 0;
+  const creations = options.creations as RedisClient & UserScripts;
   // defineCommand sends EVALSHA and reloads a script itself after a Redis restart (NOSCRIPT),
   // as the consumer's view store and the retry state do.
   creations.defineCommand('reserveUser', { numberOfKeys: 2, lua: RESERVE });
@@ -95,18 +95,16 @@ export function createRedisUserStore(
   const record = (user: StoredUser, state: StoredRecord['state']) =>
     JSON.stringify({ ...user, state } satisfies StoredRecord);
   /**
-   * Runs a script on the user's two keys with the user's id first; true when it returned 1 and,
-   * with `durable`, what it wrote is on the replicas.
+   * Runs a script on the user's two keys (one slot) with the user's id first; true when it
+   * returned 1 and, with `durable` (what to name in an error), what it wrote is on the replicas.
    */
   const run = (script: TwoKeyScript, user: StoredUser, durable: string | null, ...args: string[]) =>
     guarded(async () => {
-      const done = await creations[script](
-        keys.username(user.username),
-        keys.user(user),
-        user.id,
-        ...args,
-      );
-      if (done === 1 && durable) await waitForReplicas(creations, waitReplicas, durable);
+      const usernameKey = keys.username(user.username);
+      const done = await creations[script](usernameKey, keys.user(user), user.id, ...args);
+      if (done === 1 && durable) {
+        await waitForReplicas(creations, waitReplicas, durable, { key: usernameKey });
+      }
       return done === 1;
     });
 
@@ -114,7 +112,7 @@ export function createRedisUserStore(
     reserve: (user, ttlMs) =>
       run('reserveUser', user, "a username's reservation", record(user, 'pending'), String(ttlMs)),
     // Run again after a failure (createUser retries it), the commit is the same write and the
-    // same wait: a commit a failover lost is made again from the replicated reservation.
+    // same wait: a commit lost with its primary is made again from the replicated reservation.
     commit: (user) => run('commitUser', user, "a user's commit", record(user, 'committed')),
     // Not waited for: a release a failover loses leaves a reservation that expires by itself.
     release: async (user) => {

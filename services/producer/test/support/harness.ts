@@ -19,7 +19,7 @@ import type { PasswordHasher } from '../../src/domain/ports.ts';
 import { HASH_MAX_WAITING } from '../../src/infra/bounded-password-hasher.ts';
 import { createProducerMetrics, observeBatches } from '../../src/infra/metrics.ts';
 import { createPasswordHasher } from '../../src/infra/password-hasher.ts';
-import { createRedisClient } from '../../src/infra/redis-client.ts';
+import { createCreationsRedisClient, createRedisClient } from '../../src/infra/redis-client.ts';
 
 /**
  * The stack's connection settings read as the service reads them: TLS and SASL when the run
@@ -31,8 +31,13 @@ const stackSecurity = readConnectionSecurity(loadProducerConfig(process.env));
  * A client made as the service makes its own (REDIS_CLUSTER = `cluster`): the stack's CA only
  * for a rediss:// URL, since a proxy's or the local cluster's URL is plain beside a secure stack.
  */
-function testRedisClient(url: string, cluster: boolean): RedisClient {
-  const redis = createRedisClient({
+function testRedisClient(
+  url: string,
+  cluster: boolean,
+  options: { creations?: boolean } = {},
+): RedisClient {
+  const create = options.creations ? createCreationsRedisClient : createRedisClient;
+  const redis = create({
     url,
     cluster,
     ...(url.startsWith('rediss://') ? { ca: stackSecurity.redisCa } : {}),
@@ -123,10 +128,8 @@ export async function startTestProducer(
   await createTestTopics(Object.values(topics), { partitions: PARTITIONS });
   const logger = options.logger ?? pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' });
   const keyPrefix = `${uniqueName('producer')}:`;
-  const redis = testRedisClient(
-    options.redisCluster ?? options.redisUrl ?? infrastructure.redisUrl,
-    options.redisCluster !== undefined,
-  );
+  const redisUrl = options.redisCluster ?? options.redisUrl ?? infrastructure.redisUrl;
+  const redis = testRedisClient(redisUrl, options.redisCluster !== undefined);
   // A URL given by the test may answer nothing on purpose: no wait for it.
   if (!options.redisUrl) await untilReady(redis);
   // As main.ts: the publisher reports each send into the metrics the service serves.
@@ -170,13 +173,11 @@ export async function startTestProducer(
     hashing: { concurrency: 4, maxWaitMs: 2_000, maxWaiting: HASH_MAX_WAITING },
     ...options.settings,
   };
-  // As main.ts: with replicas to wait for, users' creations get a connection of their own.
-  const creations = settings.redisWaitReplicas
-    ? testRedisClient(
-        options.redisCluster ?? options.redisUrl ?? infrastructure.redisUrl,
-        options.redisCluster !== undefined,
-      )
-    : redis;
+  // As main.ts: users' creations have a connection of their own.
+  const creations = testRedisClient(redisUrl, options.redisCluster !== undefined, {
+    creations: true,
+  });
+  if (!options.redisUrl) await untilReady(creations);
   let app: FastifyInstance;
   try {
     app = await composeProducer({
