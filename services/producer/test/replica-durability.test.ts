@@ -100,11 +100,14 @@ describe('createUser when its writes must reach a replica (REDIS_WAIT_REPLICAS=1
           .split('\n')
           .filter((client) => / cmd=wait /.test(client) && / flags=\w*b/.test(client))
           .map((client) => /^id=(\d+) /.exec(client)?.[1]);
-      await waitFor(async () => (await blockedWaits()).length > 0, {
-        timeoutMs: 5_000,
-        description: "createUser's WAIT holding its connection",
-      });
-      const blocked = await blockedWaits();
+      let blocked: (string | undefined)[] = [];
+      await waitFor(
+        async () => {
+          blocked = await blockedWaits();
+          return blocked.length > 0;
+        },
+        { timeoutMs: 5_000, description: "createUser's WAIT holding its connection" },
+      );
 
       // A WAIT holds its connection until it answers: on the connection logins use, every login
       // would queue behind it for up to its bound while a replica is missing.

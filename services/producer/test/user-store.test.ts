@@ -87,6 +87,20 @@ describe.each([
     expect(await store.findByUsername(user.username)).toEqual(rival);
   });
 
+  it('when a request reserves again what it reserved (a send repeated), then it is told so again, and once committed never', async () => {
+    const user = newStoredUser();
+    expect(await store.reserve(user, 60_000)).toBe(true);
+    // A cluster client sends a script again when its node's connection dropped before the answer.
+    expect(await store.reserve(user, 60_000)).toBe(true);
+    expect(await redis.pttl(keyOf(user))).toBeGreaterThan(0);
+
+    expect(await store.commit(user)).toBe(true);
+    expect(await store.reserve(user, 60_000)).toBe(false);
+    // Committed for good: the repeated reserve put no TTL back.
+    expect(await redis.pttl(keyOf(user))).toBe(-1);
+    expect(await store.findByUsername(user.username)).toEqual(user);
+  });
+
   it('when the hash is replaced, then only the hash field changes, and a field changed meanwhile is kept', async () => {
     const user = await committedUser();
     // Another writer changes the record after the login read it: the login's copy is stale.
@@ -173,11 +187,12 @@ describe('the Redis user store when its writes must reach a replica (waitReplica
       await waitFor(() => redis.status === 'ready', { timeoutMs: 10_000, description: 'cluster' });
       const store = createRedisUserStore(redis, { keyPrefix, creations: redis, waitReplicas: 1 });
       const ada = user();
+      // Asked first: CLUSTER KEYSLOT goes to any master, as this client's last command there.
+      const usernameKey = userKeys(keyPrefix, { cluster: true }).username(ada.username);
+      const slot = Number(await redis.cluster('KEYSLOT', usernameKey));
       expect(await store.reserve(ada, 60_000)).toBe(true);
       expect(await store.commit(ada)).toBe(true);
 
-      const usernameKey = userKeys(keyPrefix, { cluster: true }).username(ada.username);
-      const slot = Number(await redis.cluster('KEYSLOT', usernameKey));
       // Asked over connections of their own: the named one's last command must stay its own.
       const lastSent = await Promise.all(
         redis.nodes('master').map(async ({ options: { host, port } }) => {

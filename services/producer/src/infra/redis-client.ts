@@ -24,10 +24,11 @@ export function createRedisClient(settings: RedisConnectionSettings): RedisClien
 
 /**
  * The connection users' creations are written on (reserve, commit, release, and the WAIT for
- * replicas after them): as createRedisClient's, and a command in flight when the connection drops
- * is not sent again on the next one (it fails at its bound). A reserve sent again finds the
- * caller's own reservation and answers USERNAME_TAKEN; a WAIT sent again counts what the new
- * connection wrote, nothing, and reports replicas for writes it never covered.
+ * replicas after them): as createRedisClient's, and on a single Redis a command in flight when the
+ * connection drops is not sent again on the next one (it fails at its bound): a WAIT sent again
+ * counts what the new connection wrote, nothing, and would report replicas for writes it never
+ * covered. A cluster's WAIT goes to its node's connection, which is not reconnected; its scripts
+ * may be sent again by the cluster client, which the store's scripts take (redis-user-store.ts).
  */
 export function createCreationsRedisClient(settings: RedisConnectionSettings): RedisClient {
   return createRedisConnection(settings, { ...FAIL_FAST, autoResendUnfulfilledCommands: false });

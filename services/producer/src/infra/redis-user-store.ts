@@ -10,12 +10,15 @@ import { userKeys } from './user-keys.ts';
 // hash tag. While reserved both carry the reservation's TTL; commit removes it. The scripts make
 // each step atomic and act only on the caller's own reservation.
 
+// A reserve of this request's own reservation answers as the first did, and writes it again for a
+// WAIT to cover: a cluster client sends a script again when its node's connection dropped before
+// the answer, although the first send may have run. A committed user (no TTL) is never touched.
 const RESERVE = `
-if redis.call('SET', KEYS[1], ARGV[1], 'NX', 'PX', ARGV[3]) then
-  redis.call('SET', KEYS[2], ARGV[2], 'PX', ARGV[3])
-  return 1
-end
-return 0`;
+local held = redis.call('GET', KEYS[1])
+if held and (held ~= ARGV[1] or redis.call('PTTL', KEYS[1]) < 0) then return 0 end
+redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[3])
+redis.call('SET', KEYS[2], ARGV[2], 'PX', ARGV[3])
+return 1`;
 
 const COMMIT = `
 if redis.call('GET', KEYS[1]) == ARGV[1] then

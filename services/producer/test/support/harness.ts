@@ -177,9 +177,9 @@ export async function startTestProducer(
   const creations = testRedisClient(redisUrl, options.redisCluster !== undefined, {
     creations: true,
   });
-  if (!options.redisUrl) await untilReady(creations);
   let app: FastifyInstance;
   try {
+    if (!options.redisUrl) await untilReady(creations);
     app = await composeProducer({
       logger,
       redis,
