@@ -21,12 +21,20 @@ export async function waitForReplicas(
   redis: RedisClient,
   replicas: number,
   what: string,
-  /** Only the master of this key's slot, where a caller wrote to one slot. */
-  options: { key?: string } = {},
+  options: {
+    /** Only the master of this key's slot, where a caller wrote to one slot. */
+    key?: string;
+    /** writeConnection(redis) from before the writes: a WAIT over another one proves nothing. */
+    writtenOn?: WriteConnection;
+  } = {},
 ): Promise<void> {
   if (replicas === 0) return;
   const masters = redis instanceof Cluster ? slotMasters(redis, what, options.key) : [redis];
+  const sameConnection = () => !options.writtenOn || writeConnection(redis) === options.writtenOn;
+  if (!sameConnection()) throw reconnected(what);
   const acks = await Promise.all(masters.map((node) => node.wait(replicas, REPLICA_WAIT_MS)));
+  // A WAIT sent again on a new connection (ioredis re-sends what was in flight) answered for it.
+  if (!sameConnection()) throw reconnected(what);
   const short = acks.findIndex((count) => count < replicas);
   const master = masters[short];
   if (master) {
@@ -35,6 +43,21 @@ export async function waitForReplicas(
     );
   }
 }
+
+/** The connection a single Redis client writes on; a cluster's nodes are not reconnected. */
+export type WriteConnection = object | undefined;
+
+/**
+ * What `redis` writes on now, for waitForReplicas to check its WAIT goes over the same connection:
+ * Redis counts a WAIT against what its own connection wrote, so after a reconnect it would count
+ * nothing and confirm writes it never covered. A cluster's node connections are not reconnected
+ * (a dropped node's commands fail, and a new node object takes its place): nothing to check.
+ */
+export const writeConnection = (redis: RedisClient): WriteConnection =>
+  redis instanceof Cluster ? undefined : redis.stream;
+
+const reconnected = (what: string) =>
+  new Error(`${what}: the connection to Redis changed since the writes (REDIS_WAIT_REPLICAS)`);
 
 const nodeKey = (node: Redis) => `${node.options.host}:${node.options.port}`;
 

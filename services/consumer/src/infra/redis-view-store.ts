@@ -1,4 +1,4 @@
-import { type RedisClient, waitForReplicas } from '@kafka-ecs/service-kit';
+import { type RedisClient, waitForReplicas, writeConnection } from '@kafka-ecs/service-kit';
 import { Cluster, type Redis } from 'ioredis';
 import type { UserPage, UserView } from '../domain/user-view.ts';
 import type { EventChange, ViewChange } from '../domain/view-change.ts';
@@ -272,6 +272,7 @@ export function createRedisViewStore(deps: {
       const scripts = calls.map((call) =>
         scriptArguments(call.map((index) => changes[index] as ChangeToApply)),
       );
+      const writtenOn = writeConnection(redis);
       const writes = target.views.map((view, v) => {
         const writer = scriptWriter(target.writer, v);
         const channel = v === 0 && target.notify ? keys.notifications : '';
@@ -296,7 +297,7 @@ export function createRedisViewStore(deps: {
       });
       // Every view written, or the batch is held: an error of any view's write throws.
       const results = await Promise.all(writes);
-      await waitForReplicas(redis, waitReplicas, "the view's writes");
+      await waitForReplicas(redis, waitReplicas, "the view's writes", { writtenOn });
       const primary = results[0] ?? [];
       return changes.map(({ change }, index) => {
         const code = primary[index];

@@ -1,4 +1,4 @@
-import { type RedisClient, waitForReplicas } from '@kafka-ecs/service-kit';
+import { type RedisClient, waitForReplicas, writeConnection } from '@kafka-ecs/service-kit';
 import { Cluster } from 'ioredis';
 import { DependencyUnavailableError } from '../domain/errors.ts';
 import type { StoredUser, UserStore } from '../domain/ports.ts';
@@ -104,9 +104,10 @@ export function createRedisUserStore(
   const run = (script: TwoKeyScript, user: StoredUser, durable: string | null, ...args: string[]) =>
     guarded(async () => {
       const usernameKey = keys.username(user.username);
+      const writtenOn = writeConnection(creations);
       const done = await creations[script](usernameKey, keys.user(user), user.id, ...args);
       if (done === 1 && durable) {
-        await waitForReplicas(creations, waitReplicas, durable, { key: usernameKey });
+        await waitForReplicas(creations, waitReplicas, durable, { key: usernameKey, writtenOn });
       }
       return done === 1;
     });
