@@ -7,7 +7,7 @@ import type {
   RawRecord,
   TransactionalProducer,
 } from '@kafka-ecs/kafka';
-import { waitForReplicas } from '@kafka-ecs/service-kit';
+import { waitForReplicas, writeConnection } from '@kafka-ecs/service-kit';
 import { createDeadLetterAudit } from './dead-letter-audit.ts';
 import { createDeadLetterIndexer, type OnDeadLettered } from './dead-letter-indexer.ts';
 import { createDeadLetterOperations, type DeadLetterOperations } from './dead-letter-operations.ts';
@@ -141,8 +141,11 @@ export function createRetrySystem(options: RetrySystemOptions): RetrySystem {
   const replicated =
     (handle: BatchHandler): BatchHandler =>
     async (batch) => {
+      const writtenOn = writeConnection(options.redis);
       const result = await handle(batch);
-      await waitForReplicas(options.redis, options.waitReplicas ?? 0, "the failure path's writes");
+      await waitForReplicas(options.redis, options.waitReplicas ?? 0, "the failure path's writes", {
+        writtenOn,
+      });
       return result;
     };
   const retryConsumer: BatchConsumer = options.kafka.batchConsumer({
