@@ -1,6 +1,6 @@
-import { startTestRedisServers, type TestRedisServers } from '@kafka-ecs/devstack';
-import { waitFor } from '@kafka-ecs/testing';
-import { Redis } from 'ioredis';
+import { redisClusterUp, startTestRedisServers, type TestRedisServers } from '@kafka-ecs/devstack';
+import { uniqueName, waitFor } from '@kafka-ecs/testing';
+import { type Cluster, Redis } from 'ioredis';
 import { createRedisConnection, type RedisClient } from './redis-connection.ts';
 import { waitForReplicas, writeConnection } from './redis-replicas.ts';
 
@@ -50,9 +50,53 @@ describe('waitForReplicas on a single Redis with a replica', () => {
     await waitFor(() => reconnected, { timeoutMs: 5_000, description: 'connected again' });
 
     // The new connection wrote nothing: its WAIT confirms at once, whatever became of the write.
-    await expect(waitForReplicas(client, 1, 'the write')).resolves.toBeUndefined();
+    expect(await (client as Redis).wait(1, 1_000)).toBe(1);
     await expect(waitForReplicas(client, 1, 'the write', { writtenOn })).rejects.toThrow(
       /^the write: the connection to Redis changed since the writes \(REDIS_WAIT_REPLICAS\)$/,
     );
   });
 });
+
+/** The same on the local Redis Cluster (`pnpm stack:up --redis-cluster`): a master per slot range. */
+describe('waitForReplicas on a Redis Cluster', () => {
+  let cluster: Cluster;
+
+  beforeAll(async () => {
+    const { redisUrl } = await redisClusterUp({ log: () => {} });
+    cluster = createRedisConnection({ url: redisUrl, cluster: true }) as Cluster;
+    cluster.on('error', () => {});
+    await waitFor(() => cluster.status === 'ready', { timeoutMs: 10_000, description: 'ready' });
+  }, 60_000);
+
+  afterAll(() => {
+    cluster?.disconnect();
+  });
+
+  it("when the slot's master client was replaced between the writes and the WAIT, then it refuses what that client's WAIT would confirm", async () => {
+    const key = `{${uniqueName('replicas')}}:key`;
+    await cluster.set(key, 'one');
+    const writtenOn = writeConnection(cluster);
+    await waitForReplicas(cluster, 1, 'the write', { writtenOn, key });
+
+    // A dropped node client is replaced by a new one for the same address, which wrote nothing.
+    const owner = cluster.slots[Number(await cluster.cluster('KEYSLOT', key))]?.[0];
+    const master = () => cluster.nodes('master').find((node) => nodeAddress(node) === owner);
+    const dropped = master();
+    dropped?.disconnect();
+    await waitFor(
+      async () =>
+        (await cluster.get(key).catch(() => null)) === 'one' &&
+        master() !== undefined &&
+        master() !== dropped,
+      { timeoutMs: 10_000, description: 'a new client for the master' },
+    );
+
+    expect(await master()?.wait(1, 1_000)).toBe(1);
+    await expect(waitForReplicas(cluster, 1, 'the write', { writtenOn, key })).rejects.toThrow(
+      /^the write: the connection to Redis changed since the writes \(REDIS_WAIT_REPLICAS\)$/,
+    );
+    await cluster.del(key);
+  });
+});
+
+const nodeAddress = (node: Redis) => `${node.options.host}:${node.options.port}`;

@@ -22,19 +22,23 @@ export async function waitForReplicas(
   replicas: number,
   what: string,
   options: {
+    /** writeConnection(redis) from before the writes: a WAIT over another one proves nothing. */
+    writtenOn: WriteConnection;
     /** Only the master of this key's slot, where a caller wrote to one slot. */
     key?: string;
-    /** writeConnection(redis) from before the writes: a WAIT over another one proves nothing. */
-    writtenOn?: WriteConnection;
-  } = {},
+  },
 ): Promise<void> {
   if (replicas === 0) return;
   const masters = redis instanceof Cluster ? slotMasters(redis, what, options.key) : [redis];
-  const sameConnection = () => !options.writtenOn || writeConnection(redis) === options.writtenOn;
-  if (!sameConnection()) throw reconnected(what);
+  const { writtenOn } = options;
+  const carried = () =>
+    redis instanceof Cluster
+      ? masters.every((master) => writtenOn.masters?.has(master))
+      : redis.status === 'ready' && connections(redis).count === writtenOn.connection;
+  if (!carried()) throw reconnected(what);
   const acks = await Promise.all(masters.map((node) => node.wait(replicas, REPLICA_WAIT_MS)));
   // A WAIT sent again on a new connection (ioredis re-sends what was in flight) answered for it.
-  if (!sameConnection()) throw reconnected(what);
+  if (!carried()) throw reconnected(what);
   const short = acks.findIndex((count) => count < replicas);
   const master = masters[short];
   if (master) {
@@ -44,17 +48,42 @@ export async function waitForReplicas(
   }
 }
 
-/** The connection a single Redis client writes on; a cluster's nodes are not reconnected. */
-export type WriteConnection = object | undefined;
+/** The connection a client's writes go over, as writeConnection saw it. */
+export interface WriteConnection {
+  /** A single Redis: which of the client's connections (its count of `ready`s). */
+  readonly connection?: number;
+  /** A cluster: its master node clients. */
+  readonly masters?: ReadonlySet<Redis>;
+}
 
 /**
- * What `redis` writes on now, for waitForReplicas to check its WAIT goes over the same connection:
- * Redis counts a WAIT against what its own connection wrote, so after a reconnect it would count
- * nothing and confirm writes it never covered. A cluster's node connections are not reconnected
- * (a dropped node's commands fail, and a new node object takes its place): nothing to check.
+ * What `redis`'s next writes go over, for waitForReplicas to check that its WAIT goes over the
+ * same connection: Redis counts a WAIT against what its own connection wrote, so after a
+ * reconnect it would count nothing and confirm writes it never covered. A single Redis client's
+ * connections are counted by their `ready`; one not connected yet queues its writes for the next
+ * (a client without an offline queue refuses them). A cluster's node clients never reconnect: a
+ * dropped one is replaced by a new client for the same address.
  */
-export const writeConnection = (redis: RedisClient): WriteConnection =>
-  redis instanceof Cluster ? undefined : redis.stream;
+export function writeConnection(redis: RedisClient): WriteConnection {
+  if (redis instanceof Cluster) return { masters: new Set(redis.nodes('master')) };
+  return { connection: connections(redis).count + (redis.status === 'ready' ? 0 : 1) };
+}
+
+const counted = new WeakMap<Redis, { count: number }>();
+
+/** The client's connections so far, counted from the first call on (the current one is 0). */
+function connections(redis: Redis): { count: number } {
+  let seen = counted.get(redis);
+  if (!seen) {
+    const counter = { count: 0 };
+    redis.on('ready', () => {
+      counter.count++;
+    });
+    counted.set(redis, counter);
+    seen = counter;
+  }
+  return seen;
+}
 
 const reconnected = (what: string) =>
   new Error(`${what}: the connection to Redis changed since the writes (REDIS_WAIT_REPLICAS)`);
