@@ -20,9 +20,8 @@ export interface ProducerComponents {
   /** A single Redis or a Cluster (REDIS_CLUSTER): the store picks its key names from which. */
   redis: RedisClient;
   /**
-   * A second connection to the same Redis for users' creations (createCreationsRedisClient),
-   * which wait for replicas (redisWaitReplicas) on it: a WAIT holds its connection, and logins
-   * must not queue behind it.
+   * A second connection to the same Redis for users' creations, which wait for replicas
+   * (redisWaitReplicas) on it: a WAIT holds its connection, and logins must not queue behind it.
    */
   creations: RedisClient;
   publisher: Publisher;

@@ -12,7 +12,7 @@ import { collectDefaultMetrics, Registry } from 'prom-client';
 import { composeProducer } from './compose.ts';
 import { HASH_MAX_WAITING } from './infra/bounded-password-hasher.ts';
 import { createProducerMetrics, observeBatches } from './infra/metrics.ts';
-import { createCreationsRedisClient, createRedisClient } from './infra/redis-client.ts';
+import { createRedisClient } from './infra/redis-client.ts';
 
 async function main(): Promise<void> {
   const config = loadProducerConfig(process.env);
@@ -32,7 +32,7 @@ async function main(): Promise<void> {
   logRedisConnection(redis, logger, 'redis');
   // Users' creations have a connection of their own: their WAIT for replicas
   // (REDIS_WAIT_REPLICAS) holds it until answered, and logins must not queue behind it.
-  const creations = createCreationsRedisClient(redisSettings);
+  const creations = createRedisClient(redisSettings);
   logRedisConnection(creations, logger, 'redis-creations');
 
   const kafka = createKafkaConnection({

@@ -27,7 +27,7 @@ const COMMIT_ATTEMPTS = 5;
 /**
  * Creates a user and answers only once Kafka acknowledged its `new-user-created` event, without
  * ever leaving half a user behind (docs/architecture.md, "Consistency"):
- * 1. reserve the username with the complete pending record, under a TTL (SET NX);
+ * 1. reserve the username with the complete pending record, under a TTL;
  * 2. publish the event; if Kafka fails, release the reservation: no user, no event;
  * 3. commit (make the record permanent). The reservation outlives the publish bound many
  *    times over, so the commit finds it; a Redis blip here is retried.

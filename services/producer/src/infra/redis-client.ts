@@ -19,25 +19,11 @@ import {
  * up to `maxRedirections` (16): about 1.6 s, still within the bound.
  */
 export function createRedisClient(settings: RedisConnectionSettings): RedisClient {
-  return createRedisConnection(settings, FAIL_FAST);
+  return createRedisConnection(settings, {
+    enableOfflineQueue: false,
+    maxRetriesPerRequest: 1,
+    commandTimeout: 2_000,
+    connectTimeout: 2_000,
+    retryStrategy: (attempt) => Math.min(attempt * 200, 2_000),
+  });
 }
-
-/**
- * The connection users' creations are written on (reserve, commit, release, and the WAIT for
- * replicas after them): as createRedisClient's, and on a single Redis a command in flight when the
- * connection drops is not sent again on the next one (it fails at its bound): a WAIT sent again
- * counts what the new connection wrote, nothing, and would report replicas for writes it never
- * covered. A cluster's WAIT goes to its node's connection, which is not reconnected; its scripts
- * may be sent again by the cluster client, which the store's scripts take (redis-user-store.ts).
- */
-export function createCreationsRedisClient(settings: RedisConnectionSettings): RedisClient {
-  return createRedisConnection(settings, { ...FAIL_FAST, autoResendUnfulfilledCommands: false });
-}
-
-const FAIL_FAST = {
-  enableOfflineQueue: false,
-  maxRetriesPerRequest: 1,
-  commandTimeout: 2_000,
-  connectTimeout: 2_000,
-  retryStrategy: (attempt: number) => Math.min(attempt * 200, 2_000),
-};

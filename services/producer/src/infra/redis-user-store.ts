@@ -74,7 +74,7 @@ export function createRedisUserStore(
     /**
      * The connection that writes users' creations (reserve, commit, release) and waits for their
      * replicas: a WAIT holds its connection until it answers (1 s with a replica missing), so not
-     * the one logins use; made by createCreationsRedisClient.
+     * the one logins use.
      */
     creations: RedisClient;
     /**

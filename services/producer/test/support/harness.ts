@@ -19,7 +19,7 @@ import type { PasswordHasher } from '../../src/domain/ports.ts';
 import { HASH_MAX_WAITING } from '../../src/infra/bounded-password-hasher.ts';
 import { createProducerMetrics, observeBatches } from '../../src/infra/metrics.ts';
 import { createPasswordHasher } from '../../src/infra/password-hasher.ts';
-import { createCreationsRedisClient, createRedisClient } from '../../src/infra/redis-client.ts';
+import { createRedisClient } from '../../src/infra/redis-client.ts';
 
 /**
  * The stack's connection settings read as the service reads them: TLS and SASL when the run
@@ -31,13 +31,8 @@ const stackSecurity = readConnectionSecurity(loadProducerConfig(process.env));
  * A client made as the service makes its own (REDIS_CLUSTER = `cluster`): the stack's CA only
  * for a rediss:// URL, since a proxy's or the local cluster's URL is plain beside a secure stack.
  */
-function testRedisClient(
-  url: string,
-  cluster: boolean,
-  options: { creations?: boolean } = {},
-): RedisClient {
-  const create = options.creations ? createCreationsRedisClient : createRedisClient;
-  const redis = create({
+function testRedisClient(url: string, cluster: boolean): RedisClient {
+  const redis = createRedisClient({
     url,
     cluster,
     ...(url.startsWith('rediss://') ? { ca: stackSecurity.redisCa } : {}),
@@ -174,9 +169,7 @@ export async function startTestProducer(
     ...options.settings,
   };
   // As main.ts: users' creations have a connection of their own.
-  const creations = testRedisClient(redisUrl, options.redisCluster !== undefined, {
-    creations: true,
-  });
+  const creations = testRedisClient(redisUrl, options.redisCluster !== undefined);
   let app: FastifyInstance;
   try {
     if (!options.redisUrl) await untilReady(creations);
