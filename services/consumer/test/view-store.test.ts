@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { redisClusterUp } from '@kafka-ecs/devstack';
+import { redisClusterUp, startTestRedisServers } from '@kafka-ecs/devstack';
 import {
   deleteKeys,
   keysOnEveryMaster,
@@ -600,6 +600,33 @@ describe('the apply script on a single Redis', () => {
       ]);
     } finally {
       await Promise.all([listener.quit(), client.quit()]);
+    }
+  });
+});
+
+describe('the apply script on a Redis of its own', () => {
+  it("when a new user's profile is its only change in the call, then its hash is not read; with another change it is", async () => {
+    // A server of the test's own: INFO commandstats counts every client's commands.
+    const servers = await startTestRedisServers(['view']);
+    const client = new Redis({ port: servers.ports.view });
+    try {
+      const own = createRedisViewStore({ redis: client, prefix: uniqueName('view-script') });
+      const calls = async (command: string) =>
+        Number(
+          new RegExp(`cmdstat_${command}:calls=(\\d+)`).exec(
+            await client.info('commandstats'),
+          )?.[1] ?? 0,
+        );
+      const [ada, bob] = [randomUUID(), randomUUID()];
+
+      await own.apply([profile(ada, at(0, 0, 'new-user-created'))], LIVE);
+      expect([await calls('hgetall'), await calls('exists')]).toEqual([0, 1]);
+
+      await own.apply([profile(bob, at(1, 0, 'new-user-created')), token(bob, at(0))], LIVE);
+      expect([await calls('hgetall'), await calls('exists')]).toEqual([1, 1]);
+    } finally {
+      client.disconnect();
+      await servers.stop();
     }
   });
 });

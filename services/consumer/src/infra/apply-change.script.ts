@@ -236,7 +236,7 @@ end
 
 -- A new user's profile, its only change in the call: nothing to read, nothing seen before, so
 -- one HSET of what apply and mark would write, in their order. Most of a call's changes are
--- this in a catch-up of new users, and the general way costs Redis twice as much for them
+-- this in a catch-up of new users, where the general way cost Redis about 2 µs more a change
 -- (docs/performance.md). Not while someone listens: a notification is built the general way.
 local created, cn = {}, 0
 local function put(field, value)
