@@ -1,7 +1,8 @@
-import { Cluster, type Redis } from 'ioredis';
+import type { RedisClient } from '@kafka-ecs/service-kit';
+import { Cluster } from 'ioredis';
 
 /** A single Redis, or a Redis Cluster (`REDIS_CLUSTER`): the retry machinery runs on both. */
-export type RedisClient = Redis | Cluster;
+export type { RedisClient };
 
 /**
  * `name` as one hash tag on a cluster, where a multi-key script or MULTI must stay in one slot
