@@ -64,7 +64,7 @@ describe('Redis restart', () => {
     expect(new Set(outage.map((r) => r.outcome))).toEqual(new Set(['SERVICE_UNAVAILABLE']));
     expect(Math.max(...outage.map((r) => r.ms))).toBeLessThan(3_000);
     expect(producerReady.status).toBe(503);
-    expect(JSON.parse(producerReady.body)).toMatchObject({ down: ['redis'] });
+    expect(JSON.parse(producerReady.body)).toMatchObject({ down: ['redis', 'redis-creations'] });
     // Neither service crashed on the lost connections.
     expect(system.producer.alive() && consumer.alive()).toBe(true);
   }, 150_000);
