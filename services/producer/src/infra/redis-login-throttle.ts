@@ -58,6 +58,12 @@ export function createRedisLoginThrottle(
     // Refuse at once while disconnected instead of waiting for a command timeout.
     rejectIfRedisNotReady: true,
   });
+  // defineCommand sends EVALSHA and reloads the script after a Redis restart (NOSCRIPT), as the
+  // user store's scripts do: refunds come in bursts, when hashing is overloaded.
+  redis.defineCommand('refundLoginAttempt', { numberOfKeys: 1, lua: REFUND });
+  const refunding = redis as RedisClient & {
+    refundLoginAttempt(key: string, leftMs: string): Promise<number>;
+  };
   return {
     async consume(username) {
       try {
@@ -75,7 +81,7 @@ export function createRedisLoginThrottle(
     async refund(username, attempt) {
       const leftMs = Math.max(0, attempt.windowEndsAtMs - Date.now()) + REFUND_SLACK_MS;
       try {
-        await redis.eval(REFUND, 1, limiter.getKey(keyOf(username)), String(leftMs));
+        await refunding.refundLoginAttempt(limiter.getKey(keyOf(username)), String(leftMs));
       } catch (error) {
         throw new DependencyUnavailableError('redis', { cause: error });
       }
