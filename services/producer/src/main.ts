@@ -10,7 +10,6 @@ import {
 } from '@kafka-ecs/service-kit';
 import { collectDefaultMetrics, Registry } from 'prom-client';
 import { composeProducer } from './compose.ts';
-import { HASH_MAX_WAITING } from './infra/bounded-password-hasher.ts';
 import { createProducerMetrics, observeBatches } from './infra/metrics.ts';
 import { createRedisClient } from './infra/redis-client.ts';
 
@@ -86,7 +85,6 @@ async function main(): Promise<void> {
       hashing: {
         concurrency: config.UV_THREADPOOL_SIZE,
         maxWaitMs: config.PASSWORD_HASH_MAX_WAIT_MS,
-        maxWaiting: HASH_MAX_WAITING,
       },
       loginMaxFailures: config.LOGIN_MAX_FAILURES,
       loginFailureWindowSeconds: config.LOGIN_FAILURE_WINDOW_SECONDS,

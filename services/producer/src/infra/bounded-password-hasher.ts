@@ -13,15 +13,15 @@ export interface HashingLimits {
    * one that waited this long anyway (the estimate was low: hashes slowed down) is refused then.
    */
   maxWaitMs: number;
-  /** Most hashes waiting at once, whatever the estimate. */
-  maxWaiting: number;
+  /** Most hashes waiting at once, whatever the estimate. @defaultValue HASH_MAX_WAITING */
+  maxWaiting?: number;
 }
 
 /**
  * Most hashes waiting at once by default: as many requests held, each body at most
  * HTTP_BODY_LIMIT_BYTES (a login's password is bounded by nothing smaller).
  */
-export const HASH_MAX_WAITING = 1_000;
+const HASH_MAX_WAITING = 1_000;
 
 // The weight of the latest hash in the running average of their durations.
 const SMOOTHING = 0.2;
@@ -61,6 +61,7 @@ export function boundPasswordHasher(
 ): PasswordHasher {
   const now = hooks.now ?? (() => performance.now());
   const setTimer = hooks.setTimer ?? realTimer;
+  const maxWaiting = limits.maxWaiting ?? HASH_MAX_WAITING;
   const waiting: Waiter[] = [];
   let running = 0;
   /** Running average of a hash's duration; none until one finished. */
@@ -80,7 +81,7 @@ export function boundPasswordHasher(
       return;
     }
     const waitMs = estimatedWaitMs(waiting.length + 1);
-    if (waiting.length >= limits.maxWaiting || waitMs > limits.maxWaitMs) throw refuse(waitMs);
+    if (waiting.length >= maxWaiting || waitMs > limits.maxWaitMs) throw refuse(waitMs);
     // The slot is handed over by the hash that ends (running stays the same).
     await new Promise<void>((resolve, reject) => {
       const waiter: Waiter = {

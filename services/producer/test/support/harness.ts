@@ -16,7 +16,6 @@ import { Registry } from 'prom-client';
 import type { ProducerAppSettings } from '../../src/app.ts';
 import { composeProducer, type ProducerComponents } from '../../src/compose.ts';
 import type { PasswordHasher } from '../../src/domain/ports.ts';
-import { HASH_MAX_WAITING } from '../../src/infra/bounded-password-hasher.ts';
 import { createProducerMetrics, observeBatches } from '../../src/infra/metrics.ts';
 import { createPasswordHasher } from '../../src/infra/password-hasher.ts';
 import { createRedisClient } from '../../src/infra/redis-client.ts';
@@ -165,7 +164,7 @@ export async function startTestProducer(
     loginMaxFailures: 5,
     loginFailureWindowSeconds: 900,
     // As main.ts sets them for Node's default pool of 4 threads.
-    hashing: { concurrency: 4, maxWaitMs: 2_000, maxWaiting: HASH_MAX_WAITING },
+    hashing: { concurrency: 4, maxWaitMs: 2_000 },
     ...options.settings,
   };
   // As main.ts: users' creations have a connection of their own.
