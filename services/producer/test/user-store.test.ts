@@ -12,6 +12,16 @@ import { connectTestRedis, redisClusterUrl } from './support/harness.ts';
 // `pnpm stack:up --redis-cluster` (brought up here when it does not run): on the cluster a
 // script's two keys must share a slot, or Redis refuses it (CROSSSLOT).
 
+const newStoredUser = (): StoredUser => ({
+  id: randomUUID(),
+  username: uniqueName('user').toLowerCase().slice(0, 64),
+  email: 'ada@example.com',
+  firstName: 'Zoë',
+  lastName: null,
+  createdAt: new Date().toISOString(),
+  passwordHash: '$argon2id$v=19$m=19456,t=2,p=1$b2xkc2FsdA$b2xkLWhhc2gtYnl0ZXM/+w',
+});
+
 describe.each([
   ['a single Redis', false],
   ['a Redis Cluster', true],
@@ -23,15 +33,6 @@ describe.each([
     userKeys(keyPrefix, { cluster }).user(user);
   const stored = async (user: Pick<StoredUser, 'id' | 'username'>) =>
     JSON.parse((await redis.get(keyOf(user))) ?? 'null') as Record<string, unknown>;
-  const newStoredUser = (): StoredUser => ({
-    id: randomUUID(),
-    username: uniqueName('user').toLowerCase().slice(0, 64),
-    email: 'ada@example.com',
-    firstName: 'Zoë',
-    lastName: null,
-    createdAt: new Date().toISOString(),
-    passwordHash: '$argon2id$v=19$m=19456,t=2,p=1$b2xkc2FsdA$b2xkLWhhc2gtYnl0ZXM/+w',
-  });
   const committedUser = async (): Promise<StoredUser> => {
     const user = newStoredUser();
     expect(await store.reserve(user, 60_000)).toBe(true);
@@ -145,16 +146,6 @@ describe.each([
 });
 
 describe('the Redis user store when its writes must reach a replica (waitReplicas 1)', () => {
-  const user = (): StoredUser => ({
-    id: randomUUID(),
-    username: uniqueName('user').toLowerCase().slice(0, 64),
-    email: 'ada@example.com',
-    firstName: null,
-    lastName: null,
-    createdAt: new Date().toISOString(),
-    passwordHash: 'scrypt$1024$8$1$c2FsdA==$aGFzaA==',
-  });
-
   it('when no replica confirms a commit, then the commit fails although the primary holds it committed', async () => {
     // The stack's single Redis has no replica: WAIT answers 0 after its bound.
     const redis = await connectTestRedis();
@@ -162,7 +153,7 @@ describe('the Redis user store when its writes must reach a replica (waitReplica
     try {
       const reserving = createRedisUserStore(redis, { keyPrefix, creations: redis });
       const waiting = createRedisUserStore(redis, { keyPrefix, creations: redis, waitReplicas: 1 });
-      const ada = user();
+      const ada = newStoredUser();
       expect(await reserving.reserve(ada, 60_000)).toBe(true);
 
       await expect(waiting.commit(ada)).rejects.toThrow(DependencyUnavailableError);
@@ -186,7 +177,7 @@ describe('the Redis user store when its writes must reach a replica (waitReplica
     try {
       await waitFor(() => redis.status === 'ready', { timeoutMs: 10_000, description: 'cluster' });
       const store = createRedisUserStore(redis, { keyPrefix, creations: redis, waitReplicas: 1 });
-      const ada = user();
+      const ada = newStoredUser();
       // Asked first: CLUSTER KEYSLOT goes to any master, as this client's last command there.
       const usernameKey = userKeys(keyPrefix, { cluster: true }).username(ada.username);
       const slot = Number(await redis.cluster('KEYSLOT', usernameKey));
