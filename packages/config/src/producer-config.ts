@@ -156,14 +156,14 @@ export const producerConfigSchema = commonSchema
         message: 'is required when NODE_ENV=production',
       });
     }
-    // With replicas to wait for, the reserve's WAIT and each of the commit's 5 attempts' add up
-    // to WAIT's 1 s bound (up to the 2 s command bound if Redis stops answering: the worst case,
-    // 2 × PUBLISH_TIMEOUT_MS + 23 s, still fits).
-    const replicaWaits = config.REDIS_WAIT_REPLICAS > 0 ? 6_000 : 0;
-    if (
-      config.USERNAME_RESERVATION_TTL_MS <
-      2 * config.PUBLISH_TIMEOUT_MS + 20_000 + replicaWaits
-    ) {
+    // The figures are the producer's (create-user.use-case.ts, redis-client.ts, service-kit's
+    // REPLICA_WAIT_MS): the commit's 5 attempts of the 2 s Redis bound and its 3 s of pauses, 13 s,
+    // and a margin; with replicas to wait for, the reserve's WAIT and each attempt's add up to
+    // WAIT's 1 s bound (the worst case, 2 × PUBLISH_TIMEOUT_MS + 23 s, still fits).
+    const commitRetriesAndMarginMs = 20_000;
+    const replicaWaitsMs = config.REDIS_WAIT_REPLICAS > 0 ? 6_000 : 0;
+    const minimumTtlMs = 2 * config.PUBLISH_TIMEOUT_MS + commitRetriesAndMarginMs + replicaWaitsMs;
+    if (config.USERNAME_RESERVATION_TTL_MS < minimumTtlMs) {
       context.addIssue({
         code: 'custom',
         path: ['USERNAME_RESERVATION_TTL_MS'],

@@ -41,7 +41,8 @@ local results, published = {}, {}
 -- made per user, and Lua's collection of it, cost more than the change itself. A constructor
 -- sizes a table for the entries it names, here without values, so the first user does not grow
 -- them a field at a time either: h for 12 named fields (16 slots, room for a source's offset
--- marks), w for 11 field-value pairs (a new user writes 9).
+-- marks), w for 11 field-value pairs (a new user with more changes in the call writes 9 and
+-- more; one whose profile is its only change is written by create, below).
 local user, read, wn, removed, profiles = nil, nil, 0, nil, 0
 local h = { id = nil, username = nil, email = nil, firstName = nil, lastName = nil,
   createdAt = nil, tokensIssued = nil, lastTokenIssuedAt = nil, l1 = nil, ['l#'] = nil,

@@ -29,8 +29,9 @@ const COMMIT_ATTEMPTS = 5;
  * ever leaving half a user behind (docs/architecture.md, "Consistency"):
  * 1. reserve the username with the complete pending record, under a TTL;
  * 2. publish the event; if Kafka fails, release the reservation: no user, no event;
- * 3. commit (make the record permanent). The reservation outlives the publish bound many
- *    times over, so the commit finds it; a Redis blip here is retried.
+ * 3. commit (make the record permanent). The reservation outlives the publish and then the
+ *    commit's retries (USERNAME_RESERVATION_TTL_MS' bound), so the commit finds it; a Redis blip
+ *    here is retried. The bound's figures follow COMMIT_ATTEMPTS and its pauses: change together.
  */
 export function createUserUseCase(deps: CreateUserDeps) {
   return async function createUser(input: CreateUserInput): Promise<PublicUser> {

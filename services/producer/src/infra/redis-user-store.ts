@@ -11,8 +11,9 @@ import { userKeys } from './user-keys.ts';
 // each step atomic and act only on the caller's own reservation.
 
 // A reserve of this request's own reservation answers as the first did, and writes it again for a
-// WAIT to cover: a cluster client sends a script again when its node's connection dropped before
-// the answer, although the first send may have run. A committed user (no TTL) is never touched.
+// WAIT to cover: ioredis sends a script again when its connection (a cluster's, its node's)
+// dropped before the answer, although the first send may have run. A committed user (no TTL) is
+// never touched.
 const RESERVE = `
 local held = redis.call('GET', KEYS[1])
 if held and (held ~= ARGV[1] or redis.call('PTTL', KEYS[1]) < 0) then return 0 end
