@@ -154,10 +154,7 @@ describe('login', () => {
           }),
       }),
     );
-    await waitFor(() => current.redis.status === 'ready', {
-      timeoutMs: 5_000,
-      description: 'redis',
-    });
+    await current.untilConnected();
     const storedHash = async () => {
       const record = await legacy.redis.get(`${legacy.keyPrefix}user:${ada.id}`);
       return (JSON.parse(record ?? '{}') as { passwordHash: string }).passwordHash;
@@ -206,10 +203,7 @@ describe('login', () => {
     );
 
     // With Redis back, the next login does both.
-    await waitFor(() => current.redis.status === 'ready', {
-      timeoutMs: 5_000,
-      description: 'redis',
-    });
+    await current.untilConnected();
     cutAfterVerify = false;
     const again = await current.graphql(LOGIN, { username: ada.username, password: ada.password });
     expect(again.body.errors).toBeUndefined();
@@ -238,10 +232,7 @@ describe('login', () => {
         }),
       }),
     );
-    await waitFor(() => producer.redis.status === 'ready', {
-      timeoutMs: 5_000,
-      description: 'redis',
-    });
+    await producer.untilConnected();
     const ada = await createUser(producer);
     const credentials = { username: ada.username, password: ada.password };
     // A first login connects the Kafka producer, so the timed one measures the login alone.

@@ -71,6 +71,11 @@ export interface TestProducer {
   metricsUrl: string;
   app: FastifyInstance;
   redis: RedisClient;
+  /**
+   * Until both its Redis connections (the shared one and users' creations') are connected: given
+   * a URL, the harness does not wait for them.
+   */
+  untilConnected(): Promise<void>;
   publisher: Publisher;
   topics: { 'new-user-created': string; 'issued-token': string };
   keyPrefix: string;
@@ -199,6 +204,9 @@ export async function startTestProducer(
     metricsUrl,
     app,
     redis,
+    untilConnected: async () => {
+      await Promise.all([untilReady(redis), untilReady(creations)]);
+    },
     publisher,
     topics,
     keyPrefix,
