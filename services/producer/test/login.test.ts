@@ -1,13 +1,14 @@
-import { startTcpProxy, type TcpProxy, testInfrastructure, waitFor } from '@kafka-ecs/testing';
+import { waitFor } from '@kafka-ecs/testing';
 import { decodeJwt, jwtVerify } from 'jose';
-import { pino } from 'pino';
 import type { PasswordHasher } from '../src/domain/ports.ts';
 import {
   CREATE_USER,
+  capturedLogs,
   codeOf,
   countingHasher,
   LOGIN,
   newUser,
+  proxiedRedis,
   startTestProducer,
   type TestProducer,
 } from './support/harness.ts';
@@ -16,22 +17,6 @@ const fullWidth = (text: string) =>
   [...text]
     .map((c) => (/[!-~]/.test(c) ? String.fromCharCode(c.charCodeAt(0) + 0xfee0) : c))
     .join('');
-
-/** A logger whose lines a test reads. */
-function capturedLogs() {
-  const lines: string[] = [];
-  const logger = pino({ level: 'info' }, { write: (line: string) => lines.push(line) });
-  const messages = () => lines.map((line) => JSON.parse(line) as { msg: string; err?: unknown });
-  return { lines, logger, messages };
-}
-
-/** The stack's Redis through a proxy a test cuts or holds; the URL keeps scheme and credentials. */
-async function proxiedRedis(): Promise<{ proxy: TcpProxy; url: string }> {
-  const url = new URL(testInfrastructure().redisUrl);
-  const proxy = await startTcpProxy({ target: { host: url.hostname, port: Number(url.port) } });
-  url.host = proxy.address;
-  return { proxy, url: url.toString() };
-}
 
 /** The hasher, with a hook that runs after a verification the password passed. */
 const afterVerified =

@@ -6,6 +6,8 @@ import {
   createTestTopics,
   deleteKeys,
   graphql as graphqlOverHttp,
+  startTcpProxy,
+  type TcpProxy,
   testInfrastructure,
   uniqueName,
   waitFor,
@@ -223,6 +225,22 @@ export async function startTestProducer(
       creations.disconnect();
     },
   };
+}
+
+/** A logger whose lines a test reads. */
+export function capturedLogs() {
+  const lines: string[] = [];
+  const logger = pino({ level: 'info' }, { write: (line: string) => lines.push(line) });
+  const messages = () => lines.map((line) => JSON.parse(line) as { msg: string; err?: unknown });
+  return { lines, logger, messages };
+}
+
+/** The stack's Redis through a proxy a test cuts or holds; the URL keeps scheme and credentials. */
+export async function proxiedRedis(): Promise<{ proxy: TcpProxy; url: string }> {
+  const url = new URL(testInfrastructure().redisUrl);
+  const proxy = await startTcpProxy({ target: { host: url.hostname, port: Number(url.port) } });
+  url.host = proxy.address;
+  return { proxy, url: url.toString() };
 }
 
 export const CREATE_USER = /* GraphQL */ `
