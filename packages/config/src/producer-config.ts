@@ -69,7 +69,8 @@ export const producerConfigSchema = commonSchema
      * How long a username stays reserved while its user's event is being published. At least
      * 2 × PUBLISH_TIMEOUT_MS + 20000: the reservation must outlive the publish (its wait for its
      * turn and its send) and then the commit's retries (5 attempts of the 2 s Redis bound and 3 s
-     * of pauses: 13 s), or it could expire under a published user and the name be taken twice.
+     * of pauses: 13 s), or another request could take a published user's name before its
+     * commit, which goes on in the background past them and then finds the name taken.
      * @defaultValue 60000
      */
     USERNAME_RESERVATION_TTL_MS: positiveInt(60_000),
@@ -156,7 +157,7 @@ export const producerConfigSchema = commonSchema
         message: 'is required when NODE_ENV=production',
       });
     }
-    // The figures are the producer's (create-user.use-case.ts, redis-client.ts, service-kit's
+    // The figures are the producer's (user-commits.ts, redis-client.ts, service-kit's
     // REPLICA_WAIT_MS): the commit's 5 attempts of the 2 s Redis bound and its 3 s of pauses, 13 s,
     // and a margin; with replicas to wait for, the reserve's WAIT and each attempt's add up to
     // WAIT's 1 s bound (the worst case, 2 × PUBLISH_TIMEOUT_MS + 23 s, still fits).

@@ -7,6 +7,7 @@ import { buildProducerApp, type ProducerAppSettings } from './app.ts';
 import { createUserUseCase } from './domain/create-user.use-case.ts';
 import { loginUseCase } from './domain/login.use-case.ts';
 import type { Clock, PasswordHasher } from './domain/ports.ts';
+import { createUserCommits } from './domain/user-commits.ts';
 import { boundPasswordHasher, type HashingLimits } from './infra/bounded-password-hasher.ts';
 import { createJwtTokenIssuer } from './infra/jwt-token-issuer.ts';
 import { createKafkaEventPublisher } from './infra/kafka-event-publisher.ts';
@@ -62,6 +63,12 @@ export async function composeProducer(components: ProducerComponents) {
     creations,
     waitReplicas: settings.redisWaitReplicas,
   });
+  const commits = createUserCommits({
+    store,
+    logger,
+    onLost: (reason) => metrics.userCommitsLost.inc({ reason }),
+    onPendingChange: (pending) => metrics.userCommitsPending.set(pending),
+  });
   const publisher = createKafkaEventPublisher({
     publisher: components.publisher,
     metrics,
@@ -80,6 +87,7 @@ export async function composeProducer(components: ProducerComponents) {
       clock,
       logger,
       reservationTtlMs: settings.reservationTtlMs,
+      commits,
     }),
     // Awaited: it hashes the unknown-user dummy, and a failure there must stop the start.
     login: await loginUseCase({
@@ -98,7 +106,7 @@ export async function composeProducer(components: ProducerComponents) {
       followUpBoundMs: settings.loginFollowUpBoundMs,
     }),
   };
-  return buildProducerApp({
+  const app = await buildProducerApp({
     logger,
     useCases,
     settings,
@@ -112,4 +120,8 @@ export async function composeProducer(components: ProducerComponents) {
       { name: 'redis-creations', check: () => creations.status === 'ready' },
     ],
   });
+  // When closing starts (main.ts' shutdown, before in-flight requests finish and Redis is
+  // quit): a caller's commit is not tried again, the background's get a last try.
+  app.addHook('preClose', () => commits.close());
+  return app;
 }

@@ -36,7 +36,7 @@ describe.each([
   const committedUser = async (): Promise<StoredUser> => {
     const user = newStoredUser();
     expect(await store.reserve(user, 60_000)).toBe(true);
-    expect(await store.commit(user)).toBe(true);
+    expect(await store.commit(user)).toBe('committed');
     return user;
   };
 
@@ -83,7 +83,7 @@ describe.each([
     expect(await keysOnEveryMaster(redis, `${keyPrefix}*`)).toEqual([]);
 
     expect(await store.reserve(rival, 60_000)).toBe(true);
-    expect(await store.commit(rival)).toBe(true);
+    expect(await store.commit(rival)).toBe('committed');
     expect(await store.reserve(user, 60_000)).toBe(false);
     expect(await store.findByUsername(user.username)).toEqual(rival);
   });
@@ -95,11 +95,43 @@ describe.each([
     expect(await store.reserve(user, 60_000)).toBe(true);
     expect(await redis.pttl(keyOf(user))).toBeGreaterThan(0);
 
-    expect(await store.commit(user)).toBe(true);
+    expect(await store.commit(user)).toBe('committed');
     expect(await store.reserve(user, 60_000)).toBe(false);
     // Committed for good: the repeated reserve put no TTL back.
     expect(await redis.pttl(keyOf(user))).toBe(-1);
     expect(await store.findByUsername(user.username)).toEqual(user);
+  });
+
+  it('when the commit comes after the reservation expired (its event is out), then it takes the free name again for good', async () => {
+    const user = newStoredUser();
+    expect(await store.reserve(user, 50)).toBe(true);
+    await waitFor(async () => (await keysOnEveryMaster(redis, `${keyPrefix}*`)).length === 0, {
+      timeoutMs: 5_000,
+      description: 'the reservation expiring',
+    });
+
+    expect(await store.commit(user)).toBe('restored');
+    expect(await store.findByUsername(user.username)).toEqual(user);
+    expect(await redis.pttl(keyOf(user))).toBe(-1);
+    expect(await redis.pttl(userKeys(keyPrefix, { cluster }).username(user.username))).toBe(-1);
+    expect(await store.commit(user)).toBe('committed');
+  });
+
+  it('when another request reserved the name after the reservation expired, then the commit says so while it is reserved and once it is committed, and changes nothing', async () => {
+    const user = newStoredUser();
+    expect(await store.reserve(user, 50)).toBe(true);
+    const rival = { ...newStoredUser(), username: user.username };
+    await waitFor(() => store.reserve(rival, 60_000), {
+      timeoutMs: 5_000,
+      description: "the rival's reservation, once the first expired",
+    });
+
+    // The rival's publish may still fail and release the name.
+    expect(await store.commit(user)).toBe('name-reserved');
+    expect(await store.commit(rival)).toBe('committed');
+    expect(await store.commit(user)).toBe('name-taken');
+    expect(await stored(user)).toBeNull();
+    expect(await store.findByUsername(user.username)).toEqual(rival);
   });
 
   it('when the hash is replaced, then only the hash field changes, and a field changed meanwhile is kept', async () => {
@@ -182,7 +214,7 @@ describe('the Redis user store when its writes must reach a replica (waitReplica
       const usernameKey = userKeys(keyPrefix, { cluster: true }).username(ada.username);
       const slot = Number(await redis.cluster('KEYSLOT', usernameKey));
       expect(await store.reserve(ada, 60_000)).toBe(true);
-      expect(await store.commit(ada)).toBe(true);
+      expect(await store.commit(ada)).toBe('committed');
 
       // Asked over connections of their own: the named one's last command must stay its own.
       const lastSent = await Promise.all(

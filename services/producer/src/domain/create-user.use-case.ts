@@ -10,6 +10,7 @@ import type {
   StoredUser,
   UserStore,
 } from './ports.ts';
+import type { UserCommits } from './user-commits.ts';
 import { type CreateUserInput, parseCreateUserInput } from './user-input.ts';
 
 export interface CreateUserDeps {
@@ -20,9 +21,9 @@ export interface CreateUserDeps {
   logger: Logger;
   /** How long the username stays reserved while the event is published. */
   reservationTtlMs: number;
+  /** The commit once the event is out, which outlives the request if it must. */
+  commits: Pick<UserCommits, 'commit'>;
 }
-
-const COMMIT_ATTEMPTS = 5;
 
 /**
  * Creates a user and answers only once Kafka acknowledged its `new-user-created` event, without
@@ -30,8 +31,8 @@ const COMMIT_ATTEMPTS = 5;
  * 1. reserve the username with the complete pending record, under a TTL;
  * 2. publish the event; if Kafka fails, release the reservation: no user, no event;
  * 3. commit (make the record permanent). The reservation outlives the publish and then the
- *    commit's retries (USERNAME_RESERVATION_TTL_MS' bound), so the commit finds it; a Redis blip
- *    here is retried. The bound's figures follow COMMIT_ATTEMPTS and its pauses: change together.
+ *    caller's commit attempts (USERNAME_RESERVATION_TTL_MS' bound), so the commit finds it; past
+ *    them the commit goes on in the background (user-commits.ts).
  */
 export function createUserUseCase(deps: CreateUserDeps) {
   return async function createUser(input: CreateUserInput): Promise<PublicUser> {
@@ -56,7 +57,7 @@ export function createUserUseCase(deps: CreateUserDeps) {
       await releaseQuietly(deps, user);
       throw error;
     }
-    await commitWithRetry(deps, user, event.id);
+    await deps.commits.commit(user, event.id);
     return publicUser;
   };
 }
@@ -81,31 +82,4 @@ async function releaseQuietly(deps: CreateUserDeps, user: StoredUser): Promise<v
     // The reservation expires by itself; until then the username merely looks taken.
     deps.logger.warn({ err: releaseError, userId: user.id }, 'could not release reservation');
   });
-}
-
-async function commitWithRetry(deps: CreateUserDeps, user: StoredUser, eventId: string) {
-  for (let attempt = 1; ; attempt++) {
-    let committed: boolean;
-    try {
-      committed = await deps.store.commit(user);
-    } catch (error) {
-      if (attempt >= COMMIT_ATTEMPTS) {
-        // Either the commit did not run (its pending record expires with its TTL) or it ran
-        // and no replica confirmed it (a failover may still lose it): either way the user whose
-        // event is out may be gone.
-        deps.logger.error(
-          { err: error, userId: user.id, eventId },
-          'event published but the user commit is not confirmed; the user may be lost',
-        );
-        throw error;
-      }
-      await new Promise((resolve) => setTimeout(resolve, 100 * 2 ** attempt));
-      continue;
-    }
-    if (committed) return;
-    // Only possible if the publish outlasted the reservation, which the config forbids. Trying
-    // again cannot bring it back: only a Redis failure is retried.
-    deps.logger.error({ userId: user.id, eventId }, 'reservation lost before commit');
-    throw new Error('reservation lost before commit');
-  }
 }

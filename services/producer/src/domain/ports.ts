@@ -20,8 +20,13 @@ export interface StoredUser extends PublicUser {
 export interface UserStore {
   /** false when the username is taken (committed or reserved by another request). */
   reserve(user: StoredUser, ttlMs: number): Promise<boolean>;
-  /** false when the reservation was lost (expired and taken over); never the case in time. */
-  commit(user: StoredUser): Promise<boolean>;
+  /**
+   * Makes the user permanent; called once its event is out, so a reservation that is gone
+   * (expired, or lost with a failed primary) is taken again: `restored`. When another user
+   * holds the username by then, nothing is written: `name-taken` once committed, or
+   * `name-reserved` while that other request's reservation lasts (it may still be released).
+   */
+  commit(user: StoredUser): Promise<CommitOutcome>;
   release(user: StoredUser): Promise<void>;
   /**
    * Committed users only: a reservation is not a user yet. The username may come in any form
@@ -38,6 +43,8 @@ export interface UserStore {
     passwordHash: string,
   ): Promise<boolean>;
 }
+
+export type CommitOutcome = 'committed' | 'restored' | 'name-taken' | 'name-reserved';
 
 /** Publishes an event keyed by `key` and resolves once Kafka acknowledged it. */
 export interface EventPublisher {

@@ -1,5 +1,5 @@
 import type { BatchReport } from '@kafka-ecs/kafka';
-import { Counter, Histogram, type Registry } from 'prom-client';
+import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
 
 export interface ProducerMetrics {
   eventsPublished: Counter<'topic' | 'outcome'>;
@@ -7,6 +7,8 @@ export interface ProducerMetrics {
   batchSize: Histogram;
   batchSeconds: Histogram<'outcome'>;
   hashesRefused: Counter;
+  userCommitsPending: Gauge;
+  userCommitsLost: Counter<'reason'>;
 }
 
 /** The producer's own metrics, registered on the registry /metrics serves. */
@@ -41,6 +43,17 @@ export function createProducerMetrics(registry: Registry): ProducerMetrics {
     hashesRefused: new Counter({
       name: 'producer_password_hashes_refused_total',
       help: "Password hashes refused as too long to wait for: createUser and login answered SERVICE_UNAVAILABLE, or a login's re-hash of an old hash put off",
+      registers: [registry],
+    }),
+    userCommitsPending: new Gauge({
+      name: 'producer_user_commits_pending',
+      help: 'Users whose event is out and whose commit to Redis goes on in the background',
+      registers: [registry],
+    }),
+    userCommitsLost: new Counter({
+      name: 'producer_user_commits_lost_total',
+      help: 'Users whose event is out but who are not in the store, by reason (name-taken | too-many | shutdown)',
+      labelNames: ['reason'],
       registers: [registry],
     }),
   };

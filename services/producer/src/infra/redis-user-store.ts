@@ -1,7 +1,7 @@
 import { type RedisClient, waitForReplicas, writeConnection } from '@kafka-ecs/service-kit';
 import { Cluster } from 'ioredis';
 import { DependencyUnavailableError } from '../domain/errors.ts';
-import type { StoredUser, UserStore } from '../domain/ports.ts';
+import type { CommitOutcome, StoredUser, UserStore } from '../domain/ports.ts';
 import { normalizeUsername, USERNAME_PATTERN } from '../domain/username.ts';
 import { userKeys } from './user-keys.ts';
 
@@ -21,13 +21,24 @@ redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[3])
 redis.call('SET', KEYS[2], ARGV[2], 'PX', ARGV[3])
 return 1`;
 
+// A commit runs only once the user's event is out, so the user exists: a name no longer held (its
+// reservation expired while Redis was unreachable, or the primary that held it failed before a
+// replica had it) is taken again for the user, 2. Held by another id, nothing is touched: 0 once
+// committed (no TTL), 3 while only reserved.
 const COMMIT = `
-if redis.call('GET', KEYS[1]) == ARGV[1] then
+local held = redis.call('GET', KEYS[1])
+if held == ARGV[1] then
   redis.call('PERSIST', KEYS[1])
   redis.call('SET', KEYS[2], ARGV[2])
   return 1
 end
-return 0`;
+if held then
+  if redis.call('PTTL', KEYS[1]) < 0 then return 0 end
+  return 3
+end
+redis.call('SET', KEYS[1], ARGV[1])
+redis.call('SET', KEYS[2], ARGV[2])
+return 2`;
 
 const RELEASE = `
 if redis.call('GET', KEYS[1]) == ARGV[1] then
@@ -47,6 +58,14 @@ if record.state ~= 'committed' or record.passwordHash ~= ARGV[1] then return 0 e
 record.passwordHash = ARGV[2]
 redis.call('SET', KEYS[1], cjson.encode(record), 'KEEPTTL')
 return 1`;
+
+/** The commit script's answers. */
+const COMMIT_OUTCOMES: Partial<Record<number, CommitOutcome>> = {
+  0: 'name-taken',
+  1: 'committed',
+  2: 'restored',
+  3: 'name-reserved',
+};
 
 interface StoredRecord extends StoredUser {
   state: 'pending' | 'committed';
@@ -99,26 +118,36 @@ export function createRedisUserStore(
   const record = (user: StoredUser, state: StoredRecord['state']) =>
     JSON.stringify({ ...user, state } satisfies StoredRecord);
   /**
-   * Runs a script on the user's two keys (one slot) with the user's id first; true when it
-   * returned 1 and, with `durable` (what to name in an error), what it wrote is on the replicas.
+   * Runs a script on the user's two keys (one slot) with the user's id first and returns what it
+   * returned; with `durable` (what to name in an error), once a script that wrote (1, or a
+   * commit's 2) has its writes on the replicas.
    */
   const run = (script: TwoKeyScript, user: StoredUser, durable: string | null, ...args: string[]) =>
     guarded(async () => {
       const usernameKey = keys.username(user.username);
       const writtenOn = writeConnection(creations);
       const done = await creations[script](usernameKey, keys.user(user), user.id, ...args);
-      if (done === 1 && durable) {
+      if ((done === 1 || done === 2) && durable) {
         await waitForReplicas(creations, waitReplicas, durable, { key: usernameKey, writtenOn });
       }
-      return done === 1;
+      return done;
     });
 
   return {
-    reserve: (user, ttlMs) =>
-      run('reserveUser', user, "a username's reservation", record(user, 'pending'), String(ttlMs)),
-    // Run again after a failure (createUser retries it), the commit is the same write and the
-    // same wait: a commit lost with its primary is made again from the replicated reservation.
-    commit: (user) => run('commitUser', user, "a user's commit", record(user, 'committed')),
+    reserve: async (user, ttlMs) =>
+      (await run(
+        'reserveUser',
+        user,
+        "a username's reservation",
+        record(user, 'pending'),
+        String(ttlMs),
+      )) === 1,
+    // Run again after a failure (user-commits.ts retries it), the commit is the same write and
+    // the same wait: a commit lost with its primary is made again.
+    commit: async (user): Promise<CommitOutcome> => {
+      const done = await run('commitUser', user, "a user's commit", record(user, 'committed'));
+      return COMMIT_OUTCOMES[done] ?? 'name-taken';
+    },
     // Not waited for: a release a failover loses leaves a reservation that expires by itself.
     release: async (user) => {
       await run('releaseUser', user, null);

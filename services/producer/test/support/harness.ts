@@ -114,6 +114,8 @@ export async function startTestProducer(
     publishTimeoutMs?: number;
     /** Wraps the settings' hasher, to count or slow its hashes. */
     wrapHasher?: (hasher: PasswordHasher) => PasswordHasher;
+    /** Wraps the service's publisher, to act once an event is on the broker. */
+    wrapPublisher?: (publisher: Publisher) => Publisher;
     /** To read what the service logs; silent otherwise (TEST_LOG_LEVEL to see it). */
     logger?: Logger;
   } = {},
@@ -183,7 +185,7 @@ export async function startTestProducer(
       logger,
       redis,
       creations,
-      publisher,
+      publisher: options.wrapPublisher?.(publisher) ?? publisher,
       registry,
       metrics,
       settings,

@@ -1,0 +1,204 @@
+import type { Logger } from 'pino';
+import type { CommitOutcome, StoredUser, UserStore } from './ports.ts';
+
+/** Why a user whose event is out did not reach the store. */
+export type LostCommitReason = 'name-taken' | 'too-many' | 'shutdown';
+
+/**
+ * The last step of createUser: a user whose `new-user-created` event is out exists, so its
+ * commit must land. A caller waits for a few attempts; past them it is told the commit is not
+ * confirmed and the commit goes on in the background until it lands (the store takes the name
+ * again if the reservation expired meanwhile: `restored`), is found taken by another user, or
+ * the process stops. docs/architecture.md, "Consistency: no half-created user".
+ */
+export interface UserCommits {
+  /**
+   * Resolves once the user is committed. Rejects with the store's error after the caller's
+   * attempts (the commit goes on in the background), or at once when another user holds the
+   * username.
+   */
+  commit(user: StoredUser, eventId: string): Promise<void>;
+  /** Commits going on in the background. */
+  readonly pending: number;
+  /**
+   * Stops: a caller's commit is not tried again, each background commit is tried once more
+   * (until one fails), and the rest are given up (logged, counted lost).
+   */
+  close(): Promise<void>;
+}
+
+/**
+ * The caller's attempts and the first pause (doubling): about 3 s of pauses, 13 s at most with
+ * each attempt's Redis bound. USERNAME_RESERVATION_TTL_MS' rule (packages/config) counts them:
+ * change together.
+ */
+export const COMMIT_ATTEMPTS = 5;
+const FIRST_PAUSE_MS = 200;
+
+/** Failures that end a background round (see tryEach). */
+const FAILURES_PER_ROUND = 3;
+
+export interface UserCommitsDeps {
+  store: Pick<UserStore, 'commit'>;
+  logger: Logger;
+  onLost?: (reason: LostCommitReason) => void;
+  /** Told how many commits are in the background whenever that changes. */
+  onPendingChange?: (pending: number) => void;
+  /** Background commits held at most: each holds its user's record, about 0.5 KB. @defaultValue 10000 */
+  max?: number;
+  /** The background's pause after a round that met a failure, doubling. @defaultValue 1000 */
+  firstDelayMs?: number;
+  /**
+   * The background's longest pause: short, because a reservation that expired meanwhile leaves
+   * the name free for another request until the commit takes it. @defaultValue 5000
+   */
+  maxDelayMs?: number;
+  /** The pause between the caller's attempts. @defaultValue setTimeout's */
+  pause?: (ms: number) => Promise<void>;
+  /**
+   * Runs a background round after `ms` without keeping the process alive (shutdown closes the
+   * commits); returns its cancel. @defaultValue an unref'd setTimeout
+   */
+  timer?: (run: () => void, ms: number) => () => void;
+}
+
+function unrefTimer(run: () => void, ms: number): () => void {
+  const timeout = setTimeout(run, ms);
+  timeout.unref();
+  return () => clearTimeout(timeout);
+}
+
+export function createUserCommits(deps: UserCommitsDeps): UserCommits {
+  const max = deps.max ?? 10_000;
+  const firstDelayMs = deps.firstDelayMs ?? 1_000;
+  const maxDelayMs = deps.maxDelayMs ?? 5_000;
+  const pause =
+    deps.pause ?? ((ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms)));
+  const timer = deps.timer ?? unrefTimer;
+  const background = new Map<string, { user: StoredUser; eventId: string }>();
+  let delayMs = firstDelayMs;
+  let cancel: (() => void) | undefined;
+  let round: Promise<void> | undefined;
+  let closed = false;
+
+  /** The store's answer, or its error. */
+  const attempt = (user: StoredUser): Promise<CommitOutcome | Error> =>
+    deps.store
+      .commit(user)
+      .catch((error: unknown) => (error instanceof Error ? error : new Error(String(error))));
+
+  const lost = (user: StoredUser, eventId: string, reason: LostCommitReason) => {
+    deps.logger.error(
+      { userId: user.id, eventId, reason },
+      'user not committed: its new-user-created event is out, but the user is not in the store',
+    );
+    deps.onLost?.(reason);
+  };
+
+  const landed = (user: StoredUser, eventId: string, outcome: CommitOutcome, late: boolean) => {
+    if (outcome === 'name-taken') lost(user, eventId, 'name-taken');
+    else if (outcome === 'restored' || late) {
+      deps.logger.warn({ userId: user.id, eventId, outcome, late }, 'user committed');
+    }
+  };
+
+  /**
+   * One round: each commit held once, one at a time, in the order they came. One that fails
+   * goes to the back, and the round ends after `maxFailures`: on a single Redis the next would
+   * fail alike (and with REDIS_WAIT_REPLICAS each attempt holds the connection new createUser
+   * calls share for its WAIT), while on a cluster the users of a master that answers go on past
+   * one that does not. A name another request holds reserved may be released: tried again
+   * later, like a failure. Whether none failed.
+   */
+  async function tryEach(maxFailures: number): Promise<boolean> {
+    let failures = 0;
+    for (const [userId, { user, eventId }] of [...background]) {
+      const outcome = await attempt(user);
+      if (outcome instanceof Error || outcome === 'name-reserved') {
+        deps.logger.warn(
+          { err: outcome instanceof Error ? outcome : undefined, userId, eventId, outcome },
+          'user commit failed again; retrying it later',
+        );
+        background.delete(userId);
+        background.set(userId, { user, eventId });
+        failures++;
+        if (failures >= maxFailures) return false;
+        continue;
+      }
+      background.delete(userId);
+      deps.onPendingChange?.(background.size);
+      landed(user, eventId, outcome, true);
+    }
+    return failures === 0;
+  }
+
+  const schedule = () => {
+    if (closed || cancel || round || background.size === 0) return;
+    cancel = timer(() => {
+      cancel = undefined;
+      round = tryEach(FAILURES_PER_ROUND)
+        // Only a throwing callback gets here: the commits stay held, and rounds go on.
+        .catch((error: unknown) => {
+          deps.logger.error({ err: error }, 'user commit round failed');
+          return false;
+        })
+        .then((done) => {
+          round = undefined;
+          delayMs = done ? firstDelayMs : Math.min(delayMs * 2, maxDelayMs);
+          schedule();
+        });
+    }, delayMs);
+  };
+
+  const keep = (user: StoredUser, eventId: string) => {
+    if (closed || background.size >= max) {
+      lost(user, eventId, closed ? 'shutdown' : 'too-many');
+      return;
+    }
+    background.set(user.id, { user, eventId });
+    deps.onPendingChange?.(background.size);
+    schedule();
+  };
+
+  return {
+    async commit(user, eventId) {
+      for (let tries = 1; ; tries++) {
+        const outcome = await attempt(user);
+        if (outcome instanceof Error || outcome === 'name-reserved') {
+          // Past the caller's attempts, or once shutting down: the background's.
+          if (tries < COMMIT_ATTEMPTS && !closed) {
+            await pause(FIRST_PAUSE_MS * 2 ** (tries - 1));
+            continue;
+          }
+          // Either the commit did not run or no replica confirmed it (a failover may still
+          // lose it): the caller is told so, and the commit goes on.
+          deps.logger.error(
+            { err: outcome instanceof Error ? outcome : undefined, userId: user.id, eventId },
+            'event published but the user commit is not confirmed; retrying it in the background',
+          );
+          keep(user, eventId);
+          throw outcome instanceof Error
+            ? outcome
+            : new Error('username reserved by another request before the commit');
+        }
+        landed(user, eventId, outcome, false);
+        if (outcome === 'name-taken') throw new Error('username taken before the commit');
+        return;
+      }
+    },
+    get pending() {
+      return background.size;
+    },
+    async close() {
+      closed = true;
+      cancel?.();
+      cancel = undefined;
+      await round;
+      // Until the first failure: Redis is likely down, and the shutdown has a deadline.
+      await tryEach(1).catch(() => false);
+      for (const { user, eventId } of background.values()) lost(user, eventId, 'shutdown');
+      background.clear();
+      deps.onPendingChange?.(0);
+    },
+  };
+}
