@@ -158,7 +158,7 @@ describe.each(SERVICES)('the %s metrics in CloudWatch', (service) => {
 });
 
 describe('the runbook alerts as alarms', () => {
-  it('when the runbook alerts are listed, then each has its alarm: dead letters, retries scheduled, retry infrastructure, retry lag, consumer lag, a lost view, held batches, publish failures, hashes refused', () => {
+  it('when the runbook alerts are listed, then each has its alarm: dead letters, retries scheduled, retry infrastructure, retry lag, consumer lag, a lost view, held batches, publish failures, hashes refused, users lost', () => {
     const watched = [...alarms('consumer'), ...alarms('producer')].map(
       (alarm) => `${alarm.metric} ${JSON.stringify(alarm.dimensions)}`,
     );
@@ -176,6 +176,7 @@ describe('the runbook alerts as alarms', () => {
         'consumer_batch_failures_total {}',
         'producer_events_published_total {"outcome":"failed"}',
         'producer_password_hashes_refused_total {}',
+        'producer_user_commits_lost_total {}',
       ].sort(),
     );
   });
@@ -185,7 +186,7 @@ describe('the runbook alerts as alarms', () => {
   });
   it('when an alarm fires or recovers, then it notifies the environment alarm topic', () => {
     const list = [...alarms('consumer'), ...alarms('producer')];
-    expect(list).toHaveLength(12);
+    expect(list).toHaveLength(13);
     expect(silent(list)).toEqual([]);
   });
 });
