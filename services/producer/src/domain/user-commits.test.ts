@@ -1,4 +1,5 @@
 import { pino } from 'pino';
+import { UsernameTakenError } from './errors.ts';
 import type { CommitOutcome, StoredUser } from './ports.ts';
 import { COMMIT_ATTEMPTS, createUserCommits, type LostCommitReason } from './user-commits.ts';
 
@@ -23,9 +24,16 @@ type Answer = CommitOutcome | Error;
 const givenStore = (...answers: Answer[]) =>
   givenStoreAnswering((_, call) => answers[Math.min(call, answers.length) - 1] ?? 'committed');
 
-/** Answers each commit by its user's name and its number among all the calls (from 1). */
-function givenStoreAnswering(answer: (username: string, call: number) => Answer) {
+/**
+ * Answers each commit by its user's name and its number among all the calls (from 1), after
+ * `gate` opens when one is given; each commit takes `msPerCommit` of the commits' clock.
+ */
+function givenStoreAnswering(
+  answer: (username: string, call: number) => Answer,
+  { msPerCommit = 0, gate }: { msPerCommit?: number; gate?: () => Promise<void> } = {},
+) {
   const calls: string[] = [];
+  let clock = 0;
   const lost: LostCommitReason[] = [];
   const pending: number[] = [];
   const pauses: number[] = [];
@@ -36,7 +44,10 @@ function givenStoreAnswering(answer: (username: string, call: number) => Answer)
     store: {
       commit: async (user) => {
         calls.push(user.username);
-        const answered = answer(user.username, calls.length);
+        const call = calls.length;
+        await gate?.();
+        clock += msPerCommit;
+        const answered = answer(user.username, call);
         if (answered instanceof Error) throw answered;
         return answered;
       },
@@ -52,6 +63,7 @@ function givenStoreAnswering(answer: (username: string, call: number) => Answer)
         due = undefined;
       };
     },
+    now: () => clock,
     max: 4,
   });
   /**
@@ -91,9 +103,7 @@ describe('a user commit while its caller waits', () => {
   it('when another user holds the name, then it fails at once, counted lost, and nothing goes on', async () => {
     const { commits, calls, lost } = givenStore('name-taken');
 
-    await expect(commits.commit(userNamed('ada'), 'e1')).rejects.toThrow(
-      'username taken before the commit',
-    );
+    await expect(commits.commit(userNamed('ada'), 'e1')).rejects.toThrow(UsernameTakenError);
     expect(calls).toHaveLength(1);
     expect(lost).toEqual(['name-taken']);
     expect(commits.pending).toBe(0);
@@ -228,5 +238,58 @@ describe('user commits in the background', () => {
     expect(lost).toEqual(['shutdown', 'shutdown', 'shutdown']);
     // The round that was due is cancelled, and none is left to run.
     expect(due()).toBeUndefined();
+  });
+
+  it('when closed while a round is under way, then the round ends at its next commit and the last try, within its budget, goes on from there', async () => {
+    let open: () => void = () => {};
+    let gated = false;
+    const { commits, calls, lost, due } = givenStoreAnswering(
+      (_, call) => (call <= 4 * COMMIT_ATTEMPTS ? down() : 'committed'),
+      {
+        msPerCommit: 2_000,
+        // Holds the first commit of the background's round until the test lets it answer.
+        gate: () => {
+          if (!gated) return Promise.resolve();
+          gated = false;
+          return new Promise<void>((resolve) => {
+            open = resolve;
+          });
+        },
+      },
+    );
+    for (const name of ['ada', 'bea', 'cy', 'dee']) {
+      await expect(commits.commit(userNamed(name), name)).rejects.toThrow();
+    }
+    const before = calls.length;
+    gated = true;
+    due()?.();
+    expect(calls.slice(before)).toEqual(['ada']);
+
+    const closing = commits.close();
+    open();
+    await closing;
+
+    // The round stopped after ada; the last try took bea and cy in its 3 s (2 s a commit). A
+    // round going on would have committed all four, past any budget.
+    expect(calls.slice(before)).toEqual(['ada', 'bea', 'cy']);
+    expect(lost).toEqual(['shutdown']);
+  });
+
+  it('when closed, then a name another request holds reserved does not end the last try, and it stops at its budget', async () => {
+    const { commits, calls, lost } = givenStoreAnswering(
+      (username, call) =>
+        call <= 4 * COMMIT_ATTEMPTS ? down() : username === 'ada' ? 'name-reserved' : 'committed',
+      { msPerCommit: 1_000 },
+    );
+    for (const name of ['ada', 'bea', 'cy', 'dee']) {
+      await expect(commits.commit(userNamed(name), name)).rejects.toThrow();
+    }
+    const before = calls.length;
+
+    await commits.close();
+
+    // 1 s a commit against a budget of 3 s: dee is not tried.
+    expect(calls.slice(before)).toEqual(['ada', 'bea', 'cy']);
+    expect(lost).toEqual(['shutdown', 'shutdown']);
   });
 });

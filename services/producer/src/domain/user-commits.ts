@@ -1,4 +1,5 @@
 import type { Logger } from 'pino';
+import { UsernameTakenError } from './errors.ts';
 import type { CommitOutcome, StoredUser, UserStore } from './ports.ts';
 
 /** Why a user whose event is out did not reach the store. */
@@ -14,15 +15,16 @@ export type LostCommitReason = 'name-taken' | 'too-many' | 'shutdown';
 export interface UserCommits {
   /**
    * Resolves once the user is committed. Rejects with the store's error after the caller's
-   * attempts (the commit goes on in the background), or at once when another user holds the
-   * username.
+   * attempts (the commit goes on in the background), or with UsernameTakenError when another
+   * user holds the username.
    */
   commit(user: StoredUser, eventId: string): Promise<void>;
   /** Commits going on in the background. */
   readonly pending: number;
   /**
-   * Stops: a caller's commit is not tried again, each background commit is tried once more
-   * (until one fails), and the rest are given up (logged, counted lost).
+   * Stops: a round under way ends, a caller's commit is not tried again, each background commit
+   * is tried once more (until one fails, for 3 s at most), and the rest are given up (logged,
+   * counted lost).
    */
   close(): Promise<void>;
 }
@@ -37,6 +39,12 @@ const FIRST_PAUSE_MS = 200;
 
 /** Failures that end a background round (see tryEach). */
 const FAILURES_PER_ROUND = 3;
+
+/**
+ * How long the shutdown's last try may go on: within main.ts' 10 s deadline with the attempt in
+ * flight at its end (3 s at most with its WAIT), or the process exits before logging the rest.
+ */
+const CLOSE_BUDGET_MS = 3_000;
 
 export interface UserCommitsDeps {
   store: Pick<UserStore, 'commit'>;
@@ -60,6 +68,8 @@ export interface UserCommitsDeps {
    * commits); returns its cancel. @defaultValue an unref'd setTimeout
    */
   timer?: (run: () => void, ms: number) => () => void;
+  /** Milliseconds, for the shutdown's budget. @defaultValue Date.now */
+  now?: () => number;
 }
 
 function unrefTimer(run: () => void, ms: number): () => void {
@@ -75,6 +85,7 @@ export function createUserCommits(deps: UserCommitsDeps): UserCommits {
   const pause =
     deps.pause ?? ((ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms)));
   const timer = deps.timer ?? unrefTimer;
+  const now = deps.now ?? Date.now;
   const background = new Map<string, { user: StoredUser; eventId: string }>();
   let delayMs = firstDelayMs;
   let cancel: (() => void) | undefined;
@@ -89,7 +100,7 @@ export function createUserCommits(deps: UserCommitsDeps): UserCommits {
 
   const lost = (user: StoredUser, eventId: string, reason: LostCommitReason) => {
     deps.logger.error(
-      { userId: user.id, eventId, reason },
+      { userId: user.id, username: user.username, eventId, reason },
       'user not committed: its new-user-created event is out, but the user is not in the store',
     );
     deps.onLost?.(reason);
@@ -103,24 +114,27 @@ export function createUserCommits(deps: UserCommitsDeps): UserCommits {
   };
 
   /**
-   * One round: each commit held once, one at a time, in the order they came. One that fails
-   * goes to the back, and the round ends after `maxFailures`: on a single Redis the next would
-   * fail alike (and with REDIS_WAIT_REPLICAS each attempt holds the connection new createUser
-   * calls share for its WAIT), while on a cluster the users of a master that answers go on past
-   * one that does not. A name another request holds reserved may be released: tried again
-   * later, like a failure. Whether none failed.
+   * One round: each commit held once, one at a time, in the order they came, while `goOn`.
+   * One that fails goes to the back, and the round ends after `maxFailures`: on a single Redis
+   * the next would fail alike (and with REDIS_WAIT_REPLICAS each attempt holds the connection new
+   * createUser calls share for its WAIT), while on a cluster the users of a master that answers
+   * go on past one that does not. A name another request holds reserved goes to the back too,
+   * not counted as a failure: that request's publish may fail and release it. Whether none
+   * failed.
    */
-  async function tryEach(maxFailures: number): Promise<boolean> {
+  async function tryEach(maxFailures: number, goOn: () => boolean): Promise<boolean> {
     let failures = 0;
     for (const [userId, { user, eventId }] of [...background]) {
+      if (!goOn()) return false;
       const outcome = await attempt(user);
       if (outcome instanceof Error || outcome === 'name-reserved') {
         deps.logger.warn(
           { err: outcome instanceof Error ? outcome : undefined, userId, eventId, outcome },
-          'user commit failed again; retrying it later',
+          'user commit not done; trying it again later',
         );
         background.delete(userId);
         background.set(userId, { user, eventId });
+        if (outcome === 'name-reserved') continue;
         failures++;
         if (failures >= maxFailures) return false;
         continue;
@@ -136,7 +150,8 @@ export function createUserCommits(deps: UserCommitsDeps): UserCommits {
     if (closed || cancel || round || background.size === 0) return;
     cancel = timer(() => {
       cancel = undefined;
-      round = tryEach(FAILURES_PER_ROUND)
+      // Overtaken by a shutdown, a round ends: close() makes the last try.
+      round = tryEach(FAILURES_PER_ROUND, () => !closed)
         // Only a throwing callback gets here: the commits stay held, and rounds go on.
         .catch((error: unknown) => {
           deps.logger.error({ err: error }, 'user commit round failed');
@@ -177,12 +192,12 @@ export function createUserCommits(deps: UserCommitsDeps): UserCommits {
             'event published but the user commit is not confirmed; retrying it in the background',
           );
           keep(user, eventId);
-          throw outcome instanceof Error
-            ? outcome
-            : new Error('username reserved by another request before the commit');
+          // Another request holds the name (only after the reservation expired, which the
+          // config's TTL rule keeps from happening while the caller waits): CONFLICT.
+          throw outcome instanceof Error ? outcome : new UsernameTakenError();
         }
         landed(user, eventId, outcome, false);
-        if (outcome === 'name-taken') throw new Error('username taken before the commit');
+        if (outcome === 'name-taken') throw new UsernameTakenError();
         return;
       }
     },
@@ -194,8 +209,10 @@ export function createUserCommits(deps: UserCommitsDeps): UserCommits {
       cancel?.();
       cancel = undefined;
       await round;
-      // Until the first failure: Redis is likely down, and the shutdown has a deadline.
-      await tryEach(1).catch(() => false);
+      // Until the first failure (Redis is likely down) or the budget's end: the shutdown has a
+      // deadline, and past it the rest would not even be logged.
+      const endsAt = now() + CLOSE_BUDGET_MS;
+      await tryEach(1, () => now() < endsAt).catch(() => false);
       for (const { user, eventId } of background.values()) lost(user, eventId, 'shutdown');
       background.clear();
       deps.onPendingChange?.(0);
