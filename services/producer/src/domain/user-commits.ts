@@ -54,7 +54,10 @@ export interface UserCommitsDeps {
   onPendingChange?: (pending: number) => void;
   /** Background commits held at most: each holds its user's record, about 0.5 KB. @defaultValue 10000 */
   max?: number;
-  /** The background's pause after a round that met a failure, doubling. @defaultValue 1000 */
+  /**
+   * The background's pause before a round, doubling after each round that met a failure.
+   * @defaultValue 1000
+   */
   firstDelayMs?: number;
   /**
    * The background's longest pause: short, because a reservation that expired meanwhile leaves
@@ -180,7 +183,8 @@ export function createUserCommits(deps: UserCommitsDeps): UserCommits {
       for (let tries = 1; ; tries++) {
         const outcome = await attempt(user);
         if (outcome instanceof Error || outcome === 'name-reserved') {
-          // Past the caller's attempts, or once shutting down: the background's.
+          // Tried again while the caller waits; past its attempts, or once shutting down, the
+          // commit is the background's.
           if (tries < COMMIT_ATTEMPTS && !closed) {
             await pause(FIRST_PAUSE_MS * 2 ** (tries - 1));
             continue;
