@@ -50,6 +50,8 @@ describe('createUser when Redis goes away between the publish and the commit', (
         timeoutMs: 20_000,
         description: 'the commit landing once Redis is back',
       });
+      // The connection logins use reconnects on its own schedule.
+      await producer.untilConnected();
       const login = await producer.graphql(LOGIN, {
         username: input.username,
         password: input.password,

@@ -146,7 +146,10 @@ export function createRedisUserStore(
     // the same wait: a commit lost with its primary is made again.
     commit: async (user): Promise<CommitOutcome> => {
       const done = await run('commitUser', user, "a user's commit", record(user, 'committed'));
-      return COMMIT_OUTCOMES[done] ?? 'name-taken';
+      const outcome = COMMIT_OUTCOMES[done];
+      // Not a user lost for an answer this code does not know: a failure, tried again.
+      if (outcome === undefined) throw new Error(`the commit script answered ${done}`);
+      return outcome;
     },
     // Not waited for: a release a failover loses leaves a reservation that expires by itself.
     release: async (user) => {
