@@ -6,7 +6,7 @@ import { boundPasswordHasher, type HashingLimits } from './bounded-password-hash
  * A hasher whose hashes end when the test says, on a clock the test moves: the gate's own logic
  * alone (the real hashers are tested against their formats in test/password-hasher.test.ts).
  */
-function heldHasher(limits: HashingLimits) {
+function heldHasher(limits: HashingLimits, random = () => 0) {
   let clock = 0;
   const started: string[] = [];
   const pending = new Map<string, { end: (tag: string) => void; fail: (error: Error) => void }>();
@@ -25,6 +25,7 @@ function heldHasher(limits: HashingLimits) {
   const timers = new Set<{ at: number; fire: () => void }>();
   const hasher = boundPasswordHasher(inner, limits, {
     now: () => clock,
+    random,
     onRefused: () => {
       refused++;
     },
@@ -114,6 +115,25 @@ describe('boundPasswordHasher', () => {
     await gate.end('w2', 1_000);
     await expect(Promise.all([running, ...waiting])).resolves.toHaveLength(3);
     expect(gate.started).toEqual(['first', 'running', 'w1', 'w2']);
+  });
+
+  it('when callers are refused in one burst, then each is told to come back between the estimated wait and twice it, spread', async () => {
+    const told = [];
+    for (const random of [0, 0.4, 0.99]) {
+      const gate = heldHasher({ concurrency: 1, maxWaitMs: 2_500, maxWaiting: 10 }, () => random);
+      const first = gate.hasher.hash('first');
+      await gate.settle();
+      await gate.end('first', 1_000);
+      await first;
+      const admitted = ['running', 'w1', 'w2'].map((password) => gate.hasher.hash(password));
+
+      const error = await refusal(gate.hasher.hash('w3')); // 3 s ahead
+      told.push((error as HashingOverloadedError).retryAfterSeconds);
+      for (const password of ['running', 'w1', 'w2']) await gate.end(password, 1_000);
+      await Promise.all(admitted);
+    }
+
+    expect(told).toEqual([3, 5, 6]);
   });
 
   it('when maxWaiting hashes wait, then the next is refused even before any hash gave a pace', async () => {

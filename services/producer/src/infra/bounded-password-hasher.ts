@@ -37,6 +37,8 @@ export interface HasherHooks {
   now?: () => number;
   /** Runs `fire` after `ms` unless cancelled; tests drive it. */
   setTimer?: (fire: () => void, ms: number) => { cancel(): void };
+  /** In [0, 1), for the spread of `retryAfterSeconds`. @defaultValue Math.random */
+  random?: () => number;
 }
 
 const realTimer = (fire: () => void, ms: number) => {
@@ -61,6 +63,7 @@ export function boundPasswordHasher(
 ): PasswordHasher {
   const now = hooks.now ?? (() => performance.now());
   const setTimer = hooks.setTimer ?? realTimer;
+  const random = hooks.random ?? Math.random;
   const maxWaiting = limits.maxWaiting ?? HASH_MAX_WAITING;
   const waiting: Waiter[] = [];
   let running = 0;
@@ -70,9 +73,14 @@ export function boundPasswordHasher(
   const estimatedWaitMs = (position: number) =>
     Math.ceil(position / limits.concurrency) * (averageMs ?? 0);
 
+  /**
+   * Refused, told to come back between the estimated wait and twice it: callers refused in the
+   * same burst, all told the same, would come back together and be refused together again.
+   */
   function refuse(waitMs: number): HashingOverloadedError {
     hooks.onRefused?.();
-    return new HashingOverloadedError(Math.max(1, Math.ceil(waitMs / 1000)));
+    const comeBackMs = Math.max(1_000, waitMs) * (1 + random());
+    return new HashingOverloadedError(Math.ceil(comeBackMs / 1000));
   }
 
   async function turn(): Promise<void> {
