@@ -56,11 +56,13 @@ function givenStoreAnswering(
     onLost: (reason) => lost.push(reason),
     onPendingChange: (count) => pending.push(count),
     pause: async (ms) => void pauses.push(ms),
-    timer: (run, ms) => {
+    setTimer: (fire, ms) => {
       delays.push(ms);
-      due = run;
-      return () => {
-        due = undefined;
+      due = fire;
+      return {
+        cancel: () => {
+          due = undefined;
+        },
       };
     },
     now: () => clock,

@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { Logger } from 'pino';
 import { UsernameTakenError } from './errors.ts';
 import type { CommitOutcome, StoredUser, UserStore } from './ports.ts';
@@ -64,34 +65,33 @@ export interface UserCommitsDeps {
    * the name free for another request until the commit takes it. @defaultValue 5000
    */
   maxDelayMs?: number;
-  /** The pause between the caller's attempts. @defaultValue setTimeout's */
-  pause?: (ms: number) => Promise<void>;
+  /** The pause between the caller's attempts. @defaultValue node:timers/promises' setTimeout */
+  pause?: (ms: number) => Promise<unknown>;
   /**
-   * Runs a background round after `ms` without keeping the process alive (shutdown closes the
-   * commits); returns its cancel. @defaultValue an unref'd setTimeout
+   * Runs `fire` after `ms` unless cancelled, as the password hasher's hook does; the default does
+   * not keep the process alive (shutdown closes the commits). Tests drive it.
    */
-  timer?: (run: () => void, ms: number) => () => void;
+  setTimer?: (fire: () => void, ms: number) => { cancel(): void };
   /** Milliseconds, for the shutdown's budget. @defaultValue Date.now */
   now?: () => number;
 }
 
-function unrefTimer(run: () => void, ms: number): () => void {
-  const timeout = setTimeout(run, ms);
+function unrefTimer(fire: () => void, ms: number): { cancel(): void } {
+  const timeout = setTimeout(fire, ms);
   timeout.unref();
-  return () => clearTimeout(timeout);
+  return { cancel: () => clearTimeout(timeout) };
 }
 
 export function createUserCommits(deps: UserCommitsDeps): UserCommits {
   const max = deps.max ?? 10_000;
   const firstDelayMs = deps.firstDelayMs ?? 1_000;
   const maxDelayMs = deps.maxDelayMs ?? 5_000;
-  const pause =
-    deps.pause ?? ((ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms)));
-  const timer = deps.timer ?? unrefTimer;
+  const pause = deps.pause ?? sleep;
+  const setTimer = deps.setTimer ?? unrefTimer;
   const now = deps.now ?? Date.now;
   const background = new Map<string, { user: StoredUser; eventId: string }>();
   let delayMs = firstDelayMs;
-  let cancel: (() => void) | undefined;
+  let scheduled: { cancel(): void } | undefined;
   let round: Promise<void> | undefined;
   let closed = false;
 
@@ -123,48 +123,45 @@ export function createUserCommits(deps: UserCommitsDeps): UserCommits {
    * createUser calls share for its WAIT), while on a cluster the users of a master that answers
    * go on past one that does not. A name another request holds reserved goes to the back too,
    * not counted as a failure: that request's publish may fail and release it. Whether none
-   * failed.
+   * failed; never rejects (a throwing callback is logged, and the commits stay held).
    */
   async function tryEach(maxFailures: number, goOn: () => boolean): Promise<boolean> {
     let failures = 0;
-    for (const [userId, { user, eventId }] of [...background]) {
-      if (!goOn()) return false;
-      const outcome = await attempt(user);
-      if (outcome instanceof Error || outcome === 'name-reserved') {
-        deps.logger.warn(
-          { err: outcome instanceof Error ? outcome : undefined, userId, eventId, outcome },
-          'user commit not done; trying it again later',
-        );
+    try {
+      for (const [userId, { user, eventId }] of [...background]) {
+        if (!goOn()) return false;
+        const outcome = await attempt(user);
+        if (outcome instanceof Error || outcome === 'name-reserved') {
+          deps.logger.warn(
+            { err: outcome instanceof Error ? outcome : undefined, userId, eventId, outcome },
+            'user commit not done; trying it again later',
+          );
+          background.delete(userId);
+          background.set(userId, { user, eventId });
+          if (outcome instanceof Error && ++failures >= maxFailures) return false;
+          continue;
+        }
         background.delete(userId);
-        background.set(userId, { user, eventId });
-        if (outcome === 'name-reserved') continue;
-        failures++;
-        if (failures >= maxFailures) return false;
-        continue;
+        deps.onPendingChange?.(background.size);
+        landed(user, eventId, outcome, true);
       }
-      background.delete(userId);
-      deps.onPendingChange?.(background.size);
-      landed(user, eventId, outcome, true);
+    } catch (error) {
+      deps.logger.error({ err: error }, 'user commit round failed');
+      return false;
     }
     return failures === 0;
   }
 
   const schedule = () => {
-    if (closed || cancel || round || background.size === 0) return;
-    cancel = timer(() => {
-      cancel = undefined;
+    if (closed || scheduled || round || background.size === 0) return;
+    scheduled = setTimer(() => {
+      scheduled = undefined;
       // Overtaken by a shutdown, a round ends: close() makes the last try.
-      round = tryEach(FAILURES_PER_ROUND, () => !closed)
-        // Only a throwing callback gets here: the commits stay held, and rounds go on.
-        .catch((error: unknown) => {
-          deps.logger.error({ err: error }, 'user commit round failed');
-          return false;
-        })
-        .then((done) => {
-          round = undefined;
-          delayMs = done ? firstDelayMs : Math.min(delayMs * 2, maxDelayMs);
-          schedule();
-        });
+      round = tryEach(FAILURES_PER_ROUND, () => !closed).then((done) => {
+        round = undefined;
+        delayMs = done ? firstDelayMs : Math.min(delayMs * 2, maxDelayMs);
+        schedule();
+      });
     }, delayMs);
   };
 
@@ -210,13 +207,13 @@ export function createUserCommits(deps: UserCommitsDeps): UserCommits {
     },
     async close() {
       closed = true;
-      cancel?.();
-      cancel = undefined;
+      scheduled?.cancel();
+      scheduled = undefined;
       await round;
       // Until the first failure (Redis is likely down) or the budget's end: the shutdown has a
       // deadline, and past it the rest would not even be logged.
       const endsAt = now() + CLOSE_BUDGET_MS;
-      await tryEach(1, () => now() < endsAt).catch(() => false);
+      await tryEach(1, () => now() < endsAt);
       for (const { user, eventId } of background.values()) lost(user, eventId, 'shutdown');
       background.clear();
       deps.onPendingChange?.(0);
