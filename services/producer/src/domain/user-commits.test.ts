@@ -1,7 +1,12 @@
 import { pino } from 'pino';
 import { UsernameTakenError } from './errors.ts';
 import type { CommitOutcome, StoredUser } from './ports.ts';
-import { COMMIT_ATTEMPTS, createUserCommits, type LostCommitReason } from './user-commits.ts';
+import {
+  COMMIT_ATTEMPTS,
+  createUserCommits,
+  type LostCommitReason,
+  type UserCommits,
+} from './user-commits.ts';
 
 // The commit's policy alone, with the store's answers scripted and the background's timer
 // driven by the test: no Redis, no clock.
@@ -81,6 +86,13 @@ function givenStoreAnswering(
   return { commits, calls, lost, pending, pauses, delays, nextRound, due: () => due };
 }
 
+/** Each user's commit failing all the caller's attempts: handed to the background. */
+async function handOver(commits: UserCommits, ...names: string[]) {
+  for (const name of names) {
+    await expect(commits.commit(userNamed(name), `event-${name}`)).rejects.toThrow();
+  }
+}
+
 /** The caller's attempts all failing: the commit is handed to the background. */
 const failingAttempts = () => Array.from({ length: COMMIT_ATTEMPTS }, down);
 
@@ -133,9 +145,7 @@ describe('a user commit while its caller waits', () => {
 describe('user commits in the background', () => {
   it('when Redis still fails, then a round ends at its third failure, the failed go to the back, and the pause doubles up to its bound', async () => {
     const { commits, calls, delays, nextRound } = givenStore(down());
-    for (const name of ['ada', 'bea', 'cy', 'dee']) {
-      await expect(commits.commit(userNamed(name), name)).rejects.toThrow();
-    }
+    await handOver(commits, 'ada', 'bea', 'cy', 'dee');
     const before = calls.length;
 
     for (let round = 0; round < 5; round++) await nextRound();
@@ -150,8 +160,7 @@ describe('user commits in the background', () => {
     const { commits, calls, nextRound } = givenStoreAnswering((username, call) =>
       username === 'ada' || call <= 2 * COMMIT_ATTEMPTS ? down() : 'committed',
     );
-    await expect(commits.commit(userNamed('ada'), 'e1')).rejects.toThrow();
-    await expect(commits.commit(userNamed('bea'), 'e2')).rejects.toThrow();
+    await handOver(commits, 'ada', 'bea');
     const before = calls.length;
 
     await nextRound();
@@ -167,7 +176,7 @@ describe('user commits in the background', () => {
       'name-reserved',
       'restored',
     );
-    await expect(commits.commit(userNamed('ada'), 'e1')).rejects.toThrow();
+    await handOver(commits, 'ada');
 
     await nextRound();
     expect(commits.pending).toBe(1);
@@ -182,8 +191,7 @@ describe('user commits in the background', () => {
       ...failingAttempts(),
       'committed',
     );
-    await expect(commits.commit(userNamed('ada'), 'e1')).rejects.toThrow();
-    await expect(commits.commit(userNamed('bea'), 'e2')).rejects.toThrow();
+    await handOver(commits, 'ada', 'bea');
     const before = calls.length;
 
     await nextRound();
@@ -195,7 +203,7 @@ describe('user commits in the background', () => {
 
   it('when a background commit finds the name taken by another user, then it is counted lost and dropped', async () => {
     const { commits, lost, nextRound } = givenStore(...failingAttempts(), 'name-taken');
-    await expect(commits.commit(userNamed('ada'), 'e1')).rejects.toThrow();
+    await handOver(commits, 'ada');
 
     await nextRound();
     expect(lost).toEqual(['name-taken']);
@@ -204,9 +212,7 @@ describe('user commits in the background', () => {
 
   it('when as many are held as allowed, then one more is counted lost instead of held', async () => {
     const { commits, lost } = givenStore(down());
-    for (const name of ['ada', 'bea', 'cy', 'dee', 'eve']) {
-      await expect(commits.commit(userNamed(name), name)).rejects.toThrow();
-    }
+    await handOver(commits, 'ada', 'bea', 'cy', 'dee', 'eve');
 
     expect(commits.pending).toBe(4);
     expect(lost).toEqual(['too-many']);
@@ -220,9 +226,7 @@ describe('user commits in the background', () => {
       'committed',
       down(),
     );
-    for (const name of ['ada', 'bea', 'cy']) {
-      await expect(commits.commit(userNamed(name), name)).rejects.toThrow();
-    }
+    await handOver(commits, 'ada', 'bea', 'cy');
     const before = calls.length;
     const paused = pauses.length;
 
@@ -234,7 +238,7 @@ describe('user commits in the background', () => {
     expect(commits.pending).toBe(0);
     expect(pending.at(-1)).toBe(0);
 
-    await expect(commits.commit(userNamed('dee'), 'e4')).rejects.toThrow();
+    await handOver(commits, 'dee');
     expect(calls.slice(before)).toEqual(['ada', 'bea', 'dee']);
     expect(pauses).toHaveLength(paused);
     expect(lost).toEqual(['shutdown', 'shutdown', 'shutdown']);
@@ -259,9 +263,7 @@ describe('user commits in the background', () => {
         },
       },
     );
-    for (const name of ['ada', 'bea', 'cy', 'dee']) {
-      await expect(commits.commit(userNamed(name), name)).rejects.toThrow();
-    }
+    await handOver(commits, 'ada', 'bea', 'cy', 'dee');
     const before = calls.length;
     gated = true;
     due()?.();
@@ -283,9 +285,7 @@ describe('user commits in the background', () => {
         call <= 4 * COMMIT_ATTEMPTS ? down() : username === 'ada' ? 'name-reserved' : 'committed',
       { msPerCommit: 1_000 },
     );
-    for (const name of ['ada', 'bea', 'cy', 'dee']) {
-      await expect(commits.commit(userNamed(name), name)).rejects.toThrow();
-    }
+    await handOver(commits, 'ada', 'bea', 'cy', 'dee');
     const before = calls.length;
 
     await commits.close();
