@@ -3,6 +3,7 @@ import type { ECSClient } from '@aws-sdk/client-ecs';
 import type { Clock } from './clock.ts';
 import { confirmRollout, deploy, rollback } from './deploy.ts';
 import { ExitCode, type ExitCodeValue, RolloutCliError } from './errors.ts';
+import { runOneOffTask } from './run-task.ts';
 import { collectStatus, formatStatus, statusAsJson } from './status.ts';
 
 export const USAGE = `ecs-rollout: deploy and inspect Copilot-created ECS services without the Copilot CLI
@@ -14,6 +15,8 @@ usage:
   ecs-rollout deploy --app A --env E --service S --rollback [--to-revision N]
   ecs-rollout wait   --app A --env E --service S [--image-tag TAG] [--container C]
                      [--timeout SECONDS] [--poll SECONDS]
+  ecs-rollout run    --app A --env E --service S [--container C] [--timeout SECONDS]
+                     [--poll SECONDS] [--no-wait] -- COMMAND [ARG ...]
 
 status --json prints the same as JSON for scripts, with each service's stableRevision: the
 task-definition revision it last finished rolling out (null while that is unclear).
@@ -24,10 +27,17 @@ stable again, on the old revision: that is a failure here). wait confirms what t
 now, e.g. after \`copilot svc deploy --tag TAG\`; with --image-tag it also checks that the
 service's container runs an image with that tag.
 
+run starts one task of the service's current task definition (its image, roles, environment and
+secrets, in its subnets) with COMMAND instead of the container's CMD, e.g. a view rebuild:
+  ecs-rollout run --app A --env prod --service consumer -- node dist/rebuild/cli.js
+It waits until the task stopped and succeeds if the container exited 0 (default timeout 3600 s;
+a task still running then is left running and the way to stop it is printed).
+
 Services are found by Copilot's tags (copilot-application, copilot-environment, copilot-service);
 credentials and region come from the usual AWS settings (AWS_PROFILE, AWS_REGION, OIDC role, …).
 
-exit codes: 0 ok · 1 rollout failed or rolled back · 2 usage · 3 not found · 4 timed out · 5 AWS error`;
+exit codes: 0 ok · 1 rollout failed or rolled back; for run, the command failed or never ran
+· 2 usage · 3 not found · 4 timed out · 5 AWS error`;
 
 export interface CliDeps {
   ecs: Pick<ECSClient, 'send'>;
@@ -59,9 +69,13 @@ function required(values: Record<string, unknown>, names: string[]): void {
 }
 
 async function run(argv: string[], deps: CliDeps): Promise<ExitCodeValue> {
+  // What follows `--` is run's command, passed on as it is (its own flags included).
+  const dashes = argv.indexOf('--');
+  const options = dashes === -1 ? argv : argv.slice(0, dashes);
+  const command = dashes === -1 ? undefined : argv.slice(dashes + 1);
   let parsed: ReturnType<typeof parse>;
   try {
-    parsed = parse(argv);
+    parsed = parse(options);
   } catch (error) {
     throw new RolloutCliError(
       error instanceof Error ? error.message : String(error),
@@ -69,16 +83,51 @@ async function run(argv: string[], deps: CliDeps): Promise<ExitCodeValue> {
     );
   }
   const { values, positionals } = parsed;
-  const [command, ...extra] = positionals;
-  if (values.help || command === 'help') {
+  const [name, ...extra] = positionals;
+  if (values.help || name === 'help') {
     deps.out(USAGE);
     return ExitCode.ok;
   }
   if (extra.length > 0) {
     throw new RolloutCliError(`unexpected argument: ${extra.join(' ')}`, ExitCode.usage);
   }
+  if (command !== undefined && name !== 'run') {
+    throw new RolloutCliError(`only run takes a command after --`, ExitCode.usage);
+  }
   const log = deps.out;
-  if (command === 'status') {
+  if (name === 'run') {
+    required(values, ['app', 'env', 'service']);
+    if (command === undefined || command.length === 0) {
+      throw new RolloutCliError('missing the command to run after --', ExitCode.usage);
+    }
+    for (const flag of [
+      'image',
+      'rollback',
+      'to-revision',
+      'image-tag',
+      'events',
+      'json',
+    ] as const) {
+      if (values[flag] !== undefined) {
+        throw new RolloutCliError(`run does not take --${flag}`, ExitCode.usage);
+      }
+    }
+    const result = await runOneOffTask(
+      { ...deps, log },
+      {
+        app: values.app as string,
+        env: values.env as string,
+        service: values.service as string,
+        container: values.container,
+        command,
+        wait: !values['no-wait'],
+        timeoutMs: (positiveNumber('timeout', values.timeout) ?? 3600) * 1000,
+        pollIntervalMs: (positiveNumber('poll', values.poll) ?? 10) * 1000,
+      },
+    );
+    return result.exitCode;
+  }
+  if (name === 'status') {
     required(values, ['app', 'env']);
     const status = await collectStatus(deps, {
       app: values.app as string,
@@ -95,7 +144,7 @@ async function run(argv: string[], deps: CliDeps): Promise<ExitCodeValue> {
     }
     return ExitCode.ok;
   }
-  if (command === 'deploy' || command === 'wait') {
+  if (name === 'deploy' || name === 'wait') {
     const target = {
       app: values.app as string,
       env: values.env as string,
@@ -104,7 +153,7 @@ async function run(argv: string[], deps: CliDeps): Promise<ExitCodeValue> {
       timeoutMs: (positiveNumber('timeout', values.timeout) ?? 600) * 1000,
       pollIntervalMs: (positiveNumber('poll', values.poll) ?? 10) * 1000,
     };
-    if (command === 'wait') {
+    if (name === 'wait') {
       required(values, ['app', 'env', 'service']);
       const confirm = { ...target, imageTag: values['image-tag'], container: values.container };
       return (await confirmRollout({ ...deps, log }, confirm)).exitCode;
@@ -126,9 +175,9 @@ async function run(argv: string[], deps: CliDeps): Promise<ExitCodeValue> {
     return result.exitCode;
   }
   throw new RolloutCliError(
-    command === undefined
-      ? 'missing command: status, deploy or wait'
-      : `unknown command: ${command}`,
+    name === undefined
+      ? 'missing command: status, deploy, wait or run'
+      : `unknown command: ${name}`,
     ExitCode.usage,
   );
 }

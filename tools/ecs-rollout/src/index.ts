@@ -16,6 +16,13 @@ export {
 } from './deploy.ts';
 export { ExitCode, type ExitCodeValue, RolloutCliError } from './errors.ts';
 export {
+  type RunTaskOptions,
+  type RunTaskResult,
+  runOneOffTask,
+  runTaskInput,
+  STARTED_BY,
+} from './run-task.ts';
+export {
   collectStatus,
   type EnvironmentStatus,
   formatStatus,

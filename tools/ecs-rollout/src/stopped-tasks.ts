@@ -13,20 +13,24 @@ export interface TaskSummary {
   reason: string;
 }
 
-function summarize(task: Task): TaskSummary {
+/** Why ECS stopped the task, with the containers' own reasons and exit codes. */
+export function describeStop(task: Task): string {
   const containers = (task.containers ?? [])
     .filter((container) => container.reason || container.exitCode !== undefined)
     .map((container) => {
       const exit = container.exitCode === undefined ? '' : ` exit ${container.exitCode}`;
       return `${container.name}:${exit}${container.reason ? ` ${container.reason}` : ''}`;
     });
-  const parts = [task.stoppedReason ?? task.stopCode ?? 'no reason given', ...containers];
+  return [task.stoppedReason ?? task.stopCode ?? 'no reason given', ...containers].join('; ');
+}
+
+function summarize(task: Task): TaskSummary {
   return {
     taskArn: task.taskArn ?? '?',
     taskDefinitionArn: task.taskDefinitionArn,
     lastStatus: task.lastStatus,
     stoppedAt: task.stoppedAt,
-    reason: parts.join('; '),
+    reason: describeStop(task),
   };
 }
 

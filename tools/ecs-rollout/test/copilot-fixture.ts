@@ -16,7 +16,14 @@ export async function createCopilotEnvironment(
     app,
     env,
     services,
-  }: { app: string; env: string; services: { name: string; port: number; desiredCount: number }[] },
+    network,
+  }: {
+    app: string;
+    env: string;
+    services: { name: string; port: number; desiredCount: number }[];
+    /** The services' awsvpc subnets and security groups (Copilot's are the environment's). */
+    network?: { subnets: string[]; securityGroups: string[] };
+  },
 ): Promise<{ clusterName: string; serviceNames: Record<string, string> }> {
   const envTags = [
     { key: 'copilot-application', value: app },
@@ -42,6 +49,8 @@ export async function createCopilotEnvironment(
             name: service.name,
             image: `123456789012.dkr.ecr.eu-west-1.amazonaws.com/${app}/${service.name}:v1`,
             essential: true,
+            // Copilot sizes the task only; moto's RunTask adds up the containers' memory.
+            memory: 512,
             portMappings: [{ containerPort: service.port, protocol: 'tcp' }],
             environment: [
               { name: 'PORT', value: String(service.port) },
@@ -66,6 +75,13 @@ export async function createCopilotEnvironment(
         taskDefinition: registered.taskDefinition?.taskDefinitionArn,
         desiredCount: service.desiredCount,
         launchType: 'FARGATE',
+        ...(network
+          ? {
+              networkConfiguration: {
+                awsvpcConfiguration: { ...network, assignPublicIp: 'DISABLED' as const },
+              },
+            }
+          : {}),
         deploymentConfiguration: {
           deploymentCircuitBreaker: { enable: true, rollback: true },
           minimumHealthyPercent: 100,

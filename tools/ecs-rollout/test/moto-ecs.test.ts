@@ -3,7 +3,9 @@ import { promisify } from 'node:util';
 import {
   DescribeServicesCommand,
   DescribeTaskDefinitionCommand,
+  DescribeTasksCommand,
   type ECSClient,
+  ListTasksCommand,
 } from '@aws-sdk/client-ecs';
 import { uniqueName } from '@kafka-ecs/testing';
 import { ExitCode } from '../src/errors.ts';
@@ -202,6 +204,43 @@ describe('ecs-rollout against the moto ECS emulator', () => {
 
     expect(exitCode).toBe(ExitCode.notFound);
     expect(err).toContain('has no container named web (containers: producer)');
+  });
+
+  it('when run starts a one-off task, then it is the service task definition in its subnets with the command replaced, and it waits for its stop', async () => {
+    const app = uniqueName('shop').toLowerCase();
+    const network = await moto.defaultNetwork();
+    const { clusterName } = await createCopilotEnvironment(ecs, {
+      app,
+      env: 'prod',
+      services: [{ name: 'consumer', port: 9000, desiredCount: 1 }],
+      network,
+    });
+    await moto.tasksStopByThemselves();
+    const command = ['node', 'dist/rebuild/cli.js', '--drop-previous'];
+
+    const { exitCode, out, err } = await runCliForTest(ecs, [
+      'run',
+      ...targetArgs(app, 'prod', 'consumer'),
+      '--',
+      ...command,
+    ]);
+
+    expect(err).toBe('');
+    expect(exitCode).toBe(ExitCode.ok);
+    expect(out).toContain('consumer exited 0');
+    const listed = await ecs.send(
+      new ListTasksCommand({ cluster: clusterName, startedBy: 'ecs-rollout/run' }),
+    );
+    expect(listed.taskArns).toHaveLength(1);
+    const described = await ecs.send(
+      new DescribeTasksCommand({ cluster: clusterName, tasks: listed.taskArns }),
+    );
+    const [task] = described.tasks ?? [];
+    expect(task?.taskDefinitionArn).toMatch(new RegExp(`:task-definition/${app}-prod-consumer:1$`));
+    expect(task?.lastStatus).toBe('STOPPED');
+    expect(task?.overrides?.containerOverrides).toEqual([{ name: 'consumer', command }]);
+    const subnet = task?.attachments?.[0]?.details?.find((detail) => detail.name === 'subnetId');
+    expect(subnet?.value).toBe(network.subnets[0]);
   });
 
   it('when run as a process with the SDK usual settings, then status reaches the endpoint from AWS_ENDPOINT_URL_ECS', async () => {

@@ -8,6 +8,10 @@ export interface MotoServer {
   endpoint: string;
   /** An ECS client pointed at this server with dummy credentials. */
   ecsClient(): ECSClient;
+  /** Subnets and a security group of the default VPC moto makes, for awsvpc tasks. */
+  defaultNetwork(): Promise<{ subnets: string[]; securityGroups: string[] }>;
+  /** Tasks move one lifecycle step per read (RUNNING, …, STOPPED) instead of staying RUNNING. */
+  tasksStopByThemselves(): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -46,6 +50,39 @@ export async function startMotoServer(env: Record<string, string> = {}): Promise
         credentials: { accessKeyId: 'testing', secretAccessKey: 'testing' },
         maxAttempts: 1,
       }),
+    async defaultNetwork() {
+      const ec2 = async (action: string, element: string) => {
+        // moto serves EC2's query API on the same port, told apart by the signature's scope.
+        const response = await fetch(endpoint, {
+          method: 'POST',
+          headers: {
+            authorization:
+              'AWS4-HMAC-SHA256 Credential=testing/20260101/eu-west-1/ec2/aws4_request, SignedHeaders=host, Signature=0',
+            'content-type': 'application/x-www-form-urlencoded',
+          },
+          body: `Action=${action}&Version=2016-11-15`,
+        });
+        const text = await response.text();
+        if (!response.ok) throw new Error(`moto ec2 ${action}: ${response.status} ${text}`);
+        return [...text.matchAll(new RegExp(`<${element}>([^<]+)</${element}>`, 'g'))].map(
+          (match) => match[1] as string,
+        );
+      };
+      return {
+        subnets: (await ec2('DescribeSubnets', 'subnetId')).slice(0, 2),
+        securityGroups: (await ec2('DescribeSecurityGroups', 'groupId')).slice(0, 1),
+      };
+    },
+    async tasksStopByThemselves() {
+      const response = await fetch(`${endpoint}/moto-api/state-manager/set-transition`, {
+        method: 'POST',
+        body: JSON.stringify({
+          model_name: 'ecs::task',
+          transition: { progression: 'manual', times: 1 },
+        }),
+      });
+      if (!response.ok) throw new Error(`moto state manager: ${response.status}`);
+    },
     async stop() {
       if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
       const timer = setTimeout(() => child.kill('SIGKILL'), 5_000);
