@@ -18,7 +18,7 @@ interface ServiceManifest {
   deployment?: { rollback_alarms?: Record<string, unknown> };
   variables: Record<string, unknown>;
   secrets: Record<string, unknown>;
-  environments?: Record<string, { count?: { range?: { max?: number } } }>;
+  environments?: Record<string, { exec?: boolean; count?: { range?: { max?: number } } }>;
 }
 
 const producer = readYaml<ServiceManifest>('copilot/producer/manifest.yml');
@@ -67,8 +67,11 @@ describe.each([
     expect(existsSync(`${ROOT}/${manifest.image.build.dockerfile}`)).toBe(true);
   });
 
-  it('when operating it, then ECS Exec is on, tasks run in private subnets and bad deploys roll back', () => {
+  it('when operating it, then ECS Exec is on in test only, tasks run in private subnets and bad deploys roll back', () => {
+    // Prod's one-off operations run as tasks of their own (ecs-rollout run), not in a live one.
     expect(manifest.exec).toBe(true);
+    expect(manifest.environments?.test?.exec).toBeUndefined();
+    expect(manifest.environments?.prod?.exec).toBe(false);
     expect(manifest.network?.vpc?.placement).toBe('private');
     expect(Object.keys(manifest.deployment?.rollback_alarms ?? {})).not.toHaveLength(0);
   });
