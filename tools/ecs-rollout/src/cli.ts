@@ -30,14 +30,15 @@ service's container runs an image with that tag.
 run starts one task of the service's current task definition (its image, roles, environment and
 secrets, in its subnets) with COMMAND instead of the container's CMD, e.g. a view rebuild:
   ecs-rollout run --app A --env prod --service consumer -- node dist/rebuild/cli.js
-It waits until the task stopped and succeeds if the container exited 0 (default timeout 3600 s;
+It waits until the task stopped and succeeds if the container exited 0 (default timeout 7200 s;
 a task still running then is left running and the way to stop it is printed).
 
 Services are found by Copilot's tags (copilot-application, copilot-environment, copilot-service);
 credentials and region come from the usual AWS settings (AWS_PROFILE, AWS_REGION, OIDC role, …).
 
-exit codes: 0 ok · 1 rollout failed or rolled back; for run, the command failed or never ran
-· 2 usage · 3 not found · 4 timed out · 5 AWS error`;
+exit codes: 0 ok · 1 rollout failed or rolled back; for run, the task stopped without its
+container exiting 0 · 2 usage · 3 not found · 4 timed out · 5 AWS error (for run, also: ECS
+placed no task)`;
 
 export interface CliDeps {
   ecs: Pick<ECSClient, 'send'>;
@@ -100,6 +101,9 @@ async function run(argv: string[], deps: CliDeps): Promise<ExitCodeValue> {
     if (command === undefined || command.length === 0) {
       throw new RolloutCliError('missing the command to run after --', ExitCode.usage);
     }
+    if (values['no-wait'] && (values.timeout !== undefined || values.poll !== undefined)) {
+      throw new RolloutCliError('--no-wait does not go with --timeout or --poll', ExitCode.usage);
+    }
     for (const flag of [
       'image',
       'rollback',
@@ -121,7 +125,7 @@ async function run(argv: string[], deps: CliDeps): Promise<ExitCodeValue> {
         container: values.container,
         command,
         wait: !values['no-wait'],
-        timeoutMs: (positiveNumber('timeout', values.timeout) ?? 3600) * 1000,
+        timeoutMs: (positiveNumber('timeout', values.timeout) ?? 7200) * 1000,
         pollIntervalMs: (positiveNumber('poll', values.poll) ?? 10) * 1000,
       },
     );

@@ -2,6 +2,7 @@ import {
   type ContainerDefinition,
   DescribeTaskDefinitionCommand,
   DescribeTasksCommand,
+  type DescribeTasksCommandOutput,
   RunTaskCommand,
   type RunTaskCommandInput,
   type Service,
@@ -24,7 +25,7 @@ export interface RunTaskOptions {
   container?: string;
   /** Wait for the task to stop and report its exit code. @defaultValue true */
   wait?: boolean;
-  /** @defaultValue 1 hour */
+  /** @defaultValue 2 hours (a rebuild's own bound is 1 hour by default) */
   timeoutMs?: number;
   /** @defaultValue 10 s */
   pollIntervalMs?: number;
@@ -113,26 +114,82 @@ export async function runOneOffTask(
   if (logs) log(`its logs: ${logs}`);
   if (options.wait === false) return { exitCode: ExitCode.ok, taskArn };
 
-  const timeoutMs = options.timeoutMs ?? 3_600_000;
-  const pollIntervalMs = options.pollIntervalMs ?? 10_000;
+  return waitForStop(deps, {
+    cluster,
+    clusterName: environment.clusterName,
+    taskArn,
+    containerName,
+    status: task.lastStatus,
+    timeoutMs: options.timeoutMs ?? 7_200_000,
+    pollIntervalMs: options.pollIntervalMs ?? 10_000,
+  });
+}
+
+/** How long a started task may stay unknown to DescribeTasks before the wait gives up on it. */
+export const MISSING_LIMIT_MS = 180_000;
+
+/**
+ * Polls the task until it stopped. A poll that fails (an expired session, the network) is
+ * reported and tried again until the deadline: the task runs on whatever the tool sees.
+ */
+async function waitForStop(
+  { ecs, clock, log }: WaitDeps,
+  target: {
+    cluster: string;
+    clusterName: string;
+    taskArn: string;
+    containerName: string;
+    status: string | undefined;
+    timeoutMs: number;
+    pollIntervalMs: number;
+  },
+): Promise<RunTaskResult> {
+  const { cluster, clusterName, taskArn, containerName, timeoutMs } = target;
+  const id = taskId(taskArn);
   const deadline = clock.now() + timeoutMs;
-  let lastStatus = task.lastStatus;
+  let lastStatus = target.status;
+  let missingSince: number | undefined;
+  let failure: string | undefined;
   for (;;) {
-    if (clock.now() >= deadline) {
+    const left = deadline - clock.now();
+    if (left <= 0) {
+      const state = failure
+        ? `its state could not be read (${failure}); it may still be running`
+        : `it is still ${lastStatus ?? 'starting'}; it was left running`;
       throw new RolloutCliError(
-        `task ${id} is still ${lastStatus ?? 'starting'} after ${Math.round(timeoutMs / 1000)} s; it was left running. Stop it with: aws ecs stop-task --cluster ${environment.clusterName} --task ${taskArn}`,
+        `task ${id} did not stop within ${Math.round(timeoutMs / 1000)} s: ${state}. Stop it with: aws ecs stop-task --cluster ${clusterName} --task ${taskArn}`,
         ExitCode.timedOut,
       );
     }
-    await clock.sleep(pollIntervalMs);
-    const now = await awsCall(
-      'ecs:DescribeTasks',
-      () => ecs.send(new DescribeTasksCommand({ cluster, tasks: [taskArn] })),
-      clock,
-    );
-    // Just after RunTask the task may not be described yet: it is not stopped either.
-    const current = now.tasks?.find((each) => each.taskArn === taskArn);
-    if (!current) continue;
+    await clock.sleep(Math.min(target.pollIntervalMs, left));
+    let described: DescribeTasksCommandOutput;
+    try {
+      described = await awsCall(
+        'ecs:DescribeTasks',
+        () => ecs.send(new DescribeTasksCommand({ cluster, tasks: [taskArn] })),
+        clock,
+      );
+    } catch (error) {
+      const message = error instanceof Error ? error.message : String(error);
+      if (message !== failure) log(`task ${id}: ${message}; trying again until the timeout`);
+      failure = message;
+      continue;
+    }
+    failure = undefined;
+    const current = described.tasks?.find((each) => each.taskArn === taskArn);
+    if (!current) {
+      // Just after RunTask the task may not be described yet; for minutes, something is wrong.
+      missingSince ??= clock.now();
+      if (clock.now() - missingSince >= MISSING_LIMIT_MS) {
+        const reason = described.failures?.map((each) => each.reason).join(', ') || 'no reason';
+        throw new RolloutCliError(
+          `task ${id} is not found in ${clusterName} (${reason}) ${Math.round((clock.now() - missingSince) / 1000)} s after it was started`,
+          ExitCode.notFound,
+        );
+      }
+      continue;
+    }
+    missingSince = undefined;
     if (current.lastStatus !== lastStatus) {
       lastStatus = current.lastStatus;
       log(`task ${id}: ${lastStatus ?? 'unknown'}`);
@@ -171,6 +228,8 @@ export function runTaskInput(
     count: 1,
     startedBy: STARTED_BY,
     ...(awsvpc ? { networkConfiguration: service.networkConfiguration } : {}),
+    // Neither (not Copilot's way): RunTask then uses the cluster's default strategy, as the
+    // service does.
     ...(strategy.length > 0
       ? { capacityProviderStrategy: strategy }
       : { launchType: service.launchType }),

@@ -215,15 +215,15 @@ describe('ecs-rollout against the moto ECS emulator', () => {
       services: [{ name: 'consumer', port: 9000, desiredCount: 1 }],
       network,
     });
-    await moto.tasksStopByThemselves();
     const command = ['node', 'dist/rebuild/cli.js', '--drop-previous'];
 
+    const tasksRunOn = await moto.tasksStopByThemselves();
     const { exitCode, out, err } = await runCliForTest(ecs, [
       'run',
       ...targetArgs(app, 'prod', 'consumer'),
       '--',
       ...command,
-    ]);
+    ]).finally(tasksRunOn);
 
     expect(err).toBe('');
     expect(exitCode).toBe(ExitCode.ok);

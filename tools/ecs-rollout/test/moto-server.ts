@@ -10,8 +10,11 @@ export interface MotoServer {
   ecsClient(): ECSClient;
   /** Subnets and a security group of the default VPC moto makes, for awsvpc tasks. */
   defaultNetwork(): Promise<{ subnets: string[]; securityGroups: string[] }>;
-  /** Tasks move one lifecycle step per read (RUNNING, …, STOPPED) instead of staying RUNNING. */
-  tasksStopByThemselves(): Promise<void>;
+  /**
+   * Tasks move one lifecycle step per read (RUNNING, …, STOPPED) instead of staying RUNNING,
+   * for the whole server, until the returned function puts moto's default back.
+   */
+  tasksStopByThemselves(): Promise<() => Promise<void>>;
   stop(): Promise<void>;
 }
 
@@ -82,6 +85,13 @@ export async function startMotoServer(env: Record<string, string> = {}): Promise
         }),
       });
       if (!response.ok) throw new Error(`moto state manager: ${response.status}`);
+      return async () => {
+        const unset = await fetch(`${endpoint}/moto-api/state-manager/unset-transition`, {
+          method: 'POST',
+          body: JSON.stringify({ model_name: 'ecs::task' }),
+        });
+        if (!unset.ok) throw new Error(`moto state manager: ${unset.status}`);
+      };
     },
     async stop() {
       if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');

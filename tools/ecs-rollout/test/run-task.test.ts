@@ -211,15 +211,69 @@ describe('run: a one-off task of a service', () => {
 
     const result = await runCliForTest(
       ecs,
-      [...RUN.slice(0, 7), '--timeout', '60', '--poll', '15', '--', ...REBUILD],
+      [...RUN.slice(0, 7), '--timeout', '60', '--poll', '25', '--', ...REBUILD],
       clock,
     );
 
     expect(result.exitCode).toBe(ExitCode.timedOut);
     expect(result.err).toContain(
-      `task 0123abcd is still RUNNING after 60 s; it was left running. Stop it with: aws ecs stop-task --cluster shop-prod-Cluster-AbC --task ${TASK}`,
+      `task 0123abcd did not stop within 60 s: it is still RUNNING; it was left running. Stop it with: aws ecs stop-task --cluster shop-prod-Cluster-AbC --task ${TASK}`,
     );
-    expect(clock.slept).toEqual([15_000, 15_000, 15_000, 15_000]);
+    // The last pause is what is left of the timeout, not a whole --poll.
+    expect(clock.slept).toEqual([25_000, 25_000, 10_000]);
+  });
+
+  it('when a poll fails, then it says so once and goes on reading the task until it stopped', async () => {
+    givenConsumer({ states: [running] });
+    const expired = Object.assign(
+      new Error('The security token included in the request is expired'),
+      {
+        name: 'ExpiredTokenException',
+      },
+    );
+    ecsMock
+      .on(DescribeTasksCommand)
+      .rejectsOnce(expired)
+      .rejectsOnce(expired)
+      .resolvesOnce({ tasks: [running] })
+      .resolves({ tasks: [stoppedWith({ containers: [{ name: 'consumer', exitCode: 0 }] })] });
+
+    const result = await runCliForTest(ecs, RUN);
+
+    expect(result.exitCode).toBe(ExitCode.ok);
+    const failures = result.out.split('\n').filter((line) => line.includes('ExpiredToken'));
+    expect(failures).toEqual([
+      'task 0123abcd: ecs:DescribeTasks failed: ExpiredTokenException: The security token included in the request is expired; trying again until the timeout',
+    ]);
+    expect(result.out).toContain('task 0123abcd: consumer exited 0');
+  });
+
+  it('when every poll fails until the timeout, then it exits 4 and says the task may still run', async () => {
+    givenConsumer({ states: [running] });
+    ecsMock
+      .on(DescribeTasksCommand)
+      .rejects(Object.assign(new Error('denied'), { name: 'AccessDeniedException' }));
+
+    const result = await runCliForTest(ecs, [...RUN.slice(0, 7), '--timeout', '30', '--', 'true']);
+
+    expect(result.exitCode).toBe(ExitCode.timedOut);
+    expect(result.err).toContain(
+      'task 0123abcd did not stop within 30 s: its state could not be read (ecs:DescribeTasks failed: AccessDeniedException: denied); it may still be running. Stop it with: aws ecs stop-task',
+    );
+  });
+
+  it('when the task stays unknown to ECS for 3 minutes, then it exits 3 with the reason ECS gives', async () => {
+    givenConsumer({ states: [undefined] });
+    const clock = fakeClock();
+
+    const result = await runCliForTest(ecs, RUN, clock);
+
+    expect(result.exitCode).toBe(ExitCode.notFound);
+    expect(result.err).toContain(
+      'task 0123abcd is not found in shop-prod-Cluster-AbC (MISSING) 180 s after it was started',
+    );
+    // Found missing at the first poll (10 s), given up at the poll 180 s later.
+    expect(clock.slept).toHaveLength(19);
   });
 
   it('when --no-wait is given, then it exits 0 once the task is started, without waiting', async () => {
@@ -280,6 +334,10 @@ describe('run: a one-off task of a service', () => {
     [
       ['run', ...targetArgs('shop', 'prod', 'consumer'), '--image', 'x', '--', 'true'],
       'run does not take --image',
+    ],
+    [
+      ['run', ...targetArgs('shop', 'prod', 'consumer'), '--no-wait', '--poll', '9', '--', 'true'],
+      '--no-wait does not go with --timeout or --poll',
     ],
   ])('when called as %j, then it exits 2 and calls no AWS API', async (argv, message) => {
     const result = await runCliForTest(ecs, argv);
