@@ -2,8 +2,8 @@ import { CliError, ExitCode } from './errors.ts';
 
 // The admin token is a bearer token: whoever reads it on the way may use it. Over plain http it
 // crosses every network between the operator and the consumer in clear, so it goes over http
-// only to this machine (loopback: the local stack, or a tunnel such as `copilot svc exec` or an
-// SSH port forward, which encrypt on their own); anywhere else needs https.
+// only to this machine (loopback: the local stack, or a tunnel such as an SSH port forward,
+// which encrypts on its own); anywhere else needs https.
 
 /** Whether a URL's hostname is this machine: localhost, 127.0.0.0/8 or ::1. */
 export function isLoopbackHost(hostname: string): boolean {
