@@ -1,4 +1,6 @@
-import { evaluate, readTemplate, type Template } from './cfn.ts';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { cfnLint, evaluate, readCloudFormationYaml, readTemplate, type Template } from './cfn.ts';
 import {
   type Alarm,
   alarmProblems,
@@ -6,9 +8,13 @@ import {
   type CodeMetrics,
   type Collector,
   collectorOf,
+  type LogMetric,
+  logMetricProblems,
+  logMetricsOf,
   type ManifestWithSidecars,
   metricLabels,
 } from './copilot/metrics.ts';
+import type { Patch } from './copilot/render.ts';
 import { listFiles, readText, readYaml } from './repo.ts';
 
 // The runbook's alerts exist as CloudWatch alarms and their metrics reach CloudWatch (issue
@@ -60,6 +66,36 @@ function withCollectorText(service: Service, from: string, to: string): Manifest
   variables.AOT_CONFIG_CONTENT = text.replace(from, to);
   return source;
 }
+
+const patches = (service: Service) =>
+  readCloudFormationYaml<Patch[]>(`copilot/${service}/overrides/cfn.patches.yml`);
+/** The metrics the service's stack derives from its log (metric filters its patches add). */
+const logMetrics = (service: Service) =>
+  logMetricsOf(patches(service), { AppName: NAMES.app, EnvName: NAMES.env, WorkloadName: service });
+/** The service's sources that log the lines its log metrics count. */
+const LOGGING_CODE: Record<Service, string[]> = {
+  producer: ['services/producer/src/domain/user-commits.ts'],
+  consumer: [],
+};
+const loggingCode = (service: Service) => LOGGING_CODE[service].map(readText).join('\n');
+
+/**
+ * Copilot's log group resource of a workload stack, as its partial writes it
+ * (internal/pkg/template/templates/workloads/partials/cf/loggroup.yml, in every Load Balanced
+ * Web Service template whose manifest has no `logging:`): what a metric filter's reference needs.
+ */
+const COPILOT_LOG_GROUP = {
+  Type: 'AWS::Logs::LogGroup',
+  Properties: {
+    LogGroupName: {
+      'Fn::Join': [
+        '',
+        ['/copilot/', { Ref: 'AppName' }, '-', { Ref: 'EnvName' }, '-', { Ref: 'WorkloadName' }],
+      ],
+    },
+    RetentionInDays: { Ref: 'LogRetention' },
+  },
+};
 
 /** Metric labels and the label values the code sets, read from the sources. */
 function codeMetrics(service: Service): CodeMetrics {
@@ -149,11 +185,66 @@ describe.each(SERVICES)('the %s metrics in CloudWatch', (service) => {
   });
 
   it('when an alarm watches a metric, then the code emits it with those labels and values and the collector writes it with those dimensions', () => {
-    const list = alarms(service);
+    const fromLog = new Set(logMetrics(service).map((each) => each.metric));
+    const list = alarms(service).filter((alarm) => !fromLog.has(alarm.metric));
     expect(list).not.toHaveLength(0);
     // Read once for all alarms: the manifest's collector and the code's metrics.
     const [written, emitted] = [collector(service), codeMetrics(service)];
     expect(list.flatMap((alarm) => alarmProblems(alarm, written, emitted))).toEqual([]);
+  });
+
+  it('when an alarm watches a metric of the log, then a metric filter on Copilot log group counts a line the code logs', () => {
+    const filters = logMetrics(service);
+    const list = alarms(service).filter((alarm) => filters.some((f) => f.metric === alarm.metric));
+    expect(list.map((alarm) => alarm.id)).toEqual(
+      service === 'producer' ? ['UserCommitsLostAlarm'] : [],
+    );
+    const code = loggingCode(service);
+    expect(list.flatMap((alarm) => logMetricProblems(alarm, filters, code))).toEqual([]);
+  });
+});
+
+describe('metrics from the producer log', () => {
+  const [lost] = alarms('producer').filter((alarm) => alarm.id === 'UserCommitsLostAlarm');
+  const code = loggingCode('producer');
+
+  it.each<[string, (filter: LogMetric) => LogMetric, string]>([
+    [
+      'a message the code does not log',
+      (f) => ({ ...f, pattern: '{ $.msg = "user not committed" }' }),
+      'the code never logs "user not committed"',
+    ],
+    ['another log group', (f) => ({ ...f, logGroup: '/copilot/x' }), "not Copilot's LogGroup"],
+    ['another namespace', (f) => ({ ...f, namespace: 'other' }), 'namespace other is not'],
+    ['a dimension the alarm lacks', (f) => ({ ...f, dimensions: ['reason'] }), 'writes dimensions'],
+  ])('when the filter had %s (control), then the check rejects it', (_, change, problem) => {
+    const filters = logMetrics('producer').map(change);
+
+    expect(logMetricProblems(lost as Alarm, filters, code).join('\n')).toContain(problem);
+  });
+
+  it("when the patches are applied to Copilot's log group, then cfn-lint accepts the filter", () => {
+    const added = patches('producer').filter((patch) => patch.op === 'add');
+    const template = {
+      AWSTemplateFormatVersion: '2010-09-09',
+      Parameters: Object.fromEntries(
+        ['AppName', 'EnvName', 'WorkloadName'].map((name) => [name, { Type: 'String' }]),
+      ),
+      Resources: {
+        LogGroup: COPILOT_LOG_GROUP,
+        ...Object.fromEntries(added.map((patch) => [patch.path.split('/').pop(), patch.value])),
+      },
+    };
+    template.Parameters.LogRetention = { Type: 'Number' };
+    const dir = mkdtempSync(`${tmpdir()}/log-metrics-`);
+    try {
+      writeFileSync(`${dir}/template.json`, JSON.stringify(template));
+      const result = cfnLint(`${dir}/template.json`);
+      expect(result.stdout + result.stderr).toBe('');
+      expect(Object.keys(template.Resources)).toContain('UserCommitsLostLogMetric');
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
 
@@ -176,7 +267,7 @@ describe('the runbook alerts as alarms', () => {
         'consumer_batch_failures_total {}',
         'producer_events_published_total {"outcome":"failed"}',
         'producer_password_hashes_refused_total {}',
-        'producer_user_commits_lost_total {}',
+        'producer_user_commits_lost_logged {}',
       ].sort(),
     );
   });

@@ -191,3 +191,68 @@ export function metricLabels(source: string): Record<string, string[]> {
   }
   return result;
 }
+
+/** A metric a metric filter writes from the service's log (a YAML patch of its stack). */
+export interface LogMetric {
+  id: string;
+  logGroup: unknown;
+  pattern: string;
+  namespace: string;
+  metric: string;
+  value: string;
+  dimensions: string[];
+}
+
+/**
+ * The metric filters a service's YAML patches add to its stack, evaluated for app and env
+ * (Copilot's workload parameters AppName and EnvName).
+ */
+export function logMetricsOf(
+  patches: { op: string; path: string; value?: unknown }[],
+  params: { AppName: string; EnvName: string; WorkloadName: string },
+): LogMetric[] {
+  const scope = { params, imports: {} };
+  return patches.flatMap((patch) => {
+    const resource = patch.value as { Type?: string; Properties?: Record<string, unknown> };
+    if (patch.op !== 'add' || resource?.Type !== 'AWS::Logs::MetricFilter') return [];
+    const p = resource.Properties ?? {};
+    const transformations = (p.MetricTransformations ?? []) as Record<string, unknown>[];
+    return transformations.map((t) => ({
+      id: patch.path.split('/').pop() ?? patch.path,
+      logGroup: p.LogGroupName,
+      pattern: String(p.FilterPattern),
+      namespace: String(evaluate(t.MetricNamespace, scope)),
+      metric: String(t.MetricName),
+      value: String(t.MetricValue),
+      dimensions: Object.keys((t.Dimensions ?? {}) as object),
+    }));
+  });
+}
+
+/**
+ * Why an alarm on a log-derived metric would never see it (empty: it will): the filter must
+ * read Copilot's log group of the service, match a message the code logs, and write the metric
+ * the alarm watches, once a line, in its namespace and without dimensions it lacks.
+ */
+export function logMetricProblems(alarm: Alarm, filters: LogMetric[], code: string): string[] {
+  const filter = filters.find((each) => each.metric === alarm.metric);
+  if (!filter) return [`${alarm.id}: no metric filter writes ${alarm.metric}`];
+  const problems: string[] = [];
+  if (JSON.stringify(filter.logGroup) !== JSON.stringify({ Ref: 'LogGroup' })) {
+    problems.push(`${filter.id}: reads ${JSON.stringify(filter.logGroup)}, not Copilot's LogGroup`);
+  }
+  const message = filter.pattern.match(/^\{ \$\.msg = "([^"*]+)" \}$/)?.[1];
+  if (!message) problems.push(`${filter.id}: pattern ${filter.pattern} is not { $.msg = "…" }`);
+  else if (!code.includes(`'${message}'`)) {
+    problems.push(`${filter.id}: the code never logs "${message}"`);
+  }
+  if (filter.namespace !== alarm.namespace) {
+    problems.push(`${filter.id}: namespace ${filter.namespace} is not ${alarm.namespace}`);
+  }
+  if (filter.value !== '1') problems.push(`${filter.id}: counts ${filter.value} a line, not 1`);
+  const keys = Object.keys(alarm.dimensions).sort().join(',');
+  if (filter.dimensions.sort().join(',') !== keys) {
+    problems.push(`${filter.id}: writes dimensions [${filter.dimensions}], the alarm [${keys}]`);
+  }
+  return problems;
+}
