@@ -1,12 +1,10 @@
 import {
   type Deployment,
-  DescribeClustersCommand,
   DescribeServicesCommand,
   DescribeTaskDefinitionCommand,
   DescribeTasksCommand,
   ECSClient,
   ListClustersCommand,
-  ListServicesCommand,
   ListTasksCommand,
   RegisterTaskDefinitionCommand,
   type Task,
@@ -17,6 +15,7 @@ import type { Clock } from '../src/clock.ts';
 import { ExitCode } from '../src/errors.ts';
 import { stableRevision } from '../src/status.ts';
 import { fakeClock, runCliForTest, targetArgs } from './cli-harness.ts';
+import { givenCopilotCluster } from './mock-ecs.ts';
 
 // What moto cannot model: deployments that move on over time, the circuit breaker rolling a
 // deployment back, stopped tasks with reasons, and throttling.
@@ -73,18 +72,11 @@ function givenService({
   running?: Task[];
   stopped?: Task[];
 }) {
-  ecsMock.on(ListClustersCommand).resolves({ clusterArns: [CLUSTER] });
-  ecsMock.on(DescribeClustersCommand).resolves({
-    clusters: [
-      {
-        clusterArn: CLUSTER,
-        clusterName: 'shop-test-Cluster-AbC',
-        status: 'ACTIVE',
-        tags: TAGS.slice(0, 2),
-      },
-    ],
+  givenCopilotCluster(ecsMock, {
+    clusterArn: CLUSTER,
+    environmentTags: TAGS.slice(0, 2),
+    serviceArns: [SERVICE],
   });
-  ecsMock.on(ListServicesCommand).resolves({ serviceArns: [SERVICE] });
   ecsMock.on(DescribeTaskDefinitionCommand).resolves({
     taskDefinition: {
       family: 'shop-test-producer',

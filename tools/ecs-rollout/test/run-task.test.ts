@@ -1,11 +1,8 @@
 import {
-  DescribeClustersCommand,
   DescribeServicesCommand,
   DescribeTaskDefinitionCommand,
   DescribeTasksCommand,
   ECSClient,
-  ListClustersCommand,
-  ListServicesCommand,
   RunTaskCommand,
   type Service,
   type Task,
@@ -13,6 +10,7 @@ import {
 import { mockClient } from 'aws-sdk-client-mock';
 import { ExitCode } from '../src/errors.ts';
 import { fakeClock, runCliForTest, targetArgs } from './cli-harness.ts';
+import { givenCopilotCluster } from './mock-ecs.ts';
 
 // What moto cannot model for `run`: a container's non-zero exit, a task that never ran, one that
 // outlives the wait, RunTask's placement failures, a capacity-provider service. The request
@@ -48,18 +46,11 @@ function givenConsumer({
   states: (Task | undefined)[];
   service?: Partial<Service>;
 }) {
-  ecsMock.on(ListClustersCommand).resolves({ clusterArns: [CLUSTER] });
-  ecsMock.on(DescribeClustersCommand).resolves({
-    clusters: [
-      {
-        clusterArn: CLUSTER,
-        clusterName: 'shop-prod-Cluster-AbC',
-        status: 'ACTIVE',
-        tags: TAGS.slice(0, 2),
-      },
-    ],
+  givenCopilotCluster(ecsMock, {
+    clusterArn: CLUSTER,
+    environmentTags: TAGS.slice(0, 2),
+    serviceArns: [SERVICE],
   });
-  ecsMock.on(ListServicesCommand).resolves({ serviceArns: [SERVICE] });
   ecsMock.on(DescribeServicesCommand).resolves({
     services: [
       {
