@@ -216,11 +216,53 @@ describe('metrics from the producer log', () => {
     ],
     ['another log group', (f) => ({ ...f, logGroup: '/copilot/x' }), "not Copilot's LogGroup"],
     ['another namespace', (f) => ({ ...f, namespace: 'other' }), 'namespace other is not'],
-    ['a dimension the alarm lacks', (f) => ({ ...f, dimensions: ['reason'] }), 'writes dimensions'],
   ])('when the filter had %s (control), then the check rejects it', (_, change, problem) => {
     const filters = logMetrics('producer').map(change);
 
     expect(logMetricProblems(lost as Alarm, filters, code).join('\n')).toContain(problem);
+  });
+
+  it('when the filter writes a dimension the alarm lacks (control), then the check rejects it', () => {
+    const dimensioned = patches('producer').map((patch) => {
+      const value = patch.value as { Type?: string; Properties?: Record<string, unknown> };
+      if (value?.Type !== 'AWS::Logs::MetricFilter') return patch;
+      const [transformation] = (value.Properties?.MetricTransformations ?? []) as object[];
+      const Dimensions = [{ Key: 'reason', Value: '$.reason' }];
+      const Properties = {
+        ...value.Properties,
+        MetricTransformations: [{ ...transformation, Dimensions }],
+      };
+      return { ...patch, value: { ...value, Properties } };
+    });
+    const filters = logMetricsOf(dimensioned, {
+      AppName: NAMES.app,
+      EnvName: NAMES.env,
+      WorkloadName: 'producer',
+    });
+
+    expect(logMetricProblems(lost as Alarm, filters, code)).toEqual([
+      'UserCommitsLostLogMetric: writes dimensions [reason], the alarm []',
+    ]);
+  });
+
+  it("when the producer logs, then its error lines reach Copilot's log group in every environment", () => {
+    // The filter reads LogGroup, where awslogs writes the app's lines: `logging:` (FireLens)
+    // would send them elsewhere, and a LOG_LEVEL above error would drop the lost user's line.
+    const source = manifest('producer') as ReturnType<typeof manifest> & {
+      logging?: unknown;
+      environments?: Record<string, { logging?: unknown; variables?: Record<string, unknown> }>;
+    };
+    const environments = Object.values(source.environments ?? {});
+    expect([source.logging, ...environments.map((env) => env.logging)]).toEqual(
+      Array(environments.length + 1).fill(undefined),
+    );
+    const levels = [
+      source.variables.LOG_LEVEL,
+      ...environments.map((env) => env.variables?.LOG_LEVEL),
+    ];
+    for (const level of levels) {
+      expect([undefined, 'trace', 'debug', 'info', 'warn', 'error']).toContain(level);
+    }
   });
 
   it("when the patches are applied to Copilot's log group, then cfn-lint accepts the filter", () => {

@@ -224,7 +224,8 @@ export function logMetricsOf(
       namespace: String(evaluate(t.MetricNamespace, scope)),
       metric: String(t.MetricName),
       value: String(t.MetricValue),
-      dimensions: Object.keys((t.Dimensions ?? {}) as object),
+      // A list of { Key, Value } in CloudFormation, at most 3.
+      dimensions: ((t.Dimensions ?? []) as { Key: string }[]).map((d) => d.Key),
     }));
   });
 }
