@@ -14,7 +14,7 @@ import {
   type ManifestWithSidecars,
   metricLabels,
 } from './copilot/metrics.ts';
-import type { Patch } from './copilot/render.ts';
+import { applyPatches, type Patch } from './copilot/render.ts';
 import { listFiles, readText, readYaml } from './repo.ts';
 
 // The runbook's alerts exist as CloudWatch alarms and their metrics reach CloudWatch (issue
@@ -46,6 +46,10 @@ const topicImport = () => {
 };
 const alarms = (service: Service, template: Template = addon(service)) =>
   alarmsOf(template, { App: NAMES.app, Env: NAMES.env, Name: service }, topicImport());
+/** Alarms ECS rolls a deployment back on (named `…-rollback`): they page no one. */
+const isRollback = (alarm: Alarm) => alarm.name.endsWith('-rollback');
+/** The alarms that page (the runbook's alerts). */
+const paging = (service: Service) => alarms(service).filter((alarm) => !isRollback(alarm));
 /** The alarms that would not tell the alarm topic both that they fire and that they recover. */
 const silent = (list: Alarm[]) =>
   list
@@ -266,7 +270,10 @@ describe('metrics from the producer log', () => {
   });
 
   it("when the patches are applied to Copilot's log group, then cfn-lint accepts the filter", () => {
-    const added = patches('producer').filter((patch) => patch.op === 'add');
+    // The patches that add a resource of their own (the others change Copilot's).
+    const added = patches('producer').filter(
+      (patch) => patch.op === 'add' && /^\/Resources\/[^/]+$/.test(patch.path),
+    );
     const template = {
       AWSTemplateFormatVersion: '2010-09-09',
       Parameters: Object.fromEntries(
@@ -290,9 +297,96 @@ describe('metrics from the producer log', () => {
   });
 });
 
+/**
+ * The alarm names in the service's DeploymentConfiguration once its YAML patches are applied,
+ * starting from the list Copilot renders when `rollback_alarms` is a map (its own CPU and memory
+ * alarms: partials/cf/service-base-properties.yml); evaluated for app and env.
+ */
+function deploymentAlarmNames(service: Service): unknown[] {
+  const rollback = readYaml<{ deployment?: { rollback_alarms?: unknown } }>(
+    `copilot/${service}/manifest.yml`,
+  ).deployment?.rollback_alarms;
+  const copilotOwn = Object.keys(
+    rollback !== null && typeof rollback === 'object' && !Array.isArray(rollback) ? rollback : {},
+  ).filter((metric) => ['cpu_utilization', 'memory_utilization'].includes(metric));
+  if (copilotOwn.length === 0) return [];
+  const rendered = {
+    Resources: {
+      Service: {
+        Type: 'AWS::ECS::Service',
+        Properties: {
+          DeploymentConfiguration: {
+            Alarms: {
+              AlarmNames: copilotOwn.map((metric) => `copilot-${metric}`),
+              Enable: true,
+              Rollback: true,
+            },
+          },
+        },
+      },
+    },
+  };
+  const onService = patches(service).filter((patch) =>
+    patch.path.startsWith('/Resources/Service/'),
+  );
+  const patched = applyPatches(rendered, onService);
+  const scope = {
+    params: { AppName: NAMES.app, EnvName: NAMES.env, WorkloadName: service },
+    imports: {},
+  };
+  return patched.Resources.Service.Properties.DeploymentConfiguration.Alarms.AlarmNames.map(
+    (name) => evaluate(name, scope),
+  );
+}
+
+describe.each(SERVICES)('the %s deployments', (service) => {
+  const rollbackAlarms = () => alarms(service).filter(isRollback);
+
+  it("when a revision fails on its own signal, then ECS rolls it back: the rollback alarm is among the service's deployment alarms", () => {
+    const names = rollbackAlarms().map((alarm) => alarm.name);
+    expect(names).toEqual([
+      service === 'producer'
+        ? `${NAMES.app}-${NAMES.env}-producer-publish-failures-rollback`
+        : `${NAMES.app}-${NAMES.env}-consumer-batch-failures-rollback`,
+    ]);
+    const deployment = deploymentAlarmNames(service);
+    // Copilot's own alarms stay, and the patch adds ours after them.
+    expect(deployment.slice(0, -1).every((name) => String(name).startsWith('copilot-'))).toBe(true);
+    expect(deployment.slice(-1)).toEqual(names);
+  });
+
+  it('when a rollback alarm fires, then it acts within minutes and pages no one (its paging twin does)', () => {
+    const template = addon(service);
+    for (const alarm of rollbackAlarms()) {
+      const p = template.Resources[alarm.id]?.Properties ?? {};
+      expect({ period: p.Period, of: p.EvaluationPeriods, needs: p.DatapointsToAlarm }).toEqual({
+        period: 60,
+        of: 3,
+        needs: 2,
+      });
+      expect([alarm.alarmActions, alarm.okActions]).toEqual([[], []]);
+      const twin = paging(service).find(
+        (each) =>
+          each.metric === alarm.metric &&
+          JSON.stringify(each.dimensions) === JSON.stringify(alarm.dimensions),
+      );
+      expect(twin?.alarmActions).toEqual([TOPIC]);
+    }
+  });
+
+  it('when rollback_alarms is a list of names (control), then the patch has no list to join and the check says so', () => {
+    const onService = patches(service).filter((patch) =>
+      patch.path.startsWith('/Resources/Service/'),
+    );
+    // Copilot's rendering without Copilot-made alarms: no AlarmNames list to append to.
+    const rendered = { Resources: { Service: { Properties: { DeploymentConfiguration: {} } } } };
+    expect(() => applyPatches(rendered, onService)).toThrow(/key "Alarms" not found/);
+  });
+});
+
 describe('the runbook alerts as alarms', () => {
   it('when the runbook alerts are listed, then each has its alarm: dead letters, retries scheduled, retry infrastructure, retry lag, consumer lag, a lost view, held batches, publish failures, hashes refused, users lost', () => {
-    const watched = [...alarms('consumer'), ...alarms('producer')].map(
+    const watched = [...paging('consumer'), ...paging('producer')].map(
       (alarm) => `${alarm.metric} ${JSON.stringify(alarm.dimensions)}`,
     );
     expect(watched.sort()).toEqual(
@@ -315,10 +409,10 @@ describe('the runbook alerts as alarms', () => {
   });
 
   it('when an alarm fires, then a runbook links it by name', () => {
-    expect(unlinked([...alarms('consumer'), ...alarms('producer')], runbookText())).toEqual([]);
+    expect(unlinked([...paging('consumer'), ...paging('producer')], runbookText())).toEqual([]);
   });
   it('when an alarm fires or recovers, then it notifies the environment alarm topic', () => {
-    const list = [...alarms('consumer'), ...alarms('producer')];
+    const list = [...paging('consumer'), ...paging('producer')];
     expect(list).toHaveLength(13);
     expect(silent(list)).toEqual([]);
   });
@@ -455,10 +549,14 @@ describe('the alarm checks are real', () => {
       unknown
     >;
     delete properties.OKActions;
-    expect(silent(alarms('producer', template))).toEqual(['PublishFailuresAlarm']);
+    expect(silent(alarms('producer', template).filter((alarm) => !isRollback(alarm)))).toEqual([
+      'PublishFailuresAlarm',
+    ]);
     properties.OKActions = properties.AlarmActions;
     properties.AlarmActions = [];
-    expect(silent(alarms('producer', template))).toEqual(['PublishFailuresAlarm']);
+    expect(silent(alarms('producer', template).filter((alarm) => !isRollback(alarm)))).toEqual([
+      'PublishFailuresAlarm',
+    ]);
   });
 
   it('when a declaration selects a metric by a pattern, then the collector check matches it as the exporter does (unanchored)', () => {
@@ -481,7 +579,7 @@ describe('the alarm checks are real', () => {
 
   it('when a runbook loses an alarm link, then it is reported', () => {
     const text = runbookText().replace('alarmsV2:alarm/<app>-<env>-producer-publish-failures)', '');
-    expect(unlinked(alarms('producer'), text)).toEqual(['producer-publish-failures']);
+    expect(unlinked(paging('producer'), text)).toEqual(['producer-publish-failures']);
   });
 
   it('when the code is read, then the label values the alarms rely on are found there (the reading is real)', () => {
