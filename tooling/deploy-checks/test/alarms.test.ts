@@ -298,30 +298,51 @@ describe('metrics from the producer log', () => {
 });
 
 /**
- * The alarm names in the service's DeploymentConfiguration once its YAML patches are applied,
- * starting from the list Copilot renders when `rollback_alarms` is a map (its own CPU and memory
- * alarms: partials/cf/service-base-properties.yml); evaluated for app and env.
+ * The `Alarms` of the Service's DeploymentConfiguration as Copilot renders them for a manifest's
+ * `deployment.rollback_alarms` (aws/copilot-cli, partials/cf/service-base-properties.yml and
+ * TruncateAlarmName in internal/pkg/template/workload.go): a map names Copilot's own alarms,
+ * `<app>-<env>-<svc>-CopilotRollback{CPU,Mem}Alarm`; a list is used as it is; without it there
+ * is no list, only an `!If` on GovCloud.
  */
-function deploymentAlarmNames(service: Service): unknown[] {
-  const rollback = readYaml<{ deployment?: { rollback_alarms?: unknown } }>(
+function copilotDeploymentAlarms(rollback: unknown, service: string): unknown {
+  if (rollback === null) {
+    return {
+      'Fn::If': [
+        'IsGovCloud',
+        { Ref: 'AWS::NoValue' },
+        { Enable: false, AlarmNames: [], Rollback: true },
+      ],
+    };
+  }
+  const own = {
+    cpu_utilization: 'CopilotRollbackCPUAlarm',
+    memory_utilization: 'CopilotRollbackMemAlarm',
+  };
+  const names = Array.isArray(rollback)
+    ? rollback
+    : Object.entries(own)
+        .filter(([metric]) => metric in (rollback as object))
+        .map(([, type]) => `${NAMES.app}-${NAMES.env}-${service}-${type}`);
+  return { AlarmNames: names, Enable: true, Rollback: true };
+}
+
+/**
+ * The alarm names in the service's DeploymentConfiguration once its YAML patches are applied to
+ * what Copilot renders for its manifest, evaluated for app and env; throws as Copilot's deploy
+ * fails when a patch's path is not there.
+ */
+function deploymentAlarmNames(
+  service: Service,
+  rollback: unknown = readYaml<{ deployment?: { rollback_alarms?: unknown } }>(
     `copilot/${service}/manifest.yml`,
-  ).deployment?.rollback_alarms;
-  const copilotOwn = Object.keys(
-    rollback !== null && typeof rollback === 'object' && !Array.isArray(rollback) ? rollback : {},
-  ).filter((metric) => ['cpu_utilization', 'memory_utilization'].includes(metric));
-  if (copilotOwn.length === 0) return [];
+  ).deployment?.rollback_alarms ?? null,
+): unknown[] {
   const rendered = {
     Resources: {
       Service: {
         Type: 'AWS::ECS::Service',
         Properties: {
-          DeploymentConfiguration: {
-            Alarms: {
-              AlarmNames: copilotOwn.map((metric) => `copilot-${metric}`),
-              Enable: true,
-              Rollback: true,
-            },
-          },
+          DeploymentConfiguration: { Alarms: copilotDeploymentAlarms(rollback, service) },
         },
       },
     },
@@ -334,9 +355,10 @@ function deploymentAlarmNames(service: Service): unknown[] {
     params: { AppName: NAMES.app, EnvName: NAMES.env, WorkloadName: service },
     imports: {},
   };
-  return patched.Resources.Service.Properties.DeploymentConfiguration.Alarms.AlarmNames.map(
-    (name) => evaluate(name, scope),
-  );
+  const alarmsConfig = patched.Resources.Service.Properties.DeploymentConfiguration.Alarms as {
+    AlarmNames: unknown[];
+  };
+  return alarmsConfig.AlarmNames.map((name) => evaluate(name, scope));
 }
 
 describe.each(SERVICES)('the %s deployments', (service) => {
@@ -349,10 +371,14 @@ describe.each(SERVICES)('the %s deployments', (service) => {
         ? `${NAMES.app}-${NAMES.env}-producer-publish-failures-rollback`
         : `${NAMES.app}-${NAMES.env}-consumer-batch-failures-rollback`,
     ]);
-    const deployment = deploymentAlarmNames(service);
-    // Copilot's own alarms stay, and the patch adds ours after them.
-    expect(deployment.slice(0, -1).every((name) => String(name).startsWith('copilot-'))).toBe(true);
-    expect(deployment.slice(-1)).toEqual(names);
+    const copilotOwn =
+      service === 'producer'
+        ? ['CopilotRollbackCPUAlarm', 'CopilotRollbackMemAlarm']
+        : ['CopilotRollbackMemAlarm'];
+    expect(deploymentAlarmNames(service)).toEqual([
+      ...copilotOwn.map((type) => `${NAMES.app}-${NAMES.env}-${service}-${type}`),
+      ...names,
+    ]);
   });
 
   it('when a rollback alarm fires, then it acts within minutes and pages no one (its paging twin does)', () => {
@@ -361,7 +387,7 @@ describe.each(SERVICES)('the %s deployments', (service) => {
       const p = template.Resources[alarm.id]?.Properties ?? {};
       expect({ period: p.Period, of: p.EvaluationPeriods, needs: p.DatapointsToAlarm }).toEqual({
         period: 60,
-        of: 3,
+        of: 5,
         needs: 2,
       });
       expect([alarm.alarmActions, alarm.okActions]).toEqual([[], []]);
@@ -374,13 +400,17 @@ describe.each(SERVICES)('the %s deployments', (service) => {
     }
   });
 
-  it('when rollback_alarms is a list of names (control), then the patch has no list to join and the check says so', () => {
-    const onService = patches(service).filter((patch) =>
-      patch.path.startsWith('/Resources/Service/'),
+  it('when rollback_alarms is a list of names, then the patch appends to it too', () => {
+    expect(deploymentAlarmNames(service, ['their-alarm'])).toEqual([
+      'their-alarm',
+      ...rollbackAlarms().map((alarm) => alarm.name),
+    ]);
+  });
+
+  it('when rollback_alarms is left out (control), then there is no list and the patch fails the deploy', () => {
+    expect(() => deploymentAlarmNames(service, null)).toThrow(
+      /unable to apply the "add" patch at index \d+: key "AlarmNames" not found/,
     );
-    // Copilot's rendering without Copilot-made alarms: no AlarmNames list to append to.
-    const rendered = { Resources: { Service: { Properties: { DeploymentConfiguration: {} } } } };
-    expect(() => applyPatches(rendered, onService)).toThrow(/key "Alarms" not found/);
   });
 });
 
