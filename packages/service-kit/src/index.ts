@@ -1,4 +1,5 @@
 export { closeConnectionsWhenClosing } from './closing-connections.ts';
+export { routeConsoleToLogger } from './console-to-logger.ts';
 export { createGraphqlErrorMasker, type GraphqlErrorMaskerOptions } from './graphql-errors.ts';
 export {
   createGraphqlIdePage,

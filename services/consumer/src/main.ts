@@ -7,6 +7,7 @@ import {
   createRedisConnection,
   logRedisConnection,
   onShutdownSignal,
+  routeConsoleToLogger,
 } from '@kafka-ecs/service-kit';
 import { startConsumerService } from './compose.ts';
 import { withFaultInjection } from './domain/handlers/fault-injection.ts';
@@ -34,6 +35,9 @@ async function main(): Promise<void> {
     service: 'consumer',
     clientId: 'consumer-svc',
   });
+  // What a library prints with console (graphql-ws: a client's bad WebSocket frame, with its
+  // stack) becomes a JSON line of this log, not raw stderr text.
+  routeConsoleToLogger(logger);
   setFlagsFromString(`--heap-growing-percent=${HEAP_GROWING_PERCENT[config.KAFKA_CLIENT]}`);
   const redis = createRedisConnection(redisConnection, COMMAND_REDIS_OPTIONS);
   const subscriber = createRedisConnection(redisConnection, SUBSCRIBER_REDIS_OPTIONS);

@@ -1,3 +1,4 @@
+import { routeConsoleToLogger } from '@kafka-ecs/service-kit';
 import { connectRawProducer, type RawProducer, waitFor } from '@kafka-ecs/testing';
 import type { FormattedExecutionResult } from 'graphql';
 import { type Client, createClient, type SubscribePayload } from 'graphql-ws';
@@ -385,7 +386,12 @@ describe('who may read what', () => {
     ]);
   });
 
-  it('when a WebSocket message is larger than WS_MAX_PAYLOAD_BYTES, then the socket is closed with 1009', async () => {
+  it('when a WebSocket message is larger than WS_MAX_PAYLOAD_BYTES, then the socket is closed with 1009 and the log has one JSON line for it', async () => {
+    // As main.ts does: graphql-ws prints a socket's error with console.error, stack and all.
+    const printed: Record<string, unknown>[] = [];
+    const restoreConsole = routeConsoleToLogger(
+      pino({ level: 'info' }, { write: (line: string) => printed.push(JSON.parse(line)) }),
+    );
     const socket = new WebSocket(
       `${service.url.replace('http', 'ws')}/graphql`,
       'graphql-transport-ws',
@@ -409,6 +415,15 @@ describe('who may read what', () => {
       new Promise((resolve) => setTimeout(() => resolve('still open'), BOUND_MS).unref()),
     ]);
     socket.terminate();
+    restoreConsole();
     expect(code).toBe(1009);
+    expect(printed).toEqual([
+      expect.objectContaining({
+        level: 50,
+        source: 'console',
+        msg: expect.stringContaining('Internal error emitted on a WebSocket socket'),
+        err: expect.objectContaining({ message: 'Max payload size exceeded' }),
+      }),
+    ]);
   });
 });

@@ -7,6 +7,7 @@ import {
   createMetricsServer,
   logRedisConnection,
   onShutdownSignal,
+  routeConsoleToLogger,
 } from '@kafka-ecs/service-kit';
 import { collectDefaultMetrics, Registry } from 'prom-client';
 import { composeProducer } from './compose.ts';
@@ -16,6 +17,8 @@ import { createRedisClient } from './infra/redis-client.ts';
 async function main(): Promise<void> {
   const config = loadProducerConfig(process.env);
   const logger = createLogger({ service: 'producer', level: config.LOG_LEVEL });
+  // What a library prints with console becomes a JSON line of this log, not raw stderr text.
+  routeConsoleToLogger(logger);
   const registry = new Registry();
   collectDefaultMetrics({ register: registry });
   const metrics = createProducerMetrics(registry);
