@@ -29,7 +29,7 @@ describe('console routed to the logger', () => {
       level: 50,
       service: 'test',
       source: 'console',
-      msg: 'Internal error emitted on a WebSocket socket. Please check your implementation.',
+      msg: 'Internal error emitted on a WebSocket socket. Please check your implementation. Max payload size exceeded',
       err: { type: 'RangeError', message: 'Max payload size exceeded' },
     });
     expect((lines[0]?.err as { stack?: string } | undefined)?.stack).toContain(
@@ -46,6 +46,9 @@ describe('console routed to the logger', () => {
     console.info('info');
     console.debug('debug');
     console.error(new Error('only an error'));
+    console.error('%s failed: %s (code %d)', 'job', new Error('boom'), 7);
+    console.log();
+    console.error('(node:4711) [DEP0005] DeprecationWarning: Buffer() is deprecated');
 
     expect(lines.map(({ level, msg }) => [level, msg])).toEqual([
       [40, 'deprecated a, use b'],
@@ -53,7 +56,21 @@ describe('console routed to the logger', () => {
       [30, 'info'],
       [20, 'debug'],
       [50, 'only an error'],
+      [50, 'job failed: boom (code 7)'],
+      [30, ''],
+      [40, '(node:4711) [DEP0005] DeprecationWarning: Buffer() is deprecated'],
     ]);
+  });
+
+  it('when a library calls console.trace, then its stack comes as one error line', () => {
+    const { logger, lines } = capture();
+    restore = routeConsoleToLogger(logger);
+
+    console.trace('here');
+
+    expect(lines).toHaveLength(1);
+    expect(lines[0]?.level).toBe(50);
+    expect(lines[0]?.msg).toMatch(/^Trace: here\n {4}at /);
   });
 
   it('when routing is undone, then console prints as before', () => {

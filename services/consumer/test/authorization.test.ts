@@ -392,30 +392,34 @@ describe('who may read what', () => {
     const restoreConsole = routeConsoleToLogger(
       pino({ level: 'info' }, { write: (line: string) => printed.push(JSON.parse(line)) }),
     );
-    const socket = new WebSocket(
-      `${service.url.replace('http', 'ws')}/graphql`,
-      'graphql-transport-ws',
-    );
-    const closed = new Promise<number>((resolve) => socket.once('close', (code) => resolve(code)));
-    await new Promise((resolve, reject) => {
-      socket.once('open', resolve);
-      socket.once('error', reject);
-    });
-    socket.send(
-      JSON.stringify({
-        type: 'connection_init',
-        payload: {
-          authorization: `Bearer ${OPERATOR_TOKEN}`,
-          padding: 'x'.repeat(WS_MAX_PAYLOAD_BYTES),
-        },
-      }),
-    );
-    const code = await Promise.race([
-      closed,
-      new Promise((resolve) => setTimeout(() => resolve('still open'), BOUND_MS).unref()),
-    ]);
-    socket.terminate();
-    restoreConsole();
+    let code: unknown;
+    try {
+      const socket = new WebSocket(
+        `${service.url.replace('http', 'ws')}/graphql`,
+        'graphql-transport-ws',
+      );
+      const closed = new Promise<number>((resolve) => socket.once('close', resolve));
+      await new Promise((resolve, reject) => {
+        socket.once('open', resolve);
+        socket.once('error', reject);
+      });
+      socket.send(
+        JSON.stringify({
+          type: 'connection_init',
+          payload: {
+            authorization: `Bearer ${OPERATOR_TOKEN}`,
+            padding: 'x'.repeat(WS_MAX_PAYLOAD_BYTES),
+          },
+        }),
+      );
+      code = await Promise.race([
+        closed,
+        new Promise((resolve) => setTimeout(() => resolve('still open'), BOUND_MS).unref()),
+      ]);
+      socket.terminate();
+    } finally {
+      restoreConsole();
+    }
     expect(code).toBe(1009);
     expect(printed).toEqual([
       expect.objectContaining({
