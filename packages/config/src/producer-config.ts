@@ -160,7 +160,8 @@ export const producerConfigSchema = commonSchema
     // The figures are the producer's (user-commits.ts, redis-client.ts, service-kit's
     // REPLICA_WAIT_MS): the commit's 5 attempts of the 2 s Redis bound and its 3 s of pauses, 13 s,
     // and a margin; with replicas to wait for, the reserve's WAIT and each attempt's add up to
-    // WAIT's 1 s bound (the worst case, 2 × PUBLISH_TIMEOUT_MS + 23 s, still fits).
+    // WAIT's 1 s bound. The producer's reservation-ttl.test.ts computes the worst case from its
+    // own constants and fails when this rule would accept a reservation shorter than it.
     const commitRetriesAndMarginMs = 20_000;
     const replicaWaitsMs = config.REDIS_WAIT_REPLICAS > 0 ? 6_000 : 0;
     const minimumTtlMs = 2 * config.PUBLISH_TIMEOUT_MS + commitRetriesAndMarginMs + replicaWaitsMs;

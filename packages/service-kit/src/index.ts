@@ -28,6 +28,11 @@ export {
 } from './redis-connection.ts';
 export { logRedisConnection, type RedisConnectionEvents } from './redis-connection-log.ts';
 export { type RedisTlsOptions, redisErrorForLog, redisTlsOptions } from './redis-options.ts';
-export { type WriteConnection, waitForReplicas, writeConnection } from './redis-replicas.ts';
+export {
+  REPLICA_WAIT_MS,
+  type WriteConnection,
+  waitForReplicas,
+  writeConnection,
+} from './redis-replicas.ts';
 export { onShutdownSignal, SHUTDOWN_DEADLINE_MS, type ShutdownStep } from './shutdown.ts';
 export { withTimeout } from './with-timeout.ts';

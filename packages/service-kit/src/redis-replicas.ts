@@ -4,7 +4,7 @@ import { Cluster, type Redis } from 'ioredis';
 import type { RedisClient } from './redis-connection.ts';
 
 /** Longest a write waits to reach the replicas (REDIS_WAIT_REPLICAS). */
-const REPLICA_WAIT_MS = 1_000;
+export const REPLICA_WAIT_MS = 1_000;
 
 /**
  * Redis `WAIT` on every master: what each connection of `redis` wrote so far is on `replicas`

@@ -32,11 +32,11 @@ export interface UserCommits {
 
 /**
  * The caller's attempts and the first pause (doubling): about 3 s of pauses, 13 s at most with
- * each attempt's Redis bound. USERNAME_RESERVATION_TTL_MS' rule (packages/config) counts them:
- * change together.
+ * each attempt's Redis bound. USERNAME_RESERVATION_TTL_MS' rule (packages/config) counts them;
+ * reservation-ttl.test.ts fails when they outgrow it.
  */
 export const COMMIT_ATTEMPTS = 5;
-const FIRST_PAUSE_MS = 200;
+export const FIRST_PAUSE_MS = 200;
 
 /** Failures that end a background round (see tryEach). */
 const FAILURES_PER_ROUND = 3;

@@ -18,11 +18,14 @@ import {
  * whose node drops while the cluster is ready is retried every 100 ms (`retryDelayOnFailover`)
  * up to `maxRedirections` (16): about 1.6 s, still within the bound.
  */
+/** Each command's bound: a user's commit attempt waits this long at most (user-commits.ts). */
+export const REDIS_COMMAND_TIMEOUT_MS = 2_000;
+
 export function createRedisClient(settings: RedisConnectionSettings): RedisClient {
   return createRedisConnection(settings, {
     enableOfflineQueue: false,
     maxRetriesPerRequest: 1,
-    commandTimeout: 2_000,
+    commandTimeout: REDIS_COMMAND_TIMEOUT_MS,
     connectTimeout: 2_000,
     retryStrategy: (attempt) => Math.min(attempt * 200, 2_000),
   });
