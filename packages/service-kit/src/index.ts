@@ -1,5 +1,6 @@
 export { closeConnectionsWhenClosing } from './closing-connections.ts';
 export { routeConsoleToLogger } from './console-to-logger.ts';
+export { logUncaughtErrors } from './crash-log.ts';
 export { createGraphqlErrorMasker, type GraphqlErrorMaskerOptions } from './graphql-errors.ts';
 export {
   createGraphqlIdePage,

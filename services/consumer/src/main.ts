@@ -6,6 +6,7 @@ import { type RetryPolicy, type RetryStep, retryChainMs } from '@kafka-ecs/retry
 import {
   createRedisConnection,
   logRedisConnection,
+  logUncaughtErrors,
   onShutdownSignal,
   routeConsoleToLogger,
 } from '@kafka-ecs/service-kit';
@@ -36,8 +37,9 @@ async function main(): Promise<void> {
     clientId: 'consumer-svc',
   });
   // What a library prints with console (graphql-ws: a client's bad WebSocket frame, with its
-  // stack) becomes a JSON line of this log, not raw stderr text.
+  // stack), and what ends the process, become JSON lines of this log, not only raw stderr text.
   routeConsoleToLogger(logger);
+  logUncaughtErrors(logger);
   setFlagsFromString(`--heap-growing-percent=${HEAP_GROWING_PERCENT[config.KAFKA_CLIENT]}`);
   const redis = createRedisConnection(redisConnection, COMMAND_REDIS_OPTIONS);
   const subscriber = createRedisConnection(redisConnection, SUBSCRIBER_REDIS_OPTIONS);

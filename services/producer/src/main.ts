@@ -6,6 +6,7 @@ import {
   createLogger,
   createMetricsServer,
   logRedisConnection,
+  logUncaughtErrors,
   onShutdownSignal,
   routeConsoleToLogger,
 } from '@kafka-ecs/service-kit';
@@ -17,8 +18,10 @@ import { createRedisClient } from './infra/redis-client.ts';
 async function main(): Promise<void> {
   const config = loadProducerConfig(process.env);
   const logger = createLogger({ service: 'producer', level: config.LOG_LEVEL });
-  // What a library prints with console becomes a JSON line of this log, not raw stderr text.
+  // What a library prints with console, and what ends the process, become JSON lines of this
+  // log, not only raw stderr text.
   routeConsoleToLogger(logger);
+  logUncaughtErrors(logger);
   const registry = new Registry();
   collectDefaultMetrics({ register: registry });
   const metrics = createProducerMetrics(registry);
