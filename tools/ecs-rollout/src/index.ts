@@ -19,7 +19,6 @@ export {
   type RunTaskOptions,
   type RunTaskResult,
   runOneOffTask,
-  runTaskInput,
   STARTED_BY,
 } from './run-task.ts';
 export {

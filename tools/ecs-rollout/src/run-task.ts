@@ -11,7 +11,7 @@ import {
 import { awsCall } from './aws-call.ts';
 import { findCopilotService } from './copilot-lookup.ts';
 import { ExitCode, type ExitCodeValue, RolloutCliError } from './errors.ts';
-import { describeStop } from './stopped-tasks.ts';
+import { describeStop, taskId } from './stopped-tasks.ts';
 import { shortTaskDefinition } from './task-definition.ts';
 import type { WaitDeps } from './wait-for-rollout.ts';
 
@@ -199,7 +199,7 @@ async function waitForStop(
 }
 
 /** RunTask's input: the service's task definition, network and capacity, one container's command. */
-export function runTaskInput(
+function runTaskInput(
   service: Service,
   {
     cluster,
@@ -256,11 +256,6 @@ function stopped(task: Task, containerName: string, log: (line: string) => void)
       : `${containerName} exited ${containerExitCode}`;
   log(`task ${taskId(taskArn)}: ${outcome}; ${describeStop(task)}`);
   return { exitCode: ExitCode.rolloutFailed, taskArn, containerExitCode };
-}
-
-/** `arn:…:task/cluster/0123abcd` → `0123abcd`. */
-function taskId(taskArn: string): string {
-  return taskArn.slice(taskArn.lastIndexOf('/') + 1);
 }
 
 /** Where the awslogs driver writes the container's output: `<prefix>/<container>/<task id>`. */

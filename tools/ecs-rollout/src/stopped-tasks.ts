@@ -60,7 +60,12 @@ export async function listServiceTasks(
     .sort((a, b) => (b.stoppedAt?.getTime() ?? 0) - (a.stoppedAt?.getTime() ?? 0));
 }
 
+/** `arn:…:task/cluster/0123abcd` → `0123abcd`. */
+export function taskId(taskArn: string): string {
+  return taskArn.slice(taskArn.lastIndexOf('/') + 1);
+}
+
 export function formatStoppedTask(task: TaskSummary): string {
-  const id = task.taskArn.slice(task.taskArn.lastIndexOf('/') + 1);
+  const id = taskId(task.taskArn);
   return `task ${id} (${shortTaskDefinition(task.taskDefinitionArn)}) stopped: ${task.reason}`;
 }
