@@ -36,7 +36,7 @@ export async function startMotoServer(env: Record<string, string> = {}): Promise
     await waitFor(
       async () => {
         if (child.exitCode !== null) throw new Error(`moto_server exited: ${output.join('')}`);
-        return (await fetch(`${endpoint}/moto-api/`)).ok;
+        return (await fetch(`${endpoint}/moto-api/`, { signal: AbortSignal.timeout(5_000) })).ok;
       },
       { timeoutMs: 30_000, intervalMs: 100, description: `moto_server on ${endpoint}` },
     );
@@ -58,6 +58,7 @@ export async function startMotoServer(env: Record<string, string> = {}): Promise
         // moto serves EC2's query API on the same port, told apart by the signature's scope.
         const response = await fetch(endpoint, {
           method: 'POST',
+          signal: AbortSignal.timeout(10_000),
           headers: {
             authorization:
               'AWS4-HMAC-SHA256 Credential=testing/20260101/eu-west-1/ec2/aws4_request, SignedHeaders=host, Signature=0',
@@ -79,6 +80,7 @@ export async function startMotoServer(env: Record<string, string> = {}): Promise
     async tasksStopByThemselves() {
       const response = await fetch(`${endpoint}/moto-api/state-manager/set-transition`, {
         method: 'POST',
+        signal: AbortSignal.timeout(10_000),
         body: JSON.stringify({
           model_name: 'ecs::task',
           transition: { progression: 'manual', times: 1 },
@@ -88,6 +90,7 @@ export async function startMotoServer(env: Record<string, string> = {}): Promise
       return async () => {
         const unset = await fetch(`${endpoint}/moto-api/state-manager/unset-transition`, {
           method: 'POST',
+          signal: AbortSignal.timeout(10_000),
           body: JSON.stringify({ model_name: 'ecs::task' }),
         });
         if (!unset.ok) throw new Error(`moto state manager: ${unset.status}`);
