@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { Kafka } from 'kafkajs';
 
 /** Where one partition of a consumer group stands. */
@@ -23,6 +24,39 @@ export interface GroupAdmin {
 
 /** `topic/partition`, the key of the maps this module returns. */
 export const partitionKey = (topic: string, partition: number): string => `${topic}/${partition}`;
+
+/**
+ * Waits until `groupId` has committed every partition up to `ends` (end offsets captured
+ * earlier with `endOffsets(topics)`): a replay group has read what was there when it began.
+ * Polls every `pollMs`, tells `onRemaining` the records still to commit, and rejects once
+ * `deadline` (epoch ms) passes.
+ */
+export async function waitForCommitted(
+  admin: GroupAdmin,
+  groupId: string,
+  topics: string[],
+  ends: Map<string, string>,
+  options: { deadline: number; pollMs?: number; onRemaining?: (remaining: number) => void },
+): Promise<void> {
+  for (;;) {
+    const committed = new Map(
+      (await admin.lag(groupId, topics)).map((p) => [
+        partitionKey(p.topic, p.partition),
+        p.committed,
+      ]),
+    );
+    let remaining = 0;
+    for (const [key, end] of ends) {
+      remaining += Math.max(0, Number(BigInt(end) - BigInt(committed.get(key) ?? '0')));
+    }
+    options.onRemaining?.(remaining);
+    if (remaining === 0) return;
+    if (Date.now() > options.deadline) {
+      throw new Error(`group ${groupId} did not catch up in time: ${remaining} records left`);
+    }
+    await sleep(options.pollMs ?? 250);
+  }
+}
 
 /**
  * Offsets and consumer-group questions, answered by one lazily connected admin client. Used for

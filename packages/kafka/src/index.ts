@@ -16,7 +16,12 @@ export {
   type KafkaConnectionOptions,
   type KafkaLibrary,
 } from './connection.ts';
-export { type GroupAdmin, type PartitionLag, partitionKey } from './group-admin.ts';
+export {
+  type GroupAdmin,
+  type PartitionLag,
+  partitionKey,
+  waitForCommitted,
+} from './group-admin.ts';
 export type { Logger } from './logger.ts';
 export {
   type BatchReport,

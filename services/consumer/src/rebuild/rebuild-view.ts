@@ -1,6 +1,5 @@
-import { setTimeout as sleep } from 'node:timers/promises';
 import type { BatchConsumer, BatchHandler, GroupAdmin } from '@kafka-ecs/kafka';
-import { partitionKey } from '@kafka-ecs/kafka';
+import { waitForCommitted } from '@kafka-ecs/kafka';
 import type { ViewRegistry } from '../infra/view-registry.ts';
 
 export interface RebuildProgress {
@@ -53,23 +52,10 @@ export async function rebuildView(deps: {
     const total = [...ends.values()].reduce((sum, end) => sum + Number(end), 0);
     consumer = deps.createReplayConsumer(groupId, deps.viewWriter(view));
     await consumer.start();
-    const deadline = started + (deps.timeoutMs ?? 60 * 60 * 1000);
-    for (;;) {
-      const positions = new Map(
-        (await deps.admin.lag(groupId, deps.topics)).map((p) => [
-          partitionKey(p.topic, p.partition),
-          p.committed,
-        ]),
-      );
-      let remaining = 0;
-      for (const [key, end] of ends) {
-        remaining += Math.max(0, Number(end) - Number(positions.get(key) ?? 0));
-      }
-      deps.onProgress?.({ view, remaining, total });
-      if (remaining === 0) break;
-      if (Date.now() > deadline) throw new Error(`rebuild of ${view} did not catch up in time`);
-      await sleep(250);
-    }
+    await waitForCommitted(deps.admin, groupId, deps.topics, ends, {
+      deadline: started + (deps.timeoutMs ?? 60 * 60 * 1000),
+      onRemaining: (remaining) => deps.onProgress?.({ view, remaining, total }),
+    });
     await consumer.stop();
     consumer = undefined;
     const { previous } = await deps.registry.activate(view);
