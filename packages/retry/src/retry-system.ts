@@ -7,21 +7,21 @@ import type {
   RawRecord,
   TransactionalProducer,
 } from '@kafka-ecs/kafka';
-import { waitForReplicas, writeConnection } from '@kafka-ecs/service-kit';
 import { createDeadLetterAudit } from './dead-letter-audit.ts';
 import { createDeadLetterIndexer, type OnDeadLettered } from './dead-letter-indexer.ts';
 import { createDeadLetterOperations, type DeadLetterOperations } from './dead-letter-operations.ts';
-import { createDeadLetterStore, type DeadLetterStore } from './dead-letter-store.ts';
+import type { DeadLetterStore } from './dead-letter-store.ts';
+import { afterReplicas, failurePathStores } from './failure-path-stores.ts';
 import { createFailureRouter, type RecordFailure, type RouterTopics } from './failure-router.ts';
 import type { Logger } from './logger.ts';
 import type { RetryMetrics } from './metrics.ts';
-import { type RedisClient, slotTag } from './redis-client.ts';
+import type { RedisClient } from './redis-client.ts';
 import { replayDeadLetter } from './replay.ts';
 import { createReplayLock } from './replay-lock.ts';
 import { createRetryJobProcessor, type RecordRunner } from './retry-job.ts';
 import type { RetryPolicy } from './retry-policy.ts';
 import { createRetryQueue, type RetryWorker, startRetryWorker } from './retry-queue.ts';
-import { createRetryState, type RetryStats } from './retry-state.ts';
+import type { RetryStats } from './retry-state.ts';
 import { createRetryTopicProcessor } from './retry-topic-processor.ts';
 import type { StepHook } from './steps.ts';
 
@@ -94,12 +94,7 @@ export const retryGroupIds = (groupId: string) => ({
 export function createRetrySystem(options: RetrySystemOptions): RetrySystem {
   const { groupId, topics, logger, metrics, onStep } = options;
   const groups = retryGroupIds(groupId);
-  const state = createRetryState({ redis: options.redis, prefix: `retry:${groupId}` });
-  // The dead letters' index is written with MULTI over several keys: one slot on a cluster.
-  const deadLetters = createDeadLetterStore({
-    redis: options.redis,
-    prefix: slotTag(options.redis, `dead-letters:${groupId}`),
-  });
+  const { state, deadLetters, queueName } = failurePathStores(options.redis, groupId);
   const lock = createReplayLock({
     redis: options.redis,
     prefix: `dead-letters:${groupId}:lock`,
@@ -119,9 +114,6 @@ export function createRetrySystem(options: RetrySystemOptions): RetrySystem {
     logger,
     metrics,
   });
-  // BullMQ queue names may not contain ':'; group ids may. BullMQ's scripts take several keys of
-  // a queue, so on a cluster the name is one hash tag.
-  const queueName = slotTag(options.redis, `retry-${groupId.replace(/[^a-zA-Z0-9._-]/g, '_')}`);
   const queue = createRetryQueue({ connection: options.redis, name: queueName, logger });
   const transactions = options.kafka.transactionalProducer({
     idPrefix: groupId,
@@ -137,17 +129,8 @@ export function createRetrySystem(options: RetrySystemOptions): RetrySystem {
   const onBatchFailed = (_batch: unknown, error: unknown) =>
     metrics?.infrastructureFailure(options.kafka.isKafkaError(error) ? 'kafka' : 'redis');
   const consumerDefaults = { logger, fromBeginning: true, transactions };
-  // A batch's Redis writes on the replicas before its offsets are committed.
-  const replicated =
-    (handle: BatchHandler): BatchHandler =>
-    async (batch) => {
-      const writtenOn = writeConnection(options.redis);
-      const result = await handle(batch);
-      await waitForReplicas(options.redis, options.waitReplicas ?? 0, "the failure path's writes", {
-        writtenOn,
-      });
-      return result;
-    };
+  const replicated = (handle: BatchHandler) =>
+    afterReplicas(options.redis, options.waitReplicas ?? 0, handle);
   const retryConsumer: BatchConsumer = options.kafka.batchConsumer({
     ...consumerDefaults,
     ...options.consumerOptions,

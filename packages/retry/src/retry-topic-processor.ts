@@ -22,6 +22,10 @@ import type { StepHook } from './steps.ts';
  */
 export const STATE_GRACE_MS = 60 * 60 * 1000;
 
+/** The chain's last failure ends it: past the last attempt, or not worth retrying. */
+export const isTerminal = (policy: RetryPolicy, chain: FailureChain): boolean =>
+  !chain.retriable || chain.attempt >= policy.maxAttempts;
+
 /**
  * The side-topic consumer: for each retry record of this group, count the failure in Redis (once,
  * however often the record is delivered), then either schedule the next attempt as a delayed
@@ -41,12 +45,10 @@ export function createRetryTopicProcessor(deps: {
 }): BatchHandler {
   const { policy, state, logger } = deps;
   const now = deps.now ?? (() => new Date());
-  const isTerminal = (chain: FailureChain) =>
-    !chain.retriable || chain.attempt >= policy.maxAttempts;
   // Due from the failure, not from now: a lagging side-topic consumer does not stretch the
   // schedule. A terminal failure is not delayed.
   const delayOf = (chain: FailureChain) =>
-    isTerminal(chain)
+    isTerminal(policy, chain)
       ? 0
       : Math.max(
           0,
@@ -101,7 +103,7 @@ export function createRetryTopicProcessor(deps: {
         );
         return;
       }
-      if (isTerminal(chain)) {
+      if (isTerminal(policy, chain)) {
         const reason = chain.retriable ? 'exhausted' : 'non-retryable';
         deadLetters.push(toDeadLetterRecord(chain, deps.topics.deadLetter, reason));
         return;
