@@ -41,6 +41,9 @@ export function createRetryJobProcessor(deps: {
   const now = deps.now ?? (() => new Date());
   return async (data) => {
     const chain = readChain(deserializeRecord(data.record));
+    // A job run again after its next failure was counted (its worker died after publishing it),
+    // or one of several the recovery scheduled for one chain: the chain is past it.
+    if (await deps.state.isPast(data.stateKey, chain.attempt)) return;
     const outcome = await deps.run(
       { topic: chain.origin.topic, key: chain.key, value: chain.value, headers: chain.headers },
       chain.attempt + 1,

@@ -56,6 +56,11 @@ export interface RetryState {
   clear(key: string): Promise<void>;
   /** The attempts recorded for a chain (0 when none). */
   attempts(key: string): Promise<number>;
+  /**
+   * The chain has moved past `attempt`: a later failure is counted, or it succeeded. A job for
+   * that attempt would only run the handler again.
+   */
+  isPast(key: string, attempt: number): Promise<boolean>;
   count(stat: (typeof STAT_FIELDS)[number], by?: number): Promise<void>;
   stats(): Promise<RetryStats>;
 }
@@ -114,6 +119,9 @@ export function createRetryState(deps: { redis: RedisClient; prefix: string }): 
     async attempts(key) {
       const attempts = Number((await redis.hget(key, 'attempts')) ?? 0);
       return attempts === DONE ? 0 : attempts;
+    },
+    async isPast(key, attempt) {
+      return Number((await redis.hget(key, 'attempts')) ?? 0) > attempt;
     },
     async count(stat, by = 1) {
       await redis.hincrby(statsKey, stat, by);

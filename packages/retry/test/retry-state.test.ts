@@ -43,6 +43,17 @@ describe('attempt counts', () => {
     expect(await state.claim(key, 2, '0:12', 60_000)).toBe(false);
   });
 
+  it('when a later failure was counted or the chain succeeded, then it is past the earlier attempts only', async () => {
+    const { state, key } = setup();
+    expect(await state.isPast(key, 1)).toBe(false);
+    await state.claim(key, 2, '0:11', 60_000);
+    expect(await state.isPast(key, 1)).toBe(true);
+    expect(await state.isPast(key, 2)).toBe(false);
+    expect(await state.isPast(key, 3)).toBe(false);
+    await state.clear(key);
+    expect(await state.isPast(key, 4)).toBe(true);
+  });
+
   it('when the count expired (a retry outlived it), then the next failure still counts on from its header', async () => {
     const { state, key } = setup();
     expect(await state.claim(key, 3, '1:5', 60_000)).toBe(true);
