@@ -38,6 +38,7 @@ export {
 } from './failure-chain.ts';
 export type { RecordFailure, RouterTopics } from './failure-router.ts';
 export type { RetryMetrics } from './metrics.ts';
+export { type FailurePathRecovery, recoverFailurePath } from './recover-failure-path.ts';
 export type { ReplayResult } from './replay.ts';
 export type { OriginalRecord, RecordRunner, RunOutcome } from './retry-job.ts';
 export { type RetryPolicy, retryChainMs, retryDelayMs, retrySchedule } from './retry-policy.ts';

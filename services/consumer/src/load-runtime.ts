@@ -1,5 +1,6 @@
 import { type ConsumerConfig, loadConsumerConfig, readConnectionSecurity } from '@kafka-ecs/config';
 import { createKafkaConnection, type KafkaConnection } from '@kafka-ecs/kafka';
+import type { RetryPolicy } from '@kafka-ecs/retry';
 import { createLogger, type Logger, type RedisConnectionSettings } from '@kafka-ecs/service-kit';
 
 export interface ConsumerRuntime {
@@ -37,3 +38,11 @@ export function loadRuntime(
   };
   return { config, logger, kafka, redisConnection };
 }
+
+/** The retry schedule the configuration sets (RETRY_*). */
+export const retryPolicyOf = (config: ConsumerConfig): RetryPolicy => ({
+  maxAttempts: config.RETRY_MAX_ATTEMPTS,
+  backoffMs: config.RETRY_BACKOFF_MS,
+  factor: config.RETRY_BACKOFF_FACTOR,
+  maxBackoffMs: config.RETRY_BACKOFF_MAX_MS,
+});

@@ -2,7 +2,7 @@
 import { setFlagsFromString } from 'node:v8';
 import { ADMIN_OPERATOR_NAME, exitOnStartFailure } from '@kafka-ecs/config';
 import type { KafkaLibrary } from '@kafka-ecs/kafka';
-import { type RetryPolicy, type RetryStep, retryChainMs } from '@kafka-ecs/retry';
+import { type RetryStep, retryChainMs } from '@kafka-ecs/retry';
 import {
   createRedisConnection,
   logRedisConnection,
@@ -18,7 +18,7 @@ import {
   SUBSCRIBER_REDIS_OPTIONS,
 } from './infra/notification-subscriber.ts';
 import { prepareTopics } from './infra/topic-check.ts';
-import { loadRuntime } from './load-runtime.ts';
+import { loadRuntime, retryPolicyOf } from './load-runtime.ts';
 
 /**
  * V8 lets the old generation grow to several times what is live before a full collection, and a
@@ -49,12 +49,7 @@ async function main(): Promise<void> {
   logRedisConnection(subscriber, logger, 'redis subscriber');
   logRedisConnection(workerConnection, logger, 'redis retry worker');
 
-  const policy: RetryPolicy = {
-    maxAttempts: config.RETRY_MAX_ATTEMPTS,
-    backoffMs: config.RETRY_BACKOFF_MS,
-    factor: config.RETRY_BACKOFF_FACTOR,
-    maxBackoffMs: config.RETRY_BACKOFF_MAX_MS,
-  };
+  const policy = retryPolicyOf(config);
   await prepareTopics({
     kafka,
     logger,
