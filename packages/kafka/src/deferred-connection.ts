@@ -88,6 +88,7 @@ export function createDeferredConnection(
       const admin = piece('group admin', (c) => c.groupAdmin());
       return {
         endOffsets: async (topics) => (await admin.get()).endOffsets(topics),
+        startOffsets: async (topics) => (await admin.get()).startOffsets(topics),
         lag: async (groupId, topics) => (await admin.get()).lag(groupId, topics),
         deleteGroup: async (groupId) => (await admin.get()).deleteGroup(groupId),
         async disconnect() {

@@ -16,6 +16,8 @@ export interface PartitionLag {
 export interface GroupAdmin {
   /** Per partition, the offset the next record will get. */
   endOffsets(topics: string[]): Promise<Map<string, string>>;
+  /** Per partition, the offset of its oldest record still kept (retention moves it on). */
+  startOffsets(topics: string[]): Promise<Map<string, string>>;
   /** Committed offsets and lag of `groupId` on every partition of `topics`. */
   lag(groupId: string, topics: string[]): Promise<PartitionLag[]>;
   deleteGroup(groupId: string): Promise<void>;
@@ -25,17 +27,30 @@ export interface GroupAdmin {
 /** `topic/partition`, the key of the maps this module returns. */
 export const partitionKey = (topic: string, partition: number): string => `${topic}/${partition}`;
 
+/** Where a replay reads: each partition's first record kept and its end, captured at its start. */
+export interface ReplayRange {
+  starts: Map<string, string>;
+  ends: Map<string, string>;
+}
+
+/** The offsets a replay group of `topics` reads, from their oldest kept record to their end now. */
+export async function replayRange(admin: GroupAdmin, topics: string[]): Promise<ReplayRange> {
+  const [starts, ends] = await Promise.all([admin.startOffsets(topics), admin.endOffsets(topics)]);
+  return { starts, ends };
+}
+
 /**
- * Waits until `groupId` has committed every partition up to `ends` (end offsets captured
- * earlier with `endOffsets(topics)`): a replay group has read what was there when it began.
- * Polls every `pollMs`, tells `onRemaining` the records still to commit, and rejects once
- * `deadline` (epoch ms) passes.
+ * Waits until `groupId` has read every partition of `topics` up to `range`'s ends. A partition
+ * counts from its start where the group has committed nothing: one that retention emptied has
+ * nothing to read, and no client commits a partition it fetched nothing from. Polls every
+ * `pollMs`, tells `onRemaining` the records still to commit, and rejects once `deadline`
+ * (epoch ms) passes.
  */
 export async function waitForCommitted(
   admin: GroupAdmin,
   groupId: string,
   topics: string[],
-  ends: Map<string, string>,
+  range: ReplayRange,
   options: { deadline: number; pollMs?: number; onRemaining?: (remaining: number) => void },
 ): Promise<void> {
   for (;;) {
@@ -46,8 +61,10 @@ export async function waitForCommitted(
       ]),
     );
     let remaining = 0;
-    for (const [key, end] of ends) {
-      remaining += Math.max(0, Number(BigInt(end) - BigInt(committed.get(key) ?? '0')));
+    for (const [key, end] of range.ends) {
+      const start = BigInt(range.starts.get(key) ?? '0');
+      const position = BigInt(committed.get(key) ?? '0');
+      remaining += Math.max(0, Number(BigInt(end) - (position > start ? position : start)));
     }
     options.onRemaining?.(remaining);
     if (remaining === 0) return;
@@ -58,10 +75,6 @@ export async function waitForCommitted(
   }
 }
 
-/**
- * Offsets and consumer-group questions, answered by one lazily connected admin client. Used for
- * lag metrics and by the view replay to know when it has caught up.
- */
 export function createGroupAdmin(client: Kafka): GroupAdmin {
   const admin = client.admin();
   let connected: Promise<void> | undefined;
@@ -73,19 +86,21 @@ export function createGroupAdmin(client: Kafka): GroupAdmin {
     return connected;
   };
 
-  const endOffsets = async (topics: string[]) => {
+  const offsets = async (topics: string[], which: 'low' | 'high') => {
     await ready();
-    const ends = new Map<string, string>();
+    const found = new Map<string, string>();
     for (const topic of topics) {
-      for (const { partition, high } of await admin.fetchTopicOffsets(topic)) {
-        ends.set(partitionKey(topic, partition), high);
+      for (const partition of await admin.fetchTopicOffsets(topic)) {
+        found.set(partitionKey(topic, partition.partition), partition[which]);
       }
     }
-    return ends;
+    return found;
   };
+  const endOffsets = (topics: string[]) => offsets(topics, 'high');
 
   return {
     endOffsets,
+    startOffsets: (topics) => offsets(topics, 'low'),
     async lag(groupId, topics) {
       await ready();
       const [ends, committed] = await Promise.all([

@@ -20,6 +20,8 @@ export {
   type GroupAdmin,
   type PartitionLag,
   partitionKey,
+  type ReplayRange,
+  replayRange,
   waitForCommitted,
 } from './group-admin.ts';
 export type { Logger } from './logger.ts';

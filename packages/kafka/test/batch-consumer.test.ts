@@ -10,6 +10,8 @@ import {
   type KafkaConnection,
   type KafkaLibrary,
   type RecordBatch,
+  replayRange,
+  waitForCommitted,
 } from '../src/index.ts';
 
 const { kafkaBrokers } = testInfrastructure();
@@ -76,6 +78,26 @@ describe.each(KAFKA_LIBRARIES)("the connection's batch consumer on %s", (library
     groupId: string,
     handle: (batch: RecordBatch) => Promise<void>,
   ) => consumeFromStart(kafka, stops, topic, groupId, handle);
+
+  it("when retention deleted the oldest records, then the group admin places the partition's start after them and a replay of it has nothing left to wait for", async () => {
+    const kafka = connect();
+    const topic = uniqueName('retained');
+    await kafka.ensureTopics([{ topic, partitions: 1 }]);
+    await publish(kafka, topic, 3);
+    // What retention does to a segment, done at once: the records before offset 3 are gone.
+    const raw = new Kafka({ brokers: kafkaBrokers, logLevel: logLevel.NOTHING }).admin();
+    await raw.connect();
+    stops.push(() => raw.disconnect());
+    await raw.fetchTopicMetadata({ topics: [topic] }); // deleteTopicRecords needs it loaded
+    await raw.deleteTopicRecords({ topic, partitions: [{ partition: 0, offset: '3' }] });
+    const admin = kafka.groupAdmin();
+    stops.push(() => admin.disconnect());
+    const range = await replayRange(admin, [topic]);
+    expect([...range.starts]).toEqual([[`${topic}/0`, '3']]);
+    expect([...range.ends]).toEqual([[`${topic}/0`, '3']]);
+    // A group that never read it (no commit) is already there.
+    await waitForCommitted(admin, uniqueName('group'), [topic], range, { deadline: Date.now() });
+  });
 
   it('when records are published, then each arrives once, in order per partition, with its key, value and headers, and the group commits them', async () => {
     const kafka = connect();

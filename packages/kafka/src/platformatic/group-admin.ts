@@ -2,8 +2,9 @@ import { Admin } from '@platformatic/kafka';
 import { type GroupAdmin, type PartitionLag, partitionKey } from '../group-admin.ts';
 import { type PlatformaticClientOptions, platformaticBaseOptions } from './client.ts';
 
-// ListOffsets' "latest" timestamp: the high watermark.
+// ListOffsets' "latest" and "earliest" timestamps: the high watermark, the log start.
 const LATEST = -1n;
+const EARLIEST = -2n;
 
 /** The group admin on @platformatic/kafka: the same answers as the kafkajs one. */
 export function createPlatformaticGroupAdmin(options: PlatformaticClientOptions): GroupAdmin {
@@ -13,15 +14,15 @@ export function createPlatformaticGroupAdmin(options: PlatformaticClientOptions)
     return admin;
   };
 
-  /** Per topic, each partition's high watermark, indexed by partition. */
-  const latest = async (topics: string[]) => {
+  /** Per topic, each partition's offset at `timestamp`, indexed by partition. */
+  const listOffsets = async (topics: string[], timestamp: bigint) => {
     const { topics: known } = await client().metadata({ topics, forceUpdate: true });
     const listed = await client().listOffsets({
       topics: topics.map((name) => ({
         name,
         partitions: Array.from({ length: known.get(name)?.partitionsCount ?? 0 }, (_, index) => ({
           partitionIndex: index,
-          timestamp: LATEST,
+          timestamp,
         })),
       })),
     });
@@ -34,16 +35,20 @@ export function createPlatformaticGroupAdmin(options: PlatformaticClientOptions)
     return byTopic;
   };
 
-  return {
-    async endOffsets(topics) {
-      const ends = new Map<string, string>();
-      for (const [topic, offsets] of await latest(topics)) {
-        for (const [partition, end] of offsets.entries()) {
-          ends.set(partitionKey(topic, partition), end);
-        }
+  const latest = (topics: string[]) => listOffsets(topics, LATEST);
+  const byPartition = async (topics: string[], timestamp: bigint) => {
+    const found = new Map<string, string>();
+    for (const [topic, offsets] of await listOffsets(topics, timestamp)) {
+      for (const [partition, offset] of offsets.entries()) {
+        found.set(partitionKey(topic, partition), offset);
       }
-      return ends;
-    },
+    }
+    return found;
+  };
+
+  return {
+    endOffsets: (topics) => byPartition(topics, LATEST),
+    startOffsets: (topics) => byPartition(topics, EARLIEST),
     async lag(groupId, topics) {
       const ends = await latest(topics);
       const [group] = await client().listConsumerGroupOffsets({

@@ -133,6 +133,15 @@ export function createInMemoryKafka(options: InMemoryKafkaOptions = {}): InMemor
       }
       return ends;
     },
+    // Nothing here is ever deleted: every log starts at 0.
+    async startOffsets(topics) {
+      const starts = new Map<string, string>();
+      for (const topic of topics) {
+        for (const partition of log.partitions(topic))
+          starts.set(partitionKey(topic, partition), '0');
+      }
+      return starts;
+    },
     lag,
     async deleteGroup(groupId) {
       if (members.has(groupId)) throw new InMemoryKafkaError(`group ${groupId} is not empty`);

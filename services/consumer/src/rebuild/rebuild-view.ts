@@ -1,5 +1,5 @@
 import type { BatchConsumer, BatchHandler, GroupAdmin } from '@kafka-ecs/kafka';
-import { waitForCommitted } from '@kafka-ecs/kafka';
+import { replayRange, waitForCommitted } from '@kafka-ecs/kafka';
 import type { ViewRegistry } from '../infra/view-registry.ts';
 
 export interface RebuildProgress {
@@ -48,11 +48,14 @@ export async function rebuildView(deps: {
   const groupId = `${deps.groupIdPrefix}.rebuild-${view}-${started}`;
   let consumer: BatchConsumer | undefined;
   try {
-    const ends = await deps.admin.endOffsets(deps.topics);
-    const total = [...ends.values()].reduce((sum, end) => sum + Number(end), 0);
+    const range = await replayRange(deps.admin, deps.topics);
+    const total = [...range.ends].reduce(
+      (sum, [key, end]) => sum + Number(end) - Number(range.starts.get(key) ?? 0),
+      0,
+    );
     consumer = deps.createReplayConsumer(groupId, deps.viewWriter(view));
     await consumer.start();
-    await waitForCommitted(deps.admin, groupId, deps.topics, ends, {
+    await waitForCommitted(deps.admin, groupId, deps.topics, range, {
       deadline: started + (deps.timeoutMs ?? 60 * 60 * 1000),
       onRemaining: (remaining) => deps.onProgress?.({ view, remaining, total }),
     });
