@@ -1,42 +1,52 @@
 import { FailureHeaders as H } from '@kafka-ecs/events';
-import type { BatchConsumer, BatchHandler, KafkaConnection } from '@kafka-ecs/kafka';
-import { waitForCommitted } from '@kafka-ecs/kafka';
+import {
+  type BatchConsumer,
+  type BatchHandler,
+  type GroupAdmin,
+  type KafkaConnection,
+  partitionKey,
+  type RecordBatch,
+  type ReplayRange,
+  replayRange,
+  waitForCommitted,
+} from '@kafka-ecs/kafka';
 import { createDeadLetterIndexer } from './dead-letter-indexer.ts';
-import { type FailureChain, readChain } from './failure-chain.ts';
+import { type FailureChain, readChain, type SourceRecord } from './failure-chain.ts';
 import { afterReplicas, failurePathStores } from './failure-path-stores.ts';
 import type { RouterTopics } from './failure-router.ts';
 import type { Logger } from './logger.ts';
 import type { RedisClient } from './redis-client.ts';
 import type { RetryPolicy } from './retry-policy.ts';
-import { createRetryQueue } from './retry-queue.ts';
-import { createRetryTopicProcessor, isTerminal } from './retry-topic-processor.ts';
+import { createRetryQueue, type RetryQueue } from './retry-queue.ts';
+import { attemptClaim, createRetryTopicProcessor, isTerminal } from './retry-topic-processor.ts';
 
 export interface FailurePathRecovery {
-  /** Retry records read again and scheduled (or found already scheduled). */
+  /** Retry records of this group read, of failures at or after `since`. */
+  failuresRead: number;
+  /** Retry jobs scheduled again: each chain's latest failure, where it is not the last. */
   rescheduled: number;
-  /** Retry records of this group left alone: older than `since`, or already dead-lettered. */
-  skipped: number;
-  /** Dead letters read again into the index (those already listed change nothing). */
-  deadLetters: number;
+  /** Dead-letter records of this group read into the index (those already listed unchanged). */
+  deadLettersRead: number;
   durationMs: number;
 }
 
 /**
  * Makes the failure path's Redis state again from Kafka after Redis lost it (an empty Redis
  * after a restart without persistence, a failover to an empty replica): the retry jobs that were
- * waiting in BullMQ and the dead-letter index. Until then those records are lost to the system:
- * the side-topic and dead-letter groups have committed past them.
+ * waiting in BullMQ, their attempt counts and the dead-letter index. Until then those records
+ * are lost to the system: the side-topic and dead-letter groups have committed past them.
  *
- * Two groups of its own read the two topics from their start, up to their ends when it began,
- * with the live code: the dead-letter indexer (idempotent; no alert or metric fires again), and
- * the side-topic processor for the retry records of failures at or after `since` that are not
- * past their last attempt. Those get their attempt counts and their jobs back, due when they
- * were due; a job already run once (between `since` and the loss) runs again, which the view's
- * idempotency absorbs. Records before `since` are left: their jobs ran before Redis was lost.
- * The dead letters' history (replays, discards) and the audit are not in Kafka: replayed or
- * discarded dead letters are listed again as dead.
- *
- * Runs beside the live consumer (its groups are distinct); both groups are deleted at the end.
+ * Groups of its own read the two topics from their start up to their ends when it began, beside
+ * the live consumer and with its code:
+ * 1. the retry topic, counting every failure at or after `since` (terminal ones too), so each
+ *    chain's count stands at its latest failure;
+ * 2. the retry topic again through the live processor, for the records of 1 that are not past
+ *    the last attempt: only a chain's latest failure wins its claim, so each chain gets one job,
+ *    due when it was due, and a chain already dead-lettered gets none. A job that had run
+ *    between `since` and the loss runs again, which the view's idempotency absorbs;
+ * 3. meanwhile, the dead-letter topic through the indexer (idempotent; no alert fires again).
+ * The dead letters' history (replays, discards) and the audit are not in Kafka: a dead letter
+ * replayed or discarded before is listed as dead again. The groups are deleted at the end.
  */
 export async function recoverFailurePath(options: {
   kafka: KafkaConnection;
@@ -50,110 +60,156 @@ export async function recoverFailurePath(options: {
   since: Date;
   timeoutMs?: number;
   logger: Logger;
-  onProgress?: (progress: { remaining: number }) => void;
-  now?: () => Date;
+  onProgress?: (progress: { step: string; remaining: number }) => void;
 }): Promise<FailurePathRecovery> {
-  const { kafka, redis, groupId, topics, logger } = options;
+  const { kafka, redis, groupId, topics, policy, logger } = options;
   const started = Date.now();
+  const deadline = started + (options.timeoutMs ?? 60 * 60 * 1000);
   const { state, deadLetters, queueName } = failurePathStores(redis, groupId);
   const queue = createRetryQueue({ connection: redis, name: queueName, logger });
   const admin = kafka.groupAdmin();
-  const recoveryGroup = `${groupId}.recovery-${started}`;
-  const groups = { retry: `${recoveryGroup}.retry`, deadLetters: `${recoveryGroup}.dead-letters` };
-  const counts = { rescheduled: 0, skipped: 0, deadLetters: 0 };
-  const since = options.since.getTime();
+  const prefix = `${groupId}.recovery-${started}`;
+  const counts = { failuresRead: 0, rescheduled: 0, deadLettersRead: 0 };
+  const replicated = (handle: BatchHandler) =>
+    afterReplicas(redis, options.waitReplicas ?? 0, handle);
+  /** Every group it made (deleted at the end) and the consumers still running. */
+  const groups: string[] = [];
+  const running = new Set<BatchConsumer>();
+  /** Reads `topic` with a new group up to `range`'s ends; the group stays for the cleanup. */
+  const replay = async (
+    step: string,
+    topic: string,
+    range: ReplayRange,
+    handle: BatchHandler,
+  ): Promise<void> => {
+    const group = `${prefix}.${step}`;
+    const consumer = kafka.batchConsumer({
+      groupId: group,
+      topics: [topic],
+      fromBeginning: true,
+      logger,
+      handleBatch: replicated(async (batch) => handle(within(batch, range))),
+    });
+    groups.push(group);
+    running.add(consumer);
+    await consumer.start();
+    await waitForCommitted(admin, group, [topic], range, {
+      deadline,
+      onRemaining: (remaining) => options.onProgress?.({ step, remaining }),
+    });
+    running.delete(consumer);
+    await consumer.stop();
+  };
 
+  /** This group's retry records of failures since `since`, with their chains. */
+  const failuresSince = (batch: RecordBatch) =>
+    batch.records.flatMap((record) => {
+      const chain = chainOf(record);
+      return chain?.consumerGroup === groupId &&
+        Date.parse(chain.lastFailureAt) >= options.since.getTime()
+        ? [{ record, chain }]
+        : [];
+    });
+  const countFailures: BatchHandler = async (batch) => {
+    const failures = failuresSince(batch);
+    counts.failuresRead += failures.length;
+    const now = new Date();
+    await state.claimAll(
+      failures.map(
+        ({ record, chain }) => attemptClaim({ policy, state }, record, chain, now).claim,
+      ),
+    );
+    return undefined;
+  };
+  const countingQueue: RetryQueue = {
+    ...queue,
+    async schedule(retries) {
+      await queue.schedule(retries);
+      counts.rescheduled += retries.length;
+    },
+  };
   const processRetries = createRetryTopicProcessor({
     groupId,
     topics,
-    policy: options.policy,
+    policy,
     state,
-    queue,
+    queue: countingQueue,
     logger,
-    now: options.now,
   });
-  // Only what may still have been waiting goes on to the live processor; a terminal record's
-  // dead letter is already on its topic (written with the side group's commit).
-  const pendingRetries: BatchHandler = async (batch) => {
-    const records = batch.records.filter((record) => {
-      let chain: FailureChain;
-      try {
-        chain = readChain(record);
-      } catch {
-        return false; // dead-lettered as it was when first read
-      }
-      if (chain.consumerGroup !== groupId) return false;
-      const pending =
-        !isTerminal(options.policy, chain) && Date.parse(chain.lastFailureAt) >= since;
-      if (pending) counts.rescheduled++;
-      else counts.skipped++;
-      return pending;
-    });
+  // A terminal record's dead letter is on its topic already (written with the side group's
+  // commit): only the others go on, and the processor returns nothing to write.
+  const scheduleRetries: BatchHandler = async (batch) => {
+    const records = failuresSince(batch)
+      .filter(({ chain }) => !isTerminal(policy, chain))
+      .map(({ record }) => record);
     if (records.length > 0) await processRetries({ ...batch, records });
     return undefined;
   };
   const indexDeadLetters = createDeadLetterIndexer({ groupId, store: deadLetters, state, logger });
   const countDeadLetters: BatchHandler = async (batch) => {
     await indexDeadLetters(batch);
-    counts.deadLetters += batch.records.filter(
+    counts.deadLettersRead += batch.records.filter(
       (record) => record.headers[H.consumerGroup] === groupId,
     ).length;
     return undefined;
   };
 
-  const consumers: BatchConsumer[] = [
-    kafka.batchConsumer({
-      groupId: groups.retry,
-      topics: [topics.retry],
-      fromBeginning: true,
-      logger,
-      handleBatch: afterReplicas(redis, options.waitReplicas ?? 0, pendingRetries),
-    }),
-    kafka.batchConsumer({
-      groupId: groups.deadLetters,
-      topics: [topics.deadLetter],
-      fromBeginning: true,
-      logger,
-      handleBatch: afterReplicas(redis, options.waitReplicas ?? 0, countDeadLetters),
-    }),
-  ];
   try {
-    const [retryEnds, deadLetterEnds] = await Promise.all([
-      admin.endOffsets([topics.retry]),
-      admin.endOffsets([topics.deadLetter]),
+    const [retryRange, deadLetterRange] = await Promise.all([
+      replayRange(admin, [topics.retry]),
+      replayRange(admin, [topics.deadLetter]),
     ]);
-    await Promise.all(consumers.map((consumer) => consumer.start()));
-    const deadline = started + (options.timeoutMs ?? 60 * 60 * 1000);
-    const remaining = { retry: 0, deadLetters: 0 };
-    const report = () =>
-      options.onProgress?.({ remaining: remaining.retry + remaining.deadLetters });
     await Promise.all([
-      waitForCommitted(admin, groups.retry, [topics.retry], retryEnds, {
-        deadline,
-        onRemaining: (left) => {
-          remaining.retry = left;
-          report();
-        },
-      }),
-      waitForCommitted(admin, groups.deadLetters, [topics.deadLetter], deadLetterEnds, {
-        deadline,
-        onRemaining: (left) => {
-          remaining.deadLetters = left;
-          report();
-        },
-      }),
+      replay('dead-letters', topics.deadLetter, deadLetterRange, countDeadLetters),
+      (async () => {
+        await replay('counts', topics.retry, retryRange, countFailures);
+        await replay('retries', topics.retry, retryRange, scheduleRetries);
+      })(),
     ]);
     return { ...counts, durationMs: Date.now() - started };
   } finally {
-    await Promise.all(consumers.map((consumer) => consumer.stop().catch(() => {})));
-    await queue.close().catch(() => {});
-    for (const group of Object.values(groups)) {
-      await admin
-        .deleteGroup(group)
-        .catch((error: unknown) =>
-          logger.warn({ err: error, group }, 'recovery group not deleted; it expires by itself'),
-        );
-    }
-    await admin.disconnect();
+    await cleanUp({ groups, running: [...running], queue, admin, logger });
   }
+}
+
+/** The records of `batch` before `range`'s end: what was there when the recovery began. */
+function within(batch: RecordBatch, range: ReplayRange): RecordBatch {
+  const end = BigInt(range.ends.get(partitionKey(batch.topic, batch.partition)) ?? '0');
+  return { ...batch, records: batch.records.filter((record) => BigInt(record.offset) < end) };
+}
+
+/** The chain a retry record carries; none for one that is not (dead-lettered when first read). */
+function chainOf(record: SourceRecord): FailureChain | undefined {
+  try {
+    return readChain(record);
+  } catch {
+    return undefined;
+  }
+}
+
+/** Stops what still runs and deletes the groups; a failure here is logged, never thrown. */
+async function cleanUp(made: {
+  groups: string[];
+  running: BatchConsumer[];
+  queue: RetryQueue;
+  admin: GroupAdmin;
+  logger: Logger;
+}): Promise<void> {
+  const attempt = async (what: string, step: () => Promise<unknown>) => {
+    try {
+      await step();
+    } catch (error) {
+      made.logger.warn({ err: error }, `recovery clean-up: ${what} failed`);
+    }
+  };
+  await Promise.all(
+    made.running.map((consumer) => attempt('stopping a reader', () => consumer.stop())),
+  );
+  await attempt('closing the retry queue', () => made.queue.close());
+  for (const group of made.groups) {
+    await attempt(`deleting group ${group} (it expires by itself)`, () =>
+      made.admin.deleteGroup(group),
+    );
+  }
+  await attempt('disconnecting the admin client', () => made.admin.disconnect());
 }

@@ -27,6 +27,34 @@ export const isTerminal = (policy: RetryPolicy, chain: FailureChain): boolean =>
   !chain.retriable || chain.attempt >= policy.maxAttempts;
 
 /**
+ * What a retry record claims on its chain's count, and its job's delay: due from the failure, not
+ * from now, so a lagging side-topic consumer does not stretch the schedule; a terminal failure is
+ * not delayed. The count outlives the job by STATE_GRACE_MS.
+ */
+export function attemptClaim(
+  deps: { policy: RetryPolicy; state: RetryState },
+  record: SourceRecord,
+  chain: FailureChain,
+  now: Date,
+): { delayMs: number; claim: AttemptClaim } {
+  const delayMs = isTerminal(deps.policy, chain)
+    ? 0
+    : Math.max(
+        0,
+        Date.parse(chain.lastFailureAt) + retryDelayMs(deps.policy, chain.attempt) - now.getTime(),
+      );
+  return {
+    delayMs,
+    claim: {
+      key: deps.state.keyOf(chain.origin.topic, chain.value),
+      attempt: chain.attempt,
+      ref: `${record.partition}:${record.offset}`,
+      expireMs: delayMs + STATE_GRACE_MS,
+    },
+  };
+}
+
+/**
  * The side-topic consumer: for each retry record of this group, count the failure in Redis (once,
  * however often the record is delivered), then either schedule the next attempt as a delayed
  * job or, past the last attempt, return a dead letter, which the batch consumer writes in one
@@ -45,15 +73,6 @@ export function createRetryTopicProcessor(deps: {
 }): BatchHandler {
   const { policy, state, logger } = deps;
   const now = deps.now ?? (() => new Date());
-  // Due from the failure, not from now: a lagging side-topic consumer does not stretch the
-  // schedule. A terminal failure is not delayed.
-  const delayOf = (chain: FailureChain) =>
-    isTerminal(policy, chain)
-      ? 0
-      : Math.max(
-          0,
-          Date.parse(chain.lastFailureAt) + retryDelayMs(policy, chain.attempt) - now().getTime(),
-        );
   return async (batch) => {
     const deadLetters: RawRecord[] = [];
     const retries: ScheduledRetry[] = [];
@@ -78,18 +97,7 @@ export function createRetryTopicProcessor(deps: {
         deadLetters.push(toDeadLetterRecord(chain, deps.topics.deadLetter, 'non-retryable'));
         continue;
       }
-      const delayMs = delayOf(chain);
-      candidates.push({
-        record,
-        chain,
-        delayMs,
-        claim: {
-          key: state.keyOf(chain.origin.topic, chain.value),
-          attempt: chain.attempt,
-          ref: `${record.partition}:${record.offset}`,
-          expireMs: delayMs + STATE_GRACE_MS,
-        },
-      });
+      candidates.push({ record, chain, ...attemptClaim(deps, record, chain, now()) });
     }
     // One round trip for the batch's claims (in order, so two failures of one chain in this
     // batch are still decided one after the other).

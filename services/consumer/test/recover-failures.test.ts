@@ -1,3 +1,5 @@
+import { encodeEvent } from '@kafka-ecs/events';
+import { continueChain, startChain, toRetryRecord } from '@kafka-ecs/retry';
 import { connectRawProducer, deleteKeys, runCommand, waitFor } from '@kafka-ecs/testing';
 import { createViewRegistry } from '../src/infra/view-registry.ts';
 import {
@@ -14,8 +16,10 @@ import {
 } from './support/harness.ts';
 
 const cwd = `${import.meta.dirname}/..`;
-/** One retry, due 15 s after the failure: long enough to lose it before it runs. */
-const POLICY = { maxAttempts: 3, backoffMs: 15_000, factor: 1, maxBackoffMs: 15_000 };
+/** The live consumer's: a retry due 2 minutes after its failure, so none runs before the loss. */
+const LIVE_POLICY = { maxAttempts: 3, backoffMs: 120_000, factor: 1, maxBackoffMs: 120_000 };
+/** The command's: same attempts, a delay of 1 s, so what it schedules is due at once. */
+const POLICY = { maxAttempts: 3, backoffMs: 1_000, factor: 1, maxBackoffMs: 1_000 };
 /** The command's margin for jobs a worker had not reached yet (recover-failures-cli.ts). */
 const BACKLOG_MARGIN_MS = 15 * 60 * 1000;
 
@@ -51,12 +55,40 @@ async function loseFailurePathState(redis: ReturnType<typeof newRedis>, groupId:
   }
 }
 
+/**
+ * The retry records a chain of `event` leaves on the side topic after `attempts` failures, as
+ * the consumer writes them (its original record at `offset` of partition 0), failing now.
+ */
+function failures(
+  iso: Isolation,
+  event: ReturnType<typeof userCreated>,
+  offset: number,
+  attempts: number,
+) {
+  const original = {
+    topic: iso.userTopic,
+    partition: 0,
+    offset: String(offset),
+    key: Buffer.from(event.data.id),
+    value: encodeEvent(event),
+    headers: { 'event-type': event.type, 'event-id': event.id },
+  };
+  const failure = { error: new Error('injected'), retriable: true };
+  let chain = startChain(original, failure, iso.groupId, new Date());
+  const records = [toRetryRecord(chain, iso.retryTopic)];
+  while (chain.attempt < attempts) {
+    chain = continueChain(chain, failure, new Date());
+    records.push(toRetryRecord(chain, iso.retryTopic));
+  }
+  return records.map(({ key, value, headers }) => ({ key, value, headers }));
+}
+
 describe('recovering the failure path after Redis lost it', () => {
   it('when Redis lost the waiting retries and the dead-letter index, then recover-failures schedules again the retries since the loss and lists the dead letters again', async () => {
     const iso = await createIsolation();
     const service = await startTestConsumer(iso, {
       handlers: failingHandlers(1),
-      retryPolicy: POLICY,
+      retryPolicy: LIVE_POLICY,
     });
     const producer = await connectRawProducer();
     const redis = newRedis();
@@ -75,23 +107,40 @@ describe('recovering the failure path after Redis lost it', () => {
         )
       ).data?.deadLetters.nodes.map((node) => node.id);
     try {
-      // A failure whose retry had run before the loss (as far as anyone can tell from Kafka)...
+      // A failure whose retry ran before the loss, as far as Kafka can tell (before `since`)...
       const before = userCreated({ username: 'doomed-before' });
       await publish(producer, iso, [before]);
       await waitFor(async () => (await retryStats())?.pending === 1, {
         description: 'the first retry waiting',
       });
       const since = new Date();
-      // ... then, from `since` on, one waiting and one dead letter.
+      // ... then one waiting, and one dead letter.
       const after = userCreated({ username: 'doomed-after' });
       await publish(producer, iso, [after]);
       const malformed = await producer.send(iso.userTopic, [{ key: 'k', value: '{"not json' }]);
-      await waitFor(async () => (await retryStats())?.pending === 2, {
-        description: 'both retries waiting',
+      // And two chains further on, as the side topic holds them: one that ended in its dead
+      // letter at its third attempt, one waiting after its second.
+      const ended = userCreated({ username: 'doomed-ended' });
+      const waiting = userCreated({ username: 'doomed-waiting' });
+      await producer.send(iso.retryTopic, [
+        ...failures(iso, ended, 1000, 3),
+        ...failures(iso, waiting, 1001, 2),
+      ]);
+      // All handled before the loss: the jobs of before, after, ended's first two failures and
+      // waiting's two wait; the malformed record and ended are dead letters.
+      await waitFor(async () => (await retryStats())?.pending === 6, {
+        description: 'six retries waiting',
       });
-      await waitFor(async () => (await deadLetterIds())?.length === 1, {
-        description: 'the dead letter listed',
+      await waitFor(async () => (await deadLetterIds())?.length === 2, {
+        description: 'the two dead letters listed',
       });
+      const deadLettersBefore = (await deadLetterIds())?.sort();
+      expect(deadLettersBefore).toEqual(
+        [
+          `${iso.userTopic}:${malformed.partition}:${malformed.offset}`,
+          `${iso.userTopic}:0:1000`,
+        ].sort(),
+      );
 
       await loseFailurePathState(redis, iso.groupId);
       expect(await retryStats()).toEqual({ pending: 0, scheduled: 0, deadLettered: 0 });
@@ -110,22 +159,29 @@ describe('recovering the failure path after Redis lost it', () => {
       expect(lines.find((line) => line.msg === 'recovering the failure path')).toMatchObject({
         since: since.toISOString(),
       });
+      // Six failures since `since`; a job for each chain's latest that is not its last.
       expect(lines.find((line) => line.msg === 'failure path recovered')).toMatchObject({
-        rescheduled: 1,
-        skipped: 1,
-        deadLetters: 1,
+        failuresRead: 6,
+        rescheduled: 2,
+        deadLettersRead: 2,
       });
 
-      expect(await deadLetterIds()).toEqual([
-        `${iso.userTopic}:${malformed.partition}:${malformed.offset}`,
-      ]);
-      await waitFor(() => viewedUser(service.url, after.data.id), {
-        timeoutMs: 40_000,
-        description: 'the retry of the failure after `since`, run when due',
+      expect((await deadLetterIds())?.sort()).toEqual(deadLettersBefore);
+      for (const user of [after, waiting]) {
+        await waitFor(() => viewedUser(service.url, user.data.id), {
+          timeoutMs: 30_000,
+          description: `${user.data.username}'s retry, run once due`,
+        });
+      }
+      await waitFor(async () => (await retryStats())?.pending === 0, {
+        description: 'no retry left waiting',
       });
-      // The earlier failure's job would have been due first: not scheduled, so not run.
+      // The failure before `since` and the chain that had ended got no job; nothing was
+      // dead-lettered twice; only the two jobs ran.
       expect(await viewedUser(service.url, before.data.id)).toBeNull();
-      expect(await retryStats()).toEqual({ pending: 0, scheduled: 1, deadLettered: 1 });
+      expect(await viewedUser(service.url, ended.data.id)).toBeNull();
+      expect((await deadLetterIds())?.sort()).toEqual(deadLettersBefore);
+      expect(await retryStats()).toEqual({ pending: 0, scheduled: 2, deadLettered: 2 });
     } finally {
       await producer.close();
       await service.close();
@@ -133,7 +189,7 @@ describe('recovering the failure path after Redis lost it', () => {
     }
   });
 
-  it('when the view is not marked lost and no --since is given, or --since is not a time, then the command refuses with its usage and changes nothing', async () => {
+  it('when the view is not marked lost and no --since is given, or --since is not a time, then the command refuses with its usage', async () => {
     const iso = await createIsolation();
     const unmarked = await recoverFailures(iso);
     expect(unmarked.code).toBe(2);

@@ -74,10 +74,10 @@ async function main(): Promise<number> {
       since,
       timeoutMs: timeoutMinutes * 60_000,
       logger,
-      onProgress: ({ remaining }) => {
+      onProgress: ({ step, remaining }) => {
         if (Date.now() - lastReport < 2_000 && remaining > 0) return;
         lastReport = Date.now();
-        logger.info({ remaining }, 'reading the retry and dead-letter topics');
+        logger.info({ step, remaining }, 'reading the retry and dead-letter topics');
       },
     });
     logger.info(result, 'failure path recovered');
