@@ -189,7 +189,7 @@ describe('recovering the failure path after Redis lost it', () => {
     }
   });
 
-  it('when the view is not marked lost and no --since is given, or --since is not a time, then the command refuses with its usage', async () => {
+  it('when the view is not marked lost and no --since is given, or an argument is wrong, then the command refuses with its usage and exit 2', async () => {
     const iso = await createIsolation();
     const unmarked = await recoverFailures(iso);
     expect(unmarked.code).toBe(2);
@@ -197,5 +197,11 @@ describe('recovering the failure path after Redis lost it', () => {
     const bogus = await recoverFailures(iso, ['--since', 'yesterday-ish']);
     expect(bogus.code).toBe(2);
     expect(bogus.stderr).toMatch(/^--since is not a time: yesterday-ish\n\nusage:/);
+    const unknown = await recoverFailures(iso, ['--sinse', '2026-12-06T00:00:00Z']);
+    expect(unknown.code).toBe(2);
+    expect(unknown.stderr).toMatch(/Unknown option '--sinse'.*\n\nusage:/s);
+    const noTime = await recoverFailures(iso, ['--timeout-minutes', '0']);
+    expect(noTime.code).toBe(2);
+    expect(noTime.stderr).toMatch(/^--timeout-minutes must be a positive number\n\nusage:/);
   });
 });

@@ -1,9 +1,13 @@
 // Operator command: rebuild the view from the topics and switch readers to it (see
 // docs/operations.md). A composition root like main.ts: reads the environment, creates clients.
 import { parseArgs } from 'node:util';
-import { ConfigError } from '@kafka-ecs/config';
-import { createRedisConnection } from '@kafka-ecs/service-kit';
 import { loadRuntime } from '../load-runtime.ts';
+import {
+  commandRedis,
+  everyTwoSeconds,
+  runOperatorCommand,
+  timeoutMsOf,
+} from './operator-command.ts';
 import { runRebuild } from './run-rebuild.ts';
 
 const USAGE = `usage: rebuild [--drop-previous] [--timeout-minutes N]
@@ -25,21 +29,12 @@ async function main(): Promise<number> {
     console.log(USAGE);
     return 0;
   }
-  const timeoutMinutes = Number(values['timeout-minutes']);
-  if (!Number.isFinite(timeoutMinutes) || timeoutMinutes <= 0) {
-    console.error(`--timeout-minutes must be a positive number\n\n${USAGE}`);
-    return 2;
-  }
+  const timeoutMs = timeoutMsOf(values['timeout-minutes']);
   const { config, logger, kafka, redisConnection } = loadRuntime(process.env, {
     service: 'consumer-rebuild',
     clientId: 'consumer-rebuild',
   });
-  // Bounded: an operator command must end with an error, not hang, if Redis stops answering.
-  const redis = createRedisConnection(redisConnection, {
-    maxRetriesPerRequest: 3,
-    commandTimeout: 10_000,
-  });
-  let lastReport = 0;
+  const redis = commandRedis(redisConnection);
   try {
     const result = await runRebuild({
       logger,
@@ -50,12 +45,10 @@ async function main(): Promise<number> {
       viewPrefix: config.VIEW_KEY_PREFIX,
       redisWaitReplicas: config.REDIS_WAIT_REPLICAS,
       dropPrevious: values['drop-previous'],
-      timeoutMs: timeoutMinutes * 60_000,
-      onProgress: ({ view, remaining, total }) => {
-        if (Date.now() - lastReport < 2_000 && remaining > 0) return;
-        lastReport = Date.now();
-        logger.info({ view, remaining, total }, 'rebuilding view');
-      },
+      timeoutMs,
+      onProgress: everyTwoSeconds(({ view, remaining, total }) =>
+        logger.info({ view, remaining, total }, 'rebuilding view'),
+      ),
     });
     logger.info(result, `view ${result.view} is live (was ${result.previous})`);
     return 0;
@@ -64,12 +57,4 @@ async function main(): Promise<number> {
   }
 }
 
-main().then(
-  (code) => process.exit(code),
-  (error: unknown) => {
-    console.error(
-      error instanceof ConfigError ? error.message : `rebuild failed: ${String(error)}`,
-    );
-    process.exit(1);
-  },
-);
+runOperatorCommand('rebuild', USAGE, main);

@@ -1,11 +1,16 @@
 // Operator command: after Redis lost its data, make the failure path's state again from Kafka
 // (waiting retries, the dead-letter index; docs/operations.md). A composition root like main.ts.
 import { parseArgs } from 'node:util';
-import { ConfigError } from '@kafka-ecs/config';
 import { recoverFailurePath, retrySchedule } from '@kafka-ecs/retry';
-import { createRedisConnection } from '@kafka-ecs/service-kit';
 import { createViewRegistry } from '../infra/view-registry.ts';
 import { loadRuntime, retryPolicyOf } from '../load-runtime.ts';
+import {
+  commandRedis,
+  everyTwoSeconds,
+  runOperatorCommand,
+  timeoutMsOf,
+  UsageError,
+} from './operator-command.ts';
 
 /** Jobs due before the loss by less than this may not have run yet (a worker's backlog). */
 const BACKLOG_MARGIN_MS = 15 * 60 * 1000;
@@ -19,8 +24,6 @@ Run it before rebuilding the view (the rebuild clears the mark of when the view 
                        when the view was found lost, less the longest retry delay and 15 minutes)
   --timeout-minutes N  give up after N minutes (default: 60)`;
 
-class UsageError extends Error {}
-
 async function main(): Promise<number> {
   const { values } = parseArgs({
     options: {
@@ -33,10 +36,7 @@ async function main(): Promise<number> {
     console.log(USAGE);
     return 0;
   }
-  const timeoutMinutes = Number(values['timeout-minutes']);
-  if (!Number.isFinite(timeoutMinutes) || timeoutMinutes <= 0) {
-    throw new UsageError('--timeout-minutes must be a positive number');
-  }
+  const timeoutMs = timeoutMsOf(values['timeout-minutes']);
   const given = values.since === undefined ? undefined : new Date(values.since);
   if (given !== undefined && Number.isNaN(given.getTime())) {
     throw new UsageError(`--since is not a time: ${values.since}`);
@@ -45,11 +45,7 @@ async function main(): Promise<number> {
     service: 'consumer-recover-failures',
     clientId: 'consumer-recover-failures',
   });
-  // Bounded: an operator command must end with an error, not hang, if Redis stops answering.
-  const redis = createRedisConnection(redisConnection, {
-    maxRetriesPerRequest: 3,
-    commandTimeout: 10_000,
-  });
+  const redis = commandRedis(redisConnection);
   const policy = retryPolicyOf(config);
   try {
     let since = given;
@@ -63,7 +59,6 @@ async function main(): Promise<number> {
       );
     }
     logger.info({ since: since.toISOString() }, 'recovering the failure path');
-    let lastReport = 0;
     const result = await recoverFailurePath({
       kafka,
       redis,
@@ -72,13 +67,11 @@ async function main(): Promise<number> {
       topics: { retry: config.RETRY_TOPIC, deadLetter: config.DEAD_LETTER_TOPIC },
       policy,
       since,
-      timeoutMs: timeoutMinutes * 60_000,
+      timeoutMs,
       logger,
-      onProgress: ({ step, remaining }) => {
-        if (Date.now() - lastReport < 2_000 && remaining > 0) return;
-        lastReport = Date.now();
-        logger.info({ step, remaining }, 'reading the retry and dead-letter topics');
-      },
+      onProgress: everyTwoSeconds(({ step, remaining }) =>
+        logger.info({ step, remaining }, 'reading the retry and dead-letter topics'),
+      ),
     });
     logger.info(result, 'failure path recovered');
     return 0;
@@ -87,16 +80,4 @@ async function main(): Promise<number> {
   }
 }
 
-main().then(
-  (code) => process.exit(code),
-  (error: unknown) => {
-    if (error instanceof UsageError) {
-      console.error(`${error.message}\n\n${USAGE}`);
-      process.exit(2);
-    }
-    console.error(
-      error instanceof ConfigError ? error.message : `recovery failed: ${String(error)}`,
-    );
-    process.exit(1);
-  },
-);
+runOperatorCommand('recovery', USAGE, main);
