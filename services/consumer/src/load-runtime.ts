@@ -2,6 +2,8 @@ import { type ConsumerConfig, loadConsumerConfig, readConnectionSecurity } from 
 import { createKafkaConnection, type KafkaConnection } from '@kafka-ecs/kafka';
 import type { RetryPolicy } from '@kafka-ecs/retry';
 import { createLogger, type Logger, type RedisConnectionSettings } from '@kafka-ecs/service-kit';
+import { withFaultInjection } from './domain/handlers/fault-injection.ts';
+import { type EventHandlers, eventHandlers } from './domain/handlers/index.ts';
 
 export interface ConsumerRuntime {
   config: ConsumerConfig;
@@ -46,3 +48,18 @@ export const retryPolicyOf = (config: ConsumerConfig): RetryPolicy => ({
   factor: config.RETRY_BACKOFF_FACTOR,
   maxBackoffMs: config.RETRY_BACKOFF_MAX_MS,
 });
+
+/**
+ * The handlers every entry point runs, the rebuild's too, so a rebuild fails what the live
+ * consumer fails: the real ones, made to fail matching users where FAULT_INJECT_* says so (the
+ * configuration drops it in production).
+ */
+export function handlersOf(config: ConsumerConfig, logger: Logger): EventHandlers {
+  const pattern = config.FAULT_INJECT_USERNAME_PATTERN;
+  if (!pattern) return eventHandlers;
+  logger.warn({ pattern, failures: config.FAULT_INJECT_FAILURES }, 'fault injection is on');
+  return withFaultInjection(eventHandlers, {
+    usernamePattern: new RegExp(pattern),
+    failures: config.FAULT_INJECT_FAILURES,
+  });
+}

@@ -11,14 +11,12 @@ import {
   routeConsoleToLogger,
 } from '@kafka-ecs/service-kit';
 import { startConsumerService } from './compose.ts';
-import { withFaultInjection } from './domain/handlers/fault-injection.ts';
-import { eventHandlers } from './domain/handlers/index.ts';
 import {
   COMMAND_REDIS_OPTIONS,
   SUBSCRIBER_REDIS_OPTIONS,
 } from './infra/notification-subscriber.ts';
 import { prepareTopics } from './infra/topic-check.ts';
-import { loadRuntime, retryPolicyOf } from './load-runtime.ts';
+import { handlersOf, loadRuntime, retryPolicyOf } from './load-runtime.ts';
 
 /**
  * V8 lets the old generation grow to several times what is live before a full collection, and a
@@ -75,16 +73,7 @@ async function main(): Promise<void> {
       'no ADMIN_TOKEN or OPERATOR_TOKENS: operator operations are open to anyone (not production)',
     );
   }
-  const pattern = config.FAULT_INJECT_USERNAME_PATTERN;
-  if (pattern) {
-    logger.warn({ pattern, failures: config.FAULT_INJECT_FAILURES }, 'fault injection is on');
-  }
-  const handlers = pattern
-    ? withFaultInjection(eventHandlers, {
-        usernamePattern: new RegExp(pattern),
-        failures: config.FAULT_INJECT_FAILURES,
-      })
-    : eventHandlers;
+  const handlers = handlersOf(config, logger);
   const crashAt = new Set<string>(config.FAULT_INJECT_CRASH_AT);
   const onStep = (step: RetryStep) => {
     if (!crashAt.has(step)) return;

@@ -1,7 +1,7 @@
 // Operator command: rebuild the view from the topics and switch readers to it (see
 // docs/operations.md). A composition root like main.ts: reads the environment, creates clients.
 import { parseArgs } from 'node:util';
-import { loadRuntime } from '../load-runtime.ts';
+import { handlersOf, loadRuntime } from '../load-runtime.ts';
 import {
   commandRedis,
   everyTwoSeconds,
@@ -40,6 +40,7 @@ async function main(): Promise<number> {
       logger,
       kafka,
       redis,
+      handlers: handlersOf(config, logger),
       groupId: config.CONSUMER_GROUP_ID,
       topics: config.CONSUMER_TOPICS,
       viewPrefix: config.VIEW_KEY_PREFIX,

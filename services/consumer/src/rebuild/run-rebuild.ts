@@ -1,7 +1,7 @@
 import type { KafkaConnection } from '@kafka-ecs/kafka';
 import type { RedisClient } from '@kafka-ecs/service-kit';
 import type { Logger } from 'pino';
-import { eventHandlers } from '../domain/handlers/index.ts';
+import { type EventHandlers, eventHandlers } from '../domain/handlers/index.ts';
 import { createLoggingFailureHandler } from '../entry-points/kafka/record-failure.ts';
 import { createViewBatchProcessor } from '../entry-points/kafka/view-batch-processor.ts';
 import { createConsumerMetrics } from '../infra/metrics.ts';
@@ -16,6 +16,8 @@ import { type RebuildProgress, type RebuildResult, rebuildView } from './rebuild
 export async function runRebuild(options: {
   logger: Logger;
   kafka: KafkaConnection;
+  /** The live consumer's handlers (fault injection included, where it is on). @defaultValue eventHandlers */
+  handlers?: EventHandlers;
   redis: RedisClient;
   groupId: string;
   topics: string[];
@@ -25,7 +27,7 @@ export async function runRebuild(options: {
   dropPrevious?: boolean;
   timeoutMs?: number;
   onProgress?: (progress: RebuildProgress) => void;
-}): Promise<RebuildResult> {
+}): Promise<RebuildResult & { skippedRecords: number }> {
   const { logger, redis } = options;
   const store = createRedisViewStore({
     redis,
@@ -35,12 +37,19 @@ export async function runRebuild(options: {
   const registry = createViewRegistry({ redis, prefix: options.viewPrefix });
   const metrics = createConsumerMetrics({ defaultMetrics: false });
   // Bad records were already handed to the failure path by the live consumer; here they are
-  // only logged, never published a second time.
-  const onRecordFailure = createLoggingFailureHandler({ logger, metrics });
+  // only logged and counted, never published a second time.
+  let skippedRecords = 0;
+  const onRecordFailure = createLoggingFailureHandler({
+    logger,
+    metrics,
+    onSkipped: () => {
+      skippedRecords += 1;
+    },
+  });
   const admin = options.kafka.groupAdmin();
   await registry.initialize();
   try {
-    return await rebuildView({
+    const result = await rebuildView({
       registry,
       admin,
       topics: options.topics,
@@ -51,7 +60,7 @@ export async function runRebuild(options: {
       onProgress: options.onProgress,
       viewWriter: (view) =>
         createViewBatchProcessor({
-          handlers: eventHandlers,
+          handlers: options.handlers ?? eventHandlers,
           store,
           metrics,
           onRecordFailure,
@@ -68,6 +77,8 @@ export async function runRebuild(options: {
           handleBatch,
         }),
     });
+    // Records the new view lacks because their handler failed: the live view lacks them too.
+    return { ...result, skippedRecords };
   } finally {
     await admin.disconnect();
   }

@@ -42,4 +42,22 @@ describe('the rebuild failure handler', () => {
       '1 record(s) failed retriably; holding the batch uncommitted',
     );
   });
+
+  it('when a retriable failure repeats in every try, then the third try skips it and tells who asked', async () => {
+    const metrics = createConsumerMetrics({ defaultMetrics: false });
+    const skipped: string[] = [];
+    const handler = createLoggingFailureHandler({
+      logger: pino({ level: 'silent' }),
+      metrics,
+      onSkipped: (skip) => skipped.push(skip.reason),
+    });
+    const repeating = failure(true, 'Error');
+    await expect(handler([repeating])).rejects.toThrow('1 record(s) failed retriably');
+    await expect(handler([repeating])).rejects.toThrow('1 record(s) failed retriably');
+    expect(skipped).toEqual([]);
+    await expect(handler([repeating, failure(false, 'malformed-json')])).resolves.toEqual([]);
+    expect(skipped.sort()).toEqual(['Error', 'malformed-json']);
+    // Counted afresh if met again (another rebuild's handler would start at 0 as well).
+    await expect(handler([repeating])).rejects.toThrow('1 record(s) failed retriably');
+  });
 });

@@ -23,7 +23,18 @@ export interface RecordFailure {
  */
 export type RecordFailureHandler = (failures: RecordFailure[]) => Promise<RawRecord[]>;
 
-const logFailures = (logger: Logger, metrics: ConsumerMetrics, failures: RecordFailure[]) => {
+/** What a failure's log line says: where the record goes from here. */
+interface FailureWords {
+  retriable: string;
+  final: string;
+}
+
+const logFailures = (
+  logger: Logger,
+  metrics: ConsumerMetrics,
+  failures: RecordFailure[],
+  words: FailureWords,
+) => {
   for (const { record, error, retriable, reason } of failures) {
     metrics.recordFailures.inc({ topic: record.topic, reason });
     logger.warn(
@@ -36,9 +47,7 @@ const logFailures = (logger: Logger, metrics: ConsumerMetrics, failures: RecordF
         retriable,
         reason,
       },
-      retriable
-        ? 'record failed; sending it to the retry topic'
-        : 'record can never apply; dead-lettering it',
+      retriable ? words.retriable : words.final,
     );
   }
 };
@@ -50,28 +59,68 @@ export function createRoutingFailureHandler(deps: {
   route: (failures: RecordFailure[]) => RawRecord[];
 }): RecordFailureHandler {
   return async (failures) => {
-    logFailures(deps.logger, deps.metrics, failures);
+    logFailures(deps.logger, deps.metrics, failures, {
+      retriable: 'record failed; sending it to the retry topic',
+      final: 'record can never apply; dead-lettering it',
+    });
     return deps.route(failures);
   };
 }
 
+/** How often a rebuild tries a record whose handler fails retriably before it skips it. */
+export const REBUILD_RECORD_TRIES = 3;
+
 /**
  * For a rebuild of the view, whose bad records the live consumer already sent down the failure
- * path: a record that can never succeed is counted, logged and skipped; a retriable failure
- * holds the batch (retried in place), because skipping it would leave the new view short.
+ * path: a record that can never succeed is counted, logged and skipped. A retriable failure
+ * holds the batch (retried in place: skipping a passing fault would leave the new view short)
+ * for `tries` tries in all, then it is skipped too: the handlers are functions of the event, so a
+ * failure that repeats is the failure the live consumer met, and its retries or its dead letter
+ * are where it is dealt with. Holding it for good would hold the whole rebuild.
  */
 export function createLoggingFailureHandler(deps: {
   logger: Logger;
   metrics: ConsumerMetrics;
+  /** Told of each record the rebuild leaves out. */
+  onSkipped?: (failure: RecordFailure) => void;
+  tries?: number;
 }): RecordFailureHandler {
+  const maxTries = deps.tries ?? REBUILD_RECORD_TRIES;
+  // Tries so far of the records held now; a record leaves once it is skipped.
+  const tries = new Map<string, number>();
   return async (failures) => {
-    logFailures(deps.logger, deps.metrics, failures);
-    const retriable = failures.filter((failure) => failure.retriable);
-    if (retriable.length > 0) {
-      throw new Error(
-        `${retriable.length} record(s) failed retriably; holding the batch uncommitted`,
-        { cause: retriable[0]?.error },
-      );
+    logFailures(deps.logger, deps.metrics, failures, {
+      retriable: 'record failed in the rebuild; trying it again in place',
+      final: 'record can never apply; the rebuild skips it (the live consumer dead-lettered it)',
+    });
+    const held: RecordFailure[] = [];
+    for (const failure of failures) {
+      const key = `${failure.record.topic}/${failure.record.partition}@${failure.record.offset}`;
+      const tried = (tries.get(key) ?? 0) + 1;
+      if (failure.retriable && tried < maxTries) {
+        tries.set(key, tried);
+        held.push(failure);
+        continue;
+      }
+      tries.delete(key);
+      if (failure.retriable) {
+        deps.logger.error(
+          {
+            topic: failure.record.topic,
+            partition: failure.record.partition,
+            offset: failure.record.offset,
+            reason: failure.reason,
+            tries: tried,
+          },
+          'record failed in every try; the rebuild skips it (its retries or dead letter are in the live failure path)',
+        );
+      }
+      deps.onSkipped?.(failure);
+    }
+    if (held.length > 0) {
+      throw new Error(`${held.length} record(s) failed retriably; holding the batch uncommitted`, {
+        cause: held[0]?.error,
+      });
     }
     return [];
   };
