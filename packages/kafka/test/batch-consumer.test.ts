@@ -83,20 +83,27 @@ describe.each(KAFKA_LIBRARIES)("the connection's batch consumer on %s", (library
     const kafka = connect();
     const topic = uniqueName('retained');
     await kafka.ensureTopics([{ topic, partitions: 1 }]);
-    await publish(kafka, topic, 3);
+    await publish(kafka, topic, 5);
     // What retention does to a segment, done at once: the records before offset 3 are gone.
     const raw = new Kafka({ brokers: kafkaBrokers, logLevel: logLevel.NOTHING }).admin();
     await raw.connect();
     stops.push(() => raw.disconnect());
     await raw.fetchTopicMetadata({ topics: [topic] }); // deleteTopicRecords needs it loaded
-    await raw.deleteTopicRecords({ topic, partitions: [{ partition: 0, offset: '3' }] });
+    const deleteBefore = (offset: string) =>
+      raw.deleteTopicRecords({ topic, partitions: [{ partition: 0, offset }] });
+    await deleteBefore('3');
     const admin = kafka.groupAdmin();
     stops.push(() => admin.disconnect());
     const range = await replayRange(admin, [topic]);
-    expect([...range.starts]).toEqual([[`${topic}/0`, '3']]);
-    expect([...range.ends]).toEqual([[`${topic}/0`, '3']]);
-    // A group that never read it (no commit) is already there.
-    await waitForCommitted(admin, uniqueName('group'), [topic], range, { deadline: Date.now() });
+    expect({ starts: [...range.starts], ends: [...range.ends] }).toEqual({
+      starts: [[`${topic}/0`, '3']],
+      ends: [[`${topic}/0`, '5']],
+    });
+    // All of it gone: a group that never read the partition (no commit) has nothing to wait for.
+    await deleteBefore('5');
+    const emptied = await replayRange(admin, [topic]);
+    expect([...emptied.starts]).toEqual([[`${topic}/0`, '5']]);
+    await waitForCommitted(admin, uniqueName('group'), [topic], emptied, { deadline: Date.now() });
   });
 
   it('when records are published, then each arrives once, in order per partition, with its key, value and headers, and the group commits them', async () => {

@@ -18,7 +18,12 @@ import type { Logger } from './logger.ts';
 import type { RedisClient } from './redis-client.ts';
 import type { RetryPolicy } from './retry-policy.ts';
 import { createRetryQueue, type RetryQueue } from './retry-queue.ts';
-import { attemptClaim, createRetryTopicProcessor, isTerminal } from './retry-topic-processor.ts';
+import {
+  attemptClaim,
+  createRetryTopicProcessor,
+  isTerminal,
+  STATE_GRACE_MS,
+} from './retry-topic-processor.ts';
 
 export interface FailurePathRecovery {
   /** Retry records of this group read, of failures at or after `since`. */
@@ -114,10 +119,14 @@ export async function recoverFailurePath(options: {
     const failures = failuresSince(batch);
     counts.failuresRead += failures.length;
     const now = new Date();
+    // A count must last until the second read has met the chain's earlier records, whatever
+    // their delays: else an earlier record could win its claim again and get a job.
+    const until = deadline - now.getTime() + STATE_GRACE_MS;
     await state.claimAll(
-      failures.map(
-        ({ record, chain }) => attemptClaim({ policy, state }, record, chain, now).claim,
-      ),
+      failures.map(({ record, chain }) => {
+        const { claim } = attemptClaim({ policy, state }, record, chain, now);
+        return { ...claim, expireMs: Math.max(claim.expireMs, until) };
+      }),
     );
     return undefined;
   };
@@ -159,13 +168,15 @@ export async function recoverFailurePath(options: {
       replayRange(admin, [topics.retry]),
       replayRange(admin, [topics.deadLetter]),
     ]);
-    await Promise.all([
+    // Settled, not raced: nothing may still start once the clean-up has begun.
+    const outcomes = await Promise.allSettled([
       replay('dead-letters', topics.deadLetter, deadLetterRange, countDeadLetters),
       (async () => {
         await replay('counts', topics.retry, retryRange, countFailures);
         await replay('retries', topics.retry, retryRange, scheduleRetries);
       })(),
     ]);
+    for (const outcome of outcomes) if (outcome.status === 'rejected') throw outcome.reason;
     return { ...counts, durationMs: Date.now() - started };
   } finally {
     await cleanUp({ groups, running: [...running], queue, admin, logger });

@@ -187,7 +187,7 @@ describe('recovering the failure path after Redis lost it', () => {
       await service.close();
       redis.disconnect();
     }
-  });
+  }, 120_000);
 
   it('when the view is not marked lost and no --since is given, or an argument is wrong, then the command refuses with its usage and exit 2', async () => {
     const iso = await createIsolation();
@@ -203,5 +203,5 @@ describe('recovering the failure path after Redis lost it', () => {
     const noTime = await recoverFailures(iso, ['--timeout-minutes', '0']);
     expect(noTime.code).toBe(2);
     expect(noTime.stderr).toMatch(/^--timeout-minutes must be a positive number\n\nusage:/);
-  });
+  }, 60_000);
 });

@@ -59,6 +59,7 @@ async function main(): Promise<number> {
       );
     }
     logger.info({ since: since.toISOString() }, 'recovering the failure path');
+    const reports = new Map<string, (progress: { step: string; remaining: number }) => void>();
     const result = await recoverFailurePath({
       kafka,
       redis,
@@ -69,9 +70,16 @@ async function main(): Promise<number> {
       since,
       timeoutMs,
       logger,
-      onProgress: everyTwoSeconds(({ step, remaining }) =>
-        logger.info({ step, remaining }, 'reading the retry and dead-letter topics'),
-      ),
+      onProgress: (progress) => {
+        // Its steps run side by side: each is reported on its own clock.
+        const report =
+          reports.get(progress.step) ??
+          everyTwoSeconds((p: typeof progress) =>
+            logger.info(p, 'reading the retry and dead-letter topics'),
+          );
+        reports.set(progress.step, report);
+        report(progress);
+      },
     });
     logger.info(result, 'failure path recovered');
     return 0;
