@@ -17,6 +17,7 @@ export { withProbeClient } from './redis-probe.ts';
 export {
   type RedisServerOptions,
   redisAnswers,
+  redisDataDir,
   runningRedisPid,
   startRedisServer,
   stopRedisServer,

@@ -33,6 +33,9 @@ const paths = (dir: string) => ({
   config: join(dir, 'redis.conf'),
 });
 
+/** Where the server of `dir` keeps its data (its append-only file). */
+export const redisDataDir = (dir: string): string => paths(dir).data;
+
 export function runningRedisPid(dir: string): number | undefined {
   return ownedPid(paths(dir).pid, dir);
 }

@@ -50,6 +50,7 @@ export {
   producerEnv,
   READER_OPERATOR,
   readerAuthorization,
+  runConsumerCommand,
   type ServiceHandle,
   startService,
   waitForAssignment,

@@ -7,6 +7,7 @@ import {
   redisClusterDown,
   redisClusterStatus,
   redisClusterUp,
+  redisDataDir,
   StackError,
   type StackSettings,
   stackClasspath,
@@ -72,15 +73,19 @@ export interface PrivateRedis {
   url: string;
   /** Graceful stop (SIGTERM: Redis writes its append-only file and exits). */
   stop(): Promise<void>;
-  /** Starts it again on the same port and data; resolves once it answers PING. */
-  start(): Promise<void>;
+  /**
+   * Starts it again on the same port and data; resolves once it answers PING. `empty`: its data
+   * deleted first, as a Redis without persistence (or an empty replica promoted) comes back.
+   */
+  start(options?: { empty?: boolean }): Promise<void>;
   close(): Promise<void>;
 }
 
 export async function startPrivateRedis(): Promise<PrivateRedis> {
   const dir = componentDir('redis');
   const port = await freePort();
-  const start = async () => {
+  const start = async (options: { empty?: boolean } = {}) => {
+    if (options.empty) rmSync(redisDataDir(dir), { recursive: true, force: true });
     await startRedisServer({ dir, host: '127.0.0.1', port, readyTimeoutMs: 15_000 });
   };
   await start();

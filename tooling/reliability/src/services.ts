@@ -2,8 +2,10 @@ import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import { repoRoot } from '@kafka-ecs/devstack';
 import {
+  type CommandResult,
   freePort,
   ownedPartitions,
+  runCommand,
   type ServiceProcess,
   startServiceProcess,
   uniqueName,
@@ -168,4 +170,25 @@ export async function probe(
   } catch (error) {
     return { status: 0, ms: performance.now() - started, body: String(error) };
   }
+}
+
+/**
+ * One of the consumer's operator commands (`src/rebuild/<script>`, e.g. the view rebuild) run as
+ * an operator would, from its sources, with `consumer`'s environment; resolves with its exit
+ * code and output.
+ */
+export function runConsumerCommand(
+  consumer: ServiceHandle,
+  script: string,
+  args: string[] = [],
+): Promise<CommandResult> {
+  return runCommand(
+    process.execPath,
+    ['--conditions=kafka-ecs-source', join('src', 'rebuild', script), ...args],
+    {
+      cwd: join(repoRoot(), 'services', 'consumer'),
+      env: { ...process.env, ...consumer.env, NODE_OPTIONS: '', LOG_LEVEL: 'info' },
+      timeoutMs: 120_000,
+    },
+  );
 }
