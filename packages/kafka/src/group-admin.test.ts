@@ -68,4 +68,21 @@ describe('waiting for a replay group to read up to captured ends', () => {
       }),
     ).rejects.toThrow('group g did not catch up in time: 2 records left');
   });
+
+  it("when its signal aborts, then it rejects with the signal's reason at once", async () => {
+    const stop = new AbortController();
+    const waiting = waitForCommitted(
+      adminWith(new Map([[0, '1']])),
+      'g',
+      ['t'],
+      range([['0', '3']]),
+      {
+        deadline: Date.now() + 60_000,
+        pollMs: 30_000,
+        signal: stop.signal,
+      },
+    );
+    stop.abort(new Error('the rebuild gave up'));
+    await expect(waiting).rejects.toThrow('the rebuild gave up');
+  });
 });

@@ -44,16 +44,24 @@ export async function replayRange(admin: GroupAdmin, topics: string[]): Promise<
  * counts from its start where the group has committed nothing: one that retention emptied has
  * nothing to read, and no client commits a partition it fetched nothing from. Polls every
  * `pollMs`, tells `onRemaining` the records still to commit, and rejects once `deadline`
- * (epoch ms) passes.
+ * (epoch ms) passes or `signal` aborts.
  */
 export async function waitForCommitted(
   admin: GroupAdmin,
   groupId: string,
   topics: string[],
   range: ReplayRange,
-  options: { deadline: number; pollMs?: number; onRemaining?: (remaining: number) => void },
+  options: {
+    deadline: number;
+    pollMs?: number;
+    onRemaining?: (remaining: number) => void;
+    /** Stops the wait: it rejects with the signal's reason. */
+    signal?: AbortSignal;
+  },
 ): Promise<void> {
+  const { signal } = options;
   for (;;) {
+    signal?.throwIfAborted();
     const committed = new Map(
       (await admin.lag(groupId, topics)).map((p) => [
         partitionKey(p.topic, p.partition),
@@ -71,7 +79,10 @@ export async function waitForCommitted(
     if (Date.now() > options.deadline) {
       throw new Error(`group ${groupId} did not catch up in time: ${remaining} records left`);
     }
-    await sleep(options.pollMs ?? 250);
+    await sleep(options.pollMs ?? 250, undefined, { signal }).catch((error: unknown) => {
+      signal?.throwIfAborted();
+      throw error;
+    });
   }
 }
 
