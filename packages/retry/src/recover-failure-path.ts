@@ -77,6 +77,12 @@ export async function recoverFailurePath(options: {
   const counts = { failuresRead: 0, rescheduled: 0, deadLettersRead: 0 };
   const replicated = (handle: BatchHandler) =>
     afterReplicas(redis, options.waitReplicas ?? 0, handle);
+  // The first step to fail stops the others: the command fails now, not at the deadline.
+  const stopping = new AbortController();
+  const failing = (error: unknown): never => {
+    stopping.abort(error);
+    throw error;
+  };
   /** Every group it made (deleted at the end) and the consumers still running. */
   const groups: string[] = [];
   const running = new Set<BatchConsumer>();
@@ -87,6 +93,7 @@ export async function recoverFailurePath(options: {
     range: ReplayRange,
     handle: BatchHandler,
   ): Promise<void> => {
+    stopping.signal.throwIfAborted();
     const group = `${prefix}.${step}`;
     const consumer = kafka.batchConsumer({
       groupId: group,
@@ -101,6 +108,7 @@ export async function recoverFailurePath(options: {
     await waitForCommitted(admin, group, [topic], range, {
       deadline,
       onRemaining: (remaining) => options.onProgress?.({ step, remaining }),
+      signal: stopping.signal,
     });
     running.delete(consumer);
     await consumer.stop();
@@ -170,11 +178,11 @@ export async function recoverFailurePath(options: {
     ]);
     // Settled, not raced: nothing may still start once the clean-up has begun.
     const outcomes = await Promise.allSettled([
-      replay('dead-letters', topics.deadLetter, deadLetterRange, countDeadLetters),
+      replay('dead-letters', topics.deadLetter, deadLetterRange, countDeadLetters).catch(failing),
       (async () => {
         await replay('counts', topics.retry, retryRange, countFailures);
         await replay('retries', topics.retry, retryRange, scheduleRetries);
-      })(),
+      })().catch(failing),
     ]);
     for (const outcome of outcomes) if (outcome.status === 'rejected') throw outcome.reason;
     return { ...counts, durationMs: Date.now() - started };
