@@ -52,14 +52,18 @@ export const retryPolicyOf = (config: ConsumerConfig): RetryPolicy => ({
 /**
  * The handlers every entry point runs, the rebuild's too, so a rebuild fails what the live
  * consumer fails: the real ones, made to fail matching users where FAULT_INJECT_* says so (the
- * configuration drops it in production).
+ * configuration drops it in production). A rebuild runs each record once, as a first attempt:
+ * there only faults that never pass are injected (an event that applied on a later attempt is
+ * in the live view, and must be in the rebuilt one).
  */
-export function handlersOf(config: ConsumerConfig, logger: Logger): EventHandlers {
+export function handlersOf(
+  config: ConsumerConfig,
+  logger: Logger,
+  options: { rebuild?: boolean } = {},
+): EventHandlers {
   const pattern = config.FAULT_INJECT_USERNAME_PATTERN;
-  if (!pattern) return eventHandlers;
-  logger.warn({ pattern, failures: config.FAULT_INJECT_FAILURES }, 'fault injection is on');
-  return withFaultInjection(eventHandlers, {
-    usernamePattern: new RegExp(pattern),
-    failures: config.FAULT_INJECT_FAILURES,
-  });
+  const failures = config.FAULT_INJECT_FAILURES;
+  if (!pattern || (options.rebuild && failures !== 'always')) return eventHandlers;
+  logger.warn({ pattern, failures }, 'fault injection is on');
+  return withFaultInjection(eventHandlers, { usernamePattern: new RegExp(pattern), failures });
 }

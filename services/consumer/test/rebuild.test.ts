@@ -13,6 +13,7 @@ import { viewKeys } from '../src/infra/view-keys.ts';
 import { runRebuild } from '../src/rebuild/run-rebuild.ts';
 import {
   createIsolation,
+  failingHandlers,
   graphql,
   logger,
   newRedis,
@@ -44,7 +45,10 @@ async function liveConsumer() {
     service,
     producer,
     redis,
-    rebuild: (onProgress?: () => void) =>
+    rebuild: (
+      onProgress?: () => void,
+      options: Pick<Parameters<typeof runRebuild>[0], 'handlers' | 'skipFailing'> = {},
+    ) =>
       runRebuild({
         logger,
         kafka,
@@ -54,6 +58,7 @@ async function liveConsumer() {
         viewPrefix: iso.viewPrefix,
         dropPrevious: true,
         onProgress,
+        ...options,
       }),
     async close() {
       await producer.close();
@@ -149,6 +154,32 @@ describe('view replay', () => {
       expect(result).toMatchObject({ view: 'v2', previous: 'v1' });
       expect(await totalCount()).toBe(earlier.length + 1);
       expect(await viewLost()).toBe(0);
+    } finally {
+      await close();
+    }
+  }, 60_000);
+
+  it('when a record fails in every try of the rebuild (a handler that now rejects an event the view applied), then the rebuild gives up and readers keep the whole view; with skipFailing it switches without that event and counts it', async () => {
+    const { iso, service, producer, rebuild, close } = await liveConsumer();
+    try {
+      const [rejected, kept] = [userCreated({ username: 'doomed-now' }), userCreated()];
+      await publish(producer, iso, [rejected, kept]);
+      for (const user of [rejected, kept]) {
+        await waitFor(() => viewedUser(service.url, user.data.id), {
+          description: `${user.data.username} in the live view`,
+        });
+      }
+      // The live consumer applied both; the rebuild's handlers now reject one of them.
+      const changed = { handlers: failingHandlers('always') };
+      await expect(rebuild(undefined, changed)).rejects.toThrow(
+        new RegExp(`^${iso.userTopic}/\\d+@\\d+ failed in every try \\(InjectedFaultError\\)`),
+      );
+      expect(await viewedUser(service.url, rejected.data.id)).toEqual({ username: 'doomed-now' });
+
+      const result = await rebuild(undefined, { ...changed, skipFailing: true });
+      expect(result).toMatchObject({ view: 'v3', skipped: { neverApplies: 0, keptFailing: 1 } });
+      expect(await viewedUser(service.url, rejected.data.id)).toBeNull();
+      expect(await viewedUser(service.url, kept.data.id)).toEqual({ username: kept.data.username });
     } finally {
       await close();
     }

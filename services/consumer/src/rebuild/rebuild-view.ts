@@ -42,6 +42,8 @@ export async function rebuildView(deps: {
   dropPrevious?: boolean;
   timeoutMs?: number;
   onProgress?: (progress: RebuildProgress) => void;
+  /** Aborted to give the rebuild up (a record that fails its every try): it rejects with its reason. */
+  signal?: AbortSignal;
 }): Promise<RebuildResult> {
   const started = Date.now();
   const view = await deps.registry.beginRebuild();
@@ -58,6 +60,7 @@ export async function rebuildView(deps: {
     await waitForCommitted(deps.admin, groupId, deps.topics, range, {
       deadline: started + (deps.timeoutMs ?? 60 * 60 * 1000),
       onRemaining: (remaining) => deps.onProgress?.({ view, remaining, total }),
+      signal: deps.signal,
     });
     await consumer.stop();
     consumer = undefined;

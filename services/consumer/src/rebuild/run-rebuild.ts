@@ -1,3 +1,4 @@
+import { KafkaEcsError } from '@kafka-ecs/errors';
 import type { KafkaConnection } from '@kafka-ecs/kafka';
 import type { RedisClient } from '@kafka-ecs/service-kit';
 import type { Logger } from 'pino';
@@ -8,6 +9,9 @@ import { createConsumerMetrics } from '../infra/metrics.ts';
 import { createRedisViewStore } from '../infra/redis-view-store.ts';
 import { createViewRegistry } from '../infra/view-registry.ts';
 import { type RebuildProgress, type RebuildResult, rebuildView } from './rebuild-view.ts';
+
+/** A record failed its every try and the rebuild was not asked to skip such records. */
+export class RebuildGaveUpError extends KafkaEcsError {}
 
 /**
  * Wires the view rebuild from clients the caller created (the rebuild command, or a test):
@@ -25,9 +29,14 @@ export async function runRebuild(options: {
   /** As the live consumer's REDIS_WAIT_REPLICAS: a rebuilt view must survive a failover too. */
   redisWaitReplicas?: number;
   dropPrevious?: boolean;
+  /**
+   * Leave out a record whose handler fails its every try instead of giving the rebuild up (the
+   * view then lacks its event, as the live view does until its retry or replay). @defaultValue false
+   */
+  skipFailing?: boolean;
   timeoutMs?: number;
   onProgress?: (progress: RebuildProgress) => void;
-}): Promise<RebuildResult & { skippedRecords: number }> {
+}): Promise<RebuildResult & { skipped: { neverApplies: number; keptFailing: number } }> {
   const { logger, redis } = options;
   const store = createRedisViewStore({
     redis,
@@ -38,13 +47,24 @@ export async function runRebuild(options: {
   const metrics = createConsumerMetrics({ defaultMetrics: false });
   // Bad records were already handed to the failure path by the live consumer; here they are
   // only logged and counted, never published a second time.
-  let skippedRecords = 0;
+  const skipped = { neverApplies: 0, keptFailing: 0 };
+  const giveUp = new AbortController();
   const onRecordFailure = createLoggingFailureHandler({
     logger,
     metrics,
-    onSkipped: () => {
-      skippedRecords += 1;
+    skipFailing: options.skipFailing,
+    onSkipped: (_failure, why) => {
+      if (why === 'never-applies') skipped.neverApplies += 1;
+      else skipped.keptFailing += 1;
     },
+    onGaveUp: ({ record, reason }) =>
+      giveUp.abort(
+        new RebuildGaveUpError(
+          `${record.topic}/${record.partition}@${record.offset} failed in every try (${reason}): ` +
+            'the new view would lack it. Fix the handler, or rebuild with --skip-failing to leave ' +
+            'such records to the failure path',
+        ),
+      ),
   });
   const admin = options.kafka.groupAdmin();
   await registry.initialize();
@@ -58,6 +78,7 @@ export async function runRebuild(options: {
       dropPrevious: options.dropPrevious,
       timeoutMs: options.timeoutMs,
       onProgress: options.onProgress,
+      signal: giveUp.signal,
       viewWriter: (view) =>
         createViewBatchProcessor({
           handlers: options.handlers ?? eventHandlers,
@@ -77,8 +98,8 @@ export async function runRebuild(options: {
           handleBatch,
         }),
     });
-    // Records the new view lacks because their handler failed: the live view lacks them too.
-    return { ...result, skippedRecords };
+    // Records the new view lacks because their handler failed.
+    return { ...result, skipped };
   } finally {
     await admin.disconnect();
   }

@@ -2,11 +2,13 @@ import { pino } from 'pino';
 import { createConsumerMetrics } from '../../infra/metrics.ts';
 import { createLoggingFailureHandler, type RecordFailure } from './record-failure.ts';
 
+let nextOffset = 42;
+/** A failed record at an offset of its own. */
 const failure = (retriable: boolean, reason: string): RecordFailure => ({
   record: {
     topic: 'new-user-created',
     partition: 3,
-    offset: '42',
+    offset: String(nextOffset++),
     key: Buffer.from('u-1'),
     value: Buffer.from('{}'),
     headers: {},
@@ -43,21 +45,36 @@ describe('the rebuild failure handler', () => {
     );
   });
 
-  it('when a retriable failure repeats in every try, then the third try skips it and tells who asked', async () => {
-    const metrics = createConsumerMetrics({ defaultMetrics: false });
-    const skipped: string[] = [];
+  it('when a retriable failure repeats in every try, then the third try gives the rebuild up, and keeps the batch held', async () => {
+    const gaveUp: string[] = [];
     const handler = createLoggingFailureHandler({
       logger: pino({ level: 'silent' }),
-      metrics,
-      onSkipped: (skip) => skipped.push(skip.reason),
+      metrics: createConsumerMetrics({ defaultMetrics: false }),
+      onGaveUp: (failure) => gaveUp.push(failure.record.offset),
     });
     const repeating = failure(true, 'Error');
     await expect(handler([repeating])).rejects.toThrow('1 record(s) failed retriably');
     await expect(handler([repeating])).rejects.toThrow('1 record(s) failed retriably');
-    expect(skipped).toEqual([]);
-    await expect(handler([repeating, failure(false, 'malformed-json')])).resolves.toEqual([]);
-    expect(skipped.sort()).toEqual(['Error', 'malformed-json']);
-    // Counted afresh if met again (another rebuild's handler would start at 0 as well).
+    expect(gaveUp).toEqual([]);
     await expect(handler([repeating])).rejects.toThrow('1 record(s) failed retriably');
+    expect(gaveUp).toEqual([repeating.record.offset]);
+  });
+
+  it('when skipping failing records, then the third try skips it, and a batch offered again skips it at once and counts it once', async () => {
+    const skipped: string[] = [];
+    const handler = createLoggingFailureHandler({
+      logger: pino({ level: 'silent' }),
+      metrics: createConsumerMetrics({ defaultMetrics: false }),
+      skipFailing: true,
+      onSkipped: (skip, why) => skipped.push(`${skip.reason}:${why}`),
+    });
+    const repeating = failure(true, 'Error');
+    const never = failure(false, 'malformed-json');
+    await expect(handler([repeating])).rejects.toThrow('1 record(s) failed retriably');
+    await expect(handler([repeating])).rejects.toThrow('1 record(s) failed retriably');
+    await expect(handler([repeating, never])).resolves.toEqual([]);
+    // The same batch again (its commit lost to a rebalance): skipped at once, counted once.
+    await expect(handler([repeating, never])).resolves.toEqual([]);
+    expect(skipped.sort()).toEqual(['Error:kept-failing', 'malformed-json:never-applies']);
   });
 });

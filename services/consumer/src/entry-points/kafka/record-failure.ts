@@ -67,27 +67,46 @@ export function createRoutingFailureHandler(deps: {
   };
 }
 
-/** How often a rebuild tries a record whose handler fails retriably before it skips it. */
+/** How often a rebuild tries a record whose handler fails retriably before it gives up on it. */
 export const REBUILD_RECORD_TRIES = 3;
+
+/** How a rebuild left a record out: it can never apply, or it kept failing. */
+export type RebuildSkip = 'never-applies' | 'kept-failing';
 
 /**
  * For a rebuild of the view, whose bad records the live consumer already sent down the failure
- * path: a record that can never succeed is counted, logged and skipped. A retriable failure
+ * path. A record that can never succeed is counted, logged and skipped. A retriable failure
  * holds the batch (retried in place: skipping a passing fault would leave the new view short)
- * for `tries` tries in all, then it is skipped too: the handlers are functions of the event, so a
- * failure that repeats is the failure the live consumer met, and its retries or its dead letter
- * are where it is dealt with. Holding it for good would hold the whole rebuild.
+ * for `tries` tries; then, as its handler would fail it forever, the rebuild gives up on it:
+ * with `skipFailing` it is skipped (its event is in the live failure path: a retry or a dead
+ * letter), else `onGaveUp` is told, for the rebuild to stop. A changed handler that rejects an
+ * event the old view applied must stop a rebuild, not be left out of the new view unseen.
  */
 export function createLoggingFailureHandler(deps: {
   logger: Logger;
   metrics: ConsumerMetrics;
-  /** Told of each record the rebuild leaves out. */
-  onSkipped?: (failure: RecordFailure) => void;
+  /** Skip a record that keeps failing rather than give up the rebuild. @defaultValue false */
+  skipFailing?: boolean;
+  /** Told once of each record the rebuild leaves out. */
+  onSkipped?: (failure: RecordFailure, why: RebuildSkip) => void;
+  /** Told of a record that failed its every try, when not skipping: the rebuild should stop. */
+  onGaveUp?: (failure: RecordFailure) => void;
   tries?: number;
 }): RecordFailureHandler {
   const maxTries = deps.tries ?? REBUILD_RECORD_TRIES;
-  // Tries so far of the records held now; a record leaves once it is skipped.
+  const positionOf = ({ record }: RecordFailure) =>
+    `${record.topic}/${record.partition}@${record.offset}`;
+  // Tries so far of the records held now; skipped ones, so a batch offered again (a commit
+  // lost to a rebalance) counts them once.
   const tries = new Map<string, number>();
+  const skipped = new Set<string>();
+  const skip = (failure: RecordFailure, why: RebuildSkip) => {
+    const position = positionOf(failure);
+    tries.delete(position);
+    if (skipped.has(position)) return;
+    skipped.add(position);
+    deps.onSkipped?.(failure, why);
+  };
   return async (failures) => {
     logFailures(deps.logger, deps.metrics, failures, {
       retriable: 'record failed in the rebuild; trying it again in place',
@@ -95,27 +114,34 @@ export function createLoggingFailureHandler(deps: {
     });
     const held: RecordFailure[] = [];
     for (const failure of failures) {
-      const key = `${failure.record.topic}/${failure.record.partition}@${failure.record.offset}`;
-      const tried = (tries.get(key) ?? 0) + 1;
-      if (failure.retriable && tried < maxTries) {
-        tries.set(key, tried);
+      if (!failure.retriable || skipped.has(positionOf(failure))) {
+        skip(failure, 'never-applies');
+        continue;
+      }
+      const tried = (tries.get(positionOf(failure)) ?? 0) + 1;
+      tries.set(positionOf(failure), tried);
+      if (tried < maxTries) {
         held.push(failure);
         continue;
       }
-      tries.delete(key);
-      if (failure.retriable) {
+      const where = {
+        topic: failure.record.topic,
+        partition: failure.record.partition,
+        offset: failure.record.offset,
+        reason: failure.reason,
+        tries: tried,
+      };
+      if (deps.skipFailing) {
         deps.logger.error(
-          {
-            topic: failure.record.topic,
-            partition: failure.record.partition,
-            offset: failure.record.offset,
-            reason: failure.reason,
-            tries: tried,
-          },
-          'record failed in every try; the rebuild skips it (its retries or dead letter are in the live failure path)',
+          where,
+          'record failed in every try; skipped (--skip-failing): its retries or dead letter are in the live failure path',
         );
+        skip(failure, 'kept-failing');
+        continue;
       }
-      deps.onSkipped?.(failure);
+      deps.logger.error(where, 'record failed in every try; the rebuild stops');
+      deps.onGaveUp?.(failure);
+      held.push(failure);
     }
     if (held.length > 0) {
       throw new Error(`${held.length} record(s) failed retriably; holding the batch uncommitted`, {
