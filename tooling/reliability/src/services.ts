@@ -188,7 +188,7 @@ export function runConsumerCommand(
     {
       cwd: join(repoRoot(), 'services', 'consumer'),
       env: { ...process.env, ...consumer.env, NODE_OPTIONS: '', LOG_LEVEL: 'info' },
-      timeoutMs: 120_000,
+      timeoutMs: 75_000,
     },
   );
 }
