@@ -3,6 +3,7 @@
 import { parseArgs } from 'node:util';
 import { handlersOf, loadRuntime } from '../load-runtime.ts';
 import {
+  COMMON_OPTIONS,
   commandRedis,
   everyTwoSeconds,
   runOperatorCommand,
@@ -24,8 +25,7 @@ async function main(): Promise<number> {
     options: {
       'drop-previous': { type: 'boolean', default: false },
       'skip-failing': { type: 'boolean', default: false },
-      'timeout-minutes': { type: 'string', default: '60' },
-      help: { type: 'boolean', short: 'h', default: false },
+      ...COMMON_OPTIONS,
     },
   });
   if (values.help) {

@@ -5,6 +5,12 @@ import { createRedisConnection, type RedisConnectionSettings } from '@kafka-ecs/
 /** Bad arguments: the command prints the message and its usage, and exits 2. */
 export class UsageError extends Error {}
 
+/** The options every operator command takes, beside its own. */
+export const COMMON_OPTIONS = {
+  'timeout-minutes': { type: 'string', default: '60' },
+  help: { type: 'boolean', short: 'h', default: false },
+} as const;
+
 /** `--timeout-minutes N` in milliseconds; a UsageError for anything but a positive number. */
 export function timeoutMsOf(minutes: string): number {
   const value = Number(minutes);

@@ -5,6 +5,7 @@ import { recoverFailurePath, retrySchedule } from '@kafka-ecs/retry';
 import { createViewRegistry } from '../infra/view-registry.ts';
 import { loadRuntime, retryPolicyOf } from '../load-runtime.ts';
 import {
+  COMMON_OPTIONS,
   commandRedis,
   everyTwoSeconds,
   runOperatorCommand,
@@ -28,8 +29,7 @@ async function main(): Promise<number> {
   const { values } = parseArgs({
     options: {
       since: { type: 'string' },
-      'timeout-minutes': { type: 'string', default: '60' },
-      help: { type: 'boolean', short: 'h', default: false },
+      ...COMMON_OPTIONS,
     },
   });
   if (values.help) {
