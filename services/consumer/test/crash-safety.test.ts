@@ -33,20 +33,20 @@ const FAST = {
 
 describe('crash safety of the failure path', () => {
   let producer: RawProducer;
-  const processes: ServiceProcess[] = [];
   beforeAll(async () => {
     producer = await connectRawProducer();
   });
   afterAll(async () => {
     await producer.close();
   });
-  afterEach(async () => {
-    await Promise.all(processes.splice(0).map((service) => service.stop()));
-  });
 
-  it.each(RETRY_STEPS)(
+  // Side by side (jest's maxConcurrency, 3 in this package): each step has topics, a group and
+  // keys of its own, and mostly waits (a killed member's session, the retry delays). One after
+  // the other the six took 80-90 s of every run of the suite.
+  it.concurrent.each(RETRY_STEPS)(
     'when the consumer is SIGKILLed at %s and started again, then the failure chain ends in exactly one dead letter and nothing else is lost',
     async (step) => {
+      const processes: ServiceProcess[] = [];
       const iso = isolation();
       await createTestTopics([iso.userTopic, iso.tokenTopic, iso.retryTopic, iso.deadLetterTopic]);
       const env = { ...processEnv(iso), ...FAST };
@@ -105,6 +105,7 @@ describe('crash safety of the failure path', () => {
         });
         expect(await viewedUser(second.url, steady.data.id)).toEqual({ username: 'steady-crash' });
       } finally {
+        await Promise.all(processes.map((service) => service.stop()));
         await deadLetters.stop();
       }
     },
