@@ -100,10 +100,8 @@ export function createLoggingFailureHandler(deps: {
   // lost to a rebalance) counts them once.
   const tries = new Map<string, number>();
   const skipped = new Set<string>();
-  const skip = (failure: RecordFailure, why: RebuildSkip) => {
-    const position = positionOf(failure);
+  const skip = (failure: RecordFailure, position: string, why: RebuildSkip) => {
     tries.delete(position);
-    if (skipped.has(position)) return;
     skipped.add(position);
     deps.onSkipped?.(failure, why);
   };
@@ -114,12 +112,15 @@ export function createLoggingFailureHandler(deps: {
     });
     const held: RecordFailure[] = [];
     for (const failure of failures) {
-      if (!failure.retriable || skipped.has(positionOf(failure))) {
-        skip(failure, 'never-applies');
+      const position = positionOf(failure);
+      // Left out already, its batch offered again (a commit lost to a rebalance).
+      if (skipped.has(position)) continue;
+      if (!failure.retriable) {
+        skip(failure, position, 'never-applies');
         continue;
       }
-      const tried = (tries.get(positionOf(failure)) ?? 0) + 1;
-      tries.set(positionOf(failure), tried);
+      const tried = (tries.get(position) ?? 0) + 1;
+      tries.set(position, tried);
       if (tried < maxTries) {
         held.push(failure);
         continue;
@@ -136,7 +137,7 @@ export function createLoggingFailureHandler(deps: {
           where,
           'record failed in every try; skipped (--skip-failing): its retries or dead letter are in the live failure path',
         );
-        skip(failure, 'kept-failing');
+        skip(failure, position, 'kept-failing');
         continue;
       }
       deps.logger.error(where, 'record failed in every try; the rebuild stops');
