@@ -1,5 +1,11 @@
-import { graphql, waitFor } from '@kafka-ecs/testing';
-import { type Load, readView, type ServiceHandle, startSystem } from '../src/index.ts';
+import { waitFor } from '@kafka-ecs/testing';
+import {
+  type Load,
+  queryConsumer,
+  readView,
+  type ServiceHandle,
+  startSystem,
+} from '../src/index.ts';
 import { finishAndExpectNothingLost, useScope } from './support/scenario.ts';
 
 const scope = useScope();
@@ -28,16 +34,13 @@ interface RetryStats {
   failedJobs: number;
 }
 
-async function retryStats(consumer: ServiceHandle): Promise<RetryStats> {
-  const result = await graphql<{ retryStats: RetryStats }>(
-    `${consumer.url}/graphql`,
-    '{ retryStats { scheduled retried succeeded deadLettered pending failedJobs } }',
-  );
-  if (!result.data?.retryStats) {
-    throw new Error(`retryStats failed: ${JSON.stringify(result.errors ?? result.failure)}`);
-  }
-  return result.data.retryStats;
-}
+const retryStats = async (consumer: ServiceHandle): Promise<RetryStats> =>
+  (
+    await queryConsumer<{ retryStats: RetryStats }>(
+      consumer,
+      '{ retryStats { scheduled retried succeeded deadLettered pending failedJobs } }',
+    )
+  ).retryStats;
 
 /**
  * The group having committed its offsets says nothing of the retries it handed on: wait

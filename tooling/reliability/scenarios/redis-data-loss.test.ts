@@ -1,8 +1,8 @@
-import { graphql, waitFor } from '@kafka-ecs/testing';
+import { waitFor } from '@kafka-ecs/testing';
 import {
   finishScenario,
   type Load,
-  readerAuthorization,
+  queryConsumer,
   runConsumerCommand,
   type ServiceHandle,
   scrapeCounter,
@@ -26,17 +26,11 @@ const RETRIES = {
 };
 
 async function failurePath(consumer: ServiceHandle) {
-  const result = await graphql<{
+  const data = await queryConsumer<{
     retryStats: { pending: number };
     deadLetters: { totalCount: number };
-  }>(
-    `${consumer.url}/graphql`,
-    '{ retryStats { pending } deadLetters(first: 1) { totalCount } }',
-    {},
-    { headers: { authorization: readerAuthorization() } },
-  );
-  if (!result.data) throw new Error(`no failure path figures: ${JSON.stringify(result)}`);
-  return { pending: result.data.retryStats.pending, listed: result.data.deadLetters.totalCount };
+  }>(consumer, '{ retryStats { pending } deadLetters(first: 1) { totalCount } }');
+  return { pending: data.retryStats.pending, listed: data.deadLetters.totalCount };
 }
 
 const doomedAcknowledged = (load: Load) =>

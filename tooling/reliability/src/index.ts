@@ -48,6 +48,7 @@ export {
   consumerEnv,
   probe,
   producerEnv,
+  queryConsumer,
   READER_OPERATOR,
   readerAuthorization,
   runConsumerCommand,

@@ -4,6 +4,7 @@ import { repoRoot } from '@kafka-ecs/devstack';
 import {
   type CommandResult,
   freePort,
+  graphql,
   ownedPartitions,
   runCommand,
   type ServiceProcess,
@@ -191,4 +192,18 @@ export function runConsumerCommand(
       timeoutMs: 75_000,
     },
   );
+}
+
+/** A query to a consumer's GraphQL as the suite's operator; its data, or an error saying why not. */
+export async function queryConsumer<T>(consumer: ServiceHandle, query: string): Promise<T> {
+  const result = await graphql<T>(
+    `${consumer.url}/graphql`,
+    query,
+    {},
+    { headers: { authorization: readerAuthorization() } },
+  );
+  if (!result.data) {
+    throw new Error(`${query} failed: ${JSON.stringify(result.errors ?? result.failure)}`);
+  }
+  return result.data;
 }
