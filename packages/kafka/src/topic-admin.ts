@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { Admin } from 'kafkajs';
 import { createKafkaClient } from './client.ts';
 import type { Logger } from './logger.ts';
@@ -37,16 +38,57 @@ async function createMissing(
 ): Promise<string[]> {
   const missing = topics.filter((spec) => !existing.has(spec.topic));
   if (missing.length === 0) return [];
+  // kafkajs' own `waitForLeaders` gives up at once on UNKNOWN_TOPIC_OR_PARTITION, which a busy
+  // broker answers for a few milliseconds after the create; our wait retries it.
   await admin.createTopics({
-    waitForLeaders: true,
     topics: missing.map((spec) => ({
       topic: spec.topic,
       numPartitions: spec.partitions,
       configEntries: Object.entries(spec.config ?? {}).map(([name, value]) => ({ name, value })),
     })),
   });
-  logger.info({ topics: missing.map((spec) => spec.topic) }, 'created topics');
-  return missing.map((spec) => spec.topic);
+  const names = missing.map((spec) => spec.topic);
+  await waitForLeaders(
+    async () => {
+      const metadata = await admin.fetchTopicMetadata({ topics: names });
+      return metadata.topics.every((topic) =>
+        topic.partitions.every((partition) => partition.leader >= 0),
+      );
+    },
+    (error) => NOT_YET.has((error as { type?: unknown }).type as string),
+  );
+  logger.info({ topics: names }, 'created topics');
+  return names;
+}
+
+// What a broker answers about a topic it does not know yet or whose partitions wait for a leader.
+const NOT_YET = new Set(['UNKNOWN_TOPIC_OR_PARTITION', 'LEADER_NOT_AVAILABLE']);
+
+const LEADERS_TIMEOUT_MS = 10_000;
+
+/**
+ * Resolves once `led` says every partition of the topics just created has a leader: the first
+ * publish must not be the one to find out it has not. Right after a create the broker's metadata
+ * can trail its controller's, and `notYet` names the errors that mean only that. Both clients'
+ * admins use it.
+ */
+export async function waitForLeaders(
+  led: () => Promise<boolean>,
+  notYet: (error: unknown) => boolean,
+  timeoutMs = LEADERS_TIMEOUT_MS,
+): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const done = await led().catch((error: unknown) => {
+      if (error instanceof Error && notYet(error)) return false;
+      throw error;
+    });
+    if (done) return;
+    if (Date.now() > deadline) {
+      throw new Error(`created topics have no leader after ${timeoutMs} ms`);
+    }
+    await sleep(100);
+  }
 }
 
 /**

@@ -1,15 +1,14 @@
-import { setTimeout as sleep } from 'node:timers/promises';
 import { Admin, ConfigResourceTypes, findErrorBy } from '@platformatic/kafka';
 import type { Logger } from '../logger.ts';
-import type { TopicDescription, TopicSpec } from '../topic-admin.ts';
+import { type TopicDescription, type TopicSpec, waitForLeaders } from '../topic-admin.ts';
 import { type PlatformaticClientOptions, platformaticBaseOptions } from './client.ts';
 
 type AdminOptions = Omit<PlatformaticClientOptions, 'connectionTimeoutMs' | 'retry'> & {
   logger: Logger;
 };
 
-// How long a created topic may take to have a leader on every partition.
-const LEADERS_TIMEOUT_MS = 10_000;
+// What a broker answers about a topic it does not know yet or whose partitions wait for a leader.
+const NOT_YET = ['UNKNOWN_TOPIC_OR_PARTITION', 'LEADER_NOT_AVAILABLE'];
 
 async function withAdmin<T>(options: AdminOptions, work: (admin: Admin) => Promise<T>): Promise<T> {
   const admin = new Admin(
@@ -46,29 +45,18 @@ async function createMissing(admin: Admin, topics: TopicSpec[], logger: Logger) 
       });
   }
   if (missing.length === 0) return [];
+  const names = missing.map((spec) => spec.topic);
   await waitForLeaders(
-    admin,
-    missing.map((spec) => spec.topic),
+    async () => {
+      const metadata = await admin.metadata({ topics: names, forceUpdate: true });
+      return names.every((topic) =>
+        metadata.topics.get(topic)?.partitions.every((partition) => partition.leader >= 0),
+      );
+    },
+    (error) => NOT_YET.some((apiId) => findErrorBy(error as Error, 'apiId', apiId) !== null),
   );
   logger.info({ topics: missing.map((spec) => spec.topic) }, 'created topics');
   return missing.map((spec) => spec.topic);
-}
-
-// As kafkajs' `waitForLeaders`: a topic is usable once every partition has a leader, and the
-// first publish must not be the one to find out it has not.
-async function waitForLeaders(admin: Admin, topics: string[]) {
-  const deadline = Date.now() + LEADERS_TIMEOUT_MS;
-  for (;;) {
-    const metadata = await admin.metadata({ topics, forceUpdate: true });
-    const led = topics.every((topic) =>
-      metadata.topics.get(topic)?.partitions.every((partition) => partition.leader >= 0),
-    );
-    if (led) return;
-    if (Date.now() > deadline) {
-      throw new Error(`created topics have no leader after ${LEADERS_TIMEOUT_MS} ms`);
-    }
-    await sleep(100);
-  }
 }
 
 /** ensureTopics on @platformatic/kafka: creates what is missing, resolves to what it created. */

@@ -1,0 +1,41 @@
+import { waitForLeaders } from './topic-admin.ts';
+
+const unknownTopic = Object.assign(new Error('This server does not host this topic-partition'), {
+  type: 'UNKNOWN_TOPIC_OR_PARTITION',
+});
+const notYet = (error: unknown) => (error as { type?: string }).type === unknownTopic.type;
+
+/** A probe answering each call from `answers` in turn: a boolean, or an error to throw. */
+const probeOf = (answers: (boolean | Error)[]) => {
+  const probe = Object.assign(
+    async () => {
+      const answer = answers[Math.min(probe.calls, answers.length - 1)];
+      probe.calls += 1;
+      if (answer instanceof Error) throw answer;
+      return answer as boolean;
+    },
+    { calls: 0 },
+  );
+  return probe;
+};
+
+describe('waitForLeaders', () => {
+  it('when the broker does not know the topic yet, then it asks again until every partition is led', async () => {
+    const probe = probeOf([unknownTopic, false, true]);
+    await waitForLeaders(probe, notYet, 5_000);
+    expect(probe.calls).toBe(3);
+  });
+
+  it('when the probe fails for another reason, then that error ends the wait', async () => {
+    const denied = new Error('Topic authorization failed');
+    const probe = probeOf([unknownTopic, denied, true]);
+    await expect(waitForLeaders(probe, notYet, 5_000)).rejects.toBe(denied);
+    expect(probe.calls).toBe(2);
+  });
+
+  it('when the topics stay without a leader past the bound, then it fails naming the bound', async () => {
+    await expect(waitForLeaders(probeOf([false]), notYet, 250)).rejects.toThrow(
+      'created topics have no leader after 250 ms',
+    );
+  });
+});
