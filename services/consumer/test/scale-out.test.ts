@@ -56,15 +56,22 @@ describe('consumer scale-out', () => {
             redis.hget(viewKeys(iso.viewPrefix).user('v1', user.data.id), 'tokensIssued'),
           ),
         );
+      // Tokens and profiles are on two topics whose partitions the group shares out apart: a
+      // user's tokens can all be applied while its profile waits for the dead member's
+      // partition to move. Done is both.
+      const store = createRedisViewStore({ redis, prefix: iso.viewPrefix });
+      const userCount = async () => (await store.users('v1', { first: 1, after: null })).totalCount;
       await waitFor(
-        async () => (await tokensOf()).every((count) => count === String(tokensPerUser)),
+        async () =>
+          (await userCount()) === users.length &&
+          (await tokensOf()).every((count) => count === String(tokensPerUser)),
         {
           timeoutMs: 45_000,
-          description: 'every token applied by the survivors',
+          description: 'every user and every token applied by the survivors',
         },
       );
-      const store = createRedisViewStore({ redis, prefix: iso.viewPrefix });
-      expect((await store.users('v1', { first: 1, after: null })).totalCount).toBe(users.length);
+      expect(await userCount()).toBe(users.length);
+      expect(new Set(await tokensOf())).toEqual(new Set([String(tokensPerUser)]));
       // The survivors took over the dead member's partitions.
       await waitFor(() => shareAll(instances.slice(1), iso.groupId), {
         timeoutMs: 30_000,
