@@ -21,7 +21,7 @@ import { createViewBatchProcessor } from '../src/entry-points/kafka/view-batch-p
 import { createRecordRunner } from '../src/entry-points/retry/record-runner.ts';
 import { createConsumerMetrics } from '../src/infra/metrics.ts';
 import type { WriteTarget } from '../src/infra/redis-view-store.ts';
-import { logger, tokenIssued, userCreated } from './support/harness.ts';
+import { counterTotal, logger, tokenIssued, userCreated } from './support/harness.ts';
 import { createInMemoryViewStore } from './support/in-memory-view-store.ts';
 
 // Unit tests of the live path as the batch consumer drives it (commit after the handler, the
@@ -131,8 +131,7 @@ function liveConsumer(handlers: EventHandlers = eventHandlers) {
       new Promise<void>((resolve) => {
         onFailed = resolve;
       }),
-    count: async (counter: 'eventsApplied' | 'eventsDuplicate') =>
-      (await metrics[counter].get()).values.reduce((sum, { value }) => sum + value, 0),
+    count: (counter: 'eventsApplied' | 'eventsDuplicate') => counterTotal(metrics[counter]),
   };
 }
 

@@ -6,7 +6,7 @@ import { createViewBatchProcessor } from '../src/entry-points/kafka/view-batch-p
 import { createRecordRunner } from '../src/entry-points/retry/record-runner.ts';
 import { createConsumerMetrics } from '../src/infra/metrics.ts';
 import type { WriteTarget } from '../src/infra/redis-view-store.ts';
-import { tokenIssued, userCreated } from './support/harness.ts';
+import { counterTotal, tokenIssued, userCreated } from './support/harness.ts';
 import { createInMemoryViewStore } from './support/in-memory-view-store.ts';
 
 // Unit tests of the hot path's logic (decode → handler → one write → failure seam) against an
@@ -48,8 +48,7 @@ function processor() {
       return [];
     },
   });
-  const count = async (counter: 'eventsApplied' | 'eventsDuplicate') =>
-    (await metrics[counter].get()).values.reduce((sum, { value }) => sum + value, 0);
+  const count = (counter: 'eventsApplied' | 'eventsDuplicate') => counterTotal(metrics[counter]);
   return { view, handleBatch, routed, count, metrics };
 }
 

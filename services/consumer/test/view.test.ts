@@ -3,6 +3,7 @@ import { connectRawProducer, type RawProducer, waitFor } from '@kafka-ecs/testin
 import { createClient } from 'graphql-ws';
 import WebSocket from 'ws';
 import {
+  counterTotal,
   createIsolation,
   graphql,
   type Isolation,
@@ -105,13 +106,15 @@ describe('consumer view', () => {
     await publish(producer, iso, [created, token, token, created, token]);
     const marker = tokenIssued(created.data.id, new Date(Date.now() + 60_000));
     await publish(producer, iso, [marker]);
+    // Counted once the batch's writes are on the replicas (on a cluster, after readers see them),
+    // and the user's duplicate is on the other topic: the count is waited for too.
     await waitFor(
-      async () => (await userById(created.data.id))?.lastTokenIssuedAt === marker.data.issuedAt,
+      async () =>
+        (await userById(created.data.id))?.lastTokenIssuedAt === marker.data.issuedAt &&
+        (await counterTotal(service.metrics.eventsDuplicate)) >= 3,
     );
     expect(await userById(created.data.id)).toMatchObject({ tokensIssued: 2 });
-    expect(
-      (await service.metrics.eventsDuplicate.get()).values.reduce((sum, v) => sum + v.value, 0),
-    ).toBe(3);
+    expect(await counterTotal(service.metrics.eventsDuplicate)).toBe(3);
   });
 
   it("when one user's events interleave with many others', then they are applied in publish order", async () => {
@@ -206,9 +209,14 @@ describe('consumer view', () => {
       { key, value: JSON.stringify({ ...valid, type: 'user-deleted' }) },
       { key, value: encodeEvent(victim) },
     ]);
-    await waitFor(() => userById(victim.data.id), {
-      description: 'the valid record after the bad ones',
-    });
+    // Failures are counted after the batch's writes reach the replicas (on a cluster, after
+    // readers can see them).
+    await waitFor(
+      async () =>
+        Boolean(await userById(victim.data.id)) &&
+        (await counterTotal(service.metrics.recordFailures)) >= 3,
+      { description: 'the valid record after the bad ones, and the bad ones counted' },
+    );
     const failures = await service.metrics.recordFailures.get();
     expect(Object.fromEntries(failures.values.map((v) => [v.labels.reason, v.value]))).toEqual({
       'malformed-json': 1,
