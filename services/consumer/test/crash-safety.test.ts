@@ -103,6 +103,10 @@ describe('crash safety of the failure path', () => {
           [H.attempt]: '3',
           [H.deadLetterReason]: 'exhausted',
         });
+        // The idle wait above covers the failure path's groups, not the main one.
+        await waitFor(async () => Boolean(await viewedUser(second.url, steady.data.id)), {
+          description: 'the steady user applied by the main group',
+        });
         expect(await viewedUser(second.url, steady.data.id)).toEqual({ username: 'steady-crash' });
       } finally {
         await Promise.all(processes.map((service) => service.stop()));
