@@ -21,8 +21,9 @@ describe('consumer crash', () => {
     const load = system.startLoad({ ratePerSecond: 60, maxMutations: 2_500 });
     await load.waitForMoreAcks(250);
     // Redis has run (part of) a batch's scripts; the instance has not heard back, so has not
-    // committed its offsets.
-    await proxy.holdAnswersAfter('evalsha');
+    // committed its offsets. The marker is a user key of its view, which only a batch's script
+    // names here ('evalsha' alone also matched BullMQ's idle polls: a kill with no batch held).
+    await proxy.holdAnswersAfter(`${victim.env.VIEW_KEY_PREFIX}:v1:user:`);
     await victim.signal('SIGKILL');
     proxy.release();
 

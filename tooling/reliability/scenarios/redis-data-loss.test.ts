@@ -1,4 +1,4 @@
-import { waitFor } from '@kafka-ecs/testing';
+import { samplesOf, scrapeMetrics, waitFor } from '@kafka-ecs/testing';
 import {
   finishScenario,
   type Load,
@@ -96,10 +96,16 @@ describe('Redis loses its data', () => {
     // Every doomed user's chain ends in one dead letter, the ones that waited at the loss too.
     await load.stop();
     const doomed = doomedAcknowledged(load);
+    // Idle too: no retry record or dead letter left unread on its topic (`doomed` counts only
+    // the acknowledged ones, and the index is compared with the topic below).
+    const failurePathIdle = async () => {
+      const lags = samplesOf(await scrapeMetrics(consumer.metricsUrl), 'consumer_retry_lag');
+      return lags.length > 0 && lags.every((sample) => sample.value === 0);
+    };
     await waitFor(
       async () => {
         const figures = await failurePath(consumer);
-        return figures.pending === 0 && figures.listed >= doomed;
+        return figures.pending === 0 && figures.listed >= doomed && (await failurePathIdle());
       },
       { timeoutMs: 60_000, intervalMs: 500, description: 'every doomed user dead-lettered' },
     );
