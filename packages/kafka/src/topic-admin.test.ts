@@ -1,9 +1,9 @@
-import { waitForLeaders } from './topic-admin.ts';
+import { untilKnown, waitForLeaders } from './topic-admin.ts';
 
 const unknownTopic = Object.assign(new Error('This server does not host this topic-partition'), {
   type: 'UNKNOWN_TOPIC_OR_PARTITION',
 });
-const notYet = (error: unknown) => (error as { type?: string }).type === unknownTopic.type;
+const notYet = (error: Error) => (error as { type?: string }).type === unknownTopic.type;
 
 /** A probe answering each call from `answers` in turn: a boolean, or an error to throw. */
 const probeOf = (answers: (boolean | Error)[]) => {
@@ -37,5 +37,29 @@ describe('waitForLeaders', () => {
     await expect(waitForLeaders(probeOf([false]), notYet, 250)).rejects.toThrow(
       'created topics have no leader after 250 ms',
     );
+  });
+});
+
+describe('untilKnown', () => {
+  it('when the broker keeps not knowing the topic past the bound, then its last answer is the error', async () => {
+    let calls = 0;
+    const attempt = async (): Promise<string> => {
+      calls += 1;
+      throw unknownTopic;
+    };
+    await expect(untilKnown(attempt, notYet, 'unknown', 250)).rejects.toBe(unknownTopic);
+    expect(calls).toBeGreaterThan(1);
+  });
+
+  it('when the broker answers after a not-yet, then that answer is the result', async () => {
+    let calls = 0;
+    const attempt = async () => {
+      calls += 1;
+      if (calls === 1) throw unknownTopic;
+      return { resources: ['retention.ms'] };
+    };
+    await expect(untilKnown(attempt, notYet, 'unknown', 5_000)).resolves.toEqual({
+      resources: ['retention.ms'],
+    });
   });
 });

@@ -48,47 +48,62 @@ async function createMissing(
     })),
   });
   const names = missing.map((spec) => spec.topic);
-  await waitForLeaders(
-    async () => {
-      const metadata = await admin.fetchTopicMetadata({ topics: names });
-      return metadata.topics.every((topic) =>
-        topic.partitions.every((partition) => partition.leader >= 0),
-      );
-    },
-    (error) => NOT_YET.has((error as { type?: unknown }).type as string),
-  );
+  await waitForLeaders(async () => {
+    const metadata = await admin.fetchTopicMetadata({ topics: names });
+    return metadata.topics.every((topic) =>
+      topic.partitions.every((partition) => partition.leader >= 0),
+    );
+  }, notYetKafkajs);
   logger.info({ topics: names }, 'created topics');
   return names;
 }
 
 // What a broker answers about a topic it does not know yet or whose partitions wait for a leader.
 const NOT_YET = new Set(['UNKNOWN_TOPIC_OR_PARTITION', 'LEADER_NOT_AVAILABLE']);
+const notYetKafkajs = (error: Error) => NOT_YET.has((error as { type?: unknown }).type as string);
 
-const LEADERS_TIMEOUT_MS = 10_000;
+// How long topics just created may take to be known, with a leader, to every broker asked.
+const NOT_YET_TIMEOUT_MS = 10_000;
 
 /**
- * Resolves once `led` says every partition of the topics just created has a leader: the first
- * publish must not be the one to find out it has not. Right after a create the broker's metadata
- * can trail its controller's, and `notYet` names the errors that mean only that. Both clients'
+ * Runs `attempt` until it resolves to something other than `undefined`, again while it fails
+ * with an error `notYet` accepts: right after a create, a broker's metadata can trail its
+ * controller's, and the broker a request goes to answers UNKNOWN_TOPIC_OR_PARTITION for a
+ * moment. Past `timeoutMs` it throws the last such error, or "`what` after N ms". Both clients'
  * admins use it.
  */
-export async function waitForLeaders(
-  led: () => Promise<boolean>,
-  notYet: (error: unknown) => boolean,
-  timeoutMs = LEADERS_TIMEOUT_MS,
-): Promise<void> {
+export async function untilKnown<T>(
+  attempt: () => Promise<T | undefined>,
+  notYet: (error: Error) => boolean,
+  what: string,
+  timeoutMs = NOT_YET_TIMEOUT_MS,
+): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
-    const done = await led().catch((error: unknown) => {
-      if (error instanceof Error && notYet(error)) return false;
-      throw error;
+    let last: Error | undefined;
+    const result = await attempt().catch((error: unknown) => {
+      if (!(error instanceof Error && notYet(error))) throw error;
+      last = error;
+      return undefined;
     });
-    if (done) return;
-    if (Date.now() > deadline) {
-      throw new Error(`created topics have no leader after ${timeoutMs} ms`);
-    }
+    if (result !== undefined) return result;
+    if (Date.now() > deadline) throw last ?? new Error(`${what} after ${timeoutMs} ms`);
     await sleep(100);
   }
+}
+
+/** Resolves once `led` says every partition of the topics just created has a leader. */
+export async function waitForLeaders(
+  led: () => Promise<boolean>,
+  notYet: (error: Error) => boolean,
+  timeoutMs?: number,
+): Promise<void> {
+  await untilKnown(
+    async () => ((await led()) ? true : undefined),
+    notYet,
+    'created topics have no leader',
+    timeoutMs,
+  );
 }
 
 /**
@@ -123,11 +138,17 @@ export async function ensureAndDescribeTopics(
     await createMissing(admin, options.topics, new Set(await admin.listTopics()), options.logger);
     const names = options.topics.map((spec) => spec.topic);
     const { topics } = await admin.fetchTopicMetadata({ topics: names });
-    // ConfigResourceTypes.TOPIC is 2; the enum is not worth importing kafkajs' types for.
-    const { resources } = await admin.describeConfigs({
-      includeSynonyms: false,
-      resources: names.map((name) => ({ type: 2, name, configNames: options.configNames })),
-    });
+    // ConfigResourceTypes.TOPIC is 2; the enum is not worth importing kafkajs' types for. Sent to
+    // the controller, which may be another broker than the one that knew the topics above.
+    const { resources } = await untilKnown(
+      () =>
+        admin.describeConfigs({
+          includeSynonyms: false,
+          resources: names.map((name) => ({ type: 2, name, configNames: options.configNames })),
+        }),
+      notYetKafkajs,
+      'the topics configuration unreadable',
+    );
     return new Map(
       topics.map((metadata) => {
         const resource = resources.find((entry) => entry.resourceName === metadata.name);

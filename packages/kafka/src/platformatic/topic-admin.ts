@@ -1,6 +1,11 @@
 import { Admin, ConfigResourceTypes, findErrorBy } from '@platformatic/kafka';
 import type { Logger } from '../logger.ts';
-import { type TopicDescription, type TopicSpec, waitForLeaders } from '../topic-admin.ts';
+import {
+  type TopicDescription,
+  type TopicSpec,
+  untilKnown,
+  waitForLeaders,
+} from '../topic-admin.ts';
 import { type PlatformaticClientOptions, platformaticBaseOptions } from './client.ts';
 
 type AdminOptions = Omit<PlatformaticClientOptions, 'connectionTimeoutMs' | 'retry'> & {
@@ -9,6 +14,8 @@ type AdminOptions = Omit<PlatformaticClientOptions, 'connectionTimeoutMs' | 'ret
 
 // What a broker answers about a topic it does not know yet or whose partitions wait for a leader.
 const NOT_YET = ['UNKNOWN_TOPIC_OR_PARTITION', 'LEADER_NOT_AVAILABLE'];
+const notYet = (error: Error) =>
+  NOT_YET.some((apiId) => findErrorBy(error, 'apiId', apiId) !== null);
 
 async function withAdmin<T>(options: AdminOptions, work: (admin: Admin) => Promise<T>): Promise<T> {
   const admin = new Admin(
@@ -46,15 +53,12 @@ async function createMissing(admin: Admin, topics: TopicSpec[], logger: Logger) 
   }
   if (missing.length === 0) return [];
   const names = missing.map((spec) => spec.topic);
-  await waitForLeaders(
-    async () => {
-      const metadata = await admin.metadata({ topics: names, forceUpdate: true });
-      return names.every((topic) =>
-        metadata.topics.get(topic)?.partitions.every((partition) => partition.leader >= 0),
-      );
-    },
-    (error) => NOT_YET.some((apiId) => findErrorBy(error as Error, 'apiId', apiId) !== null),
-  );
+  await waitForLeaders(async () => {
+    const metadata = await admin.metadata({ topics: names, forceUpdate: true });
+    return names.every((topic) =>
+      metadata.topics.get(topic)?.partitions.every((partition) => partition.leader >= 0),
+    );
+  }, notYet);
   logger.info({ topics: missing.map((spec) => spec.topic) }, 'created topics');
   return missing.map((spec) => spec.topic);
 }
@@ -74,13 +78,18 @@ export function ensureAndDescribeTopicsPlatformatic(
     await createMissing(admin, options.topics, options.logger);
     const names = options.topics.map((spec) => spec.topic);
     const metadata = await admin.metadata({ topics: names, forceUpdate: true });
-    const configs = await admin.describeConfigs({
-      resources: names.map((resourceName) => ({
-        resourceType: ConfigResourceTypes.TOPIC,
-        resourceName,
-        configurationKeys: options.configNames,
-      })),
-    });
+    const configs = await untilKnown(
+      () =>
+        admin.describeConfigs({
+          resources: names.map((resourceName) => ({
+            resourceType: ConfigResourceTypes.TOPIC,
+            resourceName,
+            configurationKeys: options.configNames,
+          })),
+        }),
+      notYet,
+      'the topics configuration unreadable',
+    );
     return new Map(
       names.map((topic) => {
         const resource = configs.find((entry) => entry.resourceName === topic);
