@@ -1,4 +1,7 @@
-import { untilKnown, waitForLeaders } from './topic-admin.ts';
+import { ProtocolError, ResponseError, UserError } from '@platformatic/kafka';
+import { KafkaJSNumberOfRetriesExceeded, KafkaJSProtocolError } from 'kafkajs';
+import { notYetPlatformatic } from './platformatic/topic-admin.ts';
+import { notYetKafkajs, untilKnown, waitForLeaders } from './topic-admin.ts';
 
 const unknownTopic = Object.assign(new Error('This server does not host this topic-partition'), {
   type: 'UNKNOWN_TOPIC_OR_PARTITION',
@@ -61,5 +64,38 @@ describe('untilKnown', () => {
     await expect(untilKnown(attempt, notYet, 'unknown', 5_000)).resolves.toEqual({
       resources: ['retention.ms'],
     });
+  });
+});
+
+/** A kafkajs protocol error as its response parsers build them. */
+const kafkajsError = (type: string, code: number) =>
+  new KafkaJSProtocolError(
+    Object.assign(new Error(type), { type, code, retriable: true }) as unknown as Error,
+  );
+
+describe("the clients' not-yet errors", () => {
+  it('when kafkajs answers an unknown topic or a missing leader, also once its retries ran out, then it is not yet', () => {
+    const unknown = kafkajsError('UNKNOWN_TOPIC_OR_PARTITION', 3);
+    expect(notYetKafkajs(unknown)).toBe(true);
+    expect(notYetKafkajs(kafkajsError('LEADER_NOT_AVAILABLE', 5))).toBe(true);
+    const exhausted = new KafkaJSNumberOfRetriesExceeded(unknown, { retryCount: 5, retryTime: 1 });
+    expect(notYetKafkajs(exhausted)).toBe(true);
+  });
+
+  it('when kafkajs answers anything else, then it is the answer', () => {
+    expect(notYetKafkajs(kafkajsError('TOPIC_AUTHORIZATION_FAILED', 29))).toBe(false);
+    expect(notYetKafkajs(new Error('Connection timeout'))).toBe(false);
+  });
+
+  it('when @platformatic/kafka answers an unknown topic, a missing leader in a response, or its own "Unknown topic", then it is not yet', () => {
+    expect(notYetPlatformatic(new ProtocolError('UNKNOWN_TOPIC_OR_PARTITION'))).toBe(true);
+    const response = new ResponseError(1, 12, { '/topics/0': [5, null] }, {});
+    expect(notYetPlatformatic(response)).toBe(true);
+    expect(notYetPlatformatic(new UserError('Unknown topic t1.'))).toBe(true);
+  });
+
+  it('when @platformatic/kafka answers anything else, then it is the answer', () => {
+    expect(notYetPlatformatic(new ProtocolError('TOPIC_AUTHORIZATION_FAILED'))).toBe(false);
+    expect(notYetPlatformatic(new UserError('Invalid topics.'))).toBe(false);
   });
 });

@@ -60,7 +60,15 @@ async function createMissing(
 
 // What a broker answers about a topic it does not know yet or whose partitions wait for a leader.
 const NOT_YET = new Set(['UNKNOWN_TOPIC_OR_PARTITION', 'LEADER_NOT_AVAILABLE']);
-const notYetKafkajs = (error: Error) => NOT_YET.has((error as { type?: unknown }).type as string);
+
+/**
+ * Whether a kafkajs error says only "not yet": a protocol error of those types, also as the
+ * cause of the client's own retries running out.
+ */
+export const notYetKafkajs = (error: Error): boolean =>
+  [error, error.cause].some((candidate) =>
+    NOT_YET.has((candidate as { type?: unknown } | undefined)?.type as string),
+  );
 
 // How long topics just created may take to be known, with a leader, to every broker asked.
 const NOT_YET_TIMEOUT_MS = 10_000;
@@ -137,7 +145,12 @@ export async function ensureAndDescribeTopics(
   return withAdmin(options, async (admin) => {
     await createMissing(admin, options.topics, new Set(await admin.listTopics()), options.logger);
     const names = options.topics.map((spec) => spec.topic);
-    const { topics } = await admin.fetchTopicMetadata({ topics: names });
+    // Topics another service has just created were not waited for above.
+    const { topics } = await untilKnown(
+      () => admin.fetchTopicMetadata({ topics: names }),
+      notYetKafkajs,
+      'the topics unknown',
+    );
     // ConfigResourceTypes.TOPIC is 2; the enum is not worth importing kafkajs' types for. Sent to
     // the controller, which may be another broker than the one that knew the topics above.
     const { resources } = await untilKnown(

@@ -1,4 +1,4 @@
-import { Admin, ConfigResourceTypes, findErrorBy } from '@platformatic/kafka';
+import { Admin, ConfigResourceTypes, findErrorBy, UserError } from '@platformatic/kafka';
 import type { Logger } from '../logger.ts';
 import {
   type TopicDescription,
@@ -14,8 +14,16 @@ type AdminOptions = Omit<PlatformaticClientOptions, 'connectionTimeoutMs' | 'ret
 
 // What a broker answers about a topic it does not know yet or whose partitions wait for a leader.
 const NOT_YET = ['UNKNOWN_TOPIC_OR_PARTITION', 'LEADER_NOT_AVAILABLE'];
-const notYet = (error: Error) =>
-  NOT_YET.some((apiId) => findErrorBy(error, 'apiId', apiId) !== null);
+
+/**
+ * Whether a @platformatic/kafka error says only "not yet": a protocol error of those kinds
+ * anywhere in it, or the UserError "Unknown topic …" its metadata call turns
+ * UNKNOWN_TOPIC_OR_PARTITION into once its own retries ran out.
+ */
+export const notYetPlatformatic = (error: Error): boolean =>
+  NOT_YET.some((apiId) => findErrorBy(error, 'apiId', apiId) !== null) ||
+  (findErrorBy(error, 'code', UserError.code) !== null &&
+    error.message.startsWith('Unknown topic'));
 
 async function withAdmin<T>(options: AdminOptions, work: (admin: Admin) => Promise<T>): Promise<T> {
   const admin = new Admin(
@@ -58,9 +66,9 @@ async function createMissing(admin: Admin, topics: TopicSpec[], logger: Logger) 
     return names.every((topic) =>
       metadata.topics.get(topic)?.partitions.every((partition) => partition.leader >= 0),
     );
-  }, notYet);
-  logger.info({ topics: missing.map((spec) => spec.topic) }, 'created topics');
-  return missing.map((spec) => spec.topic);
+  }, notYetPlatformatic);
+  logger.info({ topics: names }, 'created topics');
+  return names;
 }
 
 /** ensureTopics on @platformatic/kafka: creates what is missing, resolves to what it created. */
@@ -77,7 +85,12 @@ export function ensureAndDescribeTopicsPlatformatic(
   return withAdmin(options, async (admin) => {
     await createMissing(admin, options.topics, options.logger);
     const names = options.topics.map((spec) => spec.topic);
-    const metadata = await admin.metadata({ topics: names, forceUpdate: true });
+    // Topics another service has just created were not waited for above.
+    const metadata = await untilKnown(
+      () => admin.metadata({ topics: names, forceUpdate: true }),
+      notYetPlatformatic,
+      'the topics unknown',
+    );
     const configs = await untilKnown(
       () =>
         admin.describeConfigs({
@@ -87,7 +100,7 @@ export function ensureAndDescribeTopicsPlatformatic(
             configurationKeys: options.configNames,
           })),
         }),
-      notYet,
+      notYetPlatformatic,
       'the topics configuration unreadable',
     );
     return new Map(

@@ -97,12 +97,12 @@ export function capturingLogger<Line>(level: pino.Level = 'debug') {
   return { logger, lines };
 }
 
-/** Retries in milliseconds: 100, 200, 400 ms, dead letter after the 4th failed attempt. */
 /** A counter's value summed over its labels. */
 export const counterTotal = async (counter: {
   get(): Promise<{ values: { value: number }[] }>;
 }): Promise<number> => (await counter.get()).values.reduce((sum, { value }) => sum + value, 0);
 
+/** Retries in milliseconds: 100, 200, 400 ms, dead letter after the 4th failed attempt. */
 export const FAST_RETRIES = { maxAttempts: 4, backoffMs: 100, factor: 2, maxBackoffMs: 1_000 };
 export const ADMIN_TOKEN = 'test-admin-token-0123456789';
 
