@@ -38,9 +38,10 @@ async function createMissing(
 ): Promise<string[]> {
   const missing = topics.filter((spec) => !existing.has(spec.topic));
   if (missing.length === 0) return [];
-  // kafkajs' own `waitForLeaders` gives up at once on UNKNOWN_TOPIC_OR_PARTITION, which a busy
-  // broker answers for a few milliseconds after the create; our wait retries it.
+  // kafkajs' own `waitForLeaders` (on unless turned off) gives up at once on
+  // UNKNOWN_TOPIC_OR_PARTITION, which a broker answers for a moment after a create; ours retries.
   await admin.createTopics({
+    waitForLeaders: false,
     topics: missing.map((spec) => ({
       topic: spec.topic,
       numPartitions: spec.partitions,
