@@ -1,4 +1,4 @@
-import { ProtocolError, ResponseError, UserError } from '@platformatic/kafka';
+import { MultipleErrors, ProtocolError, ResponseError, UserError } from '@platformatic/kafka';
 import { KafkaJSNumberOfRetriesExceeded, KafkaJSProtocolError } from 'kafkajs';
 import { notYetPlatformatic } from './platformatic/topic-admin.ts';
 import { notYetKafkajs, untilKnown, waitForLeaders } from './topic-admin.ts';
@@ -92,6 +92,10 @@ describe("the clients' not-yet errors", () => {
     const response = new ResponseError(1, 12, { '/topics/0': [5, null] }, {});
     expect(notYetPlatformatic(response)).toBe(true);
     expect(notYetPlatformatic(new UserError('Unknown topic t1.'))).toBe(true);
+    const inAggregate = new MultipleErrors('Listing topics failed.', [
+      new UserError('Unknown topic t1.'),
+    ]);
+    expect(notYetPlatformatic(inAggregate)).toBe(true);
   });
 
   it('when @platformatic/kafka answers anything else, then it is the answer', () => {

@@ -59,8 +59,11 @@ async function createMissing(
   return names;
 }
 
-// What a broker answers about a topic it does not know yet or whose partitions wait for a leader.
-const NOT_YET = new Set(['UNKNOWN_TOPIC_OR_PARTITION', 'LEADER_NOT_AVAILABLE']);
+/** What a broker answers about a topic it does not know yet or whose partitions wait for a leader. */
+export const NOT_YET_ERRORS: readonly string[] = [
+  'UNKNOWN_TOPIC_OR_PARTITION',
+  'LEADER_NOT_AVAILABLE',
+];
 
 /**
  * Whether a kafkajs error says only "not yet": a protocol error of those types, also as the
@@ -68,7 +71,7 @@ const NOT_YET = new Set(['UNKNOWN_TOPIC_OR_PARTITION', 'LEADER_NOT_AVAILABLE']);
  */
 export const notYetKafkajs = (error: Error): boolean =>
   [error, error.cause].some((candidate) =>
-    NOT_YET.has((candidate as { type?: unknown } | undefined)?.type as string),
+    NOT_YET_ERRORS.includes((candidate as { type?: unknown } | undefined)?.type as string),
   );
 
 // How long topics just created may take to be known, with a leader, to every broker asked.

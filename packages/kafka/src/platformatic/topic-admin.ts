@@ -1,6 +1,7 @@
 import { Admin, ConfigResourceTypes, findErrorBy, UserError } from '@platformatic/kafka';
 import type { Logger } from '../logger.ts';
 import {
+  NOT_YET_ERRORS,
   type TopicDescription,
   type TopicSpec,
   untilKnown,
@@ -12,18 +13,14 @@ type AdminOptions = Omit<PlatformaticClientOptions, 'connectionTimeoutMs' | 'ret
   logger: Logger;
 };
 
-// What a broker answers about a topic it does not know yet or whose partitions wait for a leader.
-const NOT_YET = ['UNKNOWN_TOPIC_OR_PARTITION', 'LEADER_NOT_AVAILABLE'];
-
 /**
  * Whether a @platformatic/kafka error says only "not yet": a protocol error of those kinds
  * anywhere in it, or the UserError "Unknown topic …" its metadata call turns
  * UNKNOWN_TOPIC_OR_PARTITION into once its own retries ran out.
  */
 export const notYetPlatformatic = (error: Error): boolean =>
-  NOT_YET.some((apiId) => findErrorBy(error, 'apiId', apiId) !== null) ||
-  (findErrorBy(error, 'code', UserError.code) !== null &&
-    error.message.startsWith('Unknown topic'));
+  NOT_YET_ERRORS.some((apiId) => findErrorBy(error, 'apiId', apiId) !== null) ||
+  findErrorBy(error, 'code', UserError.code)?.message.startsWith('Unknown topic ') === true;
 
 async function withAdmin<T>(options: AdminOptions, work: (admin: Admin) => Promise<T>): Promise<T> {
   const admin = new Admin(
