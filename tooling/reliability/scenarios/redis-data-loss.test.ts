@@ -1,4 +1,4 @@
-import { samplesOf, scrapeMetrics, waitFor } from '@kafka-ecs/testing';
+import { allZero, scrapeMetrics, waitFor } from '@kafka-ecs/testing';
 import {
   finishScenario,
   type Load,
@@ -98,10 +98,8 @@ describe('Redis loses its data', () => {
     const doomed = doomedAcknowledged(load);
     // Idle too: no retry record or dead letter left unread on its topic (`doomed` counts only
     // the acknowledged ones, and the index is compared with the topic below).
-    const failurePathIdle = async () => {
-      const lags = samplesOf(await scrapeMetrics(consumer.metricsUrl), 'consumer_retry_lag');
-      return lags.length > 0 && lags.every((sample) => sample.value === 0);
-    };
+    const failurePathIdle = async () =>
+      allZero(await scrapeMetrics(consumer.metricsUrl), 'consumer_retry_lag');
     await waitFor(
       async () => {
         const figures = await failurePath(consumer);

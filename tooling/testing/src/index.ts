@@ -32,6 +32,7 @@ export {
   withKafkaAdmin,
 } from './kafka-admin.ts';
 export {
+  allZero,
   type MetricSample,
   metricValue,
   parseMetrics,

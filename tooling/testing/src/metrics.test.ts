@@ -1,4 +1,4 @@
-import { metricValue, parseMetrics } from './metrics.ts';
+import { allZero, metricValue, parseMetrics } from './metrics.ts';
 
 describe('Prometheus text', () => {
   const text = `# HELP consumer_lag Records not yet committed
@@ -34,5 +34,17 @@ odd{note="a \\"quoted\\" value"} 2
     expect(() => parseMetrics('consumer_lag{topic="t"}\n')).toThrow(
       'not a Prometheus sample: consumer_lag{topic="t"}',
     );
+  });
+
+  it('when a gauge reports, then it is all zero only if every sample is 0; an unreported one is not', () => {
+    const samples = parseMetrics(text);
+    expect(allZero(samples, 'consumer_lag')).toBe(false);
+    expect(allZero(samples, 'consumer_lag_absent')).toBe(false);
+    expect(
+      allZero(
+        parseMetrics('consumer_lag{partition="0"} 0\nconsumer_lag{partition="1"} 0\n'),
+        'consumer_lag',
+      ),
+    ).toBe(true);
   });
 });

@@ -53,3 +53,12 @@ export function metricValue(
 ): number {
   return samplesOf(samples, name, labels).reduce((sum, sample) => sum + sample.value, 0);
 }
+
+/**
+ * Whether `name` reports and every sample of it is 0: a lag gauge with nothing left. A gauge not
+ * reported at all (its read failed, or not yet) is not idle.
+ */
+export function allZero(samples: readonly MetricSample[], name: string): boolean {
+  const found = samplesOf(samples, name);
+  return found.length > 0 && found.every((sample) => sample.value === 0);
+}
