@@ -1,4 +1,10 @@
-import { type GroupAdmin, partitionKey, waitForCommitted } from './group-admin.ts';
+import type { Kafka } from 'kafkajs';
+import {
+  createGroupAdmin,
+  type GroupAdmin,
+  partitionKey,
+  waitForCommitted,
+} from './group-admin.ts';
 
 /** An admin whose group has committed what `committed` holds now (partition → offset). */
 function adminWith(committed: Map<number, string | null>): GroupAdmin {
@@ -84,5 +90,48 @@ describe('waiting for a replay group to read up to captured ends', () => {
     );
     stop.abort(new Error('the rebuild gave up'));
     await expect(waiting).rejects.toThrow('the rebuild gave up');
+  });
+});
+
+describe("the kafkajs group admin's lag", () => {
+  /**
+   * A kafkajs client whose admin answers each topic's ends with partitions 1 and 0, and the
+   * group's offsets first without topic b (as kafkajs does when a concurrent metadata refresh
+   * left b out), then complete.
+   */
+  function clientAnsweringPartially() {
+    const asked = { fetchOffsets: 0 };
+    const admin = {
+      connect: async () => {},
+      disconnect: async () => {},
+      fetchTopicOffsets: async () => [
+        { partition: 1, offset: '9', high: '9', low: '0' },
+        { partition: 0, offset: '4', high: '4', low: '0' },
+      ],
+      fetchOffsets: async ({ topics }: { topics: string[] }) => {
+        asked.fetchOffsets += 1;
+        const answered = asked.fetchOffsets === 1 ? topics.filter((t) => t !== 'b') : topics;
+        return answered.map((topic) => ({
+          topic,
+          partitions: [
+            { partition: 0, offset: '3' },
+            { partition: 1, offset: '-1' },
+          ],
+        }));
+      },
+    };
+    return { client: { admin: () => admin } as unknown as Kafka, asked };
+  }
+
+  it("when the group's offsets come back without a topic, then it asks again and reports every partition", async () => {
+    const { client, asked } = clientAnsweringPartially();
+    const lag = await createGroupAdmin(client).lag('g', ['a', 'b']);
+    expect(lag).toEqual(
+      ['a', 'b'].flatMap((topic) => [
+        { topic, partition: 0, committed: '3', end: '4', lag: 1 },
+        { topic, partition: 1, committed: null, end: '9', lag: 9 },
+      ]),
+    );
+    expect(asked.fetchOffsets).toBe(2);
   });
 });

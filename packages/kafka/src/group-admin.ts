@@ -1,5 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Kafka } from 'kafkajs';
+import { notYetKafkajs, untilKnown } from './topic-admin.ts';
 
 /** Where one partition of a consumer group stands. */
 export interface PartitionLag {
@@ -97,37 +98,58 @@ export function createGroupAdmin(client: Kafka): GroupAdmin {
     return connected;
   };
 
-  const offsets = async (topics: string[], which: 'low' | 'high') => {
+  /** Each partition of `topics`, topic by topic in partition order, with its oldest and next offset. */
+  const partitionOffsets = async (topics: string[]) => {
     await ready();
-    const found = new Map<string, string>();
+    const rows: { topic: string; partition: number; low: string; high: string }[] = [];
     for (const topic of topics) {
-      for (const partition of await admin.fetchTopicOffsets(topic)) {
-        found.set(partitionKey(topic, partition.partition), partition[which]);
-      }
+      const partitions = await admin.fetchTopicOffsets(topic);
+      partitions.sort((a, b) => a.partition - b.partition);
+      for (const { partition, low, high } of partitions) rows.push({ topic, partition, low, high });
     }
-    return found;
+    return rows;
   };
+  const offsets = async (topics: string[], which: 'low' | 'high') =>
+    new Map(
+      (await partitionOffsets(topics)).map((row) => [
+        partitionKey(row.topic, row.partition),
+        row[which],
+      ]),
+    );
   const endOffsets = (topics: string[]) => offsets(topics, 'high');
 
   return {
     endOffsets,
     startOffsets: (topics) => offsets(topics, 'low'),
     async lag(groupId, topics) {
-      await ready();
-      const [ends, committed] = await Promise.all([
-        endOffsets(topics),
-        admin.fetchOffsets({ groupId, topics }),
-      ]);
-      return committed.flatMap(({ topic, partitions }) =>
-        partitions.map(({ partition, offset }) => {
-          const end = ends.get(partitionKey(topic, partition)) ?? '0';
-          const position = offset === '-1' ? null : offset;
-          // Before the first commit the group starts at the log start; counting from 0 overstates
-          // lag only for partitions whose oldest records were deleted by retention.
-          const lag = Math.max(0, Number(BigInt(end) - BigInt(position ?? '0')));
-          return { topic, partition, committed: position, end, lag };
-        }),
+      // One after the other: kafkajs refreshes its metadata for each topic it meets first, and a
+      // refresh for the ends' topics that lands after the one for the group's can leave a topic
+      // out of the metadata, whose offsets then come back without it, not with an error. An
+      // answer without a partition the ends have is asked again.
+      const ends = await partitionOffsets(topics);
+      const committed = await untilKnown(
+        async () => {
+          const found = new Map<string, string>();
+          for (const { topic, partitions } of await admin.fetchOffsets({ groupId, topics })) {
+            for (const { partition, offset } of partitions) {
+              found.set(partitionKey(topic, partition), offset);
+            }
+          }
+          return ends.every((row) => found.has(partitionKey(row.topic, row.partition)))
+            ? found
+            : undefined;
+        },
+        notYetKafkajs,
+        `the committed offsets of group ${groupId} on every partition`,
       );
+      return ends.map(({ topic, partition, high: end }) => {
+        const offset = committed.get(partitionKey(topic, partition));
+        const position = offset === undefined || offset === '-1' ? null : offset;
+        // Before the first commit the group starts at the log start; counting from 0 overstates
+        // lag only for partitions whose oldest records were deleted by retention.
+        const lag = Math.max(0, Number(BigInt(end) - BigInt(position ?? '0')));
+        return { topic, partition, committed: position, end, lag };
+      });
     },
     async deleteGroup(groupId) {
       await ready();
