@@ -95,43 +95,83 @@ describe('waiting for a replay group to read up to captured ends', () => {
 
 describe("the kafkajs group admin's lag", () => {
   /**
-   * A kafkajs client whose admin answers each topic's ends with partitions 1 and 0, and the
-   * group's offsets first without topic b (as kafkajs does when a concurrent metadata refresh
-   * left b out), then complete.
+   * A kafkajs client whose admin answers each topic's ends with partitions 1 and 0 and the
+   * group's offsets for the topics asked, less those in `dropped` (as kafkajs answers when a
+   * metadata refresh left a topic out); it records the most requests it had in flight at once.
    */
-  function clientAnsweringPartially() {
-    const asked = { fetchOffsets: 0 };
+  function kafkajsAdmin(dropped: string[] = []) {
+    const seen = { inFlight: 0, mostInFlight: 0, offsetsAsked: [] as string[][] };
+    const request = async <T>(answer: T): Promise<T> => {
+      seen.inFlight += 1;
+      seen.mostInFlight = Math.max(seen.mostInFlight, seen.inFlight);
+      await new Promise((resolve) => setImmediate(resolve));
+      seen.inFlight -= 1;
+      return answer;
+    };
     const admin = {
       connect: async () => {},
       disconnect: async () => {},
-      fetchTopicOffsets: async () => [
-        { partition: 1, offset: '9', high: '9', low: '0' },
-        { partition: 0, offset: '4', high: '4', low: '0' },
-      ],
-      fetchOffsets: async ({ topics }: { topics: string[] }) => {
-        asked.fetchOffsets += 1;
-        const answered = asked.fetchOffsets === 1 ? topics.filter((t) => t !== 'b') : topics;
-        return answered.map((topic) => ({
-          topic,
-          partitions: [
-            { partition: 0, offset: '3' },
-            { partition: 1, offset: '-1' },
-          ],
-        }));
+      fetchTopicOffsets: () =>
+        request([
+          { partition: 1, offset: '9', high: '9', low: '2' },
+          { partition: 0, offset: '4', high: '4', low: '0' },
+        ]),
+      fetchOffsets: ({ topics }: { topics: string[] }) => {
+        seen.offsetsAsked.push(topics);
+        return request(
+          topics
+            .filter((topic) => !dropped.includes(topic))
+            .map((topic) => ({
+              topic,
+              partitions: [
+                { partition: 0, offset: '3' },
+                { partition: 1, offset: '-1' },
+              ],
+            })),
+        );
       },
     };
-    return { client: { admin: () => admin } as unknown as Kafka, asked };
+    return { groupAdmin: createGroupAdmin({ admin: () => admin } as unknown as Kafka), seen };
   }
 
-  it("when the group's offsets come back without a topic, then it asks again and reports every partition", async () => {
-    const { client, asked } = clientAnsweringPartially();
-    const lag = await createGroupAdmin(client).lag('g', ['a', 'b']);
-    expect(lag).toEqual(
-      ['a', 'b'].flatMap((topic) => [
-        { topic, partition: 0, committed: '3', end: '4', lag: 1 },
-        { topic, partition: 1, committed: null, end: '9', lag: 9 },
+  const rows = (topic: string) => [
+    { topic, partition: 0, committed: '3', end: '4', lag: 1 },
+    { topic, partition: 1, committed: null, end: '9', lag: 9 },
+  ];
+
+  it('when asked, then it reports every partition of each topic once, in partition order, from the ends and the commits', async () => {
+    const { groupAdmin, seen } = kafkajsAdmin();
+    expect(await groupAdmin.lag('g', ['a', 'b', 'a'])).toEqual([...rows('a'), ...rows('b')]);
+    expect(seen.offsetsAsked).toEqual([['a', 'b']]);
+  });
+
+  it('when callers ask at once, then the admin sends one request at a time (kafkajs loses topics from its metadata otherwise)', async () => {
+    const { groupAdmin, seen } = kafkajsAdmin();
+    const [lagA, lagB, starts] = await Promise.all([
+      groupAdmin.lag('g', ['a']),
+      groupAdmin.lag('h', ['b']),
+      groupAdmin.startOffsets(['a']),
+    ]);
+    expect([lagA, lagB]).toEqual([rows('a'), rows('b')]);
+    expect(starts).toEqual(
+      new Map([
+        [partitionKey('a', 0), '0'],
+        [partitionKey('a', 1), '2'],
       ]),
     );
-    expect(asked.fetchOffsets).toBe(2);
+    expect(seen.mostInFlight).toBe(1);
+  });
+
+  it("when the group's offsets come back without a topic, then it fails naming the partitions instead of leaving them out", async () => {
+    const { groupAdmin } = kafkajsAdmin(['b']);
+    await expect(groupAdmin.lag('g', ['a', 'b'])).rejects.toThrow(
+      'the committed offsets of group g came back without b/0, b/1',
+    );
+  });
+
+  it('when asked about no topic, then it answers nothing without asking for all of the group', async () => {
+    const { groupAdmin, seen } = kafkajsAdmin();
+    expect(await groupAdmin.lag('g', [])).toEqual([]);
+    expect(seen.offsetsAsked).toEqual([]);
   });
 });

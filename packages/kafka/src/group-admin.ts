@@ -1,6 +1,5 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Kafka } from 'kafkajs';
-import { notYetKafkajs, untilKnown } from './topic-admin.ts';
 
 /** Where one partition of a consumer group stands. */
 export interface PartitionLag {
@@ -98,63 +97,74 @@ export function createGroupAdmin(client: Kafka): GroupAdmin {
     return connected;
   };
 
+  // One request at a time. kafkajs hands a metadata refresh already under way to whoever asks
+  // for one meanwhile, and that refresh names only the topics it knew when it began: a topic met
+  // meanwhile is missing from the metadata, and its offsets come back without it, not with an
+  // error (lag answered 16 of 24 partitions so). Callers share an admin: a metrics scrape asks
+  // two lags at once, a replay its starts and ends.
+  let queue: Promise<unknown> = Promise.resolve();
+  const serially = <T>(work: () => Promise<T>): Promise<T> => {
+    const run = queue.then(async () => {
+      await ready();
+      return work();
+    });
+    queue = run.catch(() => undefined);
+    return run;
+  };
+
   /** Each partition of `topics`, topic by topic in partition order, with its oldest and next offset. */
   const partitionOffsets = async (topics: string[]) => {
-    await ready();
     const rows: { topic: string; partition: number; low: string; high: string }[] = [];
-    for (const topic of topics) {
+    for (const topic of new Set(topics)) {
       const partitions = await admin.fetchTopicOffsets(topic);
       partitions.sort((a, b) => a.partition - b.partition);
       for (const { partition, low, high } of partitions) rows.push({ topic, partition, low, high });
     }
     return rows;
   };
-  const offsets = async (topics: string[], which: 'low' | 'high') =>
-    new Map(
-      (await partitionOffsets(topics)).map((row) => [
-        partitionKey(row.topic, row.partition),
-        row[which],
-      ]),
-    );
-  const endOffsets = (topics: string[]) => offsets(topics, 'high');
+  const offsets = (topics: string[], which: 'low' | 'high') =>
+    serially(async () => {
+      const rows = await partitionOffsets(topics);
+      return new Map(rows.map((row) => [partitionKey(row.topic, row.partition), row[which]]));
+    });
 
   return {
-    endOffsets,
+    endOffsets: (topics) => offsets(topics, 'high'),
     startOffsets: (topics) => offsets(topics, 'low'),
-    async lag(groupId, topics) {
-      // One after the other: kafkajs refreshes its metadata for each topic it meets first, and a
-      // refresh for the ends' topics that lands after the one for the group's can leave a topic
-      // out of the metadata, whose offsets then come back without it, not with an error. An
-      // answer without a partition the ends have is asked again.
-      const ends = await partitionOffsets(topics);
-      const committed = await untilKnown(
-        async () => {
-          const found = new Map<string, string>();
-          for (const { topic, partitions } of await admin.fetchOffsets({ groupId, topics })) {
-            for (const { partition, offset } of partitions) {
-              found.set(partitionKey(topic, partition), offset);
-            }
+    lag: (groupId, topics) =>
+      serially(async () => {
+        // The ends first: they meet each topic one at a time, and the group's offsets after
+        // them need no refresh (an empty list would ask for every topic of the group).
+        const ends = await partitionOffsets(topics);
+        if (ends.length === 0) return [];
+        const committed = new Map<string, string>();
+        const asked = [...new Set(topics)];
+        for (const { topic, partitions } of await admin.fetchOffsets({ groupId, topics: asked })) {
+          for (const { partition, offset } of partitions) {
+            committed.set(partitionKey(topic, partition), offset);
           }
-          return ends.every((row) => found.has(partitionKey(row.topic, row.partition)))
-            ? found
-            : undefined;
-        },
-        notYetKafkajs,
-        `the committed offsets of group ${groupId} on every partition`,
-      );
-      return ends.map(({ topic, partition, high: end }) => {
-        const offset = committed.get(partitionKey(topic, partition));
-        const position = offset === undefined || offset === '-1' ? null : offset;
-        // Before the first commit the group starts at the log start; counting from 0 overstates
-        // lag only for partitions whose oldest records were deleted by retention.
-        const lag = Math.max(0, Number(BigInt(end) - BigInt(position ?? '0')));
-        return { topic, partition, committed: position, end, lag };
-      });
-    },
-    async deleteGroup(groupId) {
-      await ready();
-      await admin.deleteGroups([groupId]);
-    },
+        }
+        const missing = ends
+          .map(({ topic, partition }) => partitionKey(topic, partition))
+          .filter((key) => !committed.has(key));
+        if (missing.length > 0) {
+          throw new Error(
+            `the committed offsets of group ${groupId} came back without ${missing.join(', ')}`,
+          );
+        }
+        return ends.map(({ topic, partition, high: end }) => {
+          const offset = committed.get(partitionKey(topic, partition));
+          const position = offset === '-1' ? null : (offset ?? null);
+          // Before the first commit the group starts at the log start; counting from 0
+          // overstates lag only for partitions whose oldest records were deleted by retention.
+          const lag = Math.max(0, Number(BigInt(end) - BigInt(position ?? '0')));
+          return { topic, partition, committed: position, end, lag };
+        });
+      }),
+    deleteGroup: (groupId) =>
+      serially(async () => {
+        await admin.deleteGroups([groupId]);
+      }),
     async disconnect() {
       if (connected) await admin.disconnect();
       connected = undefined;
