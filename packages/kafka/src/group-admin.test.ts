@@ -162,6 +162,17 @@ describe("the kafkajs group admin's lag", () => {
     expect(seen.mostInFlight).toBe(1);
   });
 
+  it('when a request fails, then the requests queued behind it still run', async () => {
+    const { groupAdmin, seen } = kafkajsAdmin(['b']);
+    const [failed, answered] = await Promise.allSettled([
+      groupAdmin.lag('g', ['b']),
+      groupAdmin.lag('g', ['a']),
+    ]);
+    expect(failed.status).toBe('rejected');
+    expect(answered).toEqual({ status: 'fulfilled', value: rows('a') });
+    expect(seen.mostInFlight).toBe(1);
+  });
+
   it("when the group's offsets come back without a topic, then it fails naming the partitions instead of leaving them out", async () => {
     const { groupAdmin } = kafkajsAdmin(['b']);
     await expect(groupAdmin.lag('g', ['a', 'b'])).rejects.toThrow(
