@@ -27,6 +27,33 @@ export interface GroupAdmin {
 /** `topic/partition`, the key of the maps this module returns. */
 export const partitionKey = (topic: string, partition: number): string => `${topic}/${partition}`;
 
+/**
+ * Each partition's lag, from its end and the group's committed offset there (null: never
+ * committed), for both libraries. A partition the group's answer left out is an error: taken for
+ * "never committed", it would tell a group that has committed (the view-lost check) it has not.
+ */
+export function lagOf(
+  groupId: string,
+  ends: { topic: string; partition: number; end: string }[],
+  committed: Map<string, string | null>,
+): PartitionLag[] {
+  const missing = ends
+    .map(({ topic, partition }) => partitionKey(topic, partition))
+    .filter((key) => !committed.has(key));
+  if (missing.length > 0) {
+    throw new Error(
+      `the committed offsets of group ${groupId} came back without ${missing.join(', ')}`,
+    );
+  }
+  return ends.map(({ topic, partition, end }) => {
+    const position = committed.get(partitionKey(topic, partition)) ?? null;
+    // Before the first commit the group starts at the log start; counting from 0 overstates lag
+    // only for partitions whose oldest records were deleted by retention.
+    const lag = Math.max(0, Number(BigInt(end) - BigInt(position ?? '0')));
+    return { topic, partition, committed: position, end, lag };
+  });
+}
+
 /** Where a replay reads: each partition's first record kept and its end, captured at its start. */
 export interface ReplayRange {
   starts: Map<string, string>;
@@ -137,29 +164,18 @@ export function createGroupAdmin(client: Kafka): GroupAdmin {
         // them need no refresh (an empty list would ask for every topic of the group).
         const ends = await partitionOffsets(topics);
         if (ends.length === 0) return [];
-        const committed = new Map<string, string>();
+        const committed = new Map<string, string | null>();
         const asked = [...new Set(topics)];
         for (const { topic, partitions } of await admin.fetchOffsets({ groupId, topics: asked })) {
           for (const { partition, offset } of partitions) {
-            committed.set(partitionKey(topic, partition), offset);
+            committed.set(partitionKey(topic, partition), offset === '-1' ? null : offset);
           }
         }
-        const missing = ends
-          .map(({ topic, partition }) => partitionKey(topic, partition))
-          .filter((key) => !committed.has(key));
-        if (missing.length > 0) {
-          throw new Error(
-            `the committed offsets of group ${groupId} came back without ${missing.join(', ')}`,
-          );
-        }
-        return ends.map(({ topic, partition, high: end }) => {
-          const offset = committed.get(partitionKey(topic, partition));
-          const position = offset === '-1' ? null : (offset ?? null);
-          // Before the first commit the group starts at the log start; counting from 0
-          // overstates lag only for partitions whose oldest records were deleted by retention.
-          const lag = Math.max(0, Number(BigInt(end) - BigInt(position ?? '0')));
-          return { topic, partition, committed: position, end, lag };
-        });
+        return lagOf(
+          groupId,
+          ends.map(({ topic, partition, high }) => ({ topic, partition, end: high })),
+          committed,
+        );
       }),
     deleteGroup: (groupId) =>
       serially(async () => {

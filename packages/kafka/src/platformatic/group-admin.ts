@@ -1,5 +1,5 @@
 import { Admin } from '@platformatic/kafka';
-import { type GroupAdmin, type PartitionLag, partitionKey } from '../group-admin.ts';
+import { type GroupAdmin, lagOf, partitionKey } from '../group-admin.ts';
 import { type PlatformaticClientOptions, platformaticBaseOptions } from './client.ts';
 
 // ListOffsets' "latest" and "earliest" timestamps: the high watermark, the log start.
@@ -51,6 +51,7 @@ export function createPlatformaticGroupAdmin(options: PlatformaticClientOptions)
     startOffsets: (topics) => byPartition(topics, EARLIEST),
     async lag(groupId, topics) {
       const ends = await latest(topics);
+      if (ends.size === 0) return [];
       const [group] = await client().listConsumerGroupOffsets({
         groups: [
           {
@@ -62,20 +63,20 @@ export function createPlatformaticGroupAdmin(options: PlatformaticClientOptions)
           },
         ],
       });
-      const committed = new Map<string, bigint>();
+      // Every partition asked comes back, -1 where the group never committed.
+      const committed = new Map<string, string | null>();
       for (const { name, partitions } of group?.topics ?? []) {
         for (const { partitionIndex, committedOffset } of partitions) {
-          committed.set(partitionKey(name, partitionIndex), committedOffset);
+          const position = committedOffset < 0n ? null : committedOffset.toString();
+          committed.set(partitionKey(name, partitionIndex), position);
         }
       }
-      return [...ends].flatMap(([topic, offsets]) =>
-        offsets.map((end, partition): PartitionLag => {
-          const offset = committed.get(partitionKey(topic, partition));
-          const position = offset === undefined || offset < 0n ? null : offset.toString();
-          // As the kafkajs admin: before the first commit, lag counts from offset 0.
-          const lag = Math.max(0, Number(BigInt(end) - BigInt(position ?? '0')));
-          return { topic, partition, committed: position, end, lag };
-        }),
+      return lagOf(
+        groupId,
+        [...ends].flatMap(([topic, offsets]) =>
+          offsets.map((end, partition) => ({ topic, partition, end })),
+        ),
+        committed,
       );
     },
     async deleteGroup(groupId) {
