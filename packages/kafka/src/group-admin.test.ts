@@ -75,6 +75,40 @@ describe('waiting for a replay group to read up to captured ends', () => {
     ).rejects.toThrow('group g did not catch up in time: 2 records left');
   });
 
+  /** adminWith's answers, after its first `failures` reads failed (a broker restarting). */
+  function failingFirst(failures: number, committed: Map<number, string | null>): GroupAdmin {
+    const admin = adminWith(committed);
+    let left = failures;
+    return {
+      ...admin,
+      lag: async (groupId, topics) => {
+        if (left === Infinity || left-- > 0) throw new Error('Connection error: ECONNREFUSED');
+        return admin.lag(groupId, topics);
+      },
+    };
+  }
+
+  it('when a read fails for a moment, then it tells so and reads again at the next poll', async () => {
+    const failed: unknown[] = [];
+    await waitForCommitted(failingFirst(2, new Map([[0, '3']])), 'g', ['t'], range([['0', '3']]), {
+      deadline: Date.now() + 5_000,
+      pollMs: 1,
+      onReadFailed: (error) => failed.push(error),
+    });
+    expect(failed).toHaveLength(2);
+  });
+
+  it('when reads keep failing for failingForMs, then it rejects with the last error, long before the deadline', async () => {
+    const waiting = waitForCommitted(
+      failingFirst(Infinity, new Map([[0, '3']])),
+      'g',
+      ['t'],
+      range([['0', '3']]),
+      { deadline: Date.now() + 60_000, pollMs: 5, failingForMs: 50 },
+    );
+    await expect(waiting).rejects.toThrow('Connection error: ECONNREFUSED');
+  });
+
   it("when its signal aborts, then it rejects with the signal's reason at once", async () => {
     const stop = new AbortController();
     const waiting = waitForCommitted(

@@ -66,12 +66,18 @@ export async function replayRange(admin: GroupAdmin, topics: string[]): Promise<
   return { starts, ends };
 }
 
+/** How long a catch-up wait's reads may keep failing before it gives up: a broker's restart. */
+export const READS_FAILING_FOR_MS = 120_000;
+
 /**
  * Waits until `groupId` has read every partition of `topics` up to `range`'s ends. A partition
  * counts from its start where the group has committed nothing: one that retention emptied has
  * nothing to read, and no client commits a partition it fetched nothing from. Polls every
  * `pollMs`, tells `onRemaining` the records still to commit, and rejects once `deadline`
- * (epoch ms) passes or `signal` aborts.
+ * (epoch ms) passes or `signal` aborts. A read that fails is tried again at the next poll, told
+ * to `onReadFailed`: a broker restarting must not end an hour's replay. Reads failing for
+ * `failingForMs` on end reject with the last error, so a lasting one (authorization) is not
+ * waited on until the deadline.
  */
 export async function waitForCommitted(
   admin: GroupAdmin,
@@ -82,19 +88,37 @@ export async function waitForCommitted(
     deadline: number;
     pollMs?: number;
     onRemaining?: (remaining: number) => void;
+    onReadFailed?: (error: unknown) => void;
+    /** @defaultValue {@link READS_FAILING_FOR_MS} */
+    failingForMs?: number;
     /** Stops the wait: it rejects with the signal's reason. */
     signal?: AbortSignal;
   },
 ): Promise<void> {
   const { signal } = options;
+  const pause = () =>
+    sleep(options.pollMs ?? 250, undefined, { signal }).catch((error: unknown) => {
+      signal?.throwIfAborted();
+      throw error;
+    });
+  let failingSince: number | undefined;
   for (;;) {
     signal?.throwIfAborted();
-    const committed = new Map(
-      (await admin.lag(groupId, topics)).map((p) => [
-        partitionKey(p.topic, p.partition),
-        p.committed,
-      ]),
-    );
+    let lag: PartitionLag[];
+    try {
+      lag = await admin.lag(groupId, topics);
+      failingSince = undefined;
+    } catch (error) {
+      signal?.throwIfAborted();
+      failingSince ??= Date.now();
+      const now = Date.now();
+      if (now - failingSince >= (options.failingForMs ?? READS_FAILING_FOR_MS)) throw error;
+      if (now > options.deadline) throw error;
+      options.onReadFailed?.(error);
+      await pause();
+      continue;
+    }
+    const committed = new Map(lag.map((p) => [partitionKey(p.topic, p.partition), p.committed]));
     let remaining = 0;
     for (const [key, end] of range.ends) {
       const start = BigInt(range.starts.get(key) ?? '0');
@@ -106,10 +130,7 @@ export async function waitForCommitted(
     if (Date.now() > options.deadline) {
       throw new Error(`group ${groupId} did not catch up in time: ${remaining} records left`);
     }
-    await sleep(options.pollMs ?? 250, undefined, { signal }).catch((error: unknown) => {
-      signal?.throwIfAborted();
-      throw error;
-    });
+    await pause();
   }
 }
 

@@ -108,6 +108,8 @@ export async function recoverFailurePath(options: {
     await waitForCommitted(admin, group, [topic], range, {
       deadline,
       onRemaining: (remaining) => options.onProgress?.({ step, remaining }),
+      onReadFailed: (err) =>
+        logger.warn({ err, step }, "reading the replay group's progress failed; reading again"),
       signal: stopping.signal,
     });
     running.delete(consumer);

@@ -42,6 +42,8 @@ export async function rebuildView(deps: {
   dropPrevious?: boolean;
   timeoutMs?: number;
   onProgress?: (progress: RebuildProgress) => void;
+  /** A read of the replay group's progress failed; the wait reads again (waitForCommitted). */
+  onReadFailed?: (error: unknown) => void;
   /** Aborted to give the rebuild up (a record that fails its every try): it rejects with its reason. */
   signal?: AbortSignal;
 }): Promise<RebuildResult> {
@@ -60,6 +62,7 @@ export async function rebuildView(deps: {
     await waitForCommitted(deps.admin, groupId, deps.topics, range, {
       deadline: started + (deps.timeoutMs ?? 60 * 60 * 1000),
       onRemaining: (remaining) => deps.onProgress?.({ view, remaining, total }),
+      onReadFailed: deps.onReadFailed,
       signal: deps.signal,
     });
     await consumer.stop();

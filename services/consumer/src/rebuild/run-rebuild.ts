@@ -78,6 +78,8 @@ export async function runRebuild(options: {
       dropPrevious: options.dropPrevious,
       timeoutMs: options.timeoutMs,
       onProgress: options.onProgress,
+      onReadFailed: (err) =>
+        logger.warn({ err }, "reading the replay group's progress failed; reading again"),
       signal: giveUp.signal,
       viewWriter: (view) =>
         createViewBatchProcessor({
