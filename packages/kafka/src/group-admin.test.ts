@@ -95,18 +95,42 @@ describe('waiting for a replay group to read up to captured ends', () => {
       pollMs: 1,
       onReadFailed: (error) => failed.push(error),
     });
-    expect(failed).toHaveLength(2);
+    expect(failed).toEqual([expect.any(Error), expect.any(Error)]);
+    expect((failed[0] as Error).message).toBe('Connection error: ECONNREFUSED');
   });
 
-  it('when reads keep failing for failingForMs, then it rejects with the last error, long before the deadline', async () => {
+  it('when reads keep failing for failingForMs, then it reads again until then and rejects with the last error, long before the deadline', async () => {
+    const failed: unknown[] = [];
+    const started = Date.now();
     const waiting = waitForCommitted(
       failingFirst(Infinity, new Map([[0, '3']])),
       'g',
       ['t'],
       range([['0', '3']]),
-      { deadline: Date.now() + 60_000, pollMs: 5, failingForMs: 50 },
+      {
+        deadline: started + 60_000,
+        pollMs: 5,
+        failingForMs: 50,
+        onReadFailed: (error) => failed.push(error),
+      },
     );
     await expect(waiting).rejects.toThrow('Connection error: ECONNREFUSED');
+    expect(failed.length).toBeGreaterThan(1);
+    expect(Date.now() - started).toBeGreaterThanOrEqual(50);
+  });
+
+  it('when the deadline passes while reads fail, then it rejects as timed out, the read error its cause', async () => {
+    const waiting = waitForCommitted(
+      failingFirst(Infinity, new Map([[0, '3']])),
+      'g',
+      ['t'],
+      range([['0', '3']]),
+      { deadline: Date.now() - 1 },
+    );
+    await expect(waiting).rejects.toThrow('group g did not catch up in time: its progress unread');
+    await expect(waiting).rejects.toMatchObject({
+      cause: new Error('Connection error: ECONNREFUSED'),
+    });
   });
 
   it("when its signal aborts, then it rejects with the signal's reason at once", async () => {

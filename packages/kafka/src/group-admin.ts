@@ -77,7 +77,7 @@ export const READS_FAILING_FOR_MS = 120_000;
  * (epoch ms) passes or `signal` aborts. A read that fails is tried again at the next poll, told
  * to `onReadFailed`: a broker restarting must not end an hour's replay. Reads failing for
  * `failingForMs` on end reject with the last error, so a lasting one (authorization) is not
- * waited on until the deadline.
+ * waited on until the deadline; past the deadline it rejects as timed out, the error its cause.
  */
 export async function waitForCommitted(
   admin: GroupAdmin,
@@ -113,7 +113,11 @@ export async function waitForCommitted(
       failingSince ??= Date.now();
       const now = Date.now();
       if (now - failingSince >= (options.failingForMs ?? READS_FAILING_FOR_MS)) throw error;
-      if (now > options.deadline) throw error;
+      if (now > options.deadline) {
+        throw new Error(`group ${groupId} did not catch up in time: its progress unread`, {
+          cause: error,
+        });
+      }
       options.onReadFailed?.(error);
       await pause();
       continue;
