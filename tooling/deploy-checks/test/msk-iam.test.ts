@@ -215,6 +215,7 @@ describe('the task roles (service addons kafka-access.yml)', () => {
   const allTopics = Object.values(TOPICS)
     .map((topic) => `topic/${topic}`)
     .sort();
+  const failureTopics = [TOPICS.retry, TOPICS.deadLetter].map((topic) => `topic/${topic}`).sort();
 
   it.each(SERVICES)(
     'when the %s is deployed, then its addon outputs a managed policy for Copilot to attach to the task role',
@@ -253,7 +254,7 @@ describe('the task roles (service addons kafka-access.yml)', () => {
     });
   });
 
-  it('when the consumer task role is read, then it holds its topics, its own groups and transactional ids only', () => {
+  it('when the consumer task role is read, then it holds its topics, writes only the failure path topics, and its own groups and transactional ids', () => {
     expect(group).toBe('consumer-svc');
     // The manifest keeps the code's topic names, which the policy names.
     for (const variable of ['CONSUMER_TOPICS', 'RETRY_TOPIC', 'DEAD_LETTER_TOPIC']) {
@@ -268,7 +269,8 @@ describe('the task roles (service addons kafka-access.yml)', () => {
       'kafka-cluster:DescribeTopic': allTopics,
       'kafka-cluster:DescribeTopicDynamicConfiguration': allTopics,
       'kafka-cluster:ReadData': allTopics,
-      'kafka-cluster:WriteData': allTopics,
+      // Never the event topics: a forged event would be trusted by every reader.
+      'kafka-cluster:WriteData': failureTopics,
       'kafka-cluster:DescribeGroup': groups,
       'kafka-cluster:AlterGroup': groups,
       'kafka-cluster:DeleteGroup': [`group/${group}.rebuild-*`],
