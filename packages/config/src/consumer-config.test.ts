@@ -285,6 +285,32 @@ describe('consumer configuration', () => {
     );
   });
 
+  it('when a duration or a count is past what its use takes, then the error names the variable and its bound', () => {
+    // Each at its bound is taken; one past it is refused. A timer of more than 2^31-1 ms would
+    // fire after 1 ms, an attempt count sizes an array at start, and the broker refuses a
+    // session timeout outside its bounds at the join, far from the variable.
+    const bounds: [string, number, number, RegExp][] = [
+      ['CONSUMER_SESSION_TIMEOUT_MS', 6_000, 5_999, /must be >= 6000/],
+      ['CONSUMER_SESSION_TIMEOUT_MS', 1_800_000, 1_800_001, /must be <= 1800000/],
+      ['ALERT_MIN_INTERVAL_MS', 86_400_000, 86_400_001, /must be <= 86400000 \(a day\)/],
+      ['PING_TIMEOUT_MS', 60_000, 60_001, /must be <= 60000/],
+      ['RETRY_MAX_ATTEMPTS', 100, 101, /must be <= 100/],
+      ['RETRY_BACKOFF_MS', 604_800_000, 604_800_001, /must be <= 604800000 \(a week\)/],
+      ['RETRY_BACKOFF_MAX_MS', 604_800_000, 604_800_001, /must be <= 604800000 \(a week\)/],
+      ['RETRY_JOB_LOCK_MS', 600_000, 600_001, /must be <= 600000/],
+    ];
+    // The first delay may not pass the cap: the cap at its bound lets it reach its own.
+    const cap = { RETRY_BACKOFF_MAX_MS: '604800000' };
+    for (const [variable, taken, refused, message] of bounds) {
+      expect(loadConsumerConfig({ ...cap, [variable]: String(taken) })).toMatchObject({
+        [variable]: taken,
+      });
+      expect(messageOf(() => loadConsumerConfig({ ...cap, [variable]: String(refused) }))).toMatch(
+        new RegExp(`${variable}: ${message.source}`),
+      );
+    }
+  });
+
   it('when TOKEN_SECRET or ADMIN_TOKEN is too short, then the error names it and quotes no value', () => {
     const message = messageOf(() =>
       loadConsumerConfig({ TOKEN_SECRET: 'short-secret-value', ADMIN_TOKEN: 'short-admin' }),

@@ -15,6 +15,8 @@ import {
 } from './fields.ts';
 import { loadConfig } from './load-config.ts';
 
+const WEEK_MS = 7 * 24 * 60 * 60 * 1000;
+
 const topicName = z.string().regex(/^[a-zA-Z0-9._-]+$/, 'must be a Kafka topic name');
 
 function isRegExp(source: string): boolean {
@@ -95,9 +97,15 @@ export const consumerConfigSchema = commonSchema
     CONSUMER_TOPICS: commaList(EVENT_TOPICS.join(','), topicName, 'needs at least one topic'),
     /**
      * How long the broker waits for a silent member (a crashed task) before handing its
-     * partitions to the others. @defaultValue 30000
+     * partitions to the others; within the broker's default bounds (group.min.session.timeout.ms,
+     * group.max.session.timeout.ms), which refuse the group's join otherwise. @defaultValue 30000
      */
-    CONSUMER_SESSION_TIMEOUT_MS: positiveInt(30_000),
+    CONSUMER_SESSION_TIMEOUT_MS: positiveInt(30_000).pipe(
+      z
+        .number()
+        .min(6_000, "must be >= 6000 (the broker's group.min.session.timeout.ms)")
+        .max(1_800_000, "must be <= 1800000 (the broker's group.max.session.timeout.ms)"),
+    ),
     /**
      * Members of the view's consumer group each process runs, with KAFKA_CLIENT=kafkajs: one
      * member's fetch overlaps the other's writes (docs/performance.md). Each member counts
@@ -133,10 +141,15 @@ export const consumerConfigSchema = commonSchema
      * @defaultValue none (no alerts)
      */
     ALERT_WEBHOOK_URL: httpUrl.optional(),
-    /** At most one alert per this many ms; what happens meanwhile is coalesced. @defaultValue 60000 */
-    ALERT_MIN_INTERVAL_MS: positiveInt(60_000),
+    /**
+     * At most one alert per this many ms; what happens meanwhile is coalesced. At most a day:
+     * Node runs a timer longer than 2^31-1 ms (24.8 days) after 1 ms. @defaultValue 60000
+     */
+    ALERT_MIN_INTERVAL_MS: positiveInt(60_000).pipe(
+      z.number().max(86_400_000, 'must be <= 86400000 (a day)'),
+    ),
     /** Bound on one /ping call to the producer. @defaultValue 2000 */
-    PING_TIMEOUT_MS: positiveInt(2000),
+    PING_TIMEOUT_MS: positiveInt(2000).pipe(z.number().max(60_000, 'must be <= 60000')),
     /**
      * The producer's base URL (with its `/producer-svc` base path). When unset, derived from
      * Copilot's service discovery, else `http://127.0.0.1:{PRODUCER_SVC_PORT}/producer-svc`.
@@ -189,24 +202,30 @@ export const consumerConfigSchema = commonSchema
     /** Largest HTTP request body; a larger one is refused with 413. @defaultValue 65536 */
     HTTP_BODY_LIMIT_BYTES: positiveInt(65_536),
     /** Failed attempts (the first run included) before the dead-letter queue. @defaultValue 5 */
-    RETRY_MAX_ATTEMPTS: positiveInt(5),
-    /** Delay before the first retry. @defaultValue 60000 */
-    RETRY_BACKOFF_MS: positiveInt(60_000),
+    RETRY_MAX_ATTEMPTS: positiveInt(5).pipe(z.number().max(100, 'must be <= 100')),
+    /** Delay before the first retry, at most a week. @defaultValue 60000 */
+    RETRY_BACKOFF_MS: positiveInt(60_000).pipe(
+      z.number().max(WEEK_MS, `must be <= ${WEEK_MS} (a week)`),
+    ),
     /** Delay of retry n = RETRY_BACKOFF_MS × FACTOR^(n-1), capped. @defaultValue 5 */
     RETRY_BACKOFF_FACTOR: z.coerce
       .number({ error: 'must be a number' })
       .min(1, 'must be >= 1')
       .max(100, 'must be <= 100')
       .default(5),
-    /** Cap on one retry delay. @defaultValue 3600000 */
-    RETRY_BACKOFF_MAX_MS: positiveInt(3_600_000),
+    /** Cap on one retry delay, at most a week. @defaultValue 3600000 */
+    RETRY_BACKOFF_MAX_MS: positiveInt(3_600_000).pipe(
+      z.number().max(WEEK_MS, `must be <= ${WEEK_MS} (a week)`),
+    ),
     /** Retry jobs run at once by one instance. @defaultValue 16 */
     RETRY_CONCURRENCY: positiveInt(16),
     /**
      * How long a running retry job stays claimed: a job whose instance crashed is run again by
-     * another after this. @defaultValue 30000
+     * another after this. BullMQ also checks for such jobs this often. @defaultValue 30000
      */
-    RETRY_JOB_LOCK_MS: positiveInt(30_000),
+    RETRY_JOB_LOCK_MS: positiveInt(30_000).pipe(
+      z.number().max(600_000, 'must be <= 600000 (10 minutes)'),
+    ),
     /** The retry side-topic; override only to isolate a test. @defaultValue side-topic-for-retry */
     RETRY_TOPIC: topicName.default(Topics.retry),
     /** The dead-letter topic; override only to isolate a test. @defaultValue dead-letter-queue */

@@ -69,6 +69,9 @@ describe('loadProducerConfig', () => {
     expect(() => loadProducerConfig({ PUBLISH_TIMEOUT_MS: '2999' })).toThrow(
       /PUBLISH_TIMEOUT_MS: must be >= 3000/,
     );
+    expect(() =>
+      loadProducerConfig({ PUBLISH_TIMEOUT_MS: '30001', USERNAME_RESERVATION_TTL_MS: '90000' }),
+    ).toThrow(/PUBLISH_TIMEOUT_MS: must be <= 30000/);
     expect(() => loadProducerConfig({ PUBLISH_LINGER_MS: '1001' })).toThrow(
       /PUBLISH_LINGER_MS: must be <= 1000/,
     );

@@ -47,11 +47,17 @@ export const producerConfigSchema = commonSchema
      * Bound on a publish waiting for its turn (behind another send), and then on Kafka
      * acknowledging it once sent; past either the mutation answers SERVICE_UNAVAILABLE, so it
      * waits at most twice this. At least 3000: the Kafka client's connect and three attempts must
-     * give up within it, or an event could be written after its caller was told it failed.
-     * @defaultValue 5000
+     * give up within it, or an event could be written after its caller was told it failed. At
+     * most 30000: twice that is the load balancer's default idle timeout. @defaultValue 5000
      */
     PUBLISH_TIMEOUT_MS: positiveInt(5_000).pipe(
-      z.number().min(3_000, 'must be >= 3000 (the Kafka client gives up within 3 s at least)'),
+      z
+        .number()
+        .min(3_000, 'must be >= 3000 (the Kafka client gives up within 3 s at least)')
+        .max(
+          30_000,
+          "must be <= 30000 (a mutation waits up to twice this; the load balancer's idle timeout is 60 s)",
+        ),
     ),
     /**
      * Extra wait to fill a publish batch; 0 = the next event-loop turn. At most 1000: it is part
