@@ -84,6 +84,13 @@ describe('the dead-letter command line (pnpm dlq)', () => {
     expect(show.stdout).toContain('"type": "new-user-created"');
     expect(show.stdout).toContain('InjectedFaultError');
 
+    // By the record key, a user's id: that user's dead letter alone.
+    const byKey = await dlq(['list', '--key', users[1]?.data.id as string, '--json'], env);
+    expect(byKey.code).toBe(0);
+    expect(JSON.parse(byKey.stdout).nodes.map((node: { key: string | null }) => node.key)).toEqual([
+      users[1]?.data.id,
+    ]);
+
     expect((await dlq(['show', `${iso.userTopic}:0:999999`], env)).code).toBe(5);
     expect((await dlq(['list', '--reason', 'bored'], env)).code).toBe(2);
     expect((await dlq(['list'], { DLQ_URL: 'http://127.0.0.1:1/graphql' })).code).toBe(4);

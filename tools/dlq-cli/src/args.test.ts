@@ -18,7 +18,9 @@ const usageError = (argv: string) => {
 describe('dlq command line', () => {
   it('when list has filters with ages, then they become ISO times and the defaults apply', () => {
     expect(
-      parse('list --topic new-user-created --reason exhausted --error timeout --since 6h'),
+      parse(
+        'list --topic new-user-created --reason exhausted --error timeout --key u-1 --since 6h',
+      ),
     ).toEqual({
       command: {
         name: 'list',
@@ -26,6 +28,7 @@ describe('dlq command line', () => {
           topic: 'new-user-created',
           reason: 'exhausted',
           errorContains: 'timeout',
+          key: 'u-1',
           since: '2026-11-21T06:00:00.000Z',
           until: undefined,
         },

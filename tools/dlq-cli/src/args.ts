@@ -25,6 +25,7 @@ filters (list, replay --all, export):
   --topic NAME         original topic
   --reason REASON      exhausted | non-retryable
   --error TEXT         text in the error name or message
+  --key KEY            the record key, exactly (a user's id)
   --since WHEN         ISO 8601 time, or an age such as 30m, 6h, 2d
   --until WHEN         same forms
   --limit N            at most N (list and audit default 50; replay --all 100; export: all)
@@ -50,6 +51,7 @@ export interface Filters {
   topic?: string;
   reason?: DeadLetterReason;
   errorContains?: string;
+  key?: string;
   since?: string;
   until?: string;
 }
@@ -145,6 +147,7 @@ export function parseCommand(
     topic: values.topic,
     reason: values.reason as DeadLetterReason | undefined,
     errorContains: values.error,
+    key: values.key,
     since: values.since === undefined ? undefined : parseWhen(values.since, '--since', now),
     until: values.until === undefined ? undefined : parseWhen(values.until, '--until', now),
   };
@@ -209,6 +212,7 @@ function parse(argv: string[]) {
       topic: { type: 'string' },
       reason: { type: 'string' },
       error: { type: 'string' },
+      key: { type: 'string' },
       since: { type: 'string' },
       until: { type: 'string' },
       limit: { type: 'string' },

@@ -120,9 +120,9 @@ export function createDeadLetterClient(settings: { url: string; token?: string }
     ): Promise<Page<Detail extends true ? DeadLetterDetail : DeadLetterSummary>> {
       type Node = Detail extends true ? DeadLetterDetail : DeadLetterSummary;
       const data = await request<{ deadLetters: Connection<Node> }>(
-        `query($topic: String, $reason: String, $errorContains: String, $since: String,
-               $until: String, $first: Int, $after: String) {
-          deadLetters(topic: $topic, reason: $reason, errorContains: $errorContains,
+        `query($topic: String, $reason: String, $errorContains: String, $key: String,
+               $since: String, $until: String, $first: Int, $after: String) {
+          deadLetters(topic: $topic, reason: $reason, errorContains: $errorContains, key: $key,
                       since: $since, until: $until, first: $first, after: $after) {
             totalCount nodes { ${detail ? DETAIL : SUMMARY} } pageInfo { endCursor hasNextPage } } }`,
         { ...filters, first, after },
