@@ -56,7 +56,20 @@ async function openSubscription(url: string, id: string) {
  * What becomes of a new connection: acknowledged after its connection_init (then closed by the
  * test), or closed by the server first, with its code and reason.
  */
-function connectionOutcome(url: string): Promise<string> {
+async function connectionOutcome(
+  url: string,
+  authorization: string | null = `Bearer ${OPERATOR_TOKEN}`,
+): Promise<string> {
+  const { outcome, socket } = await connection(url, authorization);
+  socket.close();
+  return outcome;
+}
+
+/** A connection initialised with `authorization` (none when null), left open once acknowledged. */
+function connection(
+  url: string,
+  authorization: string | null,
+): Promise<{ outcome: string; socket: WebSocket }> {
   const socket = new WebSocket(`${url.replace('http', 'ws')}/graphql`, 'graphql-transport-ws');
   return new Promise((resolve, reject) => {
     socket.once('error', reject);
@@ -64,16 +77,18 @@ function connectionOutcome(url: string): Promise<string> {
       socket.send(
         JSON.stringify({
           type: 'connection_init',
-          payload: { authorization: `Bearer ${OPERATOR_TOKEN}` },
+          payload: authorization === null ? {} : { authorization },
         }),
       ),
     );
     socket.on('message', (data) => {
-      if (JSON.parse(String(data)).type !== 'connection_ack') return;
-      socket.close();
-      resolve('acknowledged');
+      if (JSON.parse(String(data)).type === 'connection_ack') {
+        resolve({ outcome: 'acknowledged', socket });
+      }
     });
-    socket.once('close', (code, reason) => resolve(`closed ${code} ${reason}`));
+    socket.once('close', (code, reason) =>
+      resolve({ outcome: `closed ${code} ${reason}`, socket }),
+    );
   });
 }
 
@@ -285,6 +300,28 @@ describe('subscription limits', () => {
       held[0]?.socket.close();
       await waitFor(async () => (await connectionOutcome(small.url)) === 'acknowledged', {
         description: 'a connection taken once one closed',
+      });
+    } finally {
+      await small.close();
+    }
+  }, 60_000);
+
+  it('when connections without a valid token fill their tenth of the places, then the next one is closed with 1013 while a signed-in one is still taken', async () => {
+    const smallIso = await createIsolation();
+    // 10 places, of which 1 for connections without a valid token.
+    const small = await startTestConsumer(smallIso, { wsMaxConnections: 10 });
+    try {
+      const anonymous = await connection(small.url, null);
+      sockets.push(anonymous.socket);
+      expect(anonymous.outcome).toBe('acknowledged');
+      const refused = 'closed 1013 too many connections without a token, try again later';
+      expect(await connectionOutcome(small.url, null)).toBe(refused);
+      expect(await connectionOutcome(small.url, 'Bearer not-a-token')).toBe(refused);
+      expect(await connectionOutcome(small.url)).toBe('acknowledged');
+      // Its place is freed when it closes.
+      anonymous.socket.close();
+      await waitFor(async () => (await connectionOutcome(small.url, null)) === 'acknowledged', {
+        description: 'a connection without a token taken once the other closed',
       });
     } finally {
       await small.close();

@@ -43,6 +43,14 @@ export const MAX_OPERATIONS_PER_SOCKET = 10;
 export const WS_MAX_CONNECTIONS = 2_000;
 
 /**
+ * The share of those places a connection without a valid token (in its connection_init) may
+ * take: anyone can open one, and a client that answers graphql-ws' pings holds it for good, so
+ * without a share of their own, idle anonymous sockets could take every place and leave the
+ * users and operators who sign in with 1013. They may still run what needs no token.
+ */
+export const anonymousConnectionsMax = (max: number) => Math.max(1, Math.floor(max / 10));
+
+/**
  * Bounds on what one document may cost, over HTTP and WebSocket alike, as on the producer:
  * parsing (tokens; a deeply nested megabyte would otherwise overflow the parser's stack), nesting
  * and aliases (2,000 aliased users(first: 100) in one request would all run).
@@ -124,18 +132,26 @@ export async function mountGraphql(
     closeTimeout: WS_CLOSE_TIMEOUT_MS,
   };
   const sockets = new WebSocketServer(socketOptions);
-  const refused = refuseConnectionsPast(
-    sockets,
-    options.wsMaxConnections ?? WS_MAX_CONNECTIONS,
-    logger,
-  );
+  const maxConnections = options.wsMaxConnections ?? WS_MAX_CONNECTIONS;
+  const refused = refuseConnectionsPast(sockets, maxConnections, logger);
+  const admitAnonymous = anonymousConnections(anonymousConnectionsMax(maxConnections), logger);
   const subscriptions = useServer(
     {
       schema,
       // Close reasons never carry an error's message, whatever NODE_ENV says.
       isProd: true,
       // A refused connection is closing, but ws still hands graphql-ws what it sends meanwhile.
-      onConnect: (ctx) => !refused.has(ctx.extra.socket),
+      // The token is read here to count the connection; each operation is authenticated again.
+      onConnect: async (ctx) => {
+        if (refused.has(ctx.extra.socket)) return false;
+        const authorization = ctx.connectionParams?.authorization;
+        const caller = await authenticate(
+          typeof authorization === 'string' ? authorization : undefined,
+        );
+        return caller.kind === 'user' || caller.kind === 'operator'
+          ? true
+          : admitAnonymous(ctx.extra.socket);
+      },
       // Per operation, so every subscribe is authenticated as it starts.
       context: async (ctx): Promise<GraphqlContext> => {
         const authorization = ctx.connectionParams?.authorization;
@@ -236,4 +252,28 @@ function refuseConnectionsPast(
     refused({ max });
   });
   return closing;
+}
+
+/**
+ * Admits a connection without a valid token while fewer than `max` such are open, else closes it
+ * with 1013 (graphql-ws then refuses it too: `false`); logs refusals once a minute at most.
+ */
+function anonymousConnections(max: number, logger: FastifyBaseLogger) {
+  const open = new Set<WebSocket>();
+  const refused = throttledWarning(
+    logger,
+    'WebSocket connections without a token refused: the process holds its most',
+  );
+  return (socket: WebSocket): boolean => {
+    // Closed while its token was read: 'close' has fired already, so it must not be counted.
+    if (socket.readyState !== socket.OPEN) return false;
+    if (open.size >= max) {
+      socket.close(1013, 'too many connections without a token, try again later');
+      refused({ max });
+      return false;
+    }
+    open.add(socket);
+    socket.once('close', () => open.delete(socket));
+    return true;
+  };
 }
