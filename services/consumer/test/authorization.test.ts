@@ -2,7 +2,7 @@ import { routeConsoleToLogger } from '@kafka-ecs/service-kit';
 import { connectRawProducer, type RawProducer, waitFor } from '@kafka-ecs/testing';
 import type { FormattedExecutionResult } from 'graphql';
 import { type Client, createClient, type SubscribePayload } from 'graphql-ws';
-import { SignJWT, UnsecuredJWT } from 'jose';
+import { UnsecuredJWT } from 'jose';
 import { pino } from 'pino';
 import WebSocket from 'ws';
 import {
@@ -10,6 +10,7 @@ import {
   createIsolation,
   graphql,
   type Isolation,
+  loginToken,
   OPERATOR_NAME,
   OPERATOR_TOKEN,
   publish,
@@ -26,30 +27,6 @@ const WS_MAX_PAYLOAD_BYTES = 16_384;
 const BOUND_MS = 10_000;
 
 type Result = FormattedExecutionResult<Record<string, unknown>, unknown>;
-
-/** A login token as the producer signs it (services/producer/src/infra/jwt-token-issuer.ts). */
-const loginToken = (
-  userId: string,
-  options: {
-    expiresAt?: Date;
-    secret?: string;
-    issuer?: string;
-    /** null: no `aud` claim. */
-    audience?: string | null;
-  } = {},
-) => {
-  const jwt = new SignJWT({})
-    .setProtectedHeader({ alg: 'HS256', typ: 'JWT' })
-    .setSubject(userId)
-    .setJti(`token-of-${userId}`)
-    .setIssuer(options.issuer ?? 'producer-svc')
-    .setIssuedAt()
-    .setExpirationTime(
-      Math.floor((options.expiresAt ?? new Date(Date.now() + 3_600_000)).getTime() / 1000),
-    );
-  if (options.audience !== null) jwt.setAudience(options.audience ?? 'consumer-read-api');
-  return jwt.sign(new TextEncoder().encode(options.secret ?? TOKEN_SECRET));
-};
 
 const codesOf = (result: { errors?: readonly { extensions?: Record<string, unknown> }[] }) =>
   result.errors?.map((error) => error.extensions?.code);

@@ -2,11 +2,15 @@ import { randomUUID } from 'node:crypto';
 import { SHUTDOWN_DEADLINE_MS } from '@kafka-ecs/service-kit';
 import { waitFor } from '@kafka-ecs/testing';
 import WebSocket from 'ws';
-import { MAX_OPERATIONS_PER_SOCKET } from '../src/entry-points/graphql/graphql-server.ts';
+import {
+  MAX_OPERATIONS_PER_SOCKET,
+  WS_CONNECTIONS_PER_USER,
+} from '../src/entry-points/graphql/graphql-server.ts';
 import { SUBSCRIBER_WAITING_MAX } from '../src/entry-points/graphql/subscriber-bound.ts';
 import {
   createIsolation,
   type Isolation,
+  loginToken,
   OPERATOR_TOKEN,
   startTestConsumer,
   type TestConsumer,
@@ -306,7 +310,7 @@ describe('subscription limits', () => {
     }
   }, 60_000);
 
-  it('when connections without a valid token fill their tenth of the places, then the next one is closed with 1013 while a signed-in one is still taken', async () => {
+  it('when connections without a valid token fill their tenth of the places, or one user its few, then the next is closed with 1013 while others are still taken', async () => {
     const smallIso = await createIsolation();
     // 10 places, of which 1 for connections without a valid token.
     const small = await startTestConsumer(smallIso, { wsMaxConnections: 10 });
@@ -323,6 +327,20 @@ describe('subscription limits', () => {
       await waitFor(async () => (await connectionOutcome(small.url, null)) === 'acknowledged', {
         description: 'a connection without a token taken once the other closed',
       });
+
+      // One user's token holds a few places, not the rest: anyone may sign up.
+      const user = `Bearer ${await loginToken(randomUUID())}`;
+      const mine = [];
+      for (let i = 0; i < WS_CONNECTIONS_PER_USER; i += 1)
+        mine.push(await connection(small.url, user));
+      sockets.push(...mine.map((opened) => opened.socket));
+      expect(mine.map((opened) => opened.outcome)).toEqual(mine.map(() => 'acknowledged'));
+      expect(await connectionOutcome(small.url, user)).toBe(
+        'closed 1013 too many connections for this user, try again later',
+      );
+      expect(await connectionOutcome(small.url, `Bearer ${await loginToken(randomUUID())}`)).toBe(
+        'acknowledged',
+      );
     } finally {
       await small.close();
     }

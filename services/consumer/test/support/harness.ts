@@ -14,6 +14,7 @@ import {
   uniqueName,
 } from '@kafka-ecs/testing';
 import type { RedisOptions } from 'ioredis';
+import { SignJWT } from 'jose';
 import { pino } from 'pino';
 import {
   type ConsumerService,
@@ -115,6 +116,30 @@ export const OPERATOR_TOKEN = `test-operator-${randomBytes(16).toString('hex')}`
 
 /** The consumer's default TOKEN_SECRET, the producer's too: a local producer's tokens verify. */
 export const TOKEN_SECRET = loadConsumerConfig({}).TOKEN_SECRET;
+
+/** A login token as the producer signs it (services/producer/src/infra/jwt-token-issuer.ts). */
+export const loginToken = (
+  userId: string,
+  options: {
+    expiresAt?: Date;
+    secret?: string;
+    issuer?: string;
+    /** null: no `aud` claim. */
+    audience?: string | null;
+  } = {},
+) => {
+  const jwt = new SignJWT({})
+    .setProtectedHeader({ alg: 'HS256', typ: 'JWT' })
+    .setSubject(userId)
+    .setJti(`token-of-${userId}`)
+    .setIssuer(options.issuer ?? 'producer-svc')
+    .setIssuedAt()
+    .setExpirationTime(
+      Math.floor((options.expiresAt ?? new Date(Date.now() + 3_600_000)).getTime() / 1000),
+    );
+  if (options.audience !== null) jwt.setAudience(options.audience ?? 'consumer-read-api');
+  return jwt.sign(new TextEncoder().encode(options.secret ?? TOKEN_SECRET));
+};
 
 /**
  * The view's group members a deployed consumer runs on this lane's library (CONSUMER_GROUP_MEMBERS

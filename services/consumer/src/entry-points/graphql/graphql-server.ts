@@ -51,6 +51,12 @@ export const WS_MAX_CONNECTIONS = 2_000;
 export const anonymousConnectionsMax = (max: number) => Math.max(1, Math.floor(max / 10));
 
 /**
+ * Connections one user's token may hold at once (operators are not counted): anyone may sign up
+ * and log in, so one account must not take the places either; a few tabs or devices fit.
+ */
+export const WS_CONNECTIONS_PER_USER = 5;
+
+/**
  * Bounds on what one document may cost, over HTTP and WebSocket alike, as on the producer:
  * parsing (tokens; a deeply nested megabyte would otherwise overflow the parser's stack), nesting
  * and aliases (2,000 aliased users(first: 100) in one request would all run).
@@ -134,7 +140,9 @@ export async function mountGraphql(
   const sockets = new WebSocketServer(socketOptions);
   const maxConnections = options.wsMaxConnections ?? WS_MAX_CONNECTIONS;
   const refused = refuseConnectionsPast(sockets, maxConnections, logger);
-  const admitAnonymous = anonymousConnections(anonymousConnectionsMax(maxConnections), logger);
+  const anonymous = connectionQuota(logger, 'WebSocket connections without a token refused');
+  const perUser = connectionQuota(logger, "WebSocket connections refused: a user's own most");
+  const anonymousMax = anonymousConnectionsMax(maxConnections);
   const subscriptions = useServer(
     {
       schema,
@@ -148,9 +156,22 @@ export async function mountGraphql(
         const caller = await authenticate(
           typeof authorization === 'string' ? authorization : undefined,
         );
-        return caller.kind === 'user' || caller.kind === 'operator'
-          ? true
-          : admitAnonymous(ctx.extra.socket);
+        const socket = ctx.extra.socket;
+        if (caller.kind === 'operator') return true;
+        if (caller.kind === 'user') {
+          return perUser(
+            socket,
+            caller.userId,
+            WS_CONNECTIONS_PER_USER,
+            'too many connections for this user, try again later',
+          );
+        }
+        return anonymous(
+          socket,
+          'anonymous',
+          anonymousMax,
+          'too many connections without a token, try again later',
+        );
       },
       // Per operation, so every subscribe is authenticated as it starts.
       context: async (ctx): Promise<GraphqlContext> => {
@@ -255,25 +276,28 @@ function refuseConnectionsPast(
 }
 
 /**
- * Admits a connection without a valid token while fewer than `max` such are open, else closes it
- * with 1013 (graphql-ws then refuses it too: `false`); logs refusals once a minute at most.
+ * Counts open connections by key (one for all without a token, one per user): admits one while
+ * fewer than `max` of its key are open, else closes it with 1013 and `reason` (graphql-ws then
+ * refuses it too: `false`) and logs `message` once a minute at most.
  */
-function anonymousConnections(max: number, logger: FastifyBaseLogger) {
-  const open = new Set<WebSocket>();
-  const refused = throttledWarning(
-    logger,
-    'WebSocket connections without a token refused: the process holds its most',
-  );
-  return (socket: WebSocket): boolean => {
+function connectionQuota(logger: FastifyBaseLogger, message: string) {
+  const open = new Map<string, Set<WebSocket>>();
+  const refused = throttledWarning(logger, message);
+  return (socket: WebSocket, key: string, max: number, reason: string): boolean => {
     // Closed while its token was read: 'close' has fired already, so it must not be counted.
     if (socket.readyState !== socket.OPEN) return false;
-    if (open.size >= max) {
-      socket.close(1013, 'too many connections without a token, try again later');
+    const sockets = open.get(key) ?? new Set<WebSocket>();
+    if (sockets.size >= max) {
+      socket.close(1013, reason);
       refused({ max });
       return false;
     }
-    open.add(socket);
-    socket.once('close', () => open.delete(socket));
+    sockets.add(socket);
+    open.set(key, sockets);
+    socket.once('close', () => {
+      sockets.delete(socket);
+      if (sockets.size === 0 && open.get(key) === sockets) open.delete(key);
+    });
     return true;
   };
 }
