@@ -15,7 +15,7 @@ import type { DeadLetterFilter, DeadLetterStore } from './dead-letter-store.ts';
 import { type DiscardResult, discardDeadLetter } from './discard.ts';
 import type { Logger } from './logger.ts';
 import type { RetryMetrics } from './metrics.ts';
-import type { ReplayResult } from './replay.ts';
+import { previewReplay, type ReplayResult } from './replay.ts';
 import type { ReplayLock } from './replay-lock.ts';
 
 /** Bad operator input other than bulk-replay options (a discard without a reason). */
@@ -32,7 +32,8 @@ export const MAX_DISCARD_REASON_LENGTH = 500;
  * carries.
  */
 export interface DeadLetterOperations {
-  replay(actor: string, id: string): Promise<ReplayResult>;
+  /** With `dryRun`, says what a replay would do (`would-replay` when listed), does nothing. */
+  replay(actor: string, id: string, options?: { dryRun?: boolean }): Promise<ReplayResult>;
   replayMany(
     actor: string,
     filter: DeadLetterFilter,
@@ -142,18 +143,22 @@ export function createDeadLetterOperations(deps: {
   }
 
   return {
-    replay: (actor, id) =>
-      audited(
-        { actor, action: 'replay', ids: [id], dryRun: false },
+    replay: (actor, id, options = {}) => {
+      const dryRun = options.dryRun ?? false;
+      return audited(
+        { actor, action: 'replay', ids: [id], dryRun },
         {},
-        () => deps.replay(id, actor),
+        () => (dryRun ? previewReplay(deps.store, id) : deps.replay(id, actor)),
         (result) => ({
           outcome:
             result.outcome === 'failed'
               ? `failed: ${result.errorName}: ${result.errorMessage.slice(0, 200)}`
-              : result.outcome,
+              : dryRun
+                ? `dry run: ${result.outcome}`
+                : result.outcome,
         }),
-      ),
+      );
+    },
 
     replayMany: (actor, filter, options) =>
       audited(

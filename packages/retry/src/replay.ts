@@ -13,7 +13,25 @@ export type ReplayResult =
   /** Discarded by an operator: nothing was done. */
   | { outcome: 'discarded'; deadLetter: DeadLetter }
   | { outcome: 'replayed'; deadLetter: DeadLetter }
-  | { outcome: 'failed'; deadLetter: DeadLetter; errorName: string; errorMessage: string };
+  | { outcome: 'failed'; deadLetter: DeadLetter; errorName: string; errorMessage: string }
+  /** A dry run: listed, so a replay would run its handler; nothing was done. */
+  | { outcome: 'would-replay'; deadLetter: DeadLetter };
+
+/**
+ * What a replay of the dead letter would do, without doing it: the replay reads the status
+ * through this too (under its lock). A dry run takes no lock: another replay may be running
+ * meanwhile, which the replay itself would report.
+ */
+export async function previewReplay(
+  store: Pick<DeadLetterStore, 'get'>,
+  id: string,
+): Promise<ReplayResult> {
+  const letter = await store.get(id);
+  if (!letter) return { outcome: 'not-found' };
+  if (letter.status === 'replayed') return { outcome: 'already-replayed', deadLetter: letter };
+  if (letter.status === 'discarded') return { outcome: 'discarded', deadLetter: letter };
+  return { outcome: 'would-replay', deadLetter: letter };
+}
 
 /**
  * An operator's replay: re-runs the dead letter's original handler now, in this group's
@@ -46,10 +64,9 @@ async function replayLocked(
   actor: string,
 ): Promise<ReplayResult> {
   const now = deps.now ?? (() => new Date());
-  const letter = await deps.store.get(id);
-  if (!letter) return { outcome: 'not-found' };
-  if (letter.status === 'replayed') return { outcome: 'already-replayed', deadLetter: letter };
-  if (letter.status === 'discarded') return { outcome: 'discarded', deadLetter: letter };
+  const preview = await previewReplay(deps.store, id);
+  if (preview.outcome !== 'would-replay') return preview;
+  const letter = preview.deadLetter;
   const attempt = letter.attempts + 1;
   const outcome = await deps.run(
     { topic: letter.topic, key: letter.key, value: letter.value, headers: letter.headers },

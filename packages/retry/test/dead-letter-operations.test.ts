@@ -88,6 +88,34 @@ function setUp(run: RecordRunner, logged: object[] = []) {
 const succeed: RecordRunner = async () => ({ ok: true });
 
 describe('dead-letter operations', () => {
+  it('when a replay is a dry run, then nothing runs and the audit says what it would have done', async () => {
+    let runs = 0;
+    const { store, operations } = setUp(async () => {
+      runs += 1;
+      return { ok: true };
+    });
+    await store.index(letter(0));
+    const preview = await operations.replay('dana', 'topic-a:0:0', { dryRun: true });
+    expect(preview).toMatchObject({ outcome: 'would-replay', deadLetter: { id: 'topic-a:0:0' } });
+    expect((await operations.replay('dana', 'topic-a:0:9', { dryRun: true })).outcome).toBe(
+      'not-found',
+    );
+    expect(runs).toBe(0);
+    expect((await store.get('topic-a:0:0'))?.status).toBe('dead');
+    const entries = (await operations.audit({ first: 2 })).nodes;
+    expect(entries).toMatchObject([
+      { actor: 'dana', action: 'replay', dryRun: true, deadLetterIds: ['topic-a:0:9'] },
+      { actor: 'dana', action: 'replay', dryRun: true, deadLetterIds: ['topic-a:0:0'] },
+    ]);
+    expect(entries.map((entry) => entry.outcome)).toEqual([
+      'dry run: not-found',
+      'dry run: would-replay',
+    ]);
+    // The real replay after it runs the handler once.
+    expect((await operations.replay('dana', 'topic-a:0:0')).outcome).toBe('replayed');
+    expect(runs).toBe(1);
+  });
+
   it('when five replays of one dead letter are fired at the same moment, then its handler runs once', async () => {
     let runs = 0;
     let release!: () => void;

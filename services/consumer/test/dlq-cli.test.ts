@@ -115,14 +115,21 @@ describe('the dead-letter command line (pnpm dlq)', () => {
     }
   });
 
-  it('when one is discarded and the rest bulk-replayed, then a dry run comes first, no or a wrong token exits 3, and the audit names each operator', async () => {
+  it('when one is discarded and the rest bulk-replayed, then dry runs come first and are audited, no or a wrong token exits 3, and the audit names each operator', async () => {
     const listed = await dlq(['list', '--topic', iso.userTopic, '--json'], env);
     const [discarded] = JSON.parse(listed.stdout).nodes.map((node: { id: string }) => node.id);
     const asOperator = { ...env, DLQ_TOKEN: OPERATOR_TOKEN };
+    // A replay by id without --yes is a dry run the consumer audits, before and after a discard.
+    const preview = await dlq(['replay', discarded], asOperator);
+    expect(preview).toMatchObject({ code: 0, stderr: '' });
+    expect(preview.stdout).toContain('dry run (audited): 1 of 1 dead letter(s) would be replayed');
     expect((await dlq(['discard', discarded], asOperator)).code).toBe(2);
     const discard = await dlq(['discard', discarded, '--reason', 'broken upstream'], asOperator);
     expect(discard).toMatchObject({ code: 0, stderr: '' });
     expect(discard.stdout).toContain(`discarded ${discarded}`);
+    const previewDiscarded = await dlq(['replay', discarded], asOperator);
+    expect(previewDiscarded.stdout).toContain(`  ${discarded}: DISCARDED`);
+    expect(previewDiscarded.stdout).toContain('dry run (audited): 0 of 1 dead letter(s)');
 
     const all = ['replay', '--all', '--topic', iso.userTopic];
     for (const token of [undefined, 'wrong-token-0123456789']) {
@@ -160,10 +167,12 @@ describe('the dead-letter command line (pnpm dlq)', () => {
     expect(entries).toEqual([
       ['admin', 'bulk-replay', false, 'matched 2, replayed 2, failed 0, skipped 0'],
       ['admin', 'bulk-replay', true, 'dry run: matched 2, would replay 2'],
+      [OPERATOR_NAME, 'replay', true, 'dry run: discarded'],
       [OPERATOR_NAME, 'discard', false, 'discarded'],
+      [OPERATOR_NAME, 'replay', true, 'dry run: would-replay'],
     ]);
     const table = await dlq(['audit', '--limit', '1'], env);
     expect(table.stdout).toMatch(/^AT\s+ACTOR\s+ACTION\s+DRY RUN\s+DEAD LETTERS\s+OUTCOME$/m);
-    expect(table.stdout).toContain('1 shown of 3');
+    expect(table.stdout).toContain('1 shown of 5');
   });
 });

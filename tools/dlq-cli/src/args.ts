@@ -10,7 +10,8 @@ Inspect and replay the consumer's dead letters through its GraphQL API.
 commands:
   list                 dead letters, newest first
   show <id>            one dead letter: headers, history and the payload
-  replay <id>...       re-run dead letters through their handler (a dry run without --yes)
+  replay <id>...       re-run dead letters through their handler (a dry run, audited, without
+                       --yes)
   replay --all         the dead letters matching the filters, replayed by the consumer at
                        --rate, at most --limit (default 100, max 500); a dry run (audited)
                        without --yes

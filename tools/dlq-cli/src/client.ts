@@ -137,8 +137,10 @@ export function createDeadLetterClient(settings: { url: string; token?: string }
       if (!data.deadLetter) throw new CliError(`no dead letter with id ${id}`, ExitCode.notFound);
       return data.deadLetter;
     },
+    /** One replay, run and audited by the consumer; `dryRun`: what it would do, audited too. */
     async replay(
       id: string,
+      options: { dryRun?: boolean } = {},
     ): Promise<{ outcome: string; errorName: string | null; errorMessage: string | null }> {
       const data = await request<{
         replayDeadLetter: {
@@ -146,9 +148,11 @@ export function createDeadLetterClient(settings: { url: string; token?: string }
           errorName: string | null;
           errorMessage: string | null;
         };
-      }>('mutation($id: ID!) { replayDeadLetter(id: $id) { outcome errorName errorMessage } }', {
-        id,
-      });
+      }>(
+        `mutation($id: ID!, $dryRun: Boolean!) {
+          replayDeadLetter(id: $id, dryRun: $dryRun) { outcome errorName errorMessage } }`,
+        { id, dryRun: options.dryRun ?? false },
+      );
       return data.replayDeadLetter;
     },
     /**

@@ -109,9 +109,18 @@ async function replay(
     return ExitCode.ok;
   }
   if (!command.yes) {
+    // Asked of the consumer, one dry run each, so the audit has it as the real run would be.
+    const previews = [];
+    for (const target of targets) {
+      previews.push({ id: target.id, ...(await client.replay(target.id, { dryRun: true })) });
+    }
+    const would = previews.filter((preview) => preview.outcome === 'WOULD_REPLAY');
     console.log(formatTable(targets, process.stdout.columns ?? 120));
+    for (const preview of previews) {
+      if (preview.outcome !== 'WOULD_REPLAY') console.log(`  ${preview.id}: ${preview.outcome}`);
+    }
     console.log(
-      `\ndry run: ${targets.length} dead letter(s) would be replayed at ${command.rate}/s; add --yes to replay them`,
+      `\ndry run (audited): ${would.length} of ${targets.length} dead letter(s) would be replayed at ${command.rate}/s; add --yes to replay them`,
     );
     return ExitCode.ok;
   }

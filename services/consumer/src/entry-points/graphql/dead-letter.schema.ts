@@ -93,6 +93,8 @@ const deadLetterReadTypeDefs = /* GraphQL */ `
     IN_PROGRESS
     "Discarded by an operator; nothing was done."
     DISCARDED
+    "A dry run: still listed, so a replay would run its handler; nothing was done."
+    WOULD_REPLAY
   }
 
   type ReplayResult {
@@ -124,8 +126,11 @@ const deadLetterReadTypeDefs = /* GraphQL */ `
   }
 
   type Mutation {
-    "Re-runs the dead letter's handler now (needs Authorization: Bearer <operator token>)."
-    replayDeadLetter(id: ID!): ReplayResult!
+    """
+    Re-runs the dead letter's handler now (needs Authorization: Bearer <operator token>).
+    \`dryRun\`: only say what it would do (WOULD_REPLAY when listed); audited too.
+    """
+    replayDeadLetter(id: ID!, dryRun: Boolean! = false): ReplayResult!
   }
 `;
 
@@ -191,9 +196,15 @@ export function deadLetterResolvers(deps: DeadLetterDeps) {
     },
     Mutation: {
       ...operations.Mutation,
-      replayDeadLetter: async (_parent: unknown, args: { id: string }, context: GraphqlContext) => {
-        deps.authorize(context, 'write', 'replayDeadLetter', { id: args.id });
-        const result = await deps.operations.replay(actorOf(context.caller), args.id);
+      replayDeadLetter: async (
+        _parent: unknown,
+        args: { id: string; dryRun: boolean },
+        context: GraphqlContext,
+      ) => {
+        deps.authorize(context, 'write', 'replayDeadLetter', { id: args.id, dryRun: args.dryRun });
+        const result = await deps.operations.replay(actorOf(context.caller), args.id, {
+          dryRun: args.dryRun,
+        });
         if (result.outcome === 'not-found') {
           throw new GraphQLError(`no dead letter with id ${args.id}`, {
             extensions: { code: 'NOT_FOUND' },
