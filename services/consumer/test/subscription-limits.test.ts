@@ -341,6 +341,23 @@ describe('subscription limits', () => {
       expect(await connectionOutcome(small.url, `Bearer ${await loginToken(randomUUID())}`)).toBe(
         'acknowledged',
       );
+
+      // A user's connection is closed once its token has expired, which frees its place.
+      const soon = new Date(Date.now() + 2_000);
+      const expiring = await connection(
+        small.url,
+        `Bearer ${await loginToken(randomUUID(), { expiresAt: soon })}`,
+      );
+      let closed: string | undefined;
+      expiring.socket.once('close', (code, reason) => {
+        closed = `${code} ${reason}`;
+      });
+      expect(expiring.outcome).toBe('acknowledged');
+      await waitFor(() => closed !== undefined, {
+        timeoutMs: 10_000,
+        description: 'the connection closed after its token expired',
+      });
+      expect(closed).toBe('4403 the token has expired');
     } finally {
       await small.close();
     }

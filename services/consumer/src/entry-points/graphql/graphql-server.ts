@@ -14,6 +14,7 @@ import { type ServerOptions, type WebSocket, WebSocketServer } from 'ws';
 import { throttledWarning } from '../../infra/throttled-warning.ts';
 import type { Authenticate } from './auth/bearer-authenticator.ts';
 import type { GraphqlContext } from './auth/read-rules.ts';
+import { callAt } from './subscriber-bound.ts';
 import { checkSubscribe, maskResult } from './ws-operation-checks.ts';
 
 /** The wait for a client's answer to a close (see the WebSocket server below). */
@@ -159,12 +160,14 @@ export async function mountGraphql(
         const socket = ctx.extra.socket;
         if (caller.kind === 'operator') return true;
         if (caller.kind === 'user') {
-          return perUser(
+          const admitted = perUser(
             socket,
             caller.userId,
             WS_CONNECTIONS_PER_USER,
             'too many connections for this user, try again later',
           );
+          if (admitted) closeAtExpiry(socket, caller.expiresAt);
+          return admitted;
         }
         return anonymous(
           socket,
@@ -274,6 +277,20 @@ function refuseConnectionsPast(
   });
   return closing;
 }
+
+/**
+ * Closes a user's connection a moment after its token expires (4403; graphql-ws clients connect
+ * again, with a new token if they have one): counted once, it would otherwise keep its place,
+ * and one of the user's 5, for as long as it answers pings. The moment lets its subscriptions,
+ * which end at the expiry, tell their client UNAUTHENTICATED first.
+ */
+function closeAtExpiry(socket: WebSocket, expiresAt: Date): void {
+  const at = new Date(expiresAt.getTime() + EXPIRED_CONNECTION_GRACE_MS);
+  const cancel = callAt(at, () => socket.close(4403, 'the token has expired'));
+  socket.once('close', cancel);
+}
+
+const EXPIRED_CONNECTION_GRACE_MS = 1_000;
 
 /**
  * Counts open connections by key (one for all without a token, one per user): admits one while

@@ -25,6 +25,26 @@ export interface SubscriptionEnd {
 const TIMER_MAX_MS = 2 ** 31 - 1;
 
 /**
+ * Calls `run` at `at` (at once if it has passed), however far off: a delay past what setTimeout
+ * keeps is waited in steps. The timer does not keep the process alive. Returns the cancel.
+ */
+export function callAt(at: Date, run: () => void): () => void {
+  let timer: NodeJS.Timeout | undefined;
+  const wait = () => {
+    const left = at.getTime() - Date.now();
+    if (left <= 0) {
+      timer = undefined;
+      run();
+      return;
+    }
+    timer = setTimeout(wait, Math.min(left, TIMER_MAX_MS));
+    timer.unref();
+  };
+  wait();
+  return () => clearTimeout(timer);
+}
+
+/**
  * `source`, read as fast as it yields, with at most `waitingMax` values waiting for the reader;
  * one more ends the subscription with `subscriberBehind`, after the values already waiting. With
  * `endAt`, the subscription also ends at that moment with its error, whether or not anything
@@ -45,21 +65,14 @@ export function endWhenBehind<T>(
   const waiting = new FixedBuffer(waitingMax);
   return new Repeater<T>(async (push, stop) => {
     const values = source[Symbol.asyncIterator]();
-    let timer: NodeJS.Timeout | undefined;
-    const endInTime = (end: SubscriptionEnd) => {
-      const left = end.at.getTime() - Date.now();
-      if (left <= 0) return stop(end.error());
-      timer = setTimeout(() => endInTime(end), Math.min(left, TIMER_MAX_MS));
-      // The subscription, not this timer, is what keeps the process serving.
-      timer.unref();
-    };
-    if (endAt) endInTime(endAt);
+    // The subscription, not this timer, is what keeps the process serving.
+    const cancel = endAt ? callAt(endAt.at, () => stop(endAt.error())) : undefined;
     // Ending the subscription (the client left, it fell behind, its end came) releases the
     // source. A source whose release fails has nothing left to tell this subscription;
     // unhandled, it would end the process.
     stop
       .then(() => {
-        clearTimeout(timer);
+        cancel?.();
         return values.return?.();
       })
       .catch(() => undefined);
