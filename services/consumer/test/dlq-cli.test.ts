@@ -127,6 +127,8 @@ describe('the dead-letter command line (pnpm dlq)', () => {
     const discard = await dlq(['discard', discarded, '--reason', 'broken upstream'], asOperator);
     expect(discard).toMatchObject({ code: 0, stderr: '' });
     expect(discard.stdout).toContain(`discarded ${discarded}`);
+    // An unknown id is refused before anything is asked of the consumer's operations.
+    expect((await dlq(['replay', `${iso.userTopic}:0:999999`], asOperator)).code).toBe(5);
     const previewDiscarded = await dlq(['replay', discarded], asOperator);
     expect(previewDiscarded.stdout).toContain(`  ${discarded}: DISCARDED`);
     expect(previewDiscarded.stdout).toContain('dry run (audited): 0 of 1 dead letter(s)');

@@ -312,8 +312,9 @@ describe('subscription limits', () => {
 
   it('when connections without a valid token fill their tenth of the places, or one user its few, then the next is closed with 1013 while others are still taken', async () => {
     const smallIso = await createIsolation();
-    // 10 places, of which 1 for connections without a valid token.
-    const small = await startTestConsumer(smallIso, { wsMaxConnections: 10 });
+    // 19 places, of which 1 (a tenth, rounded down) for connections without a valid token:
+    // room for every connection below, so only the quotas refuse.
+    const small = await startTestConsumer(smallIso, { wsMaxConnections: 19 });
     try {
       const anonymous = await connection(small.url, null);
       sockets.push(anonymous.socket);
@@ -342,22 +343,34 @@ describe('subscription limits', () => {
         'acknowledged',
       );
 
-      // A user's connection is closed once its token has expired, which frees its place.
+      // A user's connection is closed once its token has expired, which frees its place: one
+      // of another user's 5 expires, and a sixth is taken after.
+      const other = randomUUID();
+      const lasting = `Bearer ${await loginToken(other)}`;
       const soon = new Date(Date.now() + 2_000);
       const expiring = await connection(
         small.url,
-        `Bearer ${await loginToken(randomUUID(), { expiresAt: soon })}`,
+        `Bearer ${await loginToken(other, { expiresAt: soon })}`,
       );
       let closed: string | undefined;
       expiring.socket.once('close', (code, reason) => {
         closed = `${code} ${reason}`;
       });
       expect(expiring.outcome).toBe('acknowledged');
+      const others = [];
+      for (let i = 1; i < WS_CONNECTIONS_PER_USER; i += 1) {
+        others.push(await connection(small.url, lasting));
+      }
+      sockets.push(expiring.socket, ...others.map((opened) => opened.socket));
+      expect(others.map((opened) => opened.outcome)).toEqual(others.map(() => 'acknowledged'));
+      const sixth = 'closed 1013 too many connections for this user, try again later';
+      expect(await connectionOutcome(small.url, lasting)).toBe(sixth);
       await waitFor(() => closed !== undefined, {
-        timeoutMs: 10_000,
+        timeoutMs: 15_000,
         description: 'the connection closed after its token expired',
       });
       expect(closed).toBe('4403 the token has expired');
+      expect(await connectionOutcome(small.url, lasting)).toBe('acknowledged');
     } finally {
       await small.close();
     }

@@ -1,4 +1,4 @@
-import { parseCommand } from './args.ts';
+import { parseCommand, REPLAY_IDS_MAX } from './args.ts';
 import { CliError, ExitCode } from './errors.ts';
 
 const now = new Date('2026-11-21T12:00:00.000Z');
@@ -108,6 +108,11 @@ describe('dlq command line', () => {
     expect(usageError('replay')).toBe('replay takes ids, or --all with filters (not both)');
     expect(usageError('replay x:0:1 --all')).toBe(
       'replay takes ids, or --all with filters (not both)',
+    );
+    const ids = (count: number) => Array.from({ length: count }, (_, i) => `t:0:${i}`).join(' ');
+    expect(parse(`replay ${ids(REPLAY_IDS_MAX)}`).command).toMatchObject({ name: 'replay' });
+    expect(usageError(`replay ${ids(REPLAY_IDS_MAX + 1)}`)).toBe(
+      'replay takes at most 500 ids; use --all with filters for more',
     );
     expect(usageError('show')).toBe('show takes exactly one id');
     expect(usageError('list --limit 0')).toBe('--limit must be a number > 0');

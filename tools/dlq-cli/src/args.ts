@@ -10,8 +10,8 @@ Inspect and replay the consumer's dead letters through its GraphQL API.
 commands:
   list                 dead letters, newest first
   show <id>            one dead letter: headers, history and the payload
-  replay <id>...       re-run dead letters through their handler (a dry run, audited, without
-                       --yes)
+  replay <id>...       re-run dead letters through their handler, at most 500 ids (a dry run,
+                       audited, without --yes)
   replay --all         the dead letters matching the filters, replayed by the consumer at
                        --rate, at most --limit (default 100, max 500); a dry run (audited)
                        without --yes
@@ -79,6 +79,9 @@ export interface Settings {
   url: string;
   token?: string;
 }
+
+/** Ids one `replay <id>...` takes, as many as one bulk replay (`replay --all --limit`). */
+export const REPLAY_IDS_MAX = 500;
 
 const AGE = /^(\d+)(s|m|h|d)$/;
 const UNIT_MS = { s: 1_000, m: 60_000, h: 3_600_000, d: 86_400_000 } as const;
@@ -165,6 +168,13 @@ export function parseCommand(
       const all = values.all ?? false;
       if (all === rest.length > 0) {
         throw new CliError('replay takes ids, or --all with filters (not both)', ExitCode.usage);
+      }
+      if (rest.length > REPLAY_IDS_MAX) {
+        // Each is a request and an audit entry (the audit keeps its newest 5,000).
+        throw new CliError(
+          `replay takes at most ${REPLAY_IDS_MAX} ids; use --all with filters for more`,
+          ExitCode.usage,
+        );
       }
       if (values.yes && values['dry-run'] === true) {
         throw new CliError('--yes and --dry-run contradict each other', ExitCode.usage);

@@ -126,6 +126,7 @@ async function replay(
   }
   const tty = process.stderr.isTTY;
   const failures: string[] = [];
+  const untouched: string[] = [];
   const interval = 1_000 / command.rate;
   let next = Date.now();
   for (const [index, target] of targets.entries()) {
@@ -135,15 +136,20 @@ async function replay(
     const result = await client.replay(target.id);
     if (result.outcome === 'FAILED') {
       failures.push(`${target.id}: ${result.errorName}: ${result.errorMessage}`);
+    } else if (result.outcome !== 'REPLAYED') {
+      // Already replayed, discarded or being replayed elsewhere: nothing was done to it.
+      untouched.push(`${target.id}: ${result.outcome}`);
     }
     const line = progressBar(index + 1, targets.length, failures.length);
     if (tty) process.stderr.write(`\r${line}`);
     else if ((index + 1) % 10 === 0 || index + 1 === targets.length) console.error(line);
   }
   if (tty) process.stderr.write('\n');
-  const replayed = targets.length - failures.length;
-  console.log(`replayed ${replayed}, failed again ${failures.length} (still listed)`);
-  for (const failure of failures) console.log(`  ${failure}`);
+  const replayed = targets.length - failures.length - untouched.length;
+  console.log(
+    `replayed ${replayed}, failed again ${failures.length} (still listed), not replayed ${untouched.length}`,
+  );
+  for (const line of [...failures, ...untouched]) console.log(`  ${line}`);
   return failures.length > 0 ? ExitCode.replayFailed : ExitCode.ok;
 }
 
