@@ -87,20 +87,27 @@ function setUp(run: RecordRunner, logged: object[] = []) {
 
 const succeed: RecordRunner = async () => ({ ok: true });
 
+/** A handler that always succeeds, and how many times it ran. */
+function countingSuccess() {
+  const ran = { count: 0 };
+  const run: RecordRunner = async () => {
+    ran.count += 1;
+    return { ok: true };
+  };
+  return { ran, run };
+}
+
 describe('dead-letter operations', () => {
   it('when a replay is a dry run, then nothing runs and the audit says what it would have done', async () => {
-    let runs = 0;
-    const { store, operations } = setUp(async () => {
-      runs += 1;
-      return { ok: true };
-    });
+    const { ran, run } = countingSuccess();
+    const { store, operations } = setUp(run);
     await store.index(letter(0));
     const preview = await operations.replay('dana', 'topic-a:0:0', { dryRun: true });
     expect(preview).toMatchObject({ outcome: 'would-replay', deadLetter: { id: 'topic-a:0:0' } });
     expect((await operations.replay('dana', 'topic-a:0:9', { dryRun: true })).outcome).toBe(
       'not-found',
     );
-    expect(runs).toBe(0);
+    expect(ran.count).toBe(0);
     expect((await store.get('topic-a:0:0'))?.status).toBe('dead');
     const entries = (await operations.audit({ first: 2 })).nodes;
     expect(entries).toMatchObject([
@@ -113,7 +120,7 @@ describe('dead-letter operations', () => {
     ]);
     // The real replay after it runs the handler once.
     expect((await operations.replay('dana', 'topic-a:0:0')).outcome).toBe('replayed');
-    expect(runs).toBe(1);
+    expect(ran.count).toBe(1);
   });
 
   it('when five replays of one dead letter are fired at the same moment, then its handler runs once', async () => {
@@ -158,11 +165,8 @@ describe('dead-letter operations', () => {
   });
 
   it('when a bulk replay has no dryRun, then it replays nothing, says what it would, and is audited', async () => {
-    let runs = 0;
-    const { store, operations } = setUp(async () => {
-      runs += 1;
-      return { ok: true };
-    });
+    const { ran, run } = countingSuccess();
+    const { store, operations } = setUp(run);
     for (let n = 0; n < 3; n++) await store.index(letter(n));
     const result = await operations.replayMany('alice', { topic: 'topic-a' }, {});
     expect(result).toEqual({
@@ -173,7 +177,7 @@ describe('dead-letter operations', () => {
       skipped: 0,
       ids: ['topic-a:0:2', 'topic-a:0:1', 'topic-a:0:0'],
     });
-    expect(runs).toBe(0);
+    expect(ran.count).toBe(0);
     const audit = await operations.audit({ first: 10 });
     expect(audit.nodes).toEqual([
       expect.objectContaining({
@@ -440,11 +444,8 @@ describe('dead-letter operations', () => {
   });
 
   it('when a dead letter is discarded, then it leaves the list, cannot be replayed, does not come back, and the audit says who and why', async () => {
-    let runs = 0;
-    const { store, operations } = setUp(async () => {
-      runs += 1;
-      return { ok: true };
-    });
+    const { ran, run } = countingSuccess();
+    const { store, operations } = setUp(run);
     await store.index(letter(1));
     await expect(operations.discard('bob', 'topic-a:0:1', '   ')).rejects.toThrow(
       InvalidOperatorInputError,
@@ -462,7 +463,7 @@ describe('dead-letter operations', () => {
     expect(await operations.discard('bob', 'topic-a:0:404', 'who')).toEqual({
       outcome: 'not-found',
     });
-    expect(runs).toBe(0);
+    expect(ran.count).toBe(0);
     expect((await store.get('topic-a:0:1'))?.history.at(-1)).toMatchObject({
       action: 'discarded',
       actor: 'bob',
