@@ -54,10 +54,7 @@ export const producerConfigSchema = commonSchema
       z
         .number()
         .min(3_000, 'must be >= 3000 (the Kafka client gives up within 3 s at least)')
-        .max(
-          30_000,
-          "must be <= 30000 (a mutation waits up to twice this; the load balancer's idle timeout is 60 s)",
-        ),
+        .max(30_000, "must be <= 30000 (twice this is the load balancer's 60 s idle timeout)"),
     ),
     /**
      * Extra wait to fill a publish batch; 0 = the next event-loop turn. At most 1000: it is part

@@ -32,7 +32,10 @@ export const MAX_DISCARD_REASON_LENGTH = 500;
  * carries.
  */
 export interface DeadLetterOperations {
-  /** With `dryRun`, says what a replay would do (`would-replay` when listed), does nothing. */
+  /**
+   * With `dryRun`, says what a replay would do (`would-replay` when listed) and runs nothing;
+   * audited all the same.
+   */
   replay(actor: string, id: string, options?: { dryRun?: boolean }): Promise<ReplayResult>;
   replayMany(
     actor: string,

@@ -2,11 +2,9 @@ import { randomUUID } from 'node:crypto';
 import { SHUTDOWN_DEADLINE_MS } from '@kafka-ecs/service-kit';
 import { waitFor } from '@kafka-ecs/testing';
 import WebSocket from 'ws';
-import {
-  MAX_OPERATIONS_PER_SOCKET,
-  WS_CONNECTIONS_PER_USER,
-} from '../src/entry-points/graphql/graphql-server.ts';
+import { MAX_OPERATIONS_PER_SOCKET } from '../src/entry-points/graphql/graphql-server.ts';
 import { SUBSCRIBER_WAITING_MAX } from '../src/entry-points/graphql/subscriber-bound.ts';
+import { WS_CONNECTIONS_PER_USER } from '../src/entry-points/graphql/ws-connection-limits.ts';
 import {
   createIsolation,
   type Isolation,
@@ -316,15 +314,15 @@ describe('subscription limits', () => {
     // room for every connection below, so only the quotas refuse.
     const small = await startTestConsumer(smallIso, { wsMaxConnections: 19 });
     try {
-      const anonymous = await connection(small.url, null);
-      sockets.push(anonymous.socket);
-      expect(anonymous.outcome).toBe('acknowledged');
+      const tokenless = await connection(small.url, null);
+      sockets.push(tokenless.socket);
+      expect(tokenless.outcome).toBe('acknowledged');
       const refused = 'closed 1013 too many connections without a token, try again later';
       expect(await connectionOutcome(small.url, null)).toBe(refused);
       expect(await connectionOutcome(small.url, 'Bearer not-a-token')).toBe(refused);
       expect(await connectionOutcome(small.url)).toBe('acknowledged');
       // Its place is freed when it closes.
-      anonymous.socket.close();
+      tokenless.socket.close();
       await waitFor(async () => (await connectionOutcome(small.url, null)) === 'acknowledged', {
         description: 'a connection without a token taken once the other closed',
       });

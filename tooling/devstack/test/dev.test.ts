@@ -21,7 +21,7 @@ describe('pnpm dev', () => {
     const dev = spawn(process.execPath, ['--conditions=kafka-ecs-source', DEV], {
       env: { ...process.env, NODE_OPTIONS: '', LOG_LEVEL: 'info' },
       stdio: ['ignore', 'pipe', 'pipe'],
-      // A group of its own: a failed test kills it with its services, not leaving them on the ports.
+      // A group of its own: a failed test kills it with its services, not left on the ports.
       detached: true,
     });
     let output = '';

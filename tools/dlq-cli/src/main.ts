@@ -120,13 +120,14 @@ async function replay(
       if (preview.outcome !== 'WOULD_REPLAY') console.log(`  ${preview.id}: ${preview.outcome}`);
     }
     console.log(
-      `\ndry run (audited): ${would.length} of ${targets.length} dead letter(s) would be replayed at ${command.rate}/s; add --yes to replay them`,
+      `\ndry run (audited): ${would.length} of ${targets.length} dead letter(s) would be ` +
+        `replayed at ${command.rate}/s; add --yes to replay them`,
     );
     return ExitCode.ok;
   }
   const tty = process.stderr.isTTY;
   const failures: string[] = [];
-  const untouched: string[] = [];
+  const notReplayed: string[] = [];
   const interval = 1_000 / command.rate;
   let next = Date.now();
   for (const [index, target] of targets.entries()) {
@@ -138,18 +139,19 @@ async function replay(
       failures.push(`${target.id}: ${result.errorName}: ${result.errorMessage}`);
     } else if (result.outcome !== 'REPLAYED') {
       // Already replayed, discarded or being replayed elsewhere: nothing was done to it.
-      untouched.push(`${target.id}: ${result.outcome}`);
+      notReplayed.push(`${target.id}: ${result.outcome}`);
     }
     const line = progressBar(index + 1, targets.length, failures.length);
     if (tty) process.stderr.write(`\r${line}`);
     else if ((index + 1) % 10 === 0 || index + 1 === targets.length) console.error(line);
   }
   if (tty) process.stderr.write('\n');
-  const replayed = targets.length - failures.length - untouched.length;
+  const replayed = targets.length - failures.length - notReplayed.length;
   console.log(
-    `replayed ${replayed}, failed again ${failures.length} (still listed), not replayed ${untouched.length}`,
+    `replayed ${replayed}, failed again ${failures.length} (still listed), ` +
+      `not replayed ${notReplayed.length}`,
   );
-  for (const line of [...failures, ...untouched]) console.log(`  ${line}`);
+  for (const line of [...failures, ...notReplayed]) console.log(`  ${line}`);
   return failures.length > 0 ? ExitCode.replayFailed : ExitCode.ok;
 }
 

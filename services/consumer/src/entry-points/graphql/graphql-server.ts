@@ -14,7 +14,7 @@ import { type ServerOptions, type WebSocket, WebSocketServer } from 'ws';
 import { throttledWarning } from '../../infra/throttled-warning.ts';
 import type { Authenticate } from './auth/bearer-authenticator.ts';
 import type { GraphqlContext } from './auth/read-rules.ts';
-import { callAt } from './subscriber-bound.ts';
+import { connectionAdmission } from './ws-connection-limits.ts';
 import { checkSubscribe, maskResult } from './ws-operation-checks.ts';
 
 /** The wait for a client's answer to a close (see the WebSocket server below). */
@@ -42,20 +42,6 @@ export const MAX_OPERATIONS_PER_SOCKET = 10;
  * task's Kafka consumer needs too, and anyone may open one (a token is asked per operation).
  */
 export const WS_MAX_CONNECTIONS = 2_000;
-
-/**
- * The share of those places a connection without a valid token (in its connection_init) may
- * take: anyone can open one, and a client that answers graphql-ws' pings holds it for good, so
- * without a share of their own, idle anonymous sockets could take every place and leave the
- * users and operators who sign in with 1013. They may still run what needs no token.
- */
-export const anonymousConnectionsMax = (max: number) => Math.max(1, Math.floor(max / 10));
-
-/**
- * Connections one user's token may hold at once (operators are not counted): anyone may sign up
- * and log in, so one account must not take the places either; a few tabs or devices fit.
- */
-export const WS_CONNECTIONS_PER_USER = 5;
 
 /**
  * Bounds on what one document may cost, over HTTP and WebSocket alike, as on the producer:
@@ -141,9 +127,7 @@ export async function mountGraphql(
   const sockets = new WebSocketServer(socketOptions);
   const maxConnections = options.wsMaxConnections ?? WS_MAX_CONNECTIONS;
   const refused = refuseConnectionsPast(sockets, maxConnections, logger);
-  const anonymous = connectionQuota(logger, 'WebSocket connections without a token refused');
-  const perUser = connectionQuota(logger, "WebSocket connections refused: a user's own most");
-  const anonymousMax = anonymousConnectionsMax(maxConnections);
+  const admit = connectionAdmission(maxConnections, logger);
   const subscriptions = useServer(
     {
       schema,
@@ -154,26 +138,9 @@ export async function mountGraphql(
       onConnect: async (ctx) => {
         if (refused.has(ctx.extra.socket)) return false;
         const authorization = ctx.connectionParams?.authorization;
-        const caller = await authenticate(
-          typeof authorization === 'string' ? authorization : undefined,
-        );
-        const socket = ctx.extra.socket;
-        if (caller.kind === 'operator') return true;
-        if (caller.kind === 'user') {
-          const admitted = perUser(
-            socket,
-            caller.userId,
-            WS_CONNECTIONS_PER_USER,
-            'too many connections for this user, try again later',
-          );
-          if (admitted) closeAtExpiry(socket, caller.expiresAt);
-          return admitted;
-        }
-        return anonymous(
-          socket,
-          'anonymous',
-          anonymousMax,
-          'too many connections without a token, try again later',
+        return admit(
+          ctx.extra.socket,
+          await authenticate(typeof authorization === 'string' ? authorization : undefined),
         );
       },
       // Per operation, so every subscribe is authenticated as it starts.
@@ -276,47 +243,4 @@ function refuseConnectionsPast(
     refused({ max });
   });
   return closing;
-}
-
-/** How long after its token's expiry a user's connection is closed (closeAtExpiry). */
-const EXPIRED_CONNECTION_GRACE_MS = 5_000;
-
-/**
- * Closes a user's connection a moment after its token expires (4403; graphql-ws clients connect
- * again, with a new token if they have one): counted once, it would otherwise keep its place,
- * and one of the user's 5, for as long as it answers pings. The moment lets its subscriptions,
- * which end at the expiry, tell their client UNAUTHENTICATED first: a client that reads takes
- * the 5,000 notifications one may have waiting in well under a second.
- */
-function closeAtExpiry(socket: WebSocket, expiresAt: Date): void {
-  const at = new Date(expiresAt.getTime() + EXPIRED_CONNECTION_GRACE_MS);
-  const cancel = callAt(at, () => socket.close(4403, 'the token has expired'));
-  socket.once('close', cancel);
-}
-
-/**
- * Counts open connections by key (one for all without a token, one per user): admits one while
- * fewer than `max` of its key are open, else closes it with 1013 and `reason` (graphql-ws then
- * refuses it too: `false`) and logs `message` once a minute at most.
- */
-function connectionQuota(logger: FastifyBaseLogger, message: string) {
-  const open = new Map<string, Set<WebSocket>>();
-  const refused = throttledWarning(logger, message);
-  return (socket: WebSocket, key: string, max: number, reason: string): boolean => {
-    // Closed while its token was read: 'close' has fired already, so it must not be counted.
-    if (socket.readyState !== socket.OPEN) return false;
-    const sockets = open.get(key) ?? new Set<WebSocket>();
-    if (sockets.size >= max) {
-      socket.close(1013, reason);
-      refused({ max });
-      return false;
-    }
-    sockets.add(socket);
-    open.set(key, sockets);
-    socket.once('close', () => {
-      sockets.delete(socket);
-      if (sockets.size === 0 && open.get(key) === sockets) open.delete(key);
-    });
-    return true;
-  };
 }
