@@ -152,14 +152,13 @@ export function createDeadLetterOperations(deps: {
         { actor, action: 'replay', ids: [id], dryRun },
         {},
         () => (dryRun ? previewReplay(deps.store, id) : deps.replay(id, actor)),
-        (result) => ({
-          outcome:
+        (result) => {
+          const outcome =
             result.outcome === 'failed'
               ? `failed: ${result.errorName}: ${result.errorMessage.slice(0, 200)}`
-              : dryRun
-                ? `dry run: ${result.outcome}`
-                : result.outcome,
-        }),
+              : result.outcome;
+          return { outcome: dryRun ? `dry run: ${outcome}` : outcome };
+        },
       );
     },
 

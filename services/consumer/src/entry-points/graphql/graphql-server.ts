@@ -128,28 +128,24 @@ export async function mountGraphql(
   const maxConnections = options.wsMaxConnections ?? WS_MAX_CONNECTIONS;
   const refused = refuseConnectionsPast(sockets, maxConnections, logger);
   const admit = connectionAdmission(maxConnections, logger);
+  // The connection_init's bearer token, as `Authorization` over HTTP.
+  const socketCaller = (params: Record<string, unknown> | undefined) =>
+    authenticate(typeof params?.authorization === 'string' ? params.authorization : undefined);
   const subscriptions = useServer(
     {
       schema,
       // Close reasons never carry an error's message, whatever NODE_ENV says.
       isProd: true,
       // A refused connection is closing, but ws still hands graphql-ws what it sends meanwhile.
-      // The token is read here to count the connection; each operation is authenticated again.
+      // The token is read here to count the connection, and again for each operation: a
+      // token that has expired since is refused as it is over HTTP.
       onConnect: async (ctx) => {
         if (refused.has(ctx.extra.socket)) return false;
-        const authorization = ctx.connectionParams?.authorization;
-        return admit(
-          ctx.extra.socket,
-          await authenticate(typeof authorization === 'string' ? authorization : undefined),
-        );
+        return admit(ctx.extra.socket, await socketCaller(ctx.connectionParams));
       },
-      // Per operation, so every subscribe is authenticated as it starts.
-      context: async (ctx): Promise<GraphqlContext> => {
-        const authorization = ctx.connectionParams?.authorization;
-        return {
-          caller: await authenticate(typeof authorization === 'string' ? authorization : undefined),
-        };
-      },
+      context: async (ctx): Promise<GraphqlContext> => ({
+        caller: await socketCaller(ctx.connectionParams),
+      }),
       // graphql-ws has already added this operation to ctx.subscriptions.
       onSubscribe: (ctx, _id, payload) =>
         Object.keys(ctx.subscriptions).length > MAX_OPERATIONS_PER_SOCKET
